@@ -1,0 +1,39 @@
+# Every target bootstraps .venv first; the venv is re-installed only when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := factory agents harness policies sandboxes
+
+.PHONY: demo test lint typecheck unit bench image clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# The sandbox image: pulled/built from the Dockerfile where a registry is reachable,
+# otherwise built offline from a debootstrapped Debian root filesystem.
+image: $(STAMP)
+	$(BIN)/factory sandbox build-base
+
+demo: $(STAMP) image
+	$(BIN)/factory demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(PACKAGES) tests bench
+	$(BIN)/ruff format --check $(PACKAGES) tests bench
+	$(BIN)/mypy $(PACKAGES)
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit -q
+
+test: $(STAMP) lint image
+	$(BIN)/pytest -q
+
+bench: $(STAMP) image
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The four agents (planner, coder, tester, reviewer): prompts and graph node functions."""

@@ -1,0 +1,10 @@
+"""The `factory` command line. Thin: each command parses, calls one core function, renders."""
+
+from factory.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

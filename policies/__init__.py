@@ -1,0 +1,1 @@
+"""Autonomy policies: pure functions from a gate context to a decision. No I/O here."""

@@ -1,0 +1,1 @@
+"""Sandboxes: where every agent command runs (Docker backend, images, offline builder)."""
