@@ -26,7 +26,7 @@ class CodeChange(BaseModel):
     files: list[str] = Field(default_factory=list)
 
 
-class TestWork(BaseModel):
+class AddedTests(BaseModel):
     """The tester's account: which tests it wrote. The verdict comes from running them."""
 
     model_config = ConfigDict(extra="forbid")
