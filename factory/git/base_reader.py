@@ -1,0 +1,32 @@
+"""Read governing files (factory.toml, policies, CODEOWNERS) from the base branch.
+
+An agent edits its own branch; reading rules from there would let it loosen its own gates.
+"""
+
+from pathlib import Path
+
+from factory.git.command import GitError, factory_git, run_git
+from factory.git.worktree import base_ref
+
+
+def read_from_base(repo: Path, base: str, path: str) -> str | None:
+    """Text of `path` at the tip of `base` in `repo`, or None when the file is not there.
+
+    `repo` is a cached clone (base read from `origin/<base>`) or any git repository, in which
+    case `base` may be a branch name or a commit.
+    """
+    runner = factory_git(repo)
+    if ".." in Path(path).parts or path.startswith("/"):
+        raise GitError(f"{path!r} is not a path inside the repository")
+    for ref in (base_ref(base), base):
+        try:
+            run_git(
+                runner, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", action="find base"
+            )
+        except GitError:
+            continue
+        try:
+            return run_git(runner, "show", f"{ref}:{path}", action=f"read {path}", strip=False)
+        except GitError:
+            return None
+    raise GitError(f"base branch {base!r} not found in {repo}; check base_branch in factory.toml")

@@ -1,0 +1,158 @@
+"""One git worktree per run, on its own branch, made from the cached clone's base branch."""
+
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import git
+from pydantic import BaseModel, ConfigDict
+
+from factory.git.command import GitError, factory_git, run_git
+
+_SLUG_MAX = 40
+
+
+class Worktree(BaseModel):
+    """A run's working copy: where agents edit, and the branch its commits go on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    clone: Path
+    branch: str
+    base_branch: str
+    base_sha: str
+    """The base commit the branch started from (baseline tests run here)."""
+    reused: bool = False
+    """True when a resumed run found its worktree or branch already there."""
+
+
+def slugify(text: str, limit: int = _SLUG_MAX) -> str:
+    """Lowercase ASCII words joined by dashes, safe inside a git ref."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def branch_name(ticket_key: str, title: str) -> str:
+    """`factory/<ticket-key>-<slug>`, e.g. `factory/42-fix-off-by-one-in-pager`."""
+    key = slugify(ticket_key, limit=30) or "ticket"
+    slug = slugify(title)
+    return f"factory/{key}-{slug}" if slug else f"factory/{key}"
+
+
+def base_ref(base_branch: str) -> str:
+    return f"refs/remotes/origin/{base_branch}"
+
+
+def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -> Worktree:
+    """Check `branch` out at `path`, creating it from the base branch if it is new.
+
+    Idempotent: a resumed run that calls this again gets the same worktree and branch back,
+    with its commits, instead of a second branch.
+    """
+    runner = factory_git(clone, trusted=[path])
+    run_git(runner, "check-ref-format", "--branch", branch, action=f"use branch name {branch!r}")
+    base_sha = _resolve(runner, base_ref(base_branch), base_branch)
+    branch_exists = _ref_exists(runner, f"refs/heads/{branch}")
+    if path.exists() and (path / ".git").exists():
+        current = run_git(
+            factory_git(path, trusted=[clone]),
+            "branch",
+            "--show-current",
+            action=f"inspect worktree {path}",
+        )
+        if current != branch:
+            raise GitError(
+                f"worktree {path} is on {current!r}, not {branch!r}; remove it and retry"
+            )
+        return Worktree(
+            path=path,
+            clone=clone,
+            branch=branch,
+            base_branch=base_branch,
+            base_sha=base_sha,
+            reused=True,
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run_git(runner, "worktree", "prune", action="prune stale worktrees")
+    if branch_exists:
+        run_git(
+            runner,
+            "worktree",
+            "add",
+            "--quiet",
+            str(path),
+            branch,
+            action=f"check out existing branch {branch}",
+        )
+    else:
+        run_git(
+            runner,
+            "worktree",
+            "add",
+            "--quiet",
+            "--no-track",
+            "-b",
+            branch,
+            str(path),
+            base_ref(base_branch),
+            action=f"create branch {branch} from {base_branch}",
+        )
+    return Worktree(
+        path=path,
+        clone=clone,
+        branch=branch,
+        base_branch=base_branch,
+        base_sha=base_sha,
+        reused=branch_exists,
+    )
+
+
+def remove_worktree(worktree: Worktree, *, keep: bool = False) -> bool:
+    """Remove the run's worktree (its branch and commits stay). Returns False when kept."""
+    if keep:
+        return False
+    runner = factory_git(worktree.clone, trusted=[worktree.path])
+    if worktree.path.exists():
+        try:
+            run_git(
+                runner,
+                "worktree",
+                "remove",
+                "--force",
+                str(worktree.path),
+                action=f"remove worktree {worktree.path}",
+            )
+        except GitError:
+            # Files written by the sandbox's uid can defeat git's own removal; the branch holds
+            # the work, so the directory itself is disposable.
+            shutil.rmtree(worktree.path, ignore_errors=True)
+    run_git(runner, "worktree", "prune", action="prune worktrees")
+    return True
+
+
+def head_sha(worktree: Worktree) -> str:
+    runner = factory_git(worktree.path, trusted=[worktree.clone])
+    return run_git(runner, "rev-parse", "HEAD", action="read the worktree's HEAD")
+
+
+def _resolve(runner: git.Git, ref: str, base_branch: str) -> str:
+    try:
+        return run_git(
+            runner, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", action="resolve base"
+        )
+    except GitError:
+        raise GitError(
+            f"base branch {base_branch!r} does not exist in the repository; "
+            "set base_branch in factory.toml to an existing branch"
+        ) from None
+
+
+def _ref_exists(runner: git.Git, ref: str) -> bool:
+    try:
+        run_git(runner, "rev-parse", "--verify", "--quiet", ref, action="check ref")
+    except GitError:
+        return False
+    return True
