@@ -1,0 +1,166 @@
+"""Earned autonomy: the effective level inside a repo's [min, max] follows its track record.
+
+The whole history is replayed in time order, starting at `min`, so the answer depends only
+on the record (no stored counter can drift):
+- a merge is clean when nothing bad happened since the last one; each clean merge extends
+  the streak; after `promote_after_clean_merges` in a row, and with a revert rate in the
+  trailing `window_days` strictly below `max_revert_rate`, the level rises one step (up to
+  `max`) and the streak restarts;
+- a revert of a factory merge, or an incident whose root cause is a factory merge, demotes
+  one step at once (down to `min`) and restarts the streak;
+- a PR closed or rejected by a human restarts the streak (no demotion) when configured.
+Revert rate = (reverts + incidents) / merges, all within the window ending at that moment.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from policies.config import AutonomyLevel, AutonomyRange, EarnedAutonomyRule
+from policies.models import TrackRecord
+
+_LEVELS = list(AutonomyLevel)
+
+
+class Assessment(BaseModel):
+    """The effective level for a repo, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: AutonomyLevel
+    range: AutonomyRange
+    changed_from: AutonomyLevel | None = None
+    """The previously recorded level when it differs from `level`; None when unchanged."""
+    streak: int = 0
+    """Clean merges since the last level change, revert, incident or rejection."""
+    window_merges: int = 0
+    window_reverts: int = 0
+    window_incidents: int = 0
+    window_rejections: int = 0
+    revert_rate: float = 0.0
+    evidence: list[str] = Field(default_factory=list)
+    """Every level change, oldest first, then a summary of the window."""
+
+    def level_change_event(self) -> dict[str, Any] | None:
+        """The `autonomy.level_changed` audit payload, or None when the level did not change."""
+        if self.changed_from is None:
+            return None
+        return {
+            "from": self.changed_from.value,
+            "to": self.level.value,
+            "range": {"min": self.range.min.value, "max": self.range.max.value},
+            "revert_rate": self.revert_rate,
+            "streak": self.streak,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class _Event:
+    at: datetime
+    kind: Literal["merge", "revert", "incident", "rejection"]
+    ref: str
+
+
+def _matches(short: str, full: str) -> bool:
+    a, b = short.lower(), full.lower()
+    return len(min(a, b, key=len)) >= 7 and (a.startswith(b) or b.startswith(a))
+
+
+def _factory_events(record: TrackRecord) -> list[_Event]:
+    """Reverts and incidents count only when they name a commit the factory merged."""
+    shas = [m.sha for m in record.merges]
+    events = [
+        _Event(m.merged_at, "merge", f"{m.sha[:10]}" + (f" (#{m.pr})" if m.pr else ""))
+        for m in record.merges
+    ]
+    events += [
+        _Event(r.at, "revert", f"{r.revert_sha[:10]} reverts {r.reverted_sha[:10]}")
+        for r in record.reverts
+        if any(_matches(r.reverted_sha, sha) for sha in shas)
+    ]
+    events += [
+        _Event(i.at, "incident", f"{i.ref} (root cause {i.root_cause_sha[:10]})")
+        for i in record.incidents
+        if any(_matches(i.root_cause_sha, sha) for sha in shas)
+    ]
+    events += [_Event(r.at, "rejection", f"#{r.pr}") for r in record.rejections]
+    order = {"merge": 0, "rejection": 1, "revert": 2, "incident": 3}
+    return sorted(events, key=lambda e: (e.at, order[e.kind]))
+
+
+def _in_window(events: list[_Event], end: datetime, days: int, kind: str) -> int:
+    start = end - timedelta(days=days)
+    return sum(1 for e in events if e.kind == kind and start < e.at <= end)
+
+
+def _rate(events: list[_Event], end: datetime, days: int) -> float:
+    merges = _in_window(events, end, days, "merge")
+    bad = _in_window(events, end, days, "revert") + _in_window(events, end, days, "incident")
+    return bad / merges if merges else (1.0 if bad else 0.0)
+
+
+def _step(level: AutonomyLevel, delta: int, bounds: AutonomyRange) -> AutonomyLevel:
+    rank = min(max(level.rank + delta, bounds.min.rank), bounds.max.rank)
+    return _LEVELS[rank]
+
+
+def assess_autonomy(
+    bounds: AutonomyRange,
+    record: TrackRecord,
+    rule: EarnedAutonomyRule,
+    now: datetime,
+    previous: AutonomyLevel | None = None,
+) -> Assessment:
+    """The effective level at `now` (events after `now` are ignored)."""
+    events = [e for e in _factory_events(record) if e.at <= now]
+    level, streak, evidence = bounds.min, 0, []
+    for event in events:
+        day = event.at.date().isoformat()
+        if event.kind == "merge":
+            streak += 1
+            rate = _rate(events, event.at, rule.window_days)
+            ready = streak >= rule.promote_after_clean_merges and rate < rule.max_revert_rate
+            if ready and level.rank < bounds.max.rank:
+                raised = _step(level, +1, bounds)
+                evidence.append(
+                    f"{day}: promoted {level} -> {raised} after {streak} clean merges "
+                    f"(last {event.ref}), revert rate {rate:.0%} in {rule.window_days}d"
+                )
+                level, streak = raised, 0
+        elif event.kind in ("revert", "incident"):
+            lowered = _step(level, -1, bounds)
+            what = "revert" if event.kind == "revert" else "incident"
+            if lowered is not level:
+                evidence.append(f"{day}: demoted {level} -> {lowered} on {what} {event.ref}")
+            else:
+                evidence.append(f"{day}: {what} {event.ref} (already at the minimum {level})")
+            level, streak = lowered, 0
+        elif rule.rejection_resets_streak:
+            if streak:
+                evidence.append(f"{day}: PR {event.ref} rejected by a human; streak restarts")
+            streak = 0
+    merges = _in_window(events, now, rule.window_days, "merge")
+    reverts = _in_window(events, now, rule.window_days, "revert")
+    incidents = _in_window(events, now, rule.window_days, "incident")
+    rejections = _in_window(events, now, rule.window_days, "rejection")
+    rate = _rate(events, now, rule.window_days)
+    evidence.append(
+        f"last {rule.window_days}d: {merges} merged, {reverts} reverted, {incidents} incident(s), "
+        f"{rejections} rejected; revert rate {rate:.0%}; clean streak {streak}/"
+        f"{rule.promote_after_clean_merges}"
+    )
+    return Assessment(
+        level=level,
+        range=bounds,
+        changed_from=previous if previous is not None and previous is not level else None,
+        streak=streak,
+        window_merges=merges,
+        window_reverts=reverts,
+        window_incidents=incidents,
+        window_rejections=rejections,
+        revert_rate=rate,
+        evidence=evidence,
+    )

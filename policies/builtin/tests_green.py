@@ -1,0 +1,44 @@
+"""No newly failing tests; optionally, a bug fix must come with a new test."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from policies.models import GateContext, Outcome, Verdict
+
+NAME = "tests_green"
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome = Outcome.NEEDS_HUMAN
+    """What a change that breaks tests (or has no test report) gets."""
+    require_new_test_for_bugs: bool = False
+    """A bug ticket must add at least one test (a regression test for the bug)."""
+    bug_labels: list[str] = Field(default_factory=lambda: ["bug"])
+    """Ticket labels that make it a bug ticket (besides `kind = "bug"`)."""
+
+
+def _is_bug(ctx: GateContext, params: Params) -> bool:
+    wanted = {label.lower() for label in params.bug_labels}
+    return ctx.ticket.kind == "bug" or any(label.lower() in wanted for label in ctx.ticket.labels)
+
+
+def evaluate(ctx: GateContext, params: Params) -> Verdict:
+    report = ctx.tests
+    if report is None:
+        return Verdict(outcome=params.outcome, reasons=["no test report: the suite did not run"])
+    problems = []
+    if report.newly_failing:
+        shown = ", ".join(report.newly_failing[:5])
+        more = f" and {len(report.newly_failing) - 5} more" if len(report.newly_failing) > 5 else ""
+        problems.append(f"{len(report.newly_failing)} newly failing test(s): {shown}{more}")
+    elif not report.passed and not report.still_failing:
+        problems.append("the test suite failed")
+    if params.require_new_test_for_bugs and _is_bug(ctx, params) and report.new_tests_added == 0:
+        problems.append("bug ticket without a new test reproducing the bug")
+    if problems:
+        return Verdict(outcome=params.outcome, reasons=problems)
+    reasons = ["no newly failing tests"]
+    if report.still_failing:
+        reasons.append(f"{len(report.still_failing)} test(s) were already failing before")
+    return Verdict(outcome=Outcome.ALLOW, reasons=reasons)

@@ -1,0 +1,65 @@
+"""Path globs with gitignore/CODEOWNERS meaning, used by every path-based policy.
+
+Python 3.11's fnmatch lets `*` cross `/` and has no `**`, which would make `src/*.py`
+match `src/deep/x.py`. Here:
+- `*` and `?` stay inside one path segment, `**` spans any number of segments;
+- a pattern without a `/` (other than a trailing one) matches at any depth (`*.lock`);
+- a pattern with a `/` is anchored at the repository root (a leading `/` is optional);
+- a pattern naming a directory also matches everything beneath it (`docs/`, `.factory`).
+"""
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1024)
+def _compile(pattern: str) -> re.Pattern[str]:
+    body = pattern.strip()
+    anchored = body.startswith("/")
+    body = body.strip("/")
+    if not anchored and "/" not in body:
+        body = "**/" + body
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        if body.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif body.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif body[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif body[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif body[i] == "[" and "]" in body[i + 1 :]:
+            end = body.index("]", i + 1)
+            inner = body[i + 1 : end].replace("\\", "\\\\")
+            if inner.startswith("!"):
+                inner = "^" + inner[1:]
+            out.append(f"[{inner}]")
+            i = end + 1
+        else:
+            out.append(re.escape(body[i]))
+            i += 1
+    return re.compile("".join(out) + "(?:/.*)?", re.DOTALL)
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """True when the repository-relative `path` matches the glob `pattern`."""
+    if not pattern.strip().strip("/"):
+        return True  # "/" is the whole repository
+    return _compile(pattern).fullmatch(path.lstrip("/")) is not None
+
+
+def matching_paths(paths: Iterable[str], patterns: Iterable[str]) -> list[str]:
+    """The paths (in order, without repeats) that match at least one pattern."""
+    pattern_list = list(patterns)
+    seen: dict[str, None] = {}
+    for path in paths:
+        if path not in seen and any(path_matches(path, p) for p in pattern_list):
+            seen[path] = None
+    return list(seen)
