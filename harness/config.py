@@ -21,6 +21,10 @@ class ModelConfig(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     context_window: int = Field(default=200_000, gt=0)
     """Tokens the model accepts; older tool output is elided before history reaches it."""
+    cassette: str | None = None
+    """provider = "replay" only: the JSONL cassette to play (see docs/harness.md)."""
+    replay_mode: Literal["sequential", "strict"] = "sequential"
+    """provider = "replay" only: `strict` also checks each request against the recorded one."""
 
 
 class ModelsConfig(BaseModel):
