@@ -63,7 +63,7 @@ class RiskRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    low_risk_max_score: int = Field(default=2, ge=0)
+    low_risk_max_score: int = Field(default=3, ge=0)
     """A change is low risk when its score is at most this."""
     lines_per_point: int = Field(default=100, gt=0)
     """One point per started block of this many changed lines (added + removed)."""

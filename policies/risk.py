@@ -7,7 +7,8 @@ Points (weights in `RiskRule`, defaults in brackets):
 - dependencies: `dependency_change_points` [3] when a manifest or lock file changes;
 - deletions: `deletion_points` [1] when a file is deleted;
 - binaries: `binary_points` [1] when a binary file changes.
-Low risk means score <= `low_risk_max_score` [2]: e.g. a 150-line change in 3 files (2 points).
+Low risk means score <= `low_risk_max_score` [3]: e.g. up to 200 changed lines in up to 5
+files (3 points); any sensitive path or dependency change (5+) is not low risk.
 """
 
 from collections.abc import Sequence
