@@ -1,0 +1,334 @@
+"""Proving the audit log untampered: verify the chains, take a digest, export for a SIEM.
+
+Verification re-derives every hash from the stored rows, with no trust in the runs table:
+- per run, events are walked in `seq` order; a stored hash that does not match its content is
+  *edited*, and a link that does not match is classified by where its predecessor went
+  (*removed*, *inserted*, *reordered*);
+- the run row's recorded head and count expose events cut off the end (*truncated*) or added
+  after it (*inserted*);
+- the global digest chain recorded every head each run ever had, so a run deleted outright
+  (*run_deleted*) or truncated with its run row patched to match (*truncated*) is still caught;
+- a digest saved outside the database (`--against`) catches a rewrite of everything at once
+  (*digest_mismatch*).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, func, select
+
+from factory.store.appending import DIGESTS, EVENTS, RUNS
+from factory.store.chain import GENESIS, digest_hash, event_bytes, timestamp
+from factory.store.store import Store
+
+BreakKind = Literal[
+    "edited", "removed", "inserted", "reordered", "run_deleted", "truncated", "digest_mismatch"
+]
+
+
+class Break(BaseModel):
+    """One place the log stopped proving itself, and what kind of change explains it."""
+
+    kind: BreakKind
+    run_id: str | None = None
+    seq: int | None = None
+    detail: str
+
+    def describe(self) -> str:
+        where = f"run {self.run_id}" if self.run_id else "global digest chain"
+        if self.seq is not None:
+            where += f" event {self.seq}" if self.run_id else f" row {self.seq}"
+        return f"{where}: {self.kind.replace('_', ' ')}: {self.detail}"
+
+
+class VerifyReport(BaseModel):
+    ok: bool
+    events: int
+    runs: int
+    breaks: list[Break]
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"{self.events} events in {self.runs} runs, chain intact"
+        return f"chain broken at {self.breaks[0].describe()}"
+
+
+class GlobalDigest(BaseModel):
+    """The global head, for an operator to keep somewhere the database's writers cannot reach."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int
+    hash: str
+    events: int
+    runs: int
+    ts: str
+
+
+def current_digest(store: Store) -> GlobalDigest:
+    with store.engine.connect() as connection:
+        last = connection.execute(
+            select(DIGESTS.c.seq, DIGESTS.c.hash).order_by(DIGESTS.c.seq.desc()).limit(1)
+        ).first()
+        totals = connection.execute(
+            select(func.count(), func.coalesce(func.sum(RUNS.c.event_count), 0))
+        ).one()
+    seq, digest = (last.seq, last.hash) if last else (0, GENESIS)
+    return GlobalDigest(seq=seq, hash=digest, runs=totals[0], events=int(totals[1]), ts=timestamp())
+
+
+def verify(
+    store: Store, run_id: str | None = None, against: GlobalDigest | None = None
+) -> VerifyReport:
+    """Check every chain (or one run's); the report's first break is the one to show."""
+    with store.engine.connect() as connection:
+        runs = {row.id: row for row in _runs(connection, run_id)}
+        breaks: list[Break] = []
+        hashes: dict[str, list[str]] = {}
+        total = 0
+        for rid, rows in _events_by_run(connection, run_id):
+            total += len(rows)
+            hashes[rid] = [row.hash for row in rows]
+            problem = _check_run(rid, rows, runs.get(rid))
+            if problem:
+                breaks.append(problem)
+        for rid, run in runs.items():
+            if rid not in hashes:
+                hashes[rid] = []
+                if run.event_count:
+                    breaks.append(_truncated(rid, run.event_count, 0))
+        digests = connection.execute(select(DIGESTS).order_by(DIGESTS.c.seq)).all()
+    breaks.extend(_check_digests(digests, hashes, runs, run_id, breaks))
+    if against is not None:
+        breaks.extend(_check_against(digests, against))
+    return VerifyReport(ok=not breaks, events=total, runs=len(runs), breaks=breaks)
+
+
+def export_jsonl(
+    store: Store, out: IO[str], run_id: str | None = None, since: datetime | str | None = None
+) -> int:
+    """Write one JSON object per event (payload parsed, hashes kept); returns the count."""
+    count = 0
+    for event in store.iter_events(run_id=run_id, since=since):
+        record = {
+            "run_id": event.run_id,
+            "seq": event.seq,
+            "ts": event.ts,
+            "kind": event.kind,
+            "actor": event.actor,
+            "payload": json.loads(event.payload),
+            "prev_hash": event.prev_hash,
+            "hash": event.hash,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _runs(connection: Connection, run_id: str | None) -> Sequence[Any]:
+    query = select(RUNS.c.id, RUNS.c.head_hash, RUNS.c.event_count)
+    if run_id is not None:
+        query = query.where(RUNS.c.id == run_id)
+    return connection.execute(query).all()
+
+
+def _events_by_run(connection: Connection, run_id: str | None) -> Iterator[tuple[str, list[Any]]]:
+    columns = (EVENTS.c.run_id, EVENTS.c.seq, EVENTS.c.ts, EVENTS.c.kind, EVENTS.c.actor)
+    query = select(*columns, EVENTS.c.payload, EVENTS.c.prev_hash, EVENTS.c.hash)
+    if run_id is not None:
+        query = query.where(EVENTS.c.run_id == run_id)
+    result = connection.execution_options(yield_per=20_000).execute(
+        query.order_by(EVENTS.c.run_id, EVENTS.c.seq)
+    )
+    current: str | None = None
+    rows: list[Any] = []
+    for row in result:
+        if row[0] != current:
+            if current is not None:
+                yield current, rows
+            current, rows = row[0], []
+        rows.append(row)
+    if current is not None:
+        yield current, rows
+
+
+def _check_run(run_id: str, rows: list[Any], run: Any | None) -> Break | None:
+    sha256 = hashlib.sha256
+    expected_prev = GENESIS
+    for index, row in enumerate(rows):
+        if row.prev_hash != expected_prev:
+            return _classify_link(run_id, rows, index, expected_prev)
+        content = event_bytes(run_id, row.ts, row.kind, row.actor, row.payload)
+        if sha256(row.prev_hash.encode() + content).hexdigest() != row.hash:
+            return Break(
+                kind="edited",
+                run_id=run_id,
+                seq=row.seq,
+                detail="its content no longer matches its hash",
+            )
+        if row.seq != index + 1:
+            return Break(
+                kind="edited",
+                run_id=run_id,
+                seq=row.seq,
+                detail=f"sequence number changed: the chain puts it at position {index + 1}",
+            )
+        expected_prev = row.hash
+    if run is None:
+        return Break(
+            kind="run_deleted",
+            run_id=run_id,
+            detail=f"the run row is gone but {len(rows)} of its events remain",
+        )
+    if len(rows) < run.event_count:
+        return _truncated(run_id, run.event_count, len(rows))
+    if len(rows) > run.event_count:
+        return Break(
+            kind="inserted",
+            run_id=run_id,
+            seq=run.event_count + 1,
+            detail=f"the run recorded {run.event_count} events; {len(rows)} are there now",
+        )
+    if rows and rows[-1].hash != run.head_hash:
+        return Break(
+            kind="edited",
+            run_id=run_id,
+            seq=rows[-1].seq,
+            detail="the last event is not the head the run recorded (replaced and rehashed)",
+        )
+    return None
+
+
+def _classify_link(run_id: str, rows: list[Any], index: int, expected_prev: str) -> Break:
+    """Event `index` does not follow the one before it; work out what happened in between."""
+    row = rows[index]
+    position = {other.hash: other for other in rows}
+    before = rows[index - 1] if index else None
+    if row.prev_hash in position:
+        if before is not None and before.prev_hash == row.prev_hash:
+            return Break(
+                kind="inserted",
+                run_id=run_id,
+                seq=before.seq,
+                detail=f"it claims the same predecessor as event {row.seq}, which the chain names",
+            )
+        follows = position[row.prev_hash].seq
+        return Break(
+            kind="reordered",
+            run_id=run_id,
+            seq=row.seq,
+            detail=f"the chain puts it right after event {follows}",
+        )
+    after = rows[index + 1] if index + 1 < len(rows) else None
+    if after is not None and after.prev_hash == expected_prev:
+        return Break(
+            kind="inserted",
+            run_id=run_id,
+            seq=row.seq,
+            detail="it is not linked into the chain; its neighbours link to each other",
+        )
+    if before is not None and before.seq + 1 == row.seq:
+        return Break(
+            kind="edited",
+            run_id=run_id,
+            seq=before.seq,
+            detail=f"it was rewritten and rehashed: event {row.seq} links to a different version",
+        )
+    first_missing = before.seq + 1 if before is not None else 1
+    return Break(
+        kind="removed",
+        run_id=run_id,
+        seq=first_missing,
+        detail=f"events from {first_missing} up to {row.seq - 1 or row.seq} are missing",
+    )
+
+
+def _truncated(run_id: str, recorded: int, present: int) -> Break:
+    return Break(
+        kind="truncated",
+        run_id=run_id,
+        seq=present + 1,
+        detail=f"the log recorded {recorded} events; only {present} remain",
+    )
+
+
+def _check_digests(
+    digests: Sequence[Any],
+    hashes: dict[str, list[str]],
+    runs: dict[str, Any],
+    run_id: str | None,
+    found: list[Break],
+) -> list[Break]:
+    breaks: list[Break] = []
+    prev = GENESIS
+    named = {problem.run_id for problem in found}
+    latest: dict[str, Any] = {}
+    for index, row in enumerate(digests):
+        if row.seq != index + 1 or row.prev_hash != prev:
+            breaks.append(
+                Break(kind="removed", seq=index + 1, detail="digest rows are missing or reordered")
+            )
+            return breaks
+        if (
+            digest_hash(prev, row.seq, row.ts, row.run_id, row.event_count, row.run_head)
+            != row.hash
+        ):
+            breaks.append(Break(kind="edited", seq=row.seq, detail="digest row content altered"))
+            return breaks
+        prev = row.hash
+        if run_id is None or row.run_id == run_id:
+            latest[row.run_id] = row
+    per_run: dict[str, list[Any]] = defaultdict(list)
+    for row in digests:
+        if row.run_id in latest:
+            per_run[row.run_id].append(row)
+    for rid, rows in per_run.items():
+        if rid in named:
+            continue
+        problem = _check_run_against_digests(rid, rows, hashes.get(rid), rid in runs)
+        if problem:
+            breaks.append(problem)
+    return breaks
+
+
+def _check_run_against_digests(
+    run_id: str, rows: list[Any], present: list[str] | None, has_row: bool
+) -> Break | None:
+    if not has_row and not present:
+        return Break(
+            kind="run_deleted",
+            run_id=run_id,
+            detail=f"the digest chain recorded it with {rows[-1].event_count} events; it is gone",
+        )
+    chain = present or []
+    for row in rows:
+        if row.event_count > len(chain):
+            return _truncated(run_id, row.event_count, len(chain))
+        if row.event_count and chain[row.event_count - 1] != row.run_head:
+            return Break(
+                kind="edited",
+                run_id=run_id,
+                seq=row.event_count,
+                detail=f"history was rewritten: digest row {row.seq} recorded another head",
+            )
+    return None
+
+
+def _check_against(digests: Sequence[Any], saved: GlobalDigest) -> list[Break]:
+    if saved.seq == 0:
+        return []
+    row = digests[saved.seq - 1] if saved.seq <= len(digests) else None
+    if row is None or row.seq != saved.seq:
+        detail = f"the log no longer reaches saved digest row {saved.seq}: it was cut back"
+        return [Break(kind="digest_mismatch", seq=saved.seq, detail=detail)]
+    if row.hash != saved.hash:
+        detail = f"saved head {saved.hash[:16]}… but row {saved.seq} is {row.hash[:16]}…: rewritten"
+        return [Break(kind="digest_mismatch", seq=saved.seq, detail=detail)]
+    return []

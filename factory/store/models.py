@@ -1,0 +1,205 @@
+"""The tables of the record store (SQLAlchemy 2.x), and the status vocabularies they use.
+
+Every column type is portable (no SQLite- or PostgreSQL-only types). Timestamps that are hashed
+into the audit chain (`events.ts`, `audit_digests.ts`) are stored as the exact ISO-8601 text that
+was hashed, so verification never depends on how a driver round-trips datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunStatus(StrEnum):
+    """Where a run is. Add members here (and nowhere else) when a new state appears."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING_APPROVAL = "waiting_approval"
+    NEEDS_HUMAN = "needs_human"
+    PR_OPEN = "pr_open"
+    MERGED = "merged"
+    REFUSED = "refused"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    FAILED = "failed"
+    HALTED = "halted"
+    REJECTED = "rejected"
+    DONE = "done"
+
+
+class PullRequestStatus(StrEnum):
+    OPEN = "open"
+    DRAFT = "draft"
+    MERGED = "merged"
+    CLOSED = "closed"
+
+
+class ApprovalDecision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    """One ticket's journey. `head_hash`/`event_count` are the tip of its audit chain."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_ref: Mapped[str] = mapped_column(String(500))
+    repo: Mapped[str] = mapped_column(String(200), index=True)
+    branch: Mapped[str | None] = mapped_column(String(300))
+    autonomy_level: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(32), index=True, default=RunStatus.QUEUED)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    head_hash: Mapped[str] = mapped_column(String(64))
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def tokens(self) -> int:
+        return self.tokens_in + self.tokens_out
+
+
+class Event(Base):
+    """One step of a run. Append-only: `hash = sha256(prev_hash || canonical(event))`."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_events_run_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[str] = mapped_column(Text)
+    """Canonical JSON text, exactly the bytes that were hashed."""
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditDigest(Base):
+    """The global chain: each row records a run's head after an append, chained to the last row.
+
+    Deleting a run, or cutting events off its end, leaves digest rows that name events no longer
+    there; rewriting the digests themselves changes the global head an operator saved elsewhere.
+    """
+
+    __tablename__ = "audit_digests"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[str] = mapped_column(String(32))
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    event_count: Mapped[int] = mapped_column(Integer)
+    run_head: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Blob(Base):
+    """Content-addressed bytes (model transcripts, diffs), zlib-compressed, stored once."""
+
+    __tablename__ = "blobs"
+
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Ticket(Base):
+    """A ticket as it was read. Its text is untrusted input and is stored as such."""
+
+    __tablename__ = "tickets"
+
+    ref: Mapped[str] = mapped_column(String(500), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    labels: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of label names."""
+    source: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PullRequest(Base):
+    """A pull request on a forge (`local` or `github`); `number` is sequential per repo."""
+
+    __tablename__ = "pull_requests"
+    __table_args__ = (UniqueConstraint("repo", "number", name="uq_pull_requests_repo_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    repo: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    head_branch: Mapped[str] = mapped_column(String(300))
+    base_branch: Mapped[str] = mapped_column(String(300))
+    head_sha: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=PullRequestStatus.OPEN)
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(String(500))
+    forge: Mapped[str] = mapped_column(String(16), default="local")
+    merged_sha: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+Index("ix_pull_requests_repo_head", PullRequest.repo, PullRequest.head_branch)
+
+
+class Approval(Base):
+    """A human's decision on a run that waited for one."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32), ForeignKey("runs.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Halt(Base):
+    """The kill switch: `scope` is "all" or a repository name; lifted halts stay as history."""
+
+    __tablename__ = "halts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(200), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by: Mapped[str | None] = mapped_column(String(200))

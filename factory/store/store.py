@@ -1,0 +1,399 @@
+"""`Store`: the one door to the factory's records (runs, events, blobs, tickets, PRs, halts).
+
+Objects returned are detached snapshots: read them freely, change records only through the
+`update_*` methods. Events have no update or delete method on purpose: the log is append-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from factory.config import FactoryConfig
+from factory.store.appending import (
+    ChainHead,
+    NewEvent,
+    RunNotFoundError,
+    append_to_chain,
+    record_digest,
+)
+from factory.store.chain import GENESIS, timestamp
+from factory.store.engine import WRITE_OPTION, make_engine, migrate
+from factory.store.models import (
+    Approval,
+    ApprovalDecision,
+    Blob,
+    Event,
+    Halt,
+    PullRequest,
+    PullRequestStatus,
+    Run,
+    RunStatus,
+    Ticket,
+    utcnow,
+)
+
+RETRIES = 5
+RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
+PR_FIELDS_FROZEN = frozenset({"id", "repo", "number", "created_at"})
+
+
+class BlobNotFoundError(KeyError):
+    """No blob has this reference."""
+
+
+class Store:
+    """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
+
+    def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        if apply_migrations:
+            migrate(self.engine)
+        self._reads = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._writes = sessionmaker(writer, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, config: FactoryConfig) -> Store:
+        """The store the configuration names (`[factory] database_url` or the data dir)."""
+        return cls(config.database_url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._writes.begin() as session:
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._reads() as session:
+            yield session
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        ticket_ref: str,
+        repo: str,
+        *,
+        branch: str | None = None,
+        autonomy_level: str | None = None,
+        status: RunStatus = RunStatus.QUEUED,
+        run_id: str | None = None,
+    ) -> Run:
+        """A new run with an empty chain. Its id reads like `r-3f9c2a1b7d`."""
+        run = Run(
+            id=run_id or f"r-{uuid.uuid4().hex[:10]}",
+            ticket_ref=ticket_ref,
+            repo=repo,
+            branch=branch,
+            autonomy_level=autonomy_level,
+            status=RunStatus(status).value,
+            cost_usd=0.0,
+            tokens_in=0,
+            tokens_out=0,
+            head_hash=GENESIS,
+            event_count=0,
+        )
+        with self._write() as session:
+            session.add(run)
+            session.flush()
+            # A digest row from birth: deleting a run that never logged anything still shows.
+            record_digest(session.connection(), run.id, 0, GENESIS, timestamp())
+        return run
+
+    def find_run(self, run_id: str) -> Run | None:
+        with self._read() as session:
+            return session.get(Run, run_id)
+
+    def get_run(self, run_id: str) -> Run:
+        """The run, or RunNotFoundError (a KeyError whose message says what to do)."""
+        run = self.find_run(run_id)
+        if run is None:
+            raise RunNotFoundError(run_id)
+        return run
+
+    def update_run(self, run_id: str, **fields: Any) -> Run:
+        """Change status, branch, outcome, timestamps... The chain fields are not writable."""
+        frozen = RUN_FIELDS_FROZEN.intersection(fields)
+        if frozen:
+            raise ValueError(f"run fields {sorted(frozen)} cannot be changed")
+        if "status" in fields:
+            fields["status"] = RunStatus(fields["status"]).value
+        with self._write() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise RunNotFoundError(run_id)
+            for name, value in fields.items():
+                if not hasattr(Run, name):
+                    raise ValueError(f"runs have no field {name!r}")
+                setattr(run, name, value)
+            run.updated_at = utcnow()
+        return run
+
+    def add_usage(
+        self, run_id: str, *, cost_usd: float = 0.0, tokens_in: int = 0, tokens_out: int = 0
+    ) -> None:
+        """Add metered usage atomically (concurrent agents of one run may report at once)."""
+        with self._write() as session:
+            result = session.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(
+                    cost_usd=Run.cost_usd + cost_usd,
+                    tokens_in=Run.tokens_in + tokens_in,
+                    tokens_out=Run.tokens_out + tokens_out,
+                    updated_at=utcnow(),
+                )
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise RunNotFoundError(run_id)
+
+    def list_runs(
+        self, status: RunStatus | str | None = None, repo: str | None = None, limit: int = 50
+    ) -> list[Run]:
+        """Newest first."""
+        query = select(Run).order_by(Run.created_at.desc(), Run.id).limit(limit)
+        if status is not None:
+            query = query.where(Run.status == RunStatus(status).value)
+        if repo is not None:
+            query = query.where(Run.repo == repo)
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    # -- events (append-only) ---------------------------------------------------------------
+
+    def append_event(
+        self, run_id: str, kind: str, actor: str, payload: Mapping[str, Any] | None = None
+    ) -> Event:
+        """Append one event to the run's chain. `actor`: an agent role, `human:<name>`, `system`."""
+        _head, rows = self._append(run_id, [NewEvent(kind, actor, payload)])
+        return Event(**rows[0])
+
+    def append_events(self, run_id: str, events: Iterable[NewEvent]) -> ChainHead:
+        """Append many events in one transaction (one digest row); returns the new head."""
+        head, _rows = self._append(run_id, list(events))
+        return head
+
+    def _append(
+        self, run_id: str, items: Sequence[NewEvent]
+    ) -> tuple[ChainHead, list[dict[str, Any]]]:
+        for attempt in range(RETRIES):
+            try:
+                with self._write() as session:
+                    return append_to_chain(session.connection(), run_id, items)
+            except IntegrityError:
+                # Another writer extended the chain between our read and insert; re-read, retry.
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def events(self, run_id: str) -> list[Event]:
+        """The run's events in order: its trajectory."""
+        with self._read() as session:
+            return list(
+                session.scalars(select(Event).where(Event.run_id == run_id).order_by(Event.seq))
+            )
+
+    def iter_events(
+        self, run_id: str | None = None, since: datetime | str | None = None, batch: int = 1000
+    ) -> Iterator[Event]:
+        """Stream events (all runs, or one) in insertion order, optionally from a time on."""
+        query = select(Event).order_by(Event.id)
+        if run_id is not None:
+            query = query.where(Event.run_id == run_id)
+        if since is not None:
+            query = query.where(Event.ts >= (since if isinstance(since, str) else timestamp(since)))
+        last_id = 0
+        while True:
+            with self._read() as session:
+                chunk = list(session.scalars(query.where(Event.id > last_id).limit(batch)))
+            yield from chunk
+            if len(chunk) < batch:
+                return
+            last_id = chunk[-1].id
+
+    # -- blobs ------------------------------------------------------------------------------
+
+    def put_blob(self, data: bytes) -> str:
+        """Store bytes once (zlib-compressed); returns their sha256 hex, the reference."""
+        ref = hashlib.sha256(data).hexdigest()
+        with self._read() as session:
+            if session.get(Blob, ref) is not None:
+                return ref
+        try:
+            with self._write() as session:
+                if session.get(Blob, ref) is None:
+                    session.add(Blob(ref=ref, size=len(data), data=zlib.compress(data, 6)))
+        except IntegrityError:
+            pass  # a concurrent writer stored the same bytes first
+        return ref
+
+    def get_blob(self, ref: str) -> bytes:
+        with self._read() as session:
+            blob = session.get(Blob, ref)
+        if blob is None:
+            raise BlobNotFoundError(ref)
+        return zlib.decompress(blob.data)
+
+    # -- tickets ----------------------------------------------------------------------------
+
+    def record_ticket(
+        self, ref: str, title: str, body: str, *, labels: Sequence[str] = (), source: str
+    ) -> Ticket:
+        """Insert or refresh a ticket as read from its source (`github`, `file`, `stdin`...)."""
+        with self._write() as session:
+            ticket = session.get(Ticket, ref) or Ticket(ref=ref, created_at=utcnow())
+            ticket.title, ticket.body, ticket.source = title, body, source
+            ticket.labels = json.dumps(list(labels))
+            ticket.updated_at = utcnow()
+            session.add(ticket)
+        return ticket
+
+    def get_ticket(self, ref: str) -> Ticket | None:
+        with self._read() as session:
+            return session.get(Ticket, ref)
+
+    # -- pull requests ----------------------------------------------------------------------
+
+    def create_pull_request(self, **fields: Any) -> PullRequest:
+        """Needs repo, title, head_branch, base_branch; `number` is the repo's next if omitted."""
+        fields.setdefault("status", PullRequestStatus.DRAFT if fields.get("draft") else "open")
+        fields["status"] = PullRequestStatus(fields["status"]).value
+        for attempt in range(RETRIES):
+            try:
+                with self._write() as session:
+                    if "number" not in fields:
+                        top = session.scalar(
+                            select(func.max(PullRequest.number)).where(
+                                PullRequest.repo == fields["repo"]
+                            )
+                        )
+                        fields["number"] = (top or 0) + 1
+                    pull = PullRequest(**fields)
+                    session.add(pull)
+                return pull
+            except IntegrityError:
+                fields.pop("number", None)
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get_pull_request(self, repo: str, number: int) -> PullRequest | None:
+        with self._read() as session:
+            return session.scalar(
+                select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
+            )
+
+    def find_pull_request(self, repo: str, head_branch: str) -> PullRequest | None:
+        """The newest pull request from this branch (so delivering twice finds the first)."""
+        with self._read() as session:
+            return session.scalar(
+                select(PullRequest)
+                .where(PullRequest.repo == repo, PullRequest.head_branch == head_branch)
+                .order_by(PullRequest.number.desc())
+                .limit(1)
+            )
+
+    def update_pull_request(self, repo: str, number: int, **fields: Any) -> PullRequest:
+        frozen = PR_FIELDS_FROZEN.intersection(fields)
+        if frozen:
+            raise ValueError(f"pull request fields {sorted(frozen)} cannot be changed")
+        if "status" in fields:
+            fields["status"] = PullRequestStatus(fields["status"]).value
+        with self._write() as session:
+            pull = session.scalar(
+                select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
+            )
+            if pull is None:
+                raise KeyError(f"no pull request #{number} in {repo}")
+            for name, value in fields.items():
+                if not hasattr(PullRequest, name):
+                    raise ValueError(f"pull requests have no field {name!r}")
+                setattr(pull, name, value)
+            pull.updated_at = utcnow()
+        return pull
+
+    def list_pull_requests(
+        self, repo: str | None = None, status: PullRequestStatus | str | None = None
+    ) -> list[PullRequest]:
+        query = select(PullRequest).order_by(PullRequest.repo, PullRequest.number)
+        if repo is not None:
+            query = query.where(PullRequest.repo == repo)
+        if status is not None:
+            query = query.where(PullRequest.status == PullRequestStatus(status).value)
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    # -- approvals ----------------------------------------------------------------------------
+
+    def record_approval(
+        self, run_id: str, decision: ApprovalDecision | str, by: str, comment: str = ""
+    ) -> Approval:
+        """A human's approve/reject; also appended to the run's audit chain."""
+        verdict = ApprovalDecision(decision).value
+        approval = Approval(run_id=run_id, decision=verdict, by=by, comment=comment)
+        with self._write() as session:
+            append_to_chain(
+                session.connection(),
+                run_id,
+                [NewEvent(f"approval.{verdict}", f"human:{by}", {"comment": comment})],
+            )
+            session.add(approval)
+        return approval
+
+    def approvals(self, run_id: str) -> list[Approval]:
+        with self._read() as session:
+            query = select(Approval).where(Approval.run_id == run_id).order_by(Approval.id)
+            return list(session.scalars(query))
+
+    # -- halts (the kill switch) ------------------------------------------------------------
+
+    def add_halt(self, scope: str, reason: str, by: str) -> Halt:
+        """Stop new work: `scope` is "all" or one repository's name."""
+        if not scope or not reason:
+            raise ValueError("a halt needs a scope ('all' or a repository) and a reason")
+        halt = Halt(scope=scope, reason=reason, by=by)
+        with self._write() as session:
+            session.add(halt)
+        return halt
+
+    def lift_halt(self, scope: str, by: str) -> list[Halt]:
+        """Lift every active halt on `scope`; returns what was lifted (empty if none was)."""
+        with self._write() as session:
+            active = list(
+                session.scalars(select(Halt).where(Halt.scope == scope, Halt.lifted_at.is_(None)))
+            )
+            for halt in active:
+                halt.lifted_at, halt.lifted_by = utcnow(), by
+        return active
+
+    def active_halts(self) -> list[Halt]:
+        with self._read() as session:
+            query = select(Halt).where(Halt.lifted_at.is_(None)).order_by(Halt.id)
+            return list(session.scalars(query))
+
+    def is_halted(self, repo: str) -> Halt | None:
+        """The halt that stops work on `repo` (a global one first), or None."""
+        halts = [halt for halt in self.active_halts() if halt.scope in ("all", repo)]
+        halts.sort(key=lambda halt: (halt.scope != "all", halt.id))
+        return halts[0] if halts else None
