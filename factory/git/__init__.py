@@ -11,6 +11,7 @@ from factory.git.commits import (
     find_step_commit,
     read_trailers,
 )
+from factory.git.diffstat import DiffStats, diff_stats
 from factory.git.push import push_branch
 from factory.git.worktree import (
     Worktree,
@@ -25,6 +26,7 @@ from factory.git.worktree import (
 __all__ = [
     "BotIdentity",
     "CommitOutcome",
+    "DiffStats",
     "GitError",
     "Worktree",
     "askpass_env",
@@ -33,6 +35,7 @@ __all__ = [
     "clone_dir_for",
     "commit_step",
     "create_worktree",
+    "diff_stats",
     "ensure_clone",
     "factory_git",
     "fetch_clone",

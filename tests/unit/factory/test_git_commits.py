@@ -38,8 +38,12 @@ def test_commit_uses_bot_identity_and_run_trailers(worktree) -> None:  # type: i
     (worktree.path / "app.py").write_text("print('fixed')\n")
     bot = BotIdentity(name="Factory Bot", email="bot@factory.test")
     outcome = commit_step(
-        worktree, message="Fix greeting", run_id="run-1", step="code-1",
-        ticket_ref="acme/app#12", identity=bot,
+        worktree,
+        message="Fix greeting",
+        run_id="run-1",
+        step="code-1",
+        ticket_ref="acme/app#12",
+        identity=bot,
     )
     assert outcome.created
     commit = git.Repo(worktree.path).commit(outcome.sha)
@@ -47,7 +51,9 @@ def test_commit_uses_bot_identity_and_run_trailers(worktree) -> None:  # type: i
     assert (commit.committer.name, commit.committer.email) == ("Factory Bot", "bot@factory.test")
     assert commit.message.startswith("Fix greeting\n")
     assert read_trailers(worktree.path, outcome.sha) == {
-        "Factory-Run": "run-1", "Factory-Step": "code-1", "Ticket": "acme/app#12",
+        "Factory-Run": "run-1",
+        "Factory-Step": "code-1",
+        "Ticket": "acme/app#12",
     }
 
 

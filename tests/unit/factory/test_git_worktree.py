@@ -142,8 +142,16 @@ def test_read_from_base_ignores_the_working_branch(tmp_path: Path) -> None:
     (worktree.path / "factory.toml").write_text("[repo]\nautonomy = 'L3'\n")
     wt_repo = git.Repo(worktree.path)
     wt_repo.git.add(all=True)
-    wt_repo.git.commit("-m", "loosen gates", env={"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b",
-                                                 "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b"})
+    wt_repo.git.commit(
+        "-m",
+        "loosen gates",
+        env={
+            "GIT_AUTHOR_NAME": "a",
+            "GIT_AUTHOR_EMAIL": "a@b",
+            "GIT_COMMITTER_NAME": "a",
+            "GIT_COMMITTER_EMAIL": "a@b",
+        },
+    )
     assert read_from_base(clone, "main", "factory.toml") == "[repo]\nbase_branch = 'main'\n"
     assert read_from_base(clone, "main", "CODEOWNERS") is None
     assert read_from_base(user, "main", "app.py") == "print('hello')\n"

@@ -1,0 +1,101 @@
+"""The `Forge` protocol: where branches are pushed and pull requests live.
+
+Every operation is safe to repeat: opening a pull request for a branch that already has one
+returns that one, merging a merged pull request returns its merge commit.
+"""
+
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PullRequestState = Literal["open", "draft", "merged", "closed"]
+ForgeKind = Literal["local", "github"]
+
+
+class PullRequestRequest(BaseModel):
+    """What a run asks the forge to open."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    head_branch: str = Field(min_length=1)
+    base_branch: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=256)
+    body: str = ""
+    draft: bool = False
+    run_id: str | None = None
+
+
+class PullRequestInfo(BaseModel):
+    """A pull request as the forge reports it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    title: str
+    body: str
+    head_branch: str
+    base_branch: str
+    head_sha: str | None
+    status: PullRequestState
+    draft: bool
+    url: str | None
+    forge: ForgeKind
+    merged_sha: str | None = None
+    run_id: str | None = None
+
+
+class ForgeError(RuntimeError):
+    """A forge operation failed; the message says what to do."""
+
+
+class MergeBlocked(ForgeError):
+    """The forge refused the merge (branch protection, required reviews or checks).
+
+    The run turns this into `needs_human`: a person must satisfy the rule or merge by hand.
+    """
+
+
+class MergeConflict(ForgeError):
+    """The branch does not merge cleanly into its base (or the head moved under us)."""
+
+
+class PullRequestNotFound(ForgeError):
+    """No pull request with that number exists in this repository."""
+
+
+@runtime_checkable
+class Forge(Protocol):
+    """A place pull requests live: the embedded local forge or GitHub."""
+
+    kind: ForgeKind
+
+    def push_branch(self, repo: Path, branch: str) -> str:
+        """Push `branch` from `repo` (worktree or clone); never forced. Returns the pushed sha."""
+        ...
+
+    def find_pull_request(self, head_branch: str) -> PullRequestInfo | None:
+        """The pull request (any state) whose head is `head_branch`, if one exists."""
+        ...
+
+    def open_pull_request(self, request: PullRequestRequest) -> PullRequestInfo:
+        """Open a pull request, or return the one already open for the branch."""
+        ...
+
+    def get_pull_request(self, number: int) -> PullRequestInfo: ...
+
+    def update_body(self, number: int, body: str) -> PullRequestInfo: ...
+
+    def comment(self, number: int, text: str) -> None:
+        """Comment on a pull request or (GitHub) an issue with that number."""
+        ...
+
+    def request_reviewers(self, number: int, reviewers: list[str]) -> None:
+        """Ask people (`user`) or teams (`org/team`) to review."""
+        ...
+
+    def merge(self, number: int) -> str:
+        """Merge into the base branch; returns the merge commit. MergeBlocked if refused."""
+        ...
+
+    def close(self, number: int) -> PullRequestInfo: ...

@@ -1,0 +1,18 @@
+"""Tickets in: GitHub issues, Markdown files, stdin. Ticket text is untrusted input."""
+
+from factory.tickets.github import GitHubIssueSource, parse_issue_ref
+from factory.tickets.markdown import MarkdownTicketSource, parse_markdown_ticket
+from factory.tickets.model import Ticket, TicketError, TicketNotFound, TicketSource
+from factory.tickets.resolve import resolve_ticket
+
+__all__ = [
+    "GitHubIssueSource",
+    "MarkdownTicketSource",
+    "Ticket",
+    "TicketError",
+    "TicketNotFound",
+    "TicketSource",
+    "parse_issue_ref",
+    "parse_markdown_ticket",
+    "resolve_ticket",
+]

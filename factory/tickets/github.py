@@ -1,0 +1,83 @@
+"""Tickets from GitHub issues: `owner/repo#123` or `https://github.com/owner/repo/issues/123`."""
+
+import re
+
+from github import GithubException
+
+from factory.forges.github_client import DEFAULT_API_URL, github_client
+from factory.tickets.model import MAX_TICKET_CHARS, Ticket, TicketError, TicketNotFound
+
+_SHORT = re.compile(r"^(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(?P<number>\d+)$")
+_URL = re.compile(
+    r"^https?://(?P<host>[^/\s]+)/(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/issues/(?P<number>\d+)/?(?:[#?].*)?$"
+)
+
+
+def parse_issue_ref(ref: str, web_host: str = "github.com") -> tuple[str, int] | None:
+    """(`owner/name`, number) for an issue reference on `web_host`, else None."""
+    short = _SHORT.match(ref)
+    if short:
+        return short.group("repo"), int(short.group("number"))
+    url = _URL.match(ref)
+    if url and url.group("host").lower() == web_host.lower():
+        return url.group("repo"), int(url.group("number"))
+    return None
+
+
+class GitHubIssueSource:
+    """Reads issues through the REST API. The token never leaves this client."""
+
+    def __init__(
+        self, token: str | None, *, api_url: str = DEFAULT_API_URL, web_host: str = "github.com"
+    ) -> None:
+        self._client = github_client(token, api_url)
+        self._web_host = web_host
+
+    def handles(self, ref: str) -> bool:
+        return parse_issue_ref(ref, self._web_host) is not None
+
+    def fetch(self, ref: str) -> Ticket:
+        parsed = parse_issue_ref(ref, self._web_host)
+        if parsed is None:
+            raise TicketError(f"{ref!r} is not a GitHub issue; use owner/repo#123 or the issue URL")
+        repo_name, number = parsed
+        try:
+            issue = self._client.get_repo(repo_name, lazy=True).get_issue(number)
+            is_pull_request = issue.pull_request is not None
+        except GithubException as error:
+            if error.status == 404:
+                raise TicketNotFound(
+                    f"issue {repo_name}#{number} not found (or the token cannot see it); "
+                    "check the number and that GITHUB_TOKEN has access"
+                ) from error
+            if error.status == 401:
+                raise TicketError("GitHub rejected the token; set a valid GITHUB_TOKEN") from error
+            raise TicketError(f"GitHub answered {error.status} for {repo_name}#{number}") from error
+        if is_pull_request:
+            raise TicketError(
+                f"{repo_name}#{number} is a pull request, not an issue; pass an issue"
+            )
+        body = issue.body or ""
+        if len(body) > MAX_TICKET_CHARS:
+            raise TicketError(
+                f"issue {repo_name}#{number} is longer than {MAX_TICKET_CHARS} characters"
+            )
+        return Ticket(
+            key=str(number),
+            ref=f"{repo_name}#{number}",
+            title=issue.title or f"Issue {number}",
+            body=body,
+            labels=[label.name for label in issue.labels],
+            priority=_priority_from_labels([label.name for label in issue.labels]),
+            repo=repo_name,
+            source="github",
+            url=issue.html_url,
+        )
+
+
+def _priority_from_labels(labels: list[str]) -> str | None:
+    for label in labels:
+        match = re.match(r"^priority[:/ -]\s*(.+)$", label, re.IGNORECASE)
+        if match:
+            return match.group(1).strip()
+    return None
