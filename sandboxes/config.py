@@ -2,7 +2,9 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SECRET_LOOKING = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
 
 
 class DockerSandboxConfig(BaseModel):
@@ -25,6 +27,29 @@ class DockerSandboxConfig(BaseModel):
     """Output kept per command stream; head and tail survive, the middle is dropped."""
     warm_pool_size: int = Field(default=0, ge=0)
     """Pre-started containers kept ready per image (0 disables the pool)."""
+    sandbox_uid: int = Field(default=10001, gt=0)
+    """Non-root uid (and gid) commands run as when the host user is root; otherwise the
+    host's own uid:gid is used so files written to the worktree stay the host user's."""
+    tmp_size: str = Field(default="1g", pattern=r"^\d+[kmg]?$")
+    """Size of the writable tmpfs at /tmp (the root filesystem itself is read-only)."""
+    home_size: str = Field(default="256m", pattern=r"^\d+[kmg]?$")
+    """Size of the writable tmpfs at the sandbox user's HOME."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables set in every sandbox, on top of PATH, HOME and LANG.
+    Nothing is copied from the host; names that look like secrets are refused."""
+    setup_timeout_s: float = Field(default=1800.0, gt=0)
+    """Wall-time limit for one setup command (the only phase with network)."""
+
+    @field_validator("env")
+    @classmethod
+    def _refuse_secret_looking_names(cls, env: dict[str, str]) -> dict[str, str]:
+        for name in env:
+            if any(marker in name.upper() for marker in SECRET_LOOKING):
+                raise ValueError(
+                    f"sandbox env {name!r} looks like a secret; sandboxes never receive "
+                    "secrets, remove it from [sandbox].env"
+                )
+        return env
 
 
 SandboxConfig = DockerSandboxConfig

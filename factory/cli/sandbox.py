@@ -1,0 +1,167 @@
+"""`factory sandbox ...`: build the offline image, prune stale containers, run a manual check."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from factory.cli.app import app
+from factory.config import FactoryConfig, load_config
+from factory.config_errors import ConfigError
+from sandboxes.builder import build_base
+from sandboxes.docker_sandbox import DockerSandbox
+from sandboxes.errors import SandboxError
+from sandboxes.prune import prune
+
+sandbox_app = typer.Typer(
+    help="Docker sandboxes: build the base image, clean up, try a command.",
+    no_args_is_help=True,
+)
+app.add_typer(sandbox_app, name="sandbox")
+console = Console(stderr=True)
+ACTIVE_STATUSES = frozenset({"queued", "running"})
+
+
+def _load_sandbox_config(config_path: Path | None) -> FactoryConfig:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/] {exc}")
+    return typer.Exit(1)
+
+
+CONFIG_OPTION = typer.Option(
+    None, "--config", help="factory.toml to read [sandbox] from (default: ./factory.toml)."
+)
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for scripts.")
+
+
+@sandbox_app.command("build-base")
+def build_base_command(
+    force: bool = typer.Option(False, "--force", help="Rebuild even when the image is current."),
+    pull: bool = typer.Option(
+        False,
+        "--pull",
+        help="Build on python:3.11-slim pulled from a registry instead of debootstrap (needs "
+        "registry access).",
+    ),
+    mirror: str = typer.Option(
+        None, "--mirror", help="Debian mirror URL (default: the one in /etc/apt)."
+    ),
+    suite: str = typer.Option(
+        None, "--suite", help="Debian suite, e.g. bookworm (default: /etc/apt)."
+    ),
+    config_path: Path = CONFIG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Build the sandbox image offline (debootstrap + docker import); skips when it is current."""
+    cfg = _load_sandbox_config(config_path).sandbox
+    show: Callable[[str], None] = (lambda line: None) if as_json else _progress_printer()
+    try:
+        outcome = build_base(
+            cfg.image, force=force, pull=pull, mirror=mirror, suite=suite, progress=show
+        )
+    except SandboxError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        typer.echo(json.dumps(outcome.__dict__))
+        return
+    verb = "already current" if outcome.skipped else f"built in {outcome.duration_s:.0f} s"
+    console.print(f"[green]{outcome.image}[/] {verb} (content {outcome.content})")
+
+
+def _progress_printer() -> Callable[[str], None]:
+    def show(line: str) -> None:
+        if line:
+            console.print(Text(line, style="dim"))
+
+    return show
+
+
+@sandbox_app.command("prune")
+def prune_command(
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would go, remove nothing."),
+    config_path: Path = CONFIG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Remove sandbox containers whose owning process died or whose run is over. Safe any time."""
+    config = _load_sandbox_config(config_path)
+    try:
+        report = prune(_store_is_active(config), dry_run=dry_run)
+    except SandboxError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        typer.echo(json.dumps({"removed": report.removed, "kept": report.kept, "dry_run": dry_run}))
+        return
+    verb = "would remove" if dry_run else "removed"
+    for name in report.removed:
+        console.print(f"{verb} {name}")
+    console.print(f"{verb} {len(report.removed)}, kept {len(report.kept)} in use")
+
+
+def _store_is_active(config: FactoryConfig) -> Callable[[str], bool] | None:
+    """Run status from the store; None (owner liveness only) when there is no store."""
+    from factory.store import Store
+
+    try:
+        store = Store.open(config)
+    except Exception:  # no usable store: prune still removes containers of dead owners
+        return None
+
+    def is_active(run_id: str) -> bool:
+        run = store.find_run(run_id)
+        return run is not None and str(run.status) in ACTIVE_STATUSES
+
+    return is_active
+
+
+@sandbox_app.command(
+    "exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+)
+def exec_command(
+    cmd: list[str] = typer.Argument(..., help="The command and its arguments, after `--`."),
+    image: str = typer.Option(None, "--image", help="Image to run in (default: [sandbox].image)."),
+    worktree: Path = typer.Option(
+        None,
+        "--worktree",
+        help="Directory to mount at /workspace (default: none). Use a scratch copy or a git "
+        "worktree, never a checkout you care about.",
+    ),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds before the command is killed."),
+    config_path: Path = CONFIG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run one command in a hardened sandbox, as agents do (a manual check)."""
+    cfg = _load_sandbox_config(config_path).sandbox
+    if worktree is not None and not worktree.is_dir():
+        console.print(f"[red]error:[/] --worktree {worktree} is not a directory; pass one that is")
+        raise typer.Exit(2)
+    run_id = f"manual-{uuid.uuid4().hex[:8]}"
+    try:
+        with DockerSandbox(
+            cfg, worktree=worktree, run_id=run_id, role="manual", image=image
+        ) as sandbox:
+            result = sandbox.exec(cmd, timeout=timeout)
+    except SandboxError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        typer.echo(result.model_dump_json())
+    else:
+        typer.echo(result.stdout, nl=False)
+        typer.echo(result.stderr, nl=False, err=True)
+        if result.timed_out:
+            console.print(f"[red]timed out after {timeout:g} s[/]")
+        if result.oom_killed:
+            console.print("[red]killed: out of memory[/]")
+    raise typer.Exit(result.exit_code if 0 <= result.exit_code < 256 else 1)

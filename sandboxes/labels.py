@@ -1,0 +1,28 @@
+"""Labels every container and image the factory makes carries, and who owns it."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+RUN = "agent-factory.run"
+ROLE = "agent-factory.role"
+OWNER = "agent-factory.owner"
+CONTENT = "agent-factory.content"
+SETUP_KEY = "agent-factory.setup-key"
+
+
+def owner_label() -> str:
+    """`host:pid` of this process, so `prune` can tell whether the owner is still alive."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def container_labels(run_id: str, role: str) -> dict[str, str]:
+    return {RUN: run_id, ROLE: role, OWNER: owner_label()}
+
+
+def parse_owner(label: str) -> tuple[str, int] | None:
+    host, _, pid = label.rpartition(":")
+    if not host or not pid.isdigit():
+        return None
+    return host, int(pid)

@@ -1,0 +1,147 @@
+"""A warm pool of started sandboxes per image, refilled in the background.
+
+A started container cannot gain a bind mount, so each pooled sandbox mounts its own empty
+host *slot* directory at /workspace. Whoever acquires one fills the slot (typically
+`git worktree add <slot>`); the files appear in the sandbox at once. After acquire, the
+slot directory belongs to the caller; the sandbox removes only its container on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import docker
+
+from sandboxes import cleanup
+from sandboxes.config import DockerSandboxConfig
+from sandboxes.docker_sandbox import DockerSandbox
+from sandboxes.engine import connect, require_image
+
+REFILL_RETRY_S = 5.0
+
+
+class WarmPool:
+    """`with WarmPool(cfg) as pool: with pool.acquire() as sb: ...` (size from config)."""
+
+    def __init__(
+        self,
+        cfg: DockerSandboxConfig,
+        *,
+        size: int | None = None,
+        image: str | None = None,
+        slot_root: Path | None = None,
+        run_id: str | None = None,
+        client: docker.DockerClient | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.size = cfg.warm_pool_size if size is None else size
+        self.image = image or cfg.image
+        self.run_id = run_id or f"pool-{uuid.uuid4().hex[:12]}"
+        self.client = client or connect()
+        self._own_slot_root = slot_root is None
+        self.slot_root = slot_root or Path(tempfile.mkdtemp(prefix="agent-factory-pool-"))
+        self._ready: queue.Queue[DockerSandbox] = queue.Queue()
+        self._wanted = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: BaseException | None = None
+
+    def start(self) -> None:
+        """Check the image, then fill the pool in a background thread."""
+        require_image(self.client, self.image)
+        cleanup.install_sigterm_handler()
+        self._wanted.set()
+        self._thread = threading.Thread(target=self._refill, name="sandbox-pool", daemon=True)
+        self._thread.start()
+
+    def acquire(self) -> DockerSandbox:
+        """A started sandbox whose `worktree` is an empty slot; cold-starts one if none is ready."""
+        try:
+            sandbox = self._ready.get_nowait()
+        except queue.Empty:
+            sandbox = self._new_sandbox()
+            sandbox.start()
+        self._wanted.set()
+        return sandbox
+
+    def ready_count(self) -> int:
+        return self._ready.qsize()
+
+    def wait_until_full(self, timeout: float) -> bool:
+        """Block until `size` sandboxes are ready (or `timeout` passes); True when full."""
+        deadline = time.monotonic() + timeout
+        while self._ready.qsize() < self.size and time.monotonic() < deadline:
+            self._stopped.wait(0.05)
+        return self._ready.qsize() >= self.size
+
+    def shutdown(self) -> None:
+        """Stop refilling and remove every sandbox still waiting in the pool."""
+        self._stopped.set()
+        self._wanted.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+        while True:
+            try:
+                sandbox = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            sandbox.remove()
+            if sandbox.worktree is not None:
+                shutil.rmtree(sandbox.worktree, ignore_errors=True)
+        if self._own_slot_root:
+            with contextlib.suppress(OSError):
+                self.slot_root.rmdir()  # only when every acquired slot was cleaned up too
+
+    def _refill(self) -> None:
+        while not self._stopped.is_set():
+            self._wanted.wait()
+            if self._stopped.is_set():
+                return
+            if self._ready.qsize() >= self.size:
+                self._wanted.clear()
+                continue
+            sandbox = self._new_sandbox()
+            try:
+                sandbox.start()
+            except Exception as exc:  # the pool degrades to cold starts; report, retry later
+                self.last_error = exc
+                sandbox.remove()
+                self._stopped.wait(REFILL_RETRY_S)
+                continue
+            if self._stopped.is_set():
+                sandbox.remove()
+                return
+            self._ready.put(sandbox)
+
+    def _new_sandbox(self) -> DockerSandbox:
+        slot = self.slot_root / uuid.uuid4().hex[:16]
+        slot.mkdir(parents=True)
+        return DockerSandbox(
+            self.cfg,
+            worktree=slot,
+            run_id=self.run_id,
+            role="pool",
+            image=self.image,
+            client=self.client,
+        )
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.shutdown()
