@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,7 +55,7 @@ class AnthropicModel:
     def _attempt(self, request: dict[str, Any]) -> ModelReply:
         try:
             response = self._client.messages.create(**request)
-        except Exception as exc:  # the SDK's failure types are mapped, not leaked
+        except (anthropic.AnthropicError, json.JSONDecodeError) as exc:
             raise classify_failure(exc, provider="Anthropic", key_env=KEY_ENV) from exc
         return parse_response(response.model_dump())
 
@@ -75,8 +76,8 @@ def build_request(
         wire_messages[-1]["content"][-1] = {**last_block, "cache_control": CACHE}
     request: dict[str, Any] = {
         "model": config.model,
+        # No `temperature`: the current Messages API no longer accepts one.
         "max_tokens": config.max_tokens,
-        "temperature": config.temperature,
         "messages": wire_messages,
     }
     if system:

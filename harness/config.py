@@ -14,7 +14,7 @@ class ModelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: Provider = "anthropic"
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5-5"
     base_url: str | None = None
     """For OpenAI-compatible servers (Ollama, vLLM, llama.cpp) or a proxy."""
     max_tokens: int = Field(default=8192, gt=0)

@@ -59,7 +59,7 @@ class OpenAIModel:
     def _attempt(self, request: dict[str, Any]) -> ModelReply:
         try:
             response = self._client.chat.completions.create(**request)
-        except Exception as exc:  # the SDK's failure types are mapped, not leaked
+        except (openai.OpenAIError, json.JSONDecodeError) as exc:
             raise classify_failure(exc, provider="OpenAI", key_env=KEY_ENV) from exc
         return parse_response(response.model_dump())
 

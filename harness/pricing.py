@@ -7,19 +7,38 @@ from collections.abc import Mapping
 from harness.config import ModelPrice
 from harness.messages import Usage
 
-# US dollars per million tokens, from the providers' public price pages (checked 2025-11).
-# Dated snapshots (`claude-sonnet-4-5-20250929`, `gpt-4o-2024-08-06`) match their family.
+# US dollars per million tokens, from the providers' public price pages (checked 2026-11).
+# Dated snapshots (`claude-opus-4-5-20251101`, `gpt-4.1-2025-04-14`) match their family.
+# A model missing here is metered in tokens with cost unknown; add it under [pricing."<model>"].
+_OPUS_4_5_CLASS = ModelPrice(input=5.0, output=25.0, cache_read=0.50, cache_write=6.25)
+_SONNET_4_CLASS = ModelPrice(input=3.0, output=15.0, cache_read=0.30, cache_write=3.75)
 BUILTIN_PRICES: dict[str, ModelPrice] = {
-    # Anthropic: cache writes are the 5-minute tier (1.25x input), reads 0.1x input.
-    "claude-opus-4-5": ModelPrice(input=5.0, output=25.0, cache_read=0.50, cache_write=6.25),
+    # Anthropic: cache writes at the 5-minute tier.
+    "claude-fable-5-1": ModelPrice(input=10.0, output=50.0, cache_read=0.25, cache_write=12.50),
+    "claude-mythos-5-1": ModelPrice(input=10.0, output=50.0, cache_read=0.25, cache_write=12.50),
+    "claude-fable-5": ModelPrice(input=10.0, output=50.0, cache_read=1.0, cache_write=12.50),
+    "claude-mythos-5": ModelPrice(input=10.0, output=50.0, cache_read=1.0, cache_write=12.50),
+    "claude-opus-5-5": ModelPrice(input=4.0, output=20.0, cache_read=0.20, cache_write=5.0),
+    "claude-opus-5": _OPUS_4_5_CLASS,
+    "claude-opus-4-8": _OPUS_4_5_CLASS,
+    "claude-opus-4-7": _OPUS_4_5_CLASS,
+    "claude-opus-4-6": _OPUS_4_5_CLASS,
+    "claude-opus-4-5": _OPUS_4_5_CLASS,
     "claude-opus-4-1": ModelPrice(input=15.0, output=75.0, cache_read=1.50, cache_write=18.75),
-    "claude-opus-4": ModelPrice(input=15.0, output=75.0, cache_read=1.50, cache_write=18.75),
-    "claude-sonnet-4-5": ModelPrice(input=3.0, output=15.0, cache_read=0.30, cache_write=3.75),
-    "claude-sonnet-4": ModelPrice(input=3.0, output=15.0, cache_read=0.30, cache_write=3.75),
-    "claude-3-7-sonnet": ModelPrice(input=3.0, output=15.0, cache_read=0.30, cache_write=3.75),
+    "claude-sonnet-5-5": ModelPrice(input=2.0, output=10.0, cache_read=0.10, cache_write=2.50),
+    "claude-sonnet-5": ModelPrice(input=2.0, output=10.0, cache_read=0.20, cache_write=2.50),
+    "claude-sonnet-4-6": _SONNET_4_CLASS,
+    "claude-sonnet-4-5": _SONNET_4_CLASS,
+    "claude-sonnet-4": _SONNET_4_CLASS,
+    # Haiku 5.5 is cheaper below 100k prompt tokens; the long-prompt band keeps budgets safe.
+    "claude-haiku-5-5": ModelPrice(input=0.50, output=2.50, cache_read=0.05, cache_write=0.625),
     "claude-haiku-4-5": ModelPrice(input=1.0, output=5.0, cache_read=0.10, cache_write=1.25),
-    "claude-3-5-haiku": ModelPrice(input=0.80, output=4.0, cache_read=0.08, cache_write=1.00),
-    # OpenAI: caching is automatic; writes cost nothing extra.
+    # OpenAI: the 5.6 tiers bill cache writes at 1.25x input; older models cache for free.
+    "gpt-5.6-sol": ModelPrice(input=5.0, output=30.0, cache_read=0.50, cache_write=6.25),
+    "gpt-5.6-terra": ModelPrice(input=2.50, output=15.0, cache_read=0.25, cache_write=3.125),
+    "gpt-5.6-luna": ModelPrice(input=1.0, output=6.0, cache_read=0.10, cache_write=1.25),
+    "gpt-5.5": ModelPrice(input=5.0, output=30.0, cache_read=0.50),
+    "gpt-5.4": ModelPrice(input=2.50, output=15.0, cache_read=0.25),
     "gpt-5.1": ModelPrice(input=1.25, output=10.0, cache_read=0.125),
     "gpt-5": ModelPrice(input=1.25, output=10.0, cache_read=0.125),
     "gpt-5-mini": ModelPrice(input=0.25, output=2.0, cache_read=0.025),
@@ -29,8 +48,6 @@ BUILTIN_PRICES: dict[str, ModelPrice] = {
     "gpt-4.1-nano": ModelPrice(input=0.10, output=0.40, cache_read=0.025),
     "gpt-4o": ModelPrice(input=2.50, output=10.0, cache_read=1.25),
     "gpt-4o-mini": ModelPrice(input=0.15, output=0.60, cache_read=0.075),
-    "o3": ModelPrice(input=2.0, output=8.0, cache_read=0.50),
-    "o4-mini": ModelPrice(input=1.10, output=4.40, cache_read=0.275),
 }
 
 
