@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
 
@@ -23,7 +23,7 @@ LogFormat = Literal["auto", "json", "console"]
 __all__ = ["LogFormat", "bind_run", "configure_logging", "get_logger", "resolve_format"]
 
 
-def resolve_format(log_format: LogFormat, stream: IO[str]) -> Literal["json", "console"]:
+def resolve_format(log_format: LogFormat, stream: TextIO) -> Literal["json", "console"]:
     """`auto` means console on a terminal, JSON lines everywhere else (pipes, files, CI)."""
     if log_format != "auto":
         return log_format
@@ -32,7 +32,7 @@ def resolve_format(log_format: LogFormat, stream: IO[str]) -> Literal["json", "c
 
 
 def configure_logging(
-    log_format: LogFormat = "auto", level: str = "info", stream: IO[str] | None = None
+    log_format: LogFormat = "auto", level: str = "info", stream: TextIO | None = None
 ) -> None:
     """Set up structlog once per process (calling again reconfigures). Logs go to stderr."""
     out = stream or sys.stderr

@@ -1,0 +1,120 @@
+"""`factory runs list|show`: what the factory did, from the record store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from factory.cli.app import app
+from factory.cli.context import cli_store, fail, print_json
+from factory.store import Event, Run, RunNotFoundError, RunStatus
+
+runs_app = typer.Typer(
+    help="List runs and show one run with its audit events.", no_args_is_help=True
+)
+app.add_typer(runs_app, name="runs")
+console = Console()
+STATUS_HELP = "Only runs in this status: " + ", ".join(status.value for status in RunStatus) + "."
+
+
+def run_record(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "ticket": run.ticket_ref,
+        "repo": run.repo,
+        "branch": run.branch,
+        "autonomy_level": run.autonomy_level,
+        "status": run.status,
+        "outcome": run.outcome,
+        "cost_usd": run.cost_usd,
+        "tokens_in": run.tokens_in,
+        "tokens_out": run.tokens_out,
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "events": run.event_count,
+        "head_hash": run.head_hash,
+    }
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "ts": event.ts,
+        "kind": event.kind,
+        "actor": event.actor,
+        "payload": json.loads(event.payload),
+        "hash": event.hash,
+    }
+
+
+@runs_app.command("list")
+def list_runs(
+    status: str | None = typer.Option(None, "--status", help=STATUS_HELP),
+    repo: str | None = typer.Option(None, "--repo", help="Only runs on this repository."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many (newest first)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """List runs, newest first."""
+    if status is not None and status not in RunStatus._value2member_map_:
+        allowed = ", ".join(member.value for member in RunStatus)
+        raise fail(f"unknown status {status!r}; use one of: {allowed}")
+    with cli_store() as store:
+        runs = store.list_runs(status=status, repo=repo, limit=limit)
+    if as_json:
+        print_json([run_record(run) for run in runs])
+        return
+    if not runs:
+        console.print("no runs yet: `factory run TICKET` starts one")
+        return
+    table = Table("run", "status", "repo", "ticket", "cost", "tokens", "events", "created")
+    for run in runs:
+        table.add_row(
+            run.id,
+            run.status,
+            run.repo,
+            run.ticket_ref,
+            f"${run.cost_usd:.2f}",
+            str(run.tokens),
+            str(run.event_count),
+            f"{run.created_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@runs_app.command("show")
+def show_run(
+    run_id: str = typer.Argument(..., metavar="RUN", help="The run id, as `runs list` prints it."),
+    events: bool = typer.Option(False, "--events", help="Also list the run's audit events."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show one run: ticket, status, cost, outcome, and optionally every event in order."""
+    with cli_store() as store:
+        try:
+            run = store.get_run(run_id)
+        except RunNotFoundError as exc:
+            raise fail(str(exc)) from exc
+        trail = store.events(run_id) if events else []
+    if as_json:
+        record = run_record(run)
+        if events:
+            record["event_log"] = [event_record(event) for event in trail]
+        print_json(record)
+        return
+    for key, value in run_record(run).items():
+        if value is not None:
+            console.print(f"[bold]{key:>15}[/]  {value}", highlight=False)
+    if events:
+        table = Table("seq", "time", "actor", "kind", "payload")
+        for event in trail:
+            table.add_row(str(event.seq), event.ts, event.actor, event.kind, _short(event.payload))
+        console.print(table)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
