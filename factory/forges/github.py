@@ -47,7 +47,7 @@ class GitHubForge:
         self._client = github_client(token, api_url)
         self._helper = install_askpass_helper(helper_dir)
         self._merge_method = merge_method
-        self._repo = self._client.get_repo(repo, lazy=True)
+        self._repo = self._client.withLazy(True).get_repo(repo)
 
     @property
     def clone_url(self) -> str:
@@ -142,7 +142,9 @@ class GitHubForge:
 
     def _pull(self, number: int) -> PullRequest:
         try:
-            return self._repo.get_pull(number)
+            pull = self._repo.get_pull(number)
+            _ = pull.state  # the repo handle is lazy: this fetches, so a 404 surfaces here
+            return pull
         except GithubException as error:
             if error.status == 404:
                 raise PullRequestNotFound(

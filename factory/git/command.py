@@ -39,7 +39,7 @@ def factory_git(
 ) -> git.Git:
     """A GitPython command runner in `cwd` that trusts `cwd` plus `trusted`."""
     runner = git.Git(str(cwd))
-    runner.update_environment(**git_config_env([cwd, *trusted]), **(env or {}))
+    runner.update_environment(**{**git_config_env([cwd, *trusted]), **(env or {})})
     return runner
 
 

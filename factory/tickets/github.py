@@ -42,7 +42,7 @@ class GitHubIssueSource:
             raise TicketError(f"{ref!r} is not a GitHub issue; use owner/repo#123 or the issue URL")
         repo_name, number = parsed
         try:
-            issue = self._client.get_repo(repo_name, lazy=True).get_issue(number)
+            issue = self._client.withLazy(True).get_repo(repo_name).get_issue(number)
             is_pull_request = issue.pull_request is not None
         except GithubException as error:
             if error.status == 404:

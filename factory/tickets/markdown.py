@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from factory.git.worktree import slugify
 from factory.tickets.model import MAX_TICKET_CHARS, Ticket, TicketError, TicketNotFound
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FRONT_MATTER = re.compile(
+    r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE
+)
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
