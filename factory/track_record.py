@@ -90,7 +90,7 @@ def _has_ref(repo: git.Repo, ref: str) -> bool:
 
 def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:
     """Issues labelled `incident` that name a root-cause commit."""
-    records = []
+    records: list[IncidentRecord] = []
     for issue in issues:
         if INCIDENT_LABEL not in {label.lower() for label in issue.labels}:
             continue

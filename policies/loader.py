@@ -13,6 +13,7 @@ in the reasons. The deadline uses a daemon worker thread, so a runaway policy ca
 the process alive; it gets a deep copy of the context so it cannot alter what others see.
 """
 
+import ctypes
 import importlib
 import inspect
 import threading
@@ -93,6 +94,20 @@ def as_verdict(result: Any, name: str) -> Verdict:
     raise TypeError(f"returned {type(result).__name__}, expected a Verdict")
 
 
+class PolicyCancelled(BaseException):
+    """Raised inside a policy's worker thread once its deadline has passed."""
+
+
+def _cancel(worker: threading.Thread) -> None:
+    """Ask CPython to raise PolicyCancelled in the worker at its next bytecode, so a runaway
+    pure-Python loop stops instead of spinning for the life of the process. A thread blocked
+    in C (a long sleep) stops when the call returns; it is a daemon either way."""
+    if worker.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(worker.ident), ctypes.py_object(PolicyCancelled)
+        )
+
+
 def call_with_deadline(fn: Callable[[], Verdict], timeout_s: float) -> Verdict:
     """Run `fn` in a daemon thread; raise TimeoutError if it has not returned in time."""
     box: dict[str, Any] = {}
@@ -107,6 +122,7 @@ def call_with_deadline(fn: Callable[[], Verdict], timeout_s: float) -> Verdict:
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():
+        _cancel(worker)
         raise TimeoutError(f"did not return within {timeout_s:g}s")
     if "error" in box:
         raise box["error"]

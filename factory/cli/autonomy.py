@@ -1,0 +1,51 @@
+"""`factory autonomy show`: each repository's configured range, earned level, and evidence."""
+
+import typer
+from rich.console import Console
+
+from factory.autonomy_status import assess_repo
+from factory.cli.app import app
+from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.config_errors import ConfigError
+
+autonomy_app = typer.Typer(
+    help="How much the factory may do alone in each repository, and why.", no_args_is_help=True
+)
+app.add_typer(autonomy_app, name="autonomy")
+console = Console()
+
+
+@autonomy_app.command("show")
+def show_command(
+    repo: str | None = typer.Option(None, "--repo", help="Only this repository (default: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
+) -> None:
+    """The configured range, the effective level earned from the track record, and evidence."""
+    config = cli_config()
+    names = [repo] if repo else sorted(config.repos)
+    store = cli_store(config)
+    try:
+        assessments = {name: assess_repo(config, store, name) for name in names}
+    except (ConfigError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        print_json(
+            {
+                "repos": {
+                    name: a.model_dump(mode="json", exclude={"changed_from"})
+                    | {"changed_from": a.changed_from.value if a.changed_from else None}
+                    for name, a in assessments.items()
+                }
+            }
+        )
+        return
+    if not assessments:
+        console.print(f"no repositories configured in {config.source}")
+    for name, a in assessments.items():
+        moved = f" (was {a.changed_from})" if a.changed_from else ""
+        console.print(
+            f"[bold]{name}[/]: range {a.range.min}..{a.range.max}, "
+            f"effective [bold]{a.level}[/]{moved}"
+        )
+        for line in a.evidence:
+            console.print(f"  - {line}", highlight=False)

@@ -1,0 +1,63 @@
+"""The kill switch: halting and unhalting a repository (or everything), with audit events.
+
+The halts table records who, when and why; every run in flight in the halted scope also
+gets a `factory.halted` / `factory.unhalted` event in its own audit chain, so its
+trajectory shows why it stopped. Stopping at the next node boundary is the graph's job:
+it asks `Store.is_halted(repo)` between nodes, and the `halt` policy refuses to let a
+halted run merge.
+"""
+
+from dataclasses import dataclass, field
+
+from factory.store.models import Halt, RunStatus
+from factory.store.store import Store
+
+HALTED_EVENT = "factory.halted"
+UNHALTED_EVENT = "factory.unhalted"
+ALL = "all"
+IN_FLIGHT = (
+    RunStatus.QUEUED,
+    RunStatus.RUNNING,
+    RunStatus.WAITING_APPROVAL,
+    RunStatus.NEEDS_HUMAN,
+    RunStatus.HALTED,
+)
+
+
+@dataclass
+class HaltResult:
+    scope: str
+    halts: list[Halt]
+    """The halt created (halt) or the halts lifted (unhalt; empty if none was active)."""
+    runs_notified: list[str] = field(default_factory=list)
+
+
+def _runs_in_scope(store: Store, scope: str) -> list[str]:
+    repo = None if scope == ALL else scope
+    return [
+        run.id
+        for status in IN_FLIGHT
+        for run in store.list_runs(status=status, repo=repo, limit=10_000)
+    ]
+
+
+def halt(store: Store, scope: str, reason: str, by: str) -> HaltResult:
+    """Halt `scope` ("all" or a repository name)."""
+    if not reason.strip():
+        raise ValueError("a halt needs a reason: pass --reason 'why work must stop'")
+    record = store.add_halt(scope, reason.strip(), by)
+    runs = _runs_in_scope(store, scope)
+    payload = {"scope": scope, "reason": reason.strip(), "by": by, "halt_id": record.id}
+    for run_id in runs:
+        store.append_event(run_id, HALTED_EVENT, f"human:{by}", payload)
+    return HaltResult(scope=scope, halts=[record], runs_notified=runs)
+
+
+def unhalt(store: Store, scope: str, by: str) -> HaltResult:
+    """Lift the active halts on `scope`. Halts on other scopes stay."""
+    lifted = store.lift_halt(scope, by)
+    runs = _runs_in_scope(store, scope) if lifted else []
+    payload = {"scope": scope, "by": by, "lifted": [h.id for h in lifted]}
+    for run_id in runs:
+        store.append_event(run_id, UNHALTED_EVENT, f"human:{by}", payload)
+    return HaltResult(scope=scope, halts=lifted, runs_notified=runs)
