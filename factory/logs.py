@@ -59,7 +59,8 @@ def configure_logging(
 
 def get_logger(name: str | None = None) -> Any:
     """A structlog logger; `name` (usually `__name__`) lands in each line as `logger`."""
-    return structlog.get_logger(logger=name) if name else structlog.get_logger()
+    logger = structlog.get_logger()
+    return logger.bind(logger=name) if name else logger
 
 
 @contextmanager
