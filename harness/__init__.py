@@ -1,6 +1,7 @@
 """The agent loop: model providers, tools, budgets, metering, record and replay."""
 
-from harness.anthropic_model import AnthropicModel
+from typing import Any
+
 from harness.budget import RunBudget
 from harness.build import build_model
 from harness.errors import (
@@ -18,7 +19,6 @@ from harness.events import EventCallback, HarnessEvent, TranscriptSink, decode_t
 from harness.loop import AgentResult, StopReason, run_agent
 from harness.messages import Message, ModelReply, ToolCall, ToolSchema, Usage
 from harness.model import ChatModel, RetryNotice
-from harness.openai_model import OpenAIModel
 from harness.pricing import BUILTIN_PRICES, PriceTable
 from harness.replay import RecordingModel, ReplayModel
 from harness.retry import RetryPolicy
@@ -61,3 +61,16 @@ __all__ = [
     "read_only_tools",
     "run_agent",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The provider SDKs take seconds to import; replayed runs and tests never need them.
+    if name == "AnthropicModel":
+        from harness.anthropic_model import AnthropicModel
+
+        return AnthropicModel
+    if name == "OpenAIModel":
+        from harness.openai_model import OpenAIModel
+
+        return OpenAIModel
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.anthropic_model import AnthropicModel
 from harness.config import ModelConfig
 from harness.errors import CassetteError
 from harness.model import ChatModel
-from harness.openai_model import OpenAIModel
 from harness.replay import RecordingModel, ReplayModel
 from harness.retry import RetryPolicy
 
@@ -18,9 +16,14 @@ def build_model(
 ) -> ChatModel:
     """The provider `config` names; with `record`, every exchange is also written there."""
     model: ChatModel
+    # Imported on demand: each provider SDK costs seconds of start-up.
     if config.provider == "anthropic":
+        from harness.anthropic_model import AnthropicModel
+
         model = AnthropicModel(config, retry=retry)
     elif config.provider == "openai":
+        from harness.openai_model import OpenAIModel
+
         model = OpenAIModel(config, retry=retry)
     else:
         if config.cassette is None:
