@@ -77,7 +77,9 @@ class DockerSandbox:
             working_dir=WORKSPACE,
             environment=sandbox_env(self.cfg),
             labels=labels.container_labels(self.run_id, self.role),
-            host_config=api.create_host_config(**host_config_kwargs(self.cfg, self.worktree)),
+            host_config=api.create_host_config(
+                **host_config_kwargs(self.cfg, self.worktree, self.user)
+            ),
             network_disabled=True,
         )
         self.container_id = created["Id"]

@@ -45,7 +45,7 @@ def group_wrapped(argv: Sequence[str], pgid_file: str) -> list[str]:
 
 
 def kill_group_argv(pgid_file: str) -> list[str]:
-    return ["sh", "-c", 'kill -KILL -- -"$(cat "$0")" 2>/dev/null; rm -f "$0"', pgid_file]
+    return ["sh", "-c", 'kill -KILL "-$(cat "$0")" 2>/dev/null; rm -f "$0"', pgid_file]
 
 
 def run_exec(
@@ -104,32 +104,45 @@ def _pump(
 ) -> bool:
     """Demultiplex frames into the two buffers until EOF; returns whether the deadline hit."""
     sock: socket.socket = getattr(attached, "_sock", attached)
+    sock.setblocking(False)  # read whatever is there; poll only when nothing is
     poller = select.poll()
     poller.register(sock, select.POLLIN | select.POLLPRI | select.POLLHUP)
     pending = bytearray()
     timed_out = False
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            if timed_out:
-                return True  # the group is dead but something still holds the pipe: cut it
-            timed_out = True
-            on_timeout()
-            deadline = time.monotonic() + KILL_GRACE_S
+        try:
+            chunk = sock.recv(1 << 20)
+        except BlockingIOError:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if timed_out:
+                    return True  # the group is dead but something still holds the pipe: cut it
+                timed_out = True
+                on_timeout()
+                deadline = time.monotonic() + KILL_GRACE_S
+                continue
+            poller.poll(remaining * 1000)
             continue
-        if not poller.poll(remaining * 1000):
-            continue
-        chunk = sock.recv(1 << 16)
         if not chunk:
             return timed_out
         pending += chunk
-        while len(pending) >= _HEADER.size:
-            stream, size = _HEADER.unpack_from(pending)
-            if len(pending) < _HEADER.size + size:
+        pos = 0
+        view = memoryview(pending)
+        while len(pending) - pos >= _HEADER.size:
+            stream, size = _HEADER.unpack_from(pending, pos)
+            end = pos + _HEADER.size + size
+            if len(pending) < end:
                 break
-            payload = bytes(pending[_HEADER.size : _HEADER.size + size])
-            del pending[: _HEADER.size + size]
-            (stderr if stream == _STDERR else stdout).write(payload)
+            (stderr if stream == _STDERR else stdout).write(view[pos + _HEADER.size : end])
+            pos = end
+        view.release()
+        del pending[:pos]
+        if time.monotonic() > deadline and not timed_out:
+            timed_out = True  # output that never pauses must not outrun the deadline
+            on_timeout()
+            deadline = time.monotonic() + KILL_GRACE_S
+        elif timed_out and time.monotonic() > deadline:
+            return True
 
 
 def _close(attached: Any) -> None:

@@ -26,8 +26,14 @@ def memory_bytes(spec: str) -> int:
     return int(spec)
 
 
-def host_config_kwargs(cfg: DockerSandboxConfig, worktree: Path | None) -> dict[str, Any]:
-    """Arguments for `APIClient.create_host_config`: no network, no caps, read-only, limited."""
+def host_config_kwargs(
+    cfg: DockerSandboxConfig, worktree: Path | None, user: str = "10001:10001"
+) -> dict[str, Any]:
+    """Arguments for `APIClient.create_host_config`: no network, no caps, read-only, limited.
+
+    `user` is the "uid:gid" commands run as; HOME's tmpfs is created owned by it.
+    """
+    uid, _, gid = user.partition(":")
     memory = memory_bytes(cfg.memory)
     binds = {str(worktree): {"bind": WORKSPACE, "mode": "rw"}} if worktree else None
     tmpfs_opts = "rw,exec,nosuid,nodev,mode=1777"
@@ -38,7 +44,7 @@ def host_config_kwargs(cfg: DockerSandboxConfig, worktree: Path | None) -> dict[
         "read_only": True,
         "tmpfs": {
             "/tmp": f"{tmpfs_opts},size={cfg.tmp_size}",
-            HOME: f"{tmpfs_opts},size={cfg.home_size}",
+            HOME: f"rw,exec,nosuid,nodev,uid={uid},gid={gid or uid},mode=0700,size={cfg.home_size}",
         },
         "mem_limit": memory,
         "memswap_limit": memory,  # equal to the limit: no swap, so OOM is prompt and visible

@@ -18,14 +18,18 @@ class CappedOutput:
         self._tail_len = 0
         self.dropped = 0
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
+        chunk = memoryview(data)  # slices below copy only what is kept
         room = self._head_cap - len(self._head)
         if room > 0:
             self._head += chunk[:room]
             chunk = chunk[room:]
         if not chunk:
             return
-        self._tail.append(chunk)
+        if len(chunk) > self._tail_cap:
+            self.dropped += len(chunk) - self._tail_cap
+            chunk = chunk[len(chunk) - self._tail_cap :]
+        self._tail.append(bytes(chunk))
         self._tail_len += len(chunk)
         # Trim whole chunks first, then slice the oldest, so the tail never exceeds its cap.
         while self._tail_len - len(self._tail[0]) >= self._tail_cap:

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.text import Text
 
 from factory.cli.app import app
-from factory.config import FactoryConfig, load_config
-from factory.config_errors import ConfigError
+from factory.cli.context import cli_config, fail
+from factory.config import FactoryConfig
 from sandboxes.builder import build_base
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.errors import SandboxError
@@ -28,22 +28,6 @@ console = Console(stderr=True)
 ACTIVE_STATUSES = frozenset({"queued", "running"})
 
 
-def _load_sandbox_config(config_path: Path | None) -> FactoryConfig:
-    try:
-        return load_config(config_path)
-    except ConfigError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/] {exc}")
-    return typer.Exit(1)
-
-
-CONFIG_OPTION = typer.Option(
-    None, "--config", help="factory.toml to read [sandbox] from (default: ./factory.toml)."
-)
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for scripts.")
 
 
@@ -62,18 +46,17 @@ def build_base_command(
     suite: str = typer.Option(
         None, "--suite", help="Debian suite, e.g. bookworm (default: /etc/apt)."
     ),
-    config_path: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Build the sandbox image offline (debootstrap + docker import); skips when it is current."""
-    cfg = _load_sandbox_config(config_path).sandbox
+    cfg = cli_config().sandbox
     show: Callable[[str], None] = (lambda line: None) if as_json else _progress_printer()
     try:
         outcome = build_base(
             cfg.image, force=force, pull=pull, mirror=mirror, suite=suite, progress=show
         )
     except SandboxError as exc:
-        raise _fail(exc) from exc
+        raise fail(str(exc), code=1) from exc
     if as_json:
         typer.echo(json.dumps(outcome.__dict__))
         return
@@ -92,15 +75,14 @@ def _progress_printer() -> Callable[[str], None]:
 @sandbox_app.command("prune")
 def prune_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would go, remove nothing."),
-    config_path: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Remove sandbox containers whose owning process died or whose run is over. Safe any time."""
-    config = _load_sandbox_config(config_path)
+    config = cli_config()
     try:
         report = prune(_store_is_active(config), dry_run=dry_run)
     except SandboxError as exc:
-        raise _fail(exc) from exc
+        raise fail(str(exc), code=1) from exc
     if as_json:
         typer.echo(json.dumps({"removed": report.removed, "kept": report.kept, "dry_run": dry_run}))
         return
@@ -139,14 +121,12 @@ def exec_command(
         "worktree, never a checkout you care about.",
     ),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds before the command is killed."),
-    config_path: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run one command in a hardened sandbox, as agents do (a manual check)."""
-    cfg = _load_sandbox_config(config_path).sandbox
+    cfg = cli_config().sandbox
     if worktree is not None and not worktree.is_dir():
-        console.print(f"[red]error:[/] --worktree {worktree} is not a directory; pass one that is")
-        raise typer.Exit(2)
+        raise fail(f"--worktree {worktree} is not a directory; pass one that is")
     run_id = f"manual-{uuid.uuid4().hex[:8]}"
     try:
         with DockerSandbox(
@@ -154,7 +134,7 @@ def exec_command(
         ) as sandbox:
             result = sandbox.exec(cmd, timeout=timeout)
     except SandboxError as exc:
-        raise _fail(exc) from exc
+        raise fail(str(exc), code=1) from exc
     if as_json:
         typer.echo(result.model_dump_json())
     else:
