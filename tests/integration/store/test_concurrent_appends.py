@@ -1,0 +1,46 @@
+"""Several processes appending at once never fork a chain and never lose an event."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factory.store import Store
+from factory.store.audit import verify
+
+pytestmark = pytest.mark.integration
+
+WRITERS = 4
+APPENDS = 25
+WRITER_SCRIPT = """
+import sys
+from factory.store import Store
+url, writer, count, *run_ids = sys.argv[1:]
+with Store(url) as store:
+    for index in range(int(count)):
+        store.append_event(run_ids[index % len(run_ids)], "tool.call", "coder-" + writer,
+                           {"writer": int(writer), "i": index})
+"""
+
+
+def test_processes_appending_to_the_same_and_different_runs_keep_every_chain_intact(
+    db_path: Path,
+) -> None:
+    url = f"sqlite:///{db_path}"
+    with Store(url) as store:
+        run_ids = [store.create_run(f"t{i}", "app").id for i in range(2)]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER_SCRIPT, url, str(writer), str(APPENDS), *run_ids]
+        )
+        for writer in range(WRITERS)
+    ]
+    assert [writer.wait(timeout=300) for writer in writers] == [0] * WRITERS
+    with Store(url) as store:
+        report = verify(store)
+        assert report.ok, report.summary()
+        assert report.events == WRITERS * APPENDS
+        for run_id in run_ids:
+            count = store.get_run(run_id).event_count
+            assert [event.seq for event in store.events(run_id)] == list(range(1, count + 1))
