@@ -51,8 +51,22 @@ def ensure_clone(source: str, cache_root: Path, *, env: Mapping[str, str] | None
         )
         for head in _local_heads(clone):
             run_git(clone, "update-ref", "-d", f"refs/heads/{head}", action="tidy the cached clone")
+    _exclude_factory_files(target)
     fetch_clone(target, env=env)
     return target
+
+
+# Scratch the factory writes inside worktrees (test reports); never part of a commit.
+FACTORY_SCRATCH = (".factory-reports/",)
+
+
+def _exclude_factory_files(clone: Path) -> None:
+    exclude = clone / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    present = exclude.read_text().splitlines() if exclude.exists() else []
+    missing = [line for line in FACTORY_SCRATCH if line not in present]
+    if missing:
+        exclude.write_text("\n".join([*present, *missing]) + "\n")
 
 
 def fetch_clone(clone: Path, *, env: Mapping[str, str] | None = None) -> None:
