@@ -22,7 +22,9 @@ def check() -> None:
     """Validate the configuration: exit 0 if usable, else print each problem and exit 2."""
     config = cli_config()
     repos = ", ".join(sorted(config.repos)) or "no repositories"
-    console.print(f"[green]ok[/]: {config.source} is valid ({repos})", highlight=False)
+    console.print(
+        f"[green]ok[/]: {config.source} is valid ({repos})", highlight=False, soft_wrap=True
+    )
 
 
 @config_app.command("show")

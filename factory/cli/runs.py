@@ -72,7 +72,10 @@ def list_runs(
     if not runs:
         console.print("no runs yet: `factory run TICKET` starts one")
         return
-    table = Table("run", "status", "repo", "ticket", "cost", "tokens", "events", "created")
+    table = Table()
+    for column in ("run", "status", "repo", "ticket", "cost", "tokens", "events", "created"):
+        # Ids and statuses get copied into other commands: never fold them across lines.
+        table.add_column(column, no_wrap=column in ("run", "status"))
     for run in runs:
         table.add_row(
             run.id,

@@ -1,0 +1,76 @@
+"""`factory config check|show` and the global --config option."""
+
+import json
+from pathlib import Path
+
+from .conftest import Invoke
+
+GOOD = '[repos.demo]\npath = "."\ntest_command = "pytest -q"\n'
+
+
+def test_config_check_accepts_a_valid_file(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text(GOOD)
+    result = invoke("config", "check")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"ok: {tmp_path / 'factory.toml'} is valid (demo)"
+
+
+def test_config_check_exits_2_with_the_reason_and_nothing_else(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[budgets]\nmax_usd = 0\n")
+    result = invoke("--config", str(bad), "config", "check")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"error: {bad}: budgets.max_usd = 0: should be greater than 0"
+
+
+def test_config_env_var_selects_the_file(invoke: Invoke, tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text(GOOD.replace("demo", "other"))
+    result = invoke("config", "check", env={"FACTORY_CONFIG": str(other)})
+    assert result.exit_code == 0 and "(other)" in result.stdout
+
+
+def test_config_show_json_resolves_overrides_and_hides_secrets(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    (tmp_path / "factory.toml").write_text(GOOD)
+    result = invoke(
+        "config",
+        "show",
+        "--json",
+        env={"ANTHROPIC_API_KEY": "sk-ant-supersecret", "FACTORY_SANDBOX__PIDS": "64"},
+    )
+    assert result.exit_code == 0
+    assert "supersecret" not in result.stdout
+    shown = json.loads(result.stdout)
+    assert shown["secrets"]["ANTHROPIC_API_KEY"] == "set (redacted)"
+    assert shown["sandbox"]["pids"] == 64
+    assert shown["repos"]["demo"]["path"] == str(tmp_path)
+
+
+def test_config_show_renders_toml_for_people(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text(GOOD)
+    result = invoke("config", "show")
+    assert result.exit_code == 0
+    assert "[repos.demo]" in result.stdout and 'test_command = "pytest -q"' in result.stdout
+
+
+def test_every_command_explains_itself_in_help(invoke: Invoke) -> None:
+    for command in (
+        [],
+        ["config"],
+        ["config", "check"],
+        ["config", "show"],
+        ["runs", "list"],
+        ["runs", "show"],
+        ["audit", "verify"],
+        ["audit", "digest"],
+        ["audit", "export"],
+        ["doctor"],
+    ):
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0, command
+        assert "Usage:" in result.stdout
