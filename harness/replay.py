@@ -24,15 +24,34 @@ from harness.redact import redact
 ReplayMode = Literal["sequential", "strict"]
 
 
+MessageDumps = dict[int, tuple[Message, dict[str, Any]]]
+
+
 def request_record(
-    messages: Sequence[Message], tools: Sequence[ToolSchema], system: str
+    messages: Sequence[Message],
+    tools: Sequence[ToolSchema],
+    system: str,
+    dumps: MessageDumps | None = None,
 ) -> dict[str, Any]:
-    """The provider-neutral request as a cassette stores it (and strict mode compares it)."""
+    """The provider-neutral request as a cassette stores it (and strict mode compares it).
+
+    `dumps` lets a caller that records every step reuse the dumps of unchanged messages.
+    """
     return {
         "system": system,
-        "messages": [m.model_dump(mode="json", exclude_defaults=True) for m in messages],
+        "messages": [_dump(m, dumps) for m in messages],
         "tools": [t.model_dump(mode="json") for t in tools],
     }
+
+
+def _dump(message: Message, dumps: MessageDumps | None) -> dict[str, Any]:
+    if dumps is None:
+        return message.model_dump(mode="json", exclude_defaults=True)
+    cached = dumps.get(id(message))
+    if cached is None or cached[0] is not message:  # ids of freed messages can be reused
+        cached = (message, message.model_dump(mode="json", exclude_defaults=True))
+        dumps[id(message)] = cached
+    return cached[1]
 
 
 class ReplayModel:
@@ -56,6 +75,12 @@ class ReplayModel:
     @property
     def remaining(self) -> int:
         return len(self._exchanges) - self._next
+
+    def seek(self, position: int) -> None:
+        """Play from the `position`-th reply next (0-based): a resumed run replays a node
+        from the model calls it had made when the node began."""
+        with self._lock:
+            self._next = max(0, min(position, len(self._exchanges)))
 
     def complete(
         self,

@@ -1,0 +1,58 @@
+"""`factory demo`: run the whole product once on a bundled sample project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from factory.cli.app import app
+from factory.cli.context import fail, print_json
+from factory.cli.live import LiveView, render_summary, summary_json
+from factory.demo.run_demo import next_steps, run_demo
+from factory.logs import configure_logging
+
+SCRIPTED = (
+    "This demo's model turns are a hand-written script played by the replay provider; "
+    "git, the Docker sandbox, the tests, the store and the audit log are all real."
+)
+
+
+@app.command()
+def demo(
+    directory: Path | None = typer.Option(
+        None, "--dir", help="An empty directory for the demo (default: a new temporary one)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Fix a real bug in a bundled sample library, end to end, and open a pull request.
+
+    Copies the sample into a fresh git repository, runs planner, coder, tester and reviewer
+    in the Docker sandbox, gates the change and opens a PR in the local forge.
+    """
+    console = Console()
+    configure_logging("json" if as_json else "console", "warning")
+    if not as_json:
+        console.print(f"[bold]{SCRIPTED}[/]\n")
+    try:
+        with LiveView(enabled=not as_json) as view:
+            result = run_demo(directory, view.observe)
+    except FileExistsError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        print_json(
+            {
+                **summary_json(result.summary),
+                "directory": str(result.directory),
+                "audit": result.audit.summary(),
+                "scripted_model": True,
+            }
+        )
+    else:
+        render_summary(result.summary)
+        console.print(f"\n[bold]audit verify[/]: {result.audit.summary()}\n")
+        console.print(next_steps(result))
+        console.print(f"\n{SCRIPTED}")
+    ok = result.audit.ok and result.summary.state.pr_number is not None
+    raise typer.Exit(0 if ok else 1)

@@ -1,0 +1,121 @@
+"""How a run looks on a terminal: a live line per node while it works, a summary at the end."""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any, Self
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from factory.runner import RunSummary
+from factory.state import RunState
+
+console = Console(stderr=True)
+NODES = ("intake", "plan", "code", "test", "review", "gate", "deliver", "await_approval")
+
+
+class LiveView:
+    """A Rich table that follows the graph: node, status, model calls, tokens, dollars."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled and console.is_terminal
+        self.rows: dict[str, tuple[str, float]] = {}
+        self.state: RunState | None = None
+        self._live: Live | None = None
+
+    def __enter__(self) -> Self:
+        if self.enabled:
+            self._live = Live(self._table(), console=console, refresh_per_second=4)
+            self._live.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live is not None:
+            self._live.__exit__(exc_type, exc, tb)
+
+    def observe(self, node: str, phase: str, state: RunState | None) -> None:
+        self.state = state
+        started = self.rows.get(node, ("", time.perf_counter()))[1]
+        if phase == "started":
+            self.rows[node] = ("working", time.perf_counter())
+        else:
+            self.rows[node] = (f"done in {time.perf_counter() - started:.1f}s", started)
+        if self._live is not None:
+            self._live.update(self._table())
+        elif not self.enabled and phase == "finished":
+            pass
+
+    def _table(self) -> Table:
+        table = Table(title="agent-factory run", expand=False)
+        table.add_column("node")
+        table.add_column("status")
+        for node in NODES:
+            status, _ = self.rows.get(node, ("", 0.0))
+            if status:
+                table.add_row(node, status)
+        if self.state is not None:
+            table.caption = (
+                f"iteration {self.state.iteration}  model calls {self.state.model_calls}  "
+                f"tokens {self.state.tokens}  ${self.state.cost_usd:.4f}"
+            )
+        return table
+
+
+def summary_json(summary: RunSummary) -> dict[str, Any]:
+    state = summary.state
+    decision = state.decision
+    return {
+        "run_id": summary.run_id,
+        "status": summary.status.value,
+        "exit_code": summary.exit_code,
+        "branch": state.branch,
+        "pull_request": {"number": state.pr_number, "url": state.pr_url} if state.pr_number else None,
+        "merged_sha": state.merged_sha,
+        "decision": decision.model_dump(mode="json") if decision else None,
+        "waiting_for": summary.waiting_for,
+        "iterations": state.iteration,
+        "tests": state.last_test_report.summary_text() if state.last_test_report else None,
+        "review": state.review.verdict if state.review else None,
+        "model_calls": state.model_calls,
+        "tokens": state.tokens,
+        "cost_usd": state.cost_usd,
+        "error": state.error,
+        "node_seconds": {k: round(v, 4) for k, v in summary.node_seconds.items()},
+        "sandbox_seconds": round(summary.sandbox_seconds, 4),
+    }
+
+
+def render_summary(summary: RunSummary) -> None:
+    out = Console()
+    state = summary.state
+    out.print(f"[bold]run {summary.run_id}[/]: {summary.status.value}")
+    out.print(f"  branch   {state.branch}")
+    if state.pr_number:
+        out.print(f"  pull request #{state.pr_number}  {state.pr_url or ''}")
+    if state.last_test_report is not None:
+        out.print(f"  tests    {state.last_test_report.summary_text()}")
+    if state.review is not None:
+        out.print(f"  review   {state.review.verdict}: {state.review.summary}")
+    if state.decision is not None:
+        decision = state.decision
+        out.print(f"  decision {decision.decision.value} at {decision.level.value}")
+        for reason in decision.reasons:
+            out.print(f"    - {reason}")
+    if state.error:
+        out.print(f"  [yellow]{state.error}[/]")
+    out.print(
+        f"  cost     ${state.cost_usd:.4f}  ({state.tokens} tokens, {state.model_calls} model calls)"
+    )
+    if summary.waiting_for is not None:
+        out.print(
+            f"  waiting for approval: `factory approve {summary.run_id}` or "
+            f"`factory reject {summary.run_id} --reason ...`"
+        )

@@ -1,0 +1,144 @@
+"""`factory run`, `resume`, `approve`, `reject`: drive a ticket through the graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from factory.cli.app import app
+from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.live import LiveView, render_summary, summary_json
+from factory.config_errors import ConfigError
+from factory.forges.base import ForgeError
+from factory.git.command import GitError
+from factory.run_setup import RunOptions, SetupError
+from factory.runner import RunError, RunSummary, answer_approval, resume_run, start_run
+from factory.store import RunNotFoundError
+from factory.tickets.model import TicketError
+from harness.errors import ModelError
+from sandboxes.errors import SandboxError
+
+BAD_INPUT_ERRORS = (SetupError, TicketError, ConfigError, RunError, RunNotFoundError)
+ENVIRONMENT_ERRORS = (SandboxError, GitError, ForgeError, ModelError)
+
+EXIT_HELP = "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 2 bad input, 1 error."
+
+
+def _finish(summary: RunSummary, as_json: bool) -> None:
+    if as_json:
+        print_json(summary_json(summary))
+    else:
+        render_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command(epilog=EXIT_HELP)
+def run(
+    ticket: str = typer.Argument(
+        ..., help="A Markdown file, `-` for stdin, or a GitHub issue (owner/repo#123 or its URL)."
+    ),
+    repo: str | None = typer.Option(
+        None, "--repo", help="Repository name from factory.toml, or the path of a git checkout."
+    ),
+    model: str | None = typer.Option(None, "--model", help="Use this model name for every agent."),
+    max_iterations: int | None = typer.Option(
+        None, "--max-iterations", min=1, max=20, help="Code/test/review rounds before a human decides."
+    ),
+    budget_usd: float | None = typer.Option(
+        None, "--budget-usd", min=0.0, help="Stop the run when it has spent this many dollars."
+    ),
+    record: Path | None = typer.Option(
+        None, "--record", help="Also write every model exchange to this cassette (secrets redacted)."
+    ),
+    replay: Path | None = typer.Option(
+        None, "--replay", help="Answer from this cassette instead of a model provider."
+    ),
+    keep_worktree: bool = typer.Option(
+        False, "--keep-worktree", help="Leave the run's git worktree on disk for debugging."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Turn a ticket into a tested, reviewed pull request.
+
+    The planner, coder, tester and reviewer work in a sandbox on a new branch; the gate
+    decides, from the repository's policies, whether the change merges, waits for a person,
+    or stays a pull request.
+    """
+    config = cli_config()
+    store = cli_store(config)
+    options = RunOptions(
+        repo=repo,
+        model=model,
+        max_iterations=max_iterations,
+        budget_usd=budget_usd,
+        record=record,
+        replay=replay,
+        keep_worktree=keep_worktree,
+    )
+    with LiveView(enabled=not as_json) as view:
+        summary = _guarded(lambda: start_run(config, store, ticket, options, view.observe))
+    _finish(summary, as_json)
+
+
+@app.command(epilog=EXIT_HELP)
+def resume(
+    run_id: str = typer.Argument(..., help="The run id (see `factory runs list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Continue a run that stopped, was killed, or was halted, from its last checkpoint."""
+    config = cli_config()
+    store = cli_store(config)
+    with LiveView(enabled=not as_json) as view:
+        summary = _guarded(lambda: resume_run(config, store, run_id, observer=view.observe))
+    _finish(summary, as_json)
+
+
+@app.command()
+def approve(
+    run_id: str = typer.Argument(..., help="A run waiting for approval."),
+    comment: str | None = typer.Option(None, "--comment", help="Added to the pull request."),
+    by: str = typer.Option(
+        "", "--by", help="Who approves (defaults to $USER); recorded in the audit log."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Approve a waiting run: its pull request is merged and the run finishes."""
+    config = cli_config()
+    store = cli_store(config)
+    answer = {"action": "approve", "by": _who(by), "comment": comment}
+    summary = _guarded(lambda: answer_approval(config, store, run_id, answer))
+    _finish(summary, as_json)
+
+
+@app.command()
+def reject(
+    run_id: str = typer.Argument(..., help="A run waiting for approval."),
+    reason: str = typer.Option(..., "--reason", help="Why; added to the pull request and the log."),
+    by: str = typer.Option("", "--by", help="Who rejects (defaults to $USER)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Reject a waiting run: its pull request is closed unmerged and the run ends."""
+    config = cli_config()
+    store = cli_store(config)
+    answer = {"action": "reject", "by": _who(by), "reason": reason}
+    summary = _guarded(lambda: answer_approval(config, store, run_id, answer))
+    _finish(summary, as_json)
+
+
+def _who(by: str) -> str:
+    import getpass
+
+    return f"human:{by or getpass.getuser()}"
+
+
+def _guarded(action: object) -> RunSummary:
+    assert callable(action)
+    try:
+        result = action()
+    except BAD_INPUT_ERRORS as exc:
+        raise fail(str(exc).strip("'\"")) from exc
+    except ENVIRONMENT_ERRORS as exc:
+        raise fail(str(exc), code=1) from exc
+    assert isinstance(result, RunSummary)
+    return result

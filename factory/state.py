@@ -1,0 +1,72 @@
+"""The run as data: what LangGraph checkpoints after every node.
+
+Everything a resumed process needs lives here; live resources (the sandbox, the models, the
+store) are rebuilt around it by the runner, never checkpointed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.models import AddedTests, CodeChange, Plan, Review
+from agents.test_report import TestReport
+from factory.tickets.model import Ticket
+from policies.models import Decision
+
+Phase = Literal[
+    "intake", "plan", "code", "test", "review", "gate", "deliver", "await_approval", "done"
+]
+"""The node the run is in (or last finished)."""
+
+Ending = Literal[
+    "pr_open",
+    "merged",
+    "needs_human",
+    "plan_only",
+    "refused",
+    "rejected",
+    "budget_exceeded",
+    "failed",
+]
+
+
+class RunState(BaseModel):
+    """One ticket's way through the graph."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    ticket: Ticket
+    repo: str
+    base_branch: str
+    branch: str
+    base_sha: str = ""
+    level: str = "L1"
+    """The effective autonomy level the run started at (earned within the repo's range)."""
+    max_iterations: int = 3
+    iteration: int = 0
+    """Code rounds started so far (1 after the first coder pass)."""
+    plan: Plan | None = None
+    changes: list[CodeChange] = Field(default_factory=list)
+    added_tests: AddedTests | None = None
+    test_reports: list[TestReport] = Field(default_factory=list)
+    review: Review | None = None
+    feedback: str | None = None
+    """What the last test run or review asked the coder to fix."""
+    decision: Decision | None = None
+    pr_number: int | None = None
+    pr_url: str | None = None
+    merged_sha: str | None = None
+    model_calls: int = 0
+    """Model calls made so far; a replayed model resumes its cassette from here."""
+    tokens: int = 0
+    cost_usd: float = 0.0
+    phase: Phase = "intake"
+    ending: Ending | None = None
+    error: str | None = None
+
+    @property
+    def last_test_report(self) -> TestReport | None:
+        return self.test_reports[-1] if self.test_reports else None
