@@ -16,40 +16,58 @@ Summariser = Callable[[Message], str]
 """Turns one tool-result message into a short summary that replaces it."""
 
 
-def estimate_tokens(system: str, messages: Sequence[Message], tools: Sequence[ToolSchema]) -> int:
-    chars = len(system) + sum(len(t.description) + len(str(t.parameters)) for t in tools)
-    for message in messages:
-        chars += len(message.text) + sum(len(str(c.arguments)) for c in message.tool_calls)
-    return chars // CHARS_PER_TOKEN
+def message_chars(message: Message) -> int:
+    return len(message.text) + sum(len(str(c.arguments)) for c in message.tool_calls)
 
 
-def fit_context(
-    system: str,
-    messages: list[Message],
-    tools: Sequence[ToolSchema],
-    context_window: int,
-    summarise: Summariser | None = None,
-) -> int:
-    """Elide (or summarise) old tool outputs in place once the history nears the window.
+class ContextGuard:
+    """Watches one agent's growing history and elides (or summarises) old tool outputs in place
+    once it nears the window. The latest outputs stay whole: they are what the model acts on.
+    Nothing is lost for auditors: every request is kept whole in the transcripts.
 
-    The latest outputs stay whole: they are what the model is acting on. Returns how many
-    outputs were elided. The full text is never lost: every request is in the transcripts.
+    The estimate is kept incrementally, so a step costs the same on turn 5 and on turn 500.
     """
-    if estimate_tokens(system, messages, tools) < context_window * ELIDE_AT:
-        return 0
-    tool_positions = [i for i, m in enumerate(messages) if m.role == "tool"]
-    elided = 0
-    for index in tool_positions[:-KEEP_LATEST_OUTPUTS]:
-        message = messages[index]
-        if len(message.text) < MIN_ELIDED_CHARS or message.text.startswith(ELIDED_PREFIX):
-            continue
-        note = f"{ELIDED_PREFIX}: {len(message.text)} characters from {message.tool_name}"
-        if summarise is not None:
-            replacement = f"{note}; summary follows]\n{summarise(message)}"
-        else:
-            replacement = f"{note}; call the tool again if you need it]"
-        messages[index] = message.model_copy(update={"text": replacement})
-        elided += 1
-        if estimate_tokens(system, messages, tools) < context_window * ELIDE_AT:
-            break
-    return elided
+
+    def __init__(
+        self,
+        system: str,
+        tools: Sequence[ToolSchema],
+        context_window: int,
+        summarise: Summariser | None = None,
+    ) -> None:
+        self.fixed_chars = len(system) + sum(
+            len(t.description) + len(str(t.parameters)) for t in tools
+        )
+        self.limit_chars = int(context_window * ELIDE_AT * CHARS_PER_TOKEN)
+        self.summarise = summarise
+        self._counted = 0
+        self._history_chars = 0
+
+    @property
+    def estimated_tokens(self) -> int:
+        return (self.fixed_chars + self._history_chars) // CHARS_PER_TOKEN
+
+    def fit(self, messages: list[Message]) -> int:
+        """Returns how many outputs were elided on this call."""
+        for message in messages[self._counted :]:
+            self._history_chars += message_chars(message)
+        self._counted = len(messages)
+        if self.fixed_chars + self._history_chars < self.limit_chars:
+            return 0
+        tool_positions = [i for i, m in enumerate(messages) if m.role == "tool"]
+        elided = 0
+        for index in tool_positions[:-KEEP_LATEST_OUTPUTS]:
+            message = messages[index]
+            if len(message.text) < MIN_ELIDED_CHARS or message.text.startswith(ELIDED_PREFIX):
+                continue
+            note = f"{ELIDED_PREFIX}: {len(message.text)} characters from {message.tool_name}"
+            if self.summarise is not None:
+                replacement = f"{note}; summary follows]\n{self.summarise(message)}"
+            else:
+                replacement = f"{note}; call the tool again if you need it]"
+            messages[index] = message.model_copy(update={"text": replacement})
+            self._history_chars += len(replacement) - len(message.text)
+            elided += 1
+            if self.fixed_chars + self._history_chars < self.limit_chars:
+                break
+        return elided

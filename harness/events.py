@@ -54,7 +54,7 @@ class TranscriptSink(Protocol):
 def encode_transcript(payload: dict[str, Any]) -> bytes:
     """Gzip-compressed UTF-8 JSON; `mtime=0` so equal transcripts give equal bytes."""
     raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-    return gzip.compress(raw, mtime=0)
+    return gzip.compress(raw, compresslevel=6, mtime=0)
 
 
 def decode_transcript(data: bytes) -> dict[str, Any]:

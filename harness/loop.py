@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from harness.budget import RunBudget
-from harness.context import fit_context
+from harness.context import ContextGuard
 from harness.errors import ModelError
 from harness.events import (
     EventCallback,
@@ -21,7 +21,7 @@ from harness.events import (
 from harness.messages import Message, ModelReply, ToolSchema, Usage
 from harness.model import ChatModel, RetryNotice
 from harness.pricing import PriceTable
-from harness.replay import request_record
+from harness.replay import MessageDumps, request_record
 from harness.tools import Tool, toolbox_for
 
 StopReason = Literal["done", "step_limit", "token_limit", "cost_limit", "time_limit", "error"]
@@ -67,6 +67,7 @@ def run_agent(
     toolbox = toolbox_for(list(tools), output_model)
     messages = [Message.user(task)]
     steps = 0
+    dumps: MessageDumps = {}
     usage = Usage()
     cost: float | None = 0.0
 
@@ -118,7 +119,7 @@ def run_agent(
         ref = None
         if transcripts is not None:
             record = {"role": role, "step": steps, "model": chat.name, "latency_s": latency}
-            record["request"] = request_record(history, schemas, prompt)
+            record["request"] = request_record(history, schemas, prompt, dumps)
             record["reply"] = reply.model_dump(mode="json")
             ref = transcripts.put_blob(encode_transcript(record))
         charge(reply, chat.name, latency, ref)
@@ -143,18 +144,15 @@ def run_agent(
             error=error,
         )
 
+    context = ContextGuard(
+        system, toolbox.schemas, context_window, summarise if summariser is not None else None
+    )
     emit(HarnessEvent(kind="agent.start", role=role, model=model.name, message=task[:200]))
     while True:
         limit = budget.spent()
         if limit is not None:
             return stop(limit)
-        elided = fit_context(
-            system,
-            messages,
-            toolbox.schemas,
-            context_window,
-            summarise if summariser is not None else None,
-        )
+        elided = context.fit(messages)
         if elided:
             emit(HarnessEvent(kind="context.elided", role=role, step=steps, message=str(elided)))
         steps += 1
