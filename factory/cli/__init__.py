@@ -3,13 +3,14 @@
 from factory.cli import audit as _audit  # noqa: F401  (registers `factory audit`)
 from factory.cli import autonomy as _autonomy  # noqa: F401  (registers `factory autonomy`)
 from factory.cli import config as _config  # noqa: F401  (registers `factory config`)
+from factory.cli import demo as _demo  # noqa: F401  (registers `factory demo`)
 from factory.cli import doctor as _doctor  # noqa: F401  (registers `factory doctor`)
 from factory.cli import halt as _halt  # noqa: F401  (registers `factory halt`, `unhalt`)
 from factory.cli import policy as _policy  # noqa: F401  (registers `factory policy`)
+from factory.cli import pr as _pr  # noqa: F401  (registers `factory pr`)
+from factory.cli import run as _run  # noqa: F401  (registers `factory run`, `resume`, `approve`, `reject`)
 from factory.cli import runs as _runs  # noqa: F401  (registers `factory runs`)
 from factory.cli import sandbox as _sandbox  # noqa: F401  (registers `factory sandbox`)
-from factory.cli import run as _run  # noqa: F401  (registers `factory run`, `resume`, `approve`, `reject`)
-from factory.cli import demo as _demo  # noqa: F401  (registers `factory demo`)
 from factory.cli.app import app
 
 

@@ -1,0 +1,202 @@
+"""`factory pr list|show|merge|close`: be the reviewer of the local forge's pull requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from factory.cli.app import app
+from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.config_errors import ConfigError
+from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
+from factory.forges.local_review import (
+    PullRequestView,
+    choose_repo,
+    close_pull_request,
+    local_forge,
+    merge_pull_request,
+    pull_request_diff,
+    show_pull_request,
+)
+from factory.git import GitError
+from factory.store import PullRequestStatus
+
+pr_app = typer.Typer(
+    help="Review the factory's pull requests on the local forge: list, show, merge, close.",
+    no_args_is_help=True,
+)
+app.add_typer(pr_app, name="pr")
+console = Console()
+REPO_HELP = "The repository (its name in factory.toml); needed only when several have this number."
+NUMBER_HELP = "The pull request number, as `factory pr list` prints it."
+JSON_HELP = "Print JSON for scripts."
+STATUSES = [status.value for status in PullRequestStatus]
+
+
+def pull_record(pull: PullRequestInfo, repo: str) -> dict[str, Any]:
+    return {"repo": repo, **pull.model_dump(mode="json")}
+
+
+@pr_app.command("list")
+def list_pull_requests(
+    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    status: str | None = typer.Option(
+        None, "--status", help=f"Only pull requests in this state: {', '.join(STATUSES)}."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List pull requests the factory opened, oldest first."""
+    if status is not None and status not in STATUSES:
+        raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+    with cli_store() as store:
+        rows = store.list_pull_requests(repo=repo, status=status)
+    if as_json:
+        print_json([{key: getattr(row, key) for key in _ROW_FIELDS} for row in rows])
+        return
+    if not rows:
+        console.print("no pull requests yet: `factory run TICKET` opens them")
+        return
+    table = Table("repo", "#", "status", "title", "branch", "run")
+    for row in rows:
+        table.add_row(
+            row.repo, str(row.number), row.status, row.title, row.head_branch, row.run_id or ""
+        )
+    console.print(table)
+
+
+@pr_app.command("show")
+def show(
+    number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
+    repo: str | None = typer.Option(None, "--repo", help=REPO_HELP),
+    diff: bool = typer.Option(False, "--diff", help="Also print the change as a unified diff."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show one pull request: status, branches, size of the change, and its description."""
+    config = cli_config()
+    with cli_store(config) as store:
+        try:
+            forge = local_forge(config, store, choose_repo(config, store, number, repo))
+            view = show_pull_request(forge, number)
+            patch = pull_request_diff(forge, number) if diff else None
+        except (PullRequestNotFound, ConfigError) as exc:
+            raise fail(str(exc)) from exc
+        except (ForgeError, GitError) as exc:
+            raise fail(str(exc), code=1) from exc
+    if as_json:
+        record = pull_record(view.pull, view.repo)
+        record["stats"] = view.stats.model_dump() if view.stats else None
+        if patch is not None:
+            record["diff"] = patch
+        print_json(record)
+        return
+    _render(view)
+    if patch is not None:
+        console.print(patch, markup=False, highlight=False)
+
+
+@pr_app.command("merge")
+def merge(
+    number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
+    repo: str | None = typer.Option(None, "--repo", help=REPO_HELP),
+    ready: bool = typer.Option(
+        False, "--ready", help="Merge a draft too: you reviewed what the factory flagged."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Merge a pull request into its base branch with a real git merge commit."""
+    config = cli_config()
+    with cli_store(config) as store:
+        try:
+            forge = local_forge(config, store, choose_repo(config, store, number, repo))
+            sha = merge_pull_request(store, forge, number, ready=ready)
+            pull = forge.get_pull_request(number)
+        except (PullRequestNotFound, ConfigError) as exc:
+            raise fail(str(exc)) from exc
+        except (ForgeError, GitError) as exc:
+            raise fail(str(exc), code=1) from exc
+    if as_json:
+        print_json(pull_record(pull, forge.repo_name))
+        return
+    console.print(
+        f"merged #{number} into {pull.base_branch} of {forge.target} as {sha[:12]}", highlight=False
+    )
+
+
+@pr_app.command("close")
+def close(
+    number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
+    repo: str | None = typer.Option(None, "--repo", help=REPO_HELP),
+    comment: str | None = typer.Option(
+        None, "--comment", help="Why it is closed (kept on the pull request and in the audit log)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Close a pull request without merging; its branch stays for reference."""
+    config = cli_config()
+    with cli_store(config) as store:
+        try:
+            forge = local_forge(config, store, choose_repo(config, store, number, repo))
+            pull = close_pull_request(store, forge, number, comment)
+        except (PullRequestNotFound, ConfigError) as exc:
+            raise fail(str(exc)) from exc
+        except (ForgeError, GitError) as exc:
+            raise fail(str(exc), code=1) from exc
+    if as_json:
+        print_json(pull_record(pull, forge.repo_name))
+        return
+    console.print(f"closed #{number} ({pull.head_branch} kept)", highlight=False)
+
+
+_ROW_FIELDS = (
+    "repo",
+    "number",
+    "title",
+    "status",
+    "draft",
+    "head_branch",
+    "base_branch",
+    "head_sha",
+    "merged_sha",
+    "run_id",
+    "url",
+    "forge",
+    "created_at",
+    "updated_at",
+)
+
+
+def _render(view: PullRequestView) -> None:
+    pull = view.pull
+    console.print(f"[bold]#{pull.number} {pull.title}[/]  [{_colour(pull.status)}]{pull.status}[/]")
+    lines = {
+        "repo": view.repo,
+        "branch": f"{pull.head_branch} -> {pull.base_branch}",
+        "head": pull.head_sha or "",
+        "merged as": pull.merged_sha or "",
+        "run": pull.run_id or "",
+        "change": view.stats.summary() if view.stats else "(branch not found)",
+    }
+    for key, value in lines.items():
+        if value:
+            console.print(f"[bold]{key:>10}[/]  {value}", highlight=False)
+    if view.stats and view.stats.files:
+        console.print("[bold]     files[/]  " + ", ".join(view.stats.files), highlight=False)
+    console.print()
+    console.print(Markdown(pull.body or "(no description)"))
+    if pull.status in ("open", "draft"):
+        ready = " --ready" if pull.status == "draft" else ""
+        console.print(
+            f"\nnext: `factory pr show {pull.number} --diff`, "
+            f"`factory pr merge {pull.number}{ready}` or `factory pr close {pull.number}`",
+            highlight=False,
+        )
+
+
+def _colour(status: str) -> str:
+    return {"open": "green", "draft": "yellow", "merged": "magenta", "closed": "red"}.get(
+        status, "white"
+    )

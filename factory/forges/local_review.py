@@ -1,0 +1,124 @@
+"""A person acting as reviewer on the local forge: what `factory pr` calls.
+
+Merges and closes by a person are appended to the run's audit chain (actor `human:<name>`),
+so the record of a pull request's fate lives with the run that opened it.
+"""
+
+import getpass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from factory.config import FactoryConfig
+from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
+from factory.forges.local import LocalForge
+from factory.git import BotIdentity, DiffStats, GitError, diff_stats, factory_git, run_git
+from factory.store import Store
+
+
+class PullRequestView(BaseModel):
+    """One pull request with the size of its change, for `factory pr show`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    repo: str
+    pull: PullRequestInfo
+    stats: DiffStats | None
+    """None when the branch or base is gone from the repository."""
+
+
+def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
+    """The local forge of a configured repository."""
+    settings = config.repo(repo)
+    if settings.path is None:
+        raise ForgeError(
+            f"repository {repo!r} lives on GitHub; review its pull requests there, "
+            "not with `factory pr`"
+        )
+    return LocalForge(
+        store,
+        repo_name=repo,
+        repo_path=settings.path,
+        clone_cache=config.factory.data_dir / "clones",
+        identity=BotIdentity(),
+    )
+
+
+def choose_repo(config: FactoryConfig, store: Store, number: int, repo: str | None) -> str:
+    """The repository a bare `#number` means: the named one, the only one, or the only match."""
+    if repo is not None:
+        config.repo(repo)  # unknown names fail with the list of known ones
+        return repo
+    local = [name for name, settings in config.repos.items() if settings.path is not None]
+    if len(local) == 1:
+        return local[0]
+    holders = sorted({row.repo for row in store.list_pull_requests() if row.number == number})
+    holders = [name for name in holders if name in local]
+    if len(holders) == 1:
+        return holders[0]
+    if not holders:
+        raise PullRequestNotFound(f"no pull request #{number}; `factory pr list` shows them")
+    raise ForgeError(f"#{number} exists in {', '.join(holders)}; pass --repo NAME")
+
+
+def show_pull_request(forge: LocalForge, number: int) -> PullRequestView:
+    pull = forge.get_pull_request(number)
+    try:
+        stats = diff_stats(forge.target, pull.base_branch, pull.head_sha or pull.head_branch)
+    except GitError:
+        stats = None
+    return PullRequestView(repo=forge.repo_name, pull=pull, stats=stats)
+
+
+def pull_request_diff(forge: LocalForge, number: int) -> str:
+    """The change as a unified diff against the point where the branch left its base."""
+    pull = forge.get_pull_request(number)
+    head = pull.head_sha or pull.head_branch
+    return run_git(
+        factory_git(forge.target),
+        "diff",
+        f"{pull.base_branch}...{head}",
+        action=f"diff #{number}",
+        strip=False,
+    )
+
+
+def merge_pull_request(store: Store, forge: LocalForge, number: int, *, ready: bool) -> str:
+    """Merge as a person; a draft needs `ready` (the factory asked for a human's look)."""
+    pull = forge.get_pull_request(number)
+    if pull.status == "draft" and not ready:
+        raise ForgeError(
+            f"#{number} is a draft: the factory wants a person to review it first; "
+            f"after reviewing, run `factory pr merge {number} --ready`"
+        )
+    sha = forge.merge(number)
+    _record(store, pull, "pr.merged", {"merged_sha": sha})
+    return sha
+
+
+def close_pull_request(
+    store: Store, forge: LocalForge, number: int, comment: str | None
+) -> PullRequestInfo:
+    if comment:
+        forge.comment(number, comment)
+    closed = forge.close(number)
+    _record(store, closed, "pr.closed", {"comment": comment or ""})
+    return closed
+
+
+def _record(store: Store, pull: PullRequestInfo, kind: str, extra: dict[str, Any]) -> None:
+    if pull.run_id is None or store.find_run(pull.run_id) is None:
+        return
+    payload = {"number": pull.number, "head_branch": pull.head_branch, **extra}
+    store.append_event(pull.run_id, kind, f"human:{getpass.getuser()}", payload)
+
+
+__all__ = [
+    "PullRequestView",
+    "choose_repo",
+    "close_pull_request",
+    "local_forge",
+    "merge_pull_request",
+    "pull_request_diff",
+    "show_pull_request",
+]

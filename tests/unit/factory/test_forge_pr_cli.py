@@ -1,0 +1,112 @@
+"""`factory pr` as a person reviewing the local forge: real repos, real store, real CLI."""
+
+import json
+from pathlib import Path
+
+import git
+import pytest
+from typer.testing import CliRunner
+
+from factory.cli import app
+from factory.forges import LocalForge, PullRequestRequest
+from factory.git import commit_step, create_worktree, ensure_clone
+from factory.store import Store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path, git.Repo]:
+    user = tmp_path / "user"
+    repo = git.Repo.init(user, initial_branch="main")
+    (user / "app.py").write_text("print('hello')\n")
+    repo.index.add(["app.py"])
+    actor = git.Actor("User", "user@example.com")
+    repo.index.commit("initial", author=actor, committer=actor)
+    data = tmp_path / "data"
+    config = tmp_path / "factory.toml"
+    config.write_text(
+        f'[factory]\ndata_dir = "{data}"\n\n[repos.demo]\npath = "{user}"\n'
+        'test_command = "python3 -m pytest -q"\n'
+    )
+    with Store(f"sqlite:///{data / 'factory.db'}") as store:
+        forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
+        for number, draft in ((1, True), (2, False)):
+            clone = ensure_clone(str(user), tmp_path / "run-clones")
+            branch = f"factory/{number}-change"
+            worktree = create_worktree(
+                clone, base_branch="main", branch=branch, path=tmp_path / f"wt{number}"
+            )
+            (worktree.path / f"file{number}.py").write_text(f"n = {number}\n")
+            commit_step(
+                worktree, message="change", run_id=f"r{number}", step="code-1", ticket_ref="t"
+            )
+            forge.push_branch(worktree.path, branch)
+            forge.open_pull_request(
+                PullRequestRequest(
+                    head_branch=branch,
+                    base_branch="main",
+                    title=f"Change {number}",
+                    body=f"## Plan\nadd file{number}",
+                    draft=draft,
+                    run_id=f"r{number}",
+                )
+            )
+    return config, user, repo
+
+
+def invoke(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "pr", *args], env={"FACTORY_CONFIG": ""}
+    )
+    return result.exit_code, result.output
+
+
+def test_list_and_show_render_the_pull_requests(setup: tuple[Path, Path, git.Repo]) -> None:
+    config, _, _ = setup
+    code, out = invoke(config, "list", "--json")
+    assert code == 0
+    listed = json.loads(out)
+    assert [(row["number"], row["status"]) for row in listed] == [(1, "draft"), (2, "open")]
+    code, out = invoke(config, "show", "1", "--json", "--diff")
+    shown = json.loads(out)
+    assert code == 0
+    assert shown["stats"] == {"files": ["file1.py"], "insertions": 1, "deletions": 0}
+    assert "+n = 1" in shown["diff"]
+    code, out = invoke(config, "show", "2")
+    assert code == 0 and "Change 2" in out and "1 files changed, +1 -0" in out
+
+
+def test_merge_refuses_a_draft_until_ready_then_merges_for_real(
+    setup: tuple[Path, Path, git.Repo],
+) -> None:
+    config, user, repo = setup
+    code, out = invoke(config, "merge", "1")
+    assert code == 1 and "--ready" in out
+    code, out = invoke(config, "merge", "1", "--ready")
+    assert code == 0, out
+    assert "merged #1 into main" in out
+    assert (user / "file1.py").read_text() == "n = 1\n"
+    assert len(repo.head.commit.parents) == 2
+    code, out = invoke(config, "list", "--status", "merged", "--json")
+    assert [row["number"] for row in json.loads(out)] == [1]
+
+
+def test_close_keeps_the_comment_and_the_branch(setup: tuple[Path, Path, git.Repo]) -> None:
+    config, _, repo = setup
+    code, out = invoke(config, "close", "2", "--comment", "not needed")
+    assert code == 0 and "closed #2" in out
+    code, out = invoke(config, "show", "2", "--json")
+    shown = json.loads(out)
+    assert shown["status"] == "closed" and "not needed" in shown["body"]
+    assert "factory/2-change" in [head.name for head in repo.heads]
+
+
+def test_bad_input_exits_2_with_a_clear_message(setup: tuple[Path, Path, git.Repo]) -> None:
+    config, _, _ = setup
+    code, out = invoke(config, "show", "42")
+    assert code == 2 and "no pull request #42" in out
+    code, out = invoke(config, "list", "--status", "weird")
+    assert code == 2 and "unknown status 'weird'" in out
+    code, out = invoke(config, "merge", "1", "--repo", "nope")
+    assert code == 2 and "unknown repository 'nope'" in out
