@@ -29,13 +29,13 @@ def describe_result(result: ExecResult, limit: int = DEFAULT_LIMIT) -> str:
         status += " (timed out and was killed)"
     if result.oom_killed:
         status += " (killed: out of memory)"
+    if result.truncated:
+        status += " (the sandbox kept only the head and tail of a very long output)"
     parts = [status]
     if result.stdout:
         parts.append("stdout:\n" + result.stdout.rstrip("\n"))
     if result.stderr:
         parts.append("stderr:\n" + result.stderr.rstrip("\n"))
-    if result.truncated:
-        parts.append("(the sandbox already cut the middle of this output)")
     return truncate_middle("\n".join(parts), limit, how_to_see_more=HOW_TO_SEE_MORE)
 
 

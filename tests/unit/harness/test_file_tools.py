@@ -182,3 +182,17 @@ def test_submit_validates_against_the_agents_output_model(tree: Path) -> None:
     assert bad.is_error and "steps" in bad.text and bad.final is None
     good = box.call(ToolCall(id="2", name="submit", arguments={"steps": ["one"]}))
     assert good.final == Plan(steps=["one"])
+
+
+def test_command_output_is_trimmed_in_the_middle_with_a_way_to_see_more() -> None:
+    from harness.tools.command import describe_result
+    from sandboxes.base import ExecResult
+
+    lines = "\n".join(f"line {n}" for n in range(5000))
+    text = describe_result(ExecResult(exit_code=1, stdout=lines, stderr="boom"), limit=2000)
+    assert text.startswith("exit code 1\nstdout:\nline 0\n")
+    assert text.endswith("stderr:\nboom")
+    assert "characters omitted. Re-run the command piped through grep, head, tail" in text
+    assert len(text) < 2200
+    timed = describe_result(ExecResult(exit_code=-1, stdout="", stderr="", timed_out=True))
+    assert timed == "exit code -1 (timed out and was killed)"
