@@ -74,7 +74,9 @@ def _render_check(result: CheckResult) -> None:
     draft = " (draft)" if decision.draft and decision.decision.value == "pull_request" else ""
     console.print(
         f"decision: [bold]{decision.decision.value}{draft}[/] at {decision.level}; "
-        f"risk {decision.risk.score} ({'low' if decision.risk.low else 'not low'})"
+        f"risk {decision.risk.score} ({'low' if decision.risk.low else 'not low'})",
+        soft_wrap=True,
+        highlight=False,
     )
     for reason in decision.reasons:
         console.print(f"  - {reason}", highlight=False)
@@ -140,7 +142,9 @@ def parse_since(text: str, now: datetime) -> datetime:
 def _render_replay(report: ReplayReport, source: str) -> None:
     console.print(
         f"replayed {report.evaluated} recorded decision(s) under {source}: "
-        f"[bold]{len(report.changes)}[/] would change, {report.unchanged} unchanged."
+        f"[bold]{len(report.changes)}[/] would change, {report.unchanged} unchanged.",
+        soft_wrap=True,
+        highlight=False,
     )
     if report.changes:
         table = Table()

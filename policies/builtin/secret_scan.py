@@ -1,14 +1,16 @@
 """Refuse changes that add secrets: detect-secrets over the added lines, in memory.
 
-Added lines are scanned one by one with detect-secrets' plugins; nothing touches the disk
-and the secret itself never appears in a reason (only the file, line and kind).
+Added lines go through the same plugins and filters detect-secrets applies when it scans a
+diff (`scan_diff`), file by file, without writing anything to disk and without the `unidiff`
+parser (the gate already has the added lines). The secret itself never appears in a reason,
+only the file, the added line's number and the kind of secret.
 """
 
 import re
 import threading
 
-from detect_secrets.core.scan import scan_line
-from detect_secrets.settings import default_settings
+from detect_secrets.core.scan import _is_filtered_out, _process_line_based_plugins
+from detect_secrets.settings import default_settings, get_filters, get_settings
 from pydantic import BaseModel, ConfigDict, Field
 
 from policies.globs import path_matches
@@ -31,29 +33,33 @@ class Params(BaseModel):
     """Globs whose added lines are not scanned (test fixtures with fake keys, say)."""
     honor_allowlist_comments: bool = False
     """Respect `pragma: allowlist secret` comments. Off: the agent writes those lines."""
-    max_line_length: int = Field(default=4000, gt=0)
-    """Longer lines are scanned in chunks of this length (minified files)."""
 
 
-def _chunks(line: str, size: int) -> list[str]:
-    return [line[i : i + size] for i in range(0, len(line), size)] or [""]
+def _scanned_lines(lines: list[str], params: Params) -> list[tuple[int, str]]:
+    if params.honor_allowlist_comments:
+        return list(enumerate(lines, start=1))
+    return [(n, _ALLOWLIST_PRAGMA.sub("", line)) for n, line in enumerate(lines, start=1)]
 
 
 def find_secrets(ctx: GateContext, params: Params) -> list[str]:
-    """Descriptions (`path:line: kind`) of likely secrets in the added lines."""
+    """Descriptions (`path: added line N: kind`) of likely secrets in the added lines."""
     findings: list[str] = []
     with _SCAN_LOCK, default_settings():
+        # The file is not on disk; detect-secrets' own ad-hoc scans disable this filter too.
+        get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
+        get_filters.cache_clear()
         for change in ctx.diff.files:
             if change.binary or any(path_matches(change.path, g) for g in params.ignore_paths):
                 continue
-            for number, line in enumerate(change.added_lines, start=1):
-                text = line if params.honor_allowlist_comments else _ALLOWLIST_PRAGMA.sub("", line)
-                kinds = {
-                    secret.type
-                    for chunk in _chunks(text, params.max_line_length)
-                    for secret in scan_line(chunk)
-                }
-                findings.extend(f"{change.path}: added line {number}: {k}" for k in sorted(kinds))
+            if _is_filtered_out(required_filter_parameters=["filename"], filename=change.path):
+                continue  # e.g. lock files, whose hashes look like secrets
+            seen: set[tuple[int, str]] = set()
+            lines = _scanned_lines(change.added_lines, params)
+            for secret in _process_line_based_plugins(lines, filename=change.path):
+                key = (secret.line_number, secret.type)
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(f"{change.path}: added line {key[0]}: {key[1]}")
     return findings
 
 
