@@ -4,9 +4,12 @@ Runs never work in the user's checkout: they work in worktrees of this clone. Th
 bare, with remote-tracking refs, so base branches are always `refs/remotes/origin/<base>`.
 """
 
+import fcntl
 import hashlib
 import re
-from collections.abc import Mapping
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import git
@@ -31,29 +34,50 @@ def ensure_clone(source: str, cache_root: Path, *, env: Mapping[str, str] | None
     if _is_local(source) and not Path(source).exists():
         raise GitError(f"repository {source} does not exist; pass the path of a git checkout")
     target = clone_dir_for(source, cache_root)
-    origin = str(Path(source).resolve()) if _is_local(source) else source
-    if not (target / "HEAD").exists():
-        cache_root.mkdir(parents=True, exist_ok=True)
-        runner = factory_git(cache_root, trusted=[target], env=env)
-        run_git(runner, "clone", "--bare", "--quiet", origin, str(target), action=f"clone {source}")
-        clone = factory_git(target, env=env)
-        # A bare clone maps branches onto local heads; remote-tracking refs keep runs' own
-        # branches (local heads) apart from what the origin has.
-        run_git(
-            clone,
-            "config",
-            "remote.origin.fetch",
-            "+refs/heads/*:refs/remotes/origin/*",
-            action="configure the cached clone",
-        )
-        run_git(
-            clone, "config", "core.logAllRefUpdates", "true", action="configure the cached clone"
-        )
-        for head in _local_heads(clone):
-            run_git(clone, "update-ref", "-d", f"refs/heads/{head}", action="tidy the cached clone")
-    _exclude_factory_files(target)
-    fetch_clone(target, env=env)
+    cache_root.mkdir(parents=True, exist_ok=True)
+    with clone_lock(target):
+        _clone_once(source, target, cache_root, env)
+        _exclude_factory_files(target)
+        fetch_clone(target, env=env)
     return target
+
+
+@contextmanager
+def clone_lock(clone: Path) -> Iterator[None]:
+    """Serialise clone, fetch and worktree bookkeeping on one clone across runs and processes."""
+    lock_path = clone.with_name(clone.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clone_once(source: str, target: Path, cache_root: Path, env: Mapping[str, str] | None) -> None:
+    origin = str(Path(source).resolve()) if _is_local(source) else source
+    if (target / "HEAD").exists():
+        return
+    # Clone beside the target and rename: an interrupted clone never looks like a finished one.
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    runner = factory_git(cache_root, trusted=[partial], env=env)
+    run_git(runner, "clone", "--bare", "--quiet", origin, str(partial), action=f"clone {source}")
+    clone = factory_git(partial, env=env)
+    # A bare clone maps branches onto local heads; remote-tracking refs keep runs' own
+    # branches (local heads) apart from what the origin has.
+    run_git(
+        clone,
+        "config",
+        "remote.origin.fetch",
+        "+refs/heads/*:refs/remotes/origin/*",
+        action="configure the cached clone",
+    )
+    run_git(clone, "config", "core.logAllRefUpdates", "true", action="configure the cached clone")
+    for head in _local_heads(clone):
+        run_git(clone, "update-ref", "-d", f"refs/heads/{head}", action="tidy the cached clone")
+    partial.rename(target)
 
 
 # Scratch the factory writes inside worktrees (test reports); never part of a commit.

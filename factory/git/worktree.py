@@ -8,6 +8,7 @@ from pathlib import Path
 import git
 from pydantic import BaseModel, ConfigDict
 
+from factory.git.clones import clone_lock
 from factory.git.command import GitError, factory_git, run_git
 
 _SLUG_MAX = 40
@@ -56,6 +57,11 @@ def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -
     run_git(runner, "check-ref-format", "--branch", branch, action=f"use branch name {branch!r}")
     base_sha = _resolve(runner, base_ref(base_branch), base_branch)
     branch_exists = _ref_exists(runner, f"refs/heads/{branch}")
+    if branch_exists:
+        # A resumed run keeps the base it forked from, even if the base branch moved since.
+        base_sha = run_git(
+            runner, "merge-base", f"refs/heads/{branch}", base_sha, action="find the fork point"
+        )
     if path.exists() and (path / ".git").exists():
         current = run_git(
             factory_git(path, trusted=[clone]),
@@ -76,8 +82,21 @@ def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -
             reused=True,
         )
     path.parent.mkdir(parents=True, exist_ok=True)
+    with clone_lock(clone):
+        _add_worktree(runner, path=path, branch=branch, base_branch=base_branch)
+    return Worktree(
+        path=path,
+        clone=clone,
+        branch=branch,
+        base_branch=base_branch,
+        base_sha=base_sha,
+        reused=branch_exists,
+    )
+
+
+def _add_worktree(runner: git.Git, *, path: Path, branch: str, base_branch: str) -> None:
     run_git(runner, "worktree", "prune", action="prune stale worktrees")
-    if branch_exists:
+    if _ref_exists(runner, f"refs/heads/{branch}"):
         run_git(
             runner,
             "worktree",
@@ -100,14 +119,6 @@ def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -
             base_ref(base_branch),
             action=f"create branch {branch} from {base_branch}",
         )
-    return Worktree(
-        path=path,
-        clone=clone,
-        branch=branch,
-        base_branch=base_branch,
-        base_sha=base_sha,
-        reused=branch_exists,
-    )
 
 
 def remove_worktree(worktree: Worktree, *, keep: bool = False) -> bool:
@@ -115,22 +126,22 @@ def remove_worktree(worktree: Worktree, *, keep: bool = False) -> bool:
     if keep:
         return False
     runner = factory_git(worktree.clone, trusted=[worktree.path])
-    if worktree.path.exists():
+    with clone_lock(worktree.clone):
+        _remove(runner, worktree.path)
+    return True
+
+
+def _remove(runner: git.Git, path: Path) -> None:
+    if path.exists():
         try:
             run_git(
-                runner,
-                "worktree",
-                "remove",
-                "--force",
-                str(worktree.path),
-                action=f"remove worktree {worktree.path}",
+                runner, "worktree", "remove", "--force", str(path), action=f"remove worktree {path}"
             )
         except GitError:
             # Files written by the sandbox's uid can defeat git's own removal; the branch holds
             # the work, so the directory itself is disposable.
-            shutil.rmtree(worktree.path, ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
     run_git(runner, "worktree", "prune", action="prune worktrees")
-    return True
 
 
 def head_sha(worktree: Worktree) -> str:

@@ -176,3 +176,39 @@ def test_git_tolerates_worktree_owned_by_the_sandbox_uid(tmp_path: Path) -> None
 
     outcome = commit_step(worktree, message="add z", run_id="r8", step="code-1", ticket_ref="t")
     assert outcome.created and outcome.sha
+
+
+def test_concurrent_runs_share_one_clone_safely(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = tmp_path / "user"
+    make_user_repo(user)
+
+    def one_run(index: int) -> str:
+        clone = ensure_clone(str(user), tmp_path / "clones")
+        worktree = create_worktree(
+            clone, base_branch="main", branch=f"factory/{index}-x", path=tmp_path / f"w{index}"
+        )
+        remove_worktree(worktree)
+        return worktree.branch
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        branches = sorted(pool.map(one_run, range(6)))
+    assert branches == sorted(f"factory/{index}-x" for index in range(6))
+    clone = ensure_clone(str(user), tmp_path / "clones")
+    assert not clone.with_name(clone.name + ".partial").exists()
+
+
+def test_resumed_branch_keeps_its_fork_point_when_base_moves(tmp_path: Path) -> None:
+    user = tmp_path / "user"
+    repo = make_user_repo(user)
+    fork = repo.head.commit.hexsha
+    clone = ensure_clone(str(user), tmp_path / "clones")
+    first = create_worktree(clone, base_branch="main", branch="factory/9-x", path=tmp_path / "w")
+    remove_worktree(first)
+    (user / "later.py").write_text("later = 1\n")
+    repo.index.add(["later.py"])
+    repo.index.commit("base moves on")
+    ensure_clone(str(user), tmp_path / "clones")
+    resumed = create_worktree(clone, base_branch="main", branch="factory/9-x", path=tmp_path / "w")
+    assert resumed.reused and resumed.base_sha == fork
