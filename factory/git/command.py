@@ -27,6 +27,8 @@ def git_config_env(
     pairs.append(("commit.gpgSign", "false"))
     # An empty value resets the helper list, so no token ever lands in a credential store.
     pairs.append(("credential.helper", ""))
+    # Remote helpers that run commands (`ext::`) are never a transport the factory needs.
+    pairs.append(("protocol.ext.allow", "never"))
     env = {"GIT_CONFIG_COUNT": str(len(pairs)), "GIT_TERMINAL_PROMPT": "0"}
     for index, (key, value) in enumerate(pairs):
         env[f"GIT_CONFIG_KEY_{index}"] = key
