@@ -18,13 +18,15 @@ def read_only_tools(worktree: Worktree) -> list[Tool]:
     return [ViewFile(worktree), ListFiles(worktree), Search(worktree)]
 
 
-def coding_tools(worktree: Worktree, sandbox: Sandbox) -> list[Tool]:
+def coding_tools(
+    worktree: Worktree, sandbox: Sandbox, *, command_timeout_s: float = 300.0
+) -> list[Tool]:
     """For agents that change the worktree and run commands (coder, tester)."""
     return [
         *read_only_tools(worktree),
         EditFile(worktree),
         CreateFile(worktree),
-        RunCommand(sandbox),
+        RunCommand(sandbox, default_timeout_s=command_timeout_s),
     ]
 
 

@@ -182,3 +182,14 @@ def test_strict_mode_shows_what_changed_in_the_request(
     assert "request 1 differs from" in diff and "recorded.jsonl:1" in diff
     assert '-      "text": "Plan a fix. Deploy token: [REDACTED]"' in diff
     assert '+      "text": "Plan a different fix."' in diff
+
+
+def test_the_documented_hand_written_cassette_loads(tmp_path: Path) -> None:
+    docs = Path(__file__).parents[3] / "docs" / "harness.md"
+    example = docs.read_text().split("```jsonl\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "documented.jsonl"
+    path.write_text(example)
+    model = ReplayModel(path)
+    assert model.complete([], [], system="").tool_calls[0].name == "view_file"
+    last = model.complete([], [], system="")
+    assert last.tool_calls[0].name == "submit" and last.usage.input_tokens == 1800
