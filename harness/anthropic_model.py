@@ -103,6 +103,7 @@ def to_wire_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
                 }
             )
         else:
+            blocks.extend(message.reasoning)
             if message.text:
                 blocks.append({"type": "text", "text": message.text})
             blocks.extend(
@@ -123,8 +124,11 @@ def parse_response(body: dict[str, Any]) -> ModelReply:
         raise Retryable("Anthropic sent a reply without content blocks")
     texts: list[str] = []
     calls: list[ToolCall] = []
+    reasoning: list[dict[str, Any]] = []
     for block in body["content"]:
-        if block.get("type") == "text":
+        if block.get("type") in ("thinking", "redacted_thinking"):
+            reasoning.append({key: value for key, value in block.items() if value is not None})
+        elif block.get("type") == "text":
             texts.append(block.get("text", ""))
         elif block.get("type") == "tool_use":
             arguments = block.get("input")
@@ -146,4 +150,5 @@ def parse_response(body: dict[str, Any]) -> ModelReply:
         ),
         model=body.get("model") or "",
         stop_reason=body.get("stop_reason") or "",
+        reasoning=reasoning,
     )

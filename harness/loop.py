@@ -21,6 +21,7 @@ from harness.events import (
 from harness.messages import Message, ModelReply, ToolSchema, Usage
 from harness.model import ChatModel, RetryNotice
 from harness.pricing import PriceTable
+from harness.redact import redact_text
 from harness.replay import MessageDumps, request_record
 from harness.tools import Tool, toolbox_for
 
@@ -160,7 +161,14 @@ def run_agent(
             reply = ask(model, messages, toolbox.schemas, system)
         except ModelError as exc:
             return stop("error", error=str(exc))
-        messages.append(Message(role="assistant", text=reply.text, tool_calls=reply.tool_calls))
+        messages.append(
+            Message(
+                role="assistant",
+                text=reply.text,
+                tool_calls=reply.tool_calls,
+                reasoning=reply.reasoning,
+            )
+        )
         if not reply.tool_calls:
             messages.append(Message.user(NUDGE))
             continue
@@ -174,7 +182,7 @@ def run_agent(
                     role=role,
                     step=steps,
                     tool=call.name,
-                    args_summary=summarize_arguments(call.arguments),
+                    args_summary=redact_text(summarize_arguments(call.arguments)),
                     exit_code=result.exit_code,
                     is_error=result.is_error,
                     latency_s=time.perf_counter() - started,

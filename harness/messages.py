@@ -44,6 +44,9 @@ class Message(BaseModel):
     tool_call_id: str | None = None
     tool_name: str | None = None
     is_error: bool = False
+    reasoning: list[dict[str, Any]] = Field(default_factory=list)
+    """Provider reasoning blocks (Anthropic `thinking`) of an assistant turn, sent back as-is:
+    the API requires them beside the tool calls they led to."""
 
     @classmethod
     def user(cls, text: str) -> Message:
@@ -90,3 +93,5 @@ class ModelReply(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     model: str = ""
     stop_reason: str = ""
+    reasoning: list[dict[str, Any]] = Field(default_factory=list)
+    """Opaque provider reasoning blocks; the loop keeps them in the assistant message."""

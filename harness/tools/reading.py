@@ -19,13 +19,22 @@ MAX_VIEW_LINES = 400
 MAX_LISTED_FILES = 1000
 MAX_MATCHES = 200
 MAX_SEARCHED_BYTES = 2_000_000
+MAX_READ_BYTES = 20_000_000
 
 
 def read_text(path: Path, shown: str) -> str:
     """A worktree file as text; directories, binaries and missing files are tool errors."""
     if path.is_dir():
         raise ToolError(f"{shown} is a directory; use list_files to see what it holds")
+    if path.exists() and not path.is_file():
+        # A FIFO or device planted by a command would block or flood the harness.
+        raise ToolError(f"{shown} is not a regular file")
     try:
+        if path.stat().st_size > MAX_READ_BYTES:
+            raise ToolError(
+                f"{shown} is larger than {MAX_READ_BYTES // 1_000_000} MB; "
+                "look at parts of it with run_command (head, sed -n, grep)"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise ToolError(f"{shown} does not exist; use list_files to find the right path") from None
@@ -93,7 +102,10 @@ def worktree_files(worktree: Worktree, directory: Path) -> list[str]:
     """Files under `directory`, relative to the root; honours .gitignore in a git repository."""
     if (worktree.root / ".git").exists():
         listed = subprocess.run(
-            ["git", "-C", str(worktree.root), "ls-files", "-z", "--cached", "--others"]
+            # The worktree is writable from the sandbox, so its git config is untrusted:
+            # an fsmonitor or hook set there must not run on the host.
+            ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+            + ["-C", str(worktree.root), "ls-files", "-z", "--cached", "--others"]
             + ["--exclude-standard", "--", worktree.display(directory)],
             capture_output=True,
             check=False,
@@ -183,7 +195,7 @@ class Search:
         except ToolError:
             return 0  # a symlink leading out is skipped, never read
         try:
-            if real.stat().st_size > MAX_SEARCHED_BYTES:
+            if not real.is_file() or real.stat().st_size > MAX_SEARCHED_BYTES:
                 return 0
             data = real.read_bytes()
         except OSError:

@@ -104,6 +104,8 @@ class CreateFile:
         shown = self.worktree.display(real)
         if real.is_dir():
             raise ToolError(f"{shown} is a directory")
+        if real.exists() and not real.is_file():
+            raise ToolError(f"{shown} exists and is not a regular file")
         if real.exists() and not args.overwrite:
             raise ToolError(
                 f"{shown} already exists; change it with edit_file, or set overwrite=true"

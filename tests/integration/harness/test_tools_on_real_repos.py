@@ -81,3 +81,19 @@ def test_symlink_made_by_a_sandbox_command_cannot_be_used_to_escape(
         assert out.is_error and "symlink" in out.text, (name, out.text)
     assert outside.read_text() == "host only\n"
     assert call(box, "view_file", path="alias").text == "     1\tsandboxed"
+
+
+def test_list_files_never_runs_commands_from_the_worktrees_git_config(
+    git_repo: Path, run_git: Callable[..., None], tmp_path: Path
+) -> None:
+    # The sandbox can write the worktree, so it can write .git/config; git reads fsmonitor
+    # from there and would run it on the host.
+    marker = tmp_path / "host-code-ran"
+    (git_repo / "a.py").write_text("x\n")
+    run_git(git_repo, "add", ".")
+    run_git(git_repo, "commit", "-q", "-m", "init")
+    run_git(git_repo, "config", "core.fsmonitor", f"touch {marker}; true")
+    box = Toolbox(read_only_tools(Worktree(git_repo)))
+    assert call(box, "list_files").text == "a.py"
+    assert call(box, "search", pattern="x").text == "a.py:1: x"
+    assert not marker.exists()

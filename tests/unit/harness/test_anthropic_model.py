@@ -161,3 +161,30 @@ def test_missing_key_names_the_environment_variable(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(MissingAPIKeyError, match="ANTHROPIC_API_KEY is not set"):
         AnthropicModel(ModelConfig(provider="anthropic"))
+
+
+def test_thinking_blocks_are_sent_back_with_the_tool_calls_they_led_to(
+    wire: Any, sleeps: Any
+) -> None:
+    thinking = {"type": "thinking", "thinking": "Check the file first.", "signature": "sig=="}
+    wire.reply(
+        message_body(
+            [
+                thinking,
+                {"type": "tool_use", "id": "toolu_7", "name": "view_file", "input": {"path": "a"}},
+            ]
+        )
+    )
+    model = make_model(wire, sleeps)
+    reply = model.complete([Message.user("task")], TOOLS, system="s")
+    assert reply.reasoning == [thinking]
+    wire.reply(message_body([{"type": "text", "text": "done"}]))
+    history = [
+        Message.user("task"),
+        Message(role="assistant", tool_calls=reply.tool_calls, reasoning=reply.reasoning),
+        Message.tool_result(reply.tool_calls[0], "contents"),
+    ]
+    model.complete(history, TOOLS, system="s")
+    assistant = wire.received[1].body["messages"][1]
+    assert assistant["content"][0] == thinking
+    assert assistant["content"][1]["type"] == "tool_use"

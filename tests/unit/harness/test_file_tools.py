@@ -196,3 +196,17 @@ def test_command_output_is_trimmed_in_the_middle_with_a_way_to_see_more() -> Non
     assert len(text) < 2200
     timed = describe_result(ExecResult(exit_code=-1, stdout="", stderr="", timed_out=True))
     assert timed == "exit code -1 (timed out and was killed)"
+
+
+@pytest.mark.timeout(20)
+def test_fifo_planted_in_the_worktree_is_refused_instead_of_blocking(tree: Path) -> None:
+    os.mkfifo(tree / "pipe")
+    for name, args in [
+        ("view_file", {"path": "pipe"}),
+        ("edit_file", {"path": "pipe", "old_string": "a", "new_string": "b"}),
+        ("create_file", {"path": "pipe", "content": "x", "overwrite": True}),
+    ]:
+        out = call(tree, name, **args)
+        assert out.is_error and "not a regular file" in out.text, (name, out.text)
+    assert "pipe" not in call(tree, "list_files").text
+    assert call(tree, "search", pattern="anything").text == "no matches"
