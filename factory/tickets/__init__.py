@@ -3,7 +3,7 @@
 from factory.tickets.github import GitHubIssueSource, parse_issue_ref
 from factory.tickets.markdown import MarkdownTicketSource, parse_markdown_ticket
 from factory.tickets.model import Ticket, TicketError, TicketNotFound, TicketSource
-from factory.tickets.resolve import resolve_ticket
+from factory.tickets.resolve import default_ticket_sources, resolve_ticket
 
 __all__ = [
     "GitHubIssueSource",
@@ -12,6 +12,7 @@ __all__ = [
     "TicketError",
     "TicketNotFound",
     "TicketSource",
+    "default_ticket_sources",
     "parse_issue_ref",
     "parse_markdown_ticket",
     "resolve_ticket",

@@ -1,18 +1,49 @@
 """Turn whatever a person typed into a Ticket, trying each source in turn."""
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+from urllib.parse import urlsplit
 
+from factory.forges.github_client import DEFAULT_API_URL
+from factory.tickets.github import GitHubIssueSource
 from factory.tickets.markdown import MarkdownTicketSource
 from factory.tickets.model import Ticket, TicketNotFound, TicketSource
+
+GITHUB_TOKEN_ENV = "GITHUB_TOKEN"
+GITHUB_API_ENV = "GITHUB_API_URL"
+
+
+def default_ticket_sources(
+    environ: Mapping[str, str] | None = None, stdin: TextIO | None = None
+) -> list[TicketSource]:
+    """Markdown files and stdin always; GitHub issues when GITHUB_TOKEN is set.
+
+    GITHUB_API_URL points at GitHub Enterprise (`https://HOST/api/v3`); issue URLs are then
+    accepted for HOST.
+    """
+    env = os.environ if environ is None else environ
+    sources: list[TicketSource] = []
+    token = env.get(GITHUB_TOKEN_ENV)
+    if token:
+        api_url = env.get(GITHUB_API_ENV) or DEFAULT_API_URL
+        sources.append(GitHubIssueSource(token, api_url=api_url, web_host=web_host_for(api_url)))
+    sources.append(MarkdownTicketSource(stdin=stdin))
+    return sources
+
+
+def web_host_for(api_url: str) -> str:
+    """The host issue URLs use for an API URL (`api.github.com` -> `github.com`)."""
+    host = urlsplit(api_url).netloc
+    return "github.com" if host == "api.github.com" else host
 
 
 def resolve_ticket(ref: str, sources: Sequence[TicketSource] | None = None) -> Ticket:
     """The ticket `ref` names: a GitHub issue, a Markdown file, or `-` for stdin.
 
-    `sources` defaults to Markdown and stdin only; pass a `GitHubIssueSource` (which needs a
-    token) to accept issues.
+    `sources` defaults to `default_ticket_sources()` (GitHub issues only with a token).
     """
-    chosen = list(sources) if sources is not None else [MarkdownTicketSource()]
+    chosen = list(sources) if sources is not None else default_ticket_sources()
     ref = ref.strip()
     for source in chosen:
         if source.handles(ref):

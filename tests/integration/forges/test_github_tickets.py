@@ -57,3 +57,14 @@ def test_rejected_token_is_a_clear_error(fake_github) -> None:  # type: ignore[n
     fake_github.add_issue(1, "t", "b", [])
     with pytest.raises(TicketError, match="rejected the token; set a valid GITHUB_TOKEN"):
         resolve_ticket("acme/app#1", [source(fake_github, token="wrong")])
+
+
+def test_default_sources_read_issues_when_a_token_is_in_the_environment(fake_github) -> None:  # type: ignore[no-untyped-def]
+    from factory.tickets import default_ticket_sources
+
+    fake_github.add_issue(3, "From the environment", "b", [])
+    env = {"GITHUB_TOKEN": fake_github.token, "GITHUB_API_URL": fake_github.api_url}
+    ticket = resolve_ticket(f"{fake_github.base}/acme/app/issues/3", default_ticket_sources(env))
+    assert (ticket.key, ticket.title) == ("3", "From the environment")
+    with pytest.raises(TicketNotFound, match="no GitHub source is configured"):
+        resolve_ticket("acme/app#3", default_ticket_sources({}))

@@ -10,6 +10,7 @@ from factory.tickets import (
     Ticket,
     TicketError,
     TicketNotFound,
+    default_ticket_sources,
     parse_issue_ref,
     resolve_ticket,
 )
@@ -99,7 +100,7 @@ def test_unknown_ticket_names_the_accepted_forms(tmp_path: Path) -> None:
     with pytest.raises(TicketNotFound, match="Markdown file path, `-`.*owner/repo#123"):
         resolve_ticket("fix-the-thing")
     with pytest.raises(TicketNotFound, match="no GitHub source is configured.*GITHUB_TOKEN"):
-        resolve_ticket("acme/app#12")
+        resolve_ticket("acme/app#12", default_ticket_sources({}))
 
 
 def test_issue_refs_parse_only_for_the_configured_host() -> None:
