@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from factory import failpoints
 from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestRequest
 from factory.pr_body import pull_request_body
 from factory.run_context import RunContext
@@ -75,6 +76,7 @@ def close_rejected(ctx: RunContext, state: RunState, *, by: str, reason: str) ->
 def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> PullRequestInfo:
     pushed = ctx.forge.push_branch(ctx.worktree.clone, state.branch)
     ctx.event("git.push", {"branch": state.branch, "sha": pushed})
+    failpoints.hit("deliver:pushed")
     existing = ctx.forge.find_pull_request(state.branch)
     if existing is not None:
         ctx.event("pr.reused", {"number": existing.number})
@@ -91,6 +93,7 @@ def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> Pull
         )
     )
     ctx.event("pr.opened", {"number": pr.number, "url": pr.url, "draft": pr.draft})
+    failpoints.hit("deliver:opened")
     return pr
 
 

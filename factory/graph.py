@@ -66,7 +66,7 @@ def build_graph(ctx: RunContext, checkpointer: SqliteSaver) -> CompiledStateGrap
         "await_approval": nodes.await_approval,
     }
     for name, fn in steps.items():
-        graph.add_node(name, ctx.wrap(name, fn))
+        graph.add_node(name, ctx.wrap(name, fn))  # type: ignore[call-overload]
     graph.add_edge(START, "intake")
     graph.add_conditional_edges("intake", _unless_ended("plan"), ["plan", END])
     graph.add_conditional_edges("plan", _unless_ended("code"), ["code", END])

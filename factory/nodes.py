@@ -6,6 +6,7 @@ does its work once), record the agent's output as an event, then commit it as on
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langgraph.types import interrupt
@@ -13,14 +14,16 @@ from langgraph.types import interrupt
 from agents import coder, planner, reviewer, tester
 from agents.context import ticket_block
 from agents.models import AddedTests, CodeChange, Plan, Review
-from factory import delivery
+from factory import delivery, failpoints
 from factory.baseline import baseline_report
 from factory.gate import decide
 from factory.git import commit_step, find_step_commit
+from factory.repo_policies import clamp_level
 from factory.run_context import RunContext, RunHalted
 from factory.state import RunState
 from factory.worktree_ops import diff_against_base, reset_to_head
 from harness.loop import AgentResult
+from policies.config import AutonomyLevel
 
 BUDGET_STOPS = {"step_limit", "token_limit", "cost_limit", "time_limit"}
 
@@ -54,12 +57,10 @@ def _record_output(ctx: RunContext, node: str, iteration: int, output: Any, call
 def _recorded_output(ctx: RunContext, node: str, iteration: int) -> dict[str, Any] | None:
     """The output an earlier attempt at this step recorded before it committed."""
     for event in reversed(ctx.store.events(ctx.run_id)):
-        payload = event.payload
-        if (
-            event.kind == "agent.output"
-            and payload.get("node") == node
-            and payload.get("iteration") == iteration
-        ):
+        if event.kind != "agent.output":
+            continue
+        payload = json.loads(event.payload)
+        if payload.get("node") == node and payload.get("iteration") == iteration:
             return dict(payload)
     return None
 
@@ -88,12 +89,20 @@ def _commit(ctx: RunContext, state: RunState, node: str, iteration: int, summary
     )
     if outcome.created:
         ctx.event("git.commit", {"node": node, "iteration": iteration, "sha": outcome.sha})
+        failpoints.hit(f"{node}:committed")
 
 
 def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
     ticket = state.ticket
+    # The base branch's factory.toml may narrow the operator's range: it governs the run.
+    level = clamp_level(ctx.repo.autonomy, AutonomyLevel(state.level)).value
+    if level != state.level:
+        ctx.event("autonomy.narrowed", {"from": state.level, "to": level, "by": "base branch"})
     ctx.store.record_ticket(
-        ticket.ref, title=ticket.title, body=ticket.body, labels=list(ticket.labels),
+        ticket.ref,
+        title=ticket.title,
+        body=ticket.body,
+        labels=list(ticket.labels),
         source=ticket.source,
     )
     ctx.event(
@@ -104,10 +113,10 @@ def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
             "labels": list(ticket.labels),
             "branch": state.branch,
             "base_sha": ctx.worktree.base_sha,
-            "level": state.level,
+            "level": level,
         },
     )
-    return {"base_sha": ctx.worktree.base_sha}
+    return {"base_sha": ctx.worktree.base_sha, "level": level}
 
 
 def plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
@@ -131,6 +140,8 @@ def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
         result = coder.code(ctx.deps, _ticket(state), state.plan, state.feedback)
         stopped = _stopped(ctx, "code", result)
         if stopped:
+            # Keep what the coder got done on the branch, so a person can pick it up.
+            _commit(ctx, state, "partial", iteration, f"Unfinished: {stopped['error']}")
             return {**stopped, "iteration": iteration}
         assert isinstance(result.output, CodeChange)
         change = result.output

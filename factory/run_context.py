@@ -15,6 +15,7 @@ from typing import Any, Self
 import structlog
 
 from agents.runtime import AgentDeps
+from factory import failpoints
 from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
 from factory.git import Worktree
@@ -121,11 +122,14 @@ class RunContext:
             if self.replay is not None:
                 self.replay.seek(state.model_calls)
             self.event("node.started", {"node": name, "iteration": state.iteration})
+            failpoints.hit(f"before:{name}")
             if self.observer is not None:
                 self.observer(name, "started", state)
             started = time.perf_counter()
             sandbox_before = self.sandbox.seconds
             update = fn(self, state)
+            # Work done, checkpoint not yet written: the nastiest place to die.
+            failpoints.hit(f"after:{name}")
             budget = self.deps.budget
             update.setdefault("phase", name)
             update["model_calls"] = budget.steps

@@ -21,7 +21,7 @@ from factory.forges.base import Forge
 from factory.forges.github import GitHubForge
 from factory.forges.local import LocalForge
 from factory.git import branch_name, create_worktree, ensure_clone, read_from_base, remove_worktree
-from factory.git.command import GitError, factory_git, run_git
+from factory.git.command import GitError
 from factory.run_context import MeteredSandbox, RunContext
 from factory.state import RunState
 from factory.store import Store
@@ -102,7 +102,7 @@ def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
             continue
         raise SetupError(
             f"no model is configured for the {role}: set ANTHROPIC_API_KEY (or OPENAI_API_KEY "
-            "with provider = \"openai\"), point [models.default] base_url at an "
+            'with provider = "openai"), point [models.default] base_url at an '
             "OpenAI-compatible server (Ollama, vLLM, llama.cpp), or pass --replay CASSETTE"
         )
 
@@ -179,7 +179,9 @@ def _source(forge: Forge, repo: RepoConfig) -> tuple[str, dict[str, str] | None]
     return str(repo.path), None
 
 
-def _budget(config: FactoryConfig, name: str, options: RunOptions, values: dict[str, Any]) -> RunBudget:
+def _budget(
+    config: FactoryConfig, name: str, options: RunOptions, values: dict[str, Any]
+) -> RunBudget:
     limits = config.budget_for(name)
     if options.budget_usd is not None:
         limits = limits.model_copy(update={"max_usd": options.budget_usd})
@@ -259,9 +261,3 @@ def equip_run(
         )
         holder.append(ctx)
         yield ctx
-
-
-def detached_worktree(clone: Path, sha: str, path: Path) -> None:
-    """A throwaway checkout of `sha` (for the baseline test run)."""
-    runner = factory_git(clone, trusted=[path])
-    run_git(runner, "worktree", "add", "--detach", "--quiet", str(path), sha, action="check out base")

@@ -7,12 +7,14 @@ time, so a killed process loses nothing but the node it was in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import structlog
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +24,7 @@ from factory.run_context import NodeObserver, RunContext, RunHalted
 from factory.run_setup import RunOptions, equip_run, new_run_state, resolve_repo
 from factory.state import RunState
 from factory.store import RunStatus, Store
+from factory.store.models import utcnow
 from factory.tickets import resolve_ticket
 
 log = structlog.get_logger()
@@ -85,9 +88,7 @@ def start_run(
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     halt = store.is_halted(name)
     if halt is not None:
-        raise RunError(
-            f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it"
-        )
+        raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
     state, assessment = new_run_state(config, store, name, repo, ticket, options)
     store.create_run(
         ticket.ref,
@@ -97,6 +98,7 @@ def start_run(
         status=RunStatus.RUNNING,
         run_id=state.run_id,
     )
+    store.update_run(state.run_id, started_at=utcnow())
     store.append_event(
         state.run_id,
         "run.started",
@@ -123,7 +125,9 @@ def resume_run(
     if halt is not None:
         raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
     store.append_event(run_id, "run.resumed", "system", {})
-    return _drive(config, store, run_id, options or _recorded_options(store, run_id), None, observer)
+    return _drive(
+        config, store, run_id, options or _recorded_options(store, run_id), None, observer
+    )
 
 
 def answer_approval(
@@ -147,7 +151,7 @@ def answer_approval(
 def _recorded_options(store: Store, run_id: str) -> RunOptions:
     for event in store.events(run_id):
         if event.kind == "run.started":
-            return RunOptions.model_validate(event.payload.get("options", {}))
+            return RunOptions.model_validate(json.loads(event.payload).get("options", {}))
     return RunOptions()
 
 
@@ -170,7 +174,7 @@ def _drive(
             graph = build_graph(ctx, checkpointer)
             store.update_run(run_id, status=RunStatus.RUNNING)
             try:
-                graph.invoke(graph_input, thread)
+                graph.invoke(graph_input, cast(RunnableConfig, thread))
             except RunHalted as halted:
                 store.update_run(run_id, status=RunStatus.HALTED, outcome=str(halted))
                 return _summary(store, run_id, graph, thread, ctx)
@@ -201,7 +205,9 @@ def _equipped(
         yield ctx
 
 
-def _finish(store: Store, run_id: str, graph: Any, thread: dict[str, Any], ctx: RunContext) -> RunSummary:
+def _finish(
+    store: Store, run_id: str, graph: Any, thread: dict[str, Any], ctx: RunContext
+) -> RunSummary:
     snapshot = graph.get_state(thread)
     state = RunState.model_validate(snapshot.values)
     waiting = [i.value for task in snapshot.tasks for i in task.interrupts]
@@ -215,10 +221,18 @@ def _finish(store: Store, run_id: str, graph: Any, thread: dict[str, Any], ctx: 
         run_id,
         status=status,
         outcome=state.error or (f"PR #{state.pr_number}" if state.pr_number else state.ending),
+        finished_at=None if waiting else utcnow(),
     )
-    store.append_event(run_id, "run.paused" if waiting else "run.finished", "system", {
-        "status": status.value, "ending": state.ending, "pr": state.pr_number,
-    })
+    store.append_event(
+        run_id,
+        "run.paused" if waiting else "run.finished",
+        "system",
+        {
+            "status": status.value,
+            "ending": state.ending,
+            "pr": state.pr_number,
+        },
+    )
     return _summary(store, run_id, graph, thread, ctx, status=status)
 
 

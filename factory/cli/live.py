@@ -77,7 +77,9 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "status": summary.status.value,
         "exit_code": summary.exit_code,
         "branch": state.branch,
-        "pull_request": {"number": state.pr_number, "url": state.pr_url} if state.pr_number else None,
+        "pull_request": {"number": state.pr_number, "url": state.pr_url}
+        if state.pr_number
+        else None,
         "merged_sha": state.merged_sha,
         "decision": decision.model_dump(mode="json") if decision else None,
         "waiting_for": summary.waiting_for,
@@ -112,7 +114,8 @@ def render_summary(summary: RunSummary) -> None:
     if state.error:
         out.print(f"  [yellow]{state.error}[/]")
     out.print(
-        f"  cost     ${state.cost_usd:.4f}  ({state.tokens} tokens, {state.model_calls} model calls)"
+        f"  cost     ${state.cost_usd:.4f}  "
+        f"({state.tokens} tokens, {state.model_calls} model calls)"
     )
     if summary.waiting_for is not None:
         out.print(

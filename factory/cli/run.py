@@ -22,7 +22,9 @@ from sandboxes.errors import SandboxError
 BAD_INPUT_ERRORS = (SetupError, TicketError, ConfigError, RunError, RunNotFoundError)
 ENVIRONMENT_ERRORS = (SandboxError, GitError, ForgeError, ModelError)
 
-EXIT_HELP = "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 2 bad input, 1 error."
+EXIT_HELP = (
+    "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 2 bad input, 1 error."
+)
 
 
 def _finish(summary: RunSummary, as_json: bool) -> None:
@@ -43,13 +45,19 @@ def run(
     ),
     model: str | None = typer.Option(None, "--model", help="Use this model name for every agent."),
     max_iterations: int | None = typer.Option(
-        None, "--max-iterations", min=1, max=20, help="Code/test/review rounds before a human decides."
+        None,
+        "--max-iterations",
+        min=1,
+        max=20,
+        help="Code/test/review rounds before a human decides.",
     ),
     budget_usd: float | None = typer.Option(
         None, "--budget-usd", min=0.0, help="Stop the run when it has spent this many dollars."
     ),
     record: Path | None = typer.Option(
-        None, "--record", help="Also write every model exchange to this cassette (secrets redacted)."
+        None,
+        "--record",
+        help="Also write every model exchange to this cassette (secrets redacted).",
     ),
     replay: Path | None = typer.Option(
         None, "--replay", help="Answer from this cassette instead of a model provider."
