@@ -23,6 +23,13 @@ WRONG_FIX = """    # Subtract the previous symbol when a larger one follows it.
 """
 
 
+DOCSTRING_WITH_RULE = (
+    '"""Return the integer value of a Roman numeral such as \'MCMXCIV\'.\n\n'
+    "    Subtractive pairs (IV, IX, XL, XC, CD, CM) are read as such.\n"
+    '    """'
+)
+
+
 def demo_replies() -> list[dict[str, Any]]:
     lines = CASSETTE.read_text().splitlines()
     return [json.loads(line)["reply"] for line in lines if line and not line.startswith("#")]
