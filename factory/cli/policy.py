@@ -14,7 +14,8 @@ from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config import load_config
 from factory.config_errors import ConfigError
 from factory.gate_context import DiffParseError
-from factory.policy_check import CheckResult, check_patch
+from factory.gate_judge import Judgement
+from factory.policy_check import check_patch
 from factory.policy_replay import ReplayReport, replay_decisions
 from policies.config import AutonomyLevel
 from policies.errors import PolicyConfigError
@@ -59,7 +60,7 @@ def decision_json(decision: Decision) -> dict[str, object]:
     }
 
 
-def _render_check(result: CheckResult) -> None:
+def _render_check(result: Judgement) -> None:
     decision = result.decision
     table = Table(title=f"policies for {result.context.repo}", show_lines=False)
     table.add_column("policy")
