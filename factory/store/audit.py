@@ -19,6 +19,8 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -28,6 +30,7 @@ from factory.store.appending import DIGESTS, EVENTS, RUNS
 from factory.store.chain import GENESIS, digest_hash, event_bytes, timestamp
 from factory.store.store import Store
 
+HASH_OF = itemgetter(7)
 BreakKind = Literal[
     "edited", "removed", "inserted", "reordered", "run_deleted", "truncated", "digest_mismatch"
 ]
@@ -95,7 +98,7 @@ def verify(
         total = 0
         for rid, rows in _events_by_run(connection, run_id):
             total += len(rows)
-            hashes[rid] = [row.hash for row in rows]
+            hashes[rid] = list(map(HASH_OF, rows))
             problem = _check_run(rid, rows, runs.get(rid))
             if problem:
                 breaks.append(problem)
@@ -144,43 +147,42 @@ def _events_by_run(connection: Connection, run_id: str | None) -> Iterator[tuple
     query = select(*columns, EVENTS.c.payload, EVENTS.c.prev_hash, EVENTS.c.hash)
     if run_id is not None:
         query = query.where(EVENTS.c.run_id == run_id)
-    result = connection.execution_options(yield_per=20_000).execute(
+    result = connection.execution_options(stream_results=True).execute(
         query.order_by(EVENTS.c.run_id, EVENTS.c.seq)
     )
-    current: str | None = None
-    rows: list[Any] = []
-    for row in result:
-        if row[0] != current:
-            if current is not None:
-                yield current, rows
-            current, rows = row[0], []
-        rows.append(row)
-    if current is not None:
-        yield current, rows
+    # Runs are contiguous in this order; a chunk may end mid-run, so carry the tail over.
+    pending: list[Any] = []
+    for chunk in result.partitions(50_000):
+        pending.extend(chunk)
+        groups = [(rid, list(rows)) for rid, rows in groupby(pending, key=itemgetter(0))]
+        pending = groups.pop()[1]
+        yield from groups
+    if pending:
+        yield pending[0][0], pending
 
 
-def _check_run(run_id: str, rows: list[Any], run: Any | None) -> Break | None:
+def _check_run(run_id: str, rows: list[Any], run: Any) -> Break | None:
     sha256 = hashlib.sha256
     expected_prev = GENESIS
-    for index, row in enumerate(rows):
-        if row.prev_hash != expected_prev:
-            return _classify_link(run_id, rows, index, expected_prev)
-        content = event_bytes(run_id, row.ts, row.kind, row.actor, row.payload)
-        if sha256(row.prev_hash.encode() + content).hexdigest() != row.hash:
+    for position, (_rid, seq, ts, kind, actor, payload, prev_hash, digest) in enumerate(rows, 1):
+        if prev_hash != expected_prev:
+            return _classify_link(run_id, rows, position - 1, expected_prev)
+        content = event_bytes(run_id, ts, kind, actor, payload)
+        if sha256(prev_hash.encode() + content).hexdigest() != digest:
             return Break(
                 kind="edited",
                 run_id=run_id,
-                seq=row.seq,
+                seq=seq,
                 detail="its content no longer matches its hash",
             )
-        if row.seq != index + 1:
+        if seq != position:
             return Break(
                 kind="edited",
                 run_id=run_id,
-                seq=row.seq,
-                detail=f"sequence number changed: the chain puts it at position {index + 1}",
+                seq=seq,
+                detail=f"sequence number changed: the chain puts it at position {position}",
             )
-        expected_prev = row.hash
+        expected_prev = digest
     if run is None:
         return Break(
             kind="run_deleted",

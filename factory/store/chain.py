@@ -18,9 +18,12 @@ GENESIS = "0" * 64
 """The `prev_hash` of a run's first event and of the first digest row."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, UTF-8 kept as is: one text per value, on every machine."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def timestamp(moment: datetime | None = None) -> str:

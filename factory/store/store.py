@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from factory.config import FactoryConfig
 from factory.store.appending import (
+    EVENT_COLUMNS,
     ChainHead,
     NewEvent,
     RunNotFoundError,
@@ -187,7 +188,7 @@ class Store:
     ) -> Event:
         """Append one event to the run's chain. `actor`: an agent role, `human:<name>`, `system`."""
         _head, rows = self._append(run_id, [NewEvent(kind, actor, payload)])
-        return Event(**rows[0])
+        return Event(**dict(zip(EVENT_COLUMNS, rows[0], strict=True)))
 
     def append_events(self, run_id: str, events: Iterable[NewEvent]) -> ChainHead:
         """Append many events in one transaction (one digest row); returns the new head."""
@@ -196,7 +197,7 @@ class Store:
 
     def _append(
         self, run_id: str, items: Sequence[NewEvent]
-    ) -> tuple[ChainHead, list[dict[str, Any]]]:
+    ) -> tuple[ChainHead, list[tuple[Any, ...]]]:
         for attempt in range(RETRIES):
             try:
                 with self._write() as session:
@@ -347,10 +348,11 @@ class Store:
     # -- approvals ----------------------------------------------------------------------------
 
     def record_approval(
-        self, run_id: str, decision: ApprovalDecision | str, by: str, comment: str = ""
+        self, run_id: str, decision: ApprovalDecision | str, by: str, comment: str | None = ""
     ) -> Approval:
         """A human's approve/reject; also appended to the run's audit chain."""
         verdict = ApprovalDecision(decision).value
+        comment = comment or ""
         approval = Approval(run_id=run_id, decision=verdict, by=by, comment=comment)
         with self._write() as session:
             append_to_chain(
