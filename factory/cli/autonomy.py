@@ -28,12 +28,16 @@ def show_command(
         assessments = {name: assess_repo(config, store, name) for name in names}
     except (ConfigError, ValueError) as exc:
         raise fail(str(exc)) from exc
+    halts = {name: store.is_halted(name) for name in names}
     if as_json:
         print_json(
             {
                 "repos": {
                     name: a.model_dump(mode="json", exclude={"changed_from"})
-                    | {"changed_from": a.changed_from.value if a.changed_from else None}
+                    | {
+                        "changed_from": a.changed_from.value if a.changed_from else None,
+                        "halted": halts[name].reason if halts[name] else None,
+                    }
                     for name, a in assessments.items()
                 }
             }
@@ -47,5 +51,8 @@ def show_command(
             f"[bold]{name}[/]: range {a.range.min}..{a.range.max}, "
             f"effective [bold]{a.level}[/]{moved}"
         )
+        halt = halts[name]
+        if halt is not None:
+            console.print(f"  [red]halted[/] by {halt.by}: {halt.reason}", highlight=False)
         for line in a.evidence:
             console.print(f"  - {line}", highlight=False)

@@ -12,7 +12,9 @@ from factory.halting import ALL, HaltResult, halt, unhalt
 
 console = Console()
 
-REPO_OPTION = typer.Option(None, "--repo", help="The repository (a name under [repos]) to act on.")
+REPO_OPTION = typer.Option(
+    None, "--repo", help="The repository (its name in factory.toml) to act on."
+)
 ALL_OPTION = typer.Option(False, "--all", help="Act on the whole factory (every repository).")
 BY_OPTION = typer.Option(
     None, "--by", help="Who is acting, for the audit log (default: your user name)."
@@ -51,7 +53,10 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
     if verb == "unhalt" and not result.halts:
         console.print(f"{target} was not halted; nothing to lift.")
         return
-    console.print(f"[bold]{verb}ed[/] {target}; {len(result.runs_notified)} run(s) in flight told.")
+    console.print(
+        f"[bold]{verb}ed[/] {target}; "
+        f"{len(result.runs_notified)} run(s) in flight noted it in their audit log."
+    )
 
 
 @app.command("halt")

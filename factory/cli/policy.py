@@ -87,7 +87,7 @@ def _render_check(result: Judgement) -> None:
 
 @policy_app.command("check")
 def check_command(
-    repo: str = typer.Option(..., "--repo", help="The repository (a name under [repos])."),
+    repo: str = typer.Option(..., "--repo", help="The repository (its name in factory.toml)."),
     diff: Path = typer.Option(..., "--diff", help="A unified diff (git diff / diff -u output)."),
     tests: TestsFlag = typer.Option(
         TestsFlag.PASS, "--tests", help="Pretend the test suite passed or failed."

@@ -271,3 +271,12 @@ def test_replay_lists_runs_whose_decision_a_proposed_config_changes(
     code, out, _ = run_cli(current, "policy", "replay", "--config", str(proposed))
     assert code == 0 and "1 would change" in out
     assert run_cli(current, "policy", "replay", "--since", "yesterday")[0] == 2
+
+
+def test_autonomy_show_reports_a_halt(write_config: Callable[..., Path]) -> None:
+    config = write_config()
+    assert run_cli(config, "halt", "--repo", "demo", "--reason", "outage", "--by", "carol")[0] == 0
+    code, out, _ = run_cli(config, "autonomy", "show", "--json")
+    assert code == 0 and json.loads(out)["repos"]["demo"]["halted"] == "outage"
+    code, out, _ = run_cli(config, "autonomy", "show")
+    assert "halted by carol: outage" in out
