@@ -46,8 +46,15 @@ CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
 SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "repos")
-# Environment variables with the prefix that select things rather than override values.
-NOT_OVERRIDES = frozenset({CONFIG_ENV_VAR})
+NOT_OVERRIDES = frozenset(
+    {
+        CONFIG_ENV_VAR,  # selects the file rather than overriding a value
+        "FACTORY_FAILPOINTS",  # test fault injection, see factory/failpoints.py
+        "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
+        "FACTORY_GIT_USERNAME",
+    }
+)
+"""FACTORY_* variables that are not configuration keys."""
 
 
 class CoreConfig(BaseModel):
