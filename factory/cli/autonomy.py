@@ -29,6 +29,7 @@ def show_command(
     except (ConfigError, ValueError) as exc:
         raise fail(str(exc)) from exc
     halts = {name: store.is_halted(name) for name in names}
+    halt_reasons = {name: halt.reason if halt else None for name, halt in halts.items()}
     if as_json:
         print_json(
             {
@@ -36,7 +37,7 @@ def show_command(
                     name: a.model_dump(mode="json", exclude={"changed_from"})
                     | {
                         "changed_from": a.changed_from.value if a.changed_from else None,
-                        "halted": halts[name].reason if halts[name] else None,
+                        "halted": halt_reasons[name],
                     }
                     for name, a in assessments.items()
                 }
