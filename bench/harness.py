@@ -101,32 +101,40 @@ def harness_loop(model: ReplayModel, transcripts: BlobCounter | None = None) -> 
     return result.steps
 
 
-def best_of(repeats: int, cassette: Path, loop: str) -> float:
-    times = []
+LOOPS = ("baseline", "harness", "transcripts")
+
+
+def time_once(cassette: Path, loop: str) -> float:
+    model = ReplayModel(cassette)  # parsing the cassette is not part of either loop
+    started = time.perf_counter()
+    if loop == "baseline":
+        baseline_loop(model)
+    elif loop == "harness":
+        harness_loop(model)
+    else:
+        harness_loop(model, BlobCounter())
+    return time.perf_counter() - started
+
+
+def best_times(repeats: int, cassette: Path) -> dict[str, float]:
+    """Best of `repeats` per loop, the loops interleaved so machine load hits all alike."""
+    best = dict.fromkeys(LOOPS, float("inf"))
     for _ in range(repeats):
-        model = ReplayModel(cassette)  # parsing the cassette is not part of either loop
-        started = time.perf_counter()
-        if loop == "baseline":
-            baseline_loop(model)
-        elif loop == "harness":
-            harness_loop(model)
-        else:
-            harness_loop(model, BlobCounter())
-        times.append(time.perf_counter() - started)
-    return min(times)
+        for loop in LOOPS:
+            best[loop] = min(best[loop], time_once(cassette, loop))
+    return best
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         cassette = Path(scratch) / "noop.jsonl"
         write_cassette(cassette, options.steps)
-        baseline = best_of(options.repeats, cassette, "baseline")
-        harness = best_of(options.repeats, cassette, "harness")
-        with_transcripts = best_of(options.repeats, cassette, "transcripts")
+        best = best_times(options.repeats, cassette)
+    baseline, harness, with_transcripts = (best[loop] for loop in LOOPS)
     per_step = 1e6 / options.steps
     print(f"harness loop, {options.steps} steps, best of {options.repeats}")
     print(f"  baseline loop        {baseline * per_step:8.1f} us/step")

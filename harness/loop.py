@@ -21,7 +21,7 @@ from harness.events import (
 from harness.messages import Message, ModelReply, ToolSchema, Usage
 from harness.model import ChatModel, RetryNotice
 from harness.pricing import PriceTable
-from harness.redact import redact_text
+from harness.redact import redact_text, secret_env_values
 from harness.replay import MessageDumps, request_record
 from harness.tools import Tool, toolbox_for
 
@@ -69,6 +69,7 @@ def run_agent(
     messages = [Message.user(task)]
     steps = 0
     dumps: MessageDumps = {}
+    secrets = secret_env_values()  # once per agent: scanning the environment per call is slow
     usage = Usage()
     cost: float | None = 0.0
 
@@ -182,7 +183,7 @@ def run_agent(
                     role=role,
                     step=steps,
                     tool=call.name,
-                    args_summary=redact_text(summarize_arguments(call.arguments)),
+                    args_summary=redact_text(summarize_arguments(call.arguments), secrets),
                     exit_code=result.exit_code,
                     is_error=result.is_error,
                     latency_s=time.perf_counter() - started,

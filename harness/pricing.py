@@ -56,13 +56,17 @@ class PriceTable:
 
     def __init__(self, overrides: Mapping[str, ModelPrice] | None = None) -> None:
         self._prices = {**BUILTIN_PRICES, **(overrides or {})}
+        self._families: dict[str, str | None] = {}
 
     def price_of(self, model: str) -> ModelPrice | None:
         if model in self._prices:
             return self._prices[model]
-        # Longest family name that prefixes the id, so `gpt-4o-mini-2024-07-18` is not `gpt-4o`.
-        families = [name for name in self._prices if model.startswith(name + "-")]
-        return self._prices[max(families, key=len)] if families else None
+        if model not in self._families:
+            # Longest family that prefixes the id, so `gpt-4o-mini-2024-07-18` is not `gpt-4o`.
+            families = [name for name in self._prices if model.startswith(name + "-")]
+            self._families[model] = max(families, key=len) if families else None
+        family = self._families[model]
+        return None if family is None else self._prices[family]
 
     def cost_of(self, model: str, usage: Usage) -> float | None:
         """Dollars for `usage` on `model`; None when the price is unknown (never a crash)."""
