@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import Invoke
 
 
@@ -37,3 +39,12 @@ def test_doctor_reports_an_unreachable_database(invoke: Invoke, tmp_path: Path) 
     assert result.exit_code == 1
     database = json.loads(result.stdout)["checks"][2]
     assert database["ok"] is False and "FACTORY_DATABASE_URL" in database["hint"]
+
+
+@pytest.mark.integration
+@pytest.mark.docker
+def test_doctor_includes_the_sandbox_checks_from_the_docker_engine(invoke: Invoke) -> None:
+    result = invoke("doctor", "--json")
+    names = [check["name"] for check in json.loads(result.stdout)["checks"]]
+    assert names[:4] == ["python", "config", "database", "docker engine"]
+    assert "sandbox image" in names

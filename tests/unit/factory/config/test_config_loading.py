@@ -125,3 +125,16 @@ def test_the_projects_own_factory_toml_is_valid() -> None:
     config = load_config(root / "factory.toml", environ={})
     assert "agent-factory" in config.repos
     assert config.repos["agent-factory"].path == root
+
+
+def test_an_unknown_factory_variable_is_named_as_an_unknown_key(tmp_path: Path) -> None:
+    path = write(tmp_path, REPO)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={"FACTORY_DATABSE_URL": "sqlite://"})
+    assert str(caught.value).startswith(f"{path}: factory.databse_url: unknown key; allowed here:")
+
+
+def test_variables_that_are_not_config_keys_are_left_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, REPO)
+    env = {"FACTORY_FAILPOINTS": "deliver", "FACTORY_GIT_TOKEN": "t", "FACTORY_CONFIG": str(path)}
+    assert load_config(None, environ=env).source == str(path)
