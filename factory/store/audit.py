@@ -248,7 +248,11 @@ def _classify_link(run_id: str, rows: list[Any], index: int, expected_prev: str)
         kind="removed",
         run_id=run_id,
         seq=first_missing,
-        detail=f"events from {first_missing} up to {row.seq - 1 or row.seq} are missing",
+        detail=(
+            f"event {first_missing} is missing"
+            if row.seq - 1 <= first_missing
+            else f"events {first_missing} to {row.seq - 1} are missing"
+        ),
     )
 
 
