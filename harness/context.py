@@ -17,7 +17,8 @@ Summariser = Callable[[Message], str]
 
 
 def message_chars(message: Message) -> int:
-    return len(message.text) + sum(len(str(c.arguments)) for c in message.tool_calls)
+    chars = len(message.text) + sum(len(str(c.arguments)) for c in message.tool_calls)
+    return chars + sum(len(str(block)) for block in message.reasoning)
 
 
 class ContextGuard:

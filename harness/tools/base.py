@@ -76,6 +76,11 @@ class Toolbox:
             return tool.run(args)
         except ToolError as exc:
             return ToolOutput(text=str(exc), is_error=True)
+        except (OSError, UnicodeError) as exc:
+            # Model-supplied names and text can be unusable to the OS (too long, lone
+            # surrogates); the model can choose others, so this is its error to fix.
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return ToolOutput(text=f"{call.name} failed: {detail}", is_error=True)
 
 
 def describe_validation(exc: ValidationError) -> str:

@@ -22,6 +22,8 @@ class Worktree:
         """The real path for `path` (relative, or absolute under the root or /workspace)."""
         if not path or not path.strip():
             raise ToolError("path is empty; give a path relative to the worktree root")
+        if "\0" in path:
+            raise ToolError("path contains a NUL character")
         relative = self._relative_part(path)
         if ".." in relative.parts:
             raise ToolError(f"{path!r} contains '..'; give a path inside the worktree")

@@ -210,3 +210,12 @@ def test_fifo_planted_in_the_worktree_is_refused_instead_of_blocking(tree: Path)
         assert out.is_error and "not a regular file" in out.text, (name, out.text)
     assert "pipe" not in call(tree, "list_files").text
     assert call(tree, "search", pattern="anything").text == "no matches"
+
+
+def test_paths_and_text_the_os_cannot_take_are_tool_errors(tree: Path) -> None:
+    nul = call(tree, "view_file", path="src/\x00app.py")
+    assert nul.is_error and "NUL" in nul.text
+    too_long = call(tree, "create_file", path="x" * 5000, content="y")
+    assert too_long.is_error and "create_file failed" in too_long.text
+    surrogate = call(tree, "create_file", path="s.txt", content="bad \ud800 text")
+    assert surrogate.is_error and "create_file failed" in surrogate.text
