@@ -68,6 +68,15 @@ class WeeklyFreeze(BaseModel):
 
     _zone = field_validator("timezone")(_valid_zone)
 
+    @model_validator(mode="after")
+    def _same_day(self) -> Self:
+        if self.start > self.end:
+            raise ValueError(
+                f"weekly freeze starts ({self.start}) after it ends ({self.end}); split an "
+                "overnight freeze into an evening entry and a next-morning entry"
+            )
+        return self
+
     def covers(self, now: datetime) -> bool:
         local = now.astimezone(ZoneInfo(self.timezone))
         in_day = _WEEKDAYS[local.weekday()] in self.days

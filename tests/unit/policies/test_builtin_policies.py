@@ -410,6 +410,11 @@ def test_change_freeze_judges_the_context_time_not_the_clock() -> None:
             "unknown time zone 'Mars/Olympus'",
         ),
         ("change_freeze", {"windows": [{"start": "2026-01-02", "end": "2026-01-01"}]}, "starts"),
+        (
+            "change_freeze",
+            {"weekly": [{"days": ["fri"], "start": "22:00", "end": "06:00"}]},
+            "split an overnight freeze",
+        ),
     ],
 )
 def test_bad_policy_config_is_a_clear_error(
