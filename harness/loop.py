@@ -149,7 +149,14 @@ def run_agent(
     context = ContextGuard(
         system, toolbox.schemas, context_window, summarise if summariser is not None else None
     )
-    emit(HarnessEvent(kind="agent.start", role=role, model=model.name, message=task[:200]))
+    emit(
+        HarnessEvent(
+            kind="agent.start",
+            role=role,
+            model=model.name,
+            message=redact_text(task[:200], secrets),
+        )
+    )
     while True:
         limit = budget.spent()
         if limit is not None:
