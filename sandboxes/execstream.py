@@ -75,8 +75,9 @@ def run_exec(
     stdout, stderr = CappedOutput(cap), CappedOutput(cap)
 
     def kill_group() -> None:
+        # Detached: the group's death is observed as EOF on the command's own stream.
         killer = api.exec_create(container_id, kill_group_argv(pgid_file), user=user)["Id"]
-        api.exec_start(killer)
+        api.exec_start(killer, detach=True)
 
     try:
         timed_out = _pump(attached, started + timeout, stdout, stderr, kill_group)
