@@ -35,6 +35,8 @@ SUMMARY_PROMPT = (
 
 
 class AgentResult(BaseModel):
+    """How one agent's run ended, what it produced, and what it consumed."""
+
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     output: BaseModel | None
@@ -129,7 +131,10 @@ def run_agent(
 
     def summarise(output: Message) -> str:
         assert summariser is not None
-        reply = ask(summariser, [Message.user(output.text[:40_000])], [], SUMMARY_PROMPT)
+        try:
+            reply = ask(summariser, [Message.user(output.text[:40_000])], [], SUMMARY_PROMPT)
+        except ModelError as exc:  # a failed summary must not end the agent's run
+            return f"(no summary: {exc})"
         return reply.text.strip() or "(no summary)"
 
     def stop(
