@@ -7,7 +7,9 @@ from rich.console import Console
 from rich.syntax import Syntax
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, print_json
+from factory.cli.context import BAD_INPUT, cli_config, options, print_json
+from factory.config import load_config
+from factory.config_errors import ConfigError
 
 config_app = typer.Typer(
     help="Validate and inspect factory.toml (from --config, FACTORY_CONFIG or ./factory.toml).",
@@ -18,8 +20,20 @@ console = Console()
 
 
 @config_app.command("check")
-def check() -> None:
+def check(
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"ok", "source", "repos", "problems"} as JSON for scripts.'
+    ),
+) -> None:
     """Validate the configuration: exit 0 if usable, else print each problem and exit 2."""
+    if as_json:
+        try:
+            loaded = load_config(options.config_path)
+        except ConfigError as exc:
+            print_json({"ok": False, "problems": str(exc).splitlines()})
+            raise typer.Exit(BAD_INPUT) from exc
+        print_json({"ok": True, "source": loaded.source, "repos": sorted(loaded.repos)})
+        return
     config = cli_config()
     repos = ", ".join(sorted(config.repos)) or "no repositories"
     console.print(

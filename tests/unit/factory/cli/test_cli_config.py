@@ -74,3 +74,24 @@ def test_every_command_explains_itself_in_help(invoke: Invoke) -> None:
         result = invoke(*command, "--help")
         assert result.exit_code == 0, command
         assert "Usage:" in result.stdout
+
+
+def test_config_check_json_lists_problems_for_scripts(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text('[factory]\nlog_format = "xml"\n')
+    result = invoke("config", "check", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "ok": False,
+        "problems": [
+            f'{tmp_path / "factory.toml"}: factory.log_format = "xml": '
+            "should be 'auto', 'json' or 'console'"
+        ],
+    }
+    (tmp_path / "factory.toml").write_text(GOOD)
+    ok = invoke("config", "check", "--json")
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout) == {
+        "ok": True,
+        "source": str(tmp_path / "factory.toml"),
+        "repos": ["demo"],
+    }
