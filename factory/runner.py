@@ -103,7 +103,13 @@ def start_run(
         state.run_id,
         "run.started",
         "system",
-        {"ticket": ticket.ref, "repo": name, "options": options.model_dump(mode="json")},
+        {
+            "ticket": ticket.ref,
+            "repo": name,
+            "options": options.model_dump(mode="json"),
+            # Enough to start over should the process die before the first checkpoint.
+            "state": state.model_dump(mode="json"),
+        },
     )
     if assessment is not None:
         store.append_event(state.run_id, "autonomy.assessed", "system", assessment)
@@ -125,9 +131,9 @@ def resume_run(
     if halt is not None:
         raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
     store.append_event(run_id, "run.resumed", "system", {})
-    return _drive(
-        config, store, run_id, options or _recorded_options(store, run_id), None, observer
-    )
+    options = options or _recorded_options(store, run_id)
+    first_state = _first_state_if_unsaved(config, store, run_id)
+    return _drive(config, store, run_id, options, first_state, observer)
 
 
 def answer_approval(
@@ -146,6 +152,20 @@ def answer_approval(
     )
     options = _recorded_options(store, run_id)
     return _drive(config, store, run_id, options, Command(resume=answer), observer)
+
+
+def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) -> RunState | None:
+    """None when a checkpoint exists (resume from it); the recorded first state otherwise."""
+    checkpointer = open_checkpointer(config.factory.data_dir / "checkpoints.sqlite")
+    try:
+        if checkpointer.get_tuple({"configurable": {"thread_id": run_id}}) is not None:
+            return None
+    finally:
+        checkpointer.conn.close()
+    for event in store.events(run_id):
+        if event.kind == "run.started":
+            return RunState.model_validate(json.loads(event.payload)["state"])
+    raise RunError(f"{run_id} has no checkpoint and no recorded start; it cannot be resumed")
 
 
 def _recorded_options(store: Store, run_id: str) -> RunOptions:
