@@ -98,7 +98,9 @@ def to_wire_message(message: Message) -> dict[str, Any]:
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.text}
     if message.role == "user":
         return {"role": "user", "content": message.text}
-    wire: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+    # `null` content is only valid beside tool calls; an empty turn sends "".
+    content = message.text or (None if message.tool_calls else "")
+    wire: dict[str, Any] = {"role": "assistant", "content": content}
     if message.tool_calls:
         wire["tool_calls"] = [
             {
