@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,24 +36,22 @@ from factory.store.models import (
     Blob,
     Event,
     Halt,
-    PullRequest,
-    PullRequestStatus,
     Run,
     RunStatus,
     Ticket,
     utcnow,
 )
+from factory.store.pull_requests import PullRequestRecords
 
 RETRIES = 5
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
-PR_FIELDS_FROZEN = frozenset({"id", "repo", "number", "created_at"})
 
 
 class BlobNotFoundError(KeyError):
     """No blob has this reference."""
 
 
-class Store:
+class Store(PullRequestRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
@@ -273,77 +271,6 @@ class Store:
     def get_ticket(self, ref: str) -> Ticket | None:
         with self._read() as session:
             return session.get(Ticket, ref)
-
-    # -- pull requests ----------------------------------------------------------------------
-
-    def create_pull_request(self, **fields: Any) -> PullRequest:
-        """Needs repo, title, head_branch, base_branch; `number` is the repo's next if omitted."""
-        fields.setdefault("status", PullRequestStatus.DRAFT if fields.get("draft") else "open")
-        fields["status"] = PullRequestStatus(fields["status"]).value
-        for attempt in range(RETRIES):
-            try:
-                with self._write() as session:
-                    if "number" not in fields:
-                        top = session.scalar(
-                            select(func.max(PullRequest.number)).where(
-                                PullRequest.repo == fields["repo"]
-                            )
-                        )
-                        fields["number"] = (top or 0) + 1
-                    pull = PullRequest(**fields)
-                    session.add(pull)
-                return pull
-            except IntegrityError:
-                fields.pop("number", None)
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
-
-    def get_pull_request(self, repo: str, number: int) -> PullRequest | None:
-        with self._read() as session:
-            return session.scalar(
-                select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
-            )
-
-    def find_pull_request(self, repo: str, head_branch: str) -> PullRequest | None:
-        """The newest pull request from this branch (so delivering twice finds the first)."""
-        with self._read() as session:
-            return session.scalar(
-                select(PullRequest)
-                .where(PullRequest.repo == repo, PullRequest.head_branch == head_branch)
-                .order_by(PullRequest.number.desc())
-                .limit(1)
-            )
-
-    def update_pull_request(self, repo: str, number: int, **fields: Any) -> PullRequest:
-        frozen = PR_FIELDS_FROZEN.intersection(fields)
-        if frozen:
-            raise ValueError(f"pull request fields {sorted(frozen)} cannot be changed")
-        if "status" in fields:
-            fields["status"] = PullRequestStatus(fields["status"]).value
-        with self._write() as session:
-            pull = session.scalar(
-                select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
-            )
-            if pull is None:
-                raise KeyError(f"no pull request #{number} in {repo}")
-            for name, value in fields.items():
-                if not hasattr(PullRequest, name):
-                    raise ValueError(f"pull requests have no field {name!r}")
-                setattr(pull, name, value)
-            pull.updated_at = utcnow()
-        return pull
-
-    def list_pull_requests(
-        self, repo: str | None = None, status: PullRequestStatus | str | None = None
-    ) -> list[PullRequest]:
-        query = select(PullRequest).order_by(PullRequest.repo, PullRequest.number)
-        if repo is not None:
-            query = query.where(PullRequest.repo == repo)
-        if status is not None:
-            query = query.where(PullRequest.status == PullRequestStatus(status).value)
-        with self._read() as session:
-            return list(session.scalars(query))
 
     # -- approvals ----------------------------------------------------------------------------
 

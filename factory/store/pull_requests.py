@@ -1,0 +1,94 @@
+"""Pull request records: the local forge persists its pull requests through these methods."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from factory.store.models import PullRequest, PullRequestStatus, utcnow
+
+RETRIES = 5
+PR_FIELDS_FROZEN = frozenset({"id", "repo", "number", "created_at"})
+
+
+class PullRequestRecords:
+    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+
+    def _read(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def create_pull_request(self, **fields: Any) -> PullRequest:
+        """Needs repo, title, head_branch, base_branch; `number` is the repo's next if omitted."""
+        fields.setdefault("status", PullRequestStatus.DRAFT if fields.get("draft") else "open")
+        fields["status"] = PullRequestStatus(fields["status"]).value
+        for attempt in range(RETRIES):
+            try:
+                with self._write() as session:
+                    if "number" not in fields:
+                        top = session.scalar(
+                            select(func.max(PullRequest.number)).where(
+                                PullRequest.repo == fields["repo"]
+                            )
+                        )
+                        fields["number"] = (top or 0) + 1
+                    pull = PullRequest(**fields)
+                    session.add(pull)
+                return pull
+            except IntegrityError:
+                fields.pop("number", None)
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get_pull_request(self, repo: str, number: int) -> PullRequest | None:
+        with self._read() as session:
+            return session.scalar(
+                select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
+            )
+
+    def find_pull_request(self, repo: str, head_branch: str) -> PullRequest | None:
+        """The newest pull request from this branch (so delivering twice finds the first)."""
+        with self._read() as session:
+            return session.scalar(
+                select(PullRequest)
+                .where(PullRequest.repo == repo, PullRequest.head_branch == head_branch)
+                .order_by(PullRequest.number.desc())
+                .limit(1)
+            )
+
+    def update_pull_request(self, repo: str, number: int, **fields: Any) -> PullRequest:
+        frozen = PR_FIELDS_FROZEN.intersection(fields)
+        if frozen:
+            raise ValueError(f"pull request fields {sorted(frozen)} cannot be changed")
+        if "status" in fields:
+            fields["status"] = PullRequestStatus(fields["status"]).value
+        with self._write() as session:
+            pull = session.scalar(
+                select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
+            )
+            if pull is None:
+                raise KeyError(f"no pull request #{number} in {repo}")
+            for name, value in fields.items():
+                if not hasattr(PullRequest, name):
+                    raise ValueError(f"pull requests have no field {name!r}")
+                setattr(pull, name, value)
+            pull.updated_at = utcnow()
+        return pull
+
+    def list_pull_requests(
+        self, repo: str | None = None, status: PullRequestStatus | str | None = None
+    ) -> list[PullRequest]:
+        query = select(PullRequest).order_by(PullRequest.repo, PullRequest.number)
+        if repo is not None:
+            query = query.where(PullRequest.repo == repo)
+        if status is not None:
+            query = query.where(PullRequest.status == PullRequestStatus(status).value)
+        with self._read() as session:
+            return list(session.scalars(query))
