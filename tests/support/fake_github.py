@@ -1,0 +1,336 @@
+"""A local stand-in for GitHub: REST JSON for the endpoints the factory uses, plus smart-HTTP git.
+
+It listens on 127.0.0.1 only. The REST side answers in GitHub's format so the real PyGithub
+client runs unchanged; the git side is the real `git http-backend` behind HTTP basic auth, so
+a push only succeeds when the askpass helper really handed git the token.
+
+Shared by the forge integration tests and the end-to-end GitHub run: `serve_fake_github` starts
+one on a bare repository cloned from a seed checkout.
+"""
+
+import base64
+import json
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import git
+
+TOKEN = "ghp_fakeTokenForTests0123456789abcdefXYZ"
+OWNER, NAME = "acme", "app"
+
+
+@dataclass
+class FakeGitHub:
+    root: Path
+    port: int = 0
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: list[tuple[int, str]] = field(default_factory=list)
+    requested: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    protected: bool = False
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    next_number: int = 100
+    token: str = TOKEN
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/v3"
+
+    @property
+    def bare(self) -> Path:
+        return self.root / OWNER / f"{NAME}.git"
+
+    def repo_json(self) -> dict[str, Any]:
+        return {
+            "id": 1,
+            "name": NAME,
+            "full_name": f"{OWNER}/{NAME}",
+            "owner": {"login": OWNER, "id": 1, "type": "Organization"},
+            "private": True,
+            "default_branch": "main",
+            "url": f"{self.api_url}/repos/{OWNER}/{NAME}",
+            "html_url": f"{self.base}/{OWNER}/{NAME}",
+            "clone_url": f"{self.base}/git/{OWNER}/{NAME}.git",
+        }
+
+    def add_issue(self, number: int, title: str, body: str, labels: list[str]) -> None:
+        self.issues[number] = {
+            "id": number,
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "labels": [{"id": i, "name": name} for i, name in enumerate(labels)],
+            "url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}",
+            "html_url": f"{self.base}/{OWNER}/{NAME}/issues/{number}",
+            "user": {"login": "reporter", "id": 7},
+        }
+        self.next_number = max(self.next_number, number + 1)
+
+    def sha_of(self, ref: str) -> str | None:
+        try:
+            return git.Repo(self.bare).git.rev_parse("--verify", "--quiet", f"refs/heads/{ref}")
+        except git.GitCommandError:
+            return None
+
+    def pull_json(self, number: int) -> dict[str, Any]:
+        pull = self.pulls[number]
+        url = f"{self.api_url}/repos/{OWNER}/{NAME}/pulls/{number}"
+        return {
+            "id": 1000 + number,
+            "number": number,
+            "title": pull["title"],
+            "body": pull["body"],
+            "state": pull["state"],
+            "draft": pull["draft"],
+            "merged": pull["merged"],
+            "merge_commit_sha": pull.get("merge_commit_sha"),
+            "url": url,
+            "html_url": f"{self.base}/{OWNER}/{NAME}/pull/{number}",
+            "head": {
+                "ref": pull["head"],
+                "sha": self.sha_of(pull["head"]),
+                "label": f"{OWNER}:{pull['head']}",
+                "repo": self.repo_json(),
+            },
+            "base": {
+                "ref": pull["base"],
+                "sha": self.sha_of(pull["base"]),
+                "label": f"{OWNER}:{pull['base']}",
+                "repo": self.repo_json(),
+            },
+            "user": {"login": "factory-bot", "id": 9},
+        }
+
+
+def _merge_in_bare(bare: Path, base: str, head: str, message: str) -> str:
+    repo = git.Repo(bare)
+    tree = repo.git.merge_tree("--write-tree", base, head)
+    env = {
+        "GIT_AUTHOR_NAME": "GitHub",
+        "GIT_AUTHOR_EMAIL": "noreply@github.test",
+        "GIT_COMMITTER_NAME": "GitHub",
+        "GIT_COMMITTER_EMAIL": "noreply@github.test",
+    }
+    sha = repo.git.commit_tree(tree, "-p", base, "-p", head, "-m", message, env=env)
+    repo.git.update_ref(f"refs/heads/{base}", sha)
+    return str(sha)
+
+
+def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args: Any) -> None:
+            return
+
+        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def _authorized_api(self) -> bool:
+            return self.headers.get("Authorization") in (f"token {TOKEN}", f"Bearer {TOKEN}")
+
+        def _route(self, method: str) -> None:
+            hub.requests.append((method, self.path))
+            if self.path.startswith("/git/"):
+                return self._git(method)
+            if not self._authorized_api():
+                return self._send(401, {"message": "Bad credentials"})
+            parts = urlsplit(self.path)
+            path = parts.path.removeprefix("/api/v3")
+            query = parse_qs(parts.query)
+            body = json.loads(self._body() or b"{}") if method in ("POST", "PATCH", "PUT") else {}
+            prefix = f"/repos/{OWNER}/{NAME}"
+            if not path.startswith(prefix):
+                return self._send(404, {"message": "Not Found"})
+            rest = path[len(prefix) :]
+            if rest == "" and method == "GET":
+                return self._send(200, hub.repo_json())
+            if match := re.fullmatch(r"/issues/(\d+)", rest):
+                number = int(match.group(1))
+                if number in hub.issues:
+                    return self._send(200, hub.issues[number])
+                if number in hub.pulls:
+                    issue = dict(hub.pull_json(number), labels=[], pull_request={"url": "x"})
+                    return self._send(200, issue)
+                return self._send(404, {"message": "Not Found"})
+            if (match := re.fullmatch(r"/issues/(\d+)/comments", rest)) and method == "POST":
+                number = int(match.group(1))
+                if number not in hub.issues and number not in hub.pulls:
+                    return self._send(404, {"message": "Not Found"})
+                hub.comments.append((number, body["body"]))
+                return self._send(
+                    201,
+                    {
+                        "id": len(hub.comments),
+                        "body": body["body"],
+                        "user": {"login": "factory-bot", "id": 9},
+                        "url": f"{hub.api_url}{prefix}/issues/comments/1",
+                        "html_url": f"{hub.base}/c",
+                        "created_at": "2026-01-01T00:00:00Z",
+                    },
+                )
+            if rest == "/pulls" and method == "GET":
+                head = query.get("head", [""])[0].split(":", 1)[-1]
+                state = query.get("state", ["open"])[0]
+                found = [
+                    hub.pull_json(n)
+                    for n, pull in sorted(hub.pulls.items())
+                    if (not head or pull["head"] == head) and state in ("all", pull["state"])
+                ]
+                return self._send(200, found)
+            if rest == "/pulls" and method == "POST":
+                if hub.sha_of(body["head"]) is None:
+                    return self._send(
+                        422,
+                        {
+                            "message": "Validation Failed",
+                            "errors": [{"field": "head", "code": "invalid"}],
+                        },
+                    )
+                number = hub.next_number
+                hub.next_number += 1
+                hub.pulls[number] = {
+                    "title": body["title"],
+                    "body": body.get("body") or "",
+                    "head": body["head"],
+                    "base": body["base"],
+                    "draft": bool(body.get("draft")),
+                    "state": "open",
+                    "merged": False,
+                }
+                return self._send(201, hub.pull_json(number))
+            if match := re.fullmatch(r"/pulls/(\d+)(/merge|/requested_reviewers)?", rest):
+                number = int(match.group(1))
+                if number not in hub.pulls:
+                    return self._send(404, {"message": "Not Found"})
+                pull = hub.pulls[number]
+                action = match.group(2)
+                if action is None and method == "GET":
+                    return self._send(200, hub.pull_json(number))
+                if action is None and method == "PATCH":
+                    pull.update(
+                        {key: body[key] for key in ("title", "body", "state") if key in body}
+                    )
+                    return self._send(200, hub.pull_json(number))
+                if action == "/requested_reviewers" and method == "POST":
+                    hub.requested[number] = {
+                        "users": body.get("reviewers", []),
+                        "teams": body.get("team_reviewers", []),
+                    }
+                    return self._send(201, hub.pull_json(number))
+                if action == "/merge" and method == "PUT":
+                    if hub.protected:
+                        return self._send(
+                            405,
+                            {
+                                "message": "At least 1 approving review is required by reviewers "
+                                "with write access.",
+                                "documentation_url": "https://docs.github.com/rest",
+                            },
+                        )
+                    sha = _merge_in_bare(
+                        hub.bare, pull["base"], pull["head"], f"Merge pull request #{number}"
+                    )
+                    pull.update(merged=True, state="closed", merge_commit_sha=sha)
+                    return self._send(
+                        200,
+                        {"sha": sha, "merged": True, "message": "Pull Request successfully merged"},
+                    )
+            return self._send(404, {"message": f"Not Found: {method} {path}"})
+
+        def _git(self, method: str) -> None:
+            header = self.headers.get("Authorization", "")
+            expected = "Basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+            if header != expected:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="fake-github"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            parts = urlsplit(self.path)
+            env = {
+                "GIT_PROJECT_ROOT": str(hub.root),
+                "GIT_HTTP_EXPORT_ALL": "1",
+                "PATH_INFO": parts.path.removeprefix("/git"),
+                "QUERY_STRING": parts.query,
+                "REQUEST_METHOD": method,
+                "REMOTE_USER": "x-access-token",
+                "REMOTE_ADDR": "127.0.0.1",
+                "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+                "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+                "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+            }
+            data = self._body()
+            env["CONTENT_LENGTH"] = str(len(data))
+            result = subprocess.run(
+                ["git", "http-backend"], input=data, env=env, capture_output=True, check=False
+            )
+            head, _, payload = result.stdout.partition(b"\r\n\r\n")
+            status = 200
+            headers: list[tuple[str, str]] = []
+            for line in head.decode().split("\r\n"):
+                key, _, value = line.partition(":")
+                if key.lower() == "status":
+                    status = int(value.strip().split()[0])
+                elif key:
+                    headers.append((key, value.strip()))
+            self.send_response(status)
+            for key, value in headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_GET(self) -> None:
+            self._route("GET")
+
+        def do_POST(self) -> None:
+            self._route("POST")
+
+        def do_PATCH(self) -> None:
+            self._route("PATCH")
+
+        def do_PUT(self) -> None:
+            self._route("PUT")
+
+    return Handler
+
+
+@contextmanager
+def serve_fake_github(root: Path, seed: Path) -> Iterator[FakeGitHub]:
+    """A fake GitHub under `root` whose `acme/app` repository is a bare clone of `seed`."""
+    hub = FakeGitHub(root=root)
+    hub.bare.parent.mkdir(parents=True)
+    git.Repo.clone_from(str(seed), str(hub.bare), bare=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(hub))
+    hub.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield hub
+    finally:
+        server.shutdown()
+        server.server_close()
