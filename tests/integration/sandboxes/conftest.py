@@ -26,9 +26,10 @@ def _ours(client: docker.DockerClient) -> list[dict[str, object]]:
     found = []
     for summary in client.api.containers(all=True, filters={"label": labels.RUN}):
         container_labels = summary.get("Labels") or {}
-        if container_labels.get(labels.RUN, "").startswith(RUN_PREFIX) or container_labels.get(
-            labels.OWNER
-        ) == labels.owner_label():
+        if (
+            container_labels.get(labels.RUN, "").startswith(RUN_PREFIX)
+            or container_labels.get(labels.OWNER) == labels.owner_label()
+        ):
             found.append(summary)
     return found
 

@@ -106,7 +106,9 @@ def test_prune_asks_the_store_about_runs_owned_elsewhere(
             labels={labels.RUN: run, labels.ROLE: "agent", labels.OWNER: "other-host:1"},
             host_config=docker_client.api.create_host_config(network_mode="none"),
         )
-    dry = prune(lambda run: run == running, run_prefix=RUN_PREFIX, dry_run=True, client=docker_client)
+    dry = prune(
+        lambda run: run == running, run_prefix=RUN_PREFIX, dry_run=True, client=docker_client
+    )
     assert len(dry.removed) == 1 and finished in dry.removed[0]
     assert len(containers_of(docker_client, finished)) == 1  # dry run removes nothing
     prune(lambda run: run == running, run_prefix=RUN_PREFIX, client=docker_client)

@@ -16,7 +16,9 @@ def test_deb822_sources_give_the_main_suite_not_security(tmp_path: Path) -> None
         "Suites: bookworm bookworm-updates\n"
         "Components: main\n"
     )
-    assert machine_debian_source(tmp_path) == DebianSource("http://mirror.example/debian", "bookworm")
+    assert machine_debian_source(tmp_path) == DebianSource(
+        "http://mirror.example/debian", "bookworm"
+    )
 
 
 def test_one_line_sources_are_read_when_there_is_no_deb822(tmp_path: Path) -> None:
