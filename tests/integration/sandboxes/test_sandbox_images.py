@@ -61,9 +61,11 @@ def test_image_without_the_needed_tools_says_which_image_to_use(
     docker_client: docker.DockerClient, bare_image: str, run_id: str
 ) -> None:
     cfg = DockerSandboxConfig(image=bare_image)
-    with pytest.raises(ImageLacksTools, match=r"build-base") as caught:
-        with DockerSandbox(cfg, worktree=None, run_id=run_id, client=docker_client):
-            pass
+    with (
+        pytest.raises(ImageLacksTools, match=r"build-base") as caught,
+        DockerSandbox(cfg, worktree=None, run_id=run_id, client=docker_client),
+    ):
+        pass
     assert "\n" not in str(caught.value)
     assert containers_of(docker_client, run_id) == []
 

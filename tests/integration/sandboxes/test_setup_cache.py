@@ -75,7 +75,8 @@ def test_setup_is_committed_once_and_reused_by_offline_sandboxes(
         assert sandbox.container_id is not None
         host = docker_client.api.inspect_container(sandbox.container_id)["HostConfig"]
         result = sandbox.exec(
-            "cat /opt/setup-marker && cd /tmp && python3 -c 'import sample_pkg; print(sample_pkg.VALUE)'"
+            "cat /opt/setup-marker && cd /tmp && "
+            "python3 -c 'import sample_pkg; print(sample_pkg.VALUE)'"
         )
     assert host["NetworkMode"] == "none"
     assert result.stdout == "prepared\nedited after setup\n", result.stderr
