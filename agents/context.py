@@ -6,8 +6,10 @@ close early, and the rules that precede it say it is data, not instructions.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
+
+from harness.tools import Worktree
+from harness.tools.reading import worktree_files
 
 PROMPTS = Path(__file__).parent / "prompts"
 RULE_FILES = (("AGENTS.md", "CLAUDE.md"), ("CONTRIBUTING.md",))
@@ -51,29 +53,11 @@ def repository_rules(worktree: Path) -> str:
 
 def file_tree(worktree: Path, limit: int = MAX_TREE_ENTRIES) -> str:
     """The tracked files, one per line, cut at `limit` with a note saying how many more."""
-    listed = subprocess.run(
-        ["git", "-c", f"safe.directory={worktree}", "ls-files"],
-        cwd=worktree,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    files = sorted(listed.stdout.splitlines()) if listed.returncode == 0 else []
-    if not files:
-        files = sorted(
-            str(p.relative_to(worktree))
-            for p in worktree.rglob("*")
-            if p.is_file() and ".git" not in p.parts
-        )
+    files = sorted(worktree_files(Worktree(worktree), Path(worktree)))
     shown = files[:limit]
     more = len(files) - len(shown)
     return "\n".join(shown) + (f"\n... and {more} more files (use list_files)" if more else "")
 
 
 def repository_context(worktree: Path) -> str:
-    return (
-        "## Repository rules\n"
-        f"{repository_rules(worktree)}\n\n"
-        "## Files\n"
-        f"{file_tree(worktree)}"
-    )
+    return f"## Repository rules\n{repository_rules(worktree)}\n\n## Files\n{file_tree(worktree)}"

@@ -24,6 +24,8 @@ def git_config_env(
     pairs += [("safe.directory", str(Path(path).resolve())) for path in trusted]
     # Agent-written content must never make the host run code: no hooks from any path.
     pairs.append(("core.hooksPath", "/dev/null"))
+    # Nor may a worktree-supplied fsmonitor command run when git scans the tree.
+    pairs.append(("core.fsmonitor", "false"))
     pairs.append(("commit.gpgSign", "false"))
     # An empty value resets the helper list, so no token ever lands in a credential store.
     pairs.append(("credential.helper", ""))

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from factory.git.command import GitError, factory_git, run_git
-from factory.git.worktree import Worktree, base_ref
+from factory.git.worktree import Worktree, base_ref, worktree_git
 
 
 class BotIdentity(BaseModel):
@@ -43,7 +43,7 @@ def commit_step(
     existing = find_step_commit(worktree, run_id=run_id, step=step)
     if existing is not None:
         return CommitOutcome(sha=existing, created=False)
-    runner = factory_git(worktree.path, trusted=[worktree.clone])
+    runner = worktree_git(worktree)
     run_git(runner, "add", "--all", action="stage the run's changes")
     staged = run_git(runner, "diff", "--cached", "--name-only", action="list staged changes")
     if not staged:
@@ -78,7 +78,7 @@ def commit_step(
 
 def find_step_commit(worktree: Worktree, *, run_id: str, step: str) -> str | None:
     """The commit on the run's branch (since its base) made for this run id and step."""
-    runner = factory_git(worktree.path, trusted=[worktree.clone])
+    runner = worktree_git(worktree)
     log = run_git(
         runner,
         "log",

@@ -144,8 +144,33 @@ def _remove(runner: git.Git, path: Path) -> None:
     run_git(runner, "worktree", "prune", action="prune worktrees")
 
 
+def worktree_git(worktree: Worktree) -> git.Git:
+    """A git runner for the run's worktree that never trusts the worktree's own `.git` file.
+
+    Commands in the sandbox can rewrite `<worktree>/.git` to point at a git directory they
+    made, whose config could run programs on the host (filters, fsmonitor). The admin
+    directory is looked up in the factory's own clone instead and passed explicitly.
+    """
+    admin = _admin_dir(worktree)
+    return factory_git(
+        worktree.path,
+        trusted=[worktree.clone],
+        env={"GIT_DIR": str(admin), "GIT_WORK_TREE": str(worktree.path)},
+    )
+
+
+def _admin_dir(worktree: Worktree) -> Path:
+    target = (worktree.path / ".git").resolve(strict=False)
+    for gitdir in sorted((worktree.clone / "worktrees").glob("*/gitdir")):
+        if Path(gitdir.read_text().strip()).resolve(strict=False) == target:
+            return gitdir.parent
+    raise GitError(
+        f"{worktree.path} is not a worktree of {worktree.clone}; remove it and resume the run"
+    )
+
+
 def head_sha(worktree: Worktree) -> str:
-    runner = factory_git(worktree.path, trusted=[worktree.clone])
+    runner = worktree_git(worktree)
     return run_git(runner, "rev-parse", "HEAD", action="read the worktree's HEAD")
 
 
