@@ -1,0 +1,185 @@
+"""`factory run acme/app#1` on GitHub, end to end: the issue, the git remote and the pull request
+come from the fake GitHub server (REST + real `git http-backend` on 127.0.0.1); the sandbox,
+git, the store and the CLI are real; the model turns are the demo's cassette.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from factory.demo.run_demo import CASSETTE, REPO_NAME, TICKET, prepare_demo
+from factory.store import Store
+from factory.store.models import Event
+from factory.tickets.markdown import MarkdownTicketSource
+from tests.support.fake_github import NAME, OWNER, FakeGitHub, serve_fake_github
+
+pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
+
+ISSUE = f"{OWNER}/{NAME}#1"
+
+GITHUB_CONFIG = """\
+[factory]
+data_dir = ".factory"
+
+[repos.numerals]
+github = "{owner}/{name}"
+base_branch = "main"
+test_command = "python3 -m pytest -q"
+autonomy = {{ min = "L1", max = "L1" }}
+"""
+
+
+@dataclass
+class GitHubRun:
+    root: Path
+    hub: FakeGitHub
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "factory.toml"
+
+    def cli(self, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "GITHUB_TOKEN": self.hub.token,
+            "GITHUB_API_URL": self.hub.api_url,
+        }
+        env.pop("FACTORY_CONFIG", None)
+        if failpoint:
+            env["FACTORY_FAILPOINTS"] = failpoint
+        factory = str(Path(sys.executable).parent / "factory")
+        return subprocess.run(
+            [factory, "--config", str(self.config_path), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=self.root,
+            timeout=600,
+        )
+
+    def store(self) -> Store:
+        return Store(f"sqlite:///{self.root / '.factory' / 'factory.db'}")
+
+    def bare_git(self, *args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(self.hub.bare), *args], check=True, capture_output=True, text=True
+        ).stdout
+
+
+@pytest.fixture
+def github_run(tmp_path: Path) -> Iterator[GitHubRun]:
+    """The numerals sample as `acme/app` on the fake GitHub, its bug ticket as issue #1."""
+    seed = prepare_demo(tmp_path / "seed") / REPO_NAME
+    ticket = MarkdownTicketSource().fetch(str(TICKET))
+    with serve_fake_github(tmp_path / "github", seed) as hub:
+        hub.add_issue(1, ticket.title, ticket.body, list(ticket.labels))
+        root = tmp_path / "operator"
+        root.mkdir()
+        (root / "factory.toml").write_text(GITHUB_CONFIG.format(owner=OWNER, name=NAME))
+        yield GitHubRun(root=root, hub=hub)
+
+
+def _pull_creations(hub: FakeGitHub) -> list[tuple[str, str]]:
+    return [(m, p) for m, p in hub.requests if m == "POST" and p.endswith(f"{NAME}/pulls")]
+
+
+def _token_leaks(run: GitHubRun, run_id: str) -> list[str]:
+    """Every event payload and blob of the run, and every file the factory wrote, that holds
+    the token (blobs are compressed in the database, so they are read back one by one)."""
+    token = run.hub.token
+    leaks: list[str] = []
+    store = run.store()
+    try:
+        events: list[Event] = store.events(run_id)
+        assert events, "the run recorded no events"
+        leaks += [f"event {e.kind}" for e in events if token in e.payload]
+        database = run.root / ".factory" / "factory.db"
+        with sqlite3.connect(database) as connection:
+            refs = [row[0] for row in connection.execute("SELECT ref FROM blobs")]
+        assert refs, "the run stored no blobs (transcripts), so the scan proves nothing"
+        leaks += [f"blob {ref}" for ref in refs if token.encode() in store.get_blob(ref)]
+    finally:
+        store.close()
+    for path in (run.root / ".factory").rglob("*"):
+        if path.is_file() and token.encode() in path.read_bytes():
+            leaks.append(str(path))
+    return leaks
+
+
+def test_a_github_issue_becomes_one_pull_request_even_when_delivery_runs_twice(
+    github_run: GitHubRun,
+) -> None:
+    hub = github_run.hub
+    main_before = hub.sha_of("main")
+
+    # Killed right after the pull request was opened, before the checkpoint could record it:
+    # the resumed run delivers again and must find that pull request, not open a second.
+    killed = github_run.cli(
+        "run", ISSUE, "--replay", str(CASSETTE), "--json", failpoint="deliver:opened"
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(hub.pulls) == 1
+    listed = json.loads(github_run.cli("runs", "list", "--json").stdout)
+    (run,) = listed
+    assert run["ticket"] == ISSUE and run["repo"] == "numerals"
+    pruned = github_run.cli("sandbox", "prune", "--json")  # the killed run's sandbox
+    assert pruned.returncode == 0, pruned.stderr
+
+    resumed = github_run.cli("resume", run["id"], "--json")
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+    result = json.loads(resumed.stdout)
+    assert result["status"] == "pr_open"
+    assert result["tests"].startswith("green")
+
+    again = github_run.cli("resume", run["id"], "--json")
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert json.loads(again.stdout)["status"] == "pr_open"
+
+    # One pull request, opened once through the API, for the run's branch.
+    branch = run["branch"]
+    assert branch.startswith("factory/1-")
+    assert len(_pull_creations(hub)) == 1
+    ((number, pull),) = hub.pulls.items()
+    assert pull["head"] == branch and pull["base"] == "main" and pull["state"] == "open"
+    assert pull["draft"] is False
+    assert f"({ISSUE})" in pull["title"]
+    assert "## Gate: pull_request at L1" in pull["body"]
+
+    # The branch was pushed into the remote with the fix and the run's commits; main untouched.
+    assert hub.sha_of(branch) is not None
+    assert hub.sha_of("main") == main_before
+    fixed = github_run.bare_git("show", f"{branch}:numerals/roman.py")
+    assert "reversed(numeral.upper())" in fixed
+    steps = github_run.bare_git(
+        "log", "--format=%(trailers:key=Factory-Step,valueonly)", f"main..{branch}"
+    ).split()
+    assert sorted(steps) == ["code-1", "test-1"]
+
+    # L1 posts no plan on the issue (that is L0's delivery) and the flow defines no other
+    # comment for an open pull request.
+    assert hub.comments == []
+
+    store = github_run.store()
+    try:
+        stored = store.get_run(run["id"])
+        assert stored.status == "pr_open"
+        assert stored.outcome == f"PR #{number}"
+        kinds = [event.kind for event in store.events(run["id"])]
+        assert kinds.count("pr.opened") == 1
+        assert "pr.reused" in kinds
+    finally:
+        store.close()
+
+    assert _token_leaks(github_run, run["id"]) == []
+    verified = github_run.cli("audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
