@@ -19,7 +19,7 @@ from sandboxes.engine import BUILD_HINT, connect, require_image
 from sandboxes.errors import ImageLacksTools, SandboxError
 from sandboxes.execstream import run_exec
 from sandboxes.hardening import WORKSPACE, host_config_kwargs, sandbox_env
-from sandboxes.ownership import WorkspaceOwner, hand_over, owner_of, sandbox_identity
+from sandboxes.ownership import Loan, WorkspaceOwner, give_back, lend, sandbox_identity, sync
 
 KEEPALIVE = ["sleep", "infinity"]
 SIGKILL_EXIT = 137
@@ -52,7 +52,7 @@ class DockerSandbox:
         self.container_id: str | None = None
         self.user, self._hands_over = sandbox_identity(cfg.sandbox_uid)
         self._sandbox_owner = WorkspaceOwner(cfg.sandbox_uid, cfg.sandbox_uid)
-        self._original_owner: WorkspaceOwner | None = None
+        self._loan: Loan | None = None
         self._oom_kills_seen = 0
 
     @property
@@ -66,9 +66,8 @@ class DockerSandbox:
         if self.container_id is not None:
             return
         require_image(self.client, self.image)
-        if self.worktree is not None and self._hands_over:
-            self._original_owner = owner_of(self.worktree)
-            hand_over(self.worktree, self._sandbox_owner)
+        if self.worktree is not None and self._hands_over and self._loan is None:
+            self._loan = lend(self.worktree, self._sandbox_owner)
         api = self.client.api
         created = api.create_container(
             self.image,
@@ -104,8 +103,8 @@ class DockerSandbox:
     ) -> ExecResult:
         if self.container_id is None:
             raise SandboxError("sandbox is not started: use it as a context manager")
-        if self.worktree is not None and self._hands_over:
-            hand_over(self.worktree, self._sandbox_owner)  # host tools may have added files
+        if self.worktree is not None and self._loan is not None:
+            sync(self.worktree, self._sandbox_owner)  # host tools may have added files
         argv = ["sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         outcome = run_exec(
             self.client.api,
@@ -140,9 +139,9 @@ class DockerSandbox:
             with contextlib.suppress(docker.errors.NotFound):
                 self.client.api.remove_container(container_id, force=True)
             cleanup.unregister(container_id)
-        if self._original_owner is not None and self.worktree is not None:
-            hand_over(self.worktree, self._original_owner)
-            self._original_owner = None
+        if self._loan is not None and self.worktree is not None:
+            give_back(self.worktree, self._loan)
+            self._loan = None
 
     def _oom_happened(self) -> bool:
         """Evidence of an OOM kill since the last check: the engine's flag or the cgroup counter."""

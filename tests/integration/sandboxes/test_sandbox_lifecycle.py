@@ -133,6 +133,10 @@ def test_files_written_in_the_sandbox_end_up_owned_by_the_host_user_and_usable_b
         )
         assert result.ok, result.stderr
         assert sandbox.exec("id -u").stdout.strip() == str(cfg.sandbox_uid)
+        during = subprocess.run(
+            ["git", "-C", str(worktree), "status", "--porcelain"], capture_output=True, text=True
+        )
+        assert during.returncode == 0, during.stderr  # host git works while the sandbox lives
     for path in [worktree, *worktree.rglob("*")]:
         if ".git" in path.parts:
             continue
