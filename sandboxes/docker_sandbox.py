@@ -106,16 +106,27 @@ class DockerSandbox:
         if self.worktree is not None and self._loan is not None:
             sync(self.worktree, self._sandbox_owner)  # host tools may have added files
         argv = ["sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
-        outcome = run_exec(
-            self.client.api,
-            self.container_id,
-            argv,
-            user=self.user,
-            workdir=_in_workspace(cwd),
-            env=sandbox_env(self.cfg, env),
-            timeout=timeout if timeout is not None else self.cfg.command_timeout_s,
-            cap=self.cfg.output_cap_bytes,
-        )
+        if not argv:
+            raise ValueError("exec needs a command: pass a shell string or a non-empty argv")
+        limit = timeout if timeout is not None else self.cfg.command_timeout_s
+        if limit <= 0:
+            raise ValueError(f"timeout must be positive seconds, got {limit}")
+        try:
+            outcome = run_exec(
+                self.client.api,
+                self.container_id,
+                argv,
+                user=self.user,
+                workdir=_in_workspace(cwd),
+                env=sandbox_env(self.cfg, env),
+                timeout=limit,
+                cap=self.cfg.output_cap_bytes,
+            )
+        except docker.errors.APIError as exc:
+            raise SandboxError(
+                f"sandbox container {self.container_id[:12]} stopped answering "
+                f"({exc.explanation}); start a new sandbox"
+            ) from exc
         if outcome.exit_code in (126, 127) and "setsid" in outcome.stdout + outcome.stderr:
             raise ImageLacksTools(
                 f"image {self.image} lacks `setsid`/`sh` (util-linux): use the default image "

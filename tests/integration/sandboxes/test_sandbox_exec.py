@@ -10,6 +10,7 @@ import pytest
 
 from sandboxes.config import DockerSandboxConfig
 from sandboxes.docker_sandbox import DockerSandbox
+from sandboxes.errors import SandboxError
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
@@ -98,3 +99,13 @@ def test_out_of_memory_is_reported_as_such(sandbox: DockerSandbox) -> None:
     assert not result.ok
     assert sandbox.exec("echo survived").stdout == "survived\n"
     assert not sandbox.exec("exit 137").oom_killed  # a plain 137 is not an OOM
+
+
+def test_exec_in_a_container_that_died_says_to_start_a_new_sandbox(
+    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str
+) -> None:
+    with DockerSandbox(cfg, worktree=None, run_id=run_id, client=docker_client) as sandbox:
+        assert sandbox.container_id is not None
+        docker_client.api.kill(sandbox.container_id)
+        with pytest.raises(SandboxError, match="start a new sandbox"):
+            sandbox.exec("true")
