@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from factory.autonomy_status import assess_repo
-from factory.config import FactoryConfig
+from factory.config import FactoryConfig, RepoConfig
 from factory.gate_context import build_gate_context, read_owners
 from factory.repo_policies import repo_policies, risk_rule
 from factory.store.store import Store
@@ -28,6 +28,7 @@ from policies.models import (
     RunCost,
     TestSummary,
     TicketSummary,
+    TrackRecord,
 )
 
 
@@ -54,14 +55,17 @@ def judge_change(
     cost: RunCost | None = None,
     budget: BudgetLimits | None = None,
     now: datetime | None = None,
+    settings: RepoConfig | None = None,
+    track_record: TrackRecord | None = None,
 ) -> Judgement:
     """Every verdict and the decision for `diff` in `repo`.
 
     `clone` is the repository to read the base branch from (default: the repo's configured
     local `path`; a GitHub repo without a clone gets no owners and its file policies fail
-    closed). `level` None means the level earned from the track record.
+    closed). `level` None means the level earned from the track record. `settings` replaces
+    the operator's `[repos.<repo>]` (a run passes the one narrowed by the base branch).
     Raises ConfigError (unknown repo) or PolicyConfigError (bad policy listing)."""
-    settings = config.repo(repo)
+    settings = settings or config.repo(repo)
     source = clone or settings.path
     moment = now or datetime.now(UTC)
     assessment = None if level is not None else assess_repo(config, store, repo, now=moment)
@@ -80,6 +84,7 @@ def judge_change(
         cost=cost,
         budget=budget,
         owners=owners,
+        track_record=track_record,
         halt_reason=halt_reason,
         policy_sources=repo_policy_paths(settings.policies),
         now=moment,

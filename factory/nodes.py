@@ -18,6 +18,7 @@ from factory import delivery, failpoints
 from factory.baseline import baseline_report
 from factory.gate import decide
 from factory.git import commit_step, find_step_commit
+from factory.policy_replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.repo_policies import clamp_level
 from factory.run_context import RunContext, RunHalted
 from factory.state import RunState
@@ -85,7 +86,7 @@ def _commit(ctx: RunContext, state: RunState, node: str, iteration: int, summary
         run_id=ctx.run_id,
         step=f"{node}-{iteration}",
         ticket_ref=state.ticket.ref,
-        identity=ctx.config.git if hasattr(ctx.config, "git") else None,
+        identity=ctx.config.git,
     )
     if outcome.created:
         ctx.event("git.commit", {"node": node, "iteration": iteration, "sha": outcome.sha})
@@ -199,10 +200,7 @@ def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
     context, decision = decide(ctx, state)
-    ctx.event(
-        "gate.decision",
-        {"context": context.model_dump(mode="json"), "decision": decision.model_dump(mode="json")},
-    )
+    ctx.event(GATE_DECISION_EVENT, gate_decision_payload(context, decision))
     return {"decision": decision}
 
 

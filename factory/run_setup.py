@@ -33,6 +33,7 @@ from harness.messages import Usage
 from harness.model import ChatModel
 from harness.pricing import PriceTable
 from harness.replay import RecordingModel, ReplayModel
+from policies.autonomy import Assessment
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.setup_cache import prepare_setup_image
 
@@ -114,19 +115,18 @@ def new_run_state(
     repo: RepoConfig,
     ticket: Ticket,
     options: RunOptions,
-) -> tuple[RunState, dict[str, Any] | None]:
+) -> tuple[RunState, Assessment | None]:
     """The first state of a new run, and the autonomy assessment (None for ad-hoc repos)."""
     check_model_configured(config, options)
     run_id = f"r-{uuid.uuid4().hex[:10]}"
     branch = branch_name(ticket.key, ticket.title)
     if store.list_runs(repo=name, limit=1000) and _branch_taken(store, name, branch):
         branch = f"{branch}-{run_id[2:8]}"
-    assessment: dict[str, Any] | None = None
+    assessment: Assessment | None = None
     level = repo.autonomy.min.value
     if name in config.repos:
-        judged = assess_repo(config, store, name)
-        level = judged.level.value
-        assessment = judged.model_dump(mode="json")
+        assessment = assess_repo(config, store, name)
+        level = assessment.level.value
     state = RunState(
         run_id=run_id,
         ticket=ticket,
@@ -169,7 +169,13 @@ def _forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> 
             repo.github, token.get_secret_value(), helper_dir=data / "askpass", api_url=api
         )
     assert repo.path is not None
-    return LocalForge(store, repo_name=name, repo_path=repo.path, clone_cache=data / "clones")
+    return LocalForge(
+        store,
+        repo_name=name,
+        repo_path=repo.path,
+        clone_cache=data / "clones",
+        identity=config.git,
+    )
 
 
 def _source(forge: Forge, repo: RepoConfig) -> tuple[str, dict[str, str] | None]:

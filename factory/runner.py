@@ -18,6 +18,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
+from factory.autonomy_status import LEVEL_CHANGED_EVENT
 from factory.config import FactoryConfig, RepoConfig
 from factory.graph import build_graph, open_checkpointer
 from factory.run_context import NodeObserver, RunContext, RunHalted
@@ -112,7 +113,12 @@ def start_run(
         },
     )
     if assessment is not None:
-        store.append_event(state.run_id, "autonomy.assessed", "system", assessment)
+        store.append_event(
+            state.run_id, "autonomy.assessed", "system", assessment.model_dump(mode="json")
+        )
+        changed = assessment.level_change_event()
+        if changed is not None:
+            store.append_event(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
     return _drive(config, store, state.run_id, options, state, observer)
 
 

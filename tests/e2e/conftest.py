@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -95,8 +97,20 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
 
 @pytest.fixture(scope="session", autouse=True)
 def no_sandbox_left_behind() -> Iterator[None]:
+    """After the e2e runs, no run's sandbox outlives the process that made it."""
     yield
     client = docker.from_env()
-    leftovers = client.containers.list(all=True, filters={"label": "agent-factory.role=agent"})
-    mine = [c for c in leftovers if c.labels.get("agent-factory.run", "").startswith("r-")]
-    assert not mine, f"sandboxes left behind: {[c.name for c in mine]}"
+    leftovers = client.containers.list(all=True, filters={"label": "agent-factory.run"})
+    orphans = [c.name for c in leftovers if _owner_is_gone(c.labels.get("agent-factory.owner", ""))]
+    assert not orphans, f"sandboxes left behind by dead processes: {orphans}"
+
+
+def _owner_is_gone(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    return False

@@ -36,6 +36,10 @@ github = "{owner}/{name}"
 base_branch = "main"
 test_command = "python3 -m pytest -q"
 autonomy = {{ min = "L1", max = "L1" }}
+
+[git]
+name = "numerals-bot"
+email = "bot@numerals.example"
 """
 
 
@@ -164,6 +168,9 @@ def test_a_github_issue_becomes_one_pull_request_even_when_delivery_runs_twice(
         "log", "--format=%(trailers:key=Factory-Step,valueonly)", f"main..{branch}"
     ).split()
     assert sorted(steps) == ["code-1", "test-1"]
+    authors = github_run.bare_git("log", "--format=%an <%ae> %cn <%ce>", f"main..{branch}")
+    bot = "numerals-bot <bot@numerals.example>"
+    assert set(authors.splitlines()) == {f"{bot} {bot}"}
 
     # L1 posts no plan on the issue (that is L0's delivery) and the flow defines no other
     # comment for an open pull request.
