@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from factory.config_errors import ConfigError, describe_validation_error, find_secret_keys
+from factory.git.commits import BotIdentity
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
 from sandboxes.config import SandboxConfig
@@ -45,7 +46,7 @@ __all__ = [
 CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
-SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "repos")
+SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos")
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
@@ -114,6 +115,8 @@ class FactoryConfig(BaseModel):
     pricing: dict[str, ModelPrice] = Field(default_factory=dict)
     """US dollars per million tokens, keyed by model name (`[pricing."claude-sonnet-4-5"]`)."""
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    git: BotIdentity = Field(default_factory=BotIdentity)
+    """`[git]`: the name and email on every commit the factory makes."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
 
     _source: str = PrivateAttr(default="built-in defaults")

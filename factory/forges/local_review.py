@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from factory.config import FactoryConfig
 from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
 from factory.forges.local import LocalForge
-from factory.git import BotIdentity, DiffStats, GitError, diff_stats, factory_git, run_git
+from factory.git import DiffStats, GitError, diff_stats, factory_git, run_git
 from factory.store import Store
 
 
@@ -40,7 +40,7 @@ def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
         repo_name=repo,
         repo_path=settings.path,
         clone_cache=config.factory.data_dir / "clones",
-        identity=BotIdentity(),
+        identity=config.git,
     )
 
 
