@@ -185,7 +185,12 @@ def _ensure_debootstrap(progress: Progress) -> str:
             "is reachable)"
         )
     progress("installing debootstrap with apt-get")
-    _run_streaming(["apt-get", "install", "-y", "--no-install-recommends", "debootstrap"], progress)
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "debootstrap"]
+    try:
+        _run_streaming(install, progress)
+    except BuildFailed:  # a fresh machine may have no package lists yet
+        _run_streaming(["apt-get", "update"], progress)
+        _run_streaming(install, progress)
     found = shutil.which("debootstrap") or shutil.which("debootstrap", path="/usr/sbin:/sbin")
     if not found:
         raise BuildFailed("apt-get did not install debootstrap: run `apt-get update` and retry")
