@@ -1,7 +1,8 @@
 """A person acting as reviewer on the local forge: what `factory pr` calls.
 
 Merges and closes by a person are appended to the run's audit chain (actor `human:<name>`),
-so the record of a pull request's fate lives with the run that opened it.
+and the run's status follows (`merged` / `rejected`), so the record of a pull request's fate
+lives with the run that opened it.
 """
 
 import getpass
@@ -13,7 +14,8 @@ from factory.config import FactoryConfig
 from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
 from factory.forges.local import LocalForge
 from factory.git import DiffStats, GitError, diff_stats, factory_git, run_git
-from factory.store import Store
+from factory.store import RunStatus, Store
+from factory.store.models import utcnow
 
 
 class PullRequestView(BaseModel):
@@ -93,6 +95,7 @@ def merge_pull_request(store: Store, forge: LocalForge, number: int, *, ready: b
         )
     sha = forge.merge(number)
     _record(store, pull, "pr.merged", {"merged_sha": sha})
+    _settle_run(store, pull, RunStatus.MERGED, f"merged as {sha[:12]}")
     return sha
 
 
@@ -103,6 +106,7 @@ def close_pull_request(
         forge.comment(number, comment)
     closed = forge.close(number)
     _record(store, closed, "pr.closed", {"comment": comment or ""})
+    _settle_run(store, closed, RunStatus.REJECTED, f"PR #{number} closed: {comment or 'no reason'}")
     return closed
 
 
@@ -111,6 +115,13 @@ def _record(store: Store, pull: PullRequestInfo, kind: str, extra: dict[str, Any
         return
     payload = {"number": pull.number, "head_branch": pull.head_branch, **extra}
     store.append_event(pull.run_id, kind, f"human:{getpass.getuser()}", payload)
+
+
+def _settle_run(store: Store, pull: PullRequestInfo, status: RunStatus, outcome: str) -> None:
+    """The run that opened the pull request ends the way the person decided."""
+    if pull.run_id is None or store.find_run(pull.run_id) is None:
+        return
+    store.update_run(pull.run_id, status=status, outcome=outcome[:500], finished_at=utcnow())
 
 
 __all__ = [

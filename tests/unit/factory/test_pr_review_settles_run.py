@@ -1,0 +1,96 @@
+"""A person's `factory pr merge|close` ends the run that opened the pull request accordingly."""
+
+from pathlib import Path
+
+import git
+import pytest
+from typer.testing import CliRunner
+
+from factory.cli import app
+from factory.forges import LocalForge, PullRequestRequest
+from factory.git import commit_step, create_worktree, ensure_clone
+from factory.store import RunStatus, Store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    """Two runs, each with an open pull request; a third pull request no run opened."""
+    user = tmp_path / "user"
+    repo = git.Repo.init(user, initial_branch="main")
+    (user / "app.py").write_text("print('hello')\n")
+    repo.index.add(["app.py"])
+    actor = git.Actor("User", "user@example.com")
+    repo.index.commit("initial", author=actor, committer=actor)
+    data = tmp_path / "data"
+    config = tmp_path / "factory.toml"
+    config.write_text(
+        f'[factory]\ndata_dir = "{data}"\n\n[repos.demo]\npath = "{user}"\n'
+        'test_command = "python3 -m pytest -q"\n'
+    )
+    database = data / "factory.db"
+    with Store(f"sqlite:///{database}") as store:
+        forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
+        clone = ensure_clone(str(user), tmp_path / "run-clones")
+        for number, run_id in ((1, "r-merged0001"), (2, "r-closed0002"), (3, None)):
+            branch = f"factory/{number}-change"
+            if run_id is not None:
+                store.create_run(
+                    f"t{number}", "demo", branch=branch, status=RunStatus.PR_OPEN, run_id=run_id
+                )
+            worktree = create_worktree(
+                clone, base_branch="main", branch=branch, path=tmp_path / f"wt{number}"
+            )
+            (worktree.path / f"file{number}.py").write_text(f"n = {number}\n")
+            commit_step(
+                worktree, message="change", run_id=run_id or "x", step="code-1", ticket_ref="t"
+            )
+            forge.push_branch(worktree.path, branch)
+            forge.open_pull_request(
+                PullRequestRequest(
+                    head_branch=branch,
+                    base_branch="main",
+                    title=f"Change {number}",
+                    body="body",
+                    draft=False,
+                    run_id=run_id,
+                )
+            )
+    return config, database
+
+
+def invoke(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "pr", *args], env={"FACTORY_CONFIG": ""}
+    )
+    return result.exit_code, result.output
+
+
+def test_merging_marks_the_run_merged_and_closing_marks_it_rejected(
+    setup: tuple[Path, Path],
+) -> None:
+    config, database = setup
+    assert invoke(config, "merge", "1")[0] == 0
+    assert invoke(config, "close", "2", "--comment", "not needed")[0] == 0
+    with Store(f"sqlite:///{database}") as store:
+        merged = store.get_run("r-merged0001")
+        assert merged.status == RunStatus.MERGED.value
+        assert merged.outcome is not None and merged.outcome.startswith("merged as ")
+        assert merged.finished_at is not None
+        rejected = store.get_run("r-closed0002")
+        assert rejected.status == RunStatus.REJECTED.value
+        assert rejected.outcome == "PR #2 closed: not needed"
+        kinds = [event.kind for event in store.events("r-closed0002")]
+        assert kinds == ["pr.closed"]
+
+
+def test_a_pull_request_without_a_run_merges_and_touches_no_run(
+    setup: tuple[Path, Path],
+) -> None:
+    config, database = setup
+    code, out = invoke(config, "merge", "3")
+    assert code == 0, out
+    with Store(f"sqlite:///{database}") as store:
+        statuses = {run.id: run.status for run in store.list_runs()}
+    assert statuses == {"r-merged0001": "pr_open", "r-closed0002": "pr_open"}
