@@ -10,7 +10,7 @@ import shutil
 from agents.test_report import BaselineCache, TestReport, run_test_suite
 from agents.tester import test_command
 from factory.git.command import GitError, factory_git, run_git
-from factory.run_context import RunContext
+from factory.run_context import MeteredSandbox, RunContext
 
 
 def baseline_report(ctx: RunContext, base_sha: str) -> TestReport | None:
@@ -27,7 +27,13 @@ def baseline_report(ctx: RunContext, base_sha: str) -> TestReport | None:
     try:
         run_git(runner, "worktree", "prune", action="prune worktrees")
         run_git(
-            runner, "worktree", "add", "--detach", "--quiet", str(path), base_sha,
+            runner,
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            str(path),
+            base_sha,
             action="check out the base commit",
         )
     except GitError as error:
@@ -35,9 +41,11 @@ def baseline_report(ctx: RunContext, base_sha: str) -> TestReport | None:
         return None
     try:
         with ctx.baseline_sandbox(path) as sandbox:
+            metered = MeteredSandbox(sandbox)
             report = run_test_suite(
-                sandbox, path, command, timeout=ctx.config.sandbox.command_timeout_s
+                metered, path, command, timeout=ctx.config.sandbox.command_timeout_s
             )
+            ctx.sandbox.seconds += metered.seconds  # the run's time inside sandbox commands
         report = report.model_copy(update={"baseline_sha": base_sha})
         cache.put(base_sha, report)
         ctx.event("tests.baseline", {"sha": base_sha, "summary": report.summary_text()})
