@@ -3,12 +3,14 @@
 Context managers cover exceptions and KeyboardInterrupt. SIGTERM would kill Python without
 unwinding, so while any sandbox is alive a handler turns it into SystemExit (143) and the
 same `__exit__` paths run; an atexit hook removes anything still registered after that.
+With no sandbox alive, SIGTERM behaves exactly as it did before the handler was installed.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -50,6 +52,11 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     previous = _previous_handler
     if callable(previous):
         previous(signum, frame)
+    if not live_containers() and previous is None:
+        # No sandbox to protect: die exactly as if this handler had never been installed.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise SystemExit(128 + signum)
 
 

@@ -157,3 +157,30 @@ def test_owner_label_lets_a_new_process_tell_whose_container_it_is(
             labels.OWNER
         ]
     assert labels.parse_owner(owner) == (__import__("socket").gethostname(), os.getpid())
+
+
+def test_sigterm_after_every_sandbox_is_gone_terminates_as_usual(
+    docker_client: docker.DockerClient, run_id: str
+) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from sandboxes.config import DockerSandboxConfig
+        from sandboxes.docker_sandbox import DockerSandbox
+
+        with DockerSandbox(DockerSandboxConfig(), worktree=None, run_id=sys.argv[1]):
+            pass
+        print("done", flush=True)
+        time.sleep(600)
+        """
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script, run_id],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert owner.stdout is not None
+    assert owner.stdout.readline().strip() == "done"
+    owner.send_signal(signal.SIGTERM)
+    assert owner.wait(timeout=60) == -signal.SIGTERM
