@@ -78,29 +78,26 @@ def _smoke_test(cfg: DockerSandboxConfig, client: docker.DockerClient) -> list[H
         and host.get("PidsLimit") == cfg.pids
     )
     hint = "the engine ignored a setting: check `docker info` for warnings (cgroups, seccomp)"
+    results = [
+        ("runs as non-root", uid not in ("", "0"), f"uid {uid}"),
+        (
+            "network none",
+            host.get("NetworkMode") == "none" and interfaces == ["lo"],
+            f"mode {host.get('NetworkMode')}, interfaces {' '.join(interfaces) or '-'}",
+        ),
+        (
+            "limits applied",
+            limits_ok,
+            f"memory {host.get('Memory')} B, cpus {(host.get('NanoCpus') or 0) / 1e9:g}, "
+            f"pids {host.get('PidsLimit')}",
+        ),
+        (
+            "read-only root",
+            bool(host.get("ReadonlyRootfs")) and root_probe == "read-only",
+            f"root filesystem {root_probe or 'unknown'}",
+        ),
+    ]
     return [
-        HealthCheck(
-            name="runs as non-root", ok=uid not in ("", "0"), detail=f"uid {uid}", hint=hint
-        ),
-        HealthCheck(
-            name="network none",
-            ok=host.get("NetworkMode") == "none" and interfaces == ["lo"],
-            detail=f"mode {host.get('NetworkMode')}, interfaces {' '.join(interfaces) or '-'}",
-            hint=hint,
-        ),
-        HealthCheck(
-            name="limits applied",
-            ok=limits_ok,
-            detail=(
-                f"memory {host.get('Memory')} B, cpus {(host.get('NanoCpus') or 0) / 1e9:g}, "
-                f"pids {host.get('PidsLimit')}"
-            ),
-            hint=hint,
-        ),
-        HealthCheck(
-            name="read-only root",
-            ok=bool(host.get("ReadonlyRootfs")) and root_probe == "read-only",
-            detail=f"root filesystem {root_probe or 'unknown'}",
-            hint=hint,
-        ),
+        HealthCheck(name=name, ok=ok, detail=detail, hint="" if ok else hint)
+        for name, ok, detail in results
     ]

@@ -32,6 +32,7 @@ def test_health_reports_engine_image_and_each_hardening_property(
         "read-only root",
     ]
     assert all(check.ok for check in checks), checks
+    assert all(check.hint == "" for check in checks)
     assert "API 1." in by_name["docker engine"].detail
     assert by_name["network none"].detail == "mode none, interfaces lo"
 
