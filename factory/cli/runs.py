@@ -11,6 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_store, fail, print_json
+from factory.run_status import waiting_for
 from factory.store import Event, Run, RunNotFoundError, RunStatus
 
 runs_app = typer.Typer(
@@ -103,8 +104,10 @@ def show_run(
         except RunNotFoundError as exc:
             raise fail(str(exc)) from exc
         trail = store.events(run_id) if events else []
+        waits = waiting_for(store, run)
     if as_json:
         record = run_record(run)
+        record["waiting_for"] = waits
         if events:
             record["event_log"] = [event_record(event) for event in trail]
         print_json(record)
@@ -112,6 +115,8 @@ def show_run(
     for key, value in run_record(run).items():
         if value is not None:
             console.print(f"[bold]{key:>15}[/]  {value}", highlight=False)
+    if waits is not None:
+        console.print(f"[bold]{'waiting for':>15}[/]  {waits}", highlight=False)
     if events:
         table = Table("seq", "time", "actor", "kind", "payload")
         for event in trail:

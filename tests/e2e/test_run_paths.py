@@ -109,6 +109,7 @@ def test_a_needs_human_run_waits_and_approval_merges_it(workspace: Workspace, tm
     assert summary.waiting_for is not None and summary.waiting_for["pr_number"] == 1
     shown = workspace.cli("runs", "show", summary.run_id)
     assert "waiting_approval" in shown.stdout
+    assert f"factory approve {summary.run_id}" in shown.stdout
 
     approved = workspace.cli("approve", summary.run_id, "--comment", "looks right", "--by", "ana")
     assert approved.returncode == 0, approved.stderr
