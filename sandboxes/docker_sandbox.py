@@ -25,6 +25,12 @@ KEEPALIVE = ["sleep", "infinity"]
 SIGKILL_EXIT = 137
 _MISSING_TOOL = re.compile(r"(executable file not found|not found|No such file)", re.I)
 _OOM_COUNTER = re.compile(r"^oom_kill (\d+)$", re.M)
+CGROUP_OOM_FILES = (
+    "/sys/fs/cgroup/memory/docker/{id}/memory.oom_control",  # v1, cgroupfs driver
+    "/sys/fs/cgroup/memory/system.slice/docker-{id}.scope/memory.oom_control",  # v1, systemd
+    "/sys/fs/cgroup/system.slice/docker-{id}.scope/memory.events",  # v2, systemd
+    "/sys/fs/cgroup/docker/{id}/memory.events",  # v2, cgroupfs driver
+)
 
 
 class DockerSandbox:
@@ -132,7 +138,13 @@ class DockerSandbox:
                 f"image {self.image} lacks `setsid`/`sh` (util-linux): use the default image "
                 f"({BUILD_HINT})"
             )
-        oom = outcome.exit_code == SIGKILL_EXIT and not outcome.timed_out and self._oom_happened()
+        host_count = self._host_oom_kills()
+        if host_count is not None:  # local engine: the cgroup counter is one file read away
+            oom, self._oom_kills_seen = host_count > self._oom_kills_seen, host_count
+        else:
+            oom = (
+                outcome.exit_code == SIGKILL_EXIT and not outcome.timed_out and self._oom_happened()
+            )
         return ExecResult(
             exit_code=outcome.exit_code,
             stdout=outcome.stdout,
@@ -153,6 +165,18 @@ class DockerSandbox:
         if self._loan is not None and self.worktree is not None:
             give_back(self.worktree, self._loan)
             self._loan = None
+
+    def _host_oom_kills(self) -> int | None:
+        """The container's OOM-kill counter read from the host's cgroupfs, when visible here."""
+        assert self.container_id is not None
+        for template in CGROUP_OOM_FILES:
+            path = Path(template.format(id=self.container_id))
+            try:
+                text = path.read_text()
+            except OSError:
+                continue
+            return sum(int(n) for n in _OOM_COUNTER.findall(text))
+        return None
 
     def _oom_happened(self) -> bool:
         """Evidence of an OOM kill since the last check: the engine's flag or the cgroup counter."""

@@ -45,7 +45,12 @@ def group_wrapped(argv: Sequence[str], pgid_file: str) -> list[str]:
 
 
 def kill_group_argv(pgid_file: str) -> list[str]:
-    return ["sh", "-c", 'kill -KILL "-$(cat "$0")" 2>/dev/null; rm -f "$0"', pgid_file]
+    # A very short timeout may fire before the wrapper wrote its group id: wait up to 5 s.
+    script = (
+        'for _ in $(seq 50); do [ -s "$0" ] && break; sleep 0.1; done; '
+        'kill -KILL "-$(cat "$0")" 2>/dev/null; rm -f "$0"'
+    )
+    return ["sh", "-c", script, pgid_file]
 
 
 def run_exec(

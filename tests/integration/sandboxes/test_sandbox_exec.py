@@ -109,3 +109,22 @@ def test_exec_in_a_container_that_died_says_to_start_a_new_sandbox(
         docker_client.api.kill(sandbox.container_id)
         with pytest.raises(SandboxError, match="start a new sandbox"):
             sandbox.exec("true")
+
+
+def test_oom_of_a_child_is_reported_even_when_the_shell_exits_zero(
+    sandbox: DockerSandbox,
+) -> None:
+    assert sandbox.container_id is not None
+    if sandbox._host_oom_kills() is None:
+        pytest.skip("the engine's cgroups are not visible from this host (remote engine)")
+    result = sandbox.exec("python3 -c 'x = bytearray(1024 * 1024 * 1024)'; echo after", timeout=120)
+    assert result.exit_code == 0
+    assert result.stdout == "after\n"
+    assert result.oom_killed
+    assert not result.ok
+
+
+def test_a_timeout_shorter_than_startup_still_kills_the_group(sandbox: DockerSandbox) -> None:
+    result = sandbox.exec("sleep 4242", timeout=0.01)
+    assert result.timed_out
+    assert sandbox.exec(LEFTOVER_SLEEPS).stdout.strip() == "0"

@@ -43,10 +43,10 @@ def test_pool_fills_hands_out_ready_sandboxes_and_refills(
 
 
 def test_empty_pool_still_hands_out_a_sandbox(
-    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str
+    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str, tmp_path: Path
 ) -> None:
     with (
-        WarmPool(cfg, size=0, run_id=run_id, client=docker_client) as pool,
+        WarmPool(cfg, size=0, run_id=run_id, slot_root=tmp_path, client=docker_client) as pool,
         pool.acquire() as sandbox,
     ):
         assert sandbox.exec("echo cold").stdout == "cold\n"
