@@ -6,6 +6,7 @@ from factory.cli import config as _config  # noqa: F401  (registers `factory con
 from factory.cli import demo as _demo  # noqa: F401  (registers `factory demo`)
 from factory.cli import doctor as _doctor  # noqa: F401  (registers `factory doctor`)
 from factory.cli import halt as _halt  # noqa: F401  (registers `factory halt`, `unhalt`)
+from factory.cli import init as _init  # noqa: F401  (registers `factory init`)
 from factory.cli import policy as _policy  # noqa: F401  (registers `factory policy`)
 from factory.cli import pr as _pr  # noqa: F401  (registers `factory pr`)
 from factory.cli import run as _run  # noqa: F401  (registers `factory run`, `resume`, `approve`, `reject`)
