@@ -35,7 +35,7 @@ data_dir = ".factory"
 github = "{owner}/{name}"
 base_branch = "main"
 test_command = "python3 -m pytest -q"
-autonomy = {{ min = "L1", max = "L1" }}
+autonomy = {{ min = "{level}", max = "{level}" }}
 
 [git]
 name = "numerals-bot"
@@ -81,7 +81,12 @@ class GitHubRun:
 
 
 @pytest.fixture
-def github_run(tmp_path: Path) -> Iterator[GitHubRun]:
+def level() -> str:
+    return "L1"
+
+
+@pytest.fixture
+def github_run(tmp_path: Path, level: str) -> Iterator[GitHubRun]:
     """The numerals sample as `acme/app` on the fake GitHub, its bug ticket as issue #1."""
     seed = prepare_demo(tmp_path / "seed") / REPO_NAME
     ticket = MarkdownTicketSource().fetch(str(TICKET))
@@ -89,7 +94,8 @@ def github_run(tmp_path: Path) -> Iterator[GitHubRun]:
         hub.add_issue(1, ticket.title, ticket.body, list(ticket.labels))
         root = tmp_path / "operator"
         root.mkdir()
-        (root / "factory.toml").write_text(GITHUB_CONFIG.format(owner=OWNER, name=NAME))
+        config = GITHUB_CONFIG.format(owner=OWNER, name=NAME, level=level)
+        (root / "factory.toml").write_text(config)
         yield GitHubRun(root=root, hub=hub)
 
 
@@ -190,3 +196,21 @@ def test_a_github_issue_becomes_one_pull_request_even_when_delivery_runs_twice(
     assert _token_leaks(github_run, run["id"]) == []
     verified = github_run.cli("audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.parametrize("level", ["L0"])
+def test_at_l0_the_plan_goes_to_the_issue_and_nothing_is_pushed(github_run: GitHubRun) -> None:
+    hub = github_run.hub
+    branches_before = github_run.bare_git("branch", "--list")
+
+    finished = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--json")
+    assert finished.returncode == 0, finished.stderr + finished.stdout
+    result = json.loads(finished.stdout)
+    assert result["status"] == "done"
+
+    ((number, text),) = hub.comments
+    assert number == 1
+    assert "plan only" in text and "numerals/roman.py" in text
+    assert hub.pulls == {} and _pull_creations(hub) == []
+    assert github_run.bare_git("branch", "--list") == branches_before
+    assert _token_leaks(github_run, result["run_id"]) == []
