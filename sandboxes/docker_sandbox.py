@@ -71,22 +71,17 @@ class DockerSandbox:
         """Create and start the container (idempotent); `__enter__` calls it."""
         if self.container_id is not None:
             return
-        require_image(self.client, self.image)
+        if self.worktree is not None and not self.worktree.is_dir():
+            # Docker would silently create a root-owned empty directory in its place.
+            raise SandboxError(f"worktree {self.worktree} is not a directory; create it first")
         if self.worktree is not None and self._hands_over and self._loan is None:
             self._loan = lend(self.worktree, self._sandbox_owner)
         api = self.client.api
-        created = api.create_container(
-            self.image,
-            command=KEEPALIVE,
-            user=self.user,
-            working_dir=WORKSPACE,
-            environment=sandbox_env(self.cfg),
-            labels=labels.container_labels(self.run_id, self.role),
-            host_config=api.create_host_config(
-                **host_config_kwargs(self.cfg, self.worktree, self.user)
-            ),
-            network_disabled=True,
-        )
+        try:
+            created = self._create(api)
+        except docker.errors.ImageNotFound:
+            require_image(self.client, self.image)  # raises ImageMissing with the fix
+            raise
         self.container_id = created["Id"]
         cleanup.register(self.container_id, self.remove)
         try:
@@ -98,6 +93,21 @@ class DockerSandbox:
                     f"image {self.image} cannot run `sleep`: use the default image ({BUILD_HINT})"
                 ) from exc
             raise SandboxError(f"sandbox container failed to start: {exc}") from exc
+
+    def _create(self, api: docker.APIClient) -> dict[str, str]:
+        created: dict[str, str] = api.create_container(
+            self.image,
+            command=KEEPALIVE,
+            user=self.user,
+            working_dir=WORKSPACE,
+            environment=sandbox_env(self.cfg),
+            labels=labels.container_labels(self.run_id, self.role),
+            host_config=api.create_host_config(
+                **host_config_kwargs(self.cfg, self.worktree, self.user)
+            ),
+            network_disabled=True,
+        )
+        return created
 
     def exec(
         self,

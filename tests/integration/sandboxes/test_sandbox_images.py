@@ -6,6 +6,7 @@ import io
 import tarfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from sandboxes.builder import build_base
 from sandboxes.config import DockerSandboxConfig
 from sandboxes.docker_sandbox import DockerSandbox
-from sandboxes.errors import ImageLacksTools, ImageMissing
+from sandboxes.errors import ImageLacksTools, ImageMissing, SandboxError
 
 from .conftest import containers_of
 
@@ -87,3 +88,16 @@ def test_builder_is_idempotent_and_rebuilds_from_the_cached_root_filesystem(
         assert build_base(tag, client=docker_client).skipped
     finally:
         docker_client.images.remove(tag, force=True)
+
+
+def test_missing_worktree_is_refused_before_docker_creates_it(
+    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "not-made-yet"
+    with (
+        pytest.raises(SandboxError, match="not a directory; create it first"),
+        DockerSandbox(cfg, worktree=missing, run_id=run_id, client=docker_client),
+    ):
+        pass
+    assert not missing.exists()
+    assert containers_of(docker_client, run_id) == []
