@@ -7,6 +7,7 @@ crash in the middle of delivery never makes a second branch, pull request or mer
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from factory import failpoints
@@ -25,12 +26,15 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
         return _post_plan(ctx, state)
     if kind == DecisionKind.REFUSE:
         ctx.event("run.refused", {"reasons": decision.reasons})
+        reasons = "\n".join(f"- {reason}" for reason in decision.reasons)
+        _tell_ticket(ctx, state, "refused", f"agent-factory will not change this: \n{reasons}")
         return {"ending": "refused", "error": "; ".join(decision.reasons)}
 
     pr = _open_pull_request(ctx, state, draft=decision.draft or kind == DecisionKind.NEEDS_HUMAN)
     update: dict[str, Any] = {"pr_number": pr.number, "pr_url": pr.url}
     if decision.request_reviews_from:
         ctx.forge.request_reviewers(pr.number, list(decision.request_reviews_from))
+    _tell_ticket(ctx, state, "delivered", _delivery_note(state, pr))
     if kind == DecisionKind.PULL_REQUEST:
         return {**update, "ending": "pr_open"}
     if kind == DecisionKind.NEEDS_HUMAN:
@@ -62,6 +66,7 @@ def merge_approved(
         ctx.event("merge.blocked", {"pr": state.pr_number, "reason": str(blocked)})
         return {"ending": "needs_human", "error": str(blocked)}
     ctx.event("merge.done", {"pr": state.pr_number, "sha": sha, "by": by})
+    _tell_ticket(ctx, state, "merged", f"Pull request #{state.pr_number} was merged ({sha[:12]}).")
     return {"merged_sha": sha, "ending": "merged"}
 
 
@@ -101,7 +106,35 @@ def _post_plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
     """L0: nothing is pushed; the plan goes where the ticket came from."""
     assert state.plan is not None
     text = "agent-factory plan (autonomy L0: plan only)\n\n" + state.plan.model_dump_json(indent=2)
+    _tell_ticket(ctx, state, "plan", text)
+    return {"ending": "plan_only"}
+
+
+def _tell_ticket(ctx: RunContext, state: RunState, purpose: str, text: str) -> None:
+    """Comment on the ticket once per purpose (a GitHub issue; a local ticket keeps the event).
+
+    The event is the memory: a delivery repeated after a crash finds it and stays quiet.
+    """
+    for event in ctx.store.events(ctx.run_id):
+        if event.kind == "ticket.comment" and json.loads(event.payload).get("purpose") == purpose:
+            return
     if state.ticket.source == "github" and state.ticket.key.isdigit():
         ctx.forge.comment(int(state.ticket.key), text)
-    ctx.event("ticket.comment", {"ref": state.ticket.ref, "text": text})
-    return {"ending": "plan_only"}
+    ctx.event("ticket.comment", {"ref": state.ticket.ref, "purpose": purpose, "text": text})
+
+
+def _delivery_note(state: RunState, pr: PullRequestInfo) -> str:
+    decision = state.decision
+    assert decision is not None
+    plan = state.plan.summary if state.plan else "(no plan)"
+    report = state.last_test_report
+    lines = [
+        f"agent-factory opened pull request #{pr.number} for this issue"
+        + (f": {pr.url}" if pr.url else "."),
+        "",
+        f"Plan: {plan}",
+        f"Tests: {report.summary_text() if report else 'not run'}",
+        f"Gate: {decision.decision.value} at {decision.level.value}",
+        *[f"- {reason}" for reason in decision.reasons],
+    ]
+    return "\n".join(lines)

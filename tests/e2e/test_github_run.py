@@ -178,9 +178,10 @@ def test_a_github_issue_becomes_one_pull_request_even_when_delivery_runs_twice(
     bot = "numerals-bot <bot@numerals.example>"
     assert set(authors.splitlines()) == {f"{bot} {bot}"}
 
-    # L1 posts no plan on the issue (that is L0's delivery) and the flow defines no other
-    # comment for an open pull request.
-    assert hub.comments == []
+    # The issue hears once what became of it, even though delivery ran again after the kill.
+    ((issue, note),) = hub.comments
+    assert issue == 1
+    assert f"pull request #{number}" in note and "Gate: pull_request at L1" in note
 
     store = github_run.store()
     try:
