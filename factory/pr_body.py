@@ -21,7 +21,8 @@ def pull_request_body(state: RunState, run_id: str) -> str:
     if state.review is not None:
         lines += [f"## Review: {state.review.verdict}", state.review.summary or "(no summary)"]
         lines += [
-            f"- `{f.file}:{f.line or '?'}` [{f.severity}] {f.message}" for f in state.review.findings
+            f"- `{f.file}:{f.line or '?'}` [{f.severity}] {f.message}"
+            for f in state.review.findings
         ]
         lines.append("")
     if state.decision is not None:
@@ -36,7 +37,10 @@ def pull_request_body(state: RunState, run_id: str) -> str:
         for verdict in decision.verdicts:
             reasons = "; ".join(verdict.reasons) or "-"
             lines.append(f"| {verdict.policy} | {verdict.outcome.value} | {reasons} |")
-        lines += ["", f"Risk score {decision.risk.score} ({'low' if decision.risk.low else 'high'})"]
+        lines += [
+            "",
+            f"Risk score {decision.risk.score} ({'low' if decision.risk.low else 'high'})",
+        ]
         lines.append("")
     lines += [
         "---",

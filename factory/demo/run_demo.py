@@ -67,18 +67,21 @@ def prepare_demo(directory: Path | None = None) -> Path:
     _git(repo, "add", "--all")
     _git(
         repo,
-        "-c", "user.name=Numerals Maintainer",
-        "-c", "user.email=maintainer@numerals.example",
-        "commit", "--quiet", "-m", "numerals 0.3.0",
+        "-c",
+        "user.name=Numerals Maintainer",
+        "-c",
+        "user.email=maintainer@numerals.example",
+        "commit",
+        "--quiet",
+        "-m",
+        "numerals 0.3.0",
     )
     shutil.copy(TICKET, root / "ticket.md")
     (root / "factory.toml").write_text(DEMO_CONFIG.format(cassette=CASSETTE))
     return root
 
 
-def run_demo(
-    directory: Path | None = None, observer: NodeObserver | None = None
-) -> DemoResult:
+def run_demo(directory: Path | None = None, observer: NodeObserver | None = None) -> DemoResult:
     root = prepare_demo(directory)
     config_path = root / "factory.toml"
     config: FactoryConfig = load_config(config_path)
