@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import tarfile
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import docker
 import docker.errors
@@ -130,7 +131,9 @@ def _run_setup(
     cleanup.register(container_id, remove)
     try:
         api.start(container_id)
-        api.put_archive(container_id, WORKSPACE, _worktree_tar(worktree))
+        with tempfile.TemporaryFile() as archive:
+            _write_worktree_tar(archive, worktree)
+            api.put_archive(container_id, WORKSPACE, archive)
         for command in commands:
             progress(f"setup: {command}")
             outcome = run_exec(
@@ -167,10 +170,10 @@ def _run_setup(
         cleanup.unregister(container_id)
 
 
-def _worktree_tar(worktree: Path) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
+def _write_worktree_tar(spool: IO[bytes], worktree: Path) -> None:
+    """The worktree minus `.git`, as a tar written to `spool` (on disk: repos can be large)."""
+    with tarfile.open(fileobj=spool, mode="w") as tar:
         for path in sorted(worktree.iterdir()):
             if path.name != ".git":
                 tar.add(path, arcname=path.name)
-    return buffer.getvalue()
+    spool.seek(0)
