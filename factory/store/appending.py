@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import count
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
-from factory.store.chain import GENESIS, canonical_json, digest_hash, event_bytes, timestamp
+from factory.store.chain import GENESIS, canonical_json, digest_hash, link_hashes, timestamp
 from factory.store.models import AuditDigest, Event, Run, utcnow
 
 EVENTS = cast(Table, Event.__table__)
@@ -43,6 +43,14 @@ class NewEvent(NamedTuple):
     payload: Mapping[str, Any] | None = None
 
 
+class EncodedEvent(NamedTuple):
+    """A NewEvent with its payload as canonical JSON text: exactly what is stored and hashed."""
+
+    kind: str
+    actor: str
+    payload: str
+
+
 class ChainHead(NamedTuple):
     """The tip of a run's chain after an append."""
 
@@ -58,10 +66,21 @@ class RunNotFoundError(KeyError):
         return f"no run {self.args[0]!r}; `factory runs list` shows the runs there are"
 
 
+def encode_events(items: Iterable[NewEvent]) -> list[EncodedEvent]:
+    """Validate and canonicalise once, before any lock is taken (and not again on a retry)."""
+    encoded: list[EncodedEvent] = []
+    for kind, actor, payload in items:
+        if not kind or not actor:
+            raise ValueError("an event needs a non-empty kind and actor")
+        body = payload if isinstance(payload, dict) else dict(payload or {})
+        encoded.append(EncodedEvent(kind, actor, canonical_json(body)))
+    return encoded
+
+
 def append_to_chain(
-    connection: Connection, run_id: str, items: Iterable[NewEvent]
+    connection: Connection, run_id: str, entries: Sequence[EncodedEvent]
 ) -> tuple[ChainHead, list[tuple[Any, ...]]]:
-    """Append `items` after the run's head, move the head, and add one global digest row.
+    """Append `entries` after the run's head, move the head, and add one global digest row.
 
     Must run in a write transaction: on SQLite it holds the write lock from its first
     statement, elsewhere the run row is locked, and the unique (run_id, seq) and digest `seq`
@@ -71,25 +90,25 @@ def append_to_chain(
     head = connection.execute(HEAD_OF_RUN, {"run_id": run_id}).first()
     if head is None:
         raise RunNotFoundError(run_id)
-    prev, seq = head.head_hash, head.event_count
+    if not entries:
+        return ChainHead(run_id, head.event_count, head.head_hash), []
     ts = timestamp()
-    sha256 = hashlib.sha256
-    rows: list[tuple[Any, ...]] = []
-    for kind, actor, payload in items:
-        if not kind or not actor:
-            raise ValueError("an event needs a non-empty kind and actor")
-        payload_json = canonical_json(payload if isinstance(payload, dict) else dict(payload or {}))
-        seq += 1
-        digest = sha256(prev.encode() + event_bytes(run_id, ts, kind, actor, payload_json))
-        rows.append((run_id, seq, ts, kind, actor, payload_json, prev, digest.hexdigest()))
-        prev = rows[-1][-1]
-    if rows:
-        insert_rows(connection, EVENTS, EVENT_COLUMNS, rows)
-        connection.execute(
-            MOVE_HEAD, {"run_id": run_id, "head": prev, "count": seq, "now": utcnow()}
+    hashes = list(link_hashes(head.head_hash, run_id, ts, entries))
+    links = [head.head_hash, *hashes[:-1]]
+    first_seq = head.event_count + 1
+    rows: list[tuple[Any, ...]] = [
+        (run_id, seq, ts, kind, actor, payload, link, digest)
+        for seq, (kind, actor, payload), link, digest in zip(
+            count(first_seq), entries, links, hashes, strict=False
         )
-        record_digest(connection, run_id, seq, prev, ts)
-    return ChainHead(run_id, seq, prev), rows
+    ]
+    seq, new_head = head.event_count + len(rows), hashes[-1]
+    insert_rows(connection, EVENTS, EVENT_COLUMNS, rows)
+    connection.execute(
+        MOVE_HEAD, {"run_id": run_id, "head": new_head, "count": seq, "now": utcnow()}
+    )
+    record_digest(connection, run_id, seq, new_head, ts)
+    return ChainHead(run_id, seq, new_head), rows
 
 
 def insert_rows(

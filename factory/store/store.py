@@ -26,6 +26,7 @@ from factory.store.appending import (
     NewEvent,
     RunNotFoundError,
     append_to_chain,
+    encode_events,
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
@@ -196,10 +197,11 @@ class Store(PullRequestRecords):
     def _append(
         self, run_id: str, items: Sequence[NewEvent]
     ) -> tuple[ChainHead, list[tuple[Any, ...]]]:
+        entries = encode_events(items)
         for attempt in range(RETRIES):
             try:
                 with self._write() as session:
-                    return append_to_chain(session.connection(), run_id, items)
+                    return append_to_chain(session.connection(), run_id, entries)
             except IntegrityError:
                 # Another writer extended the chain between our read and insert; re-read, retry.
                 if attempt == RETRIES - 1:
@@ -285,7 +287,9 @@ class Store(PullRequestRecords):
             append_to_chain(
                 session.connection(),
                 run_id,
-                [NewEvent(f"approval.{verdict}", f"human:{by}", {"comment": comment})],
+                encode_events(
+                    [NewEvent(f"approval.{verdict}", f"human:{by}", {"comment": comment})]
+                ),
             )
             session.add(approval)
         return approval

@@ -7,13 +7,20 @@ import pytest
 from typer.testing import CliRunner
 
 from factory.cli import app
-from factory.store import Store
+from factory.store import Store, audit
 from factory.store.audit import current_digest, verify
 from factory.store.chain import event_hash
 
 from .conftest import raw_sql, seed_runs
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True, params=["sqlite-fast-path", "dialect-neutral-path"])
+def verification_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every tampering is caught both by SQLite's fast scan and by the path other databases use."""
+    monkeypatch.setattr(audit, "SQLITE_FAST_PATH", request.param == "sqlite-fast-path")
+    return str(request.param)
 
 
 def verify_cli(db_path: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
