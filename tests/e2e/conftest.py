@@ -53,6 +53,9 @@ class Workspace:
         return load_config(self.config_path)
 
     def run(self, cassette: Path, **options: object) -> RunSummary:
+        return self.run_with(replay=cassette, **options)
+
+    def run_with(self, **options: object) -> RunSummary:
         config = self.config()
         store = Store.open(config)
         try:
@@ -60,7 +63,7 @@ class Workspace:
                 config,
                 store,
                 str(self.ticket),
-                RunOptions(repo=REPO_NAME, replay=cassette, **options),  # type: ignore[arg-type]
+                RunOptions(repo=REPO_NAME, **options),  # type: ignore[arg-type]
             )
         finally:
             store.close()
