@@ -14,8 +14,8 @@ from typing import Any
 import git
 import yaml
 
+from factory.codeowners import CODEOWNERS_PATHS, owners_of, parse_codeowners
 from policies.config import AutonomyLevel
-from policies.globs import path_matches
 from policies.models import (
     BudgetLimits,
     DiffSummary,
@@ -28,7 +28,6 @@ from policies.models import (
     TrackRecord,
 )
 
-CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 """Where GitHub looks, in its order: the first file found is the one that counts."""
 CATALOG_FILE = "catalog-info.yaml"
 
@@ -163,25 +162,6 @@ def diff_between(repo_path: Path, base: str, head: str) -> str:
     return text + "\n" if text else ""
 
 
-def parse_codeowners(text: str) -> list[tuple[str, list[str]]]:
-    """(pattern, owners) rules in file order; the last matching rule wins."""
-    rules: list[tuple[str, list[str]]] = []
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        pattern, *owners = line.split()
-        rules.append((pattern.replace("\\ ", " "), owners))
-    return rules
-
-
-def codeowners_for(path: str, rules: Sequence[tuple[str, list[str]]]) -> list[str]:
-    for pattern, owners in reversed(rules):
-        if path_matches(path, pattern):
-            return owners
-    return []
-
-
 def catalog_owner(text: str) -> str | None:
     """`spec.owner` of the first entity in a Backstage catalog-info.yaml that names one."""
     try:
@@ -213,7 +193,7 @@ def owners_of_paths(
     }
     result: dict[str, list[str]] = {}
     for path in paths:
-        owners = list(codeowners_for(path, rules))
+        owners = list(owners_of(path, rules))
         directory = Path(path).parent
         for candidate in [directory, *directory.parents]:
             key = _directory_key(candidate)
@@ -246,7 +226,7 @@ def read_owners(repo_path: Path, base: str, paths: Sequence[str]) -> dict[str, l
         data: bytes = blobs[path].data_stream.read()
         return data.decode("utf-8", "replace")
 
-    codeowners = next((text_of(loc) for loc in CODEOWNERS_LOCATIONS if loc in blobs), None)
+    codeowners = next((text_of(loc) for loc in CODEOWNERS_PATHS if loc in blobs), None)
     catalogs = {path: text_of(path) for path in blobs if Path(path).name == CATALOG_FILE}
     return owners_of_paths(paths, codeowners, catalogs)
 
