@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from factory.config_errors import ConfigError, describe_validation_error, find_secret_keys
-from factory.git.commits import BotIdentity
+from factory.git.identity import BotIdentity
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
 from sandboxes.config import SandboxConfig

@@ -1,28 +1,65 @@
-"""The agent loop: model providers, tools, budgets, metering, record and replay."""
+"""The agent loop: model providers, tools, budgets, metering, record and replay.
 
-from typing import Any
+Re-exports load on first use (PEP 562 `__getattr__`): `factory.config` imports `harness.config`
+on every CLI start, and the provider SDKs (`AnthropicModel`, `OpenAIModel`) take seconds to
+import that replayed runs and tests never need. The `TYPE_CHECKING` imports give type checkers
+the precise types of the same names.
+"""
 
-from harness.budget import RunBudget
-from harness.build import build_model
-from harness.errors import (
-    CassetteError,
-    HarnessError,
-    MissingAPIKeyError,
-    ModelAuthError,
-    ModelError,
-    ModelRequestError,
-    ModelUnavailableError,
-    ReplayMismatchError,
-    ToolError,
-)
-from harness.events import EventCallback, HarnessEvent, TranscriptSink, decode_transcript
-from harness.loop import AgentResult, StopReason, run_agent
-from harness.messages import Message, ModelReply, ToolCall, ToolSchema, Usage
-from harness.model import ChatModel, RetryNotice
-from harness.pricing import BUILTIN_PRICES, PriceTable
-from harness.replay import RecordingModel, ReplayModel
-from harness.retry import RetryPolicy
-from harness.tools import Worktree, coding_tools, read_only_tools
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.anthropic_model import AnthropicModel
+    from harness.budget import RunBudget
+    from harness.build import build_model
+    from harness.errors import (
+        CassetteError,
+        HarnessError,
+        MissingAPIKeyError,
+        ModelAuthError,
+        ModelError,
+        ModelRequestError,
+        ModelUnavailableError,
+        ReplayMismatchError,
+        ToolError,
+    )
+    from harness.events import EventCallback, HarnessEvent, TranscriptSink, decode_transcript
+    from harness.loop import AgentResult, StopReason, run_agent
+    from harness.messages import Message, ModelReply, ToolCall, ToolSchema, Usage
+    from harness.model import ChatModel, RetryNotice
+    from harness.openai_model import OpenAIModel
+    from harness.pricing import BUILTIN_PRICES, PriceTable
+    from harness.replay import RecordingModel, ReplayModel
+    from harness.retry import RetryPolicy
+    from harness.tools import Worktree, coding_tools, read_only_tools
+
+_HOMES = {
+    "harness.anthropic_model": ("AnthropicModel",),
+    "harness.budget": ("RunBudget",),
+    "harness.build": ("build_model",),
+    "harness.errors": (
+        "CassetteError",
+        "HarnessError",
+        "MissingAPIKeyError",
+        "ModelAuthError",
+        "ModelError",
+        "ModelRequestError",
+        "ModelUnavailableError",
+        "ReplayMismatchError",
+        "ToolError",
+    ),
+    "harness.events": ("EventCallback", "HarnessEvent", "TranscriptSink", "decode_transcript"),
+    "harness.loop": ("AgentResult", "StopReason", "run_agent"),
+    "harness.messages": ("Message", "ModelReply", "ToolCall", "ToolSchema", "Usage"),
+    "harness.model": ("ChatModel", "RetryNotice"),
+    "harness.openai_model": ("OpenAIModel",),
+    "harness.pricing": ("BUILTIN_PRICES", "PriceTable"),
+    "harness.replay": ("RecordingModel", "ReplayModel"),
+    "harness.retry": ("RetryPolicy",),
+    "harness.tools": ("Worktree", "coding_tools", "read_only_tools"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "BUILTIN_PRICES",
@@ -63,14 +100,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The provider SDKs take seconds to import; replayed runs and tests never need them.
-    if name == "AnthropicModel":
-        from harness.anthropic_model import AnthropicModel
+if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
 
-        return AnthropicModel
-    if name == "OpenAIModel":
-        from harness.openai_model import OpenAIModel
+    def __getattr__(name: str) -> Any:
+        if name not in _HOME_OF:
+            raise AttributeError(f"module 'harness' has no attribute {name!r}")
+        value = getattr(import_module(_HOME_OF[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
 
-        return OpenAIModel
-    raise AttributeError(f"module 'harness' has no attribute {name!r}")
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

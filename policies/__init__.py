@@ -2,25 +2,42 @@
 
 The names a repository's own policy needs (`from policies import Verdict, Outcome`) and the
 ones the factory calls are re-exported here; see docs/policies.md.
+
+Re-exports load on first use (PEP 562 `__getattr__`): `factory.config` imports
+`policies.config` on every CLI start, and the engine's built-in checks pull in detect-secrets.
+The `TYPE_CHECKING` imports give type checkers the precise types of the same names.
 """
 
-from policies.autonomy import Assessment, assess_autonomy
-from policies.config import (
-    AutonomyLevel,
-    AutonomyRange,
-    EarnedAutonomyRule,
-    PolicySpec,
-    RiskRule,
-)
-from policies.engine import build_policies, combine, evaluate_gate
-from policies.errors import PolicyConfigError
-from policies.models import (
-    Decision,
-    DecisionKind,
-    GateContext,
-    Outcome,
-    Verdict,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policies.autonomy import Assessment, assess_autonomy
+    from policies.config import (
+        AutonomyLevel,
+        AutonomyRange,
+        EarnedAutonomyRule,
+        PolicySpec,
+        RiskRule,
+    )
+    from policies.engine import build_policies, combine, evaluate_gate
+    from policies.errors import PolicyConfigError
+    from policies.models import Decision, DecisionKind, GateContext, Outcome, Verdict
+
+_HOMES = {
+    "policies.autonomy": ("Assessment", "assess_autonomy"),
+    "policies.config": (
+        "AutonomyLevel",
+        "AutonomyRange",
+        "EarnedAutonomyRule",
+        "PolicySpec",
+        "RiskRule",
+    ),
+    "policies.engine": ("build_policies", "combine", "evaluate_gate"),
+    "policies.errors": ("PolicyConfigError",),
+    "policies.models": ("Decision", "DecisionKind", "GateContext", "Outcome", "Verdict"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "Assessment",
@@ -40,3 +57,16 @@ __all__ = [
     "combine",
     "evaluate_gate",
 ]
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
+
+    def __getattr__(name: str) -> Any:
+        if name not in _HOME_OF:
+            raise AttributeError(f"module 'policies' has no attribute {name!r}")
+        value = getattr(import_module(_HOME_OF[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

@@ -1,4 +1,11 @@
-"""The `factory` command line. Thin: each command parses, calls one core function, renders."""
+"""The `factory` command line. Thin: each command parses, calls one core function, renders.
+
+Command bodies import the core they call (runner, store, forges, sandboxes, ...) inside the
+function, and names needed only for annotations sit under `TYPE_CHECKING`: importing this
+package builds every command's `--help` and must not pull in LangGraph, SQLAlchemy, the Docker
+SDK, PyGithub or the model SDKs, which made even `factory --version` take seconds.
+tests/unit/factory/cli/test_cli_startup.py keeps it that way.
+"""
 
 from factory.cli import audit as _audit  # noqa: F401  (registers `factory audit`)
 from factory.cli import autonomy as _autonomy  # noqa: F401  (registers `factory autonomy`)

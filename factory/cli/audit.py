@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
@@ -12,7 +13,9 @@ from rich.console import Console
 
 from factory.cli.app import app
 from factory.cli.context import cli_store, fail, print_json
-from factory.store.audit import GlobalDigest, current_digest, export_jsonl, verify
+
+if TYPE_CHECKING:
+    from factory.store.audit import GlobalDigest
 
 audit_app = typer.Typer(
     help="The hash-chained audit log: verify it, record its head, export it.",
@@ -33,6 +36,8 @@ def verify_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Re-derive every hash. Exit 0 if the chain is intact, 1 naming the first break."""
+    from factory.store.audit import verify
+
     saved = _read_digest(against) if against else None
     with cli_store() as store:
         report = verify(store, run_id=run_id, against=saved)
@@ -55,6 +60,8 @@ def digest_command(
     ),
 ) -> None:
     """Print the current global head (hash, counts, time) to keep somewhere else."""
+    from factory.store.audit import current_digest
+
     with cli_store() as store:
         digest = current_digest(store)
     if as_json:
@@ -83,6 +90,8 @@ def export_command(
     ),
 ) -> None:
     """Stream events, oldest first, with their hashes, for a SIEM or an archive."""
+    from factory.store.audit import export_jsonl
+
     if export_format != "jsonl":
         raise fail(f"unknown format {export_format!r}; the only format is jsonl")
     start = _parse_since(since) if since else None
@@ -106,6 +115,8 @@ def _parse_since(text: str) -> datetime:
 
 
 def _read_digest(path: Path) -> GlobalDigest:
+    from factory.store.audit import GlobalDigest
+
     try:
         return GlobalDigest.model_validate_json(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -3,7 +3,6 @@
 import typer
 from rich.console import Console
 
-from factory.autonomy_status import assess_repo
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config_errors import ConfigError
@@ -21,6 +20,8 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
 ) -> None:
     """The configured range, the effective level earned from the track record, and evidence."""
+    from factory.autonomy_status import assess_repo
+
     config = cli_config()
     names = [repo] if repo else sorted(config.repos)
     store = cli_store(config)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,9 @@ from rich.console import Console
 from factory.config import FactoryConfig, load_config
 from factory.config_errors import ConfigError
 from factory.logs import LogFormat, configure_logging
-from factory.store import Store
+
+if TYPE_CHECKING:
+    from factory.store import Store
 
 BAD_INPUT = 2
 errors = Console(stderr=True)
@@ -56,6 +58,8 @@ def cli_config() -> FactoryConfig:
 
 def cli_store(config: FactoryConfig | None = None) -> Store:
     """The store the configuration names, opened and migrated."""
+    from factory.store import Store
+
     return Store.open(config or cli_config())
 
 

@@ -10,7 +10,6 @@ from rich.console import Console
 from factory.cli.app import app
 from factory.cli.context import fail, print_json
 from factory.cli.live import LiveView, render_summary, summary_json
-from factory.demo.run_demo import next_steps, run_demo
 from factory.logs import configure_logging
 
 SCRIPTED = (
@@ -31,6 +30,8 @@ def demo(
     Copies the sample into a fresh git repository, runs planner, coder, tester and reviewer
     in the Docker sandbox, gates the change and opens a PR in the local forge.
     """
+    from factory.demo.run_demo import next_steps, run_demo
+
     console = Console()
     configure_logging("json" if as_json else "console", "warning")
     if not as_json:

@@ -8,7 +8,6 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import options, print_json
-from factory.doctor import run_checks
 
 console = Console()
 
@@ -21,6 +20,8 @@ def doctor(
     ),
 ) -> None:
     """Check Python, the configuration, the database and the Docker sandbox. Exit 1 if any fail."""
+    from factory.doctor import run_checks
+
     checks = run_checks(options.config_path, sandbox=not skip_sandbox)
     failed = [check for check in checks if not check.ok]
     if as_json:

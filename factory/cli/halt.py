@@ -1,6 +1,9 @@
 """`factory halt` / `factory unhalt`: the kill switch for one repository or the whole factory."""
 
+from __future__ import annotations
+
 import getpass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -8,7 +11,9 @@ from rich.console import Console
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config_errors import ConfigError
-from factory.halting import ALL, HaltResult, halt, unhalt
+
+if TYPE_CHECKING:
+    from factory.halting import HaltResult
 
 console = Console()
 
@@ -26,6 +31,8 @@ def _scope(repo: str | None, everything: bool) -> str:
     if bool(repo) == everything:
         raise fail("choose exactly one of --repo NAME or --all")
     if everything:
+        from factory.halting import ALL
+
         return ALL
     assert repo is not None
     try:
@@ -36,6 +43,8 @@ def _scope(repo: str | None, everything: bool) -> str:
 
 
 def _render(result: HaltResult, verb: str, as_json: bool) -> None:
+    from factory.halting import ALL
+
     if as_json:
         print_json(
             {
@@ -68,6 +77,8 @@ def halt_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stop work: no new runs start, running runs stop at the next step, nothing merges."""
+    from factory.halting import halt
+
     scope = _scope(repo, everything)
     try:
         result = halt(cli_store(), scope, reason, by or getpass.getuser())
@@ -86,5 +97,7 @@ def unhalt_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Lift a halt; halted runs can then be resumed with `factory resume RUN`."""
+    from factory.halting import unhalt
+
     scope = _scope(repo, everything)
     _render(unhalt(cli_store(), scope, by or getpass.getuser()), "unhalt", as_json)

@@ -11,7 +11,6 @@ from rich.markup import escape
 from factory.cli.app import app
 from factory.cli.context import fail, options, print_json
 from factory.config import CONFIG_FILE_NAME
-from factory.init_repo import InitError, init_repo
 
 console = Console()
 
@@ -37,6 +36,8 @@ def init(
     """Detect a repository's base branch, test command and GitHub name, and add its section
     to ./factory.toml (or the file `factory --config FILE` names). An existing section of
     the same name is never overwritten."""
+    from factory.init_repo import InitError, init_repo
+
     config_path = options.config_path or Path.cwd() / CONFIG_FILE_NAME
     try:
         result = init_repo(path, config_path, name=name, local=local, write=not print_only)

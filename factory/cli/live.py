@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from factory.runner import RunSummary
-from factory.state import RunState
+if TYPE_CHECKING:
+    from factory.runner import RunSummary
+    from factory.state import RunState
 
 console = Console(stderr=True)
 NODES = ("intake", "plan", "code", "test", "review", "gate", "deliver", "await_approval")

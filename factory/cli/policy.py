@@ -1,9 +1,12 @@
 """`factory policy check|replay`: evaluate mode for the autonomy gate."""
 
+from __future__ import annotations
+
 import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,13 +16,13 @@ from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config import load_config
 from factory.config_errors import ConfigError
-from factory.gate_context import DiffParseError
-from factory.gate_judge import Judgement
-from factory.policy_check import check_patch
-from factory.policy_replay import ReplayReport, replay_decisions
 from policies.config import AutonomyLevel
 from policies.errors import PolicyConfigError
 from policies.models import Decision
+
+if TYPE_CHECKING:
+    from factory.gate_judge import Judgement
+    from factory.policy_replay import ReplayReport
 
 policy_app = typer.Typer(
     help="Evaluate the autonomy gate without running anything, or replay past decisions.",
@@ -102,6 +105,9 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
 ) -> None:
     """Show every policy's verdict and the final decision for a patch, without running."""
+    from factory.gate_context import DiffParseError
+    from factory.policy_check import check_patch
+
     try:
         patch = diff.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -178,6 +184,8 @@ def replay_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
 ) -> None:
     """List past runs whose gate decision would change under the current or a proposed config."""
+    from factory.policy_replay import replay_decisions
+
     try:
         start = parse_since(since, datetime.now(UTC))
     except ValueError as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -12,18 +14,10 @@ from rich.table import Table
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config_errors import ConfigError
-from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
-from factory.forges.local_review import (
-    PullRequestView,
-    choose_repo,
-    close_pull_request,
-    local_forge,
-    merge_pull_request,
-    pull_request_diff,
-    show_pull_request,
-)
-from factory.git import GitError
-from factory.store import PullRequestStatus
+
+if TYPE_CHECKING:
+    from factory.forges.base import PullRequestInfo
+    from factory.forges.local_review import PullRequestView
 
 pr_app = typer.Typer(
     help="Review the factory's pull requests on the local forge: list, show, merge, close.",
@@ -34,7 +28,8 @@ console = Console()
 REPO_HELP = "The repository (its name in factory.toml); needed only when several have this number."
 NUMBER_HELP = "The pull request number, as `factory pr list` prints it."
 JSON_HELP = "Print JSON for scripts."
-STATUSES = [status.value for status in PullRequestStatus]
+STATUSES = ["open", "draft", "merged", "closed"]
+"""factory.store.PullRequestStatus, spelled out so `--help` needs no SQLAlchemy (a test pins it)."""
 
 
 def pull_record(pull: PullRequestInfo, repo: str) -> dict[str, Any]:
@@ -76,16 +71,18 @@ def show(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show one pull request: status, branches, size of the change, and its description."""
+    from factory.forges.local_review import (
+        choose_repo,
+        local_forge,
+        pull_request_diff,
+        show_pull_request,
+    )
+
     config = cli_config()
-    with cli_store(config) as store:
-        try:
-            forge = local_forge(config, store, choose_repo(config, store, number, repo))
-            view = show_pull_request(forge, number)
-            patch = pull_request_diff(forge, number) if diff else None
-        except (PullRequestNotFound, ConfigError) as exc:
-            raise fail(str(exc)) from exc
-        except (ForgeError, GitError) as exc:
-            raise fail(str(exc), code=1) from exc
+    with cli_store(config) as store, _forge_errors():
+        forge = local_forge(config, store, choose_repo(config, store, number, repo))
+        view = show_pull_request(forge, number)
+        patch = pull_request_diff(forge, number) if diff else None
     if as_json:
         record = pull_record(view.pull, view.repo)
         record["stats"] = view.stats.model_dump() if view.stats else None
@@ -108,16 +105,13 @@ def merge(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Merge a pull request into its base branch with a real git merge commit."""
+    from factory.forges.local_review import choose_repo, local_forge, merge_pull_request
+
     config = cli_config()
-    with cli_store(config) as store:
-        try:
-            forge = local_forge(config, store, choose_repo(config, store, number, repo))
-            sha = merge_pull_request(store, forge, number, ready=ready)
-            pull = forge.get_pull_request(number)
-        except (PullRequestNotFound, ConfigError) as exc:
-            raise fail(str(exc)) from exc
-        except (ForgeError, GitError) as exc:
-            raise fail(str(exc), code=1) from exc
+    with cli_store(config) as store, _forge_errors():
+        forge = local_forge(config, store, choose_repo(config, store, number, repo))
+        sha = merge_pull_request(store, forge, number, ready=ready)
+        pull = forge.get_pull_request(number)
     if as_json:
         print_json(pull_record(pull, forge.repo_name))
         return
@@ -136,19 +130,30 @@ def close(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Close a pull request without merging; its branch stays for reference."""
+    from factory.forges.local_review import choose_repo, close_pull_request, local_forge
+
     config = cli_config()
-    with cli_store(config) as store:
-        try:
-            forge = local_forge(config, store, choose_repo(config, store, number, repo))
-            pull = close_pull_request(store, forge, number, comment)
-        except (PullRequestNotFound, ConfigError) as exc:
-            raise fail(str(exc)) from exc
-        except (ForgeError, GitError) as exc:
-            raise fail(str(exc), code=1) from exc
+    with cli_store(config) as store, _forge_errors():
+        forge = local_forge(config, store, choose_repo(config, store, number, repo))
+        pull = close_pull_request(store, forge, number, comment)
     if as_json:
         print_json(pull_record(pull, forge.repo_name))
         return
     console.print(f"closed #{number} ({pull.head_branch} kept)", highlight=False)
+
+
+@contextmanager
+def _forge_errors() -> Iterator[None]:
+    """A missing pull request or bad config is bad input (exit 2); the forge or git failing, 1."""
+    from factory.forges.base import ForgeError, PullRequestNotFound
+    from factory.git import GitError
+
+    try:
+        yield
+    except (PullRequestNotFound, ConfigError) as exc:
+        raise fail(str(exc)) from exc
+    except (ForgeError, GitError) as exc:
+        raise fail(str(exc), code=1) from exc
 
 
 _ROW_FIELDS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,17 +11,9 @@ from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.cli.live import LiveView, render_summary, summary_json
 from factory.config_errors import ConfigError
-from factory.forges.base import ForgeError
-from factory.git.command import GitError
-from factory.run_setup import RunOptions, SetupError
-from factory.runner import RunError, RunSummary, answer_approval, resume_run, start_run
-from factory.store import RunNotFoundError
-from factory.tickets.model import TicketError
-from harness.errors import ModelError
-from sandboxes.errors import SandboxError
 
-BAD_INPUT_ERRORS = (SetupError, TicketError, ConfigError, RunError, RunNotFoundError)
-ENVIRONMENT_ERRORS = (SandboxError, GitError, ForgeError, ModelError)
+if TYPE_CHECKING:
+    from factory.runner import RunSummary
 
 EXIT_HELP = (
     "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 2 bad input, 1 error."
@@ -73,6 +66,9 @@ def run(
     decides, from the repository's policies, whether the change merges, waits for a person,
     or stays a pull request.
     """
+    from factory.run_setup import RunOptions
+    from factory.runner import start_run
+
     config = cli_config()
     store = cli_store(config)
     options = RunOptions(
@@ -95,6 +91,8 @@ def resume(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Continue a run that stopped, was killed, or was halted, from its last checkpoint."""
+    from factory.runner import resume_run
+
     config = cli_config()
     store = cli_store(config)
     with LiveView(enabled=not as_json) as view:
@@ -112,6 +110,8 @@ def approve(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Approve a waiting run: its pull request is merged and the run finishes."""
+    from factory.runner import answer_approval
+
     config = cli_config()
     store = cli_store(config)
     answer = {"action": "approve", "by": _who(by), "comment": comment}
@@ -127,6 +127,8 @@ def reject(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Reject a waiting run: its pull request is closed unmerged and the run ends."""
+    from factory.runner import answer_approval
+
     config = cli_config()
     store = cli_store(config)
     answer = {"action": "reject", "by": _who(by), "reason": reason}
@@ -141,12 +143,24 @@ def _who(by: str) -> str:
 
 
 def _guarded(action: object) -> RunSummary:
+    """Run `action`; bad input exits 2, a failing sandbox, git, forge or model exits 1."""
+    from factory.forges.base import ForgeError
+    from factory.git.command import GitError
+    from factory.run_setup import SetupError
+    from factory.runner import RunError, RunSummary
+    from factory.store import RunNotFoundError
+    from factory.tickets.model import TicketError
+    from harness.errors import ModelError
+    from sandboxes.errors import SandboxError
+
+    bad_input = (SetupError, TicketError, ConfigError, RunError, RunNotFoundError)
+    environment = (SandboxError, GitError, ForgeError, ModelError)
     assert callable(action)
     try:
         result = action()
-    except BAD_INPUT_ERRORS as exc:
+    except bad_input as exc:
         raise fail(str(exc).strip("'\"")) from exc
-    except ENVIRONMENT_ERRORS as exc:
+    except environment as exc:
         raise fail(str(exc), code=1) from exc
     assert isinstance(result, RunSummary)
     return result

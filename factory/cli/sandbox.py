@@ -14,10 +14,7 @@ from rich.text import Text
 from factory.cli.app import app
 from factory.cli.context import cli_config, fail
 from factory.config import FactoryConfig
-from sandboxes.builder import build_base
-from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.errors import SandboxError
-from sandboxes.prune import prune
 
 sandbox_app = typer.Typer(
     help="Docker sandboxes: build the base image, clean up, try a command.",
@@ -49,6 +46,8 @@ def build_base_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Build the sandbox image offline (debootstrap + docker import); skips when it is current."""
+    from sandboxes.builder import build_base
+
     cfg = cli_config().sandbox
     show: Callable[[str], None] = (lambda line: None) if as_json else _progress_printer()
     try:
@@ -78,6 +77,8 @@ def prune_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Remove sandbox containers whose owning process died or whose run is over. Safe any time."""
+    from sandboxes.prune import prune
+
     config = cli_config()
     try:
         report = prune(_store_is_active(config), dry_run=dry_run)
@@ -124,6 +125,8 @@ def exec_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run one command in a hardened sandbox, as agents do (a manual check)."""
+    from sandboxes.docker_sandbox import DockerSandbox
+
     cfg = cli_config().sandbox
     if worktree is not None and not worktree.is_dir():
         raise fail(f"--worktree {worktree} is not a directory; pass one that is")

@@ -1,27 +1,52 @@
-"""Git for runs: cached clones, one worktree per run, idempotent bot commits, safe pushes."""
+"""Git for runs: cached clones, one worktree per run, idempotent bot commits, safe pushes.
 
-from factory.git.askpass import askpass_env, install_askpass_helper, scrub
-from factory.git.base_reader import read_from_base
-from factory.git.clones import clone_dir_for, ensure_clone, fetch_clone
-from factory.git.command import GitError, factory_git, git_config_env, run_git
-from factory.git.commits import (
-    BotIdentity,
-    CommitOutcome,
-    commit_step,
-    find_step_commit,
-    read_trailers,
-)
-from factory.git.diffstat import DiffStats, diff_stats
-from factory.git.push import push_branch
-from factory.git.worktree import (
-    Worktree,
-    base_ref,
-    branch_name,
-    create_worktree,
-    head_sha,
-    remove_worktree,
-    slugify,
-)
+Re-exports load on first use (PEP 562 `__getattr__`) so that `factory.git.identity`, which
+`factory.config` needs on every CLI start, comes without GitPython. The `TYPE_CHECKING` imports
+give type checkers the precise types of the same names.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from factory.git.askpass import askpass_env, install_askpass_helper, scrub
+    from factory.git.base_reader import read_from_base
+    from factory.git.clones import clone_dir_for, ensure_clone, fetch_clone
+    from factory.git.command import GitError, factory_git, git_config_env, run_git
+    from factory.git.commits import CommitOutcome, commit_step, find_step_commit, read_trailers
+    from factory.git.diffstat import DiffStats, diff_stats
+    from factory.git.identity import BotIdentity
+    from factory.git.push import push_branch
+    from factory.git.worktree import (
+        Worktree,
+        base_ref,
+        branch_name,
+        create_worktree,
+        head_sha,
+        remove_worktree,
+        slugify,
+    )
+
+_HOMES = {
+    "factory.git.askpass": ("askpass_env", "install_askpass_helper", "scrub"),
+    "factory.git.base_reader": ("read_from_base",),
+    "factory.git.clones": ("clone_dir_for", "ensure_clone", "fetch_clone"),
+    "factory.git.command": ("GitError", "factory_git", "git_config_env", "run_git"),
+    "factory.git.commits": ("CommitOutcome", "commit_step", "find_step_commit", "read_trailers"),
+    "factory.git.diffstat": ("DiffStats", "diff_stats"),
+    "factory.git.identity": ("BotIdentity",),
+    "factory.git.push": ("push_branch",),
+    "factory.git.worktree": (
+        "Worktree",
+        "base_ref",
+        "branch_name",
+        "create_worktree",
+        "head_sha",
+        "remove_worktree",
+        "slugify",
+    ),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "BotIdentity",
@@ -51,3 +76,16 @@ __all__ = [
     "scrub",
     "slugify",
 ]
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
+
+    def __getattr__(name: str) -> Any:
+        if name not in _HOME_OF:
+            raise AttributeError(f"module 'factory.git' has no attribute {name!r}")
+        value = getattr(import_module(_HOME_OF[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

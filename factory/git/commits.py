@@ -6,19 +6,11 @@ replayed after a crash finds its own earlier commit by those trailers and makes 
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from factory.git.command import GitError, factory_git, run_git
+from factory.git.identity import BotIdentity
 from factory.git.worktree import Worktree, base_ref, worktree_git
-
-
-class BotIdentity(BaseModel):
-    """Author and committer of every factory commit (`[git]` in factory.toml)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(default="agent-factory", min_length=1)
-    email: str = Field(default="agent-factory@localhost", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
 
 
 class CommitOutcome(BaseModel):
