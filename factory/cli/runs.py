@@ -132,9 +132,9 @@ def show_run(
         return
     for key, value in run_record(run).items():
         if value is not None:
-            console.print(f"[bold]{key:>15}[/]  {value}", highlight=False)
+            console.print(f"[bold]{key:>15}[/]  {value}", highlight=False, soft_wrap=True)
     if waits is not None:
-        console.print(f"[bold]{'waiting for':>15}[/]  {waits}", highlight=False)
+        console.print(f"[bold]{'waiting for':>15}[/]  {waits}", highlight=False, soft_wrap=True)
     if events:
         table = Table("seq", "time", "actor", "kind", "payload")
         for event in trail:
