@@ -18,11 +18,11 @@ from factory.config import load_config
 from factory.config_errors import ConfigError
 from policies.config import AutonomyLevel
 from policies.errors import PolicyConfigError
-from policies.models import Decision
 
 if TYPE_CHECKING:
     from factory.gate_judge import Judgement
     from factory.policy_replay import ReplayReport
+    from policies.models import Decision
 
 policy_app = typer.Typer(
     help="Evaluate the autonomy gate without running anything, or replay past decisions.",

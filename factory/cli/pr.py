@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 
 from factory.cli.app import app
@@ -175,6 +174,8 @@ _ROW_FIELDS = (
 
 
 def _render(view: PullRequestView) -> None:
+    from rich.markdown import Markdown  # markdown-it is a noticeable share of start-up
+
     pull = view.pull
     console.print(f"[bold]#{pull.number} {pull.title}[/]  [{_colour(pull.status)}]{pull.status}[/]")
     lines = {
