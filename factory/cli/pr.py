@@ -13,6 +13,7 @@ from rich.table import Table
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config_errors import ConfigError
+from factory.statuses import PullRequestStatus
 
 if TYPE_CHECKING:
     from factory.forges.base import PullRequestInfo
@@ -27,8 +28,7 @@ console = Console()
 REPO_HELP = "The repository (its name in factory.toml); needed only when several have this number."
 NUMBER_HELP = "The pull request number, as `factory pr list` prints it."
 JSON_HELP = "Print JSON for scripts."
-STATUSES = ["open", "draft", "merged", "closed"]
-"""factory.store.PullRequestStatus, spelled out so `--help` needs no SQLAlchemy (a test pins it)."""
+STATUSES = [status.value for status in PullRequestStatus]
 
 
 def pull_record(pull: PullRequestInfo, repo: str) -> dict[str, Any]:

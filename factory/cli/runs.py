@@ -11,6 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_store, fail, print_json
+from factory.statuses import RunStatus
 
 if TYPE_CHECKING:
     from factory.store import Event, Run
@@ -20,21 +21,7 @@ runs_app = typer.Typer(
 )
 app.add_typer(runs_app, name="runs")
 console = Console()
-RUN_STATUSES = (
-    "queued",
-    "running",
-    "waiting_approval",
-    "needs_human",
-    "pr_open",
-    "merged",
-    "refused",
-    "budget_exceeded",
-    "failed",
-    "halted",
-    "rejected",
-    "done",
-)
-"""factory.store.RunStatus, spelled out so `--help` needs no SQLAlchemy (a test pins it)."""
+RUN_STATUSES = tuple(status.value for status in RunStatus)
 STATUS_HELP = "Only runs in this status: " + ", ".join(RUN_STATUSES) + "."
 
 

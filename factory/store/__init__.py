@@ -6,10 +6,10 @@ run = store.create_run("owner/repo#12", "repo")
 store.append_event(run.id, "plan.created", "planner", {"steps": 3})
 """
 
+from factory.statuses import ApprovalDecision
 from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
 from factory.store.models import (
     Approval,
-    ApprovalDecision,
     Event,
     Halt,
     PullRequest,

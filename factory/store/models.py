@@ -8,7 +8,6 @@ was hashed, so verification never depends on how a driver round-trips datetimes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -24,38 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from factory.statuses import PullRequestStatus, RunStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class RunStatus(StrEnum):
-    """Where a run is. Add members here (and nowhere else) when a new state appears."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    WAITING_APPROVAL = "waiting_approval"
-    NEEDS_HUMAN = "needs_human"
-    PR_OPEN = "pr_open"
-    MERGED = "merged"
-    REFUSED = "refused"
-    BUDGET_EXCEEDED = "budget_exceeded"
-    FAILED = "failed"
-    HALTED = "halted"
-    REJECTED = "rejected"
-    DONE = "done"
-
-
-class PullRequestStatus(StrEnum):
-    OPEN = "open"
-    DRAFT = "draft"
-    MERGED = "merged"
-    CLOSED = "closed"
-
-
-class ApprovalDecision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
 
 
 class Base(DeclarativeBase):

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factory.config import FactoryConfig
+from factory.statuses import ApprovalDecision
 from factory.store.appending import (
     EVENT_COLUMNS,
     ChainHead,
@@ -33,7 +34,6 @@ from factory.store.chain import GENESIS, timestamp
 from factory.store.engine import WRITE_OPTION, make_engine, migrate
 from factory.store.models import (
     Approval,
-    ApprovalDecision,
     Blob,
     Event,
     Halt,

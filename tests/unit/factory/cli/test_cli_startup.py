@@ -17,9 +17,6 @@ from typer.testing import CliRunner
 
 from factory import __version__
 from factory.cli import app
-from factory.cli import pr as pr_cli
-from factory.cli import runs as runs_cli
-from factory.store import PullRequestStatus, RunStatus
 
 HEAVY_MODULES = (
     "alembic",
@@ -105,11 +102,6 @@ def test_every_command_help_renders(path: tuple[str, ...]) -> None:
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
     assert "--help" in result.output
-
-
-def test_spelled_out_statuses_match_the_store() -> None:
-    assert tuple(status.value for status in RunStatus) == runs_cli.RUN_STATUSES
-    assert [status.value for status in PullRequestStatus] == pr_cli.STATUSES
 
 
 @pytest.mark.parametrize("package_name", LAZY_PACKAGES)

@@ -1,0 +1,39 @@
+"""The states a run and a pull request can be in.
+
+Kept apart from the store's tables so the CLI can name them in `--help` without loading
+SQLAlchemy; the store imports them from here.
+"""
+
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    """Where a run is. Add members here (and nowhere else) when a new state appears."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING_APPROVAL = "waiting_approval"
+    NEEDS_HUMAN = "needs_human"
+    PR_OPEN = "pr_open"
+    MERGED = "merged"
+    REFUSED = "refused"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    FAILED = "failed"
+    HALTED = "halted"
+    REJECTED = "rejected"
+    DONE = "done"
+
+
+class PullRequestStatus(StrEnum):
+    OPEN = "open"
+    DRAFT = "draft"
+    MERGED = "merged"
+    CLOSED = "closed"
+
+
+class ApprovalDecision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+__all__ = ["ApprovalDecision", "PullRequestStatus", "RunStatus"]
