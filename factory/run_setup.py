@@ -120,7 +120,7 @@ def new_run_state(
     check_model_configured(config, options)
     run_id = f"r-{uuid.uuid4().hex[:10]}"
     branch = branch_name(ticket.key, ticket.title)
-    if store.list_runs(repo=name, limit=1000) and _branch_taken(store, name, branch):
+    if _branch_taken(store, name, branch):
         branch = f"{branch}-{run_id[2:8]}"
     assessment: Assessment | None = None
     level = repo.autonomy.min.value

@@ -8,9 +8,6 @@ time, so a killed process loses nothing but the node it was in.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, cast
 
 import structlog
@@ -19,7 +16,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
 from factory.autonomy_status import LEVEL_CHANGED_EVENT
-from factory.config import FactoryConfig, RepoConfig
+from factory.config import FactoryConfig
 from factory.graph import build_graph, open_checkpointer
 from factory.run_context import NodeObserver, RunContext, RunHalted
 from factory.run_setup import RunOptions, equip_run, new_run_state, resolve_repo
@@ -195,7 +192,9 @@ def _drive(
     name, repo = resolve_repo(config, run.repo)
     structlog.contextvars.bind_contextvars(run_id=run_id)
     try:
-        with _equipped(config, store, run_id, name, repo, options, checkpointer, thread) as ctx:
+        saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
+        values = saved.checkpoint["channel_values"] if saved is not None else {}
+        with equip_run(config, store, run_id, name, repo, options, values) as ctx:
             ctx.observer = observer
             graph = build_graph(ctx, checkpointer)
             store.update_run(run_id, status=RunStatus.RUNNING)
@@ -212,23 +211,6 @@ def _drive(
     finally:
         structlog.contextvars.unbind_contextvars("run_id")
         checkpointer.conn.close()
-
-
-@contextmanager
-def _equipped(
-    config: FactoryConfig,
-    store: Store,
-    run_id: str,
-    name: str,
-    repo: RepoConfig,
-    options: RunOptions,
-    checkpointer: Any,
-    thread: dict[str, Any],
-) -> Iterator[RunContext]:
-    saved = checkpointer.get_tuple(thread)
-    values = saved.checkpoint["channel_values"] if saved is not None else {}
-    with equip_run(config, store, run_id, name, repo, options, values) as ctx:
-        yield ctx
 
 
 def _finish(
@@ -280,8 +262,3 @@ def _summary(
         node_seconds=dict(ctx.node_seconds),
         sandbox_seconds=ctx.sandbox.seconds,
     )
-
-
-def data_paths(config: FactoryConfig, run_id: str) -> dict[str, Path]:
-    root = config.factory.data_dir
-    return {"worktree": root / "worktrees" / run_id, "clones": root / "clones"}

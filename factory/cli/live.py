@@ -51,8 +51,6 @@ class LiveView:
             self.rows[node] = (f"done in {time.perf_counter() - started:.1f}s", started)
         if self._live is not None:
             self._live.update(self._table())
-        elif not self.enabled and phase == "finished":
-            pass
 
     def _table(self) -> Table:
         table = Table(title="agent-factory run", expand=False)
