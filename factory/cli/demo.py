@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import typer
@@ -53,7 +55,10 @@ def demo(
     else:
         render_summary(result.summary)
         console.print(f"\n[bold]audit verify[/]: {result.audit.summary()}\n")
-        console.print(next_steps(result))
+        on_path = shutil.which("factory")
+        ours = on_path is not None and Path(on_path).resolve() == Path(sys.argv[0]).resolve()
+        program = "factory" if ours else sys.argv[0]
+        console.print(next_steps(result, program), soft_wrap=True, highlight=False)
         console.print(f"\n{SCRIPTED}")
     ok = result.audit.ok and result.summary.state.pr_number is not None
     raise typer.Exit(0 if ok else 1)

@@ -95,7 +95,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
 
 
 def render_summary(summary: RunSummary) -> None:
-    out = Console()
+    out = Console(soft_wrap=True)  # commands and paths stay whole when piped
     state = summary.state
     out.print(f"[bold]run {summary.run_id}[/]: {summary.status.value}")
     out.print(f"  branch   {state.branch}")

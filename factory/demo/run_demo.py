@@ -101,15 +101,16 @@ def run_demo(directory: Path | None = None, observer: NodeObserver | None = None
         store.close()
 
 
-def next_steps(result: DemoResult) -> str:
-    config = result.config_path
+def next_steps(result: DemoResult, program: str = "factory") -> str:
+    """Commands to look further, spelled with `program` (the venv's factory when not on PATH)."""
+    factory = f"{program} --config {result.config_path}"
     pr = result.summary.state.pr_number
     return textwrap.dedent(
         f"""\
-        Inspect the run:     factory --config {config} runs show {result.summary.run_id} --events
-        Read the PR:         factory --config {config} pr show {pr}
-        Verify the log:      factory --config {config} audit verify
-        Merge it yourself:   factory --config {config} pr merge {pr}
+        Inspect the run:     {factory} runs show {result.summary.run_id} --events
+        Read the PR:         {factory} pr show {pr}
+        Verify the log:      {factory} audit verify
+        Merge it yourself:   {factory} pr merge {pr}
         The repository:      git -C {result.directory / REPO_NAME} log --oneline --all"""
     )
 
