@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from factory.config import FactoryConfig, load_config
 from factory.config_errors import ConfigError
@@ -42,7 +43,8 @@ def set_global_options(config_path: Path | None, log_format: LogFormat | None) -
 
 def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
     """Print `error: message` to stderr and return the Exit to raise (2 = bad input)."""
-    errors.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # Messages quote config (`[models.default]`, `[repos."x"]`): print them, don't parse them.
+    errors.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
