@@ -11,24 +11,14 @@ from factory.cli import app
 from factory.forges import LocalForge, PullRequestRequest
 from factory.git import commit_step, create_worktree, ensure_clone
 from factory.store import Store
+from tests.support.local_repo import user_repo_with_config
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Path, Path, git.Repo]:
-    user = tmp_path / "user"
-    repo = git.Repo.init(user, initial_branch="main")
-    (user / "app.py").write_text("print('hello')\n")
-    repo.index.add(["app.py"])
-    actor = git.Actor("User", "user@example.com")
-    repo.index.commit("initial", author=actor, committer=actor)
-    data = tmp_path / "data"
-    config = tmp_path / "factory.toml"
-    config.write_text(
-        f'[factory]\ndata_dir = "{data}"\n\n[repos.demo]\npath = "{user}"\n'
-        'test_command = "python3 -m pytest -q"\n'
-    )
+    user, data, config, repo = user_repo_with_config(tmp_path)
     with Store(f"sqlite:///{data / 'factory.db'}") as store:
         forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
         for number, draft in ((1, True), (2, False)):

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import git
 import pytest
 from typer.testing import CliRunner
 
@@ -10,6 +9,7 @@ from factory.cli import app
 from factory.forges import LocalForge, PullRequestRequest
 from factory.git import commit_step, create_worktree, ensure_clone
 from factory.store import RunStatus, Store
+from tests.support.local_repo import user_repo_with_config
 
 pytestmark = pytest.mark.integration
 
@@ -17,18 +17,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Path, Path]:
     """Two runs, each with an open pull request; a third pull request no run opened."""
-    user = tmp_path / "user"
-    repo = git.Repo.init(user, initial_branch="main")
-    (user / "app.py").write_text("print('hello')\n")
-    repo.index.add(["app.py"])
-    actor = git.Actor("User", "user@example.com")
-    repo.index.commit("initial", author=actor, committer=actor)
-    data = tmp_path / "data"
-    config = tmp_path / "factory.toml"
-    config.write_text(
-        f'[factory]\ndata_dir = "{data}"\n\n[repos.demo]\npath = "{user}"\n'
-        'test_command = "python3 -m pytest -q"\n'
-    )
+    user, data, config, repo = user_repo_with_config(tmp_path)
     database = data / "factory.db"
     with Store(f"sqlite:///{database}") as store:
         forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
