@@ -17,7 +17,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from factory.gate_context import parse_unified_diff
+from factory.gate.diff import parse_unified_diff
 from policies.builtin import build_builtin
 from policies.config import AutonomyLevel
 from policies.engine import build_policies, evaluate_gate

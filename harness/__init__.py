@@ -6,8 +6,9 @@ import that replayed runs and tests never need. The `TYPE_CHECKING` imports give
 the precise types of the same names.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from harness.anthropic_model import AnthropicModel
@@ -59,8 +60,6 @@ _HOMES = {
     "harness.retry": ("RetryPolicy",),
     "harness.tools": ("Worktree", "coding_tools", "read_only_tools"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
 __all__ = [
     "BUILTIN_PRICES",
     "AgentResult",
@@ -101,13 +100,4 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
-
-    def __getattr__(name: str) -> Any:
-        if name not in _HOME_OF:
-            raise AttributeError(f"module 'harness' has no attribute {name!r}")
-        value = getattr(import_module(_HOME_OF[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports("harness", _HOMES, globals())

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from factory.statuses import PullRequestStatus, RunStatus
+from factory.store.statuses import PullRequestStatus, RunStatus
 
 
 def utcnow() -> datetime:

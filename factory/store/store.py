@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factory.config import FactoryConfig
-from factory.statuses import ApprovalDecision
 from factory.store.appending import (
     EVENT_COLUMNS,
     ChainHead,
@@ -43,6 +42,7 @@ from factory.store.models import (
     utcnow,
 )
 from factory.store.pull_requests import PullRequestRecords
+from factory.store.statuses import ApprovalDecision
 
 RETRIES = 5
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})

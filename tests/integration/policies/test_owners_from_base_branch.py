@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import pytest
-from policy_git_helpers import commit_file, git
+from policy_git_helpers import commit_file, diff_between, git
 
-from factory.gate_context import diff_between, parse_unified_diff, read_owners
+from factory.gate.diff import parse_unified_diff
+from factory.gate.owners import read_owners
 
 pytestmark = pytest.mark.integration
 
