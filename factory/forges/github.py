@@ -140,6 +140,13 @@ class GitHubForge:
         self._call(lambda: pull.edit(state="closed"), f"close #{number}")
         return self._info(self._pull(number))
 
+    def open_pull_requests(self) -> list[PullRequestInfo]:
+        pulls = self._call(
+            lambda: list(self._repo.get_pulls(state="open", sort="created", direction="asc")),
+            "list open pull requests",
+        )
+        return [self._info(pull) for pull in pulls]
+
     def _pull(self, number: int) -> PullRequest:
         try:
             pull = self._repo.get_pull(number)

@@ -25,6 +25,7 @@ class PullRequestRecords(Protocol):
     def get_pull_request(self, repo: str, number: int) -> Any: ...
     def find_pull_request(self, repo: str, head_branch: str) -> Any: ...
     def update_pull_request(self, repo: str, number: int, **fields: Any) -> Any: ...
+    def list_pull_requests(self, repo: str | None = None) -> list[Any]: ...
 
 
 def push_target(repo_path: Path) -> Path:
@@ -158,6 +159,10 @@ class LocalForge:
         return _info(
             self._store.update_pull_request(self.repo_name, number, status="open", draft=False)
         )
+
+    def open_pull_requests(self) -> list[PullRequestInfo]:
+        rows = self._store.list_pull_requests(repo=self.repo_name)
+        return [_info(row) for row in rows if row.status in ("open", "draft")]
 
     def _row(self, number: int) -> Any:
         row = self._store.get_pull_request(self.repo_name, number)
