@@ -77,20 +77,25 @@ class Workspace:
         ).stdout
 
     def cli(
-        self, *args: str, env: dict[str, str] | None = None
+        self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [
-                str(Path(sys.executable).parent / "factory"),
-                "--config",
-                str(self.config_path),
-                *args,
-            ],
-            capture_output=True,
+            self.command(*args), capture_output=True, text=True, env=env, cwd=cwd, timeout=600
+        )
+
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """The CLI as a second, concurrent process (collect it with `.communicate()`)."""
+        return subprocess.Popen(
+            self.command(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=env,
-            timeout=600,
         )
+
+    def command(self, *args: str) -> list[str]:
+        factory = str(Path(sys.executable).parent / "factory")
+        return [factory, "--config", str(self.config_path), *args]
 
 
 @pytest.fixture
