@@ -231,12 +231,9 @@ def test_repo_path_is_the_repository_the_run_works_in_even_when_resumed_elsewher
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     (run,) = json.loads(cli("runs", "list", "--json", cwd=tmp_path).stdout)
-    assert run["repo_path"] == str(target.resolve())
-    assert run["status"] == "interrupted"
 
+    # Resumed from a directory where `./numerals` is another repository of the same name.
     resumed = cli("resume", str(run["id"]), "--json", cwd=decoy_home)
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert json.loads(resumed.stdout)["status"] == "pr_open"
 
     def branches(repo: Path) -> list[str]:
         listed = subprocess.run(
@@ -248,8 +245,12 @@ def test_repo_path_is_the_repository_the_run_works_in_even_when_resumed_elsewher
         )
         return listed.stdout.split()
 
-    assert branches(target) == [run["branch"]]
     assert branches(decoy) == []
+    assert branches(target) == [run["branch"]]
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert json.loads(resumed.stdout)["status"] == "pr_open"
+    assert run["repo_path"] == str(target.resolve())
+    assert run["status"] == "interrupted"
 
 
 def test_setup_failures_leave_no_run_row_running(workspace: Workspace, tmp_path: Path) -> None:
