@@ -28,7 +28,7 @@ from factory.store import Store
 from factory.tickets.model import Ticket
 from harness.budget import RunBudget
 from harness.build import build_model
-from harness.config import AgentRole, ModelConfig
+from harness.config import AgentRole, ProviderConfig
 from harness.messages import Usage
 from harness.model import ChatModel
 from harness.pricing import PriceTable
@@ -92,14 +92,8 @@ def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
         if not options.replay.is_file():
             raise SetupError(f"--replay {options.replay}: no such cassette file")
         return
-    secrets = Secrets.from_env()
     for role in ROLES:
-        model = config.models.for_role(role)
-        if model.provider == "replay" and model.cassette:
-            continue
-        if model.provider == "anthropic" and secrets.anthropic_api_key is not None:
-            continue
-        if model.provider == "openai" and (secrets.openai_api_key or model.base_url):
+        if config.models.for_role(role).missing_requirement(os.environ) is None:
             continue
         raise SetupError(
             f"no model is configured for the {role}: set ANTHROPIC_API_KEY (or OPENAI_API_KEY "
@@ -149,7 +143,7 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
         return dict.fromkeys(ROLES, shared)
     models: dict[AgentRole, ChatModel] = {}
     for role in ROLES:
-        chosen: ModelConfig = config.models.for_role(role)
+        chosen: ProviderConfig = config.models.for_role(role)
         if options.model:
             chosen = chosen.model_copy(update={"model": options.model})
         models[role] = build_model(chosen)

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from harness.budget import RunBudget
-from harness.config import BudgetConfig, ModelConfig
+from harness.config import BudgetConfig, OpenAIConfig
 from harness.errors import CassetteError, ReplayMismatchError
 from harness.loop import run_agent
 from harness.messages import Message
@@ -121,7 +121,7 @@ def record_a_run(wire: Any, worktree: ConfinedRoot, cassette: Path) -> Any:
 
     wire.reply(openai_completion("Looking.", [("call_a", "view_file", {"path": "a.py"})]))
     wire.reply(openai_completion(None, [("call_b", "submit", {"steps": ["edit a.py"]})]))
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     live = OpenAIModel(config, api_key="sk-live-key-0123456789abcdefghij", retry=RetryPolicy())
     recorder = RecordingModel(live, cassette)
     return run_agent(

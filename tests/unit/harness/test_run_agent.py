@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from harness.budget import RunBudget
-from harness.config import BudgetConfig, ModelConfig
+from harness.config import BudgetConfig, OpenAIConfig
 from harness.events import HarnessEvent, decode_transcript
 from harness.loop import NUDGE, run_agent
 from harness.replay import ReplayModel
@@ -191,7 +191,7 @@ def test_provider_failure_stops_with_reason_error(wire: Any, sleeps: Any) -> Non
     from harness.openai_model import OpenAIModel
 
     wire.reply({"error": {"message": "Incorrect API key provided"}}, status=401)
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     model = OpenAIModel(config, api_key="bad", retry=RetryPolicy(sleep=sleeps))
     events: list[HarnessEvent] = []
     result = run_agent(model, "s", "t", [], Answer, budget(), events.append)
@@ -233,7 +233,7 @@ def test_retries_are_reported_as_events(wire: Any, sleeps: Any) -> None:
             "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
         }
     )
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     model = OpenAIModel(config, api_key="k", retry=RetryPolicy(sleep=sleeps))
     events: list[HarnessEvent] = []
     result = run_agent(model, "s", "t", [], Answer, budget(), events.append, role="tester")
