@@ -8,7 +8,7 @@
 - `store`: `Store`, the one door to the records (SQLAlchemy; SQLite by default, any URL).
 - `models`: the tables.
 - `statuses`: run, pull request and approval statuses, importable without SQLAlchemy.
-- `engine`: opening the database and applying the Alembic migrations (`migrations/`).
+- `database`: opening the database and applying the Alembic migrations (`migrations/`).
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
@@ -22,6 +22,7 @@
   `TicketClaimed` naming the open run (`.run_id`); `create_run(..., ticket_key=K)` claims in
   the same transaction; `release_ticket_claim(ticket_key, run_id)`, `release_run_claims(run_id)`
   when a run ends, `ticket_claim(ticket_key)`. Claims of ended or missing runs are taken over.
+- `retrying`: the one retry loop for writes that lost a race on a unique key.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
         Halt,
         PullRequest,
         Run,
-        Ticket,
         TicketClaim,
+        TicketRecord,
     )
     from factory.store.statuses import (
         OPEN_RUN_STATUSES,
@@ -61,7 +62,7 @@ _HOMES = {
         "Halt",
         "PullRequest",
         "Run",
-        "Ticket",
+        "TicketRecord",
         "TicketClaim",
     ),
     "factory.store.statuses": (
@@ -93,7 +94,7 @@ __all__ = [
     "RunNotFoundError",
     "RunStatus",
     "Store",
-    "Ticket",
+    "TicketRecord",
     "TicketClaim",
     "TicketClaimed",
 ]

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from factory.store import LeaseOwner, Store
+from factory.store import LeaseOwner, RunStatus, Store
 
 from .conftest import Invoke
 
@@ -21,9 +21,9 @@ def _exited_pid() -> int:
 def _seed(db_url: str) -> tuple[str, str]:
     """A run whose driver exited without a word, and one driven by a live process."""
     with Store(db_url) as store:
-        dead = store.create_run("acme/app#1", "app", status="running")
+        dead = store.create_run("acme/app#1", "app", status=RunStatus.RUNNING)
         store.acquire_lease(dead.id, LeaseOwner(socket.gethostname(), _exited_pid()), 3600)
-        live = store.create_run("acme/app#2", "app", status="running")
+        live = store.create_run("acme/app#2", "app", status=RunStatus.RUNNING)
         store.acquire_lease(live.id, LeaseOwner(socket.gethostname(), os.getpid()), 3600)
     return dead.id, live.id
 
