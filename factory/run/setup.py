@@ -148,11 +148,17 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
         shared = ReplayModel(options.replay)
         return dict.fromkeys(ROLES, shared)
     models: dict[AgentRole, ChatModel] = {}
+    built: dict[str, ChatModel] = {}
     for role in ROLES:
         chosen: ModelConfig = config.models.for_role(role)
         if options.model:
             chosen = chosen.model_copy(update={"model": options.model})
-        models[role] = build_model(chosen)
+        # Roles with the same settings share one model: a replayed cassette holds the turns
+        # of every role in order, so one player must serve them all, as with --replay.
+        key = chosen.model_dump_json()
+        if key not in built:
+            built[key] = build_model(chosen)
+        models[role] = built[key]
     if options.record is not None:
         return {role: RecordingModel(model, options.record) for role, model in models.items()}
     return models
