@@ -14,7 +14,7 @@ from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestReques
 from factory.gate.owners import reviewer_names
 from factory.run import failpoints
 from factory.run.context import RunContext
-from factory.run.pr_body import pull_request_body
+from factory.run.pr_body import pull_request_body, pull_request_title
 from factory.run.state import RunState
 from policies.models import DecisionKind
 
@@ -49,6 +49,29 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
     ctx.event("merge.done", {"pr": pr.number, "sha": sha, "by": "factory"})
     ctx.store.update_run(ctx.run_id, outcome=f"merged as {sha[:12]}")
     return {**update, "merged_sha": sha, "ending": "merged"}
+
+
+def report_no_change(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The branch equals its base: push nothing, open nothing, say why on the ticket once."""
+    explanation = _no_change_explanation(state)
+    ctx.event("run.no_change", {"base_sha": state.base_sha, "explanation": explanation})
+    note = (
+        f"agent-factory made no change for this issue: the branch ended equal to "
+        f"{state.base_branch}, so nothing was pushed and no pull request was opened.\n\n"
+        + explanation
+    )
+    _tell_ticket(ctx, state, "no_change", note)
+    return {"ending": "no_change", "error": f"no change to deliver: {explanation}"[:500]}
+
+
+def _no_change_explanation(state: RunState) -> str:
+    """What the agents said they did, which is where a reader learns why nothing changed."""
+    said = [f"Coder: {change.summary}" for change in state.changes[-1:]]
+    if state.added_tests is not None:
+        said.append(f"Tester: {state.added_tests.summary}")
+    if state.review is not None and state.review.summary:
+        said.append(f"Reviewer: {state.review.summary}")
+    return "\n".join(said) or "The agents gave no account."
 
 
 def merge_approved(
@@ -87,12 +110,11 @@ def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> Pull
     if existing is not None:
         ctx.event("pr.reused", {"number": existing.number})
         return existing
-    title = state.ticket.title.strip().splitlines()[0][:200]
     pr = ctx.forge.open_pull_request(
         PullRequestRequest(
             head_branch=state.branch,
             base_branch=state.base_branch,
-            title=f"{title} ({state.ticket.ref})"[:256],
+            title=pull_request_title(state),
             body=pull_request_body(state, ctx.run_id),
             draft=draft,
             run_id=ctx.run_id,

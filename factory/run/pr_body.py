@@ -5,8 +5,14 @@ from __future__ import annotations
 from factory.run.state import RunState
 
 
+def pull_request_title(state: RunState) -> str:
+    """The ticket's first title line and its name (never the path a ticket file was read from)."""
+    title = state.ticket.title.strip().splitlines()[0][:200]
+    return f"{title} ({state.ticket.name})"[:256]
+
+
 def pull_request_body(state: RunState, run_id: str) -> str:
-    lines = [f"Closes {state.ticket.ref}.", ""]
+    lines = [f"Closes {state.ticket.name}.", ""]
     if state.plan is not None:
         lines += ["## Plan", state.plan.summary, ""]
         lines += [f"{n}. {step}" for n, step in enumerate(state.plan.steps, 1)]

@@ -23,6 +23,7 @@ Phase = Literal[
 Ending = Literal[
     "pr_open",
     "merged",
+    "no_change",
     "needs_human",
     "plan_only",
     "refused",
