@@ -22,13 +22,13 @@ from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
-    from factory.store.models import Approval, Event, Halt, PullRequest, Run, Ticket
+    from factory.store.models import Approval, Event, Halt, PullRequest, Run, TicketRecord
     from factory.store.statuses import ApprovalDecision, PullRequestStatus, RunStatus
     from factory.store.store import BlobNotFoundError, Store
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
-    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "Ticket"),
+    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "TicketRecord"),
     "factory.store.statuses": ("ApprovalDecision", "PullRequestStatus", "RunStatus"),
     "factory.store.store": ("BlobNotFoundError", "Store"),
 }
@@ -47,7 +47,7 @@ __all__ = [
     "RunNotFoundError",
     "RunStatus",
     "Store",
-    "Ticket",
+    "TicketRecord",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there

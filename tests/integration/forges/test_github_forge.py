@@ -14,12 +14,12 @@ from factory.forges import (
 )
 from factory.gate.owners import read_owners, reviewer_names
 from factory.git import commit_step, create_worktree, diff_stats, ensure_clone
-from factory.git.worktree import Worktree
+from factory.git.worktree import RunWorktree
 
 pytestmark = pytest.mark.integration
 
 
-def prepare_run(fake_github, tmp_path: Path, forge: GitHubForge) -> Worktree:  # type: ignore[no-untyped-def]
+def prepare_run(fake_github, tmp_path: Path, forge: GitHubForge) -> RunWorktree:  # type: ignore[no-untyped-def]
     clone = ensure_clone(forge.clone_url, tmp_path / "clones", env=forge.git_env())
     worktree = create_worktree(
         clone,
