@@ -47,7 +47,6 @@ from policies.models import (
 from policies.protocol import Policy
 from policies.risk import score_risk
 
-
 EMPTY_CHANGE_VERDICT = Verdict(
     outcome=Outcome.REFUSE,
     policy="empty_change",

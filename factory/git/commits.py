@@ -10,12 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.git.command import GitError, factory_git, run_git
 from factory.git.identity import BotIdentity
-<<<<<<< HEAD
 from factory.git.tool_output import exclude_pathspecs
-from factory.git.worktree import Worktree, base_ref, worktree_git
-=======
 from factory.git.worktree import RunWorktree, base_ref, worktree_git
->>>>>>> main
 
 
 class CommitOutcome(BaseModel):

@@ -214,7 +214,7 @@ def diff_against_base(worktree: RunWorktree) -> str:
     )
 
 
-def tracked_paths(worktree: Worktree, paths: list[str]) -> set[str]:
+def tracked_paths(worktree: RunWorktree, paths: list[str]) -> set[str]:
     """Those of `paths` that are files in the worktree's HEAD commit."""
     if not paths:
         return set()
