@@ -79,9 +79,9 @@ def merge_approved(
 ) -> dict[str, Any]:
     assert state.pr_number is not None
     ctx.event("approval.approved", {"pr": state.pr_number, "comment": comment}, actor=by)
-    mark_ready = getattr(ctx.forge, "mark_ready", None)
-    if callable(mark_ready):
-        mark_ready(state.pr_number)
+    # needs_human PRs open as drafts, and a forge refuses to merge a draft (GitHub: 405).
+    ready = ctx.forge.mark_ready(state.pr_number)
+    ctx.event("pr.ready", {"pr": state.pr_number, "status": ready.status})
     if comment:
         ctx.forge.comment(state.pr_number, f"Approved by {by}: {comment}")
     try:
