@@ -43,6 +43,9 @@ class PullRequestInfo(BaseModel):
     forge: ForgeKind
     merged_sha: str | None = None
     run_id: str | None = None
+    base_sha: str | None = None
+    """Where the head left its base when the pull request was opened (when recorded): the
+    change is `base_sha..head_sha`, also after a merge moved the base branch."""
 
 
 class ForgeError(RuntimeError):

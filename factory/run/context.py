@@ -102,7 +102,7 @@ class RunContext:
         if event.kind == "model.call":
             self.store.add_usage(
                 self.run_id,
-                cost_usd=event.cost_usd or 0.0,
+                cost_usd=event.cost_usd,
                 tokens_in=(event.input_tokens or 0)
                 + (event.cache_read_tokens or 0)
                 + (event.cache_write_tokens or 0),
