@@ -28,7 +28,7 @@ from factory.store import Store
 from factory.tickets.model import Ticket
 from harness.budget import RunBudget
 from harness.build import build_model
-from harness.config import AgentRole, ModelConfig
+from harness.config import AgentRole, BudgetConfig, ModelConfig
 from harness.messages import Usage
 from harness.model import ChatModel
 from harness.pricing import PriceTable
@@ -191,12 +191,15 @@ def _source(forge: Forge, repo: RepoConfig) -> tuple[str, dict[str, str] | None]
     return str(repo.path), None
 
 
-def _budget(
-    config: FactoryConfig, name: str, options: RunOptions, values: dict[str, Any]
-) -> RunBudget:
+def operator_budget(config: FactoryConfig, name: str, options: RunOptions) -> BudgetConfig:
+    """The operator's limits for a run: the repo's `budget` or `[budgets]`, and `--budget-usd`."""
     limits = config.budget_for(name)
     if options.budget_usd is not None:
         limits = limits.model_copy(update={"max_usd": options.budget_usd})
+    return limits
+
+
+def _budget(limits: BudgetConfig, values: dict[str, Any]) -> RunBudget:
     budget = RunBudget(limits)
     # A resumed run keeps spending from where it stopped, not from zero.
     budget.steps = int(values.get("model_calls", 0))
@@ -226,7 +229,9 @@ def equip_run(
     except GitError as error:
         raise SetupError(str(error)) from error
     base_text = read_from_base(clone, operator_repo.base_branch, "factory.toml")
-    repo = governing_repo_config(operator_repo, base_text, name)
+    operator = operator_repo.model_copy(update={"budget": operator_budget(config, name, options)})
+    repo = governing_repo_config(operator, base_text, name)
+    assert repo.budget is not None
     worktree = create_worktree(
         clone, base_branch=repo.base_branch, branch=run.branch, path=data / "worktrees" / run_id
     )
@@ -244,7 +249,7 @@ def equip_run(
             worktree=worktree.path,
             sandbox=metered,
             model_for=models.__getitem__,
-            budget=_budget(config, name, options, values),
+            budget=_budget(repo.budget, values),
             on_event=lambda event: holder[0].record_harness_event(event),
             prices=PriceTable(config.pricing),
             transcripts=store,
