@@ -6,11 +6,11 @@ the run. And even that may only narrow what the operator allows, key by key:
 | key | rule |
 | --- | --- |
 | `autonomy` | each end of the band is the lower of the two (a lower level is stricter) |
-| `budget` | each limit is the lower of the two (`max_steps`, `max_tokens`, `max_usd`, `max_wall_s`) |
+| `budget` | each limit (`max_steps`, `max_tokens`, `max_usd`, `max_wall_s`) the lower |
 | `max_iterations` | the lower of the two |
 | `policies` | the union: the operator's (the default set when it lists none) plus the repo's |
 | `protected_paths` | the union |
-| `path`, `github`, `base_branch`, `setup`, `test_command` | the operator's only: the repo's values are ignored |
+| `path`, `github`, `base_branch`, `setup`, `test_command` | the operator's; the repo's ignored |
 
 `setup` runs with network access and `test_command` says what "green" means, so neither may
 come from a branch an agent could have shaped; `base_branch` says where this file is read from.
