@@ -27,6 +27,8 @@ class Check(BaseModel):
     ok: bool
     detail: str
     hint: str = ""
+    warning: bool = False
+    """Passed, but something will be less than it could be (e.g. a cost that cannot be known)."""
 
 
 def run_checks(config_path: Path | None = None, *, sandbox: bool = True) -> list[Check]:
@@ -39,6 +41,7 @@ def run_checks(config_path: Path | None = None, *, sandbox: bool = True) -> list
         return [*checks, Check(name="config", ok=False, detail=str(exc), hint=hint)]
     repos = ", ".join(sorted(config.repos)) or "no repositories"
     checks.append(Check(name="config", ok=True, detail=f"{config.source} ({repos})"))
+    checks.extend(check_prices(config))
     checks.append(check_database(config))
     if sandbox:
         checks.extend(check_sandbox(config))
@@ -50,6 +53,24 @@ def check_python() -> Check:
     ok = sys.version_info[:2] >= MIN_PYTHON
     hint = "" if ok else "install Python 3.11 or newer and re-create .venv (`make clean test`)"
     return Check(name="python", ok=ok, detail=f"Python {version} at {sys.executable}", hint=hint)
+
+
+def check_prices(config: FactoryConfig) -> list[Check]:
+    """A warning per configured model without a price: its runs' cost will be unknown."""
+    from factory.config.prices import unpriced_models
+
+    return [
+        Check(
+            name="pricing",
+            ok=True,
+            warning=True,
+            detail=f"model {name!r} has no price: runs that use it have an unknown cost, and a "
+            "dollar budget cannot be enforced (such runs are refused unless a token limit is set)",
+            hint=f'add [pricing."{name}"] input = ..., output = ... (US dollars per million '
+            "tokens), or set [budgets] max_tokens",
+        )
+        for name in unpriced_models(config)
+    ]
 
 
 def check_database(config: FactoryConfig) -> Check:

@@ -34,6 +34,8 @@ def doctor(
         for check in checks:
             mark = "[green]ok[/]" if check.ok else "[red]FAIL[/]"
             detail = check.detail if check.ok else f"{check.detail}\n[yellow]fix:[/] {check.hint}"
+            if check.warning:
+                mark, detail = "[yellow]warn[/]", f"{check.detail}\n[yellow]fix:[/] {check.hint}"
             table.add_row(check.name, mark, detail)
         console.print(table)
         console.print(

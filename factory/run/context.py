@@ -135,6 +135,7 @@ class RunContext:
             update["model_calls"] = budget.steps
             update["tokens"] = budget.usage.total_tokens
             update["cost_usd"] = round(budget.cost_usd, 6)
+            update["unpriced_calls"] = budget.unpriced_calls
             elapsed = time.perf_counter() - started
             self.node_seconds[name] = self.node_seconds.get(name, 0.0) + elapsed
             self.event(

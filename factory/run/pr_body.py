@@ -51,7 +51,7 @@ def pull_request_body(state: RunState, run_id: str) -> str:
     lines += [
         "---",
         f"Made by agent-factory run `{run_id}` "
-        f"(cost ${state.cost_usd:.4f}, {state.tokens} tokens, {state.model_calls} model calls). "
+        f"({state.cost_text()}, {state.tokens} tokens, {state.model_calls} model calls). "
         f"Inspect it with `factory runs show {run_id} --events`; "
         f"verify its record with `factory audit verify --run {run_id}`.",
     ]

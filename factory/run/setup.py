@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents.runtime import AgentDeps
 from agents.test_report import detect_test_command
 from factory.config import FactoryConfig, RepoConfig, Secrets
+from factory.config.prices import UnenforceableBudget, check_budget_enforceable
 from factory.config.repo_settings import governing_repo_config
 from factory.forges.base import Forge
 from factory.forges.github import GitHubForge
@@ -118,6 +119,11 @@ def new_run_state(
 ) -> tuple[RunState, Assessment | None]:
     """The first state of a new run, and the autonomy assessment (None for ad-hoc repos)."""
     check_model_configured(config, options)
+    if options.replay is None:
+        try:
+            check_budget_enforceable(config, operator_budget(config, name, options), options.model)
+        except UnenforceableBudget as refused:
+            raise SetupError(str(refused)) from refused
     run_id = f"r-{uuid.uuid4().hex[:10]}"
     branch = branch_name(ticket.key, ticket.title)
     if _branch_taken(store, name, branch):
@@ -204,6 +210,7 @@ def _budget(limits: BudgetConfig, values: dict[str, Any]) -> RunBudget:
     # A resumed run keeps spending from where it stopped, not from zero.
     budget.steps = int(values.get("model_calls", 0))
     budget.cost_usd = float(values.get("cost_usd", 0.0))
+    budget.unpriced_calls = int(values.get("unpriced_calls", 0))
     budget.usage = Usage(input_tokens=int(values.get("tokens", 0)))
     return budget
 
