@@ -15,6 +15,7 @@ from langgraph.types import interrupt
 from agents import coder, planner, reviewer, tester
 from agents.context import ticket_block
 from agents.models import AddedTests, CodeChange, Plan, Review
+from agents.test_report import TestReport, fails_to_run
 from factory.gate.judge import judge_run
 from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.gate.repo_policies import clamp_level
@@ -172,12 +173,35 @@ def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
             _commit(ctx, state, "test", state.iteration, added.summary)
         added = _committed_tests(ctx, added)
         update["added_tests"] = added
-    report = tester.check(ctx.deps, baseline_report(ctx, state.base_sha))
+    baseline = baseline_report(ctx, state.base_sha)
+    report = tester.check(ctx.deps, baseline)
     ctx.event("tests.report", report.model_dump(mode="json", exclude={"cases"}))
     update["test_reports"] = [*state.test_reports, report]
+    if fails_to_run(report, baseline):
+        # No coder round can fix a command that cannot run: stop before spending them.
+        return {**update, **_test_command_cannot_run(ctx, state, report)}
     if not report.green:
         update["feedback"] = report.feedback()
     return update
+
+
+def _test_command_cannot_run(
+    ctx: RunContext, state: RunState, report: TestReport
+) -> dict[str, Any]:
+    tail = report.output_tail.strip()[-600:] or "(no output)"
+    error = (
+        f"the test command `{report.command}` cannot run: it fails the same way on the base "
+        f"commit and on the change (exit {report.exit_code}, no test failed):\n{tail}\n"
+        f'Fix test_command in [repos."{state.repo}"] of factory.toml: it runs with sh in the '
+        "sandbox with the repository at /workspace (for Python, e.g. `python3 -m pytest -q`); "
+        f"`factory doctor --repo {state.repo}` tries it on the base commit. Then run the "
+        "ticket again."
+    )
+    ctx.event(
+        "tests.cannot_run",
+        {"command": report.command, "exit_code": report.exit_code, "output": tail},
+    )
+    return {"ending": "failed", "error": error}
 
 
 def _committed_tests(ctx: RunContext, added: AddedTests) -> AddedTests:

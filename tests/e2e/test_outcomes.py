@@ -102,3 +102,31 @@ def test_the_testers_tests_never_arrive_as_bytecode_only(workspace: Workspace, t
     assert summary.state.added_tests is not None
     assert summary.state.added_tests.tests_added == []
     assert "tests.missing" in _kinds(workspace, summary.run_id)
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("nosuchrunner -q", "nosuchrunner: not found"),
+        ("false", "exit 1"),
+        ("python3 -m pytest -q tests/test_gone.py", "file or directory not found"),
+    ],
+)
+def test_a_test_command_that_cannot_run_stops_the_run_at_once(
+    workspace: Workspace, tmp_path: Path, command: str, said: str
+):
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(
+        text.replace('test_command = "python3 -m pytest -q"', f'test_command = "{command}"')
+    )
+    summary = workspace.run(script.write_cassette(tmp_path / "c.jsonl", script.demo_replies()))
+
+    assert summary.status.value == "failed"
+    assert summary.exit_code == 1
+    assert summary.state.iteration == 1  # no second coder round spent on it
+    assert summary.state.model_calls == 8  # planner, coder, tester; the reviewer never asked
+    error = summary.state.error or ""
+    assert f"the test command `{command}` cannot run" in error
+    assert said in error
+    assert 'Fix test_command in [repos."numerals"]' in error
+    assert "tests.cannot_run" in _kinds(workspace, summary.run_id)
