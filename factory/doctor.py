@@ -31,8 +31,12 @@ class Check(BaseModel):
     """Passed, but something will be less than it could be (e.g. a cost that cannot be known)."""
 
 
-def run_checks(config_path: Path | None = None, *, sandbox: bool = True) -> list[Check]:
-    """Every check in order; a check that cannot run because an earlier one failed is skipped."""
+def run_checks(
+    config_path: Path | None = None, *, sandbox: bool = True, repo: str | None = None
+) -> list[Check]:
+    """Every check in order; a check that cannot run because an earlier one failed is skipped.
+
+    `repo` also runs that repository's test command once on its base commit (in a sandbox)."""
     checks = [check_python()]
     try:
         config = load_config(config_path)
@@ -45,6 +49,8 @@ def run_checks(config_path: Path | None = None, *, sandbox: bool = True) -> list
     checks.append(check_database(config))
     if sandbox:
         checks.extend(check_sandbox(config))
+    if repo is not None and all(check.ok for check in checks):
+        checks.append(check_repo_tests(config, repo))
     return checks
 
 
@@ -71,6 +77,38 @@ def check_prices(config: FactoryConfig) -> list[Check]:
         )
         for name in unpriced_models(config)
     ]
+
+
+def check_repo_tests(config: FactoryConfig, name: str) -> Check:
+    """The repository's test command, run once on its base commit the way a run runs it."""
+    from factory.test_command_check import TestCommandCheckError, check_test_command
+
+    label = f"tests ({name})"
+    try:
+        result = check_test_command(config, name)
+    except (ConfigError, TestCommandCheckError) as exc:
+        return Check(name=label, ok=False, detail=str(exc), hint="fix what the message names")
+    report = result.report
+    where = f"on {result.base_branch} ({result.base_sha[:12]})"
+    if result.ran:
+        return Check(
+            name=label,
+            ok=True,
+            warning=report.exit_code != 0,
+            detail=f"`{result.command}` ran {where}: {report.summary_text()}",
+            hint="tests already failing on the base branch are not blamed on a change"
+            if report.exit_code != 0
+            else "",
+        )
+    tail = report.output_tail.strip()[-600:] or "(no output)"
+    return Check(
+        name=label,
+        ok=False,
+        detail=f"`{result.command}` cannot run {where} (exit {report.exit_code}, no test "
+        f"ran or failed):\n{tail}",
+        hint=f'fix test_command in [repos."{name}"]: it runs with sh in the sandbox with the '
+        "repository at /workspace (for Python, e.g. `python3 -m pytest -q`)",
+    )
 
 
 def check_database(config: FactoryConfig) -> Check:
