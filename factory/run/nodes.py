@@ -96,6 +96,7 @@ def _commit(ctx: RunContext, state: RunState, node: str, iteration: int, summary
 
 
 def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Record the ticket, and narrow the level to the base branch's autonomy band."""
     ticket = state.ticket
     # The base branch's factory.toml may narrow the operator's range: it governs the run.
     level = clamp_level(ctx.repo.autonomy, AutonomyLevel(state.level)).value
@@ -123,6 +124,7 @@ def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The planner reads the repository with read-only tools and submits a `Plan`."""
     result = planner.plan(ctx.deps, _ticket(state))
     stopped = _stopped(ctx, "plan", result)
     if stopped:
@@ -133,6 +135,8 @@ def plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The coder edits the worktree and runs commands in the sandbox; its change is step
+    `code-N`. On a resume, a step already committed is reused instead of asked again."""
     iteration = state.iteration + 1
     assert state.plan is not None
     recorded = _resume_step(ctx, "code", iteration)
@@ -154,6 +158,8 @@ def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The tester adds tests once (step `test-N`); then the suite runs in the sandbox and is
+    compared with the base commit's run. Red tests become the coder's feedback."""
     assert state.plan is not None
     update: dict[str, Any] = {}
     added = state.added_tests
@@ -222,6 +228,8 @@ def _committed_tests(ctx: RunContext, added: AddedTests) -> AddedTests:
 
 
 def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The reviewer reads the diff against the ticket, plan and test results; requested
+    changes become the coder's feedback."""
     assert state.plan is not None
     report = state.last_test_report
     tests = report.summary_text() if report is not None else "(no test run)"
@@ -242,6 +250,9 @@ def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Every policy judges the change; the decision is appended as a `gate.decision` event.
+
+    A branch equal to its base is no change at all: the run ends `no_change` here."""
     if not diff_against_base(ctx.worktree).strip():
         # Nothing to judge or deliver: an empty branch is not a clean change.
         return delivery.report_no_change(ctx, state)
@@ -251,6 +262,7 @@ def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Act on the gate's decision through the forge (see `factory.run.delivery.deliver`)."""
     return delivery.deliver(ctx, state)
 
 

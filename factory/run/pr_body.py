@@ -12,6 +12,7 @@ def pull_request_title(state: RunState) -> str:
 
 
 def pull_request_body(state: RunState, run_id: str) -> str:
+    """The PR description: ticket, plan, tests, review, gate verdicts, cost, and the run id."""
     lines = [f"Closes {state.ticket.name}.", ""]
     if state.plan is not None:
         lines += ["## Plan", state.plan.summary, ""]

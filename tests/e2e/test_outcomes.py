@@ -34,7 +34,9 @@ def _clone_git(workspace: Workspace, *args: str) -> str:
     ).stdout
 
 
-def test_provider_replay_in_factory_toml_plays_each_role_its_own_turns(workspace: Workspace):
+def test_provider_replay_in_factory_toml_plays_each_role_its_own_turns(
+    workspace: Workspace,
+) -> None:
     """The demo's factory.toml says `provider = "replay"`: no --replay flag at all."""
     summary = workspace.run_with()
 
@@ -58,7 +60,7 @@ def test_provider_replay_in_factory_toml_plays_each_role_its_own_turns(workspace
 
 def test_an_empty_change_pushes_nothing_opens_nothing_and_is_not_a_merge(
     workspace: Workspace, tmp_path: Path
-):
+) -> None:
     workspace.configure('autonomy = { min = "L3", max = "L3" }')
     main_before = workspace.git("rev-parse", "main")
 
@@ -86,7 +88,9 @@ def test_an_empty_change_pushes_nothing_opens_nothing_and_is_not_a_merge(
     assert json.loads(listed.stdout)[0]["status"] == "no_change"
 
 
-def test_the_testers_tests_never_arrive_as_bytecode_only(workspace: Workspace, tmp_path: Path):
+def test_the_testers_tests_never_arrive_as_bytecode_only(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     replies = [
         *script.planner(),
         *script.coder(),
@@ -114,7 +118,7 @@ def test_the_testers_tests_never_arrive_as_bytecode_only(workspace: Workspace, t
 )
 def test_a_test_command_that_cannot_run_stops_the_run_at_once(
     workspace: Workspace, tmp_path: Path, command: str, said: str
-):
+) -> None:
     text = workspace.config_path.read_text()
     workspace.config_path.write_text(
         text.replace('test_command = "python3 -m pytest -q"', f'test_command = "{command}"')

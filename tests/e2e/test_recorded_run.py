@@ -82,7 +82,7 @@ def use_local_model(workspace: Workspace, url: str) -> None:
 
 def test_a_run_against_a_local_openai_compatible_server_is_recorded_and_replays(
     workspace: Workspace, local_model: WireServer, tmp_path: Path
-):
+) -> None:
     use_local_model(workspace, local_model.url)
     cassette = tmp_path / "recorded.jsonl"
 
@@ -109,7 +109,7 @@ def test_a_run_against_a_local_openai_compatible_server_is_recorded_and_replays(
 
 def test_a_model_without_a_price_leaves_the_cost_unknown_everywhere(
     workspace: Workspace, local_model: WireServer
-):
+) -> None:
     use_local_model(workspace, local_model.url)
     text = workspace.config_path.read_text()
     text = text.replace('[pricing."qwen3-coder"]\ninput = 1.0\noutput = 2.0\n', "")
