@@ -8,7 +8,6 @@ image, the hardened sandbox) and says whether it ran, before any model is paid f
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -17,11 +16,12 @@ from pydantic import BaseModel, ConfigDict
 
 from agents.test_report import TestReport, run_test_suite
 from factory.config import FactoryConfig, RepoConfig, Secrets
-from factory.forges.github import GitHubForge
-from factory.forges.github_client import DEFAULT_API_URL
+from factory.forges.base import ForgeError
+from factory.forges.settings import MissingForgeToken
 from factory.git import ensure_clone
 from factory.git.command import GitError, factory_git, run_git
 from factory.git.worktree import base_ref
+from factory.store import Store
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.setup_cache import prepare_setup_image
 
@@ -100,20 +100,19 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
 
 
 def _clone(config: FactoryConfig, name: str, repo: RepoConfig) -> Path:
-    data = config.factory.data_dir
+    """The cached clone a run would use, fetched from the repository's forge."""
+    token = Secrets.from_env().github_token
     try:
-        if repo.github is None:
-            assert repo.path is not None
-            return ensure_clone(str(repo.path), data / "clones")
-        token = Secrets.from_env().github_token
-        if token is None:
-            raise TestCommandCheckError(f"{name} is on GitHub: set GITHUB_TOKEN to clone it")
-        forge = GitHubForge(
-            repo.github,
-            token.get_secret_value(),
-            helper_dir=data / "askpass",
-            api_url=os.environ.get("GITHUB_API_URL", DEFAULT_API_URL),
-        )
-        return ensure_clone(forge.clone_url, data / "clones", env=forge.git_env())
+        with Store(config.database_url) as store:
+            forge = repo.forge_settings(name).build(
+                store=store,
+                data_dir=config.factory.data_dir,
+                identity=config.git,
+                github_token=token.get_secret_value() if token else None,
+            )
+            source, env = forge.clone_source()
+        return ensure_clone(source, config.factory.data_dir / "clones", env=env)
+    except (MissingForgeToken, ForgeError) as error:
+        raise TestCommandCheckError(str(error)) from None
     except GitError as error:
         raise TestCommandCheckError(f"cannot clone {name}: {error}") from None
