@@ -8,7 +8,7 @@ one is refused at start unless a token limit, which can be, was set on purpose.
 from __future__ import annotations
 
 from factory.config.settings import FactoryConfig
-from harness.config import AgentRole, BudgetConfig, ModelConfig
+from harness.config import AgentRole, BudgetConfig, ProviderConfig
 from harness.pricing import PriceTable
 
 ROLES: tuple[AgentRole, ...] = ("planner", "coder", "tester", "reviewer")
@@ -24,7 +24,7 @@ def unpriced_models(config: FactoryConfig, model_override: str | None = None) ->
     prices = PriceTable(config.pricing)
     names: list[str] = []
     for role in ROLES:
-        chosen: ModelConfig = config.models.for_role(role)
+        chosen: ProviderConfig = config.models.for_role(role)
         if chosen.provider == "replay":
             continue
         name = model_override or chosen.model

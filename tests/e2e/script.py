@@ -36,7 +36,7 @@ def demo_replies() -> list[dict[str, Any]]:
 
 
 def reply(text: str, *calls: dict[str, Any]) -> dict[str, Any]:
-    return {"text": text, "tool_calls": list(calls), "model": "test-script"}
+    return {"text": text, "tool_calls": list(calls), "model": "demo-script"}
 
 
 def call(name: str, **arguments: Any) -> dict[str, Any]:

@@ -38,6 +38,10 @@ base_branch = "main"
 test_command = "python3 -m pytest -q"
 autonomy = {{ min = "{level}", max = "{level}" }}
 
+[pricing."demo-script"]  # the scripted turns cost nothing
+input = 0.0
+output = 0.0
+
 [git]
 name = "numerals-bot"
 email = "bot@numerals.example"
