@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from factory.cli.errors import BAD_INPUT, CommandError
 from factory.config import FactoryConfig, load_config
 from factory.config.errors import ConfigError
 from factory.logs import LogFormat, configure_logging
@@ -22,8 +21,7 @@ from factory.logs import LogFormat, configure_logging
 if TYPE_CHECKING:
     from factory.store import Store
 
-BAD_INPUT = 2
-errors = Console(stderr=True)
+__all__ = ["BAD_INPUT", "CommandError", "cli_config", "cli_store", "fail", "print_json"]
 
 
 @dataclass
@@ -41,11 +39,10 @@ def set_global_options(config_path: Path | None, log_format: LogFormat | None) -
     options.log_format = log_format
 
 
-def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
-    """Print `error: message` to stderr and return the Exit to raise (2 = bad input)."""
-    # Messages quote config (`[models.default]`, `[repos."x"]`): print them, don't parse them.
-    errors.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+def fail(message: str, code: int = BAD_INPUT, *, kind: str = "", hint: str = "") -> CommandError:
+    """The error to raise for an expected failure (2 = bad input); `factory.cli.errors`
+    prints it as one line, or as JSON under `--json`, and exits with `code`."""
+    return CommandError(message, exit_code=code, code=kind, hint=hint)
 
 
 def cli_config() -> FactoryConfig:
@@ -53,7 +50,7 @@ def cli_config() -> FactoryConfig:
     try:
         config = load_config(options.config_path)
     except ConfigError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), kind="config") from exc
     configure_logging(options.log_format or config.factory.log_format, config.factory.log_level)
     return config
 
@@ -66,5 +63,14 @@ def cli_store(config: FactoryConfig | None = None) -> Store:
 
 
 def print_json(value: Any) -> None:
-    """One JSON document on stdout for scripts (no Rich markup, no wrapping)."""
-    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+    """One JSON document on stdout for scripts (no Rich markup, no wrapping).
+
+    Text that is not valid Unicode (a file name's undecodable bytes arrive as lone surrogates)
+    is written as `\\udcXX` escapes, never raw, so the document always parses.
+    """
+    text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, indent=2, default=str, ensure_ascii=True)
+    typer.echo(text)

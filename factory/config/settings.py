@@ -50,7 +50,8 @@ SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos"
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
-        "FACTORY_FAILPOINTS",  # test fault injection, see factory/failpoints.py
+        "FACTORY_FAILPOINTS",  # test fault injection, see factory/run/failpoints.py
+        "FACTORY_DEBUG",  # tracebacks on the terminal, see factory/cli/errors.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
     }
@@ -70,6 +71,9 @@ class CoreConfig(BaseModel):
     log_format: Literal["auto", "json", "console"] = "auto"
     """`auto` prints readable lines on a terminal and JSON lines everywhere else."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    busy_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """SQLite: how long a writer retries (with backoff) while another process holds the write
+    lock, before failing with a message naming that process."""
 
 
 class RepoConfig(BaseModel):
@@ -202,12 +206,31 @@ def discover_config_path(
     env = os.environ if environ is None else environ
     named = explicit or (Path(env[CONFIG_ENV_VAR]) if env.get(CONFIG_ENV_VAR) else None)
     if named is not None:
+        how = "--config" if explicit else CONFIG_ENV_VAR
+        if named.is_dir():
+            raise ConfigError(
+                f"config path {named} (from {how}) is a directory; name the file itself, "
+                f"e.g. {named / CONFIG_FILE_NAME}"
+            )
         if not named.is_file():
-            how = "--config" if explicit else CONFIG_ENV_VAR
+            parent = _unreadable_parent(named)
+            if parent is not None:
+                raise ConfigError(
+                    f"config file {named} (from {how}) cannot be reached: the folder {parent} "
+                    "is not readable by this user; fix its permissions"
+                )
             raise ConfigError(f"config file {named} (from {how}) not found; check the path")
         return named
     local = (cwd or Path.cwd()) / CONFIG_FILE_NAME
     return local if local.is_file() else None
+
+
+def _unreadable_parent(path: Path) -> Path | None:
+    """The first folder above `path` this user may not look into, if that is why it is hidden."""
+    for folder in reversed(path.absolute().parents):
+        if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+            return folder
+    return None
 
 
 def load_config(
@@ -227,8 +250,16 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error becomes `FILE:LINE:COLUMN: ...`."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from exc
+    except PermissionError as exc:
+        raise ConfigError(
+            f"{path}: cannot read it (permission denied); make it readable by this user"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save factory.toml as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -30,7 +30,7 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
-from factory.store.engine import WRITE_OPTION, make_engine, migrate
+from factory.store.engine import DEFAULT_BUSY_TIMEOUT_S, WRITE_OPTION, make_engine, migrate
 from factory.store.models import (
     Approval,
     Blob,
@@ -42,9 +42,9 @@ from factory.store.models import (
     utcnow,
 )
 from factory.store.pull_requests import PullRequestRecords
+from factory.store.retry import CONFLICT_ATTEMPTS, is_conflict, retried
 from factory.store.statuses import ApprovalDecision
 
-RETRIES = 5
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
 
 
@@ -55,9 +55,15 @@ class BlobNotFoundError(KeyError):
 class Store(PullRequestRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
-    def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        apply_migrations: bool = True,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         if apply_migrations:
             migrate(self.engine)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
@@ -67,7 +73,7 @@ class Store(PullRequestRecords):
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:
         """The store the configuration names (`[factory] database_url` or the data dir)."""
-        return cls(config.database_url)
+        return cls(config.database_url, busy_timeout_s=config.factory.busy_timeout_s)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -198,15 +204,13 @@ class Store(PullRequestRecords):
         self, run_id: str, items: Sequence[NewEvent]
     ) -> tuple[ChainHead, list[tuple[Any, ...]]]:
         entries = encode_events(items)
-        for attempt in range(RETRIES):
-            try:
-                with self._write() as session:
-                    return append_to_chain(session.connection(), run_id, entries)
-            except IntegrityError:
-                # Another writer extended the chain between our read and insert; re-read, retry.
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        def attempt() -> tuple[ChainHead, list[tuple[Any, ...]]]:
+            with self._write() as session:
+                return append_to_chain(session.connection(), run_id, entries)
+
+        # Another writer extended the chain between our read and insert: re-read, retry.
+        return retried(attempt, retry_on=is_conflict, attempts=CONFLICT_ATTEMPTS)
 
     def events(self, run_id: str) -> list[Event]:
         """The run's events in order: its trajectory."""
