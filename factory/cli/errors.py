@@ -80,6 +80,7 @@ def expected_error(exc: BaseException) -> CommandError | None:
     from sqlalchemy.exc import OperationalError
 
     from factory.config.errors import ConfigError
+    from factory.config.preflight import PreflightFailed
     from factory.forges.base import ForgeError
     from factory.git.command import GitError
     from factory.run.runner import RunError
@@ -91,6 +92,13 @@ def expected_error(exc: BaseException) -> CommandError | None:
     from policies.errors import PolicyConfigError
     from sandboxes.errors import SandboxError
 
+    if isinstance(exc, PreflightFailed):
+        return CommandError(
+            str(exc),
+            exit_code=FAILED if exc.environment_only else BAD_INPUT,
+            code="environment" if exc.environment_only else "config",
+            hint="nothing was started; `factory config check` shows every problem",
+        )
     kinds: list[tuple[tuple[type[BaseException], ...], str, int]] = [
         ((ConfigError, PolicyConfigError), "config", BAD_INPUT),
         ((RunNotFoundError,), "not_found", BAD_INPUT),
@@ -221,17 +229,17 @@ def exit_code_of(invoke: Any, args: Sequence[str]) -> int:
     as_json = wants_json(args)
     try:
         result = invoke()
-    except CommandError as error:
-        report(error, as_json=as_json)
-        return error.exit_code
+    except CommandError as failure:
+        report(failure, as_json=as_json)
+        return failure.exit_code
     except typer.Abort:
         report(CommandError("aborted", exit_code=FAILED, code="aborted"), as_json=as_json)
         return FAILED
     except typer.TyperException as exc:
-        error = usage_error(exc)
-        if error.message or as_json:  # an empty one follows help Click already printed
-            report(error, as_json=as_json)
-        return error.exit_code
+        usage = usage_error(exc)
+        if usage.message or as_json:  # an empty one follows help Click already printed
+            report(usage, as_json=as_json)
+        return usage.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else FAILED)
     except KeyboardInterrupt:

@@ -44,6 +44,8 @@ def governing_repo_config(operator: RepoConfig, base_text: str | None, name: str
             "protected_paths": sorted({*operator.protected_paths, *theirs.protected_paths}),
             "budget": operator.budget if theirs.budget is None else theirs.budget,
             "max_iterations": min(operator.max_iterations, theirs.max_iterations),
+            # The operator's (or the detected) base branch unless the repository names one.
+            "base_branch": theirs.base_branch or operator.base_branch,
         }
     )
 

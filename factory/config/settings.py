@@ -30,6 +30,7 @@ from factory.config.errors import ConfigError, describe_validation_error, find_s
 from factory.git.identity import BotIdentity
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
+from policies.globs import Glob
 from sandboxes.config import SandboxConfig
 
 __all__ = [
@@ -85,19 +86,38 @@ class RepoConfig(BaseModel):
     """A local git repository (relative paths start at the config file)."""
     github: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     """`owner/name` on GitHub; the token comes from GITHUB_TOKEN."""
-    base_branch: str = Field(default="main", min_length=1)
+    base_branch: str | None = Field(default=None, min_length=1)
+    """Where branches start and merges land. Omitted: detected before every run (the remote's
+    HEAD branch, else the branch checked out), as `factory config check` shows."""
     setup: list[str] = Field(default_factory=list)
     """Commands run once in the sandbox, with network, before agents start (then it is cut)."""
     test_command: str = Field(min_length=1)
     """The command that says whether the repository's tests pass, run inside the sandbox."""
     autonomy: AutonomyRange = Field(default_factory=AutonomyRange)
     policies: list[PolicySpec] = Field(default_factory=list)
-    protected_paths: list[str] = Field(default_factory=list)
+    protected_paths: list[Glob] = Field(default_factory=list)
     """Glob patterns agents may never change without a human (e.g. `.github/**`)."""
     budget: BudgetConfig | None = None
     """Overrides `[budgets]` for runs in this repository."""
     max_iterations: int = Field(default=3, ge=1, le=20)
     """Rounds of code -> test -> review before the run stops and asks a human."""
+
+    @property
+    def base(self) -> str:
+        """The base branch, configured or detected. A local repository's is detected here, on
+        first use; a GitHub repository's by the preflight (`factory.config.preflight`), which
+        every run passes through before it starts."""
+        if self.base_branch is None and self.path is not None and self.path.is_dir():
+            from factory.git.base_branch import detect_base_branch
+
+            detected = detect_base_branch(self.path)
+            self.base_branch = detected[0] if detected else None
+        if self.base_branch is None:
+            raise ConfigError(
+                "base_branch is not set and was not detected yet; set it in factory.toml "
+                "or run `factory config check` to see why detection failed"
+            )
+        return self.base_branch
 
     @model_validator(mode="after")
     def _one_location(self) -> RepoConfig:
