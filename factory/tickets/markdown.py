@@ -68,6 +68,11 @@ class MarkdownTicketSource:
         if ref == "-":
             stream = self._stdin or sys.stdin
             text = stream.read(MAX_TICKET_CHARS + 1)
+            if not text.strip():
+                raise TicketError(
+                    "the ticket on standard input is empty: pipe the ticket's Markdown in, "
+                    "e.g. `factory run - < ticket.md`"
+                )
             return parse_markdown_ticket(text, ref="-", fallback_title=None, source="stdin")
         path = Path(ref)
         if not path.is_file():
