@@ -495,7 +495,7 @@ def _base_branch_files(name: str, repo: RepoConfig) -> list[Finding]:
                 findings.append(
                     Finding(
                         key=key,
-                        problem=f"policy file {policy_path}:{exc.lineno}: {exc.msg}",
+                        problem=f"policy file {policy_path}:{exc.lineno}: syntax error: {exc.msg}",
                         fix="fix the file on the base branch",
                     )
                 )
