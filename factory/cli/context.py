@@ -57,9 +57,50 @@ def cli_config() -> FactoryConfig:
 
 def cli_store(config: FactoryConfig | None = None) -> Store:
     """The store the configuration names, opened and migrated."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from factory.store import Store
 
-    return Store.open(config or cli_config())
+    config = config or cli_config()
+    try:
+        return Store.open(config)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        text = (getattr(reason, "strerror", None) or str(reason)).strip().splitlines()[0]
+        where = getattr(reason, "filename", None)
+        free = _free_bytes(config.factory.data_dir)
+        full = 0 <= free < 1024 * 1024
+        raise fail(
+            f"cannot open the database {_shown_url(config.database_url)}: {text}"
+            + (f" ({where})" if where else "")
+            + (f"; the data directory's disk has {free // 1024} KiB free" if full else ""),
+            1,
+            kind="database",
+            hint="free disk space there or move data_dir"
+            if full
+            else "check [factory] database_url and data_dir; `factory config check` tests them",
+        ) from exc
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk holding `folder` (or its nearest existing parent); -1 unknown."""
+    import shutil
+
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return -1
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as typed; it has no password to hide
+        return url
 
 
 def print_json(value: Any) -> None:

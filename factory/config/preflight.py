@@ -220,15 +220,23 @@ def _sqlite_file(key: str, database: str | None) -> list[Finding]:
                 )
             ]
         return []
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+    try:  # the store creates the folder on first use; trying is the only honest check
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         return [
             Finding(
                 key=key,
-                problem=f'"{path}" cannot be created: {folder} is not a writable directory',
-                fix="point the URL at a writable place",
+                problem=f'"{path}" cannot be created: {exc.strerror or exc} ({exc.filename})',
+                fix="point the URL (or data_dir) at a writable place",
+                kind="environment",
+            )
+        ]
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return [
+            Finding(
+                key=key,
+                problem=f'"{path}" cannot be created: {path.parent} is not writable',
+                fix="point the URL (or data_dir) at a writable place",
                 kind="environment",
             )
         ]

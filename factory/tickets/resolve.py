@@ -94,9 +94,7 @@ def issue_ref_problem(ref: str, web_host: str) -> str | None:
         )
     path = _ISSUE_PATH.match(url.group("rest"))
     if path is None:
-        return (
-            f"{ref!r} is not a GitHub issue URL; use https://{web_host}/OWNER/REPO/issues/123"
-        )
+        return f"{ref!r} is not a GitHub issue URL; use https://{web_host}/OWNER/REPO/issues/123"
     return _number_problem(ref, path.group("number"))
 
 

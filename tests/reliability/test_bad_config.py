@@ -258,7 +258,9 @@ CASES = [
     ),
     ConfigCase(
         "database-is-a-folder",
-        whole('[factory]\ndata_dir = "{data}"\ndatabase_url = "sqlite:///{root}"\n' + MODELS + REPO),
+        whole(
+            '[factory]\ndata_dir = "{data}"\ndatabase_url = "sqlite:///{root}"\n' + MODELS + REPO
+        ),
         2,
         ("factory.database_url", "is a directory"),
     ),

@@ -48,7 +48,12 @@ MISUSES = [
         2,
         ("--budget-usd -5", "greater than 0"),
     ),
-    Misuse("budget-text", ("run", "{ticket}", "--budget-usd", "ten"), 2, ("--budget-usd", "valid number")),
+    Misuse(
+        "budget-text",
+        ("run", "{ticket}", "--budget-usd", "ten"),
+        2,
+        ("--budget-usd", "valid number"),
+    ),
     Misuse(
         "replay-missing",
         ("run", "{ticket}", "--replay", "{root}/none.jsonl"),
@@ -96,7 +101,10 @@ MISUSES = [
         "audit-export-format", ("audit", "export", "--format", "xml"), 2, ("unknown format", "xml")
     ),
     Misuse(
-        "audit-export-since", ("audit", "export", "--since", "yesterday"), 2, ("iso 8601", "--since")
+        "audit-export-since",
+        ("audit", "export", "--since", "yesterday"),
+        2,
+        ("iso 8601", "--since"),
     ),
     Misuse(
         "audit-verify-against-missing",
@@ -105,7 +113,12 @@ MISUSES = [
         ("cannot read digest file", "digest.json"),
     ),
     Misuse("runs-list-status", ("runs", "list", "--status", "sleeping"), 2, ("unknown status",)),
-    Misuse("runs-list-limit", ("runs", "list", "--limit", "0"), 2, ("--limit", "greater than or equal to 1")),
+    Misuse(
+        "runs-list-limit",
+        ("runs", "list", "--limit", "0"),
+        2,
+        ("--limit", "greater than or equal to 1"),
+    ),
     Misuse("pr-show-unknown", ("pr", "show", "999"), 2, ("no pull request #999",)),
     Misuse("pr-merge-unknown", ("pr", "merge", "999"), 2, ("no pull request #999",)),
     Misuse(
