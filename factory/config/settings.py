@@ -8,6 +8,7 @@ Secrets never live in the file: `Secrets.from_env()` reads them from the environ
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -322,7 +323,7 @@ def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dic
     A name without `__` sets a key of `[factory]`; with `__` the first part names the section.
     Values are read as JSON when they parse (numbers, booleans, lists), else as plain strings.
     """
-    merged = json.loads(json.dumps(data))  # deep copy that keeps only TOML-able values
+    merged = copy.deepcopy(data)  # TOML values include dates and times, which JSON has not
     for name in sorted(environ):
         if not name.startswith(ENV_PREFIX) or name in NOT_OVERRIDES:
             continue
