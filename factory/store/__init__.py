@@ -12,6 +12,8 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
+- `retry`: the store's one retry loop (lost unique-key races, SQLite's write lock);
+  `busy`: the error naming the process that holds the lock too long.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """
