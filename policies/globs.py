@@ -17,8 +17,15 @@ from pydantic import AfterValidator
 
 
 @lru_cache(maxsize=1024)
-def _compile(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str, *, codeowners: bool = False) -> re.Pattern[str]:
+    """The regular expression (for `fullmatch` on a repository-relative path) of a glob.
+
+    With `codeowners`, GitHub's CODEOWNERS reading of the last segment applies instead of
+    gitignore's: `docs/*` owns only the files directly in `docs/`, and `docs/` owns what is
+    beneath the directory but not a file named `docs`.
+    """
     body = pattern.strip()
+    directory = body.endswith("/")
     anchored = body.startswith("/")
     body = body.strip("/")
     if not anchored and "/" not in body:
@@ -48,7 +55,12 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(body[i]))
             i += 1
-    return re.compile("".join(out) + "(?:/.*)?", re.DOTALL)
+    suffix = "(?:/.*)?"  # a name matches a file, or a directory and all beneath it
+    if codeowners and directory:
+        suffix = "/.*"
+    elif codeowners and "*" in body.rsplit("/", 1)[-1]:
+        suffix = ""
+    return re.compile("".join(out) + suffix, re.DOTALL)
 
 
 def glob_problem(pattern: str) -> str | None:
@@ -61,7 +73,7 @@ def glob_problem(pattern: str) -> str | None:
     if not pattern.strip():
         return "an empty pattern would match every path; write `**` if that is meant"
     try:
-        _compile(pattern)
+        glob_regex(pattern)
     except re.error as exc:
         return f"not a valid glob ({exc.msg})"
     return None
@@ -82,7 +94,7 @@ def path_matches(path: str, pattern: str) -> bool:
     """True when the repository-relative `path` matches the glob `pattern`."""
     if not pattern.strip().strip("/"):
         return True  # "/" is the whole repository
-    return _compile(pattern).fullmatch(path.lstrip("/")) is not None
+    return glob_regex(pattern).fullmatch(path.lstrip("/")) is not None
 
 
 def matching_paths(paths: Iterable[str], patterns: Iterable[str]) -> list[str]:

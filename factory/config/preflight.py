@@ -400,10 +400,10 @@ def _github_repository(name: str, repo: RepoConfig, *, offline: bool) -> list[Fi
 def _github_default_branch(full_name: str) -> tuple[str | None, str]:
     from github import GithubException
 
-    from factory.forges.github_client import DEFAULT_API_URL, github_client
+    from factory.forges.github_client import github_api_url, github_client
 
     token = Secrets.from_env().github_token
-    api_url = os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    api_url = github_api_url(os.environ)
     try:
         client = github_client(token.get_secret_value() if token else None, api_url)
         return client.get_repo(full_name).default_branch, ""
@@ -416,8 +416,8 @@ def _github_default_branch(full_name: str) -> tuple[str | None, str]:
 def _policies(name: str, repo: RepoConfig) -> list[Finding]:
     """Every policy name known and its parameters valid for that policy's own model."""
     from policies.builtin import build_builtin
-    from policies.engine import effective_specs
     from policies.errors import PolicyConfigError
+    from policies.evaluation import effective_specs
     from policies.loader import is_import_reference, is_repo_policy_path, split_policy_path
 
     findings: list[Finding] = []
@@ -477,7 +477,7 @@ def _base_branch_files(name: str, repo: RepoConfig) -> list[Finding]:
     from factory.gate.owners import CODEOWNERS_PATHS, codeowners_problems
     from factory.git import read_from_base
     from factory.git.command import GitError
-    from policies.engine import repo_policy_paths
+    from policies.evaluation import repo_policy_paths
 
     assert repo.path is not None and repo.base_branch is not None
     findings: list[Finding] = []
@@ -538,13 +538,13 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def model_findings(config: FactoryConfig, replay: Path | None) -> list[Finding]:
-    """Each role's model has what its provider needs: a key, a base_url, or a cassette."""
-    from harness.config import AgentRole
+    """Each role's model has what its provider needs (`missing_requirement`: a key, a
+    `base_url`, a cassette), and a replay cassette parses completely."""
+    from harness.config import AgentRole, ReplayConfig
 
     if replay is not None:
         return _cassette("--replay", replay)
     roles: tuple[AgentRole, ...] = ("planner", "coder", "tester", "reviewer")
-    secrets = Secrets.from_env()
     findings: list[Finding] = []
     seen: set[str] = set()
     for role in roles:
@@ -554,35 +554,27 @@ def model_findings(config: FactoryConfig, replay: Path | None) -> list[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        if model.provider == "replay":
-            if not model.cassette:
+        missing = model.missing_requirement(os.environ)
+        if isinstance(model, ReplayConfig):
+            if missing is not None:
                 findings.append(
                     Finding(
                         key=f"{key}.cassette",
-                        problem='provider = "replay" needs a cassette',
+                        problem=f'provider = "replay" needs a cassette: {missing}',
                         fix="set cassette to a JSONL file (see docs/harness.md)",
                     )
                 )
-            else:
+            elif model.cassette is not None:
                 findings += _cassette(f"{key}.cassette", Path(model.cassette))
-        elif model.provider == "anthropic" and secrets.anthropic_api_key is None:
+            continue
+        if missing is not None:
             findings.append(
                 Finding(
                     key=f"{key}.provider",
-                    problem=f'"anthropic" needs ANTHROPIC_API_KEY, which is not set '
-                    f"(for the {role})",
+                    problem=f'"{model.provider}" cannot be reached: {missing} (for the {role})',
                     fix='export ANTHROPIC_API_KEY (or OPENAI_API_KEY with provider = "openai"), '
                     f"point [{key}] base_url at an OpenAI-compatible server (Ollama, vLLM, "
                     "llama.cpp), or pass --replay CASSETTE",
-                    kind="environment",
-                )
-            )
-        elif model.provider == "openai" and not (secrets.openai_api_key or model.base_url):
-            findings.append(
-                Finding(
-                    key=f"{key}.provider",
-                    problem=f'"openai" needs OPENAI_API_KEY or a base_url (for the {role})',
-                    fix="export OPENAI_API_KEY, or set base_url to an OpenAI-compatible server",
                     kind="environment",
                 )
             )
@@ -623,7 +615,7 @@ def _cassette(key: str, path: Path) -> list[Finding]:
 
 def _sandbox(config: FactoryConfig) -> list[Finding]:
     """The Docker engine answers and has the sandbox image."""
-    from sandboxes.engine import BUILD_HINT, connect, require_image
+    from sandboxes.docker_engine import BUILD_HINT, connect, require_image
     from sandboxes.errors import SandboxError
 
     try:

@@ -12,8 +12,9 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
-- `retry`: the store's one retry loop (lost unique-key races, SQLite's write lock);
-  `busy`: the error naming the process that holds the lock too long.
+- `retrying`: the one retry loop, for writes that lost a race on a unique key and for
+  writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
+  the lock too long.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """
@@ -24,13 +25,13 @@ from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
-    from factory.store.models import Approval, Event, Halt, PullRequest, Run, Ticket
+    from factory.store.models import Approval, Event, Halt, PullRequest, Run, TicketRecord
     from factory.store.statuses import ApprovalDecision, PullRequestStatus, RunStatus
     from factory.store.store import BlobNotFoundError, Store
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
-    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "Ticket"),
+    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "TicketRecord"),
     "factory.store.statuses": ("ApprovalDecision", "PullRequestStatus", "RunStatus"),
     "factory.store.store": ("BlobNotFoundError", "Store"),
 }
@@ -49,7 +50,7 @@ __all__ = [
     "RunNotFoundError",
     "RunStatus",
     "Store",
-    "Ticket",
+    "TicketRecord",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factory.store.models import PullRequest, PullRequestStatus, utcnow
-from factory.store.retry import CONFLICT_ATTEMPTS, is_conflict, retried
+from factory.store.retrying import retry_on_conflict
 
 PR_FIELDS_FROZEN = frozenset({"id", "repo", "number", "created_at"})
 
 
-class PullRequestRecords:
+class PullRequestRows:
     """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
 
     def _read(self) -> AbstractContextManager[Session]:
@@ -29,22 +29,20 @@ class PullRequestRecords:
         fields["status"] = PullRequestStatus(fields["status"]).value
         numbered = "number" in fields
 
-        def attempt() -> PullRequest:
-            # Another writer may have taken the next number since the last try: count again.
-            values = dict(fields)
+        def create() -> PullRequest:
             with self._write() as session:
                 if not numbered:
                     top = session.scalar(
                         select(func.max(PullRequest.number)).where(
-                            PullRequest.repo == values["repo"]
+                            PullRequest.repo == fields["repo"]
                         )
                     )
-                    values["number"] = (top or 0) + 1
-                pull = PullRequest(**values)
+                    fields["number"] = (top or 0) + 1
+                pull = PullRequest(**fields)
                 session.add(pull)
             return pull
 
-        return retried(attempt, retry_on=is_conflict, attempts=CONFLICT_ATTEMPTS)
+        return retry_on_conflict(create)
 
     def get_pull_request(self, repo: str, number: int) -> PullRequest | None:
         with self._read() as session:

@@ -24,7 +24,7 @@ FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
-names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=12)
+names = st.text(st.characters(codec="utf-8"), min_size=0, max_size=12)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -80,15 +80,15 @@ def right_shape(draw: st.DrawFn) -> dict[str, Any]:
         repos = {}
         for name in draw(st.lists(names, max_size=2, unique=True)):
             chosen = draw(st.lists(st.sampled_from(REPO_KEYS), unique=True))
-            section = {key: draw(anything) for key in chosen}
+            table = {key: draw(anything) for key in chosen}
             if draw(st.booleans()):
-                section["policies"] = [
+                table["policies"] = [
                     {
                         "name": draw(st.sampled_from(["diff_size", "protected_paths", "x:y", ""])),
                         "params": draw(anything),
                     }
                 ]
-            repos[name] = section
+            repos[name] = table
         document["repos"] = repos
     return document
 
@@ -162,14 +162,15 @@ def _to_toml(document: dict[str, Any]) -> str | None:
             return '"' + item.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
         if isinstance(item, list):
             parts = [value(part) for part in item]
-            return None if None in parts else "[" + ", ".join(p for p in parts if p) + "]"
-        parts = []
+            shown = [part for part in parts if part is not None]
+            return None if len(shown) < len(parts) else "[" + ", ".join(shown) + "]"
+        pairs: list[str] = []
         for key, inner in item.items():
             rendered = value(inner)
             if rendered is None:
                 return None
-            parts.append(f'"{key.encode("unicode_escape").decode("ascii")}" = {rendered}')
-        return "{" + ", ".join(parts) + "}"
+            pairs.append(f'"{key.encode("unicode_escape").decode("ascii")}" = {rendered}')
+        return "{" + ", ".join(pairs) + "}"
 
     lines = []
     for key, inner in document.items():

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from harness import anthropic_model, openai_model
 from harness.messages import ToolCall
-from harness.tools import Toolbox, Worktree, read_only_tools
+from harness.tools import ConfinedRoot, Toolbox, read_only_tools
 from harness.tools.base import ToolOutput
 from harness.tools.finish import FinishTool
 from harness.tools.writing import CreateFile, EditFile
@@ -67,7 +67,7 @@ class Submission(BaseModel):
 
 
 def _toolbox(root: Path) -> Toolbox:
-    worktree = Worktree(root)
+    worktree = ConfinedRoot(root)
     tools = [*read_only_tools(worktree), EditFile(worktree), CreateFile(worktree)]
     return Toolbox([*tools, FinishTool(Submission)])
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
 from factory.store.busy import busy_error, is_locked
-from factory.store.retry import retried
+from factory.store.retrying import retried
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "factory_write"
@@ -21,7 +21,7 @@ WRITE_OPTION = "factory_write"
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for SQLite's write lock before naming who holds it."""
 LOCK_ATTEMPT_S = 0.25
-"""SQLite's own wait per attempt; between attempts the store backs off (`factory.store.retry`)."""
+"""SQLite's own wait per attempt; between attempts the store backs off (`store.retrying`)."""
 
 
 def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:

@@ -1,9 +1,9 @@
-"""The store's one retry loop: try again with jittered exponential backoff, within limits.
+"""The store's one retry loop: try again, with jittered exponential backoff, within limits.
 
-Used for the two ways a write can lose a race: another writer extended a chain or took a
-pull-request number first (an integrity error: re-read and try again at once, a few times),
-and another process holds SQLite's write lock (wait, longer each time, until
-`[factory] busy_timeout_s` has passed).
+Two ways a write can lose a race use it: another writer extended a chain or took a pull
+request number first (an integrity error: `retry_on_conflict` re-runs the write at once, a few
+times), and another process holds SQLite's write lock (the engine waits, longer each time,
+until `[factory] busy_timeout_s` has passed: `factory.store.database`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,17 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 
 T = TypeVar("T")
-CONFLICT_ATTEMPTS = 5
-"""Tries for a write that lost a race on a unique key; each retry re-reads, so few suffice."""
+
+RETRIES = 5
 
 
-def is_conflict(failure: BaseException) -> bool:
-    """A unique key another writer took first (chain position, PR number): worth a retry."""
-    return isinstance(failure, IntegrityError)
+def retry_on_conflict(write: Callable[[], T]) -> T:
+    """`write()`, again while another writer won the race for the same unique key (the next
+    event of a chain, the next pull request number); the last attempt's error is raised.
+    `write` must re-read what it depends on, in its own transaction, each time it runs."""
+    return retried(
+        write, retry_on=lambda failure: isinstance(failure, IntegrityError), attempts=RETRIES
+    )
 
 
 def retried(
