@@ -38,7 +38,7 @@ def check(
     Beyond the file itself: each repository's path, commits and base branch (detected when
     omitted), every glob and policy with its parameters, the database, the models' keys or
     cassettes, and the Docker engine with the sandbox image. Exit 2 when the configuration is
-    wrong, 1 when only the machine is (Docker down, a key not exported).
+    wrong, 1 when only the machine is (Docker down, the database unreachable, the disk full).
     """
     from factory.config.preflight import PreflightFailed, preflight
 

@@ -361,7 +361,6 @@ def _github_repository(name: str, repo: RepoConfig, *, offline: bool) -> list[Fi
                 key=key,
                 problem=f'"{repo.github}" is on GitHub, but GITHUB_TOKEN is not set',
                 fix="export GITHUB_TOKEN with access to it (or use `path` for a local repository)",
-                kind="environment",
             )
         ]
     if repo.base_branch is not None:
@@ -575,7 +574,6 @@ def model_findings(config: FactoryConfig, replay: Path | None) -> list[Finding]:
                     fix='export ANTHROPIC_API_KEY (or OPENAI_API_KEY with provider = "openai"), '
                     f"point [{key}] base_url at an OpenAI-compatible server (Ollama, vLLM, "
                     "llama.cpp), or pass --replay CASSETTE",
-                    kind="environment",
                 )
             )
     return findings

@@ -268,13 +268,13 @@ CASES = [
     ConfigCase(
         "anthropic-without-key",
         whole(FACTORY + REPO),
-        1,
+        2,
         ("models.default.provider", "anthropic_api_key", "--replay"),
     ),
     ConfigCase(
         "openai-without-key-or-url",
         whole(FACTORY + '[models.default]\nprovider = "openai"\nmodel = "m"\n' + REPO),
-        1,
+        2,
         ("models.default.provider", "openai_api_key", "base_url"),
     ),
     ConfigCase(
@@ -286,7 +286,7 @@ CASES = [
     ConfigCase(
         "github-without-token",
         whole(FACTORY + MODELS + '[repos.gh]\ngithub = "acme/app"\ntest_command = "t"\n'),
-        1,
+        2,
         ("repos.gh.github", "acme/app", "github_token"),
     ),
 ]
