@@ -391,3 +391,25 @@ def test_an_omitted_base_branch_is_detected_not_assumed(world: World) -> None:
     assert outcome.exit_code == 0, outcome.output
     assert 'detected "trunk" (from current branch)' in outcome.stdout
     world.check_nothing_started()
+
+
+def test_a_github_repository_without_base_branch_uses_githubs_default(world: World) -> None:
+    """Read from the repository's API record (a local fake speaking GitHub's REST API)."""
+    from tests.support.fake_github import NAME, OWNER, serve_fake_github
+
+    with serve_fake_github(world.root / "github", world.user) as hub:
+        world.write_config(
+            '[factory]\ndata_dir = "{data}"\n\n'
+            + MODELS
+            + f'[repos.app]\ngithub = "{OWNER}/{NAME}"\ntest_command = "true"\n'
+        )
+        env = {"GITHUB_TOKEN": hub.token, "GITHUB_API_URL": hub.api_url}
+        outcome = world.invoke("config", "check", env=env)
+        offline = world.invoke("config", "check", "--offline", env=env)
+    assert outcome.exit_code == 0, outcome.output
+    assert 'repos.app.base_branch: not set; detected "main" (GitHub\'s default branch)' in (
+        outcome.stdout
+    )
+    assert offline.exit_code == 0, offline.output
+    assert "detected from GitHub's default branch when a run starts" in offline.stdout
+    world.check_nothing_started()
