@@ -37,7 +37,8 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> 
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    attempt_s = min(LOCK_ATTEMPT_S, busy_timeout_s)
+    attempt_ms = int(min(LOCK_ATTEMPT_S, busy_timeout_s) * 1000)
+    patient_ms = int(busy_timeout_s * 1000)
     engine = create_engine(url, connect_args={"timeout": busy_timeout_s})
 
     @event.listens_for(engine, "connect")
@@ -46,7 +47,7 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> 
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(attempt_s * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={patient_ms}")  # readers: SQLite's own waiting
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -54,13 +55,19 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> 
         if not connection.get_execution_options().get(WRITE_OPTION, False):
             connection.exec_driver_sql("BEGIN")
             return
-        retried(
-            lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"),
-            retry_on=is_locked,
-            within_s=busy_timeout_s,
-            base_delay_s=0.05,
-            give_up=lambda _failure: busy_error(parsed.database or url, busy_timeout_s),
-        )
+        # Writers wait in short attempts with backoff in between, so that after
+        # busy_timeout_s the error can say who holds the lock.
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={attempt_ms}")
+        try:
+            retried(
+                lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"),
+                retry_on=is_locked,
+                within_s=busy_timeout_s,
+                base_delay_s=0.05,
+                give_up=lambda _failure: busy_error(parsed.database or url, busy_timeout_s),
+            )
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={patient_ms}")
 
     return engine
 
