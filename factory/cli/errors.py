@@ -9,6 +9,7 @@ the same failure is one JSON object on stdout: `{"ok": false, "error": {code, me
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -129,7 +130,7 @@ def expected_error(exc: BaseException) -> CommandError | None:
             exit_code=FAILED,
             code="os_error",
             hint="free disk space or fix permissions, then `factory resume RUN` continues a run"
-            if exc.errno in (28, 13)
+            if exc.errno in (errno.ENOSPC, errno.EACCES)
             else "",
         )
     return None
