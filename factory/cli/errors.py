@@ -30,6 +30,11 @@ BAD_INPUT = 2
 FAILED = 1
 """Exit code for an environment that failed (Docker, git, a forge, a model) or a bug."""
 DEBUG_ENV = "FACTORY_DEBUG"
+OS_ERROR_HINTS = {
+    errno.ENOSPC: "free disk space, then `factory resume RUN` continues a run",
+    errno.EACCES: "fix the permissions of that path for this user",
+    errno.EPERM: "fix the permissions of that path for this user",
+}
 CRASH_DIR = "crashes"
 
 
@@ -129,9 +134,7 @@ def expected_error(exc: BaseException) -> CommandError | None:
             f"{exc.strerror}{where}",
             exit_code=FAILED,
             code="os_error",
-            hint="free disk space or fix permissions, then `factory resume RUN` continues a run"
-            if exc.errno in (errno.ENOSPC, errno.EACCES)
-            else "",
+            hint=OS_ERROR_HINTS.get(exc.errno or 0, ""),
         )
     return None
 

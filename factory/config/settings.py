@@ -241,12 +241,16 @@ def discover_config_path(
     named = explicit or (Path(env[CONFIG_ENV_VAR]) if env.get(CONFIG_ENV_VAR) else None)
     if named is not None:
         how = "--config" if explicit else CONFIG_ENV_VAR
-        if named.is_dir():
+        try:
+            is_dir, is_file = named.is_dir(), named.is_file()
+        except PermissionError:  # a folder on the way may not be searched by this user
+            is_dir = is_file = False
+        if is_dir:
             raise ConfigError(
                 f"config path {named} (from {how}) is a directory; name the file itself, "
                 f"e.g. {named / CONFIG_FILE_NAME}"
             )
-        if not named.is_file():
+        if not is_file:
             parent = _unreadable_parent(named)
             if parent is not None:
                 raise ConfigError(

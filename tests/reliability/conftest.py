@@ -99,16 +99,26 @@ class World:
         env: Mapping[str, str] | None = None,
         stdin: str | None = None,
         timeout: float = 120,
+        obey_permissions: bool = False,
     ) -> Outcome:
-        """`factory ARGS` as a child process (for environments a runner cannot fake)."""
+        """`factory ARGS` as a child process (for environments a runner cannot fake).
+
+        `obey_permissions` drops root's power to read and write past file permissions
+        (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so a root test run meets them as a user does.
+        """
         environment = {
             key: value
             for key, value in os.environ.items()
             if not key.startswith("FACTORY_") and key not in ("ANTHROPIC_API_KEY", "GITHUB_TOKEN")
         }
         environment |= {"FACTORY_CONFIG": str(self.config)} | dict(env or {})
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
         done = subprocess.run(
-            [str(FACTORY_BIN), *(self.fill(a) for a in args)],
+            [
+                *(prefix if obey_permissions else []),
+                str(FACTORY_BIN),
+                *(self.fill(a) for a in args),
+            ],
             cwd=self.root,
             env=environment,
             input=stdin,

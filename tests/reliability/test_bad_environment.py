@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -206,3 +207,52 @@ def test_an_undecodable_file_name_is_escaped_for_people(world: World) -> None:
     assert outcome.exit_code == 2, outcome.output
     assert "Traceback" not in outcome.output and "not found" in outcome.stderr
     world.check_nothing_started()
+
+
+@pytest.fixture
+def permissions_apply() -> None:
+    """Root reads everything; the cases below drop that power (or run as a user already)."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("root ignores file permissions and setpriv is not installed to drop that")
+
+
+@pytest.mark.parametrize(
+    ("case", "args", "words"),
+    [
+        (
+            "config-unreadable",
+            ("--config", "{root}/secret.toml", "config", "check", "--offline"),
+            ("secret.toml", "not readable"),
+        ),
+        (
+            "config-in-unreadable-folder",
+            ("--config", "{root}/closed/factory.toml", "config", "check", "--offline"),
+            ("cannot be reached", "closed", "not readable by this user"),
+        ),
+        (
+            "ticket-unreadable",
+            ("run", "{root}/secret.md", "--repo", "demo"),
+            ("cannot read ticket file", "secret.md", "permission denied"),
+        ),
+        (
+            "cassette-unreadable",
+            ("run", "{ticket}", "--repo", "demo", "--replay", "{root}/secret.jsonl"),
+            ("--replay", "secret.jsonl", "not readable"),
+        ),
+    ],
+)
+def test_a_file_this_user_may_not_read_is_named(
+    world: World, permissions_apply: None, case: str, args: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    for name in ("secret.toml", "secret.md", "secret.jsonl"):
+        (world.root / name).write_text(world.config.read_text() if name.endswith("toml") else "x")
+        (world.root / name).chmod(0)
+    closed = world.root / "closed"
+    closed.mkdir()
+    (closed / "factory.toml").write_text(world.config.read_text())
+    closed.chmod(0)
+    try:
+        outcome = world.spawn(*args, obey_permissions=os.geteuid() == 0)
+    finally:
+        closed.chmod(0o755)
+    assert_refused(outcome, 2, words, world)
