@@ -256,3 +256,18 @@ def test_a_file_this_user_may_not_read_is_named(
     finally:
         closed.chmod(0o755)
     assert_refused(outcome, 2, words, world)
+
+
+def test_a_data_directory_this_user_may_not_write_is_named(
+    world: World, permissions_apply: None
+) -> None:
+    closed = world.root / "readonly"
+    closed.mkdir()
+    closed.chmod(0o555)
+    world.data = closed / "data"
+    world.write_config(world.base_config())
+    try:
+        outcome = world.spawn("runs", "list", obey_permissions=os.geteuid() == 0)
+    finally:
+        closed.chmod(0o755)
+    assert_refused(outcome, 1, ("cannot open the database", "permission denied", "readonly"), world)
