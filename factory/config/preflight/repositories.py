@@ -7,22 +7,26 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from factory.config.errors import ConfigError, key_path
 from factory.config.preflight.findings import Finding
 from factory.config.settings import RepoConfig, Secrets
 
+if TYPE_CHECKING:
+    import git
+
 
 def repository_findings(name: str, repo: RepoConfig, *, offline: bool) -> list[Finding]:
-    where = ("repos", name)
+    """What is wrong with repository `name`; an omitted base branch is detected on the way."""
     findings: list[Finding] = []
     if repo.path is not None:
         findings += _local_repository(name, repo)
     elif repo.github is not None:
         findings += _github_repository(name, repo, offline=offline)
     findings += _policies(name, repo)
-    if any(f.severity == "error" and f.key.startswith(key_path(where)) for f in findings):
-        return findings
+    if any(finding.severity == "error" for finding in findings):
+        return findings  # the base branch's files can only be read from a usable repository
     if repo.path is not None and repo.base_branch is not None:
         findings += _base_branch_files(name, repo)
     return findings
@@ -104,12 +108,12 @@ def _local_repository(name: str, repo: RepoConfig) -> list[Finding]:
     return findings
 
 
-def _local_branches(runner: object) -> set[str]:
+def _local_branches(runner: git.Git) -> set[str]:
     from factory.git.command import GitError, run_git
 
     try:
         listing = run_git(
-            runner,  # type: ignore[arg-type]
+            runner,
             "for-each-ref",
             "--format=%(refname:short)",
             "refs/heads/",
