@@ -18,6 +18,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig, RepoConfig
+from factory.config.preflight import require_preflight
 from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -139,6 +140,7 @@ def start_run(
     """
     ticket = resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
+    require_preflight(config, {name: repo}, replay=options.replay)
     halt = store.is_halted(name)
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
@@ -219,7 +221,10 @@ def resume_run(
     Refused, with nothing appended, while another live process drives the run, when the run
     already finished, or when it waits for a person.
     """
-    _check_resumable(store, store.get_run(run_id))
+    run = store.get_run(run_id)
+    _check_resumable(store, run)
+    options = options or _recorded_options(store, run_id)
+    require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
     reaped = len(reap_orphan_sandboxes())
     with _lease(config, store, run_id) as lease:
         run = store.get_run(run_id)
@@ -232,7 +237,6 @@ def resume_run(
         store.append_event(
             run_id, "run.resumed", "system", {"driver": str(lease.owner), "notes": notes}
         )
-        options = options or _recorded_options(store, run_id)
         first_state = _first_state_if_unsaved(config, store, run_id)
         return _drive(config, store, run_id, options, first_state, observer, lease, reaped, notes)
 

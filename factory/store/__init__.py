@@ -22,7 +22,9 @@
   `TicketClaimed` naming the open run (`.run_id`); `create_run(..., ticket_key=K)` claims in
   the same transaction; `release_ticket_claim(ticket_key, run_id)`, `release_run_claims(run_id)`
   when a run ends, `ticket_claim(ticket_key)`. Claims of ended or missing runs are taken over.
-- `retrying`: the one retry loop for writes that lost a race on a unique key.
+- `retrying`: the one retry loop, for writes that lost a race on a unique key and for
+  writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
+  the lock too long.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """
