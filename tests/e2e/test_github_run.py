@@ -125,8 +125,9 @@ def test_a_github_ticket_with_an_open_factory_pull_request_is_not_started_again(
 
     refused = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--json")
     assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert f"already has an open pull request from the factory, #{number}" in refused.stderr
-    assert elsewhere in refused.stderr and "--force-new" in refused.stderr
+    said = json.loads(refused.stdout)["error"]["message"]  # --json: the error is JSON too
+    assert f"already has an open pull request from the factory, #{number}" in said
+    assert elsewhere in said and "--force-new" in said
     assert json.loads(github_run.cli("runs", "list", "--json").stdout) == []
     assert _pull_creations(hub) == []
 
@@ -193,7 +194,7 @@ def test_a_github_issue_becomes_one_pull_request_even_when_delivery_runs_twice(
 
     again = github_run.cli("resume", run["id"], "--json")  # finished: said, nothing appended
     assert again.returncode == 2, again.stderr + again.stdout
-    assert f"{run['id']} already finished: pr_open" in again.stderr
+    assert f"{run['id']} already finished: pr_open" in json.loads(again.stdout)["error"]["message"]
 
     # One pull request, opened once through the API, for the run's branch.
     branch = run["branch"]

@@ -136,10 +136,10 @@ def test_a_driver_frozen_past_its_lease_is_taken_over_and_then_stands_down(
         assert result["status"] == "pr_open"
         assert any(f"from pid {driver.pid}" in note for note in result["notes"])
     finally:
-        code, _out, err = _thaw(driver)
+        code, out, err = _thaw(driver)
     # Woken up, the old driver finds its lease gone at the next node and changes nothing.
-    assert code == 2, err
-    assert f"stopped driving {run_id}" in err
+    assert code == 2, out + err
+    assert f"stopped driving {run_id}" in json.loads(out)["error"]["message"]
     with workspace.store() as store:
         run = store.get_run(run_id)
         assert run.status == "pr_open"
@@ -159,8 +159,8 @@ def test_a_second_run_of_an_open_ticket_is_refused_unless_forced_on_purpose(
             "run", str(workspace.ticket), "--replay", str(CASSETTE), "--json", env=_env()
         )
         assert second.returncode == 2, second.stdout + second.stderr
-        assert f"already has an open run, {first}" in second.stderr
-        assert "--force-new" in second.stderr
+        said = json.loads(second.stdout)["error"]["message"]  # --json: the error is JSON too
+        assert f"already has an open run, {first}" in said and "--force-new" in said
         assert [run["id"] for run in _runs(workspace)] == [first]  # no second row
 
         forced = workspace.cli(
@@ -259,7 +259,7 @@ def test_setup_failures_leave_no_run_row_running(workspace: Workspace, tmp_path:
     broken.write_text("{not json\n")
     bad = workspace.cli("run", str(workspace.ticket), "--replay", str(broken), env=_env())
     assert bad.returncode == 2, bad.stdout + bad.stderr
-    assert "broken.jsonl:1 is not valid JSON" in bad.stderr and "Traceback" not in bad.stderr
+    assert "broken.jsonl:1" in bad.stderr and "Traceback" not in bad.stderr
     assert _runs(workspace) == []
 
     # Docker unreachable: found when dead sandboxes are reaped, before any row exists.
@@ -292,22 +292,31 @@ def test_setup_failures_leave_no_run_row_running(workspace: Workspace, tmp_path:
         "run", str(workspace.ticket), "--replay", str(CASSETTE), "--json", env=_env()
     )
     assert unclonable.returncode in (1, 2), unclonable.stdout + unclonable.stderr
-    assert str(not_a_repo) in unclonable.stderr and "Traceback" not in unclonable.stderr
+    said = json.loads(unclonable.stdout)["error"]["message"]
+    assert str(not_a_repo) in said and "Traceback" not in unclonable.stderr
     assert _runs(workspace) == []
     workspace.config_path.write_text(original)
 
-    # The sandbox cannot start once the run exists: the run ends failed, saying why.
+    # The sandbox image is missing: found by the preflight, before any row exists.
     text = workspace.config_path.read_text()
     workspace.config_path.write_text(
         text + '\n[sandbox]\nimage = "agent-factory/no-such-image:latest"\n'
     )
+    no_image = workspace.cli("run", str(workspace.ticket), "--replay", str(CASSETTE), env=_env())
+    assert no_image.returncode in (1, 2), no_image.stdout + no_image.stderr
+    assert "no-such-image" in no_image.stderr and "Traceback" not in no_image.stderr
+    assert _runs(workspace) == []
+    workspace.config_path.write_text(text)
+
+    # The repository's setup fails once the run exists: the run ends failed, saying why.
+    workspace.configure('setup = ["echo broken-setup >&2; exit 3"]')
     failed = workspace.cli("run", str(workspace.ticket), "--replay", str(CASSETTE), env=_env())
-    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert failed.returncode in (1, 2), failed.stdout + failed.stderr
     assert "Traceback" not in failed.stderr
     (run,) = _runs(workspace)
     assert run["status"] == "failed"
-    assert "could not set the run up" in str(run["outcome"])
-    assert "no-such-image" in str(run["outcome"])
+    assert str(run["outcome"]).startswith("could not set the run up: setup command")
+    assert "broken-setup" in str(run["outcome"])
     assert _containers_of(str(run["id"])) == []
     with Store.open(workspace.config()) as store:
         assert store.ticket_claim(f"{REPO_NAME}#{_ticket_key(workspace)}") is None
