@@ -28,6 +28,7 @@ from pydantic import (
 
 from factory.config_errors import ConfigError, describe_validation_error, find_secret_keys
 from factory.git.identity import BotIdentity
+from factory.review.initiative_config import InitiativeConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
 from sandboxes.config import SandboxConfig
@@ -46,7 +47,7 @@ __all__ = [
 CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
-SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos")
+SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos", "initiatives")
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
@@ -118,6 +119,8 @@ class FactoryConfig(BaseModel):
     git: BotIdentity = Field(default_factory=BotIdentity)
     """`[git]`: the name and email on every commit the factory makes."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
+    initiatives: dict[str, InitiativeConfig] = Field(default_factory=dict)
+    """`[initiatives."<name>"]`: owner and due date of the tickets labelled `initiative:<name>`."""
 
     _source: str = PrivateAttr(default="built-in defaults")
 

@@ -1,4 +1,4 @@
-"""The record store: runs, their hash-chained events, blobs, tickets, pull requests, halts.
+"""The record store: runs, hash-chained events, blobs, tickets, pull requests, halts, incidents.
 
 from factory.store import Store, RunStatus
 store = Store.open(config)            # or Store("sqlite:///path.db"); migrates on open
@@ -8,10 +8,12 @@ store.append_event(run.id, "plan.created", "planner", {"steps": 3})
 
 from factory.statuses import ApprovalDecision
 from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
+from factory.store.incidents import IncidentNotFoundError
 from factory.store.models import (
     Approval,
     Event,
     Halt,
+    Incident,
     PullRequest,
     PullRequestStatus,
     Run,
@@ -27,6 +29,8 @@ __all__ = [
     "ChainHead",
     "Event",
     "Halt",
+    "Incident",
+    "IncidentNotFoundError",
     "NewEvent",
     "PullRequest",
     "PullRequestStatus",

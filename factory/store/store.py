@@ -42,6 +42,7 @@ from factory.store.models import (
     Ticket,
     utcnow,
 )
+from factory.store.incidents import IncidentRecords
 from factory.store.pull_requests import PullRequestRecords
 
 RETRIES = 5
@@ -52,7 +53,7 @@ class BlobNotFoundError(KeyError):
     """No blob has this reference."""
 
 
-class Store(PullRequestRecords):
+class Store(PullRequestRecords, IncidentRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:

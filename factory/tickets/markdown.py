@@ -39,6 +39,8 @@ class FrontMatter(BaseModel):
     repo: str | None = None
     labels: list[str] = []
     priority: str | None = None
+    initiative: str | None = None
+    """Becomes the label `initiative:<name>`, which is how the review groups tickets."""
 
     @field_validator("labels", mode="before")
     @classmethod
@@ -49,7 +51,7 @@ class FrontMatter(BaseModel):
             else value
         )
 
-    @field_validator("priority", "title", "repo", mode="before")
+    @field_validator("priority", "title", "repo", "initiative", mode="before")
     @classmethod
     def _scalar_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
@@ -104,7 +106,7 @@ def parse_markdown_ticket(
         ref=ref,
         title=title.strip()[:500],
         body=body.strip(),
-        labels=meta.labels,
+        labels=meta.labels + ([f"initiative:{meta.initiative}"] if meta.initiative else []),
         priority=meta.priority,
         repo=meta.repo,
         source="stdin" if source == "stdin" else "markdown",
@@ -129,6 +131,6 @@ def _split_front_matter(text: str, ref: str) -> tuple[FrontMatter, str]:
         where = ".".join(str(part) for part in problem["loc"])
         raise TicketError(
             f"ticket {ref}: front matter `{where}`: {problem['msg']} "
-            "(allowed keys: title, repo, labels, priority)"
+            "(allowed keys: title, repo, labels, priority, initiative)"
         ) from error
     return meta, text.lstrip("\ufeff")[match.end() :]
