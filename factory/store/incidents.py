@@ -72,9 +72,7 @@ class IncidentRecords:
                 incident.resolved_at, incident.resolved_by = at or utcnow(), by
         return incident
 
-    def list_incidents(
-        self, repo: str | None = None, *, open_only: bool = False
-    ) -> list[Incident]:
+    def list_incidents(self, repo: str | None = None, *, open_only: bool = False) -> list[Incident]:
         """Oldest first."""
         query = select(Incident).order_by(Incident.opened_at, Incident.id)
         if repo is not None:

@@ -32,6 +32,7 @@ from factory.store.appending import (
 )
 from factory.store.chain import GENESIS, timestamp
 from factory.store.engine import WRITE_OPTION, make_engine, migrate
+from factory.store.incidents import IncidentRecords
 from factory.store.models import (
     Approval,
     Blob,
@@ -42,7 +43,6 @@ from factory.store.models import (
     Ticket,
     utcnow,
 )
-from factory.store.incidents import IncidentRecords
 from factory.store.pull_requests import PullRequestRecords
 
 RETRIES = 5
