@@ -274,7 +274,8 @@ def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dic
     A name without `__` sets a key of `[factory]`; with `__` the first part names the section.
     Values are read as JSON when they parse (numbers, booleans, lists), else as plain strings.
     """
-    merged = json.loads(json.dumps(data))  # deep copy that keeps only TOML-able values
+    # A deep copy; TOML dates and times become ISO text, which the models parse back.
+    merged = json.loads(json.dumps(data, default=str))
     for name in sorted(environ):
         if not name.startswith(ENV_PREFIX) or name in NOT_OVERRIDES:
             continue

@@ -21,7 +21,12 @@ def _svg(figure: object) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "agent-factory"}):
         figure.savefig(out, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
     text = out.getvalue()
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    # The RDF metadata block only names its vocabularies; the page needs none of it.
+    start, end = text.find("<metadata>"), text.find("</metadata>")
+    if start != -1 and end != -1:
+        text = text[:start] + text[end + len("</metadata>") :]
+    return text
 
 
 def _bars(
