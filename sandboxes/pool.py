@@ -23,8 +23,8 @@ import docker
 
 from sandboxes import cleanup
 from sandboxes.config import DockerSandboxConfig
+from sandboxes.docker_engine import connect, require_image
 from sandboxes.docker_sandbox import DockerSandbox
-from sandboxes.engine import connect, require_image
 
 REFILL_RETRY_S = 5.0
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from factory.config import FactoryConfig, load_config
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 from factory.logs import LogFormat, configure_logging
 
 if TYPE_CHECKING:

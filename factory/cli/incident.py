@@ -11,7 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 
 if TYPE_CHECKING:
     from factory.store import Incident

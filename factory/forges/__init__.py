@@ -9,18 +9,10 @@ from factory.forges.base import (
     PullRequestNotFound,
     PullRequestRequest,
 )
-from factory.forges.codeowners import (
-    CODEOWNERS_PATHS,
-    codeowner_reviewers,
-    parse_codeowners,
-    reviewers_for,
-)
 from factory.forges.github import GitHubForge
 from factory.forges.local import LocalForge, push_target
 
 __all__ = [
-    "CODEOWNERS_PATHS",
-    "codeowner_reviewers",
     "Forge",
     "ForgeError",
     "GitHubForge",
@@ -30,7 +22,5 @@ __all__ = [
     "PullRequestInfo",
     "PullRequestNotFound",
     "PullRequestRequest",
-    "parse_codeowners",
     "push_target",
-    "reviewers_for",
 ]

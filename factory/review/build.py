@@ -23,7 +23,7 @@ from factory.review.period import make_period
 from factory.review.pillars import build_pillars, select_group
 from factory.review.records import ReviewRecords, load_records
 from factory.review.risks import find_risks
-from factory.review.schema import AuditStatus, Pillars, RepoDora, Review
+from factory.review.schema import AuditStatus, OperationalReview, Pillars, RepoDora
 from factory.review.scorecards import scorecard
 from factory.store import Store
 from policies.models import RevertRecord
@@ -47,7 +47,7 @@ class ReviewOptions(BaseModel):
     now: datetime | None = None
 
 
-def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) -> Review:
+def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) -> OperationalReview:
     period = make_period(options.since, options.until, options.now)
     notes: list[str] = []
     ownership = {
@@ -126,7 +126,7 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
         for name in names
         if name in config.repos
     ]
-    return Review(
+    return OperationalReview(
         generated_at=options.now or datetime.now(UTC),
         period=period,
         filters={"repo": options.repos, "team": options.teams},

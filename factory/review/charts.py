@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from factory.review.schema import Review
+from factory.review.schema import OperationalReview
 
 AGENT, HUMAN = "#2b6cb0", "#a0aec0"
 
@@ -59,7 +59,7 @@ def _bars(
     return _svg(figure)
 
 
-def review_charts(review: Review) -> dict[str, str]:
+def review_charts(review: OperationalReview) -> dict[str, str]:
     """name -> SVG markup. Empty when there is nothing to draw."""
     charts: dict[str, str] = {}
     if review.dora:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from factory.git import GitError, factory_git, run_git
+from factory.git import factory_git, run_git
+from factory.git.base_reader import resolve_base
+from factory.governance.track_record import revert_records
 from factory.review.records import aware
-from factory.track_record import revert_records
 from policies.models import RevertRecord
 
 FIELD, RECORD = "\x1f", "\x1e"
@@ -50,21 +51,10 @@ class GitHistory:
     reverts: list[RevertRecord]
 
 
-def _base(repo: Path, base: str) -> str:
-    runner = factory_git(repo)
-    for ref in (f"origin/{base}", base):
-        try:
-            run_git(runner, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", action="find")
-        except GitError:
-            continue
-        return ref
-    raise GitError(f"base branch {base!r} not found in {repo}; check base_branch in factory.toml")
-
-
 def read_history(repo: Path, base: str, since: datetime) -> GitHistory:
     """Deployments on `base` since `since` (commit time), with reverts over the same span."""
     runner = factory_git(repo)
-    ref = _base(repo, base)
+    ref = resolve_base(runner, repo, base)
     raw = run_git(runner, "log", f"--format={FORMAT}{RECORD}", ref, action="read history")
     commits: dict[str, GitCommit] = {}
     for record in raw.split(RECORD):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from factory.review.initiative_config import InitiativeConfig
 from factory.review.records import ReviewRecords, TicketRun
 from factory.review.schema import InitiativeStatus, Period
-from factory.statuses import RunStatus
+from factory.store.statuses import RunStatus
 
 DONE = frozenset({RunStatus.MERGED.value, RunStatus.DONE.value})
 IN_FLIGHT = frozenset(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from factory.codeowners import CODEOWNERS_PATHS, parse_codeowners
+from factory.gate.owners import CODEOWNERS_PATHS, parse_codeowners
 from factory.git import GitError
 from factory.git.base_reader import read_from_base
 

@@ -28,7 +28,7 @@ from factory.review.schema import (
     WaitingRun,
 )
 from factory.review.trends import figure
-from factory.statuses import RunStatus
+from factory.store.statuses import RunStatus
 
 NOTHING_DELIVERED = frozenset(
     {

@@ -18,9 +18,9 @@ from sqlalchemy import Select, or_, select
 
 from factory.review.initiative_config import INITIATIVE_LABEL_PREFIX
 from factory.review.schema import Period
-from factory.statuses import RunStatus
 from factory.store import Store
-from factory.store.models import Event, Halt, Incident, PullRequest, Run, Ticket
+from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
+from factory.store.statuses import RunStatus
 
 EVENT_KINDS = (
     "model.call",
@@ -107,7 +107,7 @@ class RunRecord:
 
 
 @dataclass
-class TicketRecord:
+class ReviewTicket:
     ref: str
     title: str
     labels: list[str]
@@ -166,7 +166,7 @@ class ReviewRecords:
     period: Period
     runs: dict[str, RunRecord]
     pulls: list[PullRecord]
-    tickets: dict[str, TicketRecord]
+    tickets: dict[str, ReviewTicket]
     halts: list[HaltRow]
     incidents: list[IncidentRow]
     ticket_runs: dict[str, list[TicketRun]] = field(default_factory=dict)
@@ -252,16 +252,22 @@ def load_records(store: Store, period: Period, repos: Iterable[str] | None = Non
             for row in connection.execute(pulls_query)
         ]
         refs = {run.ticket_ref for run in runs.values()}
-        tickets: dict[str, TicketRecord] = {}
+        tickets: dict[str, ReviewTicket] = {}
         ticket_rows = connection.execute(
-            select(Ticket.ref, Ticket.title, Ticket.labels, Ticket.created_at, Ticket.updated_at)
+            select(
+                TicketRecord.ref,
+                TicketRecord.title,
+                TicketRecord.labels,
+                TicketRecord.created_at,
+                TicketRecord.updated_at,
+            )
         )
         for row in ticket_rows:
             labels = json.loads(row.labels or "[]")
             if row.ref in refs or any(
                 str(label).lower().startswith(INITIATIVE_LABEL_PREFIX) for label in labels
             ):
-                tickets[row.ref] = TicketRecord(
+                tickets[row.ref] = ReviewTicket(
                     row.ref, row.title, labels, aware(row.created_at), aware(row.updated_at)
                 )
         initiative_refs = [ref for ref, ticket in tickets.items() if ticket.initiatives]

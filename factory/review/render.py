@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from factory.review.schema import Figure, Review
+from factory.review.schema import Figure, OperationalReview
 
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", "new": "·", "unknown": ""}
 
@@ -77,14 +77,14 @@ def environment(*extra_loaders: Any) -> Environment:
     return env
 
 
-def render_html(review: Review) -> str:
+def render_html(review: OperationalReview) -> str:
     from factory.review.charts import review_charts
 
     env = environment()
     return env.get_template("review.html").render(review=review, charts=review_charts(review))
 
 
-def render_markdown(review: Review) -> str:
+def render_markdown(review: OperationalReview) -> str:
     env = environment()
     env.autoescape = False
     return env.get_template("review.md").render(review=review)

@@ -38,8 +38,8 @@ class Figure(ReviewModel):
 
 class DoraMetric(Figure):
     tier: Literal["elite", "high", "medium", "low"] | None = None
-    """From the tier table of the DORA report named in `Review.dora_source`; None when the
-    value is unknown or the report gives no tier for the metric."""
+    """From the tier table of the DORA report named in `OperationalReview.dora_source`; None
+    when the value is unknown or the report gives no tier for the metric."""
 
 
 class DoraFigures(ReviewModel):
@@ -191,7 +191,7 @@ class InitiativeStatus(ReviewModel):
     on_track: bool | None
 
 
-class Check(ReviewModel):
+class ScorecardCheck(ReviewModel):
     rule: str
     passed: bool | None
     """None: the record cannot tell (e.g. no local clone to read)."""
@@ -204,7 +204,7 @@ class Scorecard(ReviewModel):
     owner: str | None
     domain: str | None
     system: str | None
-    checks: list[Check]
+    checks: list[ScorecardCheck]
     passed: int
     failed: int
 
@@ -230,7 +230,7 @@ class Period(ReviewModel):
     days: float
 
 
-class Review(ReviewModel):
+class OperationalReview(ReviewModel):
     schema_version: str = SCHEMA_VERSION
     generated_at: datetime
     period: Period
@@ -250,7 +250,7 @@ class Review(ReviewModel):
 
 
 def review_json_schema() -> dict[str, Any]:
-    schema = Review.model_json_schema()
+    schema = OperationalReview.model_json_schema()
     schema["$id"] = f"https://agent-factory.local/review.schema.{SCHEMA_VERSION}.json"
     schema["title"] = f"agent-factory operational review, schema {SCHEMA_VERSION}"
     return schema

@@ -12,7 +12,7 @@ from factory.config import RepoConfig
 from factory.review.ownership import AGENT_GUIDES, CATALOG_PATHS, Ownership
 from factory.review.records import RunRecord
 from factory.review.schema import AuditStatus, Check, Scorecard
-from policies.engine import effective_specs
+from policies.evaluation import effective_specs
 from policies.globs import matching_paths
 
 WORKFLOW_PROBE = ".github/workflows/ci.yml"

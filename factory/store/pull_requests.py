@@ -15,7 +15,7 @@ RETRIES = 5
 PR_FIELDS_FROZEN = frozenset({"id", "repo", "number", "created_at"})
 
 
-class PullRequestRecords:
+class PullRequestRows:
     """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
 
     def _read(self) -> AbstractContextManager[Session]:

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factory.config import FactoryConfig
-from factory.statuses import ApprovalDecision
 from factory.store.appending import (
     EVENT_COLUMNS,
     ChainHead,
@@ -31,7 +30,7 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
-from factory.store.engine import WRITE_OPTION, make_engine, migrate
+from factory.store.database import WRITE_OPTION, make_engine, migrate
 from factory.store.incidents import IncidentRecords
 from factory.store.models import (
     Approval,
@@ -40,10 +39,11 @@ from factory.store.models import (
     Halt,
     Run,
     RunStatus,
-    Ticket,
+    TicketRecord,
     utcnow,
 )
-from factory.store.pull_requests import PullRequestRecords
+from factory.store.pull_requests import PullRequestRows
+from factory.store.statuses import ApprovalDecision
 
 RETRIES = 5
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
@@ -53,7 +53,7 @@ class BlobNotFoundError(KeyError):
     """No blob has this reference."""
 
 
-class Store(PullRequestRecords, IncidentRecords):
+class Store(PullRequestRows, IncidentRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
@@ -261,19 +261,19 @@ class Store(PullRequestRecords, IncidentRecords):
 
     def record_ticket(
         self, ref: str, title: str, body: str, *, labels: Sequence[str] = (), source: str
-    ) -> Ticket:
+    ) -> TicketRecord:
         """Insert or refresh a ticket as read from its source (`github`, `file`, `stdin`...)."""
         with self._write() as session:
-            ticket = session.get(Ticket, ref) or Ticket(ref=ref, created_at=utcnow())
+            ticket = session.get(TicketRecord, ref) or TicketRecord(ref=ref, created_at=utcnow())
             ticket.title, ticket.body, ticket.source = title, body, source
             ticket.labels = json.dumps(list(labels))
             ticket.updated_at = utcnow()
             session.add(ticket)
         return ticket
 
-    def get_ticket(self, ref: str) -> Ticket | None:
+    def get_ticket(self, ref: str) -> TicketRecord | None:
         with self._read() as session:
-            return session.get(Ticket, ref)
+            return session.get(TicketRecord, ref)
 
     # -- approvals ----------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from factory.run_setup import RunOptions
-from factory.runner import resume_run, start_run
-from factory.state import RunState
+from factory.run.runner import resume_run, start_run
+from factory.run.setup import RunOptions
+from factory.run.state import RunState
 from tests.e2e import script
 from tests.e2e.conftest import Workspace
 

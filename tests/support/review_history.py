@@ -27,7 +27,7 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import link_hashes, timestamp
-from factory.store.models import Run, Ticket
+from factory.store.models import Run, TicketRecord
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 """Every test review ends here (`ReviewOptions(now=NOW)`)."""
@@ -49,7 +49,9 @@ class History:
         self.store.record_ticket(ref, ref, "body", labels=list(labels), source="file")
         with self.store.engine.begin() as connection:
             connection.execute(
-                update(Ticket).where(Ticket.ref == ref).values(created_at=opened, updated_at=opened)
+                update(TicketRecord)
+                .where(TicketRecord.ref == ref)
+                .values(created_at=opened, updated_at=opened)
             )
 
     def run(

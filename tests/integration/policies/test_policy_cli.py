@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from factory.cli import app
 from factory.config import load_config
-from factory.policy_check import check_patch
-from factory.policy_replay import GATE_DECISION_EVENT, gate_decision_payload
+from factory.gate.check import check_patch
+from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.store import RunStatus, Store
 from policies.config import AutonomyLevel
 

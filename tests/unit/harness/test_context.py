@@ -14,7 +14,7 @@ from harness.events import HarnessEvent
 from harness.loop import run_agent
 from harness.messages import Message, ToolCall
 from harness.replay import ReplayModel
-from harness.tools import Worktree, read_only_tools
+from harness.tools import ConfinedRoot, read_only_tools
 
 
 def history(outputs: int, size: int) -> list[Message]:
@@ -81,7 +81,7 @@ def test_long_runs_continue_with_summaries_charged_to_the_budget(tmp_path: Path)
         ReplayModel(main),
         "s",
         "t",
-        read_only_tools(Worktree(root)),
+        read_only_tools(ConfinedRoot(root)),
         Done,
         budget,
         events.append,

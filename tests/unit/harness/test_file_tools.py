@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from harness.messages import ToolCall
-from harness.tools import Toolbox, Worktree, read_only_tools
+from harness.tools import ConfinedRoot, Toolbox, read_only_tools
 from harness.tools.base import ToolOutput
 from harness.tools.reading import ListFiles, Search, ViewFile
 from harness.tools.writing import CreateFile, EditFile
@@ -26,7 +26,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def call(tree: Path, name: str, **arguments: object) -> ToolOutput:
-    worktree = Worktree(tree)
+    worktree = ConfinedRoot(tree)
     tools = [ViewFile(worktree), ListFiles(worktree), Search(worktree)]
     tools += [EditFile(worktree), CreateFile(worktree)]  # type: ignore[list-item]
     return Toolbox(tools).call(ToolCall(id="c", name=name, arguments=dict(arguments)))
@@ -167,7 +167,7 @@ def test_bad_arguments_and_unknown_tools_go_back_as_errors(tree: Path) -> None:
 
 
 def test_read_only_set_has_no_tool_that_writes(tree: Path) -> None:
-    names = {tool.name for tool in read_only_tools(Worktree(tree))}
+    names = {tool.name for tool in read_only_tools(ConfinedRoot(tree))}
     assert names == {"view_file", "list_files", "search"}
 
 

@@ -10,12 +10,12 @@ import pytest
 from pydantic import BaseModel
 
 from harness.budget import RunBudget
-from harness.config import BudgetConfig, ModelConfig
+from harness.config import BudgetConfig, OpenAIConfig
 from harness.events import HarnessEvent, decode_transcript
 from harness.loop import NUDGE, run_agent
 from harness.replay import ReplayModel
 from harness.retry import RetryPolicy
-from harness.tools import Worktree, read_only_tools
+from harness.tools import ConfinedRoot, read_only_tools
 from harness.tools.writing import EditFile
 
 
@@ -38,18 +38,18 @@ def usage(input_tokens: int, output_tokens: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def worktree(tmp_path: Path) -> Worktree:
+def worktree(tmp_path: Path) -> ConfinedRoot:
     root = tmp_path / "repo"
     root.mkdir()
     (root / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    return Worktree(root)
+    return ConfinedRoot(root)
 
 
 def budget(**limits: Any) -> RunBudget:
     return RunBudget(BudgetConfig(**limits))
 
 
-def test_agent_edits_and_submits_a_validated_answer(worktree: Worktree, tmp_path: Path) -> None:
+def test_agent_edits_and_submits_a_validated_answer(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = ReplayModel(
         cassette(
             tmp_path / "run.jsonl",
@@ -92,7 +92,7 @@ def test_agent_edits_and_submits_a_validated_answer(worktree: Worktree, tmp_path
     assert events[1].cost_usd == pytest.approx((1000 * 3 + 50 * 15) / 1_000_000)
 
 
-def test_invalid_submission_goes_back_to_the_model(worktree: Worktree, tmp_path: Path) -> None:
+def test_invalid_submission_goes_back_to_the_model(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = ReplayModel(
         cassette(
             tmp_path / "run.jsonl",
@@ -125,21 +125,21 @@ def looping_model(tmp_path: Path, n: int = 10, **reply: Any) -> ReplayModel:
     return ReplayModel(cassette(tmp_path / "loop.jsonl", *replies))
 
 
-def test_step_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_step_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     result = run_agent(
         looping_model(tmp_path), "s", "t", read_only_tools(worktree), Answer, budget(max_steps=3)
     )
     assert (result.stop_reason, result.steps, result.output) == ("step_limit", 3, None)
 
 
-def test_token_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_token_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = looping_model(tmp_path, usage=usage(400, 100))
     result = run_agent(model, "s", "t", read_only_tools(worktree), Answer, budget(max_tokens=1200))
     assert (result.stop_reason, result.steps) == ("token_limit", 3)
     assert result.usage.total_tokens == 1500
 
 
-def test_cost_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_cost_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     # 100k input tokens of claude-opus-4-6 cost $0.50 per call.
     model = looping_model(tmp_path, usage=usage(100_000, 0), model="claude-opus-4-6")
     result = run_agent(model, "s", "t", read_only_tools(worktree), Answer, budget(max_usd=1.2))
@@ -147,7 +147,7 @@ def test_cost_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
     assert result.cost_usd == pytest.approx(1.5)
 
 
-def test_time_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_time_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     ticks = iter(range(0, 1000, 10))
     shared = RunBudget(BudgetConfig(max_wall_s=35), clock=lambda: float(next(ticks)))
     result = run_agent(looping_model(tmp_path), "s", "t", read_only_tools(worktree), Answer, shared)
@@ -155,7 +155,7 @@ def test_time_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
     assert result.steps == 3
 
 
-def test_budget_is_shared_by_the_agents_of_a_run(worktree: Worktree, tmp_path: Path) -> None:
+def test_budget_is_shared_by_the_agents_of_a_run(worktree: ConfinedRoot, tmp_path: Path) -> None:
     shared = budget(max_steps=4)
     first = run_agent(
         looping_model(tmp_path), "s", "t", read_only_tools(worktree), Answer, shared, role="planner"
@@ -191,7 +191,7 @@ def test_provider_failure_stops_with_reason_error(wire: Any, sleeps: Any) -> Non
     from harness.openai_model import OpenAIModel
 
     wire.reply({"error": {"message": "Incorrect API key provided"}}, status=401)
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     model = OpenAIModel(config, api_key="bad", retry=RetryPolicy(sleep=sleeps))
     events: list[HarnessEvent] = []
     result = run_agent(model, "s", "t", [], Answer, budget(), events.append)
@@ -233,7 +233,7 @@ def test_retries_are_reported_as_events(wire: Any, sleeps: Any) -> None:
             "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
         }
     )
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     model = OpenAIModel(config, api_key="k", retry=RetryPolicy(sleep=sleeps))
     events: list[HarnessEvent] = []
     result = run_agent(model, "s", "t", [], Answer, budget(), events.append, role="tester")
@@ -253,7 +253,7 @@ class CollectingSink:
         return ref
 
 
-def test_every_model_call_links_its_full_transcript(worktree: Worktree, tmp_path: Path) -> None:
+def test_every_model_call_links_its_full_transcript(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = ReplayModel(
         cassette(
             tmp_path / "run.jsonl",

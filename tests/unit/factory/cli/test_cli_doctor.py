@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from factory.store.engine import head_revision
+from factory.store.database import head_revision
 
 from .conftest import Invoke
 

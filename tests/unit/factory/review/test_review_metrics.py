@@ -10,7 +10,7 @@ import pytest
 
 from factory.config import FactoryConfig, parse_config
 from factory.review.build import ReviewError, ReviewOptions, build_review
-from factory.review.schema import Review
+from factory.review.schema import OperationalReview
 from factory.store import Store
 from tests.support.review_history import (
     NOW,
@@ -37,11 +37,11 @@ def config_for(
     return parse_config(data, source="test", base_dir=tmp_path, environ={})
 
 
-def review(config: FactoryConfig, store: Store, **options: Any) -> Review:
+def review(config: FactoryConfig, store: Store, **options: Any) -> OperationalReview:
     return build_review(config, store, ReviewOptions(now=NOW, **options))
 
 
-def repo_dora(result: Review, name: str):  # type: ignore[no-untyped-def]
+def repo_dora(result: OperationalReview, name: str):  # type: ignore[no-untyped-def]
     return next(entry for entry in result.dora if entry.repo == name)
 
 
