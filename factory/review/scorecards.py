@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from factory.config import RepoConfig
 from factory.review.ownership import AGENT_GUIDES, CATALOG_PATHS, Ownership
 from factory.review.records import RunRecord
-from factory.review.schema import AuditStatus, Check, Scorecard
+from factory.review.schema import AuditStatus, Scorecard
+from factory.review.schema import ScorecardCheck as Check
 from policies.evaluation import effective_specs
 from policies.globs import matching_paths
 
