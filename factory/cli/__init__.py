@@ -21,6 +21,7 @@ from factory.cli import review as _review  # noqa: F401  (registers `factory rev
 from factory.cli import run as _run  # noqa: F401  (registers `factory run`, `resume`, `approve`, `reject`)
 from factory.cli import runs as _runs  # noqa: F401  (registers `factory runs`)
 from factory.cli import sandbox as _sandbox  # noqa: F401  (registers `factory sandbox`)
+from factory.cli import serve as _serve  # noqa: F401  (registers `factory serve`)
 from factory.cli.app import app
 
 

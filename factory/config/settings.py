@@ -54,6 +54,7 @@ NOT_OVERRIDES = frozenset(
         "FACTORY_FAILPOINTS",  # test fault injection, see factory/failpoints.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
+        "FACTORY_WEB_TOKEN",  # the dashboard's secret, read by factory/web/server.py
     }
 )
 """FACTORY_* variables that are not configuration keys."""
