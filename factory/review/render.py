@@ -16,7 +16,7 @@ ARROWS = {"up": "↑", "down": "↓", "flat": "→", "new": "·", "unknown": ""}
 
 
 def format_value(value: float | None, unit: str) -> str:
-    if value is None:
+    if not isinstance(value, int | float):  # None, or a field the record does not have
         return "unknown"
     if unit == "ratio":
         return f"{value:.0%}"
