@@ -88,42 +88,77 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 class _Period:
-    """One period's runs and changes of a group, and the figures over them."""
+    """One period's runs and changes of a group, and the figures over them.
+
+    Every per-run sum is taken in one pass over the runs when the period is made: a review
+    of ten thousand runs computes some twenty figures for each of several groups and periods.
+    """
 
     def __init__(self, data: GroupData, since: datetime, until: datetime) -> None:
+        from factory.review.dora import dora_values
+
         self.since, self.until = since, until
         self.days = (until - since).total_seconds() / 86400
         self.runs = [r for r in data.runs if since <= r.created_at < until]
         self.changes = [c for c in data.changes if since <= c.merged_at < until]
         self.incidents = [i for i in data.incidents if since <= i.opened_at < until]
         self.pulls = [p for p in data.pulls if since <= p.created_at < until]
+        self.dora = dora_values(self.changes, since, until)
+        tickets: set[str] = set()
+        tested = green = rounds = rounded = unpriced = merged = alone = 0
+        secrets = protected = 0
+        spend = wasted = tokens_in = tokens_out = cache = sandbox = 0.0
+        spend_unknown = wasted_unknown = False
+        waits: list[float] = []
+        for run in self.runs:
+            facts = run.facts
+            tickets.add(run.ticket_ref)
+            if facts.test_reports:
+                tested += 1
+                green += facts.test_reports[0]
+            if facts.code_rounds:
+                rounds += facts.code_rounds
+                rounded += 1
+            unpriced += facts.unpriced_calls
+            spend += facts.cost_usd
+            spend_unknown = spend_unknown or bool(facts.unpriced_calls)
+            if run.status in NOTHING_DELIVERED:
+                wasted += facts.cost_usd
+                wasted_unknown = wasted_unknown or bool(facts.unpriced_calls)
+            tokens_in += facts.tokens_in
+            tokens_out += facts.tokens_out
+            cache += facts.cache_read
+            sandbox += facts.sandbox_s
+            if facts.decided_at and facts.waiting_since:
+                waits.append((facts.decided_at - facts.waiting_since).total_seconds() / 3600)
+            if facts.merged_at is not None:
+                merged += 1
+                alone += facts.approved_by is None
+            secrets += facts.secret_caught
+            protected += facts.touched_protected
+        self.ticket_count = len(tickets)
+        self.first_green = _ratio(green, tested)
+        self.iteration_mean = round(rounds / rounded, 3) if rounded else None
+        self.unpriced_calls = unpriced
+        self.spend_known = round(spend, 6)
+        # An unknown price anywhere makes the total unknown: it is not smaller, it is unknown.
+        self.spend = None if spend_unknown else round(spend, 6)
+        self.wasted = None if wasted_unknown else round(wasted, 6)
+        self.tokens = tokens_in + tokens_out + cache
+        self.cache_share = _ratio(cache, cache + tokens_in)
+        self.sandbox_minutes = round(sandbox / 60, 3)
+        self.approval_wait = round(sum(waits), 3) if waits else None
+        self.unreviewed_share = _ratio(alone, merged)
+        self.secrets, self.protected = secrets, protected
 
     def per_week(self, count: float) -> float | None:
         return round(count / (self.days / 7), 3) if self.days > 0 else None
-
-    # -- delivery --
-    def tickets(self) -> float:
-        return len({run.ticket_ref for run in self.runs})
 
     def prs_opened(self) -> float:
         return len(self.pulls)
 
     def prs_merged(self) -> float:
         return len(self.changes)
-
-    def lead(self, which: Literal["ticket", "commit"]) -> float | None:
-        from factory.review.dora import dora_values
-
-        values = dora_values(self.changes, self.since, self.until)
-        return values.lead_ticket if which == "ticket" else values.lead_commit
-
-    # -- reliability --
-    def first_try_green(self) -> float | None:
-        tested = [run for run in self.runs if run.facts.test_reports]
-        return _ratio(sum(run.facts.test_reports[0] for run in tested), len(tested))
-
-    def iterations(self) -> float | None:
-        return _mean([run.facts.code_rounds for run in self.runs if run.facts.code_rounds])
 
     def fail_rate(self) -> float | None:
         return _ratio(sum(c.failed for c in self.changes), len(self.changes))
@@ -134,45 +169,9 @@ class _Period:
     def incidents_linked(self, linked: set[int]) -> float:
         return sum(1 for incident in self.incidents if incident.id in linked)
 
-    # -- efficiency --
-    def spend(self) -> float | None:
-        return _sum_known([run.facts.cost for run in self.runs])
-
-    def spend_known(self) -> float:
-        return round(sum(run.facts.cost_usd for run in self.runs), 6)
-
-    def unpriced(self) -> int:
-        return sum(run.facts.unpriced_calls for run in self.runs)
-
     def cost_per_merge(self) -> float | None:
-        spend, merged = self.spend(), len(self.changes)
-        return round(spend / merged, 6) if spend is not None and merged else None
-
-    def tokens(self) -> float:
-        return sum(r.facts.tokens_in + r.facts.tokens_out + r.facts.cache_read for r in self.runs)
-
-    def cache_share(self) -> float | None:
-        read = sum(run.facts.cache_read for run in self.runs)
-        return _ratio(read, read + sum(run.facts.tokens_in for run in self.runs))
-
-    def sandbox_minutes(self) -> float:
-        return round(sum(run.facts.sandbox_s for run in self.runs) / 60, 3)
-
-    def wasted(self) -> float | None:
-        return _sum_known([r.facts.cost for r in self.runs if r.status in NOTHING_DELIVERED])
-
-    def approval_wait(self) -> float | None:
-        waits = [
-            (r.facts.decided_at - r.facts.waiting_since).total_seconds() / 3600
-            for r in self.runs
-            if r.facts.decided_at and r.facts.waiting_since
-        ]
-        return round(sum(waits), 3) if waits else None
-
-    def unreviewed_share(self) -> float | None:
-        merged = [run for run in self.runs if run.facts.merged_at is not None]
-        alone = [run for run in merged if run.facts.approved_by is None]
-        return _ratio(len(alone), len(merged))
+        merged = len(self.changes)
+        return round(self.spend / merged, 6) if self.spend is not None and merged else None
 
 
 def _fig(
@@ -214,7 +213,7 @@ def build_pillars(
         for run in waiting
     ]
     delivery = Delivery(
-        tickets_attempted=_fig(now, before, _Period.tickets, "count", "up"),
+        tickets_attempted=_fig(now, before, lambda p: p.ticket_count, "count", "up"),
         prs_opened=_fig(now, before, _Period.prs_opened, "count", "up"),
         prs_merged=_fig(now, before, _Period.prs_merged, "count", "up"),
         prs_opened_per_week=_fig(
@@ -223,8 +222,8 @@ def build_pillars(
         prs_merged_per_week=_fig(
             now, before, lambda p: p.per_week(p.prs_merged()), "per_week", "up"
         ),
-        lead_time_ticket_hours=_fig(now, before, lambda p: p.lead("ticket"), "hours", "down"),
-        lead_time_commit_hours=_fig(now, before, lambda p: p.lead("commit"), "hours", "down"),
+        lead_time_ticket_hours=_fig(now, before, lambda p: p.dora.lead_ticket, "hours", "down"),
+        lead_time_commit_hours=_fig(now, before, lambda p: p.dora.lead_commit, "hours", "down"),
         sweep_completion=figure(
             None, None, "ratio", "up", note="no sweep is recorded in the store"
         ),
@@ -235,8 +234,8 @@ def build_pillars(
         run.facts.stop_reason or run.status for run in now.runs if run.status in ENDED_BADLY
     )
     reliability = Reliability(
-        first_try_green_rate=_fig(now, before, _Period.first_try_green, "ratio", "up"),
-        iterations_per_run=_fig(now, before, _Period.iterations, "count", "down"),
+        first_try_green_rate=_fig(now, before, lambda p: p.first_green, "ratio", "up"),
+        iterations_per_run=_fig(now, before, lambda p: p.iteration_mean, "count", "down"),
         change_fail_rate=_fig(now, before, _Period.fail_rate, "ratio", "down"),
         reverts=_fig(now, before, _Period.reverts, "count", "down"),
         incidents_linked=_fig(
@@ -254,34 +253,30 @@ def build_pillars(
         decisions=dict(
             sorted(Counter(r.facts.decision for r in now.runs if r.facts.decision).items())
         ),
-        secrets_caught=_fig(
-            now, before, lambda p: sum(r.facts.secret_caught for r in p.runs), "count"
-        ),
-        protected_paths_touched=_fig(
-            now, before, lambda p: sum(r.facts.touched_protected for r in p.runs), "count"
-        ),
-        unreviewed_merge_share=_fig(now, before, _Period.unreviewed_share, "ratio"),
+        secrets_caught=_fig(now, before, lambda p: p.secrets, "count"),
+        protected_paths_touched=_fig(now, before, lambda p: p.protected, "count"),
+        unreviewed_merge_share=_fig(now, before, lambda p: p.unreviewed_share, "ratio"),
         halts=_halts(data.halts, since, until),
         autonomy_changes=_autonomy_changes(now.runs),
         audit=audit,
     )
-    unpriced = now.unpriced()
+    unpriced = now.unpriced_calls
     note = (
-        f"{unpriced} model calls had no known price; known part ${now.spend_known():.2f}"
+        f"{unpriced} model calls had no known price; known part ${now.spend_known:.2f}"
         if unpriced
         else None
     )
     efficiency = Efficiency(
-        spend_usd=_fig(now, before, _Period.spend, "usd", "down", note),
+        spend_usd=_fig(now, before, lambda p: p.spend, "usd", "down", note),
         cost_per_merged_pr=_fig(now, before, _Period.cost_per_merge, "usd", "down", note),
         cost_by_role=_cost_table(now.runs, "role"),
         cost_by_model=_cost_table(now.runs, "model"),
         unpriced_calls=unpriced,
-        tokens=_fig(now, before, _Period.tokens, "tokens"),
-        cache_read_share=_fig(now, before, _Period.cache_share, "ratio", "up"),
-        sandbox_minutes=_fig(now, before, _Period.sandbox_minutes, "minutes"),
-        spend_on_nothing=_fig(now, before, _Period.wasted, "usd", "down"),
-        approval_wait_hours=_fig(now, before, _Period.approval_wait, "hours", "down"),
+        tokens=_fig(now, before, lambda p: p.tokens, "tokens"),
+        cache_read_share=_fig(now, before, lambda p: p.cache_share, "ratio", "up"),
+        sandbox_minutes=_fig(now, before, lambda p: p.sandbox_minutes, "minutes"),
+        spend_on_nothing=_fig(now, before, lambda p: p.wasted, "usd", "down"),
+        approval_wait_hours=_fig(now, before, lambda p: p.approval_wait, "hours", "down"),
     )
     return Pillars(
         group=group,
