@@ -330,7 +330,7 @@ def _dashboard(
                     "WHERE run_id = ? ORDER BY seq",
                     (run_id,),
                 ),
-                ("SELECT * FROM audit_digests ORDER BY seq", ()),
+                ("SELECT * FROM audit_digests WHERE run_id = ? ORDER BY seq", (run_id,)),
                 ("SELECT * FROM halts WHERE lifted_at IS NULL", ()),
             ]
             page = timed(get(f"/runs/{run_id}"), rounds * 3)

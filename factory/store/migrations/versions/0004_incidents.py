@@ -1,4 +1,5 @@
-"""Incidents: production failures, optionally naming the change that caused them.
+"""Incidents: production failures, optionally naming the change that caused them; an index
+on runs.created_at, which the runs list and the operational review select by.
 
 Revision ID: 0004_incidents
 Revises: 0001
@@ -34,8 +35,10 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.String(200), nullable=True),
     )
     op.create_index("ix_incidents_repo", "incidents", ["repo"])
+    op.create_index("ix_runs_created_at", "runs", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_runs_created_at", "runs")
     op.drop_index("ix_incidents_repo", "incidents")
     op.drop_table("incidents")
