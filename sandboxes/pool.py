@@ -73,9 +73,6 @@ class WarmPool:
         self._wanted.set()
         return sandbox
 
-    def ready_count(self) -> int:
-        return self._ready.qsize()
-
     def wait_until_full(self, timeout: float) -> bool:
         """Block until `size` sandboxes are ready (or `timeout` passes); True when full."""
         deadline = time.monotonic() + timeout

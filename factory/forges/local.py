@@ -61,9 +61,13 @@ class LocalForge:
     ) -> None:
         self._store = store
         self.repo_name = repo_name
+        self.repo_path = repo_path
         self.target = push_target(repo_path)
         self._clone_cache = clone_cache
         self._identity = identity or BotIdentity()
+
+    def clone_source(self) -> tuple[str, dict[str, str] | None]:
+        return str(self.repo_path), None
 
     def push_branch(self, repo: Path, branch: str) -> str:
         try:

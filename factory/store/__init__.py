@@ -13,6 +13,7 @@
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
 - `incidents`: production incidents and the change they name as root cause.
+- `retrying`: the one retry loop for writes that lost a race on a unique key.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """

@@ -43,9 +43,9 @@ from factory.store.models import (
     utcnow,
 )
 from factory.store.pull_requests import PullRequestRows
+from factory.store.retrying import retry_on_conflict
 from factory.store.statuses import ApprovalDecision
 
-RETRIES = 5
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
 
 
@@ -199,15 +199,13 @@ class Store(PullRequestRows, IncidentRecords):
         self, run_id: str, items: Sequence[NewEvent]
     ) -> tuple[ChainHead, list[tuple[Any, ...]]]:
         entries = encode_events(items)
-        for attempt in range(RETRIES):
-            try:
-                with self._write() as session:
-                    return append_to_chain(session.connection(), run_id, entries)
-            except IntegrityError:
-                # Another writer extended the chain between our read and insert; re-read, retry.
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        def append() -> tuple[ChainHead, list[tuple[Any, ...]]]:
+            # A retry re-reads the head another writer moved between our read and insert.
+            with self._write() as session:
+                return append_to_chain(session.connection(), run_id, entries)
+
+        return retry_on_conflict(append)
 
     def events(self, run_id: str) -> list[Event]:
         """The run's events in order: its trajectory."""

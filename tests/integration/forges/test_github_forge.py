@@ -15,6 +15,7 @@ from factory.forges import (
 from factory.gate.owners import read_owners, reviewer_names
 from factory.git import commit_step, create_worktree, diff_stats, ensure_clone
 from factory.git.worktree import RunWorktree
+from tests.support.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.integration
 
@@ -63,8 +64,11 @@ def everything_git_keeps(*repos: Path) -> str:
 
 
 def test_push_open_comment_review_and_merge_without_leaking_the_token(
-    fake_github, tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
-) -> None:  # type: ignore[no-untyped-def]
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     caplog.set_level(logging.DEBUG)
     fake_github.add_issue(12, "Greeting is wrong", "Say hello, world.", ["bug"])
     forge = make_forge(fake_github, tmp_path)

@@ -48,7 +48,7 @@ def test_a_summariser_replaces_elided_output_with_a_summary() -> None:
     assert messages[2].text.endswith("summary follows]\nsummary of c0")
 
 
-class Done(BaseModel):
+class ContextSubmission(BaseModel):
     ok: bool
 
 
@@ -82,7 +82,7 @@ def test_long_runs_continue_with_summaries_charged_to_the_budget(tmp_path: Path)
         "s",
         "t",
         read_only_tools(ConfinedRoot(root)),
-        Done,
+        ContextSubmission,
         budget,
         events.append,
         context_window=30_000,

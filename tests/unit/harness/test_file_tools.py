@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from harness.messages import ToolCall
 from harness.tools import ConfinedRoot, Toolbox, read_only_tools
-from harness.tools.base import ToolOutput
+from harness.tools.base import Tool, ToolOutput
 from harness.tools.reading import ListFiles, Search, ViewFile
 from harness.tools.writing import CreateFile, EditFile
 
@@ -27,8 +27,8 @@ def tree(tmp_path: Path) -> Path:
 
 def call(tree: Path, name: str, **arguments: object) -> ToolOutput:
     worktree = ConfinedRoot(tree)
-    tools = [ViewFile(worktree), ListFiles(worktree), Search(worktree)]
-    tools += [EditFile(worktree), CreateFile(worktree)]  # type: ignore[list-item]
+    tools: list[Tool] = [ViewFile(worktree), ListFiles(worktree), Search(worktree)]
+    tools += [EditFile(worktree), CreateFile(worktree)]
     return Toolbox(tools).call(ToolCall(id="c", name=name, arguments=dict(arguments)))
 
 
@@ -201,11 +201,12 @@ def test_command_output_is_trimmed_in_the_middle_with_a_way_to_see_more() -> Non
 @pytest.mark.timeout(20)
 def test_fifo_planted_in_the_worktree_is_refused_instead_of_blocking(tree: Path) -> None:
     os.mkfifo(tree / "pipe")
-    for name, args in [
+    cases: list[tuple[str, dict[str, object]]] = [
         ("view_file", {"path": "pipe"}),
         ("edit_file", {"path": "pipe", "old_string": "a", "new_string": "b"}),
         ("create_file", {"path": "pipe", "content": "x", "overwrite": True}),
-    ]:
+    ]
+    for name, args in cases:
         out = call(tree, name, **args)
         assert out.is_error and "not a regular file" in out.text, (name, out.text)
     assert "pipe" not in call(tree, "list_files").text

@@ -26,7 +26,7 @@ HAND_WRITTEN = """\
 """
 
 
-class Plan(BaseModel):
+class ReplayPlan(BaseModel):
     steps: list[str]
 
 
@@ -113,7 +113,7 @@ def worktree(tmp_path: Path) -> ConfinedRoot:
     return ConfinedRoot(root)
 
 
-TASK = "Plan a fix. Deploy token: ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+TASK = "ReplayPlan a fix. Deploy token: ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def record_a_run(wire: Any, worktree: ConfinedRoot, cassette: Path) -> Any:
@@ -125,7 +125,12 @@ def record_a_run(wire: Any, worktree: ConfinedRoot, cassette: Path) -> Any:
     live = OpenAIModel(config, api_key="sk-live-key-0123456789abcdefghij", retry=RetryPolicy())
     recorder = RecordingModel(live, cassette)
     return run_agent(
-        recorder, "You plan.", TASK, read_only_tools(worktree), Plan, RunBudget(BudgetConfig())
+        recorder,
+        "You plan.",
+        TASK,
+        read_only_tools(worktree),
+        ReplayPlan,
+        RunBudget(BudgetConfig()),
     )
 
 
@@ -142,7 +147,7 @@ def test_recording_then_replaying_reproduces_the_run(
         "You plan.",
         TASK,
         read_only_tools(worktree),
-        Plan,
+        ReplayPlan,
         RunBudget(BudgetConfig()),
     )
     assert replayed.stop_reason == "done"
@@ -175,15 +180,15 @@ def test_strict_mode_shows_what_changed_in_the_request(
         run_agent(
             model,
             "You plan.",
-            "Plan a different fix.",
+            "ReplayPlan a different fix.",
             read_only_tools(worktree),
-            Plan,
+            ReplayPlan,
             RunBudget(BudgetConfig()),
         )
     diff = str(caught.value)
     assert "request 1 differs from" in diff and "recorded.jsonl:1" in diff
-    assert '-      "text": "Plan a fix. Deploy token: [REDACTED]"' in diff
-    assert '+      "text": "Plan a different fix."' in diff
+    assert '-      "text": "ReplayPlan a fix. Deploy token: [REDACTED]"' in diff
+    assert '+      "text": "ReplayPlan a different fix."' in diff
 
 
 def test_the_documented_hand_written_cassette_loads(tmp_path: Path) -> None:
