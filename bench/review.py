@@ -78,7 +78,7 @@ def run_events(index: int, rng: random.Random) -> list[tuple[str, str, dict[str,
                 ("tests.report", "system", {"exit_code": 0, "failed": 0, "newly_failing": []})
             )
         if node == "gate":
-            verdicts = [
+            verdicts: list[dict[str, Any]] = [
                 {"policy": p, "outcome": "allow", "reasons": []}
                 for p in ("protected_paths", "diff_size", "tests_green", "secret_scan")
             ]
