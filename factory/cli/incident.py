@@ -93,6 +93,46 @@ def resolve_incident(
     console.print(f"incident {incident.id} resolved", highlight=False)
 
 
+@incident_app.command("sync")
+def sync_incidents(
+    repo: str = typer.Option(..., "--repo", help="A repository on GitHub (`github = ...`)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Copy the repository's GitHub issues labelled `incident` into the record: a body line
+    `root cause: <sha>` names the change, closing the issue resolves it. Needs GITHUB_TOKEN."""
+    from factory.config import Secrets
+    from factory.forges.github_client import github_api_url, github_client
+    from factory.review.github_incidents import sync_github_incidents
+
+    config = cli_config()
+    try:
+        settings = config.repo(repo)
+    except ConfigError as error:
+        raise fail(str(error)) from None
+    if settings.github is None:
+        raise fail(f'{repo} is not on GitHub (no `github = "owner/name"` in its section)')
+    token = Secrets.from_env().github_token
+    if token is None:
+        raise fail("GITHUB_TOKEN is not set; incidents are read from GitHub with it")
+    from github import GithubException
+
+    client = github_client(token.get_secret_value(), github_api_url())
+    with cli_store(config) as store:
+        try:
+            result = sync_github_incidents(store, repo, settings.github, client)
+        except GithubException as error:
+            raise fail(
+                f"GitHub refused to list issues of {settings.github}: {error.status}"
+            ) from None
+    if as_json:
+        print_json({"created": result.created, "updated": result.updated})
+        return
+    console.print(
+        f"{len(result.created)} new, {len(result.updated)} refreshed incident(s) from GitHub",
+        highlight=False,
+    )
+
+
 @incident_app.command("list")
 def list_incidents(
     repo: str | None = typer.Option(None, "--repo", help="Only this repository."),

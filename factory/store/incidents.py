@@ -60,6 +60,30 @@ class IncidentRecords:
             session.add(incident)
         return incident
 
+    def record_forge_incident(
+        self,
+        ref: str,
+        repo: str,
+        title: str,
+        *,
+        by: str,
+        root_cause: str | None,
+        opened_at: datetime,
+        resolved_at: datetime | None,
+        source: str = "github",
+    ) -> tuple[Incident, bool]:
+        """Insert or refresh the incident a forge issue (`ref`) records; (incident, created)."""
+        with self._write() as session:
+            incident = session.scalar(select(Incident).where(Incident.ref == ref))
+            created = incident is None
+            if incident is None:
+                incident = Incident(ref=ref, repo=repo, source=source, opened_by=by)
+                session.add(incident)
+            incident.title, incident.root_cause = title.strip() or ref, root_cause
+            incident.opened_at, incident.resolved_at = opened_at, resolved_at
+            incident.resolved_by = by if resolved_at is not None else None
+        return incident, created
+
     def resolve_incident(
         self, incident_id: int, *, by: str, at: datetime | None = None
     ) -> Incident:

@@ -78,3 +78,14 @@ def test_review_refuses_bad_periods_and_filters(invoke: Invoke, tmp_path: Path) 
     assert reversed_period.exit_code == 2 and "must be before" in reversed_period.output
     team = invoke("review", "--team", "@acme/nobody", "--format", "json")
     assert team.exit_code == 2 and "error" in json.loads(team.output)
+
+
+def test_incident_sync_says_what_it_needs(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text(
+        '[repos.local]\npath = "."\ntest_command = "pytest"\n\n'
+        '[repos.svc]\ngithub = "acme/svc"\ntest_command = "pytest"\n'
+    )
+    local = invoke("incident", "sync", "--repo", "local")
+    assert local.exit_code == 2 and "not on GitHub" in local.output
+    no_token = invoke("incident", "sync", "--repo", "svc", env={"GITHUB_TOKEN": ""})
+    assert no_token.exit_code == 2 and "GITHUB_TOKEN is not set" in no_token.output
