@@ -339,13 +339,15 @@ def load_records(store: Store, period: Period, repos: Iterable[str] | None = Non
 def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: str) -> None:
     """Add one event to a run's facts (events arrive in chain order)."""
     data = orjson.loads(payload_text)
-    if kind == "model.call":
+    if kind == "model.call":  # most of the rows: written out, no loops, no temporaries
         facts.model_calls += 1
         cost = data.get("cost_usd")
         model = data.get("model") or "unknown model"
-        for table, key in ((facts.cost_by_role, actor), (facts.cost_by_model, model)):
-            before = table.get(key, 0.0)
-            table[key] = None if cost is None or before is None else before + cost
+        by_role, by_model = facts.cost_by_role, facts.cost_by_model
+        before = by_role.get(actor, 0.0)
+        by_role[actor] = None if cost is None or before is None else before + cost
+        before = by_model.get(model, 0.0)
+        by_model[model] = None if cost is None or before is None else before + cost
         if cost is None:
             facts.unpriced_calls += 1
         else:
