@@ -340,9 +340,14 @@ def _dashboard(
                 ("SELECT * FROM audit_digests WHERE run_id = ? ORDER BY seq", (run_id,)),
                 ("SELECT * FROM halts WHERE lifted_at IS NULL", ()),
             ]
-            page = timed(get(f"/runs/{run_id}"), rounds * 3)
+            from factory.web.run_page import run_page
+
             plain = timed(plain_select(path, run_rows), rounds * 3)
+            data = timed(lambda: run_page(store, run_id), rounds * 3)
+            report("run page's data (run_page(), no HTTP)", data, plain)
+            page = timed(get(f"/runs/{run_id}"), rounds * 3)
             report("dashboard run page, HTTP", page, plain)
+            report("HTTP round trip of a static page (floor)", timed(get("/login"), rounds * 3))
     finally:
         server.should_exit = True
         thread.join(30)
