@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from factory.config import FactoryConfig, parse_config
 from factory.store import Store
 from factory.store.appending import (
     EVENT_COLUMNS,
@@ -162,3 +163,14 @@ class GitRepo:
         args = ["revert", "--no-edit", *(["-m", "1"] if merge else []), sha]
         self.git(*args, when=when)
         return self.git("rev-parse", "HEAD")
+
+
+def config_for(
+    tmp_path: Path, repos: dict[str, Path | None], extra: dict[str, Any] | None = None
+) -> FactoryConfig:
+    data: dict[str, Any] = {"factory": {"data_dir": str(tmp_path / "data")}, "repos": {}}
+    for name, path in repos.items():
+        where = {"path": str(path)} if path else {"github": f"acme/{name}"}
+        data["repos"][name] = {**where, "test_command": "pytest"}
+    data.update(extra or {})
+    return parse_config(data, source="test", base_dir=tmp_path, environ={})

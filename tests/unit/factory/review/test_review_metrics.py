@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from factory.config import FactoryConfig, parse_config
+from factory.config import FactoryConfig
 from factory.review.build import ReviewError, ReviewOptions, build_review
 from factory.review.schema import OperationalReview
 from factory.store import Store
@@ -16,6 +16,7 @@ from tests.support.review_history import (
     NOW,
     GitRepo,
     History,
+    config_for,
     days_ago,
     merged_run_steps,
 )
@@ -24,17 +25,6 @@ from tests.support.review_history import (
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(f"sqlite:///{tmp_path / 'factory.db'}")
-
-
-def config_for(
-    tmp_path: Path, repos: dict[str, Path | None], extra: dict[str, Any] | None = None
-) -> FactoryConfig:
-    data: dict[str, Any] = {"factory": {"data_dir": str(tmp_path / "data")}, "repos": {}}
-    for name, path in repos.items():
-        where = {"path": str(path)} if path else {"github": f"acme/{name}"}
-        data["repos"][name] = {**where, "test_command": "pytest"}
-    data.update(extra or {})
-    return parse_config(data, source="test", base_dir=tmp_path, environ={})
 
 
 def review(config: FactoryConfig, store: Store, **options: Any) -> OperationalReview:
