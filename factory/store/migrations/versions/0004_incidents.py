@@ -2,7 +2,7 @@
 on runs.created_at, which the runs list and the operational review select by.
 
 Revision ID: 0004_incidents
-Revises: 0001
+Revises: 0005_outcomes
 Create Date: 2026-11-26
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_incidents"
-down_revision: str | None = "0001"
+down_revision: str | None = "0005_outcomes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
