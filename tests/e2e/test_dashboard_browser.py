@@ -163,3 +163,19 @@ def test_the_dashboard_reviews_approves_rejects_and_halts(
         assert approvals[0].actor == "human:ana"
         assert json.loads(approvals[0].payload)["comment"] == "looks right"
     assert "reversed(numeral.upper())" in workspace.git("show", "main:numerals/roman.py")
+
+    # The review reads what really happened: one factory change (approved by a person), the
+    # sample's first commit as the one human change, one run rejected, one halt lifted.
+    review = json.loads(workspace.cli("review", "--format", "json").stdout)
+    (numerals,) = review["dora"]
+    assert numerals["agent"]["deployments"] == 1 and numerals["human"]["deployments"] == 1
+    assert numerals["agent"]["lead_time_ticket"]["value"] is not None
+    factory = review["factory"]
+    assert factory["vigilance"]["unreviewed_merge_share"]["value"] == 0.0
+    assert factory["vigilance"]["decisions"] == {"needs_human": 2}
+    assert factory["vigilance"]["verdicts_by_policy"]["protected_paths"] == {"needs_human": 2}
+    assert factory["efficiency"]["approval_wait_hours"]["value"] > 0
+    assert factory["reliability"]["first_try_green_rate"]["value"] == 1.0
+    assert [h["by"] for h in factory["vigilance"]["halts"]] == ["ana"]
+    assert factory["vigilance"]["audit"]["ok"] is True
+    assert factory["efficiency"]["spend_usd"]["value"] == 0.0  # replayed turns are priced at $0
