@@ -5,6 +5,7 @@ dora_tiers.py        the one table of DORA tiers (2024 report) and `tier_for`
 period.py            the reviewed period and the one before it, from `--since`/`--until`
 records.py           one read of the store for a period: runs, their events, PRs, tickets...
 github_incidents.py  GitHub issues labelled `incident` copied into the store (`incident sync`)
+clones.py            which checkout to read: the configured path, else the factory's cached clone
 git_history.py       deployments on a base branch, agent vs human (Factory-Run trailers), reverts
 dora.py              DORA's five metrics over a list of changes
 failures.py          which changes failed: reverts and incidents naming them

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.config import FactoryConfig
 from factory.git import GitError
+from factory.review.clones import history_source
 from factory.review.dora import REWORK_LABELS, Change, dora_figures
 from factory.review.dora_tiers import DORA_SOURCE
 from factory.review.failures import mark_failures
@@ -50,8 +51,9 @@ class ReviewOptions(BaseModel):
 def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) -> OperationalReview:
     period = make_period(options.since, options.until, options.now)
     notes: list[str] = []
+    sources = {name: history_source(config, settings) for name, settings in config.repos.items()}
     ownership = {
-        name: read_ownership(settings.path, settings.base_branch)
+        name: read_ownership(sources[name][0], settings.base_branch)
         for name, settings in config.repos.items()
     }
     selected = _select_repos(config, store, options, ownership)
@@ -64,13 +66,14 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
     histories: dict[str, GitHistory] = {}
     for name in names:
         settings = config.repos.get(name)
-        if settings is None or settings.path is None:
-            notes.append(f"{name}: no local clone configured, human changes and reverts unseen")
+        where, why = sources.get(name, (None, "not in factory.toml"))
+        if settings is None or where is None:
+            notes.append(f"{name}: {why}; human changes and reverts unseen")
             continue
+        if why:
+            notes.append(f"{name}: {why}")
         try:
-            histories[name] = read_history(
-                settings.path, settings.base_branch, period.previous_since
-            )
+            histories[name] = read_history(where, settings.base_branch, period.previous_since)
         except GitError as error:
             notes.append(f"{name}: git history unreadable ({error})")
     changes = _agent_changes(records, histories) + _human_changes(histories)

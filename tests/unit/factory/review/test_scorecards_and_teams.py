@@ -85,3 +85,22 @@ def test_team_selects_the_repositories_it_owns(tmp_path: Path) -> None:
     assert [entry.repo for entry in by_owner.dora] == ["bare"]
     with pytest.raises(ReviewError, match="no repository is owned by"):
         build_review(config, store, ReviewOptions(now=NOW, teams=["@nobody"]))
+
+
+def test_a_github_repository_is_read_from_the_factorys_cached_clone(tmp_path: Path) -> None:
+    origin = GitRepo(tmp_path / "origin")
+    origin.commit("base.txt", days_ago(40))
+    origin.commit("fix.txt", days_ago(3), message="human fix")
+    clones = tmp_path / "data" / "clones"
+    clones.mkdir(parents=True)
+    other = clones / "svc-000000000000.git"  # another repository called svc: not this one
+    origin.git("clone", "-q", "--bare", str(origin.path), str(other))
+    origin.git("-C", str(other), "remote", "set-url", "origin", "https://github.com/else/svc.git")
+    mine = clones / "svc-0123456789ab.git"
+    origin.git("clone", "-q", "--bare", str(origin.path), str(mine))
+    origin.git("-C", str(mine), "remote", "set-url", "origin", "https://github.com/acme/svc.git")
+    store = Store(f"sqlite:///{tmp_path / 'f.db'}")
+    review = build_review(config_for(tmp_path, {"svc": None}), store, ReviewOptions(now=NOW))
+    (entry,) = review.dora
+    assert entry.human is not None and entry.human.deployments == 1
+    assert "svc: read from the factory's cached clone, as of its last fetch" in review.notes
