@@ -30,7 +30,7 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
-from factory.store.database import WRITE_OPTION, make_engine, migrate
+from factory.store.database import DEFAULT_BUSY_TIMEOUT_S, WRITE_OPTION, make_engine, migrate
 from factory.store.incidents import IncidentRecords
 from factory.store.models import (
     Approval,
@@ -56,9 +56,15 @@ class BlobNotFoundError(KeyError):
 class Store(PullRequestRows, IncidentRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
-    def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        apply_migrations: bool = True,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         if apply_migrations:
             migrate(self.engine)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
@@ -68,7 +74,7 @@ class Store(PullRequestRows, IncidentRecords):
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:
         """The store the configuration names (`[factory] database_url` or the data dir)."""
-        return cls(config.database_url)
+        return cls(config.database_url, busy_timeout_s=config.factory.busy_timeout_s)
 
     def close(self) -> None:
         self.engine.dispose()
