@@ -66,10 +66,14 @@ def review(
         with cli_store(config) as store:
             result = build_review(config, store, options)
     except (ReviewError, PeriodError) as error:
+        failure = fail(str(error))
         if output_format is ReviewFormat.JSON:
-            typer.echo(json.dumps({"error": str(error)}))
-            raise typer.Exit(2) from None
-        raise fail(str(error)) from None
+            # `--format json` asks for JSON as `--json` does elsewhere: the same error object.
+            from factory.cli.errors import report
+
+            report(failure, as_json=True)
+            raise typer.Exit(failure.exit_code) from None
+        raise failure from None
     if output_format is ReviewFormat.JSON:
         text = result.model_dump_json(indent=2)
     elif output_format is ReviewFormat.HTML:

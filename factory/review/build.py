@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.config import FactoryConfig
 from factory.git import GitError
-from factory.review.clones import history_source
+from factory.review.clones import HistorySource, history_source
 from factory.review.dora import REWORK_LABELS, Change, dora_figures
 from factory.review.dora_tiers import DORA_SOURCE
 from factory.review.failures import mark_failures
@@ -52,10 +52,7 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
     period = make_period(options.since, options.until, options.now)
     notes: list[str] = []
     sources = {name: history_source(config, settings) for name, settings in config.repos.items()}
-    ownership = {
-        name: read_ownership(sources[name][0], settings.base_branch)
-        for name, settings in config.repos.items()
-    }
+    ownership = {name: read_ownership(source.path, source.base) for name, source in sources.items()}
     selected = _select_repos(config, store, options, ownership)
     records = load_records(store, period, selected or None)
     names = sorted(
@@ -66,14 +63,14 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
     histories: dict[str, GitHistory] = {}
     for name in names:
         settings = config.repos.get(name)
-        where, why = sources.get(name, (None, "not in factory.toml"))
-        if settings is None or where is None:
-            notes.append(f"{name}: {why}; human changes and reverts unseen")
+        source = sources.get(name) or HistorySource(None, None, "not in factory.toml")
+        if settings is None or source.path is None or source.base is None:
+            notes.append(f"{name}: {source.note}; human changes and reverts unseen")
             continue
-        if why:
-            notes.append(f"{name}: {why}")
+        if source.note:
+            notes.append(f"{name}: {source.note}")
         try:
-            histories[name] = read_history(where, settings.base_branch, period.previous_since)
+            histories[name] = read_history(source.path, source.base, period.previous_since)
         except GitError as error:
             notes.append(f"{name}: git history unreadable ({error})")
     changes = _agent_changes(records, histories) + _human_changes(histories)

@@ -34,8 +34,8 @@ class Ownership:
     problem: str | None = None
 
 
-def read_ownership(repo: Path | None, base: str) -> Ownership:
-    if repo is None:
+def read_ownership(repo: Path | None, base: str | None) -> Ownership:
+    if repo is None or base is None:
         return Ownership(readable=False, problem="no local clone (set `path` to read it)")
     try:
         catalog_path, catalog = _first(repo, base, CATALOG_PATHS)

@@ -77,7 +77,9 @@ def test_review_refuses_bad_periods_and_filters(invoke: Invoke, tmp_path: Path) 
     reversed_period = invoke("review", "--since", "2026-11-10", "--until", "2026-11-01")
     assert reversed_period.exit_code == 2 and "must be before" in reversed_period.output
     team = invoke("review", "--team", "@acme/nobody", "--format", "json")
-    assert team.exit_code == 2 and "error" in json.loads(team.output)
+    assert team.exit_code == 2
+    answer = json.loads(team.output)
+    assert answer["ok"] is False and "no repository is owned" in answer["error"]["message"]
 
 
 def test_incident_sync_says_what_it_needs(invoke: Invoke, tmp_path: Path) -> None:
