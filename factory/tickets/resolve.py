@@ -97,7 +97,7 @@ def issue_ref_problem(ref: str, web_host: str) -> str | None:
 
 
 def _number_problem(ref: str, number: str) -> str | None:
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         return f"{ref!r}: the issue number {number!r} is not a number; use owner/repo#123"
     if int(number) == 0:
         return f"{ref!r}: issue numbers start at 1; use owner/repo#123"
