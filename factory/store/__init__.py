@@ -1,4 +1,5 @@
-"""The record store: runs, their hash-chained events, blobs, tickets, PRs, halts, leases, claims.
+"""The record store: runs, hash-chained events, blobs, tickets, PRs, halts, incidents, leases,
+claims.
 
     from factory.store import Store, RunStatus
     store = Store.open(config)            # or Store("sqlite:///path.db"); migrates on open
@@ -12,6 +13,7 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
+- `incidents`: production incidents and the change they name as root cause.
 - `leases`: the run lease, one live driver per run. `LeaseOwner(host, pid)` (`.this_process()`);
   `Store.acquire_lease(run_id, owner, ttl_s) -> Lease` takes a free, expired or dead-owner
   lease atomically or raises `LeaseHeld` ("run r-… is being driven by pid P on host H since T");
@@ -36,11 +38,13 @@ from policies.lazy_exports import lazy_exports
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
     from factory.store.claims import TicketClaimed
+    from factory.store.incidents import IncidentNotFoundError
     from factory.store.leases import Lease, LeaseHeld, LeaseLost, LeaseOwner
     from factory.store.models import (
         Approval,
         Event,
         Halt,
+        Incident,
         PullRequest,
         Run,
         TicketClaim,
@@ -56,12 +60,14 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
+    "factory.store.incidents": ("IncidentNotFoundError",),
     "factory.store.claims": ("TicketClaimed",),
     "factory.store.leases": ("Lease", "LeaseHeld", "LeaseLost", "LeaseOwner"),
     "factory.store.models": (
         "Approval",
         "Event",
         "Halt",
+        "Incident",
         "PullRequest",
         "Run",
         "TicketRecord",
@@ -85,6 +91,8 @@ __all__ = [
     "ChainHead",
     "Event",
     "Halt",
+    "Incident",
+    "IncidentNotFoundError",
     "Lease",
     "LeaseHeld",
     "LeaseLost",

@@ -1,0 +1,44 @@
+"""The runs list of the dashboard: newest first, filtered by repository, status and dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from factory.governance.liveness import observed_status
+from factory.store import Run, RunStatus, Store
+
+PAGE = 200
+
+
+def list_runs(
+    store: Store,
+    *,
+    repo: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = PAGE,
+) -> list[Run]:
+    query = select(Run).order_by(Run.created_at.desc(), Run.id).limit(limit)
+    if repo:
+        query = query.where(Run.repo == repo)
+    live_only: bool | None = None  # running and interrupted share a stored status
+    if status in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
+        live_only = status == RunStatus.RUNNING
+        status = RunStatus.RUNNING.value
+    if status:
+        query = query.where(Run.status == status)
+    if since is not None:
+        query = query.where(Run.created_at >= since)
+    if until is not None:
+        query = query.where(Run.created_at < until)
+    with store.engine.connect() as connection:
+        from sqlalchemy.orm import Session
+
+        with Session(bind=connection) as session:
+            runs = list(session.scalars(query))
+    if live_only is None:
+        return runs
+    return [run for run in runs if (observed_status(run) == RunStatus.RUNNING) == live_only]
