@@ -29,11 +29,13 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
+# The PostgreSQL tests use FACTORY_TEST_POSTGRES_URL, else the throwaway cluster .ci/postgres.sh
+# finds or starts (it prints a loud notice, and those tests skip, when PostgreSQL is absent).
 test: $(STAMP) lint image
-	$(BIN)/pytest -q
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q
 
 bench: $(STAMP) image
-	$(BIN)/python -m bench
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

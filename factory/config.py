@@ -53,6 +53,7 @@ NOT_OVERRIDES = frozenset(
         "FACTORY_FAILPOINTS",  # test fault injection, see factory/failpoints.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
+        "FACTORY_TEST_POSTGRES_URL",  # the tests' PostgreSQL server, see .ci/postgres.sh
     }
 )
 """FACTORY_* variables that are not configuration keys."""

@@ -59,10 +59,14 @@ def cli_config() -> FactoryConfig:
 
 
 def cli_store(config: FactoryConfig | None = None) -> Store:
-    """The store the configuration names, opened and migrated."""
+    """The store the configuration names, opened and migrated; exit 1 saying why it cannot be."""
     from factory.store import Store
+    from factory.store.engine import StoreUnavailableError
 
-    return Store.open(config or cli_config())
+    try:
+        return Store.open(config or cli_config())
+    except StoreUnavailableError as exc:
+        raise fail(str(exc), code=1) from exc
 
 
 def print_json(value: Any) -> None:

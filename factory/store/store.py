@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factory.config import FactoryConfig
@@ -31,7 +31,7 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
-from factory.store.engine import WRITE_OPTION, make_engine, migrate
+from factory.store.engine import WRITE_OPTION, connection_failure, make_engine, migrate
 from factory.store.models import (
     Approval,
     Blob,
@@ -59,7 +59,11 @@ class Store(PullRequestRecords):
         self.url = url
         self.engine: Engine = make_engine(url)
         if apply_migrations:
-            migrate(self.engine)
+            try:
+                migrate(self.engine)
+            except OperationalError as exc:
+                self.engine.dispose()
+                raise connection_failure(url, exc) from exc
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self._writes = sessionmaker(writer, expire_on_commit=False)
