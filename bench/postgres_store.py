@@ -53,7 +53,7 @@ def stored_rows(server: str, events: list[NewEvent]) -> list[tuple[Any, ...]]:
             store.append_events(run_id, events)
         with psycopg.connect(driver_dsn(url)) as connection:
             query = f"SELECT {COLUMNS} FROM events WHERE run_id = %s ORDER BY seq"
-            return connection.execute(query, (run_id,)).fetchall()  # type: ignore[arg-type]
+            return connection.execute(query, (run_id,)).fetchall()
 
 
 def time_plain_insert(server: str, rows: list[tuple[Any, ...]], batch: int) -> float:
@@ -61,12 +61,12 @@ def time_plain_insert(server: str, rows: list[tuple[Any, ...]], batch: int) -> f
 
     insert = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
     with fresh_postgres_database(server) as url, psycopg.connect(driver_dsn(url)) as connection:
-        connection.execute(PLAIN_TABLE)  # type: ignore[arg-type]
+        connection.execute(PLAIN_TABLE)
         connection.commit()
         started = time.perf_counter()
         for start in range(0, len(rows), batch):
             with connection.cursor() as cursor:
-                cursor.executemany(insert, rows[start : start + batch])  # type: ignore[arg-type]
+                cursor.executemany(insert, rows[start : start + batch])
             connection.commit()
         return time.perf_counter() - started
 

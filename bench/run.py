@@ -19,8 +19,8 @@ from pathlib import Path
 from factory.config import load_config
 from factory.demo.run_demo import CASSETTE, REPO_NAME, prepare_demo
 from factory.logs import configure_logging
-from factory.run_setup import RunOptions
-from factory.runner import start_run
+from factory.run.runner import start_run
+from factory.run.setup import RunOptions
 from factory.store import Store
 
 NODES = ("intake", "plan", "code", "test", "review", "gate", "deliver")

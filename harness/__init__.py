@@ -6,8 +6,9 @@ import that replayed runs and tests never need. The `TYPE_CHECKING` imports give
 the precise types of the same names.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from harness.anthropic_model import AnthropicModel
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from harness.pricing import BUILTIN_PRICES, PriceTable
     from harness.replay import RecordingModel, ReplayModel
     from harness.retry import RetryPolicy
-    from harness.tools import Worktree, coding_tools, read_only_tools
+    from harness.tools import ConfinedRoot, coding_tools, read_only_tools
 
 _HOMES = {
     "harness.anthropic_model": ("AnthropicModel",),
@@ -57,10 +58,8 @@ _HOMES = {
     "harness.pricing": ("BUILTIN_PRICES", "PriceTable"),
     "harness.replay": ("RecordingModel", "ReplayModel"),
     "harness.retry": ("RetryPolicy",),
-    "harness.tools": ("Worktree", "coding_tools", "read_only_tools"),
+    "harness.tools": ("ConfinedRoot", "coding_tools", "read_only_tools"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
 __all__ = [
     "BUILTIN_PRICES",
     "AgentResult",
@@ -91,7 +90,7 @@ __all__ = [
     "ToolSchema",
     "TranscriptSink",
     "Usage",
-    "Worktree",
+    "ConfinedRoot",
     "build_model",
     "coding_tools",
     "decode_transcript",
@@ -101,13 +100,4 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
-
-    def __getattr__(name: str) -> Any:
-        if name not in _HOME_OF:
-            raise AttributeError(f"module 'harness' has no attribute {name!r}")
-        value = getattr(import_module(_HOME_OF[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports("harness", _HOMES, globals())

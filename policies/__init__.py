@@ -8,8 +8,9 @@ Re-exports load on first use (PEP 562 `__getattr__`): `factory.config` imports
 The `TYPE_CHECKING` imports give type checkers the precise types of the same names.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from policies.autonomy import Assessment, assess_autonomy
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
         PolicySpec,
         RiskRule,
     )
-    from policies.engine import build_policies, combine, evaluate_gate
     from policies.errors import PolicyConfigError
+    from policies.evaluation import build_policies, combine, evaluate_gate
     from policies.models import Decision, DecisionKind, GateContext, Outcome, Verdict
 
 _HOMES = {
@@ -33,12 +34,10 @@ _HOMES = {
         "PolicySpec",
         "RiskRule",
     ),
-    "policies.engine": ("build_policies", "combine", "evaluate_gate"),
+    "policies.evaluation": ("build_policies", "combine", "evaluate_gate"),
     "policies.errors": ("PolicyConfigError",),
     "policies.models": ("Decision", "DecisionKind", "GateContext", "Outcome", "Verdict"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
 __all__ = [
     "Assessment",
     "AutonomyLevel",
@@ -60,13 +59,4 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
-
-    def __getattr__(name: str) -> Any:
-        if name not in _HOME_OF:
-            raise AttributeError(f"module 'policies' has no attribute {name!r}")
-        value = getattr(import_module(_HOME_OF[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports("policies", _HOMES, globals())

@@ -5,7 +5,7 @@ from rich.console import Console
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 
 autonomy_app = typer.Typer(
     help="How much the factory may do alone in each repository, and why.", no_args_is_help=True
@@ -20,7 +20,7 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
 ) -> None:
     """The configured range, the effective level earned from the track record, and evidence."""
-    from factory.autonomy_status import assess_repo
+    from factory.governance.autonomy import assess_repo
 
     config = cli_config()
     names = [repo] if repo else sorted(config.repos)

@@ -9,7 +9,7 @@ from rich.syntax import Syntax
 from factory.cli.app import app
 from factory.cli.context import BAD_INPUT, cli_config, options, print_json
 from factory.config import load_config
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 
 config_app = typer.Typer(
     help="Validate and inspect factory.toml (from --config, FACTORY_CONFIG or ./factory.toml).",

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from factory.config import FactoryConfig, load_config
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 from factory.logs import LogFormat, configure_logging
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def cli_config() -> FactoryConfig:
 def cli_store(config: FactoryConfig | None = None) -> Store:
     """The store the configuration names, opened and migrated; exit 1 saying why it cannot be."""
     from factory.store import Store
-    from factory.store.engine import StoreUnavailableError
+    from factory.store.database import StoreUnavailableError
 
     try:
         return Store.open(config or cli_config())

@@ -10,10 +10,10 @@ from rich.console import Console
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 
 if TYPE_CHECKING:
-    from factory.halting import HaltResult
+    from factory.governance.halts import HaltResult
 
 console = Console()
 
@@ -31,7 +31,7 @@ def _scope(repo: str | None, everything: bool) -> str:
     if bool(repo) == everything:
         raise fail("choose exactly one of --repo NAME or --all")
     if everything:
-        from factory.halting import ALL
+        from factory.governance.halts import ALL
 
         return ALL
     assert repo is not None
@@ -43,7 +43,7 @@ def _scope(repo: str | None, everything: bool) -> str:
 
 
 def _render(result: HaltResult, verb: str, as_json: bool) -> None:
-    from factory.halting import ALL
+    from factory.governance.halts import ALL
 
     if as_json:
         print_json(
@@ -77,7 +77,7 @@ def halt_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stop work: no new runs start, running runs stop at the next step, nothing merges."""
-    from factory.halting import halt
+    from factory.governance.halts import halt
 
     scope = _scope(repo, everything)
     try:
@@ -97,7 +97,7 @@ def unhalt_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Lift a halt; halted runs can then be resumed with `factory resume RUN`."""
-    from factory.halting import unhalt
+    from factory.governance.halts import unhalt
 
     scope = _scope(repo, everything)
     _render(unhalt(cli_store(), scope, by or getpass.getuser()), "unhalt", as_json)

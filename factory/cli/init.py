@@ -36,7 +36,7 @@ def init(
     """Detect a repository's base branch, test command and GitHub name, and add its section
     to ./factory.toml (or the file `factory --config FILE` names). An existing section of
     the same name is never overwritten."""
-    from factory.init_repo import InitError, init_repo
+    from factory.config.init_repo import InitError, init_repo
 
     config_path = options.config_path or Path.cwd() / CONFIG_FILE_NAME
     try:

@@ -11,8 +11,8 @@ from rich.live import Live
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from factory.runner import RunSummary
-    from factory.state import RunState
+    from factory.run.runner import RunSummary
+    from factory.run.state import RunState
 
 console = Console(stderr=True)
 NODES = ("intake", "plan", "code", "test", "review", "gate", "deliver", "await_approval")

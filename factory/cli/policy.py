@@ -15,13 +15,13 @@ from rich.table import Table
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config import load_config
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 from policies.config import AutonomyLevel
 from policies.errors import PolicyConfigError
 
 if TYPE_CHECKING:
-    from factory.gate_judge import Judgement
-    from factory.policy_replay import ReplayReport
+    from factory.gate.judge import Judgement
+    from factory.gate.replay import ReplayReport
     from policies.models import Decision
 
 policy_app = typer.Typer(
@@ -105,8 +105,9 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
 ) -> None:
     """Show every policy's verdict and the final decision for a patch, without running."""
-    from factory.gate_context import DiffParseError
-    from factory.policy_check import check_patch
+    from factory.gate.check import check_patch
+    from factory.gate.diff import DiffParseError
+    from factory.git import GitError
 
     try:
         patch = diff.read_text(encoding="utf-8", errors="replace")
@@ -124,7 +125,7 @@ def check_command(
             level=level,
             labels=[label.strip() for label in labels.split(",") if label.strip()],
         )
-    except (ConfigError, DiffParseError, PolicyConfigError) as exc:
+    except (ConfigError, DiffParseError, GitError, PolicyConfigError) as exc:
         raise fail(f"{exc}" if not isinstance(exc, DiffParseError) else f"{diff}: {exc}") from exc
     if as_json:
         print_json({"repo": repo, **decision_json(result.decision)})
@@ -184,7 +185,7 @@ def replay_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
 ) -> None:
     """List past runs whose gate decision would change under the current or a proposed config."""
-    from factory.policy_replay import replay_decisions
+    from factory.gate.replay import replay_decisions
 
     try:
         start = parse_since(since, datetime.now(UTC))

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
-from factory.config_errors import ConfigError
-from factory.statuses import PullRequestStatus
+from factory.config.errors import ConfigError
+from factory.store.statuses import PullRequestStatus
 
 if TYPE_CHECKING:
     from factory.forges.base import PullRequestInfo

@@ -10,10 +10,10 @@ import typer
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.cli.live import LiveView, render_summary, summary_json
-from factory.config_errors import ConfigError
+from factory.config.errors import ConfigError
 
 if TYPE_CHECKING:
-    from factory.runner import RunSummary
+    from factory.run.runner import RunSummary
 
 EXIT_HELP = (
     "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 2 bad input, 1 error."
@@ -66,8 +66,8 @@ def run(
     decides, from the repository's policies, whether the change merges, waits for a person,
     or stays a pull request.
     """
-    from factory.run_setup import RunOptions
-    from factory.runner import start_run
+    from factory.run.runner import start_run
+    from factory.run.setup import RunOptions
 
     config = cli_config()
     store = cli_store(config)
@@ -91,7 +91,7 @@ def resume(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Continue a run that stopped, was killed, or was halted, from its last checkpoint."""
-    from factory.runner import resume_run
+    from factory.run.runner import resume_run
 
     config = cli_config()
     store = cli_store(config)
@@ -110,7 +110,7 @@ def approve(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Approve a waiting run: its pull request is merged and the run finishes."""
-    from factory.runner import answer_approval
+    from factory.run.runner import answer_approval
 
     config = cli_config()
     store = cli_store(config)
@@ -127,7 +127,7 @@ def reject(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Reject a waiting run: its pull request is closed unmerged and the run ends."""
-    from factory.runner import answer_approval
+    from factory.run.runner import answer_approval
 
     config = cli_config()
     store = cli_store(config)
@@ -146,8 +146,8 @@ def _guarded(action: object) -> RunSummary:
     """Run `action`; bad input exits 2, a failing sandbox, git, forge or model exits 1."""
     from factory.forges.base import ForgeError
     from factory.git.command import GitError
-    from factory.run_setup import SetupError
-    from factory.runner import RunError, RunSummary
+    from factory.run.runner import RunError, RunSummary
+    from factory.run.setup import SetupError
     from factory.store import RunNotFoundError
     from factory.tickets.model import TicketError
     from harness.errors import ModelError

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_store, fail, print_json
-from factory.statuses import RunStatus
+from factory.store.statuses import RunStatus
 
 if TYPE_CHECKING:
     from factory.store import Event, Run
@@ -100,7 +100,7 @@ def show_run(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Show one run: ticket, status, cost, outcome, and optionally every event in order."""
-    from factory.run_status import waiting_for
+    from factory.run.runner import waiting_for
     from factory.store import RunNotFoundError
 
     with cli_store() as store:

@@ -16,9 +16,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig, load_config
-from factory.run_context import NodeObserver
-from factory.run_setup import RunOptions
-from factory.runner import RunSummary, start_run
+from factory.run.context import NodeObserver
+from factory.run.runner import RunSummary, start_run
+from factory.run.setup import RunOptions
 from factory.store import Store
 from factory.store.audit import VerifyReport, verify
 

@@ -5,8 +5,9 @@ Re-exports load on first use (PEP 562 `__getattr__`) so that `factory.git.identi
 give type checkers the precise types of the same names.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.git.askpass import askpass_env, install_askpass_helper, scrub
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from factory.git.identity import BotIdentity
     from factory.git.push import push_branch
     from factory.git.worktree import (
-        Worktree,
+        RunWorktree,
         base_ref,
         branch_name,
         create_worktree,
@@ -37,7 +38,7 @@ _HOMES = {
     "factory.git.identity": ("BotIdentity",),
     "factory.git.push": ("push_branch",),
     "factory.git.worktree": (
-        "Worktree",
+        "RunWorktree",
         "base_ref",
         "branch_name",
         "create_worktree",
@@ -46,14 +47,12 @@ _HOMES = {
         "slugify",
     ),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
 __all__ = [
     "BotIdentity",
     "CommitOutcome",
     "DiffStats",
     "GitError",
-    "Worktree",
+    "RunWorktree",
     "askpass_env",
     "base_ref",
     "branch_name",
@@ -79,13 +78,4 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
-
-    def __getattr__(name: str) -> Any:
-        if name not in _HOME_OF:
-            raise AttributeError(f"module 'factory.git' has no attribute {name!r}")
-        value = getattr(import_module(_HOME_OF[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports("factory.git", _HOMES, globals())

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from factory.statuses import PullRequestStatus, RunStatus
+from factory.store.statuses import PullRequestStatus, RunStatus
 
 
 def utcnow() -> datetime:
@@ -108,7 +108,7 @@ class Blob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Ticket(Base):
+class TicketRecord(Base):
     """A ticket as it was read. Its text is untrusted input and is stored as such."""
 
     __tablename__ = "tickets"

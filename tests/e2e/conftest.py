@@ -15,8 +15,8 @@ import pytest
 
 from factory.config import FactoryConfig, load_config
 from factory.demo.run_demo import REPO_NAME, prepare_demo
-from factory.run_setup import RunOptions
-from factory.runner import RunSummary, start_run
+from factory.run.runner import RunSummary, start_run
+from factory.run.setup import RunOptions
 from factory.store import Store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
@@ -63,7 +63,7 @@ class Workspace:
                 config,
                 store,
                 str(self.ticket),
-                RunOptions(repo=REPO_NAME, **options),  # type: ignore[arg-type]
+                RunOptions(repo=REPO_NAME, **options),
             )
         finally:
             store.close()

@@ -108,9 +108,9 @@ class ScratchDatabase:
             return list(rows)
         import psycopg
 
-        with psycopg.connect(driver_dsn(self.url)) as connection:
+        with psycopg.connect(driver_dsn(self.url)) as server:
             for statement in statements:
-                cursor = connection.execute(statement)  # type: ignore[arg-type]
+                cursor = server.execute(statement)
                 rows = cursor.fetchall() if cursor.description else []
         return list(rows)
 

@@ -29,3 +29,9 @@ def commit_file(repo: Path, path: str, text: str, message: str) -> str:
     git(repo, "add", path)
     git(repo, "commit", "-q", "-m", message)
     return git(repo, "rev-parse", "HEAD")
+
+
+def diff_between(repo: Path, base: str, head: str) -> str:
+    """The unified diff a branch `head` made since it left `base`, as a run's gate reads it."""
+    text = git(repo, "diff", "--no-color", "--no-ext-diff", "-M", f"{base}...{head}")
+    return text + "\n" if text else ""

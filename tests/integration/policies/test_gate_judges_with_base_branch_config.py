@@ -4,13 +4,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from policy_git_helpers import commit_file, git
+from policy_git_helpers import commit_file, diff_between, git
 
 from factory.config import parse_config
-from factory.gate_context import diff_between, parse_unified_diff
-from factory.gate_judge import judge_change
+from factory.gate.diff import parse_unified_diff
+from factory.gate.judge import judge_change
+from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.git import read_from_base
-from factory.policy_replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.store import Store
 from policies.config import AutonomyLevel
 from policies.models import BudgetLimits, ReviewSummary, RunCost, TestSummary

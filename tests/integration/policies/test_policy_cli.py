@@ -4,6 +4,7 @@ a real repository, real patch files from git, a real factory.toml and SQLite sto
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from policy_git_helpers import commit_file, git
@@ -11,8 +12,8 @@ from typer.testing import CliRunner
 
 from factory.cli import app
 from factory.config import load_config
-from factory.policy_check import check_patch
-from factory.policy_replay import GATE_DECISION_EVENT, gate_decision_payload
+from factory.gate.check import check_patch
+from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.store import RunStatus, Store
 from policies.config import AutonomyLevel
 
@@ -45,16 +46,16 @@ def patch_from_branch(repo: Path, tmp_path: Path, edits: dict[str, str], name: s
     return patch
 
 
-def check_json(config: Path, patch: Path, *flags: str) -> dict:  # type: ignore[type-arg]
+def check_json(config: Path, patch: Path, *flags: str) -> dict[str, Any]:
     code, out, err = run_cli(
         config, "policy", "check", "--repo", "demo", "--diff", str(patch), "--json", *flags
     )
     assert code == 0, err
-    result: dict = json.loads(out)  # type: ignore[type-arg]
+    result: dict[str, Any] = json.loads(out)
     return result
 
 
-def verdict(result: dict, policy: str) -> dict:  # type: ignore[type-arg]
+def verdict(result: dict, policy: str) -> dict[str, Any]:
     return next(v for v in result["verdicts"] if v["policy"] == policy)
 
 

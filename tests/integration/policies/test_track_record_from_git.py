@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 from policy_git_helpers import commit_file, git
 
-from factory.store import Store
-from factory.track_record import (
+from factory.governance.track_record import (
     IncidentIssue,
     gather_track_record,
     incident_records,
     revert_records,
 )
+from factory.store import Store
 from policies.autonomy import assess_autonomy
 from policies.config import AutonomyLevel, AutonomyRange, EarnedAutonomyRule
 from policies.models import TrackRecord

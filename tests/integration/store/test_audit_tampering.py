@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -11,7 +12,7 @@ from factory.cli import app
 from factory.store import Store, audit
 from factory.store.audit import current_digest, verify
 from factory.store.chain import event_hash
-from tests.support.databases import ScratchDatabase, scratch_database
+from tests.support.databases import Backend, ScratchDatabase, scratch_database
 
 from .conftest import seed_runs
 
@@ -25,12 +26,12 @@ def database(
     """Every tampering is caught by SQLite's fast scan, and by the dialect-neutral path on
     SQLite and on PostgreSQL."""
     monkeypatch.setattr(audit, "SQLITE_FAST_PATH", request.param == "sqlite-fast-path")
-    backend = "postgresql" if request.param == "postgresql" else "sqlite"
+    backend: Backend = "postgresql" if request.param == "postgresql" else "sqlite"
     with scratch_database(backend, tmp_path) as scratch:
         yield scratch
 
 
-def verify_cli(database: ScratchDatabase, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+def verify_cli(database: ScratchDatabase, *args: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(
         app,
         ["audit", "verify", "--json", *args],

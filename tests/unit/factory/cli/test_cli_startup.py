@@ -30,7 +30,7 @@ HEAVY_MODULES = (
     "openai",
     "sqlalchemy",
 )
-LAZY_PACKAGES = ("harness", "policies", "factory.git")
+LAZY_PACKAGES = ("harness", "policies", "factory.git", "factory.store", "factory.forges")
 
 
 def heavy_modules_after(statement: str, cwd: Path) -> list[str]:
@@ -60,7 +60,7 @@ def test_config_models_load_without_the_packages_they_come_from(tmp_path: Path) 
 
 def test_the_probe_notices_a_heavy_import(tmp_path: Path) -> None:
     # Guards the two tests above against passing because the probe sees nothing.
-    assert "sqlalchemy" in heavy_modules_after("import factory.store", tmp_path)
+    assert "sqlalchemy" in heavy_modules_after("import factory.store.store", tmp_path)
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])
@@ -107,9 +107,10 @@ def test_every_command_help_renders(path: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("package_name", LAZY_PACKAGES)
 def test_lazy_package_exports_every_name_it_lists(package_name: str) -> None:
     package = importlib.import_module(package_name)
-    assert set(package._HOME_OF) == set(package.__all__)
+    home_of = {name: module for module, names in package._HOMES.items() for name in names}
+    assert set(home_of) == set(package.__all__)
     for name in package.__all__:
-        home = importlib.import_module(package._HOME_OF[name])
+        home = importlib.import_module(home_of[name])
         assert getattr(package, name) is getattr(home, name)
         assert name in dir(package)
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from factory.cli import app
 from factory.store import Store
-from factory.store.engine import StoreUnavailableError
+from factory.store.database import StoreUnavailableError
 
 
 def closed_port() -> int:

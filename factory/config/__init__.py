@@ -1,0 +1,34 @@
+"""Configuration: what the operator allows and what a repository may narrow.
+
+- `settings`: the `factory.toml` models, finding and loading the file, `FACTORY_*` overrides,
+  secrets from the environment.
+- `errors`: `ConfigError` and turning pydantic and TOML errors into lines a person can act on.
+- `repo_settings`: a repository's own `factory.toml`, read from its base branch, narrowing
+  the operator's settings.
+- `init_repo`: `factory init`, a commented `[repos."<name>"]` section, base branch and test
+  command detected.
+"""
+
+from factory.config.errors import ConfigError
+from factory.config.settings import (
+    CONFIG_FILE_NAME,
+    CoreConfig,
+    FactoryConfig,
+    RepoConfig,
+    Secrets,
+    discover_config_path,
+    load_config,
+    parse_config,
+)
+
+__all__ = [
+    "CONFIG_FILE_NAME",
+    "ConfigError",
+    "CoreConfig",
+    "FactoryConfig",
+    "RepoConfig",
+    "Secrets",
+    "discover_config_path",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,321 @@
+"""factory.toml: the typed configuration of the whole factory, and how it is found and loaded.
+
+Each package owns the model of its own section (`harness.config`, `sandboxes.config`,
+`policies.config`); this module composes them, adds `[factory]` and `[repos."<name>"]`, applies
+`FACTORY_*` environment overrides and turns every mistake into a `ConfigError` a person can act on.
+Secrets never live in the file: `Secrets.from_env()` reads them from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+
+from factory.config.errors import ConfigError, describe_validation_error, find_secret_keys
+from factory.forges.settings import (
+    GITHUB_TOKEN_ENV,
+    ForgeSettings,
+    GitHubForgeSettings,
+    LocalForgeSettings,
+)
+from factory.git.identity import BotIdentity
+from harness.config import BudgetConfig, ModelPrice, ModelsConfig
+from policies.config import AutonomyRange, PolicySpec
+from sandboxes.config import SandboxConfig
+
+__all__ = [
+    "ConfigError",
+    "CoreConfig",
+    "FactoryConfig",
+    "RepoConfig",
+    "Secrets",
+    "discover_config_path",
+    "load_config",
+    "parse_config",
+]
+
+CONFIG_FILE_NAME = "factory.toml"
+CONFIG_ENV_VAR = "FACTORY_CONFIG"
+ENV_PREFIX = "FACTORY_"
+SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos")
+NOT_OVERRIDES = frozenset(
+    {
+        CONFIG_ENV_VAR,  # selects the file rather than overriding a value
+        "FACTORY_FAILPOINTS",  # test fault injection, see factory/failpoints.py
+        "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
+        "FACTORY_GIT_USERNAME",
+        "FACTORY_TEST_POSTGRES_URL",  # the tests' PostgreSQL server, see .ci/postgres.sh
+    }
+)
+"""FACTORY_* variables that are not configuration keys."""
+
+
+class CoreConfig(BaseModel):
+    """`[factory]`: where the factory keeps its records and how it logs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database_url: str | None = None
+    """Any SQLAlchemy URL; unset means SQLite (WAL mode) at `<data_dir>/factory.db`."""
+    data_dir: Path = Path(".factory/data")
+    """Database, worktrees and blobs live here; relative paths start at the config file."""
+    log_format: Literal["auto", "json", "console"] = "auto"
+    """`auto` prints readable lines on a terminal and JSON lines everywhere else."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class RepoConfig(BaseModel):
+    """`[repos."<name>"]`: one repository the factory works on, and how much it may do there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path | None = None
+    """A local git repository (relative paths start at the config file)."""
+    github: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    """`owner/name` on GitHub; the token comes from GITHUB_TOKEN."""
+    base_branch: str = Field(default="main", min_length=1)
+    setup: list[str] = Field(default_factory=list)
+    """Commands run once in the sandbox, with network, before agents start (then it is cut)."""
+    test_command: str = Field(min_length=1)
+    """The command that says whether the repository's tests pass, run inside the sandbox."""
+    autonomy: AutonomyRange = Field(default_factory=AutonomyRange)
+    policies: list[PolicySpec] = Field(default_factory=list)
+    protected_paths: list[str] = Field(default_factory=list)
+    """Glob patterns agents may never change without a human (e.g. `.github/**`)."""
+    budget: BudgetConfig | None = None
+    """Overrides `[budgets]` for runs in this repository."""
+    max_iterations: int = Field(default=3, ge=1, le=20)
+    """Rounds of code -> test -> review before the run stops and asks a human."""
+
+    @model_validator(mode="after")
+    def _one_location(self) -> RepoConfig:
+        if (self.path is None) == (self.github is None):
+            raise ValueError(
+                "set exactly one of `path` (a local repository) or `github` (owner/name)"
+            )
+        return self
+
+    def forge_settings(self, name: str) -> ForgeSettings:
+        """Where this repository's pull requests live: GitHub, or the embedded local forge."""
+        if self.github is not None:
+            return GitHubForgeSettings(repo=self.github)
+        assert self.path is not None  # the validator above requires exactly one
+        return LocalForgeSettings(name=name, path=self.path)
+
+
+class FactoryConfig(BaseModel):
+    """The whole resolved configuration. `source` says where it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    factory: CoreConfig = Field(default_factory=CoreConfig)
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    budgets: BudgetConfig = Field(default_factory=BudgetConfig)
+    pricing: dict[str, ModelPrice] = Field(default_factory=dict)
+    """US dollars per million tokens, keyed by model name (`[pricing."claude-sonnet-4-5"]`)."""
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    git: BotIdentity = Field(default_factory=BotIdentity)
+    """`[git]`: the name and email on every commit the factory makes."""
+    repos: dict[str, RepoConfig] = Field(default_factory=dict)
+
+    _source: str = PrivateAttr(default="built-in defaults")
+
+    @property
+    def source(self) -> str:
+        """The file this came from, or "built-in defaults"."""
+        return self._source
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or SQLite in the data directory."""
+        if self.factory.database_url:
+            return self.factory.database_url
+        return f"sqlite:///{self.factory.data_dir / 'factory.db'}"
+
+    def repo(self, name: str) -> RepoConfig:
+        """The repository called `name`; a ConfigError lists the known names otherwise."""
+        if name not in self.repos:
+            known = ", ".join(sorted(self.repos)) or "none configured"
+            raise ConfigError(
+                f'unknown repository {name!r} (known: {known}); add [repos."{name}"] to '
+                f"{self.source}"
+            )
+        return self.repos[name]
+
+    def budget_for(self, repo: str | None) -> BudgetConfig:
+        """The repository's own budget if it has one, else `[budgets]`."""
+        if repo is not None and repo in self.repos and self.repos[repo].budget is not None:
+            budget = self.repos[repo].budget
+            assert budget is not None
+            return budget
+        return self.budgets
+
+    def redacted(self) -> dict[str, Any]:
+        """JSON-ready view for `factory config show`, with the secrets' presence (never values)."""
+        data = self.model_dump(mode="json")
+        data["secrets"] = Secrets.from_env().presence()
+        data["source"] = self.source
+        return data
+
+
+class Secrets(BaseModel):
+    """API keys and tokens. Read from the environment only; never written to disk or logs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    anthropic_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    github_token: SecretStr | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Secrets:
+        env = os.environ if environ is None else environ
+
+        def secret(name: str) -> SecretStr | None:
+            value = env.get(name)
+            return SecretStr(value) if value else None
+
+        return cls(
+            anthropic_api_key=secret("ANTHROPIC_API_KEY"),
+            openai_api_key=secret("OPENAI_API_KEY"),
+            github_token=secret(GITHUB_TOKEN_ENV),
+        )
+
+    def presence(self) -> dict[str, str]:
+        return {
+            name.upper(): ("set (redacted)" if getattr(self, name) else "not set")
+            for name in type(self).model_fields
+        }
+
+
+def discover_config_path(
+    explicit: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Path | None:
+    """`--config PATH`, then FACTORY_CONFIG, then ./factory.toml; None means built-in defaults.
+
+    A path named explicitly (flag or variable) must exist: silently falling back to defaults
+    would run the factory with gates the operator did not choose.
+    """
+    env = os.environ if environ is None else environ
+    named = explicit or (Path(env[CONFIG_ENV_VAR]) if env.get(CONFIG_ENV_VAR) else None)
+    if named is not None:
+        if not named.is_file():
+            how = "--config" if explicit else CONFIG_ENV_VAR
+            raise ConfigError(f"config file {named} (from {how}) not found; check the path")
+        return named
+    local = (cwd or Path.cwd()) / CONFIG_FILE_NAME
+    return local if local.is_file() else None
+
+
+def load_config(
+    explicit: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> FactoryConfig:
+    """Find, read, override from the environment and validate the configuration."""
+    env = os.environ if environ is None else environ
+    path = discover_config_path(explicit, env, cwd)
+    if path is None:
+        return parse_config({}, source="built-in defaults", base_dir=cwd or Path.cwd(), environ=env)
+    return parse_config(read_toml(path), source=str(path), base_dir=path.parent, environ=env)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a syntax error becomes `FILE:LINE:COLUMN: ...`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+        location = f"{path}:{where.group(1)}:{where.group(2)}" if where else str(path)
+        raise ConfigError(f"{location}: TOML syntax error: {reason}") from exc
+
+
+def parse_config(
+    data: dict[str, Any],
+    *,
+    source: str,
+    base_dir: Path,
+    environ: Mapping[str, str] | None = None,
+) -> FactoryConfig:
+    """Validate parsed TOML plus environment overrides; relative paths start at `base_dir`."""
+    env = os.environ if environ is None else environ
+    secret_keys = find_secret_keys(data)
+    if secret_keys:
+        raise ConfigError(
+            f"{source}: {secret_keys[0]} looks like a secret; secrets come only from the "
+            "environment (ANTHROPIC_API_KEY, OPENAI_API_KEY, GITHUB_TOKEN): delete it from the file"
+        )
+    merged = apply_env_overrides(data, env)
+    try:
+        config = FactoryConfig.model_validate(merged)
+    except ValidationError as exc:
+        problems = [describe_validation_error(error, FactoryConfig) for error in exc.errors()]
+        raise ConfigError("\n".join(f"{source}: {problem}" for problem in problems)) from exc
+    config._source = source
+    _anchor_paths(config, base_dir)
+    return config
+
+
+def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """FACTORY_DATABASE_URL -> factory.database_url; FACTORY_SANDBOX__MEMORY -> sandbox.memory.
+
+    A name without `__` sets a key of `[factory]`; with `__` the first part names the section.
+    Values are read as JSON when they parse (numbers, booleans, lists), else as plain strings.
+    """
+    merged = json.loads(json.dumps(data))  # deep copy that keeps only TOML-able values
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name in NOT_OVERRIDES:
+            continue
+        parts = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
+        if not parts:
+            continue
+        if len(parts) == 1 or parts[0] not in SECTIONS:
+            parts = ["factory", *parts] if parts[0] != "factory" else parts
+        target = merged
+        for part in parts[:-1]:
+            child = target.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"{name}: {'.'.join(parts[:-1])} is not a table; unset {name}")
+            target = child
+        target[parts[-1]] = _env_value(environ[name])
+    return merged
+
+
+def _env_value(raw: str) -> Any:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    # A quoted JSON string and a bare word mean the same; objects are too easy to get wrong.
+    return raw if isinstance(value, dict) else value
+
+
+def _anchor_paths(config: FactoryConfig, base_dir: Path) -> None:
+    if not config.factory.data_dir.is_absolute():
+        config.factory.data_dir = (base_dir / config.factory.data_dir).resolve()
+    for repo in config.repos.values():
+        if repo.path is not None and not repo.path.is_absolute():
+            repo.path = (base_dir / repo.path).resolve()

@@ -1,0 +1,46 @@
+"""The effective autonomy level of a repository, earned from its track record."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from factory.config import FactoryConfig
+from factory.gate.repo_policies import earned_autonomy_rule
+from factory.governance.track_record import IncidentIssue, gather_track_record
+from factory.store.store import Store
+from policies.autonomy import Assessment, assess_autonomy
+from policies.config import AutonomyLevel
+
+LEVEL_CHANGED_EVENT = "autonomy.level_changed"
+"""Kind of the audit event a run appends when its repo's level moved (payload: Assessment)."""
+
+
+def previous_level(store: Store, repo: str) -> AutonomyLevel | None:
+    """The level the latest run of `repo` ran at, if any run recorded one."""
+    for run in store.list_runs(repo=repo, limit=20):
+        if run.autonomy_level in {level.value for level in AutonomyLevel}:
+            return AutonomyLevel(run.autonomy_level)
+    return None
+
+
+def assess_repo(
+    config: FactoryConfig,
+    store: Store,
+    repo: str,
+    *,
+    now: datetime | None = None,
+    incidents: Iterable[IncidentIssue] = (),
+) -> Assessment:
+    """The effective level of `repo` now, with its evidence and the level it moved from.
+
+    A run calls this at intake, stores `level` on the run, and appends
+    `assessment.level_change_event()` as a `autonomy.level_changed` event when it is not None.
+    """
+    settings = config.repo(repo)
+    record = gather_track_record(store, repo, settings.path, settings.base_branch, incidents)
+    return assess_autonomy(
+        settings.autonomy,
+        record,
+        earned_autonomy_rule(settings),
+        now or datetime.now(UTC),
+        previous=previous_level(store, repo),
+    )

@@ -1,0 +1,138 @@
+"""A repository's track record: what the factory merged there and what went wrong later.
+
+Sources, each real:
+- merged PRs and PRs closed by humans: the store's pull_requests table;
+- reverts: commits on the base branch whose message says "This reverts commit <sha>"
+  (what `git revert` writes), read with the git CLI under the factory's git rules;
+- incidents: issues labelled `incident` whose body says `root cause: <sha>` (as DORA's
+  fourkeys does), passed in as records by whoever fetched them from the forge.
+`policies.autonomy.assess_autonomy` turns the record into an effective level.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from factory.git.base_reader import resolve_base
+from factory.git.command import factory_git, run_git
+from policies.models import (
+    IncidentRecord,
+    MergedChange,
+    RejectionRecord,
+    RevertRecord,
+    TrackRecord,
+)
+
+_REVERTS = re.compile(r"This reverts commit ([0-9a-fA-F]{7,40})")
+_ROOT_CAUSE = re.compile(r"root[ _-]cause:\s*`?([0-9a-fA-F]{7,40})\b", re.IGNORECASE)
+INCIDENT_LABEL = "incident"
+
+
+class IncidentIssue(BaseModel):
+    """An issue as a forge reports it; only labelled, attributed ones become incidents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str
+    body: str = ""
+    labels: list[str] = Field(default_factory=list)
+    created_at: datetime
+
+
+class PullRequestRow(Protocol):
+    """What this module reads of a store pull request (factory.store.models.PullRequest)."""
+
+    number: int
+    status: str
+    merged_sha: str | None
+    updated_at: datetime
+
+
+class PullRequestSource(Protocol):
+    def list_pull_requests(self, repo: str | None = None) -> Sequence[PullRequestRow]: ...
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def revert_records(
+    repo_path: Path, base: str, since: datetime | None = None, max_commits: int = 5000
+) -> list[RevertRecord]:
+    """Revert commits on the base branch (`origin/<base>` in a clone, else `<base>`)."""
+    runner = factory_git(repo_path)
+    ref = resolve_base(runner, repo_path, base)
+    log = run_git(
+        runner,
+        "log",
+        f"--max-count={max_commits}",
+        "--format=%H%x00%ct%x00%B%x1e",
+        ref,
+        action="read the base branch's history",
+        strip=False,
+    )
+    records: list[RevertRecord] = []
+    for entry in log.split("\x1e"):
+        sha, _, rest = entry.strip("\n").partition("\0")
+        if not sha:
+            continue
+        stamp, _, message = rest.partition("\0")
+        at = datetime.fromtimestamp(int(stamp), UTC)
+        if since is not None and at < _aware(since):
+            break
+        records.extend(
+            RevertRecord(revert_sha=sha, reverted_sha=reverted.lower(), at=at)
+            for reverted in _REVERTS.findall(message)
+        )
+    return records
+
+
+def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:
+    """Issues labelled `incident` that name a root-cause commit."""
+    records: list[IncidentRecord] = []
+    for issue in issues:
+        if INCIDENT_LABEL not in {label.lower() for label in issue.labels}:
+            continue
+        records.extend(
+            IncidentRecord(ref=issue.ref, root_cause_sha=sha.lower(), at=_aware(issue.created_at))
+            for sha in _ROOT_CAUSE.findall(issue.body)
+        )
+    return records
+
+
+def store_history(
+    store: PullRequestSource, repo: str
+) -> tuple[list[MergedChange], list[RejectionRecord]]:
+    """Merged factory PRs (with their merge commit) and PRs humans closed without merging."""
+    merges: list[MergedChange] = []
+    rejections: list[RejectionRecord] = []
+    for pull in store.list_pull_requests(repo=repo):
+        at = _aware(pull.updated_at)
+        if pull.status == "merged" and pull.merged_sha:
+            merges.append(MergedChange(sha=pull.merged_sha, merged_at=at, pr=pull.number))
+        elif pull.status == "closed":
+            rejections.append(RejectionRecord(pr=pull.number, at=at, reason="closed by a human"))
+    return merges, rejections
+
+
+def gather_track_record(
+    store: PullRequestSource,
+    repo: str,
+    repo_path: Path | None,
+    base: str,
+    incidents: Iterable[IncidentIssue] = (),
+    since: datetime | None = None,
+) -> TrackRecord:
+    """The whole record for `repo`. Without a local clone (`repo_path` None) no reverts are seen."""
+    merges, rejections = store_history(store, repo)
+    reverts = revert_records(repo_path, base, since) if repo_path is not None else []
+    return TrackRecord(
+        merges=merges,
+        reverts=reverts,
+        incidents=incident_records(incidents),
+        rejections=rejections,
+    )

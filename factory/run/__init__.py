@@ -1,0 +1,13 @@
+"""One ticket's run: the LangGraph graph, its nodes and state, and driving it to an ending.
+
+- `runner`: start, resume, approve and reject a run; what a run waits for.
+- `graph`: the LangGraph state machine and its routing between nodes.
+- `nodes`: intake, plan, code, test, review, gate, deliver, await_approval; each restartable.
+- `state`: `RunState`, what the checkpointer saves after every node.
+- `setup`: the live equipment around a checkpointed state (worktree, sandbox, models, budget).
+- `context`: `RunContext`, what every node receives, and the halt check at node boundaries.
+- `delivery`: comment, refuse, push, open the pull request, request reviewers, merge.
+- `baseline`: the test suite's result on the base commit, cached per base sha and command.
+- `pr_body`: the pull request's description.
+- `failpoints`: `FACTORY_FAILPOINTS`, where tests kill the process to prove resumability.
+"""

@@ -1,0 +1,155 @@
+"""The live equipment around a run's checkpointed state: store, forge, worktree, agents.
+
+Built fresh by the runner each time a run starts or resumes; never checkpointed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import structlog
+
+from agents.runtime import AgentDeps
+from factory.config import FactoryConfig, RepoConfig
+from factory.forges.base import Forge
+from factory.git import RunWorktree
+from factory.run import failpoints
+from factory.run.state import RunState
+from factory.store import Store
+from harness.events import HarnessEvent
+from harness.replay import ReplayModel
+from sandboxes.base import ExecResult, Sandbox
+
+log = structlog.get_logger()
+
+NodeObserver = Callable[[str, str, RunState | None], None]
+"""Called with (node, "started" | "finished", state) for the live view."""
+
+
+class RunHalted(RuntimeError):
+    """A halt is in force for the run's repository: stop at this node boundary, resumably."""
+
+
+class MeteredSandbox:
+    """A `Sandbox` that adds up the time spent inside commands (for the overhead figures)."""
+
+    def __init__(self, inner: Sandbox) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    def exec(
+        self,
+        cmd: str | Sequence[str],
+        *,
+        timeout: float | None = None,
+        cwd: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ExecResult:
+        started = time.perf_counter()
+        try:
+            return self.inner.exec(cmd, timeout=timeout, cwd=cwd, env=env)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+@dataclass
+class RunContext:
+    """What every node may use. `repo` is the configuration read from the base branch."""
+
+    config: FactoryConfig
+    repo: RepoConfig
+    store: Store
+    forge: Forge
+    worktree: RunWorktree
+    sandbox: MeteredSandbox
+    deps: AgentDeps
+    run_id: str
+    replay: ReplayModel | None = None
+    observer: NodeObserver | None = None
+    baseline_sandbox: Callable[[Path], Sandbox] | None = None
+    """Makes a sandbox over another directory (the base commit, for the baseline test run)."""
+    base_config_text: str | None = None
+    """The repo's own factory.toml as it is on the base branch, if it has one."""
+    node_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.factory.data_dir
+
+    def event(self, kind: str, payload: Mapping[str, Any], actor: str = "system") -> None:
+        self.store.append_event(self.run_id, kind, actor, payload)
+
+    def record_harness_event(self, event: HarnessEvent) -> None:
+        payload = event.model_dump(mode="json", exclude_none=True)
+        actor = payload.pop("role", None) or "system"
+        self.store.append_event(self.run_id, event.kind, actor, payload)
+        if event.kind == "model.call":
+            self.store.add_usage(
+                self.run_id,
+                cost_usd=event.cost_usd or 0.0,
+                tokens_in=(event.input_tokens or 0)
+                + (event.cache_read_tokens or 0)
+                + (event.cache_write_tokens or 0),
+                tokens_out=event.output_tokens or 0,
+            )
+
+    def wrap(
+        self, name: str, fn: Callable[[RunContext, RunState], dict[str, Any]]
+    ) -> Callable[[RunState], dict[str, Any]]:
+        """The node as LangGraph calls it: halt check, events, replay cursor, usage."""
+
+        def node(state: RunState) -> dict[str, Any]:
+            halt = self.store.is_halted(state.repo)
+            if halt is not None:
+                self.event("run.halted", {"node": name, "reason": halt.reason, "by": halt.by})
+                raise RunHalted(f"halted by {halt.by}: {halt.reason}")
+            if self.replay is not None:
+                self.replay.seek(state.model_calls)
+            self.event("node.started", {"node": name, "iteration": state.iteration})
+            failpoints.hit(f"before:{name}")
+            if self.observer is not None:
+                self.observer(name, "started", state)
+            started = time.perf_counter()
+            sandbox_before = self.sandbox.seconds
+            update = fn(self, state)
+            # Work done, checkpoint not yet written: the nastiest place to die.
+            failpoints.hit(f"after:{name}")
+            budget = self.deps.budget
+            update.setdefault("phase", name)
+            update["model_calls"] = budget.steps
+            update["tokens"] = budget.usage.total_tokens
+            update["cost_usd"] = round(budget.cost_usd, 6)
+            elapsed = time.perf_counter() - started
+            self.node_seconds[name] = self.node_seconds.get(name, 0.0) + elapsed
+            self.event(
+                "node.finished",
+                {
+                    "node": name,
+                    "iteration": update.get("iteration", state.iteration),
+                    "duration_s": round(elapsed, 4),
+                    "sandbox_s": round(self.sandbox.seconds - sandbox_before, 4),
+                    "ending": update.get("ending"),
+                },
+            )
+            log.info("node finished", node=name, duration_s=round(elapsed, 3))
+            if self.observer is not None:
+                self.observer(name, "finished", state.model_copy(update=update))
+            return update
+
+        return node

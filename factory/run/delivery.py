@@ -1,0 +1,146 @@
+"""Deliver acts on the gate's decision through the forge. Every step here is repeatable.
+
+Pushing the same branch again is a no-op, opening a pull request finds the branch's existing
+one first, and merging a merged pull request returns its merge commit: a run resumed after a
+crash in the middle of delivery never makes a second branch, pull request or merge.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestRequest
+from factory.gate.owners import reviewer_names
+from factory.run import failpoints
+from factory.run.context import RunContext
+from factory.run.pr_body import pull_request_body
+from factory.run.state import RunState
+from policies.models import DecisionKind
+
+
+def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Comment the plan (L0), refuse, or push and open the pull request (a draft when a human
+    must look), request reviewers, and merge when the decision allows. Idempotent through the
+    forge: a repeated delivery finds the branch, the pull request and the merge it made."""
+    decision = state.decision
+    assert decision is not None
+    kind = decision.decision
+    if kind == DecisionKind.PLAN_ONLY:
+        return _post_plan(ctx, state)
+    if kind == DecisionKind.REFUSE:
+        ctx.event("run.refused", {"reasons": decision.reasons})
+        reasons = "\n".join(f"- {reason}" for reason in decision.reasons)
+        _tell_ticket(ctx, state, "refused", f"agent-factory will not change this: \n{reasons}")
+        return {"ending": "refused", "error": "; ".join(decision.reasons)}
+
+    pr = _open_pull_request(ctx, state, draft=decision.draft or kind == DecisionKind.NEEDS_HUMAN)
+    update: dict[str, Any] = {"pr_number": pr.number, "pr_url": pr.url}
+    if decision.request_reviews_from:
+        ctx.forge.request_reviewers(pr.number, reviewer_names(decision.request_reviews_from))
+    _tell_ticket(ctx, state, "delivered", _delivery_note(state, pr))
+    if kind == DecisionKind.PULL_REQUEST:
+        return {**update, "ending": "pr_open"}
+    if kind == DecisionKind.NEEDS_HUMAN:
+        ctx.event("run.waiting", {"for": "approval", "pr": pr.number})
+        return update  # the graph goes on to await_approval
+    try:
+        sha = ctx.forge.merge(pr.number)
+    except MergeBlocked as blocked:
+        ctx.event("merge.blocked", {"pr": pr.number, "reason": str(blocked)})
+        return update  # a human must satisfy the forge's rule: wait for approval
+    ctx.event("merge.done", {"pr": pr.number, "sha": sha, "by": "factory"})
+    ctx.store.update_run(ctx.run_id, outcome=f"merged as {sha[:12]}")
+    return {**update, "merged_sha": sha, "ending": "merged"}
+
+
+def merge_approved(
+    ctx: RunContext, state: RunState, *, by: str, comment: str | None
+) -> dict[str, Any]:
+    """A person approved the waiting change: mark the PR ready and merge it."""
+    assert state.pr_number is not None
+    ctx.event("approval.approved", {"pr": state.pr_number, "comment": comment}, actor=by)
+    mark_ready = getattr(ctx.forge, "mark_ready", None)
+    if callable(mark_ready):
+        mark_ready(state.pr_number)
+    if comment:
+        ctx.forge.comment(state.pr_number, f"Approved by {by}: {comment}")
+    try:
+        sha = ctx.forge.merge(state.pr_number)
+    except MergeBlocked as blocked:
+        ctx.event("merge.blocked", {"pr": state.pr_number, "reason": str(blocked)})
+        return {"ending": "needs_human", "error": str(blocked)}
+    ctx.event("merge.done", {"pr": state.pr_number, "sha": sha, "by": by})
+    _tell_ticket(ctx, state, "merged", f"Pull request #{state.pr_number} was merged ({sha[:12]}).")
+    return {"merged_sha": sha, "ending": "merged"}
+
+
+def close_rejected(ctx: RunContext, state: RunState, *, by: str, reason: str) -> dict[str, Any]:
+    """A person rejected the change: record who and why, say so on the PR, and close it."""
+    assert state.pr_number is not None
+    ctx.event("approval.rejected", {"pr": state.pr_number, "reason": reason}, actor=by)
+    ctx.forge.comment(state.pr_number, f"Rejected by {by}: {reason or '(no reason given)'}")
+    ctx.forge.close(state.pr_number)
+    return {"ending": "rejected", "error": reason or None}
+
+
+def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> PullRequestInfo:
+    pushed = ctx.forge.push_branch(ctx.worktree.clone, state.branch)
+    ctx.event("git.push", {"branch": state.branch, "sha": pushed})
+    failpoints.hit("deliver:pushed")
+    existing = ctx.forge.find_pull_request(state.branch)
+    if existing is not None:
+        ctx.event("pr.reused", {"number": existing.number})
+        return existing
+    title = state.ticket.title.strip().splitlines()[0][:200]
+    pr = ctx.forge.open_pull_request(
+        PullRequestRequest(
+            head_branch=state.branch,
+            base_branch=state.base_branch,
+            title=f"{title} ({state.ticket.ref})"[:256],
+            body=pull_request_body(state, ctx.run_id),
+            draft=draft,
+            run_id=ctx.run_id,
+        )
+    )
+    ctx.event("pr.opened", {"number": pr.number, "url": pr.url, "draft": pr.draft})
+    failpoints.hit("deliver:opened")
+    return pr
+
+
+def _post_plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """L0: nothing is pushed; the plan goes where the ticket came from."""
+    assert state.plan is not None
+    text = "agent-factory plan (autonomy L0: plan only)\n\n" + state.plan.model_dump_json(indent=2)
+    _tell_ticket(ctx, state, "plan", text)
+    return {"ending": "plan_only"}
+
+
+def _tell_ticket(ctx: RunContext, state: RunState, purpose: str, text: str) -> None:
+    """Comment on the ticket once per purpose (a GitHub issue; a local ticket keeps the event).
+
+    The event is the memory: a delivery repeated after a crash finds it and stays quiet.
+    """
+    for event in ctx.store.events(ctx.run_id):
+        if event.kind == "ticket.comment" and json.loads(event.payload).get("purpose") == purpose:
+            return
+    if state.ticket.source == "github" and state.ticket.key.isdigit():
+        ctx.forge.comment(int(state.ticket.key), text)
+    ctx.event("ticket.comment", {"ref": state.ticket.ref, "purpose": purpose, "text": text})
+
+
+def _delivery_note(state: RunState, pr: PullRequestInfo) -> str:
+    decision = state.decision
+    assert decision is not None
+    plan = state.plan.summary if state.plan else "(no plan)"
+    report = state.last_test_report
+    lines = [
+        f"agent-factory opened pull request #{pr.number} for this issue"
+        + (f": {pr.url}" if pr.url else "."),
+        "",
+        f"Plan: {plan}",
+        f"Tests: {report.summary_text() if report else 'not run'}",
+        f"Gate: {decision.decision.value} at {decision.level.value}",
+        *[f"- {reason}" for reason in decision.reasons],
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""The LangGraph state machine: intake -> plan -> code -> test -> review -> gate -> deliver.
+
+Failing tests and requested changes route back to `code` until `max_iterations` is spent.
+Every node is restartable: a process killed inside one resumes by running it again from its
+start, and the side effects it repeats (commits, pushes, pull requests) are idempotent.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from factory.run import nodes
+from factory.run.context import RunContext
+from factory.run.state import RunState
+
+NodeFn = Callable[[RunContext, RunState], dict[str, Any]]
+
+# Types the checkpoint may hold; anything else is refused when a checkpoint is read back.
+CHECKPOINT_TYPES = [
+    ("factory.run.state", "RunState"),
+    ("factory.tickets.model", "Ticket"),
+    ("agents.models", "Plan"),
+    ("agents.models", "CodeChange"),
+    ("agents.models", "AddedTests"),
+    ("agents.models", "Review"),
+    ("agents.models", "Finding"),
+    ("agents.test_report", "TestReport"),
+    ("agents.test_report", "TestCase"),
+    ("policies.models", "Decision"),
+    ("policies.models", "Verdict"),
+    ("policies.models", "RiskScore"),
+    ("policies.models", "RiskFactor"),
+    ("policies.models", "Outcome"),
+    ("policies.models", "DecisionKind"),
+    ("policies.config", "AutonomyLevel"),
+]
+
+
+def open_checkpointer(path: Path) -> SqliteSaver:
+    """LangGraph's SQLite checkpointer next to the store; thread id = run id."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    serde = JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)
+    return SqliteSaver(conn, serde=serde)
+
+
+def build_graph(ctx: RunContext, checkpointer: SqliteSaver) -> CompiledStateGraph[Any, Any, Any]:
+    """The run's state machine: intake, plan, code, test, review, gate, deliver and
+    await_approval, each node wrapped by `ctx` (events, halts) and checkpointed after it ran."""
+    graph: StateGraph[Any, Any, Any, Any] = StateGraph(RunState)
+    steps: dict[str, NodeFn] = {
+        "intake": nodes.intake,
+        "plan": nodes.plan,
+        "code": nodes.code,
+        "test": nodes.test,
+        "review": nodes.review,
+        "gate": nodes.gate,
+        "deliver": nodes.deliver,
+        "await_approval": nodes.await_approval,
+    }
+    for name, fn in steps.items():
+        graph.add_node(name, ctx.wrap(name, fn))  # type: ignore[call-overload]
+    graph.add_edge(START, "intake")
+    graph.add_conditional_edges("intake", _unless_ended("plan"), ["plan", END])
+    graph.add_conditional_edges("plan", _unless_ended("code"), ["code", END])
+    graph.add_conditional_edges("code", _unless_ended("test"), ["test", END])
+    graph.add_conditional_edges("test", after_test, ["code", "review", "gate", END])
+    graph.add_conditional_edges("review", after_review, ["code", "gate", END])
+    graph.add_edge("gate", "deliver")
+    graph.add_conditional_edges("deliver", after_deliver, ["await_approval", END])
+    graph.add_edge("await_approval", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def _unless_ended(next_node: str) -> Callable[[RunState], str]:
+    def route(state: RunState) -> str:
+        return END if state.ending else next_node
+
+    return route
+
+
+def _iterations_left(state: RunState) -> bool:
+    return state.iteration < state.max_iterations
+
+
+def after_test(state: RunState) -> str:
+    """Back to the coder while tests fail and rounds remain; out of rounds, a human decides."""
+    if state.ending:
+        return END
+    report = state.last_test_report
+    if report is not None and not report.green:
+        return "code" if _iterations_left(state) else "gate"
+    return "review"
+
+
+def after_review(state: RunState) -> str:
+    """Back to the coder when changes were requested and rounds remain; else to the gate."""
+    if state.ending:
+        return END
+    if state.review is not None and state.review.verdict == "request_changes":
+        return "code" if _iterations_left(state) else "gate"
+    return "gate"
+
+
+def after_deliver(state: RunState) -> str:
+    """A delivered run ends; one that waits for a human goes on to await_approval."""
+    return END if state.ending else "await_approval"

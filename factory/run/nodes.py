@@ -1,0 +1,238 @@
+"""The graph's nodes. Each takes the run's state and returns the fields it changes.
+
+Nodes that run an agent start from the branch's last commit (so a node repeated after a crash
+does its work once), record the agent's output as an event, then commit it as one step.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langgraph.types import interrupt
+
+from agents import coder, planner, reviewer, tester
+from agents.context import ticket_block
+from agents.models import AddedTests, CodeChange, Plan, Review
+from factory.gate.judge import judge_run
+from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
+from factory.gate.repo_policies import clamp_level
+from factory.git import commit_step, find_step_commit
+from factory.git.worktree import diff_against_base, reset_to_head
+from factory.run import delivery, failpoints
+from factory.run.baseline import baseline_report
+from factory.run.context import RunContext, RunHalted
+from factory.run.state import RunState
+from harness.loop import AgentResult
+from policies.config import AutonomyLevel
+
+BUDGET_STOPS = {"step_limit", "token_limit", "cost_limit", "time_limit"}
+
+
+def _ticket(state: RunState) -> str:
+    return ticket_block(state.ticket.title, state.ticket.body, list(state.ticket.labels))
+
+
+def _stopped(ctx: RunContext, node: str, result: AgentResult) -> dict[str, Any] | None:
+    """The run's ending when the agent did not finish, else None."""
+    if result.stop_reason == "done":
+        return None
+    ending = "budget_exceeded" if result.stop_reason in BUDGET_STOPS else "failed"
+    error = result.error or f"the {node} agent stopped: {result.stop_reason}"
+    ctx.event("run.stopped", {"node": node, "reason": result.stop_reason, "error": error})
+    return {"ending": ending, "error": error}
+
+
+def _record_output(ctx: RunContext, node: str, iteration: int, output: Any, calls: int) -> None:
+    ctx.event(
+        "agent.output",
+        {
+            "node": node,
+            "iteration": iteration,
+            "output": output.model_dump(mode="json"),
+            "model_calls": calls,
+        },
+    )
+
+
+def _recorded_output(ctx: RunContext, node: str, iteration: int) -> dict[str, Any] | None:
+    """The output an earlier attempt at this step recorded before it committed."""
+    for event in reversed(ctx.store.events(ctx.run_id)):
+        if event.kind != "agent.output":
+            continue
+        payload = json.loads(event.payload)
+        if payload.get("node") == node and payload.get("iteration") == iteration:
+            return dict(payload)
+    return None
+
+
+def _resume_step(ctx: RunContext, node: str, iteration: int) -> dict[str, Any] | None:
+    """When this step's commit already exists, the output recorded with it; else None."""
+    step = f"{node}-{iteration}"
+    if find_step_commit(ctx.worktree, run_id=ctx.run_id, step=step) is None:
+        return None
+    recorded = _recorded_output(ctx, node, iteration)
+    if recorded is not None:
+        ctx.deps.budget.steps = max(ctx.deps.budget.steps, int(recorded["model_calls"]))
+        ctx.event("step.reused", {"node": node, "iteration": iteration})
+    return recorded
+
+
+def _commit(ctx: RunContext, state: RunState, node: str, iteration: int, summary: str) -> None:
+    title = state.ticket.title.strip().splitlines()[0][:60]
+    outcome = commit_step(
+        ctx.worktree,
+        message=f"{node}: {title}\n\n{summary}",
+        run_id=ctx.run_id,
+        step=f"{node}-{iteration}",
+        ticket_ref=state.ticket.ref,
+        identity=ctx.config.git,
+    )
+    if outcome.created:
+        ctx.event("git.commit", {"node": node, "iteration": iteration, "sha": outcome.sha})
+        failpoints.hit(f"{node}:committed")
+
+
+def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Record the ticket, and narrow the level to the base branch's autonomy band."""
+    ticket = state.ticket
+    # The base branch's factory.toml may narrow the operator's range: it governs the run.
+    level = clamp_level(ctx.repo.autonomy, AutonomyLevel(state.level)).value
+    if level != state.level:
+        ctx.event("autonomy.narrowed", {"from": state.level, "to": level, "by": "base branch"})
+    ctx.store.record_ticket(
+        ticket.ref,
+        title=ticket.title,
+        body=ticket.body,
+        labels=list(ticket.labels),
+        source=ticket.source,
+    )
+    ctx.event(
+        "ticket.intake",
+        {
+            "ref": ticket.ref,
+            "title": ticket.title,
+            "labels": list(ticket.labels),
+            "branch": state.branch,
+            "base_sha": ctx.worktree.base_sha,
+            "level": level,
+        },
+    )
+    return {"base_sha": ctx.worktree.base_sha, "level": level}
+
+
+def plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The planner reads the repository with read-only tools and submits a `Plan`."""
+    result = planner.plan(ctx.deps, _ticket(state))
+    stopped = _stopped(ctx, "plan", result)
+    if stopped:
+        return stopped
+    assert isinstance(result.output, Plan)
+    _record_output(ctx, "plan", 0, result.output, ctx.deps.budget.steps)
+    return {"plan": result.output}
+
+
+def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The coder edits the worktree and runs commands in the sandbox; its change is step
+    `code-N`. On a resume, a step already committed is reused instead of asked again."""
+    iteration = state.iteration + 1
+    assert state.plan is not None
+    recorded = _resume_step(ctx, "code", iteration)
+    if recorded is not None:
+        change = CodeChange.model_validate(recorded["output"])
+    else:
+        reset_to_head(ctx.worktree)
+        result = coder.code(ctx.deps, _ticket(state), state.plan, state.feedback)
+        stopped = _stopped(ctx, "code", result)
+        if stopped:
+            # Keep what the coder got done on the branch, so a person can pick it up.
+            _commit(ctx, state, "partial", iteration, f"Unfinished: {stopped['error']}")
+            return {**stopped, "iteration": iteration}
+        assert isinstance(result.output, CodeChange)
+        change = result.output
+        _record_output(ctx, "code", iteration, change, ctx.deps.budget.steps)
+        _commit(ctx, state, "code", iteration, change.summary)
+    return {"iteration": iteration, "changes": [*state.changes, change], "feedback": None}
+
+
+def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The tester adds tests once (step `test-N`); then the suite runs in the sandbox and is
+    compared with the base commit's run. Red tests become the coder's feedback."""
+    assert state.plan is not None
+    update: dict[str, Any] = {}
+    added = state.added_tests
+    if added is None:
+        recorded = _resume_step(ctx, "test", state.iteration)
+        if recorded is not None:
+            added = AddedTests.model_validate(recorded["output"])
+        else:
+            reset_to_head(ctx.worktree)
+            result = tester.write_tests(ctx.deps, _ticket(state), state.plan)
+            stopped = _stopped(ctx, "test", result)
+            if stopped:
+                return stopped
+            assert isinstance(result.output, AddedTests)
+            added = result.output
+            _record_output(ctx, "test", state.iteration, added, ctx.deps.budget.steps)
+            _commit(ctx, state, "test", state.iteration, added.summary)
+        update["added_tests"] = added
+    report = tester.check(ctx.deps, baseline_report(ctx, state.base_sha))
+    ctx.event("tests.report", report.model_dump(mode="json", exclude={"cases"}))
+    update["test_reports"] = [*state.test_reports, report]
+    if not report.green:
+        update["feedback"] = report.feedback()
+    return update
+
+
+def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The reviewer reads the diff against the ticket, plan and test results; requested
+    changes become the coder's feedback."""
+    assert state.plan is not None
+    report = state.last_test_report
+    tests = report.summary_text() if report is not None else "(no test run)"
+    result = reviewer.review(
+        ctx.deps, _ticket(state), state.plan, diff_against_base(ctx.worktree), tests
+    )
+    stopped = _stopped(ctx, "review", result)
+    if stopped:
+        return stopped
+    assert isinstance(result.output, Review)
+    verdict = result.output
+    _record_output(ctx, "review", state.iteration, verdict, ctx.deps.budget.steps)
+    update: dict[str, Any] = {"review": verdict}
+    if verdict.verdict == "request_changes":
+        lines = [f"- {f.file}:{f.line or '?'} [{f.severity}] {f.message}" for f in verdict.findings]
+        update["feedback"] = "The reviewer requested changes:\n" + "\n".join(lines)
+    return update
+
+
+def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Every policy judges the change; the decision is appended as a `gate.decision` event."""
+    context, decision = judge_run(ctx, state)
+    ctx.event(GATE_DECISION_EVENT, gate_decision_payload(context, decision))
+    return {"decision": decision}
+
+
+def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Act on the gate's decision through the forge (see `factory.run.delivery.deliver`)."""
+    return delivery.deliver(ctx, state)
+
+
+def await_approval(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Wait for `factory approve` / `factory reject`; then merge or close."""
+    answer = interrupt(
+        {
+            "waiting_for": "approval",
+            "pr_number": state.pr_number,
+            "pr_url": state.pr_url,
+            "reasons": state.decision.reasons if state.decision else [],
+        }
+    )
+    action = answer.get("action")
+    by = str(answer.get("by") or "unknown")
+    if action == "approve":
+        halt = ctx.store.is_halted(state.repo)
+        if halt is not None:
+            raise RunHalted(f"approved, but merging is halted by {halt.by}: {halt.reason}")
+        return delivery.merge_approved(ctx, state, by=by, comment=answer.get("comment"))
+    return delivery.close_rejected(ctx, state, by=by, reason=str(answer.get("reason") or ""))

@@ -1,0 +1,250 @@
+"""Everything a run needs before its first node: which repository, which models, which level,
+and the live equipment (clone, worktree, sandbox, forge, budget) it runs with."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.runtime import AgentDeps
+from agents.test_report import detect_test_command
+from factory.config import FactoryConfig, RepoConfig, Secrets
+from factory.config.repo_settings import governing_repo_config
+from factory.forges.base import Forge
+from factory.forges.settings import MissingForgeToken
+from factory.git import branch_name, create_worktree, ensure_clone, read_from_base, remove_worktree
+from factory.git.command import GitError
+from factory.governance.autonomy import assess_repo
+from factory.run.context import MeteredSandbox, RunContext
+from factory.run.state import RunState
+from factory.store import Store
+from factory.tickets.model import Ticket
+from harness.budget import RunBudget
+from harness.build import build_model
+from harness.config import AgentRole, ProviderConfig
+from harness.events import HarnessEvent
+from harness.messages import Usage
+from harness.model import ChatModel
+from harness.pricing import PriceTable
+from harness.replay import RecordingModel, ReplayModel
+from policies.autonomy import Assessment
+from sandboxes.docker_sandbox import DockerSandbox
+from sandboxes.setup_cache import prepare_setup_image
+
+ROLES: tuple[AgentRole, ...] = ("planner", "coder", "tester", "reviewer")
+
+
+class RunOptions(BaseModel):
+    """What `factory run` was asked for, recorded with the run so a resume uses the same."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repo: str | None = None
+    model: str | None = None
+    max_iterations: int | None = Field(default=None, ge=1, le=20)
+    budget_usd: float | None = Field(default=None, gt=0)
+    record: Path | None = None
+    replay: Path | None = None
+    keep_worktree: bool = False
+
+
+class SetupError(ValueError):
+    """The run cannot start as asked; the message says what to change."""
+
+
+def resolve_repo(config: FactoryConfig, wanted: str | None) -> tuple[str, RepoConfig]:
+    """The configured repository a run targets: by name, by GitHub `owner/name`, or by path."""
+    if wanted is None:
+        if len(config.repos) == 1:
+            return next(iter(config.repos.items()))
+        known = ", ".join(sorted(config.repos)) or "none configured"
+        raise SetupError(f"which repository? pass --repo NAME|PATH (configured: {known})")
+    if wanted in config.repos:
+        return wanted, config.repos[wanted]
+    for name, repo in config.repos.items():
+        if repo.github == wanted:
+            return name, repo
+    path = Path(wanted).expanduser()
+    if path.is_dir() and (path / ".git").exists():
+        resolved = path.resolve()
+        for name, repo in config.repos.items():
+            if repo.path is not None and repo.path.resolve() == resolved:
+                return name, repo
+        test_command = detect_test_command(resolved) or "python -m pytest -q"
+        return resolved.name, RepoConfig(path=resolved, test_command=test_command)
+    known = ", ".join(sorted(config.repos)) or "none configured"
+    raise SetupError(
+        f"unknown repository {wanted!r}: name one from factory.toml ({known}) "
+        "or pass the path of a git checkout"
+    )
+
+
+def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
+    """Fail before anything happens when no agent could reach a model."""
+    if options.replay is not None:
+        if not options.replay.is_file():
+            raise SetupError(f"--replay {options.replay}: no such cassette file")
+        return
+    for role in ROLES:
+        if config.models.for_role(role).missing_requirement(os.environ) is None:
+            continue
+        raise SetupError(
+            f"no model is configured for the {role}: set ANTHROPIC_API_KEY (or OPENAI_API_KEY "
+            'with provider = "openai"), point [models.default] base_url at an '
+            "OpenAI-compatible server (Ollama, vLLM, llama.cpp), or pass --replay CASSETTE"
+        )
+
+
+def new_run_state(
+    config: FactoryConfig,
+    store: Store,
+    name: str,
+    repo: RepoConfig,
+    ticket: Ticket,
+    options: RunOptions,
+) -> tuple[RunState, Assessment | None]:
+    """The first state of a new run, and the autonomy assessment (None for ad-hoc repos)."""
+    check_model_configured(config, options)
+    run_id = f"r-{uuid.uuid4().hex[:10]}"
+    branch = branch_name(ticket.key, ticket.title)
+    if _branch_taken(store, name, branch):
+        branch = f"{branch}-{run_id[2:8]}"
+    assessment: Assessment | None = None
+    level = repo.autonomy.min.value
+    if name in config.repos:
+        assessment = assess_repo(config, store, name)
+        level = assessment.level.value
+    state = RunState(
+        run_id=run_id,
+        ticket=ticket,
+        repo=name,
+        base_branch=repo.base_branch,
+        branch=branch,
+        level=level,
+        max_iterations=options.max_iterations or repo.max_iterations,
+    )
+    return state, assessment
+
+
+def _branch_taken(store: Store, repo: str, branch: str) -> bool:
+    return any(run.branch == branch for run in store.list_runs(repo=repo, limit=1000))
+
+
+def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatModel]:
+    if options.replay is not None:
+        shared = ReplayModel(options.replay)
+        return dict.fromkeys(ROLES, shared)
+    models: dict[AgentRole, ChatModel] = {}
+    for role in ROLES:
+        chosen: ProviderConfig = config.models.for_role(role)
+        if options.model:
+            chosen = chosen.model_copy(update={"model": options.model})
+        models[role] = build_model(chosen)
+    if options.record is not None:
+        return {role: RecordingModel(model, options.record) for role, model in models.items()}
+    return models
+
+
+def _forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
+    token = Secrets.from_env().github_token
+    try:
+        return repo.forge_settings(name).build(
+            store=store,
+            data_dir=config.factory.data_dir,
+            identity=config.git,
+            github_token=token.get_secret_value() if token else None,
+        )
+    except MissingForgeToken as error:
+        raise SetupError(str(error)) from error
+
+
+def _budget(
+    config: FactoryConfig, name: str, options: RunOptions, values: dict[str, Any]
+) -> RunBudget:
+    limits = config.budget_for(name)
+    if options.budget_usd is not None:
+        limits = limits.model_copy(update={"max_usd": options.budget_usd})
+    budget = RunBudget(limits)
+    # A resumed run keeps spending from where it stopped, not from zero.
+    budget.steps = int(values.get("model_calls", 0))
+    budget.cost_usd = float(values.get("cost_usd", 0.0))
+    budget.usage = Usage(input_tokens=int(values.get("tokens", 0)))
+    return budget
+
+
+@contextmanager
+def equip_run(
+    config: FactoryConfig,
+    store: Store,
+    run_id: str,
+    name: str,
+    operator_repo: RepoConfig,
+    options: RunOptions,
+    values: dict[str, Any],
+) -> Iterator[RunContext]:
+    """Clone, worktree, sandbox, models and budget for one stretch of a run; all torn down after."""
+    data = config.factory.data_dir
+    run = store.get_run(run_id)
+    assert run.branch is not None
+    forge = _forge(config, store, name, operator_repo)
+    source, env = forge.clone_source()
+    try:
+        clone = ensure_clone(source, data / "clones", env=env)
+    except GitError as error:
+        raise SetupError(str(error)) from error
+    base_text = read_from_base(clone, operator_repo.base_branch, "factory.toml")
+    repo = governing_repo_config(operator_repo, base_text, name)
+    worktree = create_worktree(
+        clone, base_branch=repo.base_branch, branch=run.branch, path=data / "worktrees" / run_id
+    )
+    with ExitStack() as stack:
+        stack.callback(remove_worktree, worktree, keep=options.keep_worktree)
+        image = prepare_setup_image(config.sandbox, worktree.path, repo.setup, run_id=run_id).image
+        sandbox = stack.enter_context(
+            DockerSandbox(config.sandbox, worktree=worktree.path, run_id=run_id, image=image)
+        )
+        metered = MeteredSandbox(sandbox)
+        models = _models(config, options)
+        replay = next((m for m in models.values() if isinstance(m, ReplayModel)), None)
+
+        def on_event(event: HarnessEvent) -> None:
+            ctx.record_harness_event(event)  # bound late: the context is built from these deps
+
+        deps = AgentDeps(
+            worktree=worktree.path,
+            sandbox=metered,
+            model_for=models.__getitem__,
+            budget=_budget(config, name, options, values),
+            on_event=on_event,
+            prices=PriceTable(config.pricing),
+            transcripts=store,
+            context_window=config.models.default.context_window,
+            test_command=repo.test_command,
+            command_timeout_s=config.sandbox.command_timeout_s,
+        )
+
+        def baseline_sandbox(path: Path) -> DockerSandbox:
+            return DockerSandbox(
+                config.sandbox, worktree=path, run_id=run_id, role="baseline", image=image
+            )
+
+        ctx = RunContext(
+            config=config,
+            repo=repo,
+            store=store,
+            forge=forge,
+            worktree=worktree,
+            sandbox=metered,
+            deps=deps,
+            run_id=run_id,
+            replay=replay,
+            baseline_sandbox=baseline_sandbox,
+            base_config_text=base_text,
+        )
+        yield ctx
