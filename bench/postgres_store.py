@@ -23,7 +23,8 @@ from typing import Any
 
 from bench.audit import COLUMNS, make_events
 from factory.store import NewEvent, Store
-from tests.support.databases import driver_dsn, fresh_postgres_database, postgres_server_url
+from factory.store.database import libpq_dsn
+from tests.support.databases import fresh_postgres_database, postgres_server_url
 
 PLAIN_TABLE = (
     "CREATE TABLE events (id SERIAL PRIMARY KEY, run_id VARCHAR(32) NOT NULL, "
@@ -51,7 +52,7 @@ def stored_rows(server: str, events: list[NewEvent]) -> list[tuple[Any, ...]]:
         with Store(url) as store:
             run_id = store.create_run("bench#rows", "bench").id
             store.append_events(run_id, events)
-        with psycopg.connect(driver_dsn(url)) as connection:
+        with psycopg.connect(libpq_dsn(url)) as connection:
             query = f"SELECT {COLUMNS} FROM events WHERE run_id = %s ORDER BY seq"
             return connection.execute(query, (run_id,)).fetchall()
 
@@ -60,7 +61,7 @@ def time_plain_insert(server: str, rows: list[tuple[Any, ...]], batch: int) -> f
     import psycopg
 
     insert = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-    with fresh_postgres_database(server) as url, psycopg.connect(driver_dsn(url)) as connection:
+    with fresh_postgres_database(server) as url, psycopg.connect(libpq_dsn(url)) as connection:
         connection.execute(PLAIN_TABLE)
         connection.commit()
         started = time.perf_counter()

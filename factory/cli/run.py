@@ -58,6 +58,12 @@ def run(
     keep_worktree: bool = typer.Option(
         False, "--keep-worktree", help="Leave the run's git worktree on disk for debugging."
     ),
+    enqueue: bool = typer.Option(
+        False,
+        "--enqueue",
+        help="Put the run on the job queue for `factory worker` instead of running it here "
+        "(PostgreSQL store). A ticket already queued or running keeps its one job.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Turn a ticket into a tested, reviewed pull request.
@@ -70,6 +76,23 @@ def run(
     from factory.run.setup import RunOptions
 
     config = cli_config()
+    if enqueue:
+        from factory.cli.jobs import enqueue_command
+
+        enqueue_command(
+            config,
+            ticket,
+            RunOptions(
+                repo=repo,
+                model=model,
+                max_iterations=max_iterations,
+                budget_usd=budget_usd,
+                record=record,
+                replay=replay,
+            ),
+            as_json,
+        )
+        return
     store = cli_store(config)
     options = RunOptions(
         repo=repo,

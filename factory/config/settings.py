@@ -52,7 +52,7 @@ __all__ = [
 CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
-SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos")
+SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "queue", "repos")
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
@@ -77,6 +77,26 @@ class CoreConfig(BaseModel):
     log_format: Literal["auto", "json", "console"] = "auto"
     """`auto` prints readable lines on a terminal and JSON lines everywhere else."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    checkpoint_retention: Literal["latest", "all"] = "latest"
+    """LangGraph checkpoints kept once a run is finished: `latest` keeps the one checkpoint
+    `factory resume` and `runs show` read and deletes the steps before it; `all` keeps every
+    step (LangGraph's own default; the tables then grow with every node of every run).
+    Applied on PostgreSQL; SQLite's checkpointer has no pruning and keeps every step."""
+
+
+class QueueConfig(BaseModel):
+    """`[queue]`: workers on procrastinate, for a PostgreSQL store (`factory worker`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stalled_after_seconds: float = Field(default=30, ge=2, le=3600)
+    """A worker whose heartbeat is this old is dead: its job is retried and the run resumes
+    from its last checkpoint on another worker. Heartbeats go out three times as often."""
+    recover_every_seconds: int = Field(default=15, ge=1, le=59)
+    """How often a worker looks for jobs whose worker died (a periodic task)."""
+    max_attempts: int = Field(default=5, ge=1, le=100)
+    """A run job is retried this many times at most (a worker stopping gracefully, a worker
+    dying); then it stays failed for a person to look at."""
 
 
 class RepoConfig(BaseModel):
@@ -130,6 +150,7 @@ class FactoryConfig(BaseModel):
     """US dollars per million tokens, keyed by model name (`[pricing."claude-sonnet-4-5"]`)."""
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     git: BotIdentity = Field(default_factory=BotIdentity)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
     """`[git]`: the name and email on every commit the factory makes."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
 

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
-from factory.run.context import NodeObserver, RunContext, RunHalted
-from factory.run.graph import build_graph, open_checkpointer
+from factory.run.checkpoints import open_checkpointer, prune_finished
+from factory.run.context import NodeObserver, RunContext, RunInterrupted
+from factory.run.graph import build_graph
 from factory.run.setup import RunOptions, equip_run, new_run_state, resolve_repo
 from factory.run.state import RunState
 from factory.store import RunStatus, Store
@@ -80,14 +81,16 @@ def start_run(
     ticket_ref: str,
     options: RunOptions,
     observer: NodeObserver | None = None,
+    run_id: str | None = None,
 ) -> RunSummary:
-    """Turn a ticket into a pull request (or as far as the gate allows)."""
+    """Turn a ticket into a pull request (or as far as the gate allows). `run_id` names the
+    new run (a queued job picks it at enqueue time, so a retried job finds its run)."""
     ticket = resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     halt = store.is_halted(name)
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
-    state, assessment = new_run_state(config, store, name, repo, ticket, options)
+    state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
     store.create_run(
         ticket.ref,
         name,
@@ -159,12 +162,9 @@ def answer_approval(
 
 def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) -> RunState | None:
     """None when a checkpoint exists (resume from it); the recorded first state otherwise."""
-    checkpointer = open_checkpointer(config.factory.data_dir / "checkpoints.sqlite")
-    try:
+    with open_checkpointer(config) as checkpointer:
         if checkpointer.get_tuple({"configurable": {"thread_id": run_id}}) is not None:
             return None
-    finally:
-        checkpointer.conn.close()
     for event in store.events(run_id):
         if event.kind == "run.started":
             return RunState.model_validate(json.loads(event.payload)["state"])
@@ -186,31 +186,33 @@ def _drive(
     graph_input: RunState | Command | None,
     observer: NodeObserver | None,
 ) -> RunSummary:
-    checkpointer = open_checkpointer(config.factory.data_dir / "checkpoints.sqlite")
     thread = {"configurable": {"thread_id": run_id}}
     run = store.get_run(run_id)
     name, repo = resolve_repo(config, run.repo)
     structlog.contextvars.bind_contextvars(run_id=run_id)
     try:
-        saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
-        values = saved.checkpoint["channel_values"] if saved is not None else {}
-        with equip_run(config, store, run_id, name, repo, options, values) as ctx:
-            ctx.observer = observer
-            graph = build_graph(ctx, checkpointer)
-            store.update_run(run_id, status=RunStatus.RUNNING)
-            try:
-                graph.invoke(graph_input, cast(RunnableConfig, thread))
-            except RunHalted as halted:
-                store.update_run(run_id, status=RunStatus.HALTED, outcome=str(halted))
-                return _summary(store, run_id, graph, thread, ctx)
-            except Exception as exc:
-                store.append_event(run_id, "run.error", "system", {"error": repr(exc)[:2000]})
-                store.update_run(run_id, status=RunStatus.FAILED, outcome=str(exc)[:500])
-                raise
-            return _finish(store, run_id, graph, thread, ctx)
+        with open_checkpointer(config) as checkpointer:
+            saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
+            values = saved.checkpoint["channel_values"] if saved is not None else {}
+            with equip_run(config, store, run_id, name, repo, options, values) as ctx:
+                ctx.observer = observer
+                graph = build_graph(ctx, checkpointer)
+                store.update_run(run_id, status=RunStatus.RUNNING)
+                try:
+                    graph.invoke(graph_input, cast(RunnableConfig, thread))
+                except RunInterrupted as stopped:
+                    store.update_run(run_id, status=stopped.status, outcome=str(stopped))
+                    return _summary(store, run_id, graph, thread, ctx)
+                except Exception as exc:
+                    store.append_event(run_id, "run.error", "system", {"error": repr(exc)[:2000]})
+                    store.update_run(run_id, status=RunStatus.FAILED, outcome=str(exc)[:500])
+                    raise
+                summary = _finish(store, run_id, graph, thread, ctx)
+                if summary.status is not RunStatus.WAITING_APPROVAL:
+                    prune_finished(checkpointer, run_id, config.factory.checkpoint_retention)
+                return summary
     finally:
         structlog.contextvars.unbind_contextvars("run_id")
-        checkpointer.conn.close()
 
 
 def _finish(

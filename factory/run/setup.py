@@ -101,6 +101,11 @@ def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
         )
 
 
+def new_run_id() -> str:
+    """A run id like `r-3f9c2a1b7d`."""
+    return f"r-{uuid.uuid4().hex[:10]}"
+
+
 def new_run_state(
     config: FactoryConfig,
     store: Store,
@@ -108,10 +113,11 @@ def new_run_state(
     repo: RepoConfig,
     ticket: Ticket,
     options: RunOptions,
+    run_id: str | None = None,
 ) -> tuple[RunState, Assessment | None]:
     """The first state of a new run, and the autonomy assessment (None for ad-hoc repos)."""
     check_model_configured(config, options)
-    run_id = f"r-{uuid.uuid4().hex[:10]}"
+    run_id = run_id or new_run_id()
     branch = branch_name(ticket.key, ticket.title)
     if _branch_taken(store, name, branch):
         branch = f"{branch}-{run_id[2:8]}"

@@ -58,6 +58,16 @@ def _unopenable(url: str, exc: Exception) -> StoreUnavailableError:
     )
 
 
+def libpq_dsn(url: str) -> str:
+    """The libpq connection string for a `postgresql+psycopg://` SQLAlchemy URL, for the parts
+    that talk to PostgreSQL through psycopg directly (checkpoints, the job queue)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
 def connection_failure(url: str, exc: OperationalError) -> StoreUnavailableError:
     """A server that refused or timed out, in one line naming the URL (password hidden)."""
     reason = str(exc.orig or exc).strip().splitlines()[0]

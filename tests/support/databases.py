@@ -22,6 +22,8 @@ from typing import Any, Literal
 import pytest
 from sqlalchemy.engine import make_url
 
+from factory.store.database import libpq_dsn
+
 POSTGRES_URL_ENV = "FACTORY_TEST_POSTGRES_URL"
 CLUSTER_SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
 Backend = Literal["sqlite", "postgresql"]
@@ -59,18 +61,13 @@ def require_postgres() -> str:
     return url
 
 
-def driver_dsn(url: str) -> str:
-    """The libpq connection string psycopg takes for a SQLAlchemy `postgresql+psycopg` URL."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @contextmanager
 def fresh_postgres_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the server for the duration; yields its SQLAlchemy URL."""
     import psycopg
 
     name = f"factory_test_{uuid.uuid4().hex[:12]}"
-    admin = driver_dsn(server_url)
+    admin = libpq_dsn(server_url)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -108,7 +105,7 @@ class ScratchDatabase:
             return list(rows)
         import psycopg
 
-        with psycopg.connect(driver_dsn(self.url)) as server:
+        with psycopg.connect(libpq_dsn(self.url)) as server:
             for statement in statements:
                 cursor = server.execute(statement)
                 rows = cursor.fetchall() if cursor.description else []
