@@ -1,7 +1,8 @@
 """Putting a ticket's run on the queue: one job per ticket, however often it is asked for.
 
 The ticket is resolved first (a bad reference is refused before anything is queued) and the
-job is keyed by the ticket's canonical reference: a procrastinate queueing lock refuses a
+job is keyed by the ticket's canonical reference (an issue's `owner/repo#N`, a file's absolute
+path): a procrastinate queueing lock refuses a
 second waiting job for it, and a job already running for it is returned rather than doubled.
 So GitHub redelivering a webhook, or a person typing the command twice, queues one run.
 """
@@ -48,7 +49,7 @@ def enqueue_run(config: FactoryConfig, ticket: str, options: RunOptions) -> Enqu
     # A worker elsewhere must find the same files: paths travel absolute.
     source = str(path.resolve()) if path.is_file() else resolved.ref
     options = _absolute_paths(options)
-    lock = ticket_lock(resolved.ref)
+    lock = ticket_lock(source)
     with open_queue(config) as app:
         existing = _open_job(app, lock)
         if existing is not None:
@@ -65,9 +66,7 @@ def enqueue_run(config: FactoryConfig, ticket: str, options: RunOptions) -> Enqu
             if found is None:
                 raise
             return found
-    return EnqueuedRun(
-        job_id=job_id, run_id=run_id, ticket=resolved.ref, status="todo", already=False
-    )
+    return EnqueuedRun(job_id=job_id, run_id=run_id, ticket=source, status="todo", already=False)
 
 
 def _open_job(app: procrastinate.App, lock: str) -> EnqueuedRun | None:

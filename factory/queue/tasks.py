@@ -83,10 +83,26 @@ def drive_run_job(
             )
         else:
             store.append_event(run_id, "job.retried", "system", {"job": job_id})
+            _remove_dead_sandboxes(run_id)
             summary = resume_run(config, store, run_id, observer=observer)
     if summary.status is RunStatus.QUEUED and context.should_abort():
         raise JobAborted(f"worker stopping: run {run_id} goes back to the queue")
     return {"run_id": run_id, "status": summary.status.value}
+
+
+def _remove_dead_sandboxes(run_id: str) -> None:
+    """The sandbox a dead worker on this host left for this run (a live owner's is kept, and a
+    dead worker's on another engine stays there for `factory sandbox prune` on that host)."""
+    from sandboxes.errors import SandboxError
+    from sandboxes.prune import prune
+
+    try:
+        removed = prune(run_prefix=run_id).removed
+    except SandboxError as exc:
+        log.warning("could not prune the run's old sandboxes", run_id=run_id, error=str(exc))
+        return
+    if removed:
+        log.info("removed sandboxes of a dead worker", run_id=run_id, containers=removed)
 
 
 def _waits(status: str) -> bool:
@@ -129,4 +145,6 @@ async def retry_stalled_jobs(app: procrastinate.App, stalled_after: float) -> li
         await app.job_manager.retry_job(job)
         log.warning("stalled job retried", job_id=job.id, run_id=job.task_kwargs.get("run_id"))
         retried.append(int(job.id or 0))
+    # This task's own finished jobs would otherwise pile up, one every few seconds.
+    await app.job_manager.delete_old_jobs(nb_hours=1, queue=MAINTENANCE_QUEUE)
     return retried
