@@ -117,3 +117,58 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(
     ours = {run["id"] for run in runs}
     containers = docker.from_env().containers.list(all=True, filters={"label": "agent-factory.run"})
     assert [c.name for c in containers if c.labels.get("agent-factory.run") in ours] == []
+
+
+def sandboxes_of(run_ids: set[str]) -> list[str]:
+    """Containers still there for these runs (only ours: other suites run beside this one)."""
+    containers = docker.from_env().containers.list(all=True, filters={"label": "agent-factory.run"})
+    return [c.name for c in containers if c.labels.get("agent-factory.run") in run_ids]
+
+
+def wait_for_event(database: ScratchDatabase, kind: str, node: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not database.query(
+        f"SELECT 1 FROM events WHERE kind = '{kind}' AND payload LIKE '%\"node\":\"{node}\"%'"
+    ):
+        assert time.monotonic() < deadline, f"no {kind} of {node} in time"
+        time.sleep(0.1)
+
+
+def test_sigterm_finishes_the_current_node_and_puts_the_run_back_on_the_queue(
+    workspace: Workspace, postgres: ScratchDatabase, tmp_path: Path
+) -> None:
+    workspace.configure(top=QUEUE_SETTINGS)
+    workspace.store().close()  # the schema, for the polling below
+    queued = json.loads(workspace.cli("run", "--enqueue", "--json", str(workspace.ticket)).stdout)
+    first = start_worker(workspace, tmp_path / "first.log")
+    wait_for_event(postgres, "node.started", "code", timeout=300)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=300) == 0, (tmp_path / "first.log").read_text()[-3000:]
+
+    events = [
+        (kind, json.loads(payload).get("node"))
+        for kind, payload in postgres.query(
+            f"SELECT kind, payload FROM events WHERE run_id = '{queued['run_id']}' ORDER BY seq"
+        )
+    ]
+    assert ("node.finished", "code") in events  # the node it was in ran to its end
+    [(status, outcome)] = postgres.query(
+        f"SELECT status, outcome FROM runs WHERE id = '{queued['run_id']}'"
+    )
+    assert status == "queued" and "back to the queue" in outcome
+    job = json.loads(workspace.cli("jobs", "show", str(queued["job_id"]), "--json").stdout)
+    assert job["status"] == "todo"
+
+    second = start_worker(workspace, tmp_path / "second.log")
+    try:
+        (done,) = wait_until_all_done(workspace, 1, timeout=600)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=120)
+    assert done["attempts"] == 2
+    [(status,)] = postgres.query(f"SELECT status FROM runs WHERE id = '{queued['run_id']}'")
+    assert status == "pr_open"
+    [(pulls,)] = postgres.query("SELECT count(*) FROM pull_requests")
+    assert pulls == 1
+    assert workspace.cli("audit", "verify").returncode == 0
+    assert sandboxes_of({queued["run_id"]}) == []
