@@ -97,6 +97,9 @@ class QueueConfig(BaseModel):
     max_attempts: int = Field(default=5, ge=1, le=100)
     """A run job is retried this many times at most (a worker stopping gracefully, a worker
     dying); then it stays failed for a person to look at."""
+    webhook_label: str = Field(default="agent-ready", min_length=1)
+    """GitHub webhooks: adding this label to an issue of a configured repository queues a run
+    (as does an issue comment `/factory run` by an owner, member or collaborator)."""
 
 
 class RepoConfig(BaseModel):

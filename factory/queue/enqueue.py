@@ -40,15 +40,19 @@ def ticket_lock(ticket_ref: str) -> str:
 
 def enqueue_run(config: FactoryConfig, ticket: str, options: RunOptions) -> EnqueuedRun:
     """Queue one run of `ticket` (a Markdown file, `owner/repo#N` or an issue URL)."""
-    from procrastinate.exceptions import AlreadyEnqueued
-
     if ticket.strip() == "-":
         raise ValueError("a queued run cannot read its ticket from stdin; pass a file or an issue")
     resolved = resolve_ticket(ticket)
     path = Path(ticket).expanduser()
     # A worker elsewhere must find the same files: paths travel absolute.
     source = str(path.resolve()) if path.is_file() else resolved.ref
-    options = _absolute_paths(options)
+    return queue_ticket(config, source, _absolute_paths(options))
+
+
+def queue_ticket(config: FactoryConfig, source: str, options: RunOptions) -> EnqueuedRun:
+    """Queue a run of a ticket already known to exist, by its canonical reference `source`."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
     lock = ticket_lock(source)
     with open_queue(config) as app:
         existing = _open_job(app, lock)
