@@ -60,6 +60,7 @@ NOT_OVERRIDES = frozenset(
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
         "FACTORY_TEST_POSTGRES_URL",  # the tests' PostgreSQL server, see .ci/postgres.sh
+        "FACTORY_GITHUB_WEBHOOK_SECRET",  # a secret, see factory/queue/webhooks.py
     }
 )
 """FACTORY_* variables that are not configuration keys."""

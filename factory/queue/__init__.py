@@ -6,4 +6,5 @@
 - `enqueue`: one job per ticket (a queueing lock on the ticket), with the run id chosen up front.
 - `jobs`: what is queued, running, done; cancelling a job.
 - `worker`: `factory worker`, K jobs at once, graceful on SIGTERM.
+- `webhooks`: GitHub deliveries (signature verified) that queue a run; a router for `serve`.
 """
