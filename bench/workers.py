@@ -42,7 +42,21 @@ def factory(root: Path, env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def through_workers(server: str, scratch: Path, tickets: int, workers: int) -> float:
+def mean_run_seconds(url: str) -> float:
+    """How long one run took, start to finish, on average: separates slower runs (contention
+    for the machine) from time the workers spent not running anything."""
+    import psycopg
+
+    from factory.store.database import libpq_dsn
+
+    with psycopg.connect(libpq_dsn(url)) as connection:
+        row = connection.execute(
+            "SELECT avg(extract(epoch FROM finished_at - started_at)) FROM runs"
+        ).fetchone()
+    return float(row[0]) if row and row[0] is not None else float("nan")
+
+
+def through_workers(server: str, scratch: Path, tickets: int, workers: int) -> tuple[float, float]:
     root = prepare_demo(scratch / f"demo-{workers}")
     text = (root / "ticket.md").read_text()
     with fresh_postgres_database(server) as url:
@@ -66,12 +80,17 @@ def through_workers(server: str, scratch: Path, tickets: int, workers: int) -> f
         try:
             while True:
                 jobs = json.loads(factory(root, env, "jobs", "list", "--queue", "runs", "--json"))
-                if any(job["status"] == "failed" for job in jobs):
-                    raise RuntimeError(f"a job failed: {jobs}")
+                failed = [job for job in jobs if job["status"] == "failed"]
+                if failed:
+                    tails = "\n".join(
+                        log.name + ":\n" + Path(log.name).read_text()[-3000:] for log in logs
+                    )
+                    raise RuntimeError(f"job {failed[0]['id']} failed; worker logs:\n{tails}")
                 if all(job["status"] == "succeeded" for job in jobs):
                     break
                 time.sleep(1)
             elapsed = time.perf_counter() - started
+            per_run = mean_run_seconds(url)
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
@@ -79,7 +98,7 @@ def through_workers(server: str, scratch: Path, tickets: int, workers: int) -> f
                 process.wait(timeout=300)
             for log in logs:
                 log.close()
-    return elapsed
+    return elapsed, per_run
 
 
 def main() -> None:
@@ -95,12 +114,16 @@ def main() -> None:
         return
     count = options.tickets
     with tempfile.TemporaryDirectory() as scratch:
-        one = through_workers(server, Path(scratch), count, workers=1)
-        two = through_workers(server, Path(scratch), count, workers=2)
+        one, one_run = through_workers(server, Path(scratch), count, workers=1)
+        two, two_run = through_workers(server, Path(scratch), count, workers=2)
     print(
         f"{count} replayed tickets: one worker {one:.1f}s ({60 * count / one:.1f} jobs/min); "
         f"two workers {two:.1f}s ({60 * count / two:.1f} jobs/min); "
         f"ratio two/one {two / one:.2f}x (goal <= 0.6x)"
+    )
+    print(
+        f"  mean run, start to finish: {one_run:.1f}s with one worker, {two_run:.1f}s with two "
+        f"({two_run / one_run:.2f}x: how much two runs at once slow each other on this machine)"
     )
 
 
