@@ -22,13 +22,13 @@ CASES = [
     pytest.param(
         '[factory]\ndatabse_url = "sqlite://"\n',
         "{path}: factory.databse_url: unknown key; allowed here: "
-        "data_dir, database_url, log_format, log_level",
+        "checkpoint_retention, data_dir, database_url, log_format, log_level",
         id="unknown-key-in-factory",
     ),
     pytest.param(
         "[sandbx]\ncpus = 2\n",
         "{path}: sandbx: unknown key; allowed here: "
-        "budgets, factory, git, models, pricing, repos, sandbox",
+        "budgets, factory, git, models, pricing, queue, repos, sandbox",
         id="unknown-section",
     ),
     pytest.param(
