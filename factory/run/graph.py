@@ -38,7 +38,9 @@ def build_graph(
         "await_approval": nodes.await_approval,
     }
     for name, fn in steps.items():
-        graph.add_node(name, ctx.wrap(name, fn))  # type: ignore[call-overload]
+        # langgraph types node functions loosely; mypy names the mismatch call-overload or
+        # arg-type depending on how the checkpointer is typed.
+        graph.add_node(name, ctx.wrap(name, fn))  # type: ignore[call-overload, arg-type, unused-ignore]
     graph.add_edge(START, "intake")
     graph.add_conditional_edges("intake", _unless_ended("plan"), ["plan", END])
     graph.add_conditional_edges("plan", _unless_ended("code"), ["code", END])
