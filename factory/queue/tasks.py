@@ -93,12 +93,14 @@ def drive_run_job(
 def _remove_dead_sandboxes(run_id: str) -> None:
     """The sandbox a dead worker on this host left for this run (a live owner's is kept, and a
     dead worker's on another engine stays there for `factory sandbox prune` on that host)."""
+    from docker.errors import DockerException
+
     from sandboxes.errors import SandboxError
     from sandboxes.prune import prune
 
     try:
         removed = prune(run_prefix=run_id).removed
-    except SandboxError as exc:
+    except (SandboxError, DockerException) as exc:
         log.warning("could not prune the run's old sandboxes", run_id=run_id, error=str(exc))
         return
     if removed:
