@@ -16,6 +16,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig
+from factory.config.preflight import require_preflight
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.run.checkpoints import open_checkpointer, prune_finished
 from factory.run.context import NodeObserver, RunContext, RunInterrupted
@@ -90,6 +91,7 @@ def start_run(
     new run (a queued job picks it at enqueue time, so a retried job finds its run)."""
     ticket = resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
+    require_preflight(config, {name: repo}, replay=options.replay)
     halt = store.is_halted(name)
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
@@ -136,11 +138,12 @@ def resume_run(
     run = store.get_run(run_id)
     if run.status == RunStatus.WAITING_APPROVAL.value:
         raise RunError(f"{run_id} waits for approval: `factory approve {run_id}` or `reject`")
+    options = options or _recorded_options(store, run_id)
+    require_preflight(config, dict([resolve_repo(config, run.repo)]), replay=options.replay)
     halt = store.is_halted(run.repo)
     if halt is not None:
         raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
     store.append_event(run_id, "run.resumed", "system", {})
-    options = options or _recorded_options(store, run_id)
     first_state = _first_state_if_unsaved(config, store, run_id)
     return _drive(config, store, run_id, options, first_state, observer)
 

@@ -3,7 +3,6 @@ and the live equipment (clone, worktree, sandbox, forge, budget) it runs with.""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -88,18 +87,11 @@ def resolve_repo(config: FactoryConfig, wanted: str | None) -> tuple[str, RepoCo
 
 def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
     """Fail before anything happens when no agent could reach a model."""
-    if options.replay is not None:
-        if not options.replay.is_file():
-            raise SetupError(f"--replay {options.replay}: no such cassette file")
-        return
-    for role in ROLES:
-        if config.models.for_role(role).missing_requirement(os.environ) is None:
-            continue
-        raise SetupError(
-            f"no model is configured for the {role}: set ANTHROPIC_API_KEY (or OPENAI_API_KEY "
-            'with provider = "openai"), point [models.default] base_url at an '
-            "OpenAI-compatible server (Ollama, vLLM, llama.cpp), or pass --replay CASSETTE"
-        )
+    from factory.config.preflight import model_findings
+
+    findings = model_findings(config, options.replay)
+    if findings:
+        raise SetupError("\n".join(finding.line for finding in findings))
 
 
 def new_run_id() -> str:
@@ -136,7 +128,7 @@ def new_run_state(
         run_id=run_id,
         ticket=ticket,
         repo=name,
-        base_branch=repo.base_branch,
+        base_branch=repo.base,
         branch=branch,
         level=level,
         max_iterations=options.max_iterations or repo.max_iterations,
@@ -214,18 +206,21 @@ def equip_run(
     data = config.factory.data_dir
     run = store.get_run(run_id)
     assert run.branch is not None
+    if operator_repo.base_branch is None and values.get("base_branch"):
+        # Detected when the run started (see factory.config.preflight) and checkpointed since.
+        operator_repo = operator_repo.model_copy(update={"base_branch": values["base_branch"]})
     forge = _forge(config, store, name, operator_repo)
     source, env = forge.clone_source()
     try:
         clone = ensure_clone(source, data / "clones", env=env)
     except GitError as error:
         raise SetupError(str(error)) from error
-    base_text = read_from_base(clone, operator_repo.base_branch, "factory.toml")
+    base_text = read_from_base(clone, operator_repo.base, "factory.toml")
     operator = operator_repo.model_copy(update={"budget": operator_budget(config, name, options)})
     repo = governing_repo_config(operator, base_text, name)
     assert repo.budget is not None
     worktree = create_worktree(
-        clone, base_branch=repo.base_branch, branch=run.branch, path=data / "worktrees" / run_id
+        clone, base_branch=repo.base, branch=run.branch, path=data / "worktrees" / run_id
     )
     with ExitStack() as stack:
         stack.callback(remove_worktree, worktree, keep=options.keep_worktree)

@@ -12,7 +12,9 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
-- `retrying`: the one retry loop for writes that lost a race on a unique key.
+- `retrying`: the one retry loop, for writes that lost a race on a unique key and for
+  writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
+  the lock too long.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """

@@ -30,7 +30,13 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
-from factory.store.database import WRITE_OPTION, connection_failure, make_engine, migrate
+from factory.store.database import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    WRITE_OPTION,
+    connection_failure,
+    make_engine,
+    migrate,
+)
 from factory.store.models import (
     Approval,
     Blob,
@@ -55,9 +61,15 @@ class BlobNotFoundError(KeyError):
 class Store(PullRequestRows):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
-    def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        apply_migrations: bool = True,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         if apply_migrations:
             try:
                 migrate(self.engine)
@@ -71,7 +83,7 @@ class Store(PullRequestRows):
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:
         """The store the configuration names (`[factory] database_url` or the data dir)."""
-        return cls(config.database_url)
+        return cls(config.database_url, busy_timeout_s=config.factory.busy_timeout_s)
 
     def close(self) -> None:
         self.engine.dispose()
