@@ -35,6 +35,7 @@ from factory.forges.settings import (
     LocalForgeSettings,
 )
 from factory.git.identity import BotIdentity
+from factory.review.initiative_config import InitiativeConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
 from policies.globs import Glob
@@ -54,7 +55,17 @@ __all__ = [
 CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
-SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "queue", "repos")
+SECTIONS = (
+    "factory",
+    "models",
+    "budgets",
+    "pricing",
+    "sandbox",
+    "git",
+    "queue",
+    "repos",
+    "initiatives",
+)
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
@@ -64,6 +75,7 @@ NOT_OVERRIDES = frozenset(
         "FACTORY_GIT_USERNAME",
         "FACTORY_TEST_POSTGRES_URL",  # the tests' PostgreSQL server, see .ci/postgres.sh
         "FACTORY_GITHUB_WEBHOOK_SECRET",  # a secret, see factory/queue/webhooks.py
+        "FACTORY_WEB_TOKEN",  # the dashboard's secret, read by factory/web/server.py
     }
 )
 """FACTORY_* variables that are not configuration keys."""
@@ -179,9 +191,12 @@ class FactoryConfig(BaseModel):
     """US dollars per million tokens, keyed by model name (`[pricing."claude-sonnet-4-5"]`)."""
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     git: BotIdentity = Field(default_factory=BotIdentity)
-    queue: QueueConfig = Field(default_factory=QueueConfig)
     """`[git]`: the name and email on every commit the factory makes."""
+    queue: QueueConfig = Field(default_factory=QueueConfig)
+    """`[queue]`: workers on procrastinate (PostgreSQL stores)."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
+    initiatives: dict[str, InitiativeConfig] = Field(default_factory=dict)
+    """`[initiatives."<name>"]`: owner and due date of the tickets labelled `initiative:<name>`."""
 
     _source: str = PrivateAttr(default="built-in defaults")
 

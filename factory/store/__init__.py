@@ -1,4 +1,4 @@
-"""The record store: runs, their hash-chained events, blobs, tickets, pull requests, halts.
+"""The record store: runs, hash-chained events, blobs, tickets, pull requests, halts, incidents.
 
     from factory.store import Store, RunStatus
     store = Store.open(config)            # or Store("sqlite:///path.db"); migrates on open
@@ -12,6 +12,7 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
+- `incidents`: production incidents and the change they name as root cause.
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.
@@ -25,13 +26,31 @@ from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
-    from factory.store.models import Approval, Event, Halt, PullRequest, Run, TicketRecord
+    from factory.store.incidents import IncidentNotFoundError
+    from factory.store.models import (
+        Approval,
+        Event,
+        Halt,
+        Incident,
+        PullRequest,
+        Run,
+        TicketRecord,
+    )
     from factory.store.statuses import ApprovalDecision, PullRequestStatus, RunStatus
     from factory.store.store import BlobNotFoundError, Store
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
-    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "TicketRecord"),
+    "factory.store.incidents": ("IncidentNotFoundError",),
+    "factory.store.models": (
+        "Approval",
+        "Event",
+        "Halt",
+        "Incident",
+        "PullRequest",
+        "Run",
+        "TicketRecord",
+    ),
     "factory.store.statuses": ("ApprovalDecision", "PullRequestStatus", "RunStatus"),
     "factory.store.store": ("BlobNotFoundError", "Store"),
 }
@@ -43,6 +62,8 @@ __all__ = [
     "ChainHead",
     "Event",
     "Halt",
+    "Incident",
+    "IncidentNotFoundError",
     "NewEvent",
     "PullRequest",
     "PullRequestStatus",

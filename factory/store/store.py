@@ -37,6 +37,7 @@ from factory.store.database import (
     make_engine,
     migrate,
 )
+from factory.store.incidents import IncidentRecords
 from factory.store.models import (
     Approval,
     Blob,
@@ -58,7 +59,7 @@ class BlobNotFoundError(KeyError):
     """No blob has this reference."""
 
 
-class Store(PullRequestRows):
+class Store(PullRequestRows, IncidentRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(

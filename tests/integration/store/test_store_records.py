@@ -21,7 +21,7 @@ def test_opening_a_new_database_migrates_it_to_the_newest_revision(
     database: ScratchDatabase,
 ) -> None:
     with Store(database.url) as store:
-        assert current_revision(store.engine) == head_revision() == "0005_outcomes"
+        assert current_revision(store.engine) == head_revision() == "0004_incidents"
 
 
 def test_sqlite_databases_are_opened_in_wal_mode(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ CASES = [
     pytest.param(
         "[sandbx]\ncpus = 2\n",
         "{path}: sandbx: unknown key; allowed here: "
-        "budgets, factory, git, models, pricing, queue, repos, sandbox",
+        "budgets, factory, git, initiatives, models, pricing, queue, repos, sandbox",
         id="unknown-section",
     ),
     pytest.param(
