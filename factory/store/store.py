@@ -76,6 +76,8 @@ class Store(PullRequestRows, IncidentRecords):
                 migrate(self.engine)
             except OperationalError as exc:
                 self.engine.dispose()
+                if self.engine.dialect.name == "sqlite":
+                    raise  # a file's trouble (disk full, permissions) is named by the CLI
                 raise connection_failure(url, exc) from exc
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(**{WRITE_OPTION: True})
