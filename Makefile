@@ -29,8 +29,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
+# The PostgreSQL tests use FACTORY_TEST_POSTGRES_URL, else the throwaway cluster .ci/postgres.sh
+# finds or starts (it prints a loud notice, and those tests skip, when PostgreSQL is absent).
 test: $(STAMP) lint image chromium-notice
-	$(BIN)/pytest -q
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);
 # .ci/run installs it, a developer machine may not have it.
@@ -42,7 +44,7 @@ chromium-notice:
 	  echo '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'; }
 
 bench: $(STAMP) image
-	$(BIN)/python -m bench
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

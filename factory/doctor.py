@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from factory.config import FactoryConfig, load_config
 from factory.config.errors import ConfigError
 from factory.store import Store
-from factory.store.database import current_revision, head_revision
+from factory.store.database import StoreUnavailableError, current_revision, head_revision
 from sandboxes.health import check_sandbox as sandbox_health
 
 MIN_PYTHON = (3, 11)
@@ -117,6 +117,13 @@ def check_database(config: FactoryConfig) -> Check:
     try:
         with Store(url) as store:
             current = current_revision(store.engine)
+    except StoreUnavailableError as exc:
+        return Check(
+            name="database",
+            ok=False,
+            detail=str(exc),
+            hint="check [factory] database_url / FACTORY_DATABASE_URL and that the server is up",
+        )
     except (SQLAlchemyError, OSError) as exc:
         return Check(
             name="database",

@@ -8,7 +8,6 @@ its own containers on every exit path, and pruning it would pull a sandbox from 
 
 from __future__ import annotations
 
-import contextlib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,10 +45,20 @@ def prune(
             report.kept.append(name)
             continue
         if not dry_run:
-            with contextlib.suppress(docker.errors.NotFound):
-                client.api.remove_container(summary["Id"], force=True)
+            _remove(client, summary["Id"])
         report.removed.append(name)
     return report
+
+
+def _remove(client: docker.DockerClient, container_id: str) -> None:
+    """Remove by force; gone already, or being removed by another process, is just as good."""
+    try:
+        client.api.remove_container(container_id, force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as error:
+        if error.status_code != 409 or "already in progress" not in str(error):
+            raise
 
 
 def _is_stale(owner: str, run_id: str, is_active: Callable[[str], bool] | None) -> bool:

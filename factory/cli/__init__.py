@@ -18,6 +18,7 @@ from factory.cli import doctor as _doctor  # noqa: F401  (registers `factory doc
 from factory.cli import halt as _halt  # noqa: F401  (registers `factory halt`, `unhalt`)
 from factory.cli import incident as _incident  # noqa: F401  (registers `factory incident`)
 from factory.cli import init as _init  # noqa: F401  (registers `factory init`)
+from factory.cli import jobs as _jobs  # noqa: F401  (registers `factory jobs`)
 from factory.cli import policy as _policy  # noqa: F401  (registers `factory policy`)
 from factory.cli import pr as _pr  # noqa: F401  (registers `factory pr`)
 from factory.cli import review as _review  # noqa: F401  (registers `factory review`)
@@ -25,6 +26,7 @@ from factory.cli import run as _run  # noqa: F401  (registers `factory run`, `re
 from factory.cli import runs as _runs  # noqa: F401  (registers `factory runs`)
 from factory.cli import sandbox as _sandbox  # noqa: F401  (registers `factory sandbox`)
 from factory.cli import serve as _serve  # noqa: F401  (registers `factory serve`)
+from factory.cli import worker as _worker  # noqa: F401  (registers `factory worker`)
 from factory.cli.app import app
 
 

@@ -56,14 +56,23 @@ def cli_config() -> FactoryConfig:
 
 
 def cli_store(config: FactoryConfig | None = None) -> Store:
-    """The store the configuration names, opened and migrated."""
+    """The store the configuration names, opened and migrated; a database that cannot be
+    opened exits 1 saying why."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from factory.store import Store
+    from factory.store.database import StoreUnavailableError
 
     config = config or cli_config()
     try:
         return Store.open(config)
+    except StoreUnavailableError as exc:
+        raise fail(
+            str(exc),
+            1,
+            kind="database",
+            hint="check [factory] database_url (or FACTORY_DATABASE_URL) and that the server is up",
+        ) from exc
     except (OSError, SQLAlchemyError) as exc:
         reason = getattr(exc, "orig", None) or exc
         text = (getattr(reason, "strerror", None) or str(reason)).strip().splitlines()[0]

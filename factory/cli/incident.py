@@ -53,8 +53,10 @@ def open_incident(
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Open an incident. With --root-cause the change it names counts as failed in
-    `factory review` (change fail rate, recovery time)."""
+    """Open an incident, optionally naming the change that caused it.
+
+    With --root-cause the change it names counts as failed in `factory review` (change
+    fail rate, recovery time)."""
     try:
         cli_config().repo(repo)
     except ConfigError as error:
@@ -98,8 +100,10 @@ def sync_incidents(
     repo: str = typer.Option(..., "--repo", help="A repository on GitHub (`github = ...`)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Copy the repository's GitHub issues labelled `incident` into the record: a body line
-    `root cause: <sha>` names the change, closing the issue resolves it. Needs GITHUB_TOKEN."""
+    """Copy the repository's GitHub issues labelled `incident` into the record.
+
+    A body line `root cause: <sha>` names the change; closing the issue resolves it.
+    Needs GITHUB_TOKEN."""
     from factory.config import Secrets
     from factory.forges.github_client import github_api_url, github_client
     from factory.review.github_incidents import sync_github_incidents

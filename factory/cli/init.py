@@ -33,9 +33,11 @@ def init(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print what was detected as JSON."),
 ) -> None:
-    """Detect a repository's base branch, test command and GitHub name, and add its section
-    to ./factory.toml (or the file `factory --config FILE` names). An existing section of
-    the same name is never overwritten."""
+    """Add a repository's section to factory.toml, its base branch and test command detected.
+
+    Detects the base branch, test command and GitHub name, and writes the section to
+    ./factory.toml (or the file `factory --config FILE` names). An existing section of the
+    same name is never overwritten."""
     from factory.config.init_repo import InitError, init_repo
 
     config_path = options.config_path or Path.cwd() / CONFIG_FILE_NAME

@@ -45,9 +45,11 @@ def review(
         False, "--schema", help="Print the JSON Schema of the review's JSON and exit."
     ),
 ) -> None:
-    """How the factory is doing: DORA figures (factory vs human changes), the five pillars
-    (delivery, reliability, initiatives, vigilance, efficiency), top risks with a suggested
-    action each, and a scorecard per repository. Unknown figures say "unknown", never 0.
+    """How the factory is doing: DORA, the five pillars, risks and scorecards.
+
+    DORA figures (factory vs human changes), the five pillars (delivery, reliability,
+    initiatives, vigilance, efficiency), top risks with a suggested action each, and a
+    scorecard per repository. Unknown figures say "unknown", never 0.
 
     Example: factory review --since 30d --format html --out review.html
     """

@@ -65,6 +65,12 @@ def run(
         help="Start a second run even though the ticket already has an open run or factory "
         "pull request (nothing of the first is closed; the result says so).",
     ),
+    enqueue: bool = typer.Option(
+        False,
+        "--enqueue",
+        help="Put the run on the job queue for `factory worker` instead of running it here "
+        "(PostgreSQL store). A ticket already queued or running keeps its one job.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Turn a ticket into a tested, reviewed pull request.
@@ -86,6 +92,11 @@ def run(
         force_new=force_new,
     )
     config = cli_config()
+    if enqueue:
+        from factory.cli.jobs import enqueue_command
+
+        enqueue_command(config, ticket, options, as_json)
+        return
     store = cli_store(config)
     with LiveView(enabled=not as_json) as view:
         summary = _guarded(lambda: start_run(config, store, ticket, options, view.observe))

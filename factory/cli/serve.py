@@ -15,9 +15,11 @@ def serve(
     ),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
 ) -> None:
-    """Open the dashboard: the review, runs and each run's trajectory, the approval queue and
-    the halt switch. Approving, rejecting and halting need FACTORY_WEB_TOKEN set when starting
-    (log in with it); without it the dashboard is read-only.
+    """Open the dashboard: the review, runs, the approval queue and the halt switch.
+
+    Shows the review, runs and each run's trajectory, the approval queue and the halt
+    switch. Approving, rejecting and halting need FACTORY_WEB_TOKEN set when starting (log
+    in with it); without it the dashboard is read-only.
 
     Example: FACTORY_WEB_TOKEN=$(openssl rand -hex 16) factory serve --port 8765
     """

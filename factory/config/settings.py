@@ -55,7 +55,17 @@ __all__ = [
 CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
-SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos", "initiatives")
+SECTIONS = (
+    "factory",
+    "models",
+    "budgets",
+    "pricing",
+    "sandbox",
+    "git",
+    "queue",
+    "repos",
+    "initiatives",
+)
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
@@ -63,6 +73,8 @@ NOT_OVERRIDES = frozenset(
         "FACTORY_DEBUG",  # tracebacks on the terminal, see factory/cli/errors.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
+        "FACTORY_TEST_POSTGRES_URL",  # the tests' PostgreSQL server, see .ci/postgres.sh
+        "FACTORY_GITHUB_WEBHOOK_SECRET",  # a secret, see factory/queue/webhooks.py
         "FACTORY_WEB_TOKEN",  # the dashboard's secret, read by factory/web/server.py
     }
 )
@@ -84,9 +96,33 @@ class CoreConfig(BaseModel):
     busy_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     """SQLite: how long a writer retries (with backoff) while another process holds the write
     lock, before failing with a message naming that process."""
+    checkpoint_retention: Literal["latest", "all"] = "latest"
+    """LangGraph checkpoints kept once a run is finished: `latest` keeps the one checkpoint
+    `factory resume` and `runs show` read and deletes the steps before it; `all` keeps every
+    step (LangGraph's own default; the tables then grow with every node of every run).
+    Applied on PostgreSQL; SQLite's checkpointer has no pruning and keeps every step."""
+
     lease_ttl_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     """Seconds a run's driver may go without a heartbeat (sent every third of this) before
     another process may take the run over; a dead driver on this host is replaced at once."""
+
+
+class QueueConfig(BaseModel):
+    """`[queue]`: workers on procrastinate, for a PostgreSQL store (`factory worker`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stalled_after_seconds: float = Field(default=30, ge=2, le=3600)
+    """A worker whose heartbeat is this old is dead: its job is retried and the run resumes
+    from its last checkpoint on another worker. Heartbeats go out three times as often."""
+    recover_every_seconds: int = Field(default=15, ge=1, le=59)
+    """How often a worker looks for jobs whose worker died (a periodic task)."""
+    max_attempts: int = Field(default=5, ge=1, le=100)
+    """A run job is retried this many times at most (a worker stopping gracefully, a worker
+    dying); then it stays failed for a person to look at."""
+    webhook_label: str = Field(default="agent-ready", min_length=1)
+    """GitHub webhooks: adding this label to an issue of a configured repository queues a run
+    (as does an issue comment `/factory run` by an owner, member or collaborator)."""
 
 
 class RepoConfig(BaseModel):
@@ -160,6 +196,8 @@ class FactoryConfig(BaseModel):
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     git: BotIdentity = Field(default_factory=BotIdentity)
     """`[git]`: the name and email on every commit the factory makes."""
+    queue: QueueConfig = Field(default_factory=QueueConfig)
+    """`[queue]`: workers on procrastinate (PostgreSQL stores)."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
     initiatives: dict[str, InitiativeConfig] = Field(default_factory=dict)
     """`[initiatives."<name>"]`: owner and due date of the tickets labelled `initiative:<name>`."""

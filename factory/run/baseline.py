@@ -9,6 +9,7 @@ import shutil
 
 from agents.test_report import BaselineCache, TestReport, run_test_suite
 from agents.tester import test_command
+from factory.git.clones import clone_lock
 from factory.git.command import GitError, factory_git, run_git
 from factory.run.context import MeteredSandbox, RunContext
 
@@ -25,17 +26,20 @@ def baseline_report(ctx: RunContext, base_sha: str) -> TestReport | None:
     runner = factory_git(clone, trusted=[path])
     shutil.rmtree(path, ignore_errors=True)
     try:
-        run_git(runner, "worktree", "prune", action="prune worktrees")
-        run_git(
-            runner,
-            "worktree",
-            "add",
-            "--detach",
-            "--quiet",
-            str(path),
-            base_sha,
-            action="check out the base commit",
-        )
+        # Under the clone's lock like every worktree change: a prune while another run's
+        # `worktree add` is half done would delete that run's worktree entry.
+        with clone_lock(clone):
+            run_git(runner, "worktree", "prune", action="prune worktrees")
+            run_git(
+                runner,
+                "worktree",
+                "add",
+                "--detach",
+                "--quiet",
+                str(path),
+                base_sha,
+                action="check out the base commit",
+            )
     except GitError as error:
         ctx.event("tests.baseline_unavailable", {"reason": str(error)})
         return None
@@ -55,4 +59,5 @@ def baseline_report(ctx: RunContext, base_sha: str) -> TestReport | None:
         return report
     finally:
         shutil.rmtree(path, ignore_errors=True)
-        run_git(runner, "worktree", "prune", action="prune worktrees")
+        with clone_lock(clone):
+            run_git(runner, "worktree", "prune", action="prune worktrees")

@@ -20,7 +20,7 @@ from factory.forges.base import Forge
 from factory.git import RunWorktree
 from factory.run import failpoints
 from factory.run.state import RunState
-from factory.store import Store
+from factory.store import RunStatus, Store
 from harness.events import HarnessEvent
 from harness.replay import ReplayModel
 from sandboxes.base import ExecResult, Sandbox
@@ -28,10 +28,23 @@ from sandboxes.base import ExecResult, Sandbox
 log = structlog.get_logger()
 
 NodeObserver = Callable[[str, str, RunState | None], None]
-"""Called with (node, "started" | "finished", state) for the live view."""
+"""Called with (node, "started" | "finished", state) for the live view; a worker's observer
+may raise `RunInterrupted` at "started" to stop the run at that node boundary."""
 
 
-class RunHalted(RuntimeError):
+class RunInterrupted(RuntimeError):
+    """Stop at this node boundary, resumably: the nodes before it are checkpointed, and the run
+    is recorded with `status` (the message is its outcome)."""
+
+    status = RunStatus.HALTED
+
+    def __init__(self, message: str, status: RunStatus | None = None) -> None:
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class RunHalted(RunInterrupted):
     """A halt is in force for the run's repository: stop at this node boundary, resumably."""
 
 

@@ -30,8 +30,9 @@ from factory.governance.claims import (
     run_of_branch,
 )
 from factory.governance.liveness import DriverLease, driver_of, observed_status
-from factory.run.context import NodeObserver, RunContext, RunHalted
-from factory.run.graph import build_graph, open_checkpointer
+from factory.run.checkpoints import open_checkpointer, prune_finished
+from factory.run.context import NodeObserver, RunContext, RunInterrupted
+from factory.run.graph import build_graph
 from factory.run.reaping import reap_orphan_sandboxes
 from factory.run.setup import (
     RunOptions,
@@ -131,8 +132,10 @@ def start_run(
     ticket_ref: str,
     options: RunOptions,
     observer: NodeObserver | None = None,
+    run_id: str | None = None,
 ) -> RunSummary:
-    """Turn a ticket into a pull request (or as far as the gate allows).
+    """Turn a ticket into a pull request (or as far as the gate allows). `run_id` names the
+    new run (a queued job picks it at enqueue time, so a retried job finds its run).
 
     Everything that can be checked is checked before the run row exists: the ticket, the
     repository, halts, the model, Docker (sandboxes of dead processes are reaped first), and
@@ -144,7 +147,7 @@ def start_run(
     halt = store.is_halted(name)
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
-    state, assessment = new_run_state(config, store, name, repo, ticket, options)
+    state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
     reaped = len(reap_orphan_sandboxes())
     key = claim_key(name, ticket)
     notes: list[str] = []
@@ -343,12 +346,9 @@ def _forced_note(store: Store, repo: str, key: str, open_pull: PullRequestInfo |
 
 def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) -> RunState | None:
     """None when a checkpoint exists (resume from it); the recorded first state otherwise."""
-    checkpointer = open_checkpointer(config.factory.data_dir / "checkpoints.sqlite")
-    try:
+    with open_checkpointer(config) as checkpointer:
         if checkpointer.get_tuple({"configurable": {"thread_id": run_id}}) is not None:
             return None
-    finally:
-        checkpointer.conn.close()
     for event in store.events(run_id):
         if event.kind == "run.started":
             return RunState.model_validate(json.loads(event.payload)["state"])
@@ -379,7 +379,6 @@ def _drive(
     its claim given up); a halt leaves it `halted`; a lost lease changes nothing (the new
     driver owns the record now); a failure tidying up after the run ended keeps its ending.
     """
-    checkpointer = open_checkpointer(config.factory.data_dir / "checkpoints.sqlite")
     thread = {"configurable": {"thread_id": run_id}}
     structlog.contextvars.bind_contextvars(run_id=run_id)
     summary: RunSummary | None = None
@@ -387,22 +386,25 @@ def _drive(
     try:
         store.update_run(run_id, status=RunStatus.RUNNING)
         name, repo = run_repo(config, store.get_run(run_id))
-        saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
-        values = saved.checkpoint["channel_values"] if saved is not None else {}
-        with equip_run(config, store, run_id, name, repo, options, values) as ctx:
-            ctx.observer = observer
-            ctx.check_lease = lease.check
-            graph = build_graph(ctx, checkpointer)
-            stage = "graph"
-            try:
-                graph.invoke(graph_input, cast(RunnableConfig, thread))
-            except RunHalted as halted:
-                lease.check()
-                store.update_run(run_id, status=RunStatus.HALTED, outcome=str(halted))
-                summary = _summary(store, run_id, graph, thread, ctx)
-            else:
-                lease.check()  # a driver frozen past its lease must not record the ending
-                summary = _finish(store, run_id, graph, thread, ctx)
+        with open_checkpointer(config) as checkpointer:
+            saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
+            values = saved.checkpoint["channel_values"] if saved is not None else {}
+            with equip_run(config, store, run_id, name, repo, options, values) as ctx:
+                ctx.observer = observer
+                ctx.check_lease = lease.check
+                graph = build_graph(ctx, checkpointer)
+                stage = "graph"
+                try:
+                    graph.invoke(graph_input, cast(RunnableConfig, thread))
+                except RunInterrupted as stopped:
+                    lease.check()
+                    store.update_run(run_id, status=stopped.status, outcome=str(stopped))
+                    summary = _summary(store, run_id, graph, thread, ctx)
+                else:
+                    lease.check()  # a driver frozen past its lease must not record the ending
+                    summary = _finish(store, run_id, graph, thread, ctx)
+                    if summary.status is not RunStatus.WAITING_APPROVAL:
+                        prune_finished(checkpointer, run_id, config.factory.checkpoint_retention)
         return summary.model_copy(update={"reaped_sandboxes": reaped, "notes": notes})
     except LeaseLost as lost:
         raise RunError(f"stopped driving {run_id}: {lost}") from lost
@@ -423,7 +425,6 @@ def _drive(
         raise
     finally:
         structlog.contextvars.unbind_contextvars("run_id")
-        checkpointer.conn.close()
 
 
 def _finish(

@@ -109,6 +109,11 @@ def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
         raise SetupError("\n".join(finding.line for finding in findings))
 
 
+def new_run_id() -> str:
+    """A run id like `r-3f9c2a1b7d`."""
+    return f"r-{uuid.uuid4().hex[:10]}"
+
+
 def new_run_state(
     config: FactoryConfig,
     store: Store,
@@ -116,6 +121,7 @@ def new_run_state(
     repo: RepoConfig,
     ticket: Ticket,
     options: RunOptions,
+    run_id: str | None = None,
 ) -> tuple[RunState, Assessment | None]:
     """The first state of a new run, and the autonomy assessment (None for ad-hoc repos)."""
     check_model_configured(config, options)
@@ -124,7 +130,7 @@ def new_run_state(
             check_budget_enforceable(config, operator_budget(config, name, options), options.model)
         except UnenforceableBudget as refused:
             raise SetupError(str(refused)) from refused
-    run_id = f"r-{uuid.uuid4().hex[:10]}"
+    run_id = run_id or new_run_id()
     branch = branch_name(ticket.key, ticket.title)
     if _branch_taken(store, name, branch):
         branch = f"{branch}-{run_id[2:8]}"

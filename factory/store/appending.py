@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import count
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from factory.store.chain import GENESIS, canonical_json, digest_hash, link_hashes, timestamp
 from factory.store.models import AuditDigest, Event, Run, utcnow
@@ -32,6 +32,7 @@ MOVE_HEAD = (
 )
 LAST_DIGEST = select(DIGESTS.c.seq, DIGESTS.c.hash).order_by(DIGESTS.c.seq.desc()).limit(1)
 INSERT_DIGEST = insert(DIGESTS)
+DIGEST_CHAIN_LOCK = select(func.pg_advisory_xact_lock(0x46414354))  # "FACT"
 _COMPILED_INSERTS: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, bool, list[int]]] = {}
 
 
@@ -83,8 +84,9 @@ def append_to_chain(
     """Append `entries` after the run's head, move the head, and add one global digest row.
 
     Must run in a write transaction: on SQLite it holds the write lock from its first
-    statement, elsewhere the run row is locked, and the unique (run_id, seq) and digest `seq`
-    keys turn any remaining race into an error the caller retries, never a forked chain.
+    statement, elsewhere the run row is locked (`FOR UPDATE`), and the unique (run_id, seq)
+    and digest `seq` keys turn any remaining race into an error the caller retries, never a
+    forked chain.
     Returns the new head and the inserted rows as tuples in EVENT_COLUMNS order.
     """
     head = connection.execute(HEAD_OF_RUN, {"run_id": run_id}).first()
@@ -134,7 +136,16 @@ def insert_rows(
 
 
 def record_digest(connection: Connection, run_id: str, count: int, head: str, ts: str) -> None:
-    """Chain the run's new head onto the global digest chain."""
+    """Chain the run's new head onto the global digest chain.
+
+    The digest chain is one line through every run, so its tail is taken by one writer at a
+    time. SQLite's write lock already does that; on PostgreSQL, where writers to different runs
+    hold different run rows, a transaction-scoped advisory lock does (taken after the run row,
+    always in that order, and released at commit). Without it concurrent writers all read the
+    same last row and all but one would fail on the digest key and retry.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(DIGEST_CHAIN_LOCK)
     last = connection.execute(LAST_DIGEST).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     connection.execute(

@@ -9,13 +9,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from factory.store.busy import busy_error, is_locked
 from factory.store.retrying import retried
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = select(func.pg_advisory_xact_lock(0x4D494752))  # "MIGR"
 WRITE_OPTION = "factory_write"
 """Execution option marking a connection that writes; on SQLite it takes the lock up front."""
 DEFAULT_BUSY_TIMEOUT_S = 30.0
@@ -24,7 +26,62 @@ LOCK_ATTEMPT_S = 0.25
 """SQLite's own wait per attempt; between attempts the store backs off (`store.retrying`)."""
 
 
+class StoreUnavailableError(RuntimeError):
+    """The database cannot be opened: its driver is missing, or its server cannot be reached."""
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for messages that get pasted into tickets."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparseable database URL)"
+
+
 def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
+    """`_make_engine`, with a missing driver or a malformed URL said in one line."""
+    try:
+        return _make_engine(url, busy_timeout_s=busy_timeout_s)
+    except (ArgumentError, ModuleNotFoundError) as exc:
+        raise _unopenable(url, exc) from exc
+
+
+def _unopenable(url: str, exc: Exception) -> StoreUnavailableError:
+    try:
+        backend: str | None = make_url(url).get_backend_name()
+    except ArgumentError:
+        backend = None
+    missing_driver = isinstance(exc, NoSuchModuleError | ModuleNotFoundError)
+    if backend == "postgresql" and missing_driver:
+        return StoreUnavailableError(
+            f"{describe_url(url)}: its driver is not installed ({exc}); PostgreSQL takes "
+            "postgresql+psycopg://... with pip install 'agent-factory[postgres]'"
+        )
+    if isinstance(exc, ModuleNotFoundError):
+        return StoreUnavailableError(f"{describe_url(url)}: its driver is not installed ({exc})")
+    return StoreUnavailableError(
+        f"{describe_url(url)}: not a database URL ({exc}); e.g. sqlite:///path/factory.db "
+        "or postgresql+psycopg://user@host/db"
+    )
+
+
+def libpq_dsn(url: str) -> str:
+    """The libpq connection string for a `postgresql+psycopg://` SQLAlchemy URL, for the parts
+    that talk to PostgreSQL through psycopg directly (checkpoints, the job queue)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def connection_failure(url: str, exc: OperationalError) -> StoreUnavailableError:
+    """A server that refused or timed out, in one line naming the URL (password hidden)."""
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    return StoreUnavailableError(f"{describe_url(url)}: cannot connect: {reason}")
+
+
+def _make_engine(url: str, *, busy_timeout_s: float) -> Engine:
     """An engine for any SQLAlchemy URL; SQLite gets WAL, a busy timeout and eager write locks.
 
     SQLite's default deferred transactions let two writers both read a run's head and then race
@@ -92,10 +149,18 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to head. Cheap when it already is; safe to call on every open."""
+    """Bring the schema to head. Cheap when it already is; safe to call on every open.
+
+    Several processes (workers starting together) may open a database at once: the first takes
+    the lock (SQLite's write lock, PostgreSQL's advisory lock, held until commit, and
+    PostgreSQL's DDL is transactional) and migrates; the others find it at head under the lock.
+    """
     head = head_revision()
     if current_revision(engine) == head:
         return
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
-        command.upgrade(_alembic_config(connection), "head")
+        if connection.dialect.name == "postgresql":
+            connection.execute(MIGRATION_LOCK)
+        if MigrationContext.configure(connection).get_current_revision() != head:
+            command.upgrade(_alembic_config(connection), "head")
         connection.commit()

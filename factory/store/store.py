@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factory.config import FactoryConfig
@@ -31,7 +31,13 @@ from factory.store.appending import (
 )
 from factory.store.chain import GENESIS, timestamp
 from factory.store.claims import ClaimRecords, take_claim
-from factory.store.database import DEFAULT_BUSY_TIMEOUT_S, WRITE_OPTION, make_engine, migrate
+from factory.store.database import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    WRITE_OPTION,
+    connection_failure,
+    make_engine,
+    migrate,
+)
 from factory.store.incidents import IncidentRecords
 from factory.store.leases import LeaseRecords
 from factory.store.models import (
@@ -81,7 +87,13 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords):
         self.url = url
         self.engine: Engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         if apply_migrations:
-            migrate(self.engine)
+            try:
+                migrate(self.engine)
+            except OperationalError as exc:
+                self.engine.dispose()
+                if self.engine.dialect.name == "sqlite":
+                    raise  # a file's trouble (disk full, permissions) is named by the CLI
+                raise connection_failure(url, exc) from exc
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self._writes = sessionmaker(writer, expire_on_commit=False)

@@ -6,6 +6,7 @@ import os
 
 from factory.config import FactoryConfig
 from factory.store import Store
+from factory.store.database import is_postgresql
 
 TOKEN_ENV = "FACTORY_WEB_TOKEN"
 DEFAULT_HOST = "127.0.0.1"
@@ -18,6 +19,11 @@ def serve(config: FactoryConfig, host: str = DEFAULT_HOST, port: int = 8765) -> 
 
     store = Store.open(config)
     app = create_app(config, store, os.environ.get(TOKEN_ENV) or None)
+    if is_postgresql(config.database_url):
+        # GitHub webhooks queue runs, and the queue lives in PostgreSQL.
+        from factory.queue.webhooks import github_webhook_router
+
+        app.include_router(github_webhook_router(config))
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:

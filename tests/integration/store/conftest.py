@@ -1,34 +1,24 @@
-"""A real SQLite store in a temporary directory, and raw SQL access to its file for tampering."""
+"""Each store test runs on a fresh database of each backend: a SQLite file and real PostgreSQL."""
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from factory.store import NewEvent, Store
+from tests.support.databases import BACKENDS, ScratchDatabase, scratch_database
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ScratchDatabase]:
+    with scratch_database(request.param, tmp_path) as scratch:
+        yield scratch
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "factory.db"
-
-
-@pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    with Store(f"sqlite:///{db_path}") as opened:
+def store(database: ScratchDatabase) -> Iterator[Store]:
+    with Store(database.url) as opened:
         yield opened
-
-
-def raw_sql(db_path: Path, *statements: str) -> None:
-    """Change the file behind the store's back, the way an intruder with file access would."""
-    connection = sqlite3.connect(db_path)
-    try:
-        for statement in statements:
-            connection.execute(statement)
-        connection.commit()
-    finally:
-        connection.close()
 
 
 def seed_runs(store: Store, runs: int = 2, events: int = 6) -> list[str]:

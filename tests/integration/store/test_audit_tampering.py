@@ -1,6 +1,7 @@
-"""Each kind of tampering, done with raw SQL on the SQLite file, is detected and named."""
+"""Each kind of tampering, done with raw SQL behind the store's back, is detected and named."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,24 +12,30 @@ from factory.cli import app
 from factory.store import Store, audit
 from factory.store.audit import current_digest, verify
 from factory.store.chain import event_hash
+from tests.support.databases import Backend, ScratchDatabase, scratch_database
 
-from .conftest import raw_sql, seed_runs
+from .conftest import seed_runs
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(autouse=True, params=["sqlite-fast-path", "dialect-neutral-path"])
-def verification_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every tampering is caught both by SQLite's fast scan and by the path other databases use."""
+@pytest.fixture(params=["sqlite-fast-path", "sqlite-neutral-path", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ScratchDatabase]:
+    """Every tampering is caught by SQLite's fast scan, and by the dialect-neutral path on
+    SQLite and on PostgreSQL."""
     monkeypatch.setattr(audit, "SQLITE_FAST_PATH", request.param == "sqlite-fast-path")
-    return str(request.param)
+    backend: Backend = "postgresql" if request.param == "postgresql" else "sqlite"
+    with scratch_database(backend, tmp_path) as scratch:
+        yield scratch
 
 
-def verify_cli(db_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+def verify_cli(database: ScratchDatabase, *args: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(
         app,
         ["audit", "verify", "--json", *args],
-        env={"FACTORY_DATABASE_URL": f"sqlite:///{db_path}", "FACTORY_CONFIG": ""},
+        env={"FACTORY_DATABASE_URL": database.url, "FACTORY_CONFIG": ""},
     )
     return result.exit_code, json.loads(result.stdout)
 
@@ -40,19 +47,19 @@ def first_break(store: Store) -> tuple[str, str | None, int | None]:
     return problem.kind, problem.run_id, problem.seq
 
 
-def test_untouched_log_verifies_intact_with_counts(store: Store, db_path: Path) -> None:
+def test_untouched_log_verifies_intact_with_counts(store: Store, database: ScratchDatabase) -> None:
     seed_runs(store, runs=3, events=5)
-    code, report = verify_cli(db_path)
+    code, report = verify_cli(database)
     assert code == 0
     assert report["summary"] == "15 events in 3 runs, chain intact"
 
 
-def test_edited_payload_is_named_edited(store: Store, db_path: Path) -> None:
+def test_edited_payload_is_named_edited(store: Store, database: ScratchDatabase) -> None:
     first, _ = seed_runs(store)
-    raw_sql(
-        db_path, f"""UPDATE events SET payload='{{"step":99}}' WHERE run_id='{first}' AND seq=3"""
+    database.raw_sql(
+        f"""UPDATE events SET payload='{{"step":99}}' WHERE run_id='{first}' AND seq=3"""
     )
-    code, report = verify_cli(db_path)
+    code, report = verify_cli(database)
     assert code == 1
     assert report["breaks"][0] | {"detail": ""} == {
         "kind": "edited",
@@ -63,34 +70,34 @@ def test_edited_payload_is_named_edited(store: Store, db_path: Path) -> None:
     assert report["summary"].startswith(f"chain broken at run {first} event 3: edited")
 
 
-def test_edited_and_rehashed_event_is_still_named_edited(store: Store, db_path: Path) -> None:
+def test_edited_and_rehashed_event_is_still_named_edited(
+    store: Store, database: ScratchDatabase
+) -> None:
     first, _ = seed_runs(store)
     row = store.events(first)[2]
     forged = event_hash(row.prev_hash, first, row.ts, row.kind, row.actor, '{"step":99}')
-    raw_sql(
-        db_path,
+    database.raw_sql(
         f"""UPDATE events SET payload='{{"step":99}}', hash='{forged}'
             WHERE run_id='{first}' AND seq=3""",
     )
     assert first_break(store) == ("edited", first, 3)
 
 
-def test_removed_event_is_named_removed(store: Store, db_path: Path) -> None:
+def test_removed_event_is_named_removed(store: Store, database: ScratchDatabase) -> None:
     first, _ = seed_runs(store)
-    raw_sql(db_path, f"DELETE FROM events WHERE run_id='{first}' AND seq=4")
-    code, report = verify_cli(db_path)
+    database.raw_sql(f"DELETE FROM events WHERE run_id='{first}' AND seq=4")
+    code, report = verify_cli(database)
     assert code == 1
     assert (report["breaks"][0]["kind"], report["breaks"][0]["seq"]) == ("removed", 4)
 
 
-def test_inserted_event_is_named_inserted(store: Store, db_path: Path) -> None:
+def test_inserted_event_is_named_inserted(store: Store, database: ScratchDatabase) -> None:
     first, _ = seed_runs(store)
     before = store.events(first)[2]  # seq 3; the forgery goes in as seq 4
     forged_hash = event_hash(
         before.hash, first, before.ts, "tool.call", "coder", '{"step":"forged"}'
     )
-    raw_sql(
-        db_path,
+    database.raw_sql(
         f"UPDATE events SET seq = seq + 1000 WHERE run_id='{first}' AND seq >= 4",
         f"UPDATE events SET seq = seq - 999 WHERE run_id='{first}' AND seq > 1000",
         f"""INSERT INTO events (run_id, seq, ts, kind, actor, payload, prev_hash, hash)
@@ -101,13 +108,12 @@ def test_inserted_event_is_named_inserted(store: Store, db_path: Path) -> None:
 
 
 def test_event_appended_behind_the_stores_back_is_named_inserted(
-    store: Store, db_path: Path
+    store: Store, database: ScratchDatabase
 ) -> None:
     first, _ = seed_runs(store)
     last = store.events(first)[-1]
     forged = event_hash(last.hash, first, last.ts, "merge", "system", "{}")
-    raw_sql(
-        db_path,
+    database.raw_sql(
         f"""INSERT INTO events (run_id, seq, ts, kind, actor, payload, prev_hash, hash)
             VALUES ('{first}', 7, '{last.ts}', 'merge', 'system', '{{}}', '{last.hash}',
                     '{forged}')""",
@@ -115,54 +121,51 @@ def test_event_appended_behind_the_stores_back_is_named_inserted(
     assert first_break(store) == ("inserted", first, 7)
 
 
-def test_reordered_events_are_named_reordered(store: Store, db_path: Path) -> None:
+def test_reordered_events_are_named_reordered(store: Store, database: ScratchDatabase) -> None:
     first, _ = seed_runs(store)
-    raw_sql(
-        db_path,
+    database.raw_sql(
         f"UPDATE events SET seq = 100 WHERE run_id='{first}' AND seq = 3",
         f"UPDATE events SET seq = 3 WHERE run_id='{first}' AND seq = 4",
         f"UPDATE events SET seq = 4 WHERE run_id='{first}' AND seq = 100",
     )
-    code, report = verify_cli(db_path)
+    code, report = verify_cli(database)
     assert code == 1
     assert report["breaks"][0]["kind"] == "reordered"
     assert report["breaks"][0]["run_id"] == first
 
 
-def test_deleted_run_is_named_run_deleted(store: Store, db_path: Path) -> None:
+def test_deleted_run_is_named_run_deleted(store: Store, database: ScratchDatabase) -> None:
     first, second = seed_runs(store)
-    raw_sql(
-        db_path,
+    database.raw_sql(
         f"DELETE FROM events WHERE run_id='{second}'",
         f"DELETE FROM runs WHERE id='{second}'",
     )
-    code, report = verify_cli(db_path)
+    code, report = verify_cli(database)
     assert code == 1
     assert (report["breaks"][0]["kind"], report["breaks"][0]["run_id"]) == ("run_deleted", second)
     assert report["summary"].startswith(f"chain broken at run {second}: run deleted")
 
 
 def test_deleted_run_row_with_events_left_behind_is_named_run_deleted(
-    store: Store, db_path: Path
+    store: Store, database: ScratchDatabase
 ) -> None:
     first, _ = seed_runs(store)
-    raw_sql(db_path, f"DELETE FROM runs WHERE id='{first}'")
+    database.raw_sql(f"DELETE FROM runs WHERE id='{first}'")
     assert first_break(store) == ("run_deleted", first, None)
 
 
-def test_truncated_run_is_named_truncated(store: Store, db_path: Path) -> None:
+def test_truncated_run_is_named_truncated(store: Store, database: ScratchDatabase) -> None:
     first, _ = seed_runs(store)
-    raw_sql(db_path, f"DELETE FROM events WHERE run_id='{first}' AND seq > 4")
+    database.raw_sql(f"DELETE FROM events WHERE run_id='{first}' AND seq > 4")
     assert first_break(store) == ("truncated", first, 5)
 
 
 def test_truncation_hidden_by_patching_the_run_row_is_caught_by_the_digest_chain(
-    store: Store, db_path: Path
+    store: Store, database: ScratchDatabase
 ) -> None:
     first, _ = seed_runs(store)
     new_head = store.events(first)[3].hash
-    raw_sql(
-        db_path,
+    database.raw_sql(
         f"DELETE FROM events WHERE run_id='{first}' AND seq > 4",
         f"UPDATE runs SET event_count=4, head_hash='{new_head}' WHERE id='{first}'",
     )
@@ -170,62 +173,62 @@ def test_truncation_hidden_by_patching_the_run_row_is_caught_by_the_digest_chain
     assert (kind, run_id) == ("truncated", first)
 
 
-def test_edited_digest_row_is_named(store: Store, db_path: Path) -> None:
+def test_edited_digest_row_is_named(store: Store, database: ScratchDatabase) -> None:
     seed_runs(store)
-    raw_sql(db_path, "UPDATE audit_digests SET event_count = 5 WHERE seq = 2")
+    database.raw_sql("UPDATE audit_digests SET event_count = 5 WHERE seq = 2")
     assert first_break(store) == ("edited", None, 2)
 
 
-def test_removed_digest_row_is_named(store: Store, db_path: Path) -> None:
+def test_removed_digest_row_is_named(store: Store, database: ScratchDatabase) -> None:
     seed_runs(store)
-    raw_sql(db_path, "DELETE FROM audit_digests WHERE seq = 3")
+    database.raw_sql("DELETE FROM audit_digests WHERE seq = 3")
     assert first_break(store) == ("removed", None, 3)
 
 
-def test_removed_first_event_is_named_removed(store: Store, db_path: Path) -> None:
+def test_removed_first_event_is_named_removed(store: Store, database: ScratchDatabase) -> None:
     first, _ = seed_runs(store)
-    raw_sql(db_path, f"DELETE FROM events WHERE run_id='{first}' AND seq=1")
+    database.raw_sql(f"DELETE FROM events WHERE run_id='{first}' AND seq=1")
     assert first_break(store) == ("removed", first, 1)
 
 
 def test_rewriting_everything_is_caught_by_a_digest_saved_elsewhere(
-    store: Store, db_path: Path, tmp_path: Path
+    store: Store, database: ScratchDatabase, tmp_path: Path
 ) -> None:
     seed_runs(store)
     saved = tmp_path / "head.json"
     saved.write_text(current_digest(store).model_dump_json())
-    assert verify_cli(db_path, "--against", str(saved))[0] == 0
+    assert verify_cli(database, "--against", str(saved))[0] == 0
     # A thorough intruder rebuilds a consistent database; only the saved head knows better.
-    raw_sql(db_path, "DELETE FROM events", "DELETE FROM runs", "DELETE FROM audit_digests")
-    rebuilt = Store(f"sqlite:///{db_path}")
+    database.raw_sql("DELETE FROM events", "DELETE FROM runs", "DELETE FROM audit_digests")
+    rebuilt = Store(database.url)
     seed_runs(rebuilt, runs=2, events=5)
     assert verify(rebuilt).ok
-    code, report = verify_cli(db_path, "--against", str(saved))
+    code, report = verify_cli(database, "--against", str(saved))
     assert code == 1
     assert report["breaks"][0]["kind"] == "digest_mismatch"
 
 
 def test_log_cut_back_before_a_saved_digest_is_a_digest_mismatch(
-    store: Store, db_path: Path, tmp_path: Path
+    store: Store, database: ScratchDatabase, tmp_path: Path
 ) -> None:
     seed_runs(store)
     saved = tmp_path / "head.json"
     saved.write_text(current_digest(store).model_dump_json())
-    raw_sql(db_path, "DELETE FROM events", "DELETE FROM runs", "DELETE FROM audit_digests")
-    code, report = verify_cli(db_path, "--against", str(saved))
+    database.raw_sql("DELETE FROM events", "DELETE FROM runs", "DELETE FROM audit_digests")
+    code, report = verify_cli(database, "--against", str(saved))
     assert code == 1
     assert report["breaks"][0]["kind"] == "digest_mismatch"
     assert "cut back" in report["breaks"][0]["detail"]
 
 
 def test_log_that_grew_after_the_saved_digest_still_verifies_against_it(
-    store: Store, db_path: Path, tmp_path: Path
+    store: Store, database: ScratchDatabase, tmp_path: Path
 ) -> None:
     first, _ = seed_runs(store)
     saved = tmp_path / "head.json"
     saved.write_text(current_digest(store).model_dump_json())
     store.append_event(first, "review.done", "reviewer", {"approve": True})
-    assert verify_cli(db_path, "--against", str(saved)) == (
+    assert verify_cli(database, "--against", str(saved)) == (
         0,
         {
             "ok": True,
@@ -237,8 +240,8 @@ def test_log_that_grew_after_the_saved_digest_still_verifies_against_it(
     )
 
 
-def test_verify_one_run_ignores_damage_elsewhere(store: Store, db_path: Path) -> None:
+def test_verify_one_run_ignores_damage_elsewhere(store: Store, database: ScratchDatabase) -> None:
     first, second = seed_runs(store)
-    raw_sql(db_path, f"DELETE FROM events WHERE run_id='{second}' AND seq=2")
-    assert verify_cli(db_path, "--run", first)[0] == 0
-    assert verify_cli(db_path, "--run", second)[0] == 1
+    database.raw_sql(f"DELETE FROM events WHERE run_id='{second}' AND seq=2")
+    assert verify_cli(database, "--run", first)[0] == 0
+    assert verify_cli(database, "--run", second)[0] == 1

@@ -2,12 +2,12 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from factory.store import Store
 from factory.store.audit import verify
+from tests.support.databases import ScratchDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -25,9 +25,9 @@ with Store(url) as store:
 
 
 def test_processes_appending_to_the_same_and_different_runs_keep_every_chain_intact(
-    db_path: Path,
+    database: ScratchDatabase,
 ) -> None:
-    url = f"sqlite:///{db_path}"
+    url = database.url
     with Store(url) as store:
         run_ids = [store.create_run(f"t{i}", "app").id for i in range(2)]
     writers = [
@@ -44,3 +44,23 @@ def test_processes_appending_to_the_same_and_different_runs_keep_every_chain_int
         for run_id in run_ids:
             count = store.get_run(run_id).event_count
             assert [event.seq for event in store.events(run_id)] == list(range(1, count + 1))
+
+
+OPENER_SCRIPT = """
+import sys
+from factory.store import Store
+with Store(sys.argv[1]) as store:
+    store.create_run("t", "app")
+"""
+
+
+def test_processes_opening_a_new_database_at_once_all_find_it_migrated(
+    database: ScratchDatabase,
+) -> None:
+    openers = [
+        subprocess.Popen([sys.executable, "-c", OPENER_SCRIPT, database.url]) for _ in range(4)
+    ]
+    assert [opener.wait(timeout=300) for opener in openers] == [0] * 4
+    with Store(database.url) as store:
+        assert len(store.list_runs()) == 4
+        assert verify(store).ok

@@ -1,4 +1,4 @@
-"""Run leases and ticket claims in a real SQLite store, raced by real processes."""
+"""Run leases and ticket claims in a real store (SQLite and PostgreSQL), raced by real processes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +19,7 @@ from factory.store import (
     TicketClaimed,
 )
 from factory.store.models import utcnow
+from tests.support.databases import ScratchDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -137,8 +137,8 @@ def _race(script: str, *args: str) -> list[str]:
     return outputs
 
 
-def test_of_processes_racing_for_one_lease_exactly_one_wins(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
+def test_of_processes_racing_for_one_lease_exactly_one_wins(database: ScratchDatabase) -> None:
+    url = database.url
     with Store(url) as store:
         run_id = store.create_run("acme/app#1", "app").id
     outputs = _race(LEASE_RACER, url, run_id)
@@ -147,9 +147,9 @@ def test_of_processes_racing_for_one_lease_exactly_one_wins(db_path: Path) -> No
 
 
 def test_of_processes_starting_runs_of_one_ticket_exactly_one_creates_a_run(
-    db_path: Path,
+    database: ScratchDatabase,
 ) -> None:
-    url = f"sqlite:///{db_path}"
+    url = database.url
     with Store(url):
         pass  # migrate once, before the race
     outputs = _race(CLAIM_RACER, url)
@@ -198,8 +198,10 @@ with Store(url) as store:
 """
 
 
-def test_of_processes_halting_one_scope_at_once_exactly_one_adds_a_halt(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
+def test_of_processes_halting_one_scope_at_once_exactly_one_adds_a_halt(
+    database: ScratchDatabase,
+) -> None:
+    url = database.url
     with Store(url):
         pass
     outputs = _race(HALT_RACER, url)

@@ -1,7 +1,6 @@
-"""The Store API against a real SQLite file: runs, events, blobs, tickets, PRs, approvals, halts."""
+"""The Store API on SQLite and PostgreSQL: runs, events, blobs, tickets, PRs, approvals, halts."""
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,22 @@ from factory.store.audit import verify
 from factory.store.chain import GENESIS, event_hash
 from factory.store.database import current_revision, head_revision
 from factory.store.models import Base
+from tests.support.databases import ScratchDatabase, scratch_database
 
 pytestmark = pytest.mark.integration
 
 
-def test_opening_a_new_database_creates_the_schema_in_wal_mode(db_path: Path) -> None:
-    with Store(f"sqlite:///{db_path}") as store:
+def test_opening_a_new_database_migrates_it_to_the_newest_revision(
+    database: ScratchDatabase,
+) -> None:
+    with Store(database.url) as store:
         head = head_revision()
         assert head is not None and current_revision(store.engine) == head
-    connection = sqlite3.connect(db_path)
-    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    connection.close()
+
+
+def test_sqlite_databases_are_opened_in_wal_mode(tmp_path: Path) -> None:
+    with scratch_database("sqlite", tmp_path) as database, Store(database.url):
+        assert database.query("PRAGMA journal_mode") == [("wal",)]
 
 
 def test_migrations_produce_exactly_the_schema_the_models_declare(store: Store) -> None:
@@ -32,10 +36,10 @@ def test_migrations_produce_exactly_the_schema_the_models_declare(store: Store) 
     assert differences == []
 
 
-def test_reopening_an_existing_database_keeps_its_records(db_path: Path) -> None:
-    with Store(f"sqlite:///{db_path}") as store:
+def test_reopening_an_existing_database_keeps_its_records(database: ScratchDatabase) -> None:
+    with Store(database.url) as store:
         run = store.create_run("acme/app#1", "app")
-    with Store(f"sqlite:///{db_path}") as store:
+    with Store(database.url) as store:
         assert store.get_run(run.id).ticket_ref == "acme/app#1"
 
 
@@ -125,15 +129,13 @@ def test_iter_events_streams_everything_in_order_and_filters(store: Store) -> No
 
 
 def test_blobs_are_content_addressed_compressed_and_stored_once(
-    store: Store, db_path: Path
+    store: Store, database: ScratchDatabase
 ) -> None:
     transcript = json.dumps({"messages": ["hello"] * 500}).encode()
     ref = store.put_blob(transcript)
     assert store.put_blob(transcript) == ref
     assert store.get_blob(ref) == transcript
-    connection = sqlite3.connect(db_path)
-    count, stored = connection.execute("SELECT count(*), length(data) FROM blobs").fetchone()
-    connection.close()
+    [(count, stored)] = database.query("SELECT count(*), max(length(data)) FROM blobs")
     assert count == 1 and stored < len(transcript) / 10
     with pytest.raises(KeyError):
         store.get_blob("0" * 64)

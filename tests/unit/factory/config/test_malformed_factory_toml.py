@@ -22,13 +22,14 @@ CASES = [
     pytest.param(
         '[factory]\ndatabse_url = "sqlite://"\n',
         "{path}: factory.databse_url: unknown key; allowed here: "
-        "busy_timeout_s, data_dir, database_url, lease_ttl_s, log_format, log_level",
+        "busy_timeout_s, checkpoint_retention, data_dir, database_url, lease_ttl_s, "
+        "log_format, log_level",
         id="unknown-key-in-factory",
     ),
     pytest.param(
         "[sandbx]\ncpus = 2\n",
         "{path}: sandbx: unknown key; allowed here: "
-        "budgets, factory, git, initiatives, models, pricing, repos, sandbox",
+        "budgets, factory, git, initiatives, models, pricing, queue, repos, sandbox",
         id="unknown-section",
     ),
     pytest.param(

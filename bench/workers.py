@@ -1,0 +1,131 @@
+"""Workers on the queue: N replayed tickets through one worker, then through two, same run.
+
+Each side gets a fresh copy of the demo project, a fresh PostgreSQL database and N ticket
+files (the demo ticket under N titles, each replayed from the demo cassette); all N are
+enqueued first, then the workers start, and the wall time runs from their start until every
+job has succeeded. Printed: both walls, the ratio two/one (goal <= 0.6x on a 2-core machine)
+and jobs per minute for each.
+
+Needs PostgreSQL (FACTORY_TEST_POSTGRES_URL, else `.ci/postgres.sh`) and Docker with the
+sandbox image; without PostgreSQL it prints why and skips.
+Run: `.venv/bin/python -m bench workers` or `.venv/bin/python -m bench.workers [--tickets N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from factory.demo.run_demo import prepare_demo
+from tests.support.databases import fresh_postgres_database, postgres_server_url
+
+FACTORY = str(Path(sys.executable).parent / "factory")
+
+
+def factory(root: Path, env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [FACTORY, "--config", str(root / "factory.toml"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"factory {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def mean_run_seconds(url: str) -> float:
+    """How long one run took, start to finish, on average: separates slower runs (contention
+    for the machine) from time the workers spent not running anything."""
+    import psycopg
+
+    from factory.store.database import libpq_dsn
+
+    with psycopg.connect(libpq_dsn(url)) as connection:
+        row = connection.execute(
+            "SELECT avg(extract(epoch FROM finished_at - started_at)) FROM runs"
+        ).fetchone()
+    return float(row[0]) if row and row[0] is not None else float("nan")
+
+
+def through_workers(server: str, scratch: Path, tickets: int, workers: int) -> tuple[float, float]:
+    root = prepare_demo(scratch / f"demo-{workers}")
+    text = (root / "ticket.md").read_text()
+    with fresh_postgres_database(server) as url:
+        env = {**os.environ, "FACTORY_DATABASE_URL": url, "FACTORY_LOG_FORMAT": "json"}
+        env["FACTORY_LOG_LEVEL"] = "warning"
+        for index in range(tickets):
+            ticket = root / f"ticket-{index + 1}.md"
+            ticket.write_text(text.replace("title: ", f"title: (copy {index + 1}) ", 1))
+            factory(root, env, "run", "--enqueue", "--json", str(ticket))
+        logs = [(scratch / f"worker-{workers}-{n}.log").open("wb") for n in range(workers)]
+        started = time.perf_counter()
+        processes = [
+            subprocess.Popen(
+                [FACTORY, "--config", str(root / "factory.toml"), "worker"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            for log in logs
+        ]
+        try:
+            while True:
+                jobs = json.loads(factory(root, env, "jobs", "list", "--queue", "runs", "--json"))
+                failed = [job for job in jobs if job["status"] == "failed"]
+                if failed:
+                    tails = "\n".join(
+                        log.name + ":\n" + Path(log.name).read_text()[-3000:] for log in logs
+                    )
+                    raise RuntimeError(f"job {failed[0]['id']} failed; worker logs:\n{tails}")
+                if all(job["status"] == "succeeded" for job in jobs):
+                    break
+                time.sleep(1)
+            elapsed = time.perf_counter() - started
+            per_run = mean_run_seconds(url)
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                process.wait(timeout=300)
+            for log in logs:
+                log.close()
+    return elapsed, per_run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Replayed tickets through one and two workers.")
+    parser.add_argument("--tickets", type=int, default=40)
+    options = parser.parse_args()
+    server = postgres_server_url()
+    if server is None:
+        print(
+            "SKIPPED: PostgreSQL unavailable (set FACTORY_TEST_POSTGRES_URL or install Debian's "
+            "postgresql for .ci/postgres.sh); no worker figures this run"
+        )
+        return
+    count = options.tickets
+    with tempfile.TemporaryDirectory() as scratch:
+        one, one_run = through_workers(server, Path(scratch), count, workers=1)
+        two, two_run = through_workers(server, Path(scratch), count, workers=2)
+    print(
+        f"{count} replayed tickets: one worker {one:.1f}s ({60 * count / one:.1f} jobs/min); "
+        f"two workers {two:.1f}s ({60 * count / two:.1f} jobs/min); "
+        f"ratio two/one {two / one:.2f}x (goal <= 0.6x)"
+    )
+    print(
+        f"  mean run, start to finish: {one_run:.1f}s with one worker, {two_run:.1f}s with two "
+        f"({two_run / one_run:.2f}x: how much two runs at once slow each other on this machine)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The procrastinate App on the store's PostgreSQL, with the factory's tasks registered.
+
+Jobs live in the same database as the records (procrastinate's own `procrastinate_*` tables),
+so a worker needs one URL and one server, and a job and its run are backed up together.
+procrastinate's schema is applied on first use, once, under an advisory lock so workers
+starting together do not race; upgrading procrastinate means applying its migrations (see
+docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from factory.config import FactoryConfig
+from factory.store.database import describe_url, is_postgresql, libpq_dsn
+
+if TYPE_CHECKING:
+    import procrastinate
+
+SCHEMA_LOCK_KEY = 0x51554555  # "QUEU"
+_schema_ready: set[str] = set()
+_schema_guard = threading.Lock()
+
+
+class QueueUnavailableError(RuntimeError):
+    """The job queue cannot be used: the store is not PostgreSQL, or procrastinate is missing."""
+
+
+def build_app(config: FactoryConfig) -> procrastinate.App:
+    """A procrastinate App on the configured store's database, the factory's tasks on it."""
+    url = config.database_url
+    if not is_postgresql(url):
+        raise QueueUnavailableError(
+            f"the job queue runs on PostgreSQL, and the store is {describe_url(url)}: set "
+            "[factory] database_url (or FACTORY_DATABASE_URL) to postgresql+psycopg://..."
+        )
+    try:
+        import procrastinate
+    except ModuleNotFoundError as exc:
+        raise QueueUnavailableError(
+            "workers need procrastinate: pip install 'agent-factory[postgres]'"
+        ) from exc
+    from factory.queue.tasks import register_tasks
+
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=libpq_dsn(url)),
+    )
+    register_tasks(app, config)
+    return app
+
+
+@contextmanager
+def open_queue(config: FactoryConfig) -> Iterator[procrastinate.App]:
+    """The App, open for synchronous use (defer, list, cancel), its schema in place."""
+    app = build_app(config)
+    with app.open():
+        ensure_schema(app, libpq_dsn(config.database_url))
+        yield app
+
+
+def ensure_schema(app: procrastinate.App, dsn: str) -> None:
+    """Apply procrastinate's schema unless the database has it (once per process)."""
+    import psycopg
+
+    with _schema_guard:
+        if dsn in _schema_ready:
+            return
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+            try:
+                found = connection.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+                if found is None or found[0] is None:
+                    app.schema_manager.apply_schema()
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+        _schema_ready.add(dsn)

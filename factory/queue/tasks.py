@@ -1,0 +1,152 @@
+"""The factory's jobs: one ticket's run, and the periodic recovery of jobs whose worker died.
+
+A run job carries the run id chosen when it was enqueued. Its first attempt starts the run
+under that id; any later attempt (a worker that stopped gracefully, or died and was found
+stalled) finds the run and resumes it from its last checkpoint, and a run already finished is
+left alone, so a job retried any number of times delivers once. Jobs of one ticket share a
+procrastinate `lock`, so they never run at the same time.
+
+A worker asked to stop (SIGTERM, or `factory jobs cancel` on a running job) lets the current
+node finish and be checkpointed, then stops the run at the next node boundary: back to the
+queue (status `queued`) on a shutdown, `halted` (resumable) on a cancel.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from factory.config import FactoryConfig
+from factory.store import RunStatus
+
+if TYPE_CHECKING:
+    import procrastinate
+    from procrastinate.job_context import JobContext
+
+    from factory.run.state import RunState
+
+log = structlog.get_logger()
+
+RUN_TASK = "run_ticket"
+RECOVER_TASK = "recover_stalled_jobs"
+RUNS_QUEUE = "runs"
+MAINTENANCE_QUEUE = "maintenance"
+
+
+def register_tasks(app: procrastinate.App, config: FactoryConfig) -> None:
+    """Put the factory's tasks on `app`; they close over the worker's configuration."""
+    from procrastinate import RetryStrategy
+    from procrastinate.exceptions import JobAborted
+
+    @app.task(
+        name=RUN_TASK,
+        queue=RUNS_QUEUE,
+        pass_context=True,
+        retry=RetryStrategy(max_attempts=config.queue.max_attempts, retry_exceptions={JobAborted}),
+    )
+    def run_ticket(
+        context: JobContext, ticket: str, run_id: str, options: dict[str, Any]
+    ) -> dict[str, Any]:
+        return drive_run_job(config, context, ticket, run_id, options)
+
+    @app.periodic(cron=f"* * * * * */{config.queue.recover_every_seconds}")
+    @app.task(name=RECOVER_TASK, queue=MAINTENANCE_QUEUE, queueing_lock=RECOVER_TASK)
+    async def recover_stalled_jobs(timestamp: int) -> list[int]:
+        return await retry_stalled_jobs(app, config.queue.stalled_after_seconds)
+
+
+def drive_run_job(
+    config: FactoryConfig,
+    context: JobContext,
+    ticket: str,
+    run_id: str,
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    """Start the job's run, or resume it, or leave it be if it already finished."""
+    from procrastinate.exceptions import JobAborted
+
+    from factory.run.runner import resume_run, start_run
+    from factory.run.setup import RunOptions
+    from factory.store import Store
+
+    job_id = context.job.id
+    with Store.open(config) as store:
+        run = store.find_run(run_id)
+        if run is not None and (run.finished_at is not None or _waits(run.status)):
+            log.info("job's run already settled", job_id=job_id, run_id=run_id, status=run.status)
+            return {"run_id": run_id, "status": run.status}
+        observer = _stop_when_asked(context)
+        if run is None:
+            summary = start_run(
+                config, store, ticket, RunOptions.model_validate(options), observer, run_id=run_id
+            )
+        else:
+            store.append_event(run_id, "job.retried", "system", {"job": job_id})
+            _remove_dead_sandboxes(run_id)
+            summary = resume_run(config, store, run_id, observer=observer)
+    if summary.status is RunStatus.QUEUED and context.should_abort():
+        raise JobAborted(f"worker stopping: run {run_id} goes back to the queue")
+    return {"run_id": run_id, "status": summary.status.value}
+
+
+def _remove_dead_sandboxes(run_id: str) -> None:
+    """The sandbox a dead worker on this host left for this run (a live owner's is kept, and a
+    dead worker's on another engine stays there for `factory sandbox prune` on that host)."""
+    from docker.errors import DockerException
+
+    from sandboxes.errors import SandboxError
+    from sandboxes.prune import prune
+
+    try:
+        removed = prune(run_prefix=run_id).removed
+    except (SandboxError, DockerException) as exc:
+        log.warning("could not prune the run's old sandboxes", run_id=run_id, error=str(exc))
+        return
+    if removed:
+        log.info("removed sandboxes of a dead worker", run_id=run_id, containers=removed)
+
+
+def _waits(status: str) -> bool:
+    return status in (RunStatus.WAITING_APPROVAL.value, RunStatus.NEEDS_HUMAN.value)
+
+
+def _stop_when_asked(context: JobContext) -> Any:
+    """An observer that stops the run at the next node boundary once the job should abort."""
+    from procrastinate.job_context import AbortReason
+
+    from factory.run.context import RunInterrupted
+
+    def observe(node: str, phase: str, _state: RunState | None) -> None:
+        if phase != "started":
+            return
+        reason = context.abort_reason()
+        if reason is AbortReason.SHUTDOWN:
+            raise RunInterrupted(
+                f"worker stopping before {node}: back to the queue", RunStatus.QUEUED
+            )
+        if reason is AbortReason.USER_REQUEST:
+            raise RunInterrupted(
+                f"job {context.job.id} cancelled before {node}; `factory resume` continues it"
+            )
+
+    return observe
+
+
+async def retry_stalled_jobs(app: procrastinate.App, stalled_after: float) -> list[int]:
+    """Put back on the queue every run job whose worker stopped sending heartbeats.
+
+    procrastinate marks such jobs stalled but leaves what to do to the application: a run job
+    is safe to retry, since its next attempt resumes the run from its checkpoint.
+    """
+    stalled = await app.job_manager.get_stalled_jobs(
+        task_name=RUN_TASK, seconds_since_heartbeat=stalled_after
+    )
+    retried = []
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+        log.warning("stalled job retried", job_id=job.id, run_id=job.task_kwargs.get("run_id"))
+        retried.append(int(job.id or 0))
+    # This task's own finished jobs would otherwise pile up, one every few seconds.
+    await app.job_manager.delete_old_jobs(nb_hours=1, queue=MAINTENANCE_QUEUE)
+    return retried

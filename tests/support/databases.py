@@ -1,0 +1,123 @@
+"""Scratch databases for tests that run on both store backends: SQLite and real PostgreSQL.
+
+The PostgreSQL server comes from FACTORY_TEST_POSTGRES_URL, else from `.ci/postgres.sh`, which
+finds or starts a throwaway cluster of Debian's PostgreSQL (CI's `.ci/run` installs it). Every
+test gets a database of its own, created fresh and dropped afterwards. Without a server the
+PostgreSQL half skips with a loud reason locally, and fails under CI, where it must run.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from factory.store.database import libpq_dsn
+
+POSTGRES_URL_ENV = "FACTORY_TEST_POSTGRES_URL"
+CLUSTER_SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
+Backend = Literal["sqlite", "postgresql"]
+BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql")
+
+
+@functools.cache
+def postgres_server_url() -> str | None:
+    """A SQLAlchemy URL of a PostgreSQL server tests may create databases on, or None."""
+    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if url:
+        return url
+    if not CLUSTER_SCRIPT.exists():
+        return None
+    found = subprocess.run(
+        ["bash", str(CLUSTER_SCRIPT)], capture_output=True, text=True, timeout=180, check=False
+    )
+    url = found.stdout.strip()
+    if url:
+        os.environ[POSTGRES_URL_ENV] = url  # child processes of the tests find it too
+    return url or None
+
+
+def require_postgres() -> str:
+    """The server URL; skips the test without one (fails it under CI, where it must run)."""
+    url = postgres_server_url()
+    if url is None:
+        reason = (
+            f"PostgreSQL unavailable: set {POSTGRES_URL_ENV} or install Debian's postgresql "
+            f"so {CLUSTER_SCRIPT.name} can start a throwaway cluster"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
+@contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server for the duration; yields its SQLAlchemy URL."""
+    import psycopg
+
+    name = f"factory_test_{uuid.uuid4().hex[:12]}"
+    admin = libpq_dsn(server_url)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class ScratchDatabase:
+    """One test's database: its URL, and raw access behind the store's back (for tampering)."""
+
+    backend: Backend
+    url: str
+    path: Path | None = None
+    """The SQLite file (None on PostgreSQL)."""
+
+    def raw_sql(self, *statements: str) -> None:
+        """Run statements in one transaction, the way an intruder with database access would."""
+        self.query(*statements)
+
+    def query(self, *statements: str) -> list[tuple[Any, ...]]:
+        """Run statements in one transaction; the rows the last one returned."""
+        rows: Sequence[tuple[Any, ...]] = []
+        if self.backend == "sqlite":
+            assert self.path is not None
+            connection = sqlite3.connect(self.path)
+            try:
+                for statement in statements:
+                    rows = connection.execute(statement).fetchall()
+                connection.commit()
+            finally:
+                connection.close()
+            return list(rows)
+        import psycopg
+
+        with psycopg.connect(libpq_dsn(self.url)) as server:
+            for statement in statements:
+                cursor = server.execute(statement)
+                rows = cursor.fetchall() if cursor.description else []
+        return list(rows)
+
+
+@contextmanager
+def scratch_database(backend: Backend, tmp_path: Path) -> Iterator[ScratchDatabase]:
+    """A fresh, empty database of `backend` for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "data" / "factory.db"
+        yield ScratchDatabase("sqlite", f"sqlite:///{path}", path)
+        return
+    with fresh_postgres_database(require_postgres()) as url:
+        yield ScratchDatabase("postgresql", url)
