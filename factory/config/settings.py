@@ -28,6 +28,7 @@ from pydantic import (
 
 from factory.config.errors import ConfigError, describe_validation_error, find_secret_keys
 from factory.git.identity import BotIdentity
+from factory.sweep.config import SweepConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
 from sandboxes.config import SandboxConfig
@@ -46,7 +47,7 @@ __all__ = [
 CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
-SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "repos")
+SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "sweep", "repos")
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
@@ -94,6 +95,11 @@ class RepoConfig(BaseModel):
     """Overrides `[budgets]` for runs in this repository."""
     max_iterations: int = Field(default=3, ge=1, le=20)
     """Rounds of code -> test -> review before the run stops and asks a human."""
+    backlog_label: str = Field(default="agent-ready", min_length=1)
+    """`factory sweep` takes this repository's open GitHub issues carrying this label."""
+    backlog_dir: Path | None = None
+    """A directory of Markdown tickets `factory sweep` takes for this repository (relative
+    paths start at the config file); a file's front matter may set `priority`."""
 
     @model_validator(mode="after")
     def _one_location(self) -> RepoConfig:
@@ -117,6 +123,8 @@ class FactoryConfig(BaseModel):
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     git: BotIdentity = Field(default_factory=BotIdentity)
     """`[git]`: the name and email on every commit the factory makes."""
+    sweep: SweepConfig = Field(default_factory=SweepConfig)
+    """`[sweep]`: back-off, leases and the stop grace period of `factory sweep`."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
 
     _source: str = PrivateAttr(default="built-in defaults")
@@ -305,3 +313,5 @@ def _anchor_paths(config: FactoryConfig, base_dir: Path) -> None:
     for repo in config.repos.values():
         if repo.path is not None and not repo.path.is_absolute():
             repo.path = (base_dir / repo.path).resolve()
+        if repo.backlog_dir is not None and not repo.backlog_dir.is_absolute():
+            repo.backlog_dir = (base_dir / repo.backlog_dir).resolve()

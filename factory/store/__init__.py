@@ -12,6 +12,7 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
+- `sweeps`: sweep records, backlog tickets added to the store, runs by ticket identity.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """
@@ -22,13 +23,13 @@ from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
-    from factory.store.models import Approval, Event, Halt, PullRequest, Run, Ticket
+    from factory.store.models import Approval, Event, Halt, PullRequest, Run, Sweep, Ticket
     from factory.store.statuses import ApprovalDecision, PullRequestStatus, RunStatus
     from factory.store.store import BlobNotFoundError, Store
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
-    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "Ticket"),
+    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "Sweep", "Ticket"),
     "factory.store.statuses": ("ApprovalDecision", "PullRequestStatus", "RunStatus"),
     "factory.store.store": ("BlobNotFoundError", "Store"),
 }
@@ -47,6 +48,7 @@ __all__ = [
     "RunNotFoundError",
     "RunStatus",
     "Store",
+    "Sweep",
     "Ticket",
 ]
 

@@ -43,6 +43,7 @@ from factory.store.models import (
 )
 from factory.store.pull_requests import PullRequestRecords
 from factory.store.statuses import ApprovalDecision
+from factory.store.sweeps import SWEEP_ID_PREFIX, SweepRecords
 
 RETRIES = 5
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
@@ -52,7 +53,7 @@ class BlobNotFoundError(KeyError):
     """No blob has this reference."""
 
 
-class Store(PullRequestRecords):
+class Store(PullRequestRecords, SweepRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
@@ -171,8 +172,13 @@ class Store(PullRequestRecords):
     def list_runs(
         self, status: RunStatus | str | None = None, repo: str | None = None, limit: int = 50
     ) -> list[Run]:
-        """Newest first."""
-        query = select(Run).order_by(Run.created_at.desc(), Run.id).limit(limit)
+        """Newest first (sweeps' chain anchors are not runs and are left out)."""
+        query = (
+            select(Run)
+            .where(Run.id.not_like(f"{SWEEP_ID_PREFIX}%"))
+            .order_by(Run.created_at.desc(), Run.id)
+            .limit(limit)
+        )
         if status is not None:
             query = query.where(Run.status == RunStatus(status).value)
         if repo is not None:

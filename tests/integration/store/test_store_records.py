@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 def test_opening_a_new_database_creates_the_schema_in_wal_mode(db_path: Path) -> None:
     with Store(f"sqlite:///{db_path}") as store:
-        assert current_revision(store.engine) == head_revision() == "0001"
+        assert current_revision(store.engine) == head_revision() == "0003_sweeps"
     connection = sqlite3.connect(db_path)
     assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     connection.close()
