@@ -25,6 +25,7 @@ class PullRequestRecords(Protocol):
     def get_pull_request(self, repo: str, number: int) -> Any: ...
     def find_pull_request(self, repo: str, head_branch: str) -> Any: ...
     def update_pull_request(self, repo: str, number: int, **fields: Any) -> Any: ...
+    def list_pull_requests(self, repo: str | None = None) -> list[Any]: ...
 
 
 def push_target(repo_path: Path) -> Path:
@@ -73,6 +74,11 @@ class LocalForge:
     def find_pull_request(self, head_branch: str) -> PullRequestInfo | None:
         row = self._store.find_pull_request(self.repo_name, head_branch)
         return _info(row) if row is not None else None
+
+    def open_pull_requests(self) -> list[PullRequestInfo]:
+        """Every open (or draft) pull request of the repository."""
+        rows = self._store.list_pull_requests(repo=self.repo_name)
+        return [_info(row) for row in rows if row.status in ("open", "draft")]
 
     def open_pull_request(self, request: PullRequestRequest) -> PullRequestInfo:
         existing = self.find_pull_request(request.head_branch)

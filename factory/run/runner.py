@@ -19,6 +19,7 @@ from factory.config import FactoryConfig
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.run.context import NodeObserver, RunContext, RunHalted
 from factory.run.graph import build_graph, open_checkpointer
+from factory.run.hooks import RunHooks, RunStopped
 from factory.run.setup import RunOptions, equip_run, new_run_state, resolve_repo
 from factory.run.state import RunState
 from factory.store import RunStatus, Store
@@ -80,9 +81,11 @@ def start_run(
     ticket_ref: str,
     options: RunOptions,
     observer: NodeObserver | None = None,
+    hooks: RunHooks | None = None,
 ) -> RunSummary:
     """Turn a ticket into a pull request (or as far as the gate allows)."""
-    ticket = resolve_ticket(ticket_ref)
+    hooks = hooks or RunHooks()
+    ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     halt = store.is_halted(name)
     if halt is not None:
@@ -96,7 +99,11 @@ def start_run(
         status=RunStatus.RUNNING,
         run_id=state.run_id,
     )
-    store.update_run(state.run_id, started_at=utcnow())
+    store.update_run(
+        state.run_id, started_at=utcnow(), ticket_id=hooks.ticket_id, sweep_id=hooks.sweep_id
+    )
+    if hooks.on_run_created is not None:
+        hooks.on_run_created(state.run_id)
     store.append_event(
         state.run_id,
         "run.started",
@@ -116,7 +123,7 @@ def start_run(
         changed = assessment.level_change_event()
         if changed is not None:
             store.append_event(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
-    return _drive(config, store, state.run_id, options, state, observer)
+    return _drive(config, store, state.run_id, options, state, observer, hooks)
 
 
 def resume_run(
@@ -125,6 +132,7 @@ def resume_run(
     run_id: str,
     options: RunOptions | None = None,
     observer: NodeObserver | None = None,
+    hooks: RunHooks | None = None,
 ) -> RunSummary:
     """Continue a stopped, killed or halted run from its last checkpoint."""
     run = store.get_run(run_id)
@@ -133,10 +141,13 @@ def resume_run(
     halt = store.is_halted(run.repo)
     if halt is not None:
         raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
-    store.append_event(run_id, "run.resumed", "system", {})
+    hooks = hooks or RunHooks()
+    store.append_event(run_id, "run.resumed", "system", {"sweep": hooks.sweep_id})
+    if hooks.sweep_id is not None:
+        store.update_run(run_id, sweep_id=hooks.sweep_id)
     options = options or _recorded_options(store, run_id)
     first_state = _first_state_if_unsaved(config, store, run_id)
-    return _drive(config, store, run_id, options, first_state, observer)
+    return _drive(config, store, run_id, options, first_state, observer, hooks)
 
 
 def answer_approval(
@@ -185,6 +196,7 @@ def _drive(
     options: RunOptions,
     graph_input: RunState | Command | None,
     observer: NodeObserver | None,
+    hooks: RunHooks | None = None,
 ) -> RunSummary:
     checkpointer = open_checkpointer(config.factory.data_dir / "checkpoints.sqlite")
     thread = {"configurable": {"thread_id": run_id}}
@@ -194,14 +206,19 @@ def _drive(
     try:
         saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
         values = saved.checkpoint["channel_values"] if saved is not None else {}
-        with equip_run(config, store, run_id, name, repo, options, values) as ctx:
+        hooks = hooks or RunHooks()
+        with equip_run(config, store, run_id, name, repo, options, values, hooks.pool) as ctx:
             ctx.observer = observer
+            ctx.hooks = hooks
             graph = build_graph(ctx, checkpointer)
             store.update_run(run_id, status=RunStatus.RUNNING)
             try:
                 graph.invoke(graph_input, cast(RunnableConfig, thread))
             except RunHalted as halted:
                 store.update_run(run_id, status=RunStatus.HALTED, outcome=str(halted))
+                return _summary(store, run_id, graph, thread, ctx)
+            except RunStopped:
+                # Still `running`, with nobody driving it: the next driver resumes it.
                 return _summary(store, run_id, graph, thread, ctx)
             except Exception as exc:
                 store.append_event(run_id, "run.error", "system", {"error": repr(exc)[:2000]})
