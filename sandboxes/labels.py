@@ -26,3 +26,20 @@ def parse_owner(label: str) -> tuple[str, int] | None:
     if not host or not pid.isdigit():
         return None
     return host, int(pid)
+
+
+def owner_is_gone(host: str, pid: int) -> bool:
+    """True only when the owner is a process of this host that no longer exists.
+
+    An owner on another host cannot be checked from here: it is never reported gone (callers
+    fall back on what the record store knows, such as an expired lease).
+    """
+    if host != socket.gethostname() or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False

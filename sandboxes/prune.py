@@ -9,7 +9,6 @@ its own containers on every exit path, and pruning it would pull a sandbox from 
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,17 +55,5 @@ def prune(
 def _is_stale(owner: str, run_id: str, is_active: Callable[[str], bool] | None) -> bool:
     parsed = labels.parse_owner(owner)
     if parsed is not None and parsed[0] == socket.gethostname():
-        return not _pid_alive(parsed[1])
+        return labels.owner_is_gone(*parsed)
     return is_active is not None and not is_active(run_id)
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

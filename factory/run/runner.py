@@ -24,7 +24,7 @@ from factory.run.setup import RunOptions, equip_run, new_run_state, resolve_repo
 from factory.run.state import RunState
 from factory.store import RunStatus, Store
 from factory.store.models import Run, utcnow
-from factory.tickets import resolve_ticket
+from factory.tickets import resolve_ticket, ticket_identity
 
 log = structlog.get_logger()
 
@@ -98,10 +98,9 @@ def start_run(
         autonomy_level=state.level,
         status=RunStatus.RUNNING,
         run_id=state.run_id,
+        ticket_key=hooks.ticket_id or ticket_identity(name, ticket),
     )
-    store.update_run(
-        state.run_id, started_at=utcnow(), ticket_id=hooks.ticket_id, sweep_id=hooks.sweep_id
-    )
+    store.update_run(state.run_id, started_at=utcnow(), sweep_id=hooks.sweep_id)
     if hooks.on_run_created is not None:
         hooks.on_run_created(state.run_id)
     store.append_event(

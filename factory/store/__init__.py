@@ -1,4 +1,4 @@
-"""The record store: runs, their hash-chained events, blobs, tickets, pull requests, halts.
+"""The record store: runs, their hash-chained events, blobs, tickets, PRs, halts, leases, claims.
 
     from factory.store import Store, RunStatus
     store = Store.open(config)            # or Store("sqlite:///path.db"); migrates on open
@@ -12,6 +12,16 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
+- `leases`: the run lease, one live driver per run. `LeaseOwner(host, pid)` (`.this_process()`);
+  `Store.acquire_lease(run_id, owner, ttl_s) -> Lease` takes a free, expired or dead-owner
+  lease atomically or raises `LeaseHeld` ("run r-… is being driven by pid P on host H since T");
+  `renew_lease(run_id, owner, ttl_s)` (the heartbeat; `LeaseLost` when taken over),
+  `release_lease(run_id, owner) -> bool`, `lease_of(run_id)` (as recorded), `live_lease(run_id)`
+  (None unless a live process holds it); `Lease.of_run(run).is_live()` without a query.
+- `claims`: one open run per ticket. `Store.claim_ticket(ticket_key, run_id)` atomically or
+  `TicketClaimed` naming the open run (`.run_id`); `create_run(..., ticket_key=K)` claims in
+  the same transaction; `release_ticket_claim(ticket_key, run_id)`, `release_run_claims(run_id)`
+  when a run ends, `ticket_claim(ticket_key)`. Claims of ended or missing runs are taken over.
 - `sweeps`: sweep records, backlog tickets added to the store, runs by ticket identity.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
@@ -23,24 +33,61 @@ from policies.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
-    from factory.store.models import Approval, Event, Halt, PullRequest, Run, Sweep, Ticket
-    from factory.store.statuses import ApprovalDecision, PullRequestStatus, RunStatus
+    from factory.store.claims import TicketClaimed
+    from factory.store.leases import Lease, LeaseHeld, LeaseLost, LeaseOwner
+    from factory.store.models import (
+        Approval,
+        Event,
+        Halt,
+        PullRequest,
+        Run,
+        Sweep,
+        Ticket,
+        TicketClaim,
+    )
+    from factory.store.statuses import (
+        OPEN_RUN_STATUSES,
+        ApprovalDecision,
+        PullRequestStatus,
+        RunStatus,
+    )
     from factory.store.store import BlobNotFoundError, Store
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
-    "factory.store.models": ("Approval", "Event", "Halt", "PullRequest", "Run", "Sweep", "Ticket"),
-    "factory.store.statuses": ("ApprovalDecision", "PullRequestStatus", "RunStatus"),
+    "factory.store.claims": ("TicketClaimed",),
+    "factory.store.leases": ("Lease", "LeaseHeld", "LeaseLost", "LeaseOwner"),
+    "factory.store.models": (
+        "Approval",
+        "Event",
+        "Halt",
+        "PullRequest",
+        "Run",
+        "Sweep",
+        "Ticket",
+        "TicketClaim",
+    ),
+    "factory.store.statuses": (
+        "OPEN_RUN_STATUSES",
+        "ApprovalDecision",
+        "PullRequestStatus",
+        "RunStatus",
+    ),
     "factory.store.store": ("BlobNotFoundError", "Store"),
 }
 
 __all__ = [
+    "OPEN_RUN_STATUSES",
     "Approval",
     "ApprovalDecision",
     "BlobNotFoundError",
     "ChainHead",
     "Event",
     "Halt",
+    "Lease",
+    "LeaseHeld",
+    "LeaseLost",
+    "LeaseOwner",
     "NewEvent",
     "PullRequest",
     "PullRequestStatus",
@@ -50,6 +97,8 @@ __all__ = [
     "Store",
     "Sweep",
     "Ticket",
+    "TicketClaim",
+    "TicketClaimed",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there

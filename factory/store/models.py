@@ -55,8 +55,16 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     head_hash: Mapped[str] = mapped_column(String(64))
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    repo_path: Mapped[str | None] = mapped_column(Text)
+    """The checkout a run on an unconfigured repository works in (absolute, resolved)."""
+    # The run lease (see leases.py): which process drives the run, and until when.
+    lease_host: Mapped[str | None] = mapped_column(String(255))
+    lease_pid: Mapped[int | None] = mapped_column(Integer)
+    lease_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ticket_id: Mapped[str | None] = mapped_column(String(500), index=True)
-    """The ticket's stable identity (see factory/sweep/identity.py): same ticket, same id."""
+    """The ticket's stable identity (factory/tickets/identity.py): same ticket, same id."""
     sweep_id: Mapped[str | None] = mapped_column(String(32), index=True)
     """The sweep that started or resumed this run last, if one did."""
 
@@ -191,6 +199,16 @@ class Approval(Base):
     by: Mapped[str] = mapped_column(String(200))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TicketClaim(Base):
+    """A ticket's one open run: the row exists while that run may still produce a branch."""
+
+    __tablename__ = "ticket_claims"
+
+    ticket_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Halt(Base):

@@ -22,6 +22,20 @@ class RunStatus(StrEnum):
     HALTED = "halted"
     REJECTED = "rejected"
     DONE = "done"
+    INTERRUPTED = "interrupted"
+    """Shown, never stored: the record says running but no live process drives the run."""
+
+
+OPEN_RUN_STATUSES = frozenset(
+    {
+        RunStatus.QUEUED,
+        RunStatus.RUNNING,
+        RunStatus.INTERRUPTED,
+        RunStatus.WAITING_APPROVAL,
+        RunStatus.HALTED,
+    }
+)
+"""A run in one of these may still push a branch or open a PR: it holds its ticket's claim."""
 
 
 class PullRequestStatus(StrEnum):
@@ -36,4 +50,4 @@ class ApprovalDecision(StrEnum):
     REJECT = "reject"
 
 
-__all__ = ["ApprovalDecision", "PullRequestStatus", "RunStatus"]
+__all__ = ["OPEN_RUN_STATUSES", "ApprovalDecision", "PullRequestStatus", "RunStatus"]

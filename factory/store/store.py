@@ -30,7 +30,9 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
+from factory.store.claims import ClaimRecords, take_claim
 from factory.store.engine import WRITE_OPTION, make_engine, migrate
+from factory.store.leases import LeaseRecords
 from factory.store.models import (
     Approval,
     Blob,
@@ -53,7 +55,7 @@ class BlobNotFoundError(KeyError):
     """No blob has this reference."""
 
 
-class Store(PullRequestRecords, SweepRecords):
+class Store(PullRequestRecords, LeaseRecords, ClaimRecords, SweepRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
@@ -100,8 +102,14 @@ class Store(PullRequestRecords, SweepRecords):
         autonomy_level: str | None = None,
         status: RunStatus = RunStatus.QUEUED,
         run_id: str | None = None,
+        repo_path: str | None = None,
+        ticket_key: str | None = None,
     ) -> Run:
-        """A new run with an empty chain. Its id reads like `r-3f9c2a1b7d`."""
+        """A new run with an empty chain. Its id reads like `r-3f9c2a1b7d`.
+
+        With `ticket_key` the run claims that ticket in the same transaction: either the run
+        exists and holds the claim, or TicketClaimed is raised and no run was created.
+        """
         run = Run(
             id=run_id or f"r-{uuid.uuid4().hex[:10]}",
             ticket_ref=ticket_ref,
@@ -114,8 +122,12 @@ class Store(PullRequestRecords, SweepRecords):
             tokens_out=0,
             head_hash=GENESIS,
             event_count=0,
+            repo_path=repo_path,
+            ticket_id=ticket_key,
         )
         with self._write() as session:
+            if ticket_key is not None:
+                take_claim(session, ticket_key, run.id)
             session.add(run)
             session.flush()
             # A digest row from birth: deleting a run that never logged anything still shows.

@@ -23,8 +23,8 @@ from factory.config import FactoryConfig, RepoConfig
 from factory.forges.github_client import DEFAULT_API_URL
 from factory.git.worktree import slugify
 from factory.store import Store
-from factory.sweep.identity import ticket_identity
 from factory.tickets.github import GitHubIssueSource
+from factory.tickets.identity import ticket_identity
 from factory.tickets.markdown import parse_markdown_ticket
 from factory.tickets.model import Ticket, TicketError
 from factory.tickets.resolve import GITHUB_API_ENV, GITHUB_TOKEN_ENV, web_host_for

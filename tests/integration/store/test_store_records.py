@@ -19,7 +19,8 @@ pytestmark = pytest.mark.integration
 
 def test_opening_a_new_database_creates_the_schema_in_wal_mode(db_path: Path) -> None:
     with Store(f"sqlite:///{db_path}") as store:
-        assert current_revision(store.engine) == head_revision() == "0003_sweeps"
+        head = head_revision()
+        assert head is not None and current_revision(store.engine) == head
     connection = sqlite3.connect(db_path)
     assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     connection.close()

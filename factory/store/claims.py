@@ -1,0 +1,107 @@
+"""Ticket claims: a ticket has at most one open run, and the store says which.
+
+A claim is a row keyed by the ticket (unique), naming the run that holds it. It is taken in
+one write transaction (`BEGIN IMMEDIATE` on SQLite, the claim row read `FOR UPDATE`
+elsewhere, and the primary key turning a race on a new row into a retried conflict), so of
+two processes claiming one ticket exactly one wins. Runs release their claim when they end;
+a claim left by a run that has ended anyway (its process died at the wrong moment) or
+whose run row does not exist is stale, and the next claimant takes it over.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from factory.store.models import Run, TicketClaim, utcnow
+from factory.store.statuses import OPEN_RUN_STATUSES
+
+RETRIES = 5
+
+
+class TicketClaimed(RuntimeError):
+    """The ticket already has an open run; `run_id` names it."""
+
+    def __init__(self, ticket_key: str, run_id: str, claimed_at: datetime) -> None:
+        moment = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=UTC)
+        super().__init__(
+            f"ticket {ticket_key} already has an open run, {run_id} "
+            f"(since {moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)"
+        )
+        self.ticket_key = ticket_key
+        self.run_id = run_id
+        self.claimed_at = claimed_at
+
+
+class ClaimRecords:
+    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+
+    def _read(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def claim_ticket(self, ticket_key: str, run_id: str) -> TicketClaim:
+        """Make `run_id` the ticket's open run, or raise TicketClaimed naming the one there is.
+
+        Idempotent for the run that already holds the claim.
+        """
+        for attempt in range(RETRIES):
+            try:
+                with self._write() as session:
+                    return take_claim(session, ticket_key, run_id)
+            except IntegrityError:
+                # Another process inserted the claim between our read and insert: read again.
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def release_ticket_claim(self, ticket_key: str, run_id: str) -> bool:
+        """Drop the claim if `run_id` holds it; False (and no change) otherwise."""
+        with self._write() as session:
+            result = session.execute(
+                delete(TicketClaim).where(
+                    TicketClaim.ticket_key == ticket_key, TicketClaim.run_id == run_id
+                )
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release_run_claims(self, run_id: str) -> list[str]:
+        """Drop every claim `run_id` holds (it ended); returns the ticket keys released."""
+        with self._write() as session:
+            keys = list(
+                session.scalars(select(TicketClaim.ticket_key).where(TicketClaim.run_id == run_id))
+            )
+            if keys:
+                session.execute(delete(TicketClaim).where(TicketClaim.run_id == run_id))
+            return keys
+
+    def ticket_claim(self, ticket_key: str) -> TicketClaim | None:
+        """The ticket's claim as recorded (it may be stale; `claim_ticket` decides that)."""
+        with self._read() as session:
+            return session.get(TicketClaim, ticket_key)
+
+
+def take_claim(session: Session, ticket_key: str, run_id: str) -> TicketClaim:
+    """Claim inside the caller's write transaction (also used when a run is created)."""
+    claim = session.scalar(
+        select(TicketClaim).where(TicketClaim.ticket_key == ticket_key).with_for_update()
+    )
+    if claim is None:
+        claim = TicketClaim(ticket_key=ticket_key, run_id=run_id, claimed_at=utcnow())
+        session.add(claim)
+        session.flush()
+        return claim
+    if claim.run_id == run_id:
+        return claim
+    holder = session.get(Run, claim.run_id)
+    if holder is not None and holder.status in OPEN_RUN_STATUSES:
+        raise TicketClaimed(ticket_key, claim.run_id, claim.claimed_at)
+    claim.run_id, claim.claimed_at = run_id, utcnow()
+    session.flush()
+    return claim

@@ -1,0 +1,183 @@
+"""Run leases and ticket claims in a real SQLite store, raced by real processes."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from factory.store import (
+    LeaseHeld,
+    LeaseLost,
+    LeaseOwner,
+    RunStatus,
+    Store,
+    TicketClaimed,
+)
+from factory.store.models import utcnow
+
+pytestmark = pytest.mark.integration
+
+ELSEWHERE = LeaseOwner("another-host.example", 4242)
+RACERS = 6
+
+
+def _dead_pid() -> int:
+    """The pid of a process of this host that has certainly exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_lease_held_by_a_live_process_is_refused_with_who_and_since(store: Store) -> None:
+    run = store.create_run("acme/app#1", "app")
+    mine = LeaseOwner.this_process()
+    store.acquire_lease(run.id, mine, ttl_s=60)
+    # Another process on this host that is alive: the test runner's parent.
+    import os
+
+    other = LeaseOwner(socket.gethostname(), os.getppid())
+    with pytest.raises(LeaseHeld) as held:
+        store.acquire_lease(run.id, other, ttl_s=60)
+    message = str(held.value)
+    assert message.startswith(f"run {run.id} is being driven by pid {os.getpid()} on host ")
+    assert " since 20" in message and message.endswith(" UTC")
+    assert store.live_lease(run.id) is not None
+
+
+def test_a_dead_owners_lease_is_taken_over_at_once(store: Store) -> None:
+    run = store.create_run("acme/app#1", "app")
+    dead = LeaseOwner(socket.gethostname(), _dead_pid())
+    store.acquire_lease(run.id, dead, ttl_s=3600)
+    assert store.live_lease(run.id) is None
+    lease = store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+    assert lease.previous is not None and lease.previous.owner == dead
+
+
+def test_another_hosts_lease_is_live_until_it_expires(store: Store) -> None:
+    run = store.create_run("acme/app#1", "app")
+    store.acquire_lease(run.id, ELSEWHERE, ttl_s=0.5)
+    with pytest.raises(LeaseHeld):
+        store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+    time.sleep(0.6)
+    assert store.live_lease(run.id) is None
+    taken = store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+    assert taken.previous is not None and taken.previous.owner == ELSEWHERE
+
+
+def test_renewing_moves_the_expiry_and_fails_once_taken_over(store: Store) -> None:
+    run = store.create_run("acme/app#1", "app")
+    first = store.acquire_lease(run.id, ELSEWHERE, ttl_s=0.2)
+    renewed = store.renew_lease(run.id, ELSEWHERE, ttl_s=60)
+    assert renewed.expires_at > first.expires_at + timedelta(seconds=50)
+    assert renewed.since == first.since
+    store.renew_lease(run.id, ELSEWHERE, ttl_s=0.01)
+    time.sleep(0.05)
+    store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+    with pytest.raises(LeaseLost):
+        store.renew_lease(run.id, ELSEWHERE, ttl_s=60)
+
+
+def test_only_the_holder_releases_a_lease(store: Store) -> None:
+    run = store.create_run("acme/app#1", "app")
+    mine = LeaseOwner.this_process()
+    store.acquire_lease(run.id, mine, ttl_s=60)
+    assert store.release_lease(run.id, ELSEWHERE) is False
+    assert store.lease_of(run.id) is not None
+    assert store.release_lease(run.id, mine) is True
+    assert store.lease_of(run.id) is None
+
+
+LEASE_RACER = """
+import sys, time
+from factory.store import Store, LeaseOwner, LeaseHeld
+url, run_id, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+with Store(url) as store:
+    while time.time() < start:
+        time.sleep(0.001)
+    try:
+        store.acquire_lease(run_id, LeaseOwner.this_process(), ttl_s=600)
+        print("won")
+    except LeaseHeld as held:
+        print("lost", held)
+    sys.stdout.flush()
+    time.sleep(1.5)  # stay alive, so the winner's lease stays live for the others
+"""
+
+CLAIM_RACER = """
+import sys, time
+from factory.store import Store, TicketClaimed
+url, start = sys.argv[1], float(sys.argv[2])
+with Store(url) as store:
+    while time.time() < start:
+        time.sleep(0.001)
+    try:
+        run = store.create_run("acme/app#7", "app", status="running", ticket_key="app#7")
+        print("won", run.id)
+    except TicketClaimed as claimed:
+        print("lost", claimed.run_id)
+"""
+
+
+def _race(script: str, *args: str) -> list[str]:
+    start = str(time.time() + 2.0)
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *args, start], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(RACERS)
+    ]
+    outputs = [racer.communicate(timeout=120)[0].strip() for racer in racers]
+    assert [racer.returncode for racer in racers] == [0] * RACERS
+    return outputs
+
+
+def test_of_processes_racing_for_one_lease_exactly_one_wins(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    with Store(url) as store:
+        run_id = store.create_run("acme/app#1", "app").id
+    outputs = _race(LEASE_RACER, url, run_id)
+    assert sorted(line.split()[0] for line in outputs) == ["lost"] * (RACERS - 1) + ["won"]
+    assert all("is being driven by pid" in line for line in outputs if line.startswith("lost"))
+
+
+def test_of_processes_starting_runs_of_one_ticket_exactly_one_creates_a_run(
+    db_path: Path,
+) -> None:
+    url = f"sqlite:///{db_path}"
+    with Store(url):
+        pass  # migrate once, before the race
+    outputs = _race(CLAIM_RACER, url)
+    winners = [line.split()[1] for line in outputs if line.startswith("won")]
+    assert len(winners) == 1
+    assert {line.split()[1] for line in outputs if line.startswith("lost")} == set(winners)
+    with Store(url) as store:
+        assert [run.id for run in store.list_runs()] == winners
+        claim = store.ticket_claim("app#7")
+        assert claim is not None and claim.run_id == winners[0]
+
+
+def test_a_claim_is_refused_while_its_run_is_open_and_free_once_released(store: Store) -> None:
+    first = store.create_run("acme/app#7", "app", status=RunStatus.RUNNING, ticket_key="app#7")
+    second = store.create_run("acme/app#7", "app")
+    with pytest.raises(TicketClaimed) as claimed:
+        store.claim_ticket("app#7", second.id)
+    assert claimed.value.run_id == first.id
+    assert f"already has an open run, {first.id}" in str(claimed.value)
+    assert store.claim_ticket("app#7", first.id).run_id == first.id  # idempotent
+    assert store.release_ticket_claim("app#7", second.id) is False
+    assert store.release_run_claims(first.id) == ["app#7"]
+    assert store.claim_ticket("app#7", second.id).run_id == second.id
+
+
+def test_a_claim_left_by_a_run_that_ended_is_taken_over(store: Store) -> None:
+    first = store.create_run("acme/app#7", "app", status=RunStatus.RUNNING, ticket_key="app#7")
+    store.update_run(first.id, status=RunStatus.MERGED, finished_at=utcnow())
+    second = store.create_run("acme/app#7", "app", ticket_key="app#7")
+    claim = store.ticket_claim("app#7")
+    assert claim is not None and claim.run_id == second.id
