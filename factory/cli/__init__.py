@@ -19,6 +19,8 @@ from factory.cli import pr as _pr  # noqa: F401  (registers `factory pr`)
 from factory.cli import run as _run  # noqa: F401  (registers `factory run`, `resume`, `approve`, `reject`)
 from factory.cli import runs as _runs  # noqa: F401  (registers `factory runs`)
 from factory.cli import sandbox as _sandbox  # noqa: F401  (registers `factory sandbox`)
+from factory.cli import sweep as _sweep  # noqa: F401  (registers `factory sweep`, `sweeps`)
+from factory.cli import ticket as _ticket  # noqa: F401  (registers `factory ticket`)
 from factory.cli.app import app
 
 
