@@ -50,6 +50,7 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
             {
                 "scope": result.scope,
                 "action": verb,
+                "already": result.already,
                 "halts": [
                     {"id": h.id, "reason": h.reason, "by": h.by, "lifted_by": h.lifted_by}
                     for h in result.halts
@@ -59,6 +60,9 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
         )
         return
     target = "the whole factory" if result.scope == ALL else result.scope
+    if result.already is not None:
+        console.print(f"{result.already}; no second halt was added.", highlight=False)
+        return
     if verb == "unhalt" and not result.halts:
         console.print(f"{target} was not halted; nothing to lift.")
         return

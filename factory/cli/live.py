@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "error": state.error,
         "node_seconds": {k: round(v, 4) for k, v in summary.node_seconds.items()},
         "sandbox_seconds": round(summary.sandbox_seconds, 4),
+        "reaped_sandboxes": summary.reaped_sandboxes,
+        "notes": summary.notes,
     }
 
 
@@ -98,6 +101,13 @@ def render_summary(summary: RunSummary) -> None:
     out = Console(soft_wrap=True)  # commands and paths stay whole when piped
     state = summary.state
     out.print(f"[bold]run {summary.run_id}[/]: {summary.status.value}")
+    if summary.reaped_sandboxes:
+        out.print(
+            f"  removed {summary.reaped_sandboxes} sandbox container(s) left by dead processes",
+            highlight=False,
+        )
+    for note in summary.notes:
+        out.print(f"  note     {escape(note)}", highlight=False)
     out.print(f"  branch   {state.branch}")
     if state.pr_number:
         out.print(f"  pull request #{state.pr_number}  {state.pr_url or ''}")

@@ -58,6 +58,12 @@ def run(
     keep_worktree: bool = typer.Option(
         False, "--keep-worktree", help="Leave the run's git worktree on disk for debugging."
     ),
+    force_new: bool = typer.Option(
+        False,
+        "--force-new",
+        help="Start a second run even though the ticket already has an open run or factory "
+        "pull request (nothing of the first is closed; the result says so).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Turn a ticket into a tested, reviewed pull request.
@@ -79,6 +85,7 @@ def run(
         record=record,
         replay=replay,
         keep_worktree=keep_worktree,
+        force_new=force_new,
     )
     with LiveView(enabled=not as_json) as view:
         summary = _guarded(lambda: start_run(config, store, ticket, options, view.observe))
@@ -90,7 +97,11 @@ def resume(
     run_id: str = typer.Argument(..., help="The run id (see `factory runs list`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Continue a run that stopped, was killed, or was halted, from its last checkpoint."""
+    """Continue a run that stopped, was killed, or was halted, from its last checkpoint.
+
+    Refused while another live process drives the run (`runs list` shows it `running`);
+    a run whose process died shows as `interrupted` and is taken over here.
+    """
     from factory.run.runner import resume_run
 
     config = cli_config()
@@ -150,11 +161,11 @@ def _guarded(action: object) -> RunSummary:
     from factory.run.setup import SetupError
     from factory.store import RunNotFoundError
     from factory.tickets.model import TicketError
-    from harness.errors import ModelError
+    from harness.errors import HarnessError
     from sandboxes.errors import SandboxError
 
     bad_input = (SetupError, TicketError, ConfigError, RunError, RunNotFoundError)
-    environment = (SandboxError, GitError, ForgeError, ModelError)
+    environment = (SandboxError, GitError, ForgeError, HarnessError, OSError)
     assert callable(action)
     try:
         result = action()

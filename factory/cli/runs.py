@@ -26,13 +26,17 @@ STATUS_HELP = "Only runs in this status: " + ", ".join(RUN_STATUSES) + "."
 
 
 def run_record(run: Run) -> dict[str, Any]:
+    from factory.governance.liveness import driver_of, observed_status
+
     return {
         "id": run.id,
         "ticket": run.ticket_ref,
         "repo": run.repo,
+        "repo_path": run.repo_path,
         "branch": run.branch,
         "autonomy_level": run.autonomy_level,
-        "status": run.status,
+        "status": observed_status(run).value,
+        "driver": driver_of(run),
         "outcome": run.outcome,
         "cost_usd": run.cost_usd,
         "tokens_in": run.tokens_in,
@@ -64,11 +68,14 @@ def list_runs(
     limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many (newest first)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """List runs, newest first."""
+    """List runs, newest first. A run whose driving process is gone shows as `interrupted`."""
+    from factory.governance.liveness import list_observed_runs
+
     if status is not None and status not in RUN_STATUSES:
         raise fail(f"unknown status {status!r}; use one of: {', '.join(RUN_STATUSES)}")
     with cli_store() as store:
-        runs = store.list_runs(status=status, repo=repo, limit=limit)
+        observed = list_observed_runs(store, status=status, repo=repo, limit=limit)
+    runs = [run for run, _status in observed]
     if as_json:
         print_json([run_record(run) for run in runs])
         return
@@ -79,10 +86,10 @@ def list_runs(
     for column in ("run", "status", "repo", "ticket", "cost", "tokens", "events", "created"):
         # Ids and statuses get copied into other commands: never fold them across lines.
         table.add_column(column, no_wrap=column in ("run", "status"))
-    for run in runs:
+    for run, seen in observed:
         table.add_row(
             run.id,
-            run.status,
+            seen.value,
             run.repo,
             run.ticket_ref,
             f"${run.cost_usd:.2f}",

@@ -71,6 +71,9 @@ class CoreConfig(BaseModel):
     log_format: Literal["auto", "json", "console"] = "auto"
     """`auto` prints readable lines on a terminal and JSON lines everywhere else."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    lease_ttl_s: float = Field(default=60.0, ge=1.0, le=3600.0)
+    """Seconds a run's driver may go without a heartbeat (sent every third of this) before
+    another process may take the run over; a dead driver on this host is replaced at once."""
 
 
 class RepoConfig(BaseModel):

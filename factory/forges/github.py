@@ -75,11 +75,6 @@ class GitHubForge:
         matching.sort(key=lambda pull: (pull.state != "open", -pull.number))
         return self._info(matching[0]) if matching else None
 
-    def open_pull_requests(self) -> list[PullRequestInfo]:
-        """Every open pull request in the repository (the sweep matches them to tickets)."""
-        pulls = self._call(lambda: list(self._repo.get_pulls(state="open")), "list pull requests")
-        return [self._info(pull) for pull in pulls]
-
     def open_pull_request(self, request: PullRequestRequest) -> PullRequestInfo:
         existing = self.find_pull_request(request.head_branch)
         if existing is not None:
@@ -144,6 +139,13 @@ class GitHubForge:
         pull = self._pull(number)
         self._call(lambda: pull.edit(state="closed"), f"close #{number}")
         return self._info(self._pull(number))
+
+    def open_pull_requests(self) -> list[PullRequestInfo]:
+        pulls = self._call(
+            lambda: list(self._repo.get_pulls(state="open", sort="created", direction="asc")),
+            "list open pull requests",
+        )
+        return [self._info(pull) for pull in pulls]
 
     def _pull(self, number: int) -> PullRequest:
         try:

@@ -75,11 +75,6 @@ class LocalForge:
         row = self._store.find_pull_request(self.repo_name, head_branch)
         return _info(row) if row is not None else None
 
-    def open_pull_requests(self) -> list[PullRequestInfo]:
-        """Every open (or draft) pull request of the repository."""
-        rows = self._store.list_pull_requests(repo=self.repo_name)
-        return [_info(row) for row in rows if row.status in ("open", "draft")]
-
     def open_pull_request(self, request: PullRequestRequest) -> PullRequestInfo:
         existing = self.find_pull_request(request.head_branch)
         if existing is not None:
@@ -164,6 +159,10 @@ class LocalForge:
         return _info(
             self._store.update_pull_request(self.repo_name, number, status="open", draft=False)
         )
+
+    def open_pull_requests(self) -> list[PullRequestInfo]:
+        rows = self._store.list_pull_requests(repo=self.repo_name)
+        return [_info(row) for row in rows if row.status in ("open", "draft")]
 
     def _row(self, number: int) -> Any:
         row = self._store.get_pull_request(self.repo_name, number)

@@ -10,7 +10,7 @@ halted run merge.
 from dataclasses import dataclass, field
 
 from factory.store.models import Halt, RunStatus
-from factory.store.store import Store
+from factory.store.store import AlreadyHalted, Store
 
 HALTED_EVENT = "factory.halted"
 UNHALTED_EVENT = "factory.unhalted"
@@ -30,6 +30,8 @@ class HaltResult:
     halts: list[Halt]
     """The halt created (halt) or the halts lifted (unhalt; empty if none was active)."""
     runs_notified: list[str] = field(default_factory=list)
+    already: str | None = None
+    """Set when the scope was halted already: "already halted by X since T"; nothing added."""
 
 
 def _runs_in_scope(store: Store, scope: str) -> list[str]:
@@ -45,7 +47,10 @@ def halt(store: Store, scope: str, reason: str, by: str) -> HaltResult:
     """Halt `scope` ("all" or a repository name)."""
     if not reason.strip():
         raise ValueError("a halt needs a reason: pass --reason 'why work must stop'")
-    record = store.add_halt(scope, reason.strip(), by)
+    try:
+        record = store.add_halt(scope, reason.strip(), by)
+    except AlreadyHalted as already:
+        return HaltResult(scope=scope, halts=[already.halt], already=str(already))
     runs = _runs_in_scope(store, scope)
     payload = {"scope": scope, "reason": reason.strip(), "by": by, "halt_id": record.id}
     for run_id in runs:

@@ -88,6 +88,8 @@ class RunContext:
     base_config_text: str | None = None
     """The repo's own factory.toml as it is on the base branch, if it has one."""
     node_seconds: dict[str, float] = field(default_factory=dict)
+    check_lease: Callable[[], None] | None = None
+    """Raises LeaseLost when another process has taken the run over (see DriverLease)."""
     hooks: RunHooks = field(default_factory=RunHooks)
 
     @property
@@ -119,6 +121,8 @@ class RunContext:
         """The node as LangGraph calls it: halt check, events, replay cursor, usage."""
 
         def node(state: RunState) -> dict[str, Any]:
+            if self.check_lease is not None:
+                self.check_lease()
             halt = self.store.is_halted(state.repo)
             if halt is not None:
                 self.event("run.halted", {"node": name, "reason": halt.reason, "by": halt.by})

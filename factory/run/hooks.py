@@ -4,8 +4,8 @@
   (it stays `running` with no live driver, so `factory resume` or the next sweep continues it).
 - `on_activity` sees every harness event (model and tool calls) for a live view.
 - `pool` hands out pre-started sandboxes (`[sandbox] warm_pool_size`).
-- `ticket`, `ticket_id`, `sweep_id` are recorded on the run: the ticket as the sweep read it
-  (a store ticket has no file to read again), its stable identity, and the sweep.
+- `ticket` is the ticket as the sweep read it (a store ticket has no file to read again);
+  `sweep_id` is recorded on the run.
 - `on_run_created` learns the new run's id as soon as the run row exists.
 """
 
@@ -34,6 +34,5 @@ class RunHooks:
     on_activity: Callable[[HarnessEvent], None] | None = None
     pool: WarmPool | None = None
     ticket: Ticket | None = None
-    ticket_id: str | None = None
     sweep_id: str | None = None
     on_run_created: Callable[[str], None] | None = None

@@ -7,7 +7,9 @@ time, so a killed process loses nothing but the node it was in.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any, cast
 
 import structlog
@@ -15,16 +17,42 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
-from factory.config import FactoryConfig
+from factory.config import FactoryConfig, RepoConfig
+from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
+from factory.governance.claims import (
+    CLAIM_KEY_FIELD,
+    claim_key,
+    open_factory_pull_request,
+    open_run_of,
+    recorded_claim_key,
+    run_of_branch,
+)
+from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.context import NodeObserver, RunContext, RunHalted
 from factory.run.graph import build_graph, open_checkpointer
 from factory.run.hooks import RunHooks, RunStopped
-from factory.run.setup import RunOptions, equip_run, new_run_state, resolve_repo
+from factory.run.reaping import reap_orphan_sandboxes
+from factory.run.setup import (
+    RunOptions,
+    equip_run,
+    make_forge,
+    new_run_state,
+    resolve_repo,
+    run_repo,
+)
 from factory.run.state import RunState
-from factory.store import RunStatus, Store
+from factory.store import (
+    OPEN_RUN_STATUSES,
+    LeaseHeld,
+    LeaseLost,
+    RunStatus,
+    Store,
+    TicketClaimed,
+)
 from factory.store.models import Run, utcnow
-from factory.tickets import resolve_ticket, ticket_identity
+from factory.tickets import resolve_ticket
+from factory.tickets.model import Ticket
 
 log = structlog.get_logger()
 
@@ -54,6 +82,20 @@ EXIT_CODES = {
 """`factory run` exit codes: 0 delivered, 3 a human must act, 4 budget spent, 1 error."""
 
 
+FINISHED_STATUSES = frozenset(
+    {
+        RunStatus.PR_OPEN,
+        RunStatus.MERGED,
+        RunStatus.NEEDS_HUMAN,
+        RunStatus.DONE,
+        RunStatus.REFUSED,
+        RunStatus.REJECTED,
+        RunStatus.BUDGET_EXCEEDED,
+    }
+)
+"""Endings of the graph: a resume has nothing left to do (a failed run may still continue)."""
+
+
 class RunError(RuntimeError):
     """A run could not start or continue; the message says what to do."""
 
@@ -69,6 +111,10 @@ class RunSummary(BaseModel):
     waiting_for: dict[str, Any] | None = None
     node_seconds: dict[str, float] = {}
     sandbox_seconds: float = 0.0
+    reaped_sandboxes: int = 0
+    """Containers of dead processes removed when this process started."""
+    notes: list[str] = []
+    """Things the person should know about how this stretch started (a takeover, --force-new)."""
 
     @property
     def exit_code(self) -> int:
@@ -83,7 +129,13 @@ def start_run(
     observer: NodeObserver | None = None,
     hooks: RunHooks | None = None,
 ) -> RunSummary:
-    """Turn a ticket into a pull request (or as far as the gate allows)."""
+    """Turn a ticket into a pull request (or as far as the gate allows).
+
+    Everything that can be checked is checked before the run row exists: the ticket, the
+    repository, halts, the model, Docker (sandboxes of dead processes are reaped first), and
+    whether the ticket already has an open run here or an open factory PR on GitHub.
+    `hooks` are what a sweep adds (its ticket as read, a stop check, the warm pool...).
+    """
     hooks = hooks or RunHooks()
     ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
@@ -91,38 +143,74 @@ def start_run(
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
     state, assessment = new_run_state(config, store, name, repo, ticket, options)
-    store.create_run(
-        ticket.ref,
-        name,
-        branch=state.branch,
-        autonomy_level=state.level,
-        status=RunStatus.RUNNING,
-        run_id=state.run_id,
-        ticket_key=hooks.ticket_id or ticket_identity(name, ticket),
-    )
-    store.update_run(state.run_id, started_at=utcnow(), sweep_id=hooks.sweep_id)
-    if hooks.on_run_created is not None:
-        hooks.on_run_created(state.run_id)
-    store.append_event(
-        state.run_id,
-        "run.started",
-        "system",
-        {
-            "ticket": ticket.ref,
-            "repo": name,
-            "options": options.model_dump(mode="json"),
-            # Enough to start over should the process die before the first checkpoint.
-            "state": state.model_dump(mode="json"),
-        },
-    )
-    if assessment is not None:
-        store.append_event(
-            state.run_id, "autonomy.assessed", "system", assessment.model_dump(mode="json")
+    reaped = reap_orphan_sandboxes()
+    key = claim_key(name, ticket)
+    notes: list[str] = []
+    open_pull = _open_pull_on_github(config, store, name, repo, ticket)
+    if options.force_new:
+        notes.append(_forced_note(store, name, key, open_pull))
+        if open_pull is not None and open_pull.head_branch == state.branch:
+            state = state.model_copy(update={"branch": f"{state.branch}-{state.run_id[2:8]}"})
+    elif open_pull is not None:
+        holder = run_of_branch(store, name, open_pull.head_branch)
+        raise RunError(
+            f"ticket {ticket.ref} already has an open pull request from the factory, "
+            f"#{open_pull.number} (branch {open_pull.head_branch}"
+            + (f", run {holder})" if holder else ")")
+            + "; review or close it, or pass --force-new to start a second run on purpose"
         )
-        changed = assessment.level_change_event()
-        if changed is not None:
-            store.append_event(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
-    return _drive(config, store, state.run_id, options, state, observer, hooks)
+    try:
+        store.create_run(
+            ticket.ref,
+            name,
+            branch=state.branch,
+            autonomy_level=state.level,
+            status=RunStatus.QUEUED,
+            run_id=state.run_id,
+            repo_path=None if name in config.repos or repo.path is None else str(repo.path),
+            ticket_key=None if options.force_new else key,
+        )
+    except TicketClaimed as claimed:
+        raise RunError(
+            f"{claimed}; `factory resume {claimed.run_id}` continues it, "
+            "or pass --force-new to start a second run on purpose"
+        ) from claimed
+    if options.force_new:
+        with contextlib.suppress(TicketClaimed):  # hold the claim if the other run ended
+            store.claim_ticket(key, state.run_id)
+    with _lease(config, store, state.run_id) as lease:
+        store.update_run(
+            state.run_id, status=RunStatus.RUNNING, started_at=utcnow(), sweep_id=hooks.sweep_id
+        )
+        if hooks.on_run_created is not None:
+            hooks.on_run_created(state.run_id)
+        store.append_event(
+            state.run_id,
+            "run.started",
+            "system",
+            {
+                "ticket": ticket.ref,
+                "repo": name,
+                "repo_path": str(repo.path) if repo.path is not None else None,
+                CLAIM_KEY_FIELD: key,
+                "options": options.model_dump(mode="json"),
+                "driver": str(lease.owner),
+                # Enough to start over should the process die before the first checkpoint.
+                "state": state.model_dump(mode="json"),
+            },
+        )
+        if options.force_new:
+            store.append_event(state.run_id, "run.forced_new", "system", {"note": notes[-1]})
+        if assessment is not None:
+            store.append_event(
+                state.run_id, "autonomy.assessed", "system", assessment.model_dump(mode="json")
+            )
+            changed = assessment.level_change_event()
+            if changed is not None:
+                store.append_event(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
+        return _drive(
+            config, store, state.run_id, options, state, observer, lease, reaped, notes, hooks
+        )
 
 
 def resume_run(
@@ -133,20 +221,35 @@ def resume_run(
     observer: NodeObserver | None = None,
     hooks: RunHooks | None = None,
 ) -> RunSummary:
-    """Continue a stopped, killed or halted run from its last checkpoint."""
-    run = store.get_run(run_id)
-    if run.status == RunStatus.WAITING_APPROVAL.value:
-        raise RunError(f"{run_id} waits for approval: `factory approve {run_id}` or `reject`")
-    halt = store.is_halted(run.repo)
-    if halt is not None:
-        raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
-    hooks = hooks or RunHooks()
-    store.append_event(run_id, "run.resumed", "system", {"sweep": hooks.sweep_id})
-    if hooks.sweep_id is not None:
-        store.update_run(run_id, sweep_id=hooks.sweep_id)
-    options = options or _recorded_options(store, run_id)
-    first_state = _first_state_if_unsaved(config, store, run_id)
-    return _drive(config, store, run_id, options, first_state, observer, hooks)
+    """Continue a stopped, killed or halted run from its last checkpoint.
+
+    Refused, with nothing appended, while another live process drives the run, when the run
+    already finished, or when it waits for a person.
+    """
+    _check_resumable(store, store.get_run(run_id))
+    reaped = reap_orphan_sandboxes()
+    with _lease(config, store, run_id) as lease:
+        run = store.get_run(run_id)
+        _check_resumable(store, run)  # again: the previous driver may have finished meanwhile
+        halt = store.is_halted(run.repo)
+        if halt is not None:
+            raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
+        _claim_again(store, run)
+        notes = _takeover_notes(lease)
+        hooks = hooks or RunHooks()
+        store.append_event(
+            run_id,
+            "run.resumed",
+            "system",
+            {"driver": str(lease.owner), "notes": notes, "sweep": hooks.sweep_id},
+        )
+        if hooks.sweep_id is not None:
+            store.update_run(run_id, sweep_id=hooks.sweep_id)
+        options = options or _recorded_options(store, run_id)
+        first_state = _first_state_if_unsaved(config, store, run_id)
+        return _drive(
+            config, store, run_id, options, first_state, observer, lease, reaped, notes, hooks
+        )
 
 
 def answer_approval(
@@ -157,14 +260,96 @@ def answer_approval(
     observer: NodeObserver | None = None,
 ) -> RunSummary:
     """Resume a run waiting in `await_approval` with a person's approve or reject."""
-    run = store.get_run(run_id)
-    if run.status != RunStatus.WAITING_APPROVAL.value:
-        raise RunError(f"{run_id} is {run.status}, not waiting for approval")
-    store.record_approval(
-        run_id, answer["action"], answer["by"], answer.get("comment") or answer.get("reason")
+    store.get_run(run_id)
+    reaped = reap_orphan_sandboxes()
+    with _lease(config, store, run_id) as lease:
+        run = store.get_run(run_id)
+        if run.status != RunStatus.WAITING_APPROVAL.value:
+            raise RunError(f"{run_id} is {run.status}, not waiting for approval")
+        store.record_approval(
+            run_id, answer["action"], answer["by"], answer.get("comment") or answer.get("reason")
+        )
+        options = _recorded_options(store, run_id)
+        notes = _takeover_notes(lease)
+        return _drive(
+            config, store, run_id, options, Command(resume=answer), observer, lease, reaped, notes
+        )
+
+
+@contextlib.contextmanager
+def _lease(config: FactoryConfig, store: Store, run_id: str) -> Iterator[DriverLease]:
+    """This process's lease on the run for the `with`; a live driver elsewhere refuses it."""
+    try:
+        driver = DriverLease(store, run_id, config.factory.lease_ttl_s).__enter__()
+    except LeaseHeld as held:
+        raise RunError(f"{held}; wait for it to finish, or stop that process first") from held
+    try:
+        yield driver
+    finally:
+        driver.__exit__(None, None, None)
+
+
+def _check_resumable(store: Store, run: Run) -> None:
+    status = RunStatus(run.status)
+    if status == RunStatus.WAITING_APPROVAL:
+        raise RunError(f"{run.id} waits for approval: `factory approve {run.id}` or `reject`")
+    if status in FINISHED_STATUSES or (status == RunStatus.FAILED and _ended(store, run.id)):
+        detail = f" ({run.outcome})" if run.outcome and run.outcome != status.value else ""
+        raise RunError(f"{run.id} already finished: {status.value}{detail}; nothing to resume")
+
+
+def _ended(store: Store, run_id: str) -> bool:
+    """Whether the graph itself ended the run (as opposed to an error stopping it)."""
+    for event in reversed(store.events(run_id)):
+        if event.kind in ("run.finished", "run.error", "run.resumed", "run.started"):
+            return event.kind == "run.finished"
+    return False
+
+
+def _claim_again(store: Store, run: Run) -> None:
+    """A failed run gave its ticket's claim up; continuing it takes the claim back."""
+    key = recorded_claim_key(store, run.id)
+    if key is None:
+        return
+    try:
+        store.claim_ticket(key, run.id)
+    except TicketClaimed as claimed:
+        raise RunError(
+            f"{claimed}, started after {run.id} stopped; continue that one instead"
+        ) from claimed
+
+
+def _takeover_notes(lease: DriverLease) -> list[str]:
+    previous = lease.took_over
+    if previous is None:
+        return []
+    why = "has exited" if previous.owner.is_gone() else "stopped renewing its lease"
+    return [f"took the run over from {previous.owner}, which {why}"]
+
+
+def _open_pull_on_github(
+    config: FactoryConfig, store: Store, name: str, repo: RepoConfig, ticket: Ticket
+) -> PullRequestInfo | None:
+    """A GitHub ticket's open PR from a factory branch, found on the forge itself."""
+    if ticket.source != "github" or repo.github is None:
+        return None
+    return open_factory_pull_request(make_forge(config, store, name, repo), ticket)
+
+
+def _forced_note(store: Store, repo: str, key: str, open_pull: PullRequestInfo | None) -> str:
+    others = []
+    open_run = open_run_of(store, key)
+    if open_run is not None:
+        others.append(f"run {open_run} is still open")
+    if open_pull is not None:
+        others.append(f"pull request #{open_pull.number} is still open")
+    if not others:
+        return "--force-new: the ticket had no other open run; this is its only one"
+    return (
+        "--force-new: started a second run of this ticket on purpose; "
+        + " and ".join(others)
+        + ", and nothing was closed"
     )
-    options = _recorded_options(store, run_id)
-    return _drive(config, store, run_id, options, Command(resume=answer), observer)
 
 
 def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) -> RunState | None:
@@ -195,35 +380,60 @@ def _drive(
     options: RunOptions,
     graph_input: RunState | Command | None,
     observer: NodeObserver | None,
+    lease: DriverLease,
+    reaped: int,
+    notes: list[str],
     hooks: RunHooks | None = None,
 ) -> RunSummary:
+    """Drive the graph under the lease; every way out leaves the run row true.
+
+    An error in setting up or in a node ends the run `failed` with the reason (resumable,
+    its claim given up); a halt leaves it `halted`; a lost lease changes nothing (the new
+    driver owns the record now); a failure tidying up after the run ended keeps its ending.
+    """
     checkpointer = open_checkpointer(config.factory.data_dir / "checkpoints.sqlite")
     thread = {"configurable": {"thread_id": run_id}}
-    run = store.get_run(run_id)
-    name, repo = resolve_repo(config, run.repo)
     structlog.contextvars.bind_contextvars(run_id=run_id)
+    summary: RunSummary | None = None
+    stage = "setup"
     try:
+        store.update_run(run_id, status=RunStatus.RUNNING)
+        name, repo = run_repo(config, store.get_run(run_id))
         saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
         values = saved.checkpoint["channel_values"] if saved is not None else {}
         hooks = hooks or RunHooks()
         with equip_run(config, store, run_id, name, repo, options, values, hooks.pool) as ctx:
             ctx.observer = observer
+            ctx.check_lease = lease.check
             ctx.hooks = hooks
             graph = build_graph(ctx, checkpointer)
-            store.update_run(run_id, status=RunStatus.RUNNING)
+            stage = "graph"
             try:
                 graph.invoke(graph_input, cast(RunnableConfig, thread))
             except RunHalted as halted:
                 store.update_run(run_id, status=RunStatus.HALTED, outcome=str(halted))
-                return _summary(store, run_id, graph, thread, ctx)
+                summary = _summary(store, run_id, graph, thread, ctx)
             except RunStopped:
-                # Still `running`, with nobody driving it: the next driver resumes it.
-                return _summary(store, run_id, graph, thread, ctx)
-            except Exception as exc:
-                store.append_event(run_id, "run.error", "system", {"error": repr(exc)[:2000]})
-                store.update_run(run_id, status=RunStatus.FAILED, outcome=str(exc)[:500])
-                raise
-            return _finish(store, run_id, graph, thread, ctx)
+                # Still `running`; the lease goes with this process: the next driver resumes.
+                summary = _summary(store, run_id, graph, thread, ctx)
+            else:
+                summary = _finish(store, run_id, graph, thread, ctx)
+        return summary.model_copy(update={"reaped_sandboxes": reaped, "notes": notes})
+    except LeaseLost as lost:
+        raise RunError(f"stopped driving {run_id}: {lost}") from lost
+    except Exception as exc:
+        if summary is not None:  # the run's ending is recorded; only tidying up failed
+            log.warning("tidying up after the run failed", error=str(exc))
+            return summary.model_copy(update={"reaped_sandboxes": reaped, "notes": notes})
+        reason = str(exc).strip("'\"") or type(exc).__name__
+        if stage == "setup":
+            reason = f"could not set the run up: {reason}"
+        store.append_event(
+            run_id, "run.error", "system", {"stage": stage, "error": repr(exc)[:2000]}
+        )
+        store.update_run(run_id, status=RunStatus.FAILED, outcome=reason[:500])
+        store.release_run_claims(run_id)
+        raise
     finally:
         structlog.contextvars.unbind_contextvars("run_id")
         checkpointer.conn.close()
@@ -247,6 +457,8 @@ def _finish(
         outcome=state.error or (f"PR #{state.pr_number}" if state.pr_number else state.ending),
         finished_at=None if waiting else utcnow(),
     )
+    if status not in OPEN_RUN_STATUSES:
+        store.release_run_claims(run_id)
     store.append_event(
         run_id,
         "run.paused" if waiting else "run.finished",
@@ -282,7 +494,7 @@ def _summary(
 
 def waiting_for(store: Store, run: Run) -> str | None:
     """The action that moves the run on, or None when it needs nothing (or is finished)."""
-    status = RunStatus(run.status)
+    status = observed_status(run)
     if status == RunStatus.WAITING_APPROVAL:
         pr = None
         for event in reversed(store.events(run.id)):
@@ -296,11 +508,13 @@ def waiting_for(store: Store, run: Run) -> str | None:
         )
     if status == RunStatus.HALTED:
         return f"the halt to be lifted (`factory unhalt`), then `factory resume {run.id}`"
-    if status == RunStatus.FAILED:
+    if status == RunStatus.FAILED and not _ended(store, run.id):
         cause = run.outcome or "see its events"
         return f"the cause to be fixed ({cause}), then `factory resume {run.id}`"
     if status == RunStatus.NEEDS_HUMAN:
         return f"a person to take over branch {run.branch}"
     if status == RunStatus.RUNNING:
-        return f"its process; if that died, `factory resume {run.id}` continues it"
+        return f"its driver to finish (it is {driver_of(run) or 'starting'})"
+    if status == RunStatus.INTERRUPTED:
+        return f"`factory resume {run.id}`: the process that drove it is gone"
     return None

@@ -24,15 +24,16 @@ from factory.git.command import GitError
 from factory.governance.autonomy import assess_repo
 from factory.run.context import MeteredSandbox, RunContext
 from factory.run.state import RunState
-from factory.store import Store
+from factory.store import Run, Store
 from factory.tickets.model import Ticket
 from harness.budget import RunBudget
 from harness.build import build_model
 from harness.config import AgentRole, ModelConfig
+from harness.errors import CassetteError
 from harness.messages import Usage
 from harness.model import ChatModel
 from harness.pricing import PriceTable
-from harness.replay import RecordingModel, ReplayModel
+from harness.replay import RecordingModel, ReplayModel, load_cassette
 from policies.autonomy import Assessment
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.pool import WarmPool
@@ -54,6 +55,8 @@ class RunOptions(BaseModel):
     record: Path | None = None
     replay: Path | None = None
     keep_worktree: bool = False
+    force_new: bool = False
+    """Start a run even though the ticket has an open run or factory PR (said so, on purpose)."""
 
 
 class SetupError(ValueError):
@@ -87,11 +90,28 @@ def resolve_repo(config: FactoryConfig, wanted: str | None) -> tuple[str, RepoCo
     )
 
 
+def run_repo(config: FactoryConfig, run: Run) -> tuple[str, RepoConfig]:
+    """The repository a recorded run works in: the checkout it started in, or its name."""
+    if run.repo_path is None:
+        return resolve_repo(config, run.repo)
+    path = Path(run.repo_path)
+    if not (path / ".git").exists():
+        raise SetupError(
+            f"run {run.id} works in {path}, which is no longer a git checkout; "
+            "put the repository back there to continue it"
+        )
+    return resolve_repo(config, str(path))
+
+
 def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
     """Fail before anything happens when no agent could reach a model."""
     if options.replay is not None:
         if not options.replay.is_file():
             raise SetupError(f"--replay {options.replay}: no such cassette file")
+        try:
+            load_cassette(options.replay)
+        except CassetteError as error:
+            raise SetupError(f"--replay: {error}") from error
         return
     secrets = Secrets.from_env()
     for role in ROLES:
@@ -159,7 +179,8 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
     return models
 
 
-def _forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
+def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
+    """The forge the repository's branches and pull requests live on."""
     data = config.factory.data_dir
     if repo.github is not None:
         token = Secrets.from_env().github_token
@@ -219,7 +240,7 @@ def equip_run(
     data = config.factory.data_dir
     run = store.get_run(run_id)
     assert run.branch is not None
-    forge = _forge(config, store, name, operator_repo)
+    forge = make_forge(config, store, name, operator_repo)
     source, env = _source(forge, operator_repo)
     try:
         clone = ensure_clone(source, data / "clones", env=env)

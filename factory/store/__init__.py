@@ -51,7 +51,7 @@ if TYPE_CHECKING:
         PullRequestStatus,
         RunStatus,
     )
-    from factory.store.store import BlobNotFoundError, Store
+    from factory.store.store import AlreadyHalted, BlobNotFoundError, Store
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
@@ -73,11 +73,12 @@ _HOMES = {
         "PullRequestStatus",
         "RunStatus",
     ),
-    "factory.store.store": ("BlobNotFoundError", "Store"),
+    "factory.store.store": ("AlreadyHalted", "BlobNotFoundError", "Store"),
 }
 
 __all__ = [
     "OPEN_RUN_STATUSES",
+    "AlreadyHalted",
     "Approval",
     "ApprovalDecision",
     "BlobNotFoundError",

@@ -12,7 +12,7 @@ import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -53,6 +53,19 @@ RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
 
 class BlobNotFoundError(KeyError):
     """No blob has this reference."""
+
+
+class AlreadyHalted(RuntimeError):
+    """The scope already has an active halt: "already halted by X since T"."""
+
+    def __init__(self, halt: Halt) -> None:
+        since = halt.created_at if halt.created_at.tzinfo else halt.created_at.replace(tzinfo=UTC)
+        target = "the whole factory" if halt.scope == "all" else halt.scope
+        super().__init__(
+            f"{target} is already halted by {halt.by} since "
+            f"{since.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC ({halt.reason})"
+        )
+        self.halt = halt
 
 
 class Store(PullRequestRecords, LeaseRecords, ClaimRecords, SweepRecords):
@@ -320,11 +333,23 @@ class Store(PullRequestRecords, LeaseRecords, ClaimRecords, SweepRecords):
     # -- halts (the kill switch) ------------------------------------------------------------
 
     def add_halt(self, scope: str, reason: str, by: str) -> Halt:
-        """Stop new work: `scope` is "all" or one repository's name."""
+        """Stop new work: `scope` is "all" or one repository's name.
+
+        A scope is halted once: while it has an active halt, AlreadyHalted names that one and
+        nothing is added (checked and written in one write transaction).
+        """
         if not scope or not reason:
             raise ValueError("a halt needs a scope ('all' or a repository) and a reason")
-        halt = Halt(scope=scope, reason=reason, by=by)
+        halt = Halt(scope=scope, reason=reason, by=by, created_at=utcnow())
         with self._write() as session:
+            active = session.scalar(
+                select(Halt)
+                .where(Halt.scope == scope, Halt.lifted_at.is_(None))
+                .order_by(Halt.id)
+                .limit(1)
+            )
+            if active is not None:
+                raise AlreadyHalted(active)
             session.add(halt)
         return halt
 

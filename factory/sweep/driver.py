@@ -347,7 +347,6 @@ class _Execution:
             on_activity=lambda event: self.observer.activity(item.identity, event),
             pool=self._pool,
             ticket=item.ticket,
-            ticket_id=item.identity,
             sweep_id=self.sweep_id,
             on_run_created=created,
         )

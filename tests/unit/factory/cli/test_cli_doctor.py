@@ -1,11 +1,10 @@
 """`factory doctor` without Docker: Python, config and database checks."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-
-from factory.store.engine import head_revision
 
 from .conftest import Invoke
 
@@ -17,7 +16,7 @@ def test_doctor_reports_each_check_as_json(invoke: Invoke) -> None:
     assert report["ok"] is True
     assert [check["name"] for check in report["checks"]] == ["python", "config", "database"]
     assert set(report["checks"][0]) == {"name", "ok", "detail", "hint"}
-    assert f"schema {head_revision()}, head" in report["checks"][2]["detail"]
+    assert re.search(r"schema \S+, head\)", report["checks"][2]["detail"])
 
 
 def test_doctor_names_a_broken_config_and_how_to_fix_it(invoke: Invoke, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ CASES = [
     pytest.param(
         '[factory]\ndatabse_url = "sqlite://"\n',
         "{path}: factory.databse_url: unknown key; allowed here: "
-        "data_dir, database_url, log_format, log_level",
+        "data_dir, database_url, lease_ttl_s, log_format, log_level",
         id="unknown-key-in-factory",
     ),
     pytest.param(

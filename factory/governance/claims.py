@@ -1,0 +1,61 @@
+"""One open run per ticket: the claim in the store, and on the forge the open factory PR.
+
+The store's claim (`Store.create_run(..., ticket_key=...)`) stops a second run of a ticket
+this factory knows about. A GitHub ticket may also have been worked on from another machine
+or database: its open pull request from a `factory/<ticket>-...` branch is found on the forge
+before a run starts, so the ticket does not get a second branch and a second PR.
+"""
+
+from __future__ import annotations
+
+import json
+
+from factory.forges.base import Forge, PullRequestInfo
+from factory.git import branch_name
+from factory.store import OPEN_RUN_STATUSES, Store
+from factory.tickets.identity import ticket_identity
+from factory.tickets.model import Ticket
+
+CLAIM_KEY_FIELD = "claim_key"
+"""Where `run.started` records the key its run claimed, so a resume can claim it again."""
+
+
+def claim_key(repo: str, ticket: Ticket) -> str:
+    """The ticket's stable identity (factory/tickets/identity.py): `owner/name#12` for a GitHub
+    issue, `<repo>:<title-slug>` for a Markdown ticket, whichever source read it."""
+    return ticket_identity(repo, ticket)
+
+
+def open_factory_pull_request(forge: Forge, ticket: Ticket) -> PullRequestInfo | None:
+    """The open pull request from a factory branch of this ticket, if the forge has one."""
+    prefix = branch_name(ticket.key, "")  # `factory/<key>`, the start of every run's branch
+    for pull in forge.open_pull_requests():
+        if pull.head_branch == prefix or pull.head_branch.startswith(prefix + "-"):
+            return pull
+    return None
+
+
+def run_of_branch(store: Store, repo: str, branch: str) -> str | None:
+    """The run (of this store) that made `branch`, if any."""
+    for run in store.list_runs(repo=repo, limit=10_000):
+        if run.branch == branch:
+            return run.id
+    return None
+
+
+def open_run_of(store: Store, key: str) -> str | None:
+    """The run holding the ticket's claim while that run is still open."""
+    claim = store.ticket_claim(key)
+    if claim is None:
+        return None
+    run = store.find_run(claim.run_id)
+    return run.id if run is not None and run.status in OPEN_RUN_STATUSES else None
+
+
+def recorded_claim_key(store: Store, run_id: str) -> str | None:
+    """The claim key the run took when it started (None for runs from before claims)."""
+    for event in store.events(run_id):
+        if event.kind == "run.started":
+            value = json.loads(event.payload).get(CLAIM_KEY_FIELD)
+            return str(value) if value else None
+    return None
