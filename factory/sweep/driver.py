@@ -24,10 +24,10 @@ import structlog
 from factory.config import FactoryConfig
 from factory.run.context import NodeObserver
 from factory.run.hooks import RunHooks
-from factory.run.runner import RunSummary, resume_run, start_run
+from factory.run.runner import RunError, RunSummary, resume_run, start_run
 from factory.run.setup import ROLES, RunOptions
 from factory.run.state import RunState
-from factory.store import Store
+from factory.store import LeaseHeld, Store, TicketClaimed
 from factory.sweep.backlog import BacklogTicket, gather_backlog, github_issue_source
 from factory.sweep.budget import (
     Spend,
@@ -259,7 +259,7 @@ class _Execution:
 
     def drive(self, picks: list[Pick]) -> tuple[list[TicketOutcome], list[Skip], str | None]:
         pending = deque(picks)
-        running: dict[Future[TicketOutcome], Pick] = {}
+        running: dict[Future[TicketOutcome | Skip], Pick] = {}
         outcomes: list[TicketOutcome] = []
         later: list[Skip] = []
         started = 0
@@ -293,6 +293,12 @@ class _Execution:
                     outcome = future.result()
                     with self._lock:
                         self._reserved.pop(pick.item.identity, None)
+                    if isinstance(outcome, Skip):
+                        # Another process got there first (its claim or lease): not ours to run.
+                        self._record_skip(outcome)
+                        later.append(outcome)
+                        continue
+                    with self._lock:
                         self._finished_spend = self._finished_spend.plus(
                             Spend(usd=outcome.cost_usd, tokens=outcome.tokens)
                         )
@@ -329,11 +335,14 @@ class _Execution:
         skipped = [skip(pick.item, reason, detail) for pick in pending]
         pending.clear()
         for entry in skipped:
-            self.store.sweep_event(self.sweep_id, "sweep.skipped", entry.model_dump(mode="json"))
-            self.observer.skipped(entry)
+            self._record_skip(entry)
         return skipped
 
-    def _work(self, pick: Pick) -> TicketOutcome:
+    def _record_skip(self, entry: Skip) -> None:
+        self.store.sweep_event(self.sweep_id, "sweep.skipped", entry.model_dump(mode="json"))
+        self.observer.skipped(entry)
+
+    def _work(self, pick: Pick) -> TicketOutcome | Skip:
         item = pick.item
         began = time.perf_counter()
         run_ids: list[str] = [pick.run_id] if pick.run_id else []
@@ -364,6 +373,12 @@ class _Execution:
                 summary = start_run(
                     self.config, self.store, item.ticket.ref, options, node_observer, hooks
                 )
+        except RunError as error:
+            raced = _lost_race(pick, error)
+            if raced is not None:
+                return raced
+            log.warning("sweep ticket failed", ticket=item.identity, error=str(error))
+            return self._failed(pick, run_ids[-1] if run_ids else None, error, began)
         except Exception as error:  # one ticket's failure must not end the sweep
             log.warning("sweep ticket failed", ticket=item.identity, error=str(error))
             return self._failed(pick, run_ids[-1] if run_ids else None, error, began)
@@ -418,6 +433,23 @@ class _Execution:
             error=str(error)[:500] or type(error).__name__,
             seconds=time.perf_counter() - began,
         )
+
+
+def _lost_race(pick: Pick, error: RunError) -> Skip | None:
+    """A skip when another process took the ticket between selection and start."""
+    cause = error.__cause__
+    if isinstance(cause, TicketClaimed):
+        return skip(pick.item, SkipReason.IN_PROGRESS, f"run {cause.run_id} claimed it first")
+    if isinstance(cause, LeaseHeld):
+        return skip(pick.item, SkipReason.IN_PROGRESS, str(cause))
+    text = str(error)
+    if "already has an open pull request" in text:
+        return skip(pick.item, SkipReason.OPEN_PR, text)
+    if pick.action == "resume" and "already finished" in text:
+        return skip(pick.item, SkipReason.DELIVERED, text)
+    if pick.action == "resume" and "waits for approval" in text:
+        return skip(pick.item, SkipReason.WAITING_FOR_HUMAN, text)
+    return None
 
 
 def _reasons(state: RunState) -> list[str]:
