@@ -76,6 +76,7 @@ class FakeGitHub:
             "url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}",
             "html_url": f"{self.base}/{OWNER}/{NAME}/issues/{number}",
             "user": {"login": "reporter", "id": 7},
+            "created_at": f"2026-01-{min(number, 28):02d}T00:00:00Z",
         }
         self.next_number = max(self.next_number, number + 1)
 
@@ -167,6 +168,23 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             rest = path[len(prefix) :]
             if rest == "" and method == "GET":
                 return self._send(200, hub.repo_json())
+            if rest == "/issues" and method == "GET":
+                # Like GitHub: open by default, every listed label required, PRs included.
+                state = query.get("state", ["open"])[0]
+                wanted = {name for name in query.get("labels", [""])[0].split(",") if name}
+                listed = [
+                    issue
+                    for _, issue in sorted(hub.issues.items())
+                    if state in ("all", issue["state"])
+                    and wanted <= {label["name"] for label in issue["labels"]}
+                ]
+                if not wanted:
+                    listed += [
+                        dict(hub.pull_json(n), labels=[], pull_request={"url": "x"})
+                        for n, pull in sorted(hub.pulls.items())
+                        if state in ("all", pull["state"])
+                    ]
+                return self._send(200, listed)
             if match := re.fullmatch(r"/issues/(\d+)", rest):
                 number = int(match.group(1))
                 if number in hub.issues:
