@@ -88,7 +88,9 @@ def run(
         force_new=force_new,
     )
     with LiveView(enabled=not as_json) as view:
-        summary = _guarded(lambda: start_run(config, store, ticket, options, view.observe))
+        summary = _guarded(
+            lambda: start_run(config, store, ticket, options, view.observe, view.hooks())
+        )
     _finish(summary, as_json)
 
 
@@ -107,7 +109,9 @@ def resume(
     config = cli_config()
     store = cli_store(config)
     with LiveView(enabled=not as_json) as view:
-        summary = _guarded(lambda: resume_run(config, store, run_id, observer=view.observe))
+        summary = _guarded(
+            lambda: resume_run(config, store, run_id, observer=view.observe, hooks=view.hooks())
+        )
     _finish(summary, as_json)
 
 
