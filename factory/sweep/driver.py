@@ -414,6 +414,7 @@ class _Execution:
             owners=list(decision.request_reviews_from) if decision else [],
             error=state.error,
             seconds=time.perf_counter() - began,
+            sandbox_s=summary.sandbox_seconds,
         )
 
     def _failed(

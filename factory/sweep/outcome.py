@@ -79,6 +79,8 @@ class TicketOutcome(BaseModel):
     """Who should look (CODEOWNERS / catalog) when a human is needed."""
     error: str | None = None
     seconds: float = 0.0
+    sandbox_s: float = 0.0
+    """Time spent inside sandbox commands (the rest of `seconds` is orchestration)."""
 
 
 class SweepResult(BaseModel):
