@@ -22,9 +22,9 @@ demo: $(STAMP) image
 	$(BIN)/factory demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check $(PACKAGES) tests bench
-	$(BIN)/ruff format --check $(PACKAGES) tests bench
-	$(BIN)/mypy $(PACKAGES)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(PACKAGES) tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.tools import Worktree
+from harness.tools import ConfinedRoot
 from harness.tools.reading import worktree_files
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -53,7 +53,7 @@ def repository_rules(worktree: Path) -> str:
 
 def file_tree(worktree: Path, limit: int = MAX_TREE_ENTRIES) -> str:
     """The tracked files, one per line, cut at `limit` with a note saying how many more."""
-    files = sorted(worktree_files(Worktree(worktree), Path(worktree)))
+    files = sorted(worktree_files(ConfinedRoot(worktree), Path(worktree)))
     shown = files[:limit]
     more = len(files) - len(shown)
     return "\n".join(shown) + (f"\n... and {more} more files (use list_files)" if more else "")

@@ -15,7 +15,7 @@ from harness.events import EventCallback, TranscriptSink
 from harness.loop import AgentResult, run_agent
 from harness.model import ChatModel
 from harness.pricing import PriceTable
-from harness.tools import Tool, Worktree
+from harness.tools import ConfinedRoot, Tool
 from sandboxes.base import Sandbox
 
 
@@ -35,8 +35,8 @@ class AgentDeps:
     command_timeout_s: float = 600.0
 
     @property
-    def tool_root(self) -> Worktree:
-        return Worktree(self.worktree)
+    def tool_root(self) -> ConfinedRoot:
+        return ConfinedRoot(self.worktree)
 
 
 def run_role(

@@ -40,7 +40,7 @@ class NoOp:
         return ToolOutput(text="ok")
 
 
-class Done(BaseModel):
+class BenchSubmission(BaseModel):
     ok: bool
 
 
@@ -92,7 +92,7 @@ def harness_loop(model: ReplayModel, transcripts: BlobCounter | None = None) -> 
         "system",
         "task",
         [NoOp()],
-        Done,
+        BenchSubmission,
         RunBudget(BudgetConfig(max_steps=1_000_000)),
         discard,
         transcripts=transcripts,

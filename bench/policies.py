@@ -20,7 +20,7 @@ from collections.abc import Callable
 from factory.gate.diff import parse_unified_diff
 from policies.builtin import build_builtin
 from policies.config import AutonomyLevel
-from policies.engine import build_policies, evaluate_gate
+from policies.evaluation import build_policies, evaluate_gate
 from policies.loader import repo_policy_from_source
 from policies.models import GateContext, ReviewSummary, TestSummary
 

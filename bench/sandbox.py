@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sandboxes.config import DockerSandboxConfig
+from sandboxes.docker_engine import connect, require_image
 from sandboxes.docker_sandbox import DockerSandbox
-from sandboxes.engine import connect, require_image
 from sandboxes.pool import WarmPool
 
 GOALS = {"ready": 1.5, "exec": 1.3, "pool": 0.3}

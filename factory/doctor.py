@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from factory.config import FactoryConfig, load_config
 from factory.config.errors import ConfigError
 from factory.store import Store
-from factory.store.engine import current_revision, head_revision
+from factory.store.database import current_revision, head_revision
 from sandboxes.health import check_sandbox as sandbox_health
 
 MIN_PYTHON = (3, 11)

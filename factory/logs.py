@@ -31,12 +31,24 @@ def resolve_format(log_format: LogFormat, stream: TextIO) -> Literal["json", "co
     return "console" if isatty is not None and isatty() else "json"
 
 
+class _CurrentStderr:
+    """Writes to whatever `sys.stderr` is at the time of the write, not at configuration: a
+    caller that swaps stderr for a while (a test runner, a CLI harness) and closes its stream
+    must not leave every later log line writing to a closed file."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(
     log_format: LogFormat = "auto", level: str = "info", stream: TextIO | None = None
 ) -> None:
     """Set up structlog once per process (calling again reconfigures). Logs go to stderr."""
-    out = stream or sys.stderr
-    chosen = resolve_format(log_format, out)
+    chosen = resolve_format(log_format, stream or sys.stderr)
+    out: TextIO | _CurrentStderr = stream or _CurrentStderr()
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -46,13 +58,13 @@ def configure_logging(
     if chosen == "json":
         processors += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     else:
-        processors.append(structlog.dev.ConsoleRenderer(colors=out.isatty()))
+        processors.append(structlog.dev.ConsoleRenderer(colors=(stream or sys.stderr).isatty()))
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(out),
+        logger_factory=structlog.PrintLoggerFactory(out),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from harness.pricing import BUILTIN_PRICES, PriceTable
     from harness.replay import RecordingModel, ReplayModel
     from harness.retry import RetryPolicy
-    from harness.tools import Worktree, coding_tools, read_only_tools
+    from harness.tools import ConfinedRoot, coding_tools, read_only_tools
 
 _HOMES = {
     "harness.anthropic_model": ("AnthropicModel",),
@@ -58,7 +58,7 @@ _HOMES = {
     "harness.pricing": ("BUILTIN_PRICES", "PriceTable"),
     "harness.replay": ("RecordingModel", "ReplayModel"),
     "harness.retry": ("RetryPolicy",),
-    "harness.tools": ("Worktree", "coding_tools", "read_only_tools"),
+    "harness.tools": ("ConfinedRoot", "coding_tools", "read_only_tools"),
 }
 __all__ = [
     "BUILTIN_PRICES",
@@ -90,7 +90,7 @@ __all__ = [
     "ToolSchema",
     "TranscriptSink",
     "Usage",
-    "Worktree",
+    "ConfinedRoot",
     "build_model",
     "coding_tools",
     "decode_transcript",

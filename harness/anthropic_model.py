@@ -8,51 +8,40 @@ from typing import Any
 
 import anthropic
 
-from harness.config import ModelConfig
+from harness.config import AnthropicConfig
 from harness.messages import Message, ModelReply, ToolCall, ToolSchema, Usage
-from harness.model import RetryCallback
 from harness.provider_errors import api_key_from_env, classify_failure
 from harness.retry import Retryable, RetryPolicy
+from harness.sdk_model import SDKModel
 
 KEY_ENV = "ANTHROPIC_API_KEY"
 CACHE = {"type": "ephemeral"}
 
 
-class AnthropicModel:
+class AnthropicModel(SDKModel[AnthropicConfig]):
     """Talks to Anthropic (or a compatible proxy at `config.base_url`). Retries are ours."""
 
     def __init__(
         self,
-        config: ModelConfig,
+        config: AnthropicConfig,
         *,
         api_key: str | None = None,
         retry: RetryPolicy | None = None,
         timeout_s: float = 600.0,
     ) -> None:
-        self.config = config
-        self.retry = retry or RetryPolicy()
+        super().__init__(config, retry=retry)
         key = api_key or api_key_from_env(KEY_ENV, "Anthropic")
         # The SDK's own retries are off so every retry is ours, bounded, and reported.
         self._client = anthropic.Anthropic(
             api_key=key, base_url=config.base_url, max_retries=0, timeout=timeout_s
         )
 
-    @property
-    def name(self) -> str:
-        return self.config.model
+    def build_request(
+        self, messages: Sequence[Message], tools: Sequence[ToolSchema], system: str
+    ) -> dict[str, Any]:
+        return build_request(self.config, messages, tools, system)
 
-    def complete(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[ToolSchema],
-        *,
-        system: str,
-        on_retry: RetryCallback | None = None,
-    ) -> ModelReply:
-        request = build_request(self.config, messages, tools, system)
-        return self.retry.run(lambda: self._attempt(request), on_retry)
-
-    def _attempt(self, request: dict[str, Any]) -> ModelReply:
+    def attempt(self, request: dict[str, Any]) -> ModelReply:
         try:
             response = self._client.messages.create(**request)
         except (anthropic.AnthropicError, json.JSONDecodeError) as exc:
@@ -61,7 +50,7 @@ class AnthropicModel:
 
 
 def build_request(
-    config: ModelConfig, messages: Sequence[Message], tools: Sequence[ToolSchema], system: str
+    config: AnthropicConfig, messages: Sequence[Message], tools: Sequence[ToolSchema], system: str
 ) -> dict[str, Any]:
     wire_tools: list[dict[str, Any]] = [
         {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools

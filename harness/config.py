@@ -1,30 +1,110 @@
 """Typed configuration of models, budgets and prices (`[models.*]`, `[budgets]`, `[pricing.*]`)."""
 
-from typing import Literal
+from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from harness.errors import CassetteError
+
+if TYPE_CHECKING:
+    from harness.model import ChatModel
+    from harness.retry import RetryPolicy
 
 Provider = Literal["anthropic", "openai", "replay"]
 AgentRole = Literal["planner", "coder", "tester", "reviewer"]
 
 
-class ModelConfig(BaseModel):
-    """One model endpoint. API keys never live here: they come from the environment."""
+class _ModelSettings(BaseModel):
+    """What every provider's `[models.*]` table has. API keys never live here: they come from
+    the environment."""
 
     model_config = ConfigDict(extra="forbid")
 
-    provider: Provider = "anthropic"
     model: str = "claude-sonnet-5-5"
-    base_url: str | None = None
-    """For OpenAI-compatible servers (Ollama, vLLM, llama.cpp) or a proxy."""
     max_tokens: int = Field(default=8192, gt=0)
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     context_window: int = Field(default=200_000, gt=0)
     """Tokens the model accepts; older tool output is elided before history reaches it."""
+
+
+class AnthropicConfig(_ModelSettings):
+    """`provider = "anthropic"` (the default): the Messages API, key in ANTHROPIC_API_KEY."""
+
+    provider: Literal["anthropic"] = "anthropic"
+    base_url: str | None = None
+    """A compatible proxy, when not Anthropic's own endpoint."""
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+
+    def missing_requirement(self, environ: Mapping[str, str]) -> str | None:
+        """What this model still needs before a run can reach it, or None."""
+        return None if environ.get("ANTHROPIC_API_KEY") else "ANTHROPIC_API_KEY is not set"
+
+    def build(self, *, retry: RetryPolicy | None = None) -> ChatModel:
+        from harness.anthropic_model import AnthropicModel  # the SDK costs seconds to import
+
+        return AnthropicModel(self, retry=retry)
+
+
+class OpenAIConfig(_ModelSettings):
+    """`provider = "openai"`: OpenAI, or any OpenAI-compatible server through `base_url`."""
+
+    provider: Literal["openai"]
+    base_url: str | None = None
+    """For OpenAI-compatible servers (Ollama, vLLM, llama.cpp) or a proxy; no key needed then."""
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+
+    def missing_requirement(self, environ: Mapping[str, str]) -> str | None:
+        """What this model still needs before a run can reach it, or None."""
+        if self.base_url or environ.get("OPENAI_API_KEY"):
+            return None
+        return "OPENAI_API_KEY is not set and no base_url points at a compatible server"
+
+    def build(self, *, retry: RetryPolicy | None = None) -> ChatModel:
+        from harness.openai_model import OpenAIModel  # the SDK costs seconds to import
+
+        return OpenAIModel(self, retry=retry)
+
+
+class ReplayConfig(_ModelSettings):
+    """`provider = "replay"`: answers from a recorded cassette (tests, demos, offline runs)."""
+
+    provider: Literal["replay"]
     cassette: str | None = None
-    """provider = "replay" only: the JSONL cassette to play (see docs/harness.md)."""
+    """The JSONL cassette to play (see docs/harness.md)."""
     replay_mode: Literal["sequential", "strict"] = "sequential"
-    """provider = "replay" only: `strict` also checks each request against the recorded one."""
+    """`strict` also checks each request against the recorded one."""
+
+    def missing_requirement(self, environ: Mapping[str, str]) -> str | None:
+        """What this model still needs before a run can reach it, or None."""
+        return None if self.cassette else 'cassette = "path/to/run.jsonl" is not set'
+
+    def build(self, *, retry: RetryPolicy | None = None) -> ChatModel:
+        from harness.replay import ReplayModel
+
+        if self.cassette is None:
+            raise CassetteError(
+                'provider = "replay" needs cassette = "path/to/run.jsonl" in its [models] table'
+            )
+        return ReplayModel(self.cassette, mode=self.replay_mode, name=self.model)
+
+
+def _provider_of(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("provider", "anthropic"))
+    return str(getattr(value, "provider", "anthropic"))
+
+
+ModelConfig = Annotated[
+    Annotated[AnthropicConfig, Tag("anthropic")]
+    | Annotated[OpenAIConfig, Tag("openai")]
+    | Annotated[ReplayConfig, Tag("replay")],
+    Discriminator(_provider_of),
+]
+"""One `[models.*]` table: the provider key chooses the class (anthropic when omitted)."""
+
+ProviderConfig = AnthropicConfig | OpenAIConfig | ReplayConfig
 
 
 class ModelsConfig(BaseModel):
@@ -32,14 +112,14 @@ class ModelsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default: ModelConfig = ModelConfig()
+    default: ModelConfig = AnthropicConfig()
     planner: ModelConfig | None = None
     coder: ModelConfig | None = None
     tester: ModelConfig | None = None
     reviewer: ModelConfig | None = None
 
-    def for_role(self, role: AgentRole) -> ModelConfig:
-        chosen: ModelConfig | None = getattr(self, role)
+    def for_role(self, role: AgentRole) -> ProviderConfig:
+        chosen: ProviderConfig | None = getattr(self, role)
         return chosen or self.default
 
 

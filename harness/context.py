@@ -44,10 +44,6 @@ class ContextGuard:
         self._counted = 0
         self._history_chars = 0
 
-    @property
-    def estimated_tokens(self) -> int:
-        return (self.fixed_chars + self._history_chars) // CHARS_PER_TOKEN
-
     def fit(self, messages: list[Message]) -> int:
         """Returns how many outputs were elided on this call."""
         for message in messages[self._counted :]:

@@ -66,50 +66,124 @@ def run_agent(
     context_window: int = 200_000,
     summariser: ChatModel | None = None,
 ) -> AgentResult:
-    prices = prices or PriceTable()
-    toolbox = toolbox_for(list(tools), output_model)
-    messages = [Message.user(task)]
-    steps = 0
-    dumps: MessageDumps = {}
-    secrets = secret_env_values()  # once per agent: scanning the environment per call is slow
-    usage = Usage()
-    cost: float | None = 0.0
+    """Run one agent until it submits a valid `output_model` or must stop.
 
-    def emit(event: HarnessEvent) -> None:
-        if on_event is not None:
-            on_event(event)
+    Every model call and tool call is reported through `on_event` (and, with `transcripts`,
+    stored as a gzip transcript). The run's `budget` is shared with the other agents and is
+    checked before every model call. Stopping is data: the result's `stop_reason` says why.
+    """
+    loop = AgentLoop(
+        model,
+        system,
+        tools,
+        output_model,
+        budget,
+        on_event,
+        role=role,
+        prices=prices or PriceTable(),
+        transcripts=transcripts,
+        context_window=context_window,
+        summariser=summariser,
+    )
+    return loop.run(task)
 
-    def charge(reply: ModelReply, model_name: str, latency: float, ref: str | None) -> None:
-        nonlocal usage, cost
-        call_cost = prices.cost_of(reply.model or model_name, reply.usage)
-        budget.charge(reply.usage, call_cost)
-        usage = usage + reply.usage
-        cost = None if cost is None or call_cost is None else cost + call_cost
-        emit(
-            HarnessEvent(
-                kind="model.call",
-                role=role,
-                step=steps,
-                model=reply.model or model_name,
-                input_tokens=reply.usage.input_tokens,
-                output_tokens=reply.usage.output_tokens,
-                cache_read_tokens=reply.usage.cache_read_tokens,
-                cache_write_tokens=reply.usage.cache_write_tokens,
-                cost_usd=call_cost,
-                latency_s=latency,
-                transcript_ref=ref,
-            )
+
+class AgentLoop:
+    """One agent's conversation: its messages, what it has spent, and the steps it took."""
+
+    def __init__(
+        self,
+        model: ChatModel,
+        system: str,
+        tools: Sequence[Tool],
+        output_model: type[BaseModel],
+        budget: RunBudget,
+        on_event: EventCallback | None,
+        *,
+        role: str,
+        prices: PriceTable,
+        transcripts: TranscriptSink | None,
+        context_window: int,
+        summariser: ChatModel | None,
+    ) -> None:
+        self.model = model
+        self.system = system
+        self.toolbox = toolbox_for(list(tools), output_model)
+        self.budget = budget
+        self.on_event = on_event
+        self.role = role
+        self.prices = prices
+        self.transcripts = transcripts
+        self.summariser = summariser
+        self.messages: list[Message] = []
+        self.steps = 0
+        self.usage = Usage()
+        self.cost: float | None = 0.0
+        self._dumps: MessageDumps = {}
+        self._secrets = secret_env_values()  # once per agent: scanning per call is slow
+        self.context = ContextGuard(
+            system,
+            self.toolbox.schemas,
+            context_window,
+            self._summarise if summariser is not None else None,
         )
 
-    def ask(
-        chat: ChatModel, history: list[Message], schemas: list[ToolSchema], prompt: str
+    def run(self, task: str) -> AgentResult:
+        """Ask, act, repeat: until `submit` validates, a budget is spent, or the model fails."""
+        self.messages.append(Message.user(task))
+        self._emit(
+            HarnessEvent(
+                kind="agent.start",
+                role=self.role,
+                model=self.model.name,
+                message=redact_text(task[:200], self._secrets),
+            )
+        )
+        while True:
+            limit = self.budget.spent()
+            if limit is not None:
+                return self._finish(limit)
+            self._fit_context()
+            self.steps += 1
+            try:
+                reply = self._ask(self.model, self.messages, self.toolbox.schemas, self.system)
+            except ModelError as exc:
+                return self._finish("error", error=str(exc))
+            self.messages.append(
+                Message(
+                    role="assistant",
+                    text=reply.text,
+                    tool_calls=reply.tool_calls,
+                    reasoning=reply.reasoning,
+                )
+            )
+            if not reply.tool_calls:
+                self.messages.append(Message.user(NUDGE))
+                continue
+            final = self._run_tool_calls(reply)
+            if final is not None:
+                return self._finish("done", output=final)
+
+    def _fit_context(self) -> None:
+        elided = self.context.fit(self.messages)
+        if elided:
+            self._emit(
+                HarnessEvent(
+                    kind="context.elided", role=self.role, step=self.steps, message=str(elided)
+                )
+            )
+
+    def _ask(
+        self, chat: ChatModel, history: list[Message], schemas: list[ToolSchema], prompt: str
     ) -> ModelReply:
+        """One model call, with its retries reported, its transcript kept and its cost charged."""
+
         def on_retry(notice: RetryNotice) -> None:
-            emit(
+            self._emit(
                 HarnessEvent(
                     kind="model.retry",
-                    role=role,
-                    step=steps,
+                    role=self.role,
+                    step=self.steps,
                     model=chat.name,
                     latency_s=notice.delay_s,
                     exit_code=notice.status,
@@ -121,87 +195,86 @@ def run_agent(
         reply = chat.complete(history, schemas, system=prompt, on_retry=on_retry)
         latency = time.perf_counter() - started
         ref = None
-        if transcripts is not None:
-            record = {"role": role, "step": steps, "model": chat.name, "latency_s": latency}
-            record["request"] = request_record(history, schemas, prompt, dumps)
+        if self.transcripts is not None:
+            record = {"role": self.role, "step": self.steps, "model": chat.name}
+            record["latency_s"] = latency
+            record["request"] = request_record(history, schemas, prompt, self._dumps)
             record["reply"] = reply.model_dump(mode="json")
-            ref = transcripts.put_blob(encode_transcript(record))
-        charge(reply, chat.name, latency, ref)
+            ref = self.transcripts.put_blob(encode_transcript(record))
+        self._charge(reply, chat.name, latency, ref)
         return reply
 
-    def summarise(output: Message) -> str:
-        assert summariser is not None
-        try:
-            reply = ask(summariser, [Message.user(output.text[:40_000])], [], SUMMARY_PROMPT)
-        except ModelError as exc:  # a failed summary must not end the agent's run
-            return f"(no summary: {exc})"
-        return reply.text.strip() or "(no summary)"
-
-    def stop(
-        reason: StopReason, output: BaseModel | None = None, error: str | None = None
-    ) -> AgentResult:
-        emit(HarnessEvent(kind="agent.stop", role=role, step=steps, message=error or reason))
-        return AgentResult(
-            output=output,
-            stop_reason=reason,
-            steps=steps,
-            usage=usage,
-            cost_usd=cost,
-            messages=messages,
-            error=error,
-        )
-
-    context = ContextGuard(
-        system, toolbox.schemas, context_window, summarise if summariser is not None else None
-    )
-    emit(
-        HarnessEvent(
-            kind="agent.start",
-            role=role,
-            model=model.name,
-            message=redact_text(task[:200], secrets),
-        )
-    )
-    while True:
-        limit = budget.spent()
-        if limit is not None:
-            return stop(limit)
-        elided = context.fit(messages)
-        if elided:
-            emit(HarnessEvent(kind="context.elided", role=role, step=steps, message=str(elided)))
-        steps += 1
-        try:
-            reply = ask(model, messages, toolbox.schemas, system)
-        except ModelError as exc:
-            return stop("error", error=str(exc))
-        messages.append(
-            Message(
-                role="assistant",
-                text=reply.text,
-                tool_calls=reply.tool_calls,
-                reasoning=reply.reasoning,
+    def _charge(self, reply: ModelReply, model_name: str, latency: float, ref: str | None) -> None:
+        call_cost = self.prices.cost_of(reply.model or model_name, reply.usage)
+        self.budget.charge(reply.usage, call_cost)
+        self.usage = self.usage + reply.usage
+        self.cost = None if self.cost is None or call_cost is None else self.cost + call_cost
+        self._emit(
+            HarnessEvent(
+                kind="model.call",
+                role=self.role,
+                step=self.steps,
+                model=reply.model or model_name,
+                input_tokens=reply.usage.input_tokens,
+                output_tokens=reply.usage.output_tokens,
+                cache_read_tokens=reply.usage.cache_read_tokens,
+                cache_write_tokens=reply.usage.cache_write_tokens,
+                cost_usd=call_cost,
+                latency_s=latency,
+                transcript_ref=ref,
             )
         )
-        if not reply.tool_calls:
-            messages.append(Message.user(NUDGE))
-            continue
+
+    def _run_tool_calls(self, reply: ModelReply) -> BaseModel | None:
+        """Run every tool the reply calls, in order; the validated submission if one came."""
         final: BaseModel | None = None
         for call in reply.tool_calls:
             started = time.perf_counter()
-            result = toolbox.call(call)
-            emit(
+            result = self.toolbox.call(call)
+            self._emit(
                 HarnessEvent(
                     kind="tool.call",
-                    role=role,
-                    step=steps,
+                    role=self.role,
+                    step=self.steps,
                     tool=call.name,
-                    args_summary=redact_text(summarize_arguments(call.arguments), secrets),
+                    args_summary=redact_text(summarize_arguments(call.arguments), self._secrets),
                     exit_code=result.exit_code,
                     is_error=result.is_error,
                     latency_s=time.perf_counter() - started,
                 )
             )
-            messages.append(Message.tool_result(call, result.text, is_error=result.is_error))
+            self.messages.append(Message.tool_result(call, result.text, is_error=result.is_error))
             final = result.final or final
-        if final is not None:
-            return stop("done", output=final)
+        return final
+
+    def _summarise(self, output: Message) -> str:
+        assert self.summariser is not None
+        try:
+            reply = self._ask(
+                self.summariser, [Message.user(output.text[:40_000])], [], SUMMARY_PROMPT
+            )
+        except ModelError as exc:  # a failed summary must not end the agent's run
+            return f"(no summary: {exc})"
+        return reply.text.strip() or "(no summary)"
+
+    def _finish(
+        self, reason: StopReason, output: BaseModel | None = None, error: str | None = None
+    ) -> AgentResult:
+        self._emit(
+            HarnessEvent(
+                kind="agent.stop", role=self.role, step=self.steps, message=error or reason
+            )
+        )
+        return AgentResult(
+            output=output,
+            stop_reason=reason,
+            steps=self.steps,
+            usage=self.usage,
+            cost_usd=self.cost,
+            messages=self.messages,
+            error=error,
+        )
+
+    def _emit(self, event: HarnessEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)

@@ -8,18 +8,18 @@ from typing import Any
 
 import openai
 
-from harness.config import ModelConfig
+from harness.config import OpenAIConfig
 from harness.messages import Message, ModelReply, ToolCall, ToolSchema, Usage
-from harness.model import RetryCallback
 from harness.provider_errors import api_key_from_env, classify_failure
 from harness.retry import Retryable, RetryPolicy
+from harness.sdk_model import SDKModel
 
 KEY_ENV = "OPENAI_API_KEY"
 # Reasoning models reject a temperature other than the default.
 FIXED_TEMPERATURE_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 
 
-class OpenAIModel:
+class OpenAIModel(SDKModel[OpenAIConfig]):
     """OpenAI itself, or Ollama / vLLM / llama.cpp / LM Studio through `config.base_url`.
 
     A local server needs no key: without OPENAI_API_KEY a placeholder is sent.
@@ -27,36 +27,25 @@ class OpenAIModel:
 
     def __init__(
         self,
-        config: ModelConfig,
+        config: OpenAIConfig,
         *,
         api_key: str | None = None,
         retry: RetryPolicy | None = None,
         timeout_s: float = 600.0,
     ) -> None:
-        self.config = config
-        self.retry = retry or RetryPolicy()
+        super().__init__(config, retry=retry)
         local = config.base_url is not None
         key = api_key or api_key_from_env(KEY_ENV, "OpenAI", required=not local) or "not-needed"
         self._client = openai.OpenAI(
             api_key=key, base_url=config.base_url, max_retries=0, timeout=timeout_s
         )
 
-    @property
-    def name(self) -> str:
-        return self.config.model
+    def build_request(
+        self, messages: Sequence[Message], tools: Sequence[ToolSchema], system: str
+    ) -> dict[str, Any]:
+        return build_request(self.config, messages, tools, system)
 
-    def complete(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[ToolSchema],
-        *,
-        system: str,
-        on_retry: RetryCallback | None = None,
-    ) -> ModelReply:
-        request = build_request(self.config, messages, tools, system)
-        return self.retry.run(lambda: self._attempt(request), on_retry)
-
-    def _attempt(self, request: dict[str, Any]) -> ModelReply:
+    def attempt(self, request: dict[str, Any]) -> ModelReply:
         try:
             response = self._client.chat.completions.create(**request)
         except (openai.OpenAIError, json.JSONDecodeError) as exc:
@@ -65,7 +54,7 @@ class OpenAIModel:
 
 
 def build_request(
-    config: ModelConfig, messages: Sequence[Message], tools: Sequence[ToolSchema], system: str
+    config: OpenAIConfig, messages: Sequence[Message], tools: Sequence[ToolSchema], system: str
 ) -> dict[str, Any]:
     wire: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
     wire.extend(to_wire_message(m) for m in messages)

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
         PolicySpec,
         RiskRule,
     )
-    from policies.engine import build_policies, combine, evaluate_gate
     from policies.errors import PolicyConfigError
+    from policies.evaluation import build_policies, combine, evaluate_gate
     from policies.models import Decision, DecisionKind, GateContext, Outcome, Verdict
 
 _HOMES = {
@@ -34,7 +34,7 @@ _HOMES = {
         "PolicySpec",
         "RiskRule",
     ),
-    "policies.engine": ("build_policies", "combine", "evaluate_gate"),
+    "policies.evaluation": ("build_policies", "combine", "evaluate_gate"),
     "policies.errors": ("PolicyConfigError",),
     "policies.models": ("Decision", "DecisionKind", "GateContext", "Outcome", "Verdict"),
 }

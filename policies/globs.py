@@ -14,8 +14,15 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=1024)
-def _compile(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str, *, codeowners: bool = False) -> re.Pattern[str]:
+    """The regular expression (for `fullmatch` on a repository-relative path) of a glob.
+
+    With `codeowners`, GitHub's CODEOWNERS reading of the last segment applies instead of
+    gitignore's: `docs/*` owns only the files directly in `docs/`, and `docs/` owns what is
+    beneath the directory but not a file named `docs`.
+    """
     body = pattern.strip()
+    directory = body.endswith("/")
     anchored = body.startswith("/")
     body = body.strip("/")
     if not anchored and "/" not in body:
@@ -45,14 +52,19 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(body[i]))
             i += 1
-    return re.compile("".join(out) + "(?:/.*)?", re.DOTALL)
+    suffix = "(?:/.*)?"  # a name matches a file, or a directory and all beneath it
+    if codeowners and directory:
+        suffix = "/.*"
+    elif codeowners and "*" in body.rsplit("/", 1)[-1]:
+        suffix = ""
+    return re.compile("".join(out) + suffix, re.DOTALL)
 
 
 def path_matches(path: str, pattern: str) -> bool:
     """True when the repository-relative `path` matches the glob `pattern`."""
     if not pattern.strip().strip("/"):
         return True  # "/" is the whole repository
-    return _compile(pattern).fullmatch(path.lstrip("/")) is not None
+    return glob_regex(pattern).fullmatch(path.lstrip("/")) is not None
 
 
 def matching_paths(paths: Iterable[str], patterns: Iterable[str]) -> list[str]:

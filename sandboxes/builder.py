@@ -24,7 +24,7 @@ import docker.errors
 
 from sandboxes import labels
 from sandboxes.apt_sources import machine_debian_source
-from sandboxes.engine import connect
+from sandboxes.docker_engine import connect
 from sandboxes.errors import BuildFailed
 
 BUILDER_VERSION = "1"

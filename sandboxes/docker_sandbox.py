@@ -15,7 +15,7 @@ import docker.errors
 from sandboxes import cleanup, labels
 from sandboxes.base import ExecResult
 from sandboxes.config import DockerSandboxConfig
-from sandboxes.engine import BUILD_HINT, connect, require_image
+from sandboxes.docker_engine import BUILD_HINT, connect, require_image
 from sandboxes.errors import ImageLacksTools, SandboxError
 from sandboxes.execstream import run_exec
 from sandboxes.hardening import WORKSPACE, host_config_kwargs, sandbox_env

@@ -8,8 +8,8 @@ import docker
 from pydantic import BaseModel, ConfigDict
 
 from sandboxes.config import DockerSandboxConfig
+from sandboxes.docker_engine import BUILD_HINT, connect, require_image
 from sandboxes.docker_sandbox import DockerSandbox
-from sandboxes.engine import BUILD_HINT, connect, require_image
 from sandboxes.errors import SandboxError
 from sandboxes.hardening import memory_bytes
 

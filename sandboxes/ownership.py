@@ -45,11 +45,6 @@ def sandbox_identity(fixed_uid: int) -> tuple[str, bool]:
     return f"{fixed_uid}:{fixed_uid}", True
 
 
-def owner_of(path: Path) -> WorkspaceOwner:
-    st = path.lstat()
-    return WorkspaceOwner(st.st_uid, st.st_gid)
-
-
 def lend(root: Path, sandbox: WorkspaceOwner) -> Loan:
     """Make `root` writable for `sandbox` while keeping it (and `.git`) the host user's."""
     st = root.stat()

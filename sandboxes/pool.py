@@ -23,8 +23,8 @@ import docker
 
 from sandboxes import cleanup
 from sandboxes.config import DockerSandboxConfig
+from sandboxes.docker_engine import connect, require_image
 from sandboxes.docker_sandbox import DockerSandbox
-from sandboxes.engine import connect, require_image
 
 REFILL_RETRY_S = 5.0
 
@@ -72,9 +72,6 @@ class WarmPool:
             sandbox.start()
         self._wanted.set()
         return sandbox
-
-    def ready_count(self) -> int:
-        return self._ready.qsize()
 
     def wait_until_full(self, timeout: float) -> bool:
         """Block until `size` sandboxes are ready (or `timeout` passes); True when full."""

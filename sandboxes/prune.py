@@ -17,7 +17,7 @@ import docker
 import docker.errors
 
 from sandboxes import labels
-from sandboxes.engine import connect
+from sandboxes.docker_engine import connect
 
 
 @dataclass

@@ -22,7 +22,7 @@ import docker.errors
 
 from sandboxes import cleanup, labels
 from sandboxes.config import DockerSandboxConfig
-from sandboxes.engine import connect, require_image
+from sandboxes.docker_engine import connect, require_image
 from sandboxes.errors import SetupFailed
 from sandboxes.execstream import run_exec
 from sandboxes.hardening import BASE_ENV, WORKSPACE, memory_bytes

@@ -107,6 +107,7 @@ def check_command(
     """Show every policy's verdict and the final decision for a patch, without running."""
     from factory.gate.check import check_patch
     from factory.gate.diff import DiffParseError
+    from factory.git import GitError
 
     try:
         patch = diff.read_text(encoding="utf-8", errors="replace")
@@ -124,7 +125,7 @@ def check_command(
             level=level,
             labels=[label.strip() for label in labels.split(",") if label.strip()],
         )
-    except (ConfigError, DiffParseError, PolicyConfigError) as exc:
+    except (ConfigError, DiffParseError, GitError, PolicyConfigError) as exc:
         raise fail(f"{exc}" if not isinstance(exc, DiffParseError) else f"{diff}: {exc}") from exc
     if as_json:
         print_json({"repo": repo, **decision_json(result.decision)})

@@ -7,7 +7,7 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 from pydantic_core import ErrorDetails
 
 SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password)$", re.IGNORECASE)
@@ -33,11 +33,15 @@ def key_path(loc: tuple[int | str, ...]) -> str:
 
 def describe_validation_error(error: ErrorDetails, root: type[BaseModel]) -> str:
     """One pydantic error as `key.path = value: what is allowed`."""
-    loc = tuple(error["loc"])
+    loc, _ = _walk(root, tuple(error["loc"]))
     path = key_path(loc)
     kind = error["type"]
+    if kind == "union_tag_invalid":
+        context = error.get("ctx") or {}
+        tag, expected = context.get("tag"), context.get("expected_tags", "")
+        return f"{path}.provider = {_show(tag)}: should be one of {expected}"
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(root, loc[:-1])
+        allowed = _allowed_keys(root, tuple(error["loc"])[:-1])
         hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
         return f"{path}: unknown key{hint}"
     if kind == "missing":
@@ -82,8 +86,24 @@ def _show(value: Any) -> str:
 
 def _allowed_keys(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     """The field names of the model found by walking `loc` from `root` (dict keys, list items)."""
+    _, annotation = _walk(root, loc)
+    model = _model_in(annotation)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _walk(root: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], Any]:
+    """`loc` as the file spells it (without the tags pydantic adds inside a tagged union, such
+    as the provider in `models.default.anthropic.max_tokens`), and the annotation it reaches."""
     annotation: Any = root
+    shown: list[int | str] = []
     for part in loc:
+        tagged = _tagged_members(annotation)
+        if isinstance(part, str) and part in tagged:
+            annotation = tagged[part]
+            continue
+        shown.append(part)
+        if annotation is None:
+            continue
         model = _model_in(annotation)
         if model is not None and isinstance(part, str) and part in model.model_fields:
             annotation = model.model_fields[part].annotation
@@ -95,9 +115,23 @@ def _allowed_keys(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str
             if origin in (typing.Union, types.UnionType):
                 annotation = _container_in(args)
             continue
-        return []
-    model = _model_in(annotation)
-    return sorted(model.model_fields) if model is not None else []
+        annotation = None
+    return tuple(shown), annotation
+
+
+def _tagged_members(annotation: Any) -> dict[str, Any]:
+    """`{tag: model}` for a tagged union (`Annotated[X, Tag("x")] | ...`), possibly optional."""
+    found: dict[str, Any] = {}
+    if typing.get_origin(annotation) is typing.Annotated:
+        inner, *metadata = typing.get_args(annotation)
+        for item in metadata:
+            if isinstance(item, Tag) and isinstance(item.tag, str):
+                found[item.tag] = inner
+        return found or _tagged_members(inner)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found.update(_tagged_members(arg))
+    return found
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

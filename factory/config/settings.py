@@ -27,6 +27,12 @@ from pydantic import (
 )
 
 from factory.config.errors import ConfigError, describe_validation_error, find_secret_keys
+from factory.forges.settings import (
+    GITHUB_TOKEN_ENV,
+    ForgeSettings,
+    GitHubForgeSettings,
+    LocalForgeSettings,
+)
 from factory.git.identity import BotIdentity
 from factory.sweep.config import SweepConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
@@ -112,6 +118,13 @@ class RepoConfig(BaseModel):
             )
         return self
 
+    def forge_settings(self, name: str) -> ForgeSettings:
+        """Where this repository's pull requests live: GitHub, or the embedded local forge."""
+        if self.github is not None:
+            return GitHubForgeSettings(repo=self.github)
+        assert self.path is not None  # the validator above requires exactly one
+        return LocalForgeSettings(name=name, path=self.path)
+
 
 class FactoryConfig(BaseModel):
     """The whole resolved configuration. `source` says where it came from."""
@@ -190,7 +203,7 @@ class Secrets(BaseModel):
         return cls(
             anthropic_api_key=secret("ANTHROPIC_API_KEY"),
             openai_api_key=secret("OPENAI_API_KEY"),
-            github_token=secret("GITHUB_TOKEN"),
+            github_token=secret(GITHUB_TOKEN_ENV),
         )
 
     def presence(self) -> dict[str, str]:

@@ -1,16 +1,43 @@
-"""Forges: where branches go and pull requests live (the embedded local forge, or GitHub)."""
+"""Forges: where branches go and pull requests live (the embedded local forge, or GitHub).
 
-from factory.forges.base import (
-    Forge,
-    ForgeError,
-    MergeBlocked,
-    MergeConflict,
-    PullRequestInfo,
-    PullRequestNotFound,
-    PullRequestRequest,
-)
-from factory.forges.github import GitHubForge
-from factory.forges.local import LocalForge, push_target
+- `base`: the `Forge` protocol, pull request data and the errors a forge raises.
+- `settings`: which forge a repository uses, as typed data that builds it.
+- `local`, `local_merge`, `local_review`: the embedded forge, pull requests kept in the store.
+- `github`, `github_client`: GitHub through PyGithub, branches pushed with an askpass token.
+
+Re-exports load on first use, so reading the configuration does not import PyGithub.
+"""
+
+from typing import TYPE_CHECKING
+
+from policies.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from factory.forges.base import (
+        Forge,
+        ForgeError,
+        MergeBlocked,
+        MergeConflict,
+        PullRequestInfo,
+        PullRequestNotFound,
+        PullRequestRequest,
+    )
+    from factory.forges.github import GitHubForge
+    from factory.forges.local import LocalForge, push_target
+
+_HOMES = {
+    "factory.forges.base": (
+        "Forge",
+        "ForgeError",
+        "MergeBlocked",
+        "MergeConflict",
+        "PullRequestInfo",
+        "PullRequestNotFound",
+        "PullRequestRequest",
+    ),
+    "factory.forges.github": ("GitHubForge",),
+    "factory.forges.local": ("LocalForge", "push_target"),
+}
 
 __all__ = [
     "Forge",
@@ -24,3 +51,6 @@ __all__ = [
     "PullRequestRequest",
     "push_target",
 ]
+
+if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
+    __getattr__, __dir__ = lazy_exports("factory.forges", _HOMES, globals())

@@ -70,6 +70,10 @@ class Forge(Protocol):
 
     kind: ForgeKind
 
+    def clone_source(self) -> tuple[str, dict[str, str] | None]:
+        """Where the factory clones the repository from, and the environment git needs there."""
+        ...
+
     def push_branch(self, repo: Path, branch: str) -> str:
         """Push `branch` from `repo` (worktree or clone); never forced. Returns the pushed sha."""
         ...

@@ -54,6 +54,9 @@ class GitHubForge:
         """The HTTPS URL git pushes to (from the API, so GitHub Enterprise works too)."""
         return str(self._call(lambda: self._client.get_repo(self.repo_name).clone_url, "read repo"))
 
+    def clone_source(self) -> tuple[str, dict[str, str] | None]:
+        return self.clone_url, self.git_env()
+
     def git_env(self) -> dict[str, str]:
         """Environment for one git call against this forge (askpass, token)."""
         return askpass_env(self._token, self._helper)

@@ -16,16 +16,17 @@ from factory.forges.base import (
 )
 from factory.forges.local_merge import merge_locally
 from factory.git import BotIdentity, GitError, factory_git, push_branch, run_git
+from factory.store.models import PullRequest
 
 
-class PullRequestRecords(Protocol):
+class PullRequestStore(Protocol):
     """The part of `factory.store.Store` this forge uses."""
 
-    def create_pull_request(self, **fields: Any) -> Any: ...
-    def get_pull_request(self, repo: str, number: int) -> Any: ...
-    def find_pull_request(self, repo: str, head_branch: str) -> Any: ...
-    def update_pull_request(self, repo: str, number: int, **fields: Any) -> Any: ...
-    def list_pull_requests(self, repo: str | None = None) -> list[Any]: ...
+    def create_pull_request(self, **fields: Any) -> PullRequest: ...
+    def get_pull_request(self, repo: str, number: int) -> PullRequest | None: ...
+    def find_pull_request(self, repo: str, head_branch: str) -> PullRequest | None: ...
+    def update_pull_request(self, repo: str, number: int, **fields: Any) -> PullRequest: ...
+    def list_pull_requests(self, repo: str | None = None) -> list[PullRequest]: ...
 
 
 def push_target(repo_path: Path) -> Path:
@@ -52,7 +53,7 @@ class LocalForge:
 
     def __init__(
         self,
-        store: PullRequestRecords,
+        store: PullRequestStore,
         *,
         repo_name: str,
         repo_path: Path,
@@ -61,9 +62,13 @@ class LocalForge:
     ) -> None:
         self._store = store
         self.repo_name = repo_name
+        self.repo_path = repo_path
         self.target = push_target(repo_path)
         self._clone_cache = clone_cache
         self._identity = identity or BotIdentity()
+
+    def clone_source(self) -> tuple[str, dict[str, str] | None]:
+        return str(self.repo_path), None
 
     def push_branch(self, repo: Path, branch: str) -> str:
         try:

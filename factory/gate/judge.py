@@ -28,7 +28,7 @@ from factory.governance.track_record import gather_track_record
 from factory.store.store import Store
 from policies.autonomy import Assessment
 from policies.config import AutonomyLevel
-from policies.engine import evaluate_gate, repo_policy_paths
+from policies.evaluation import evaluate_gate, repo_policy_paths
 from policies.models import (
     BudgetLimits,
     Decision,

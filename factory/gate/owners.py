@@ -7,14 +7,13 @@ forge (whom to request). GitHub's globs differ from gitignore's in one way that 
 here: `docs/*` owns only the files directly in `docs/`, not those in its subdirectories.
 """
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from factory.git.base_reader import list_base_files, read_from_base
+from policies.globs import glob_regex
 
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 """Where GitHub looks, in its order: the first file found is the one that counts."""
@@ -38,44 +37,9 @@ def parse_codeowners(text: str) -> Rules:
 def owners_of(path: str, rules: Sequence[tuple[str, list[str]]]) -> list[str]:
     """The owners of the last rule matching `path` (repository-relative), or none."""
     for pattern, owners in reversed(rules):
-        if _compile(pattern).search(path.lstrip("/")):
+        if glob_regex(pattern, codeowners=True).fullmatch(path.lstrip("/")):
             return list(owners)
     return []
-
-
-@lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
-    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
-    body = pattern.strip("/")
-    directory = pattern.endswith("/")
-    regex = ""
-    index = 0
-    while index < len(body):
-        if body.startswith("**/", index):
-            regex += "(?:.*/)?"
-            index += 3
-        elif body.startswith("**", index):
-            regex += ".*"
-            index += 2
-        elif body[index] == "*":
-            regex += "[^/]*"
-            index += 1
-        elif body[index] == "?":
-            regex += "[^/]"
-            index += 1
-        else:
-            regex += re.escape(body[index])
-            index += 1
-    prefix = "^" if anchored else "(?:^|/)"
-    # A name without wildcards may be a file or a directory (owning all below it); `docs/*`
-    # owns only the files directly in docs/, as on GitHub.
-    if directory:
-        suffix = "/"
-    elif "*" in body.rsplit("/", 1)[-1]:
-        suffix = "$"
-    else:
-        suffix = "(?:$|/)"
-    return re.compile(prefix + regex + suffix)
 
 
 def reviewer_names(owners: Iterable[str]) -> list[str]:

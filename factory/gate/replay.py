@@ -15,8 +15,8 @@ from factory.config import ConfigError, FactoryConfig
 from factory.gate.repo_policies import clamp_level, repo_policies, risk_rule
 from factory.store.store import Store
 from policies.config import AutonomyLevel
-from policies.engine import evaluate_gate
 from policies.errors import PolicyConfigError
+from policies.evaluation import evaluate_gate
 from policies.models import Decision, DecisionKind, GateContext
 from policies.protocol import Policy
 

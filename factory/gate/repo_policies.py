@@ -11,7 +11,7 @@ from factory.config import RepoConfig
 from factory.git import read_from_base
 from factory.git.command import GitError
 from policies.config import AutonomyLevel, AutonomyRange, EarnedAutonomyRule, RiskRule
-from policies.engine import build_policies, repo_policy_paths
+from policies.evaluation import build_policies, repo_policy_paths
 from policies.protocol import Policy
 
 

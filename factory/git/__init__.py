@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from factory.git.identity import BotIdentity
     from factory.git.push import push_branch
     from factory.git.worktree import (
-        Worktree,
+        RunWorktree,
         base_ref,
         branch_name,
         create_worktree,
@@ -38,7 +38,7 @@ _HOMES = {
     "factory.git.identity": ("BotIdentity",),
     "factory.git.push": ("push_branch",),
     "factory.git.worktree": (
-        "Worktree",
+        "RunWorktree",
         "base_ref",
         "branch_name",
         "create_worktree",
@@ -52,7 +52,7 @@ __all__ = [
     "CommitOutcome",
     "DiffStats",
     "GitError",
-    "Worktree",
+    "RunWorktree",
     "askpass_env",
     "base_ref",
     "branch_name",

@@ -11,7 +11,9 @@ from factory.git.command import GitError, factory_git, run_git
 from factory.git.worktree import base_ref
 
 
-def _base_commit(runner: git.Git, repo: Path, base: str) -> str:
+def resolve_base(runner: git.Git, repo: Path, base: str) -> str:
+    """The ref that holds the base branch: `refs/remotes/origin/<base>` in a cached clone,
+    else `<base>` itself (a branch or commit of any repository). GitError when neither is."""
     for ref in (base_ref(base), base):
         try:
             run_git(
@@ -26,7 +28,7 @@ def _base_commit(runner: git.Git, repo: Path, base: str) -> str:
 def list_base_files(repo: Path, base: str) -> set[str]:
     """Every file path at the tip of `base` in `repo` (same base lookup as `read_from_base`)."""
     runner = factory_git(repo)
-    ref = _base_commit(runner, repo, base)
+    ref = resolve_base(runner, repo, base)
     listing = run_git(
         runner, "ls-tree", "-r", "-z", "--name-only", ref, action="list base files", strip=False
     )
@@ -42,7 +44,7 @@ def read_from_base(repo: Path, base: str, path: str) -> str | None:
     runner = factory_git(repo)
     if ".." in Path(path).parts or path.startswith("/"):
         raise GitError(f"{path!r} is not a path inside the repository")
-    ref = _base_commit(runner, repo, base)
+    ref = resolve_base(runner, repo, base)
     try:
         return run_git(runner, "show", f"{ref}:{path}", action=f"read {path}", strip=False)
     except GitError:

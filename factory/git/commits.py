@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.git.command import GitError, factory_git, run_git
 from factory.git.identity import BotIdentity
-from factory.git.worktree import Worktree, base_ref, worktree_git
+from factory.git.worktree import RunWorktree, base_ref, worktree_git
 
 
 class CommitOutcome(BaseModel):
@@ -23,7 +23,7 @@ class CommitOutcome(BaseModel):
 
 
 def commit_step(
-    worktree: Worktree,
+    worktree: RunWorktree,
     *,
     message: str,
     run_id: str,
@@ -68,7 +68,7 @@ def commit_step(
     return CommitOutcome(sha=sha, created=True)
 
 
-def find_step_commit(worktree: Worktree, *, run_id: str, step: str) -> str | None:
+def find_step_commit(worktree: RunWorktree, *, run_id: str, step: str) -> str | None:
     """The commit on the run's branch (since its base) made for this run id and step."""
     runner = worktree_git(worktree)
     log = run_git(

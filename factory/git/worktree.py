@@ -14,7 +14,7 @@ from factory.git.command import GitError, factory_git, run_git
 _SLUG_MAX = 40
 
 
-class Worktree(BaseModel):
+class RunWorktree(BaseModel):
     """A run's working copy: where agents edit, and the branch its commits go on."""
 
     model_config = ConfigDict(frozen=True)
@@ -47,7 +47,7 @@ def base_ref(base_branch: str) -> str:
     return f"refs/remotes/origin/{base_branch}"
 
 
-def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -> Worktree:
+def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -> RunWorktree:
     """Check `branch` out at `path`, creating it from the base branch if it is new.
 
     Idempotent: a resumed run that calls this again gets the same worktree and branch back,
@@ -73,7 +73,7 @@ def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -
             raise GitError(
                 f"worktree {path} is on {current!r}, not {branch!r}; remove it and retry"
             )
-        return Worktree(
+        return RunWorktree(
             path=path,
             clone=clone,
             branch=branch,
@@ -84,7 +84,7 @@ def create_worktree(clone: Path, *, base_branch: str, branch: str, path: Path) -
     path.parent.mkdir(parents=True, exist_ok=True)
     with clone_lock(clone):
         _add_worktree(runner, path=path, branch=branch, base_branch=base_branch)
-    return Worktree(
+    return RunWorktree(
         path=path,
         clone=clone,
         branch=branch,
@@ -121,7 +121,7 @@ def _add_worktree(runner: git.Git, *, path: Path, branch: str, base_branch: str)
         )
 
 
-def remove_worktree(worktree: Worktree, *, keep: bool = False) -> bool:
+def remove_worktree(worktree: RunWorktree, *, keep: bool = False) -> bool:
     """Remove the run's worktree (its branch and commits stay). Returns False when kept."""
     if keep:
         return False
@@ -144,7 +144,7 @@ def _remove(runner: git.Git, path: Path) -> None:
     run_git(runner, "worktree", "prune", action="prune worktrees")
 
 
-def worktree_git(worktree: Worktree) -> git.Git:
+def worktree_git(worktree: RunWorktree) -> git.Git:
     """A git runner for the run's worktree that never trusts the worktree's own `.git` file.
 
     Commands in the sandbox can rewrite `<worktree>/.git` to point at a git directory they
@@ -159,7 +159,7 @@ def worktree_git(worktree: Worktree) -> git.Git:
     )
 
 
-def _admin_dir(worktree: Worktree) -> Path:
+def _admin_dir(worktree: RunWorktree) -> Path:
     target = (worktree.path / ".git").resolve(strict=False)
     for gitdir in sorted((worktree.clone / "worktrees").glob("*/gitdir")):
         if Path(gitdir.read_text().strip()).resolve(strict=False) == target:
@@ -169,7 +169,7 @@ def _admin_dir(worktree: Worktree) -> Path:
     )
 
 
-def head_sha(worktree: Worktree) -> str:
+def head_sha(worktree: RunWorktree) -> str:
     runner = worktree_git(worktree)
     return run_git(runner, "rev-parse", "HEAD", action="read the worktree's HEAD")
 
@@ -194,14 +194,14 @@ def _ref_exists(runner: git.Git, ref: str) -> bool:
     return True
 
 
-def reset_to_head(worktree: Worktree) -> None:
+def reset_to_head(worktree: RunWorktree) -> None:
     """Drop uncommitted edits, so a step repeated after a crash starts where it first did."""
     runner = worktree_git(worktree)
     run_git(runner, "reset", "--hard", "--quiet", "HEAD", action="reset the worktree")
     run_git(runner, "clean", "-fdq", action="remove untracked files from the worktree")
 
 
-def diff_against_base(worktree: Worktree) -> str:
+def diff_against_base(worktree: RunWorktree) -> str:
     """The branch's change since it left the base commit (what the reviewer reads)."""
     runner = worktree_git(worktree)
     return run_git(

@@ -3,7 +3,7 @@
 Sources, each real:
 - merged PRs and PRs closed by humans: the store's pull_requests table;
 - reverts: commits on the base branch whose message says "This reverts commit <sha>"
-  (what `git revert` writes), read with GitPython;
+  (what `git revert` writes), read with the git CLI under the factory's git rules;
 - incidents: issues labelled `incident` whose body says `root cause: <sha>` (as DORA's
   fourkeys does), passed in as records by whoever fetched them from the forge.
 `policies.autonomy.assess_autonomy` turns the record into an effective level.
@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-import git
 from pydantic import BaseModel, ConfigDict, Field
 
+from factory.git.base_reader import resolve_base
+from factory.git.command import factory_git, run_git
 from policies.models import (
     IncidentRecord,
     MergedChange,
@@ -63,29 +64,31 @@ def revert_records(
     repo_path: Path, base: str, since: datetime | None = None, max_commits: int = 5000
 ) -> list[RevertRecord]:
     """Revert commits on the base branch (`origin/<base>` in a clone, else `<base>`)."""
-    repo = git.Repo(repo_path)
-    ref = next((r for r in (f"origin/{base}", base) if _has_ref(repo, r)), None)
-    if ref is None:
-        raise ValueError(f"base branch {base!r} not found in {repo_path}; check base_branch")
+    runner = factory_git(repo_path)
+    ref = resolve_base(runner, repo_path, base)
+    log = run_git(
+        runner,
+        "log",
+        f"--max-count={max_commits}",
+        "--format=%H%x00%ct%x00%B%x1e",
+        ref,
+        action="read the base branch's history",
+        strip=False,
+    )
     records: list[RevertRecord] = []
-    for commit in repo.iter_commits(ref, max_count=max_commits):
-        at = commit.committed_datetime.astimezone(UTC)
+    for entry in log.split("\x1e"):
+        sha, _, rest = entry.strip("\n").partition("\0")
+        if not sha:
+            continue
+        stamp, _, message = rest.partition("\0")
+        at = datetime.fromtimestamp(int(stamp), UTC)
         if since is not None and at < _aware(since):
             break
-        message = commit.message if isinstance(commit.message, str) else commit.message.decode()
         records.extend(
-            RevertRecord(revert_sha=commit.hexsha, reverted_sha=sha.lower(), at=at)
-            for sha in _REVERTS.findall(message)
+            RevertRecord(revert_sha=sha, reverted_sha=reverted.lower(), at=at)
+            for reverted in _REVERTS.findall(message)
         )
     return records
-
-
-def _has_ref(repo: git.Repo, ref: str) -> bool:
-    try:
-        repo.commit(ref)
-    except (git.BadName, ValueError):
-        return False
-    return True
 
 
 def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:

@@ -17,7 +17,7 @@ import structlog
 from agents.runtime import AgentDeps
 from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
-from factory.git import Worktree
+from factory.git import RunWorktree
 from factory.run import failpoints
 from factory.run.hooks import RunHooks, RunStopped
 from factory.run.state import RunState
@@ -77,7 +77,7 @@ class RunContext:
     repo: RepoConfig
     store: Store
     forge: Forge
-    worktree: Worktree
+    worktree: RunWorktree
     sandbox: MeteredSandbox
     deps: AgentDeps
     run_id: str

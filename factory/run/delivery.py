@@ -20,6 +20,9 @@ from policies.models import DecisionKind
 
 
 def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Comment the plan (L0), refuse, or push and open the pull request (a draft when a human
+    must look), request reviewers, and merge when the decision allows. Idempotent through the
+    forge: a repeated delivery finds the branch, the pull request and the merge it made."""
     decision = state.decision
     assert decision is not None
     kind = decision.decision
@@ -54,6 +57,7 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
 def merge_approved(
     ctx: RunContext, state: RunState, *, by: str, comment: str | None
 ) -> dict[str, Any]:
+    """A person approved the waiting change: mark the PR ready and merge it."""
     assert state.pr_number is not None
     ctx.event("approval.approved", {"pr": state.pr_number, "comment": comment}, actor=by)
     mark_ready = getattr(ctx.forge, "mark_ready", None)
@@ -72,6 +76,7 @@ def merge_approved(
 
 
 def close_rejected(ctx: RunContext, state: RunState, *, by: str, reason: str) -> dict[str, Any]:
+    """A person rejected the change: record who and why, say so on the PR, and close it."""
     assert state.pr_number is not None
     ctx.event("approval.rejected", {"pr": state.pr_number, "reason": reason}, actor=by)
     ctx.forge.comment(state.pr_number, f"Rejected by {by}: {reason or '(no reason given)'}")

@@ -54,6 +54,8 @@ def open_checkpointer(path: Path) -> SqliteSaver:
 
 
 def build_graph(ctx: RunContext, checkpointer: SqliteSaver) -> CompiledStateGraph[Any, Any, Any]:
+    """The run's state machine: intake, plan, code, test, review, gate, deliver and
+    await_approval, each node wrapped by `ctx` (events, halts) and checkpointed after it ran."""
     graph: StateGraph[Any, Any, Any, Any] = StateGraph(RunState)
     steps: dict[str, NodeFn] = {
         "intake": nodes.intake,
@@ -101,6 +103,7 @@ def after_test(state: RunState) -> str:
 
 
 def after_review(state: RunState) -> str:
+    """Back to the coder when changes were requested and rounds remain; else to the gate."""
     if state.ending:
         return END
     if state.review is not None and state.review.verdict == "request_changes":
@@ -109,4 +112,5 @@ def after_review(state: RunState) -> str:
 
 
 def after_deliver(state: RunState) -> str:
+    """A delivered run ends; one that waits for a human goes on to await_approval."""
     return END if state.ending else "await_approval"

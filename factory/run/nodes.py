@@ -94,6 +94,7 @@ def _commit(ctx: RunContext, state: RunState, node: str, iteration: int, summary
 
 
 def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Record the ticket, and narrow the level to the base branch's autonomy band."""
     ticket = state.ticket
     # The base branch's factory.toml may narrow the operator's range: it governs the run.
     level = clamp_level(ctx.repo.autonomy, AutonomyLevel(state.level)).value
@@ -121,6 +122,7 @@ def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The planner reads the repository with read-only tools and submits a `Plan`."""
     result = planner.plan(ctx.deps, _ticket(state))
     stopped = _stopped(ctx, "plan", result)
     if stopped:
@@ -131,6 +133,8 @@ def plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The coder edits the worktree and runs commands in the sandbox; its change is step
+    `code-N`. On a resume, a step already committed is reused instead of asked again."""
     iteration = state.iteration + 1
     assert state.plan is not None
     recorded = _resume_step(ctx, "code", iteration)
@@ -152,6 +156,8 @@ def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The tester adds tests once (step `test-N`); then the suite runs in the sandbox and is
+    compared with the base commit's run. Red tests become the coder's feedback."""
     assert state.plan is not None
     update: dict[str, Any] = {}
     added = state.added_tests
@@ -179,6 +185,8 @@ def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The reviewer reads the diff against the ticket, plan and test results; requested
+    changes become the coder's feedback."""
     assert state.plan is not None
     report = state.last_test_report
     tests = report.summary_text() if report is not None else "(no test run)"
@@ -199,12 +207,14 @@ def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Every policy judges the change; the decision is appended as a `gate.decision` event."""
     context, decision = judge_run(ctx, state)
     ctx.event(GATE_DECISION_EVENT, gate_decision_payload(context, decision))
     return {"decision": decision}
 
 
 def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """Act on the gate's decision through the forge (see `factory.run.delivery.deliver`)."""
     return delivery.deliver(ctx, state)
 
 

@@ -6,6 +6,7 @@ from factory.run.state import RunState
 
 
 def pull_request_body(state: RunState, run_id: str) -> str:
+    """The PR description: ticket, plan, tests, review, gate verdicts, cost, and the run id."""
     lines = [f"Closes {state.ticket.ref}.", ""]
     if state.plan is not None:
         lines += ["## Plan", state.plan.summary, ""]

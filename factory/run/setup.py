@@ -17,8 +17,7 @@ from agents.test_report import detect_test_command
 from factory.config import FactoryConfig, RepoConfig, Secrets
 from factory.config.repo_settings import governing_repo_config
 from factory.forges.base import Forge
-from factory.forges.github import GitHubForge
-from factory.forges.local import LocalForge
+from factory.forges.settings import MissingForgeToken
 from factory.git import branch_name, create_worktree, ensure_clone, read_from_base, remove_worktree
 from factory.git.command import GitError
 from factory.governance.autonomy import assess_repo
@@ -28,8 +27,9 @@ from factory.store import Run, Store
 from factory.tickets.model import Ticket
 from harness.budget import RunBudget
 from harness.build import build_model
-from harness.config import AgentRole, ModelConfig
+from harness.config import AgentRole, ProviderConfig
 from harness.errors import CassetteError
+from harness.events import HarnessEvent
 from harness.messages import Usage
 from harness.model import ChatModel
 from harness.pricing import PriceTable
@@ -40,7 +40,6 @@ from sandboxes.pool import WarmPool
 from sandboxes.setup_cache import prepare_setup_image
 
 ROLES: tuple[AgentRole, ...] = ("planner", "coder", "tester", "reviewer")
-GITHUB_API_ENV = "GITHUB_API_URL"
 
 
 class RunOptions(BaseModel):
@@ -113,14 +112,8 @@ def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
         except CassetteError as error:
             raise SetupError(f"--replay: {error}") from error
         return
-    secrets = Secrets.from_env()
     for role in ROLES:
-        model = config.models.for_role(role)
-        if model.provider == "replay" and model.cassette:
-            continue
-        if model.provider == "anthropic" and secrets.anthropic_api_key is not None:
-            continue
-        if model.provider == "openai" and (secrets.openai_api_key or model.base_url):
+        if config.models.for_role(role).missing_requirement(os.environ) is None:
             continue
         raise SetupError(
             f"no model is configured for the {role}: set ANTHROPIC_API_KEY (or OPENAI_API_KEY "
@@ -170,7 +163,7 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
         return dict.fromkeys(ROLES, shared)
     models: dict[AgentRole, ChatModel] = {}
     for role in ROLES:
-        chosen: ModelConfig = config.models.for_role(role)
+        chosen: ProviderConfig = config.models.for_role(role)
         if options.model:
             chosen = chosen.model_copy(update={"model": options.model})
         models[role] = build_model(chosen)
@@ -181,30 +174,16 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
 
 def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
     """The forge the repository's branches and pull requests live on."""
-    data = config.factory.data_dir
-    if repo.github is not None:
-        token = Secrets.from_env().github_token
-        if token is None:
-            raise SetupError(f"{name} is on GitHub: set GITHUB_TOKEN to push and open PRs")
-        api = os.environ.get(GITHUB_API_ENV, "https://api.github.com")
-        return GitHubForge(
-            repo.github, token.get_secret_value(), helper_dir=data / "askpass", api_url=api
+    token = Secrets.from_env().github_token
+    try:
+        return repo.forge_settings(name).build(
+            store=store,
+            data_dir=config.factory.data_dir,
+            identity=config.git,
+            github_token=token.get_secret_value() if token else None,
         )
-    assert repo.path is not None
-    return LocalForge(
-        store,
-        repo_name=name,
-        repo_path=repo.path,
-        clone_cache=data / "clones",
-        identity=config.git,
-    )
-
-
-def _source(forge: Forge, repo: RepoConfig) -> tuple[str, dict[str, str] | None]:
-    if isinstance(forge, GitHubForge):
-        return forge.clone_url, forge.git_env()
-    assert repo.path is not None
-    return str(repo.path), None
+    except MissingForgeToken as error:
+        raise SetupError(str(error)) from error
 
 
 def _budget(
@@ -241,7 +220,7 @@ def equip_run(
     run = store.get_run(run_id)
     assert run.branch is not None
     forge = make_forge(config, store, name, operator_repo)
-    source, env = _source(forge, operator_repo)
+    source, env = forge.clone_source()
     try:
         clone = ensure_clone(source, data / "clones", env=env)
     except GitError as error:
@@ -273,13 +252,16 @@ def equip_run(
         metered = MeteredSandbox(sandbox)
         models = _models(config, options)
         replay = next((m for m in models.values() if isinstance(m, ReplayModel)), None)
-        holder: list[RunContext] = []
+
+        def on_event(event: HarnessEvent) -> None:
+            ctx.record_harness_event(event)  # bound late: the context is built from these deps
+
         deps = AgentDeps(
             worktree=worktree.path,
             sandbox=metered,
             model_for=models.__getitem__,
             budget=_budget(config, name, options, values),
-            on_event=lambda event: holder[0].record_harness_event(event),
+            on_event=on_event,
             prices=PriceTable(config.pricing),
             transcripts=store,
             context_window=config.models.default.context_window,
@@ -305,5 +287,4 @@ def equip_run(
             baseline_sandbox=baseline_sandbox,
             base_config_text=base_text,
         )
-        holder.append(ctx)
         yield ctx

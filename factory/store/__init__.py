@@ -12,6 +12,7 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
+- `retrying`: the one retry loop for writes that lost a race on a unique key.
 - `leases`: the run lease, one live driver per run. `LeaseOwner(host, pid)` (`.this_process()`);
   `Store.acquire_lease(run_id, owner, ttl_s) -> Lease` takes a free, expired or dead-owner
   lease atomically or raises `LeaseHeld` ("run r-… is being driven by pid P on host H since T");
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
         PullRequest,
         Run,
         Sweep,
-        Ticket,
         TicketClaim,
+        TicketRecord,
     )
     from factory.store.statuses import (
         OPEN_RUN_STATUSES,
@@ -64,7 +65,7 @@ _HOMES = {
         "PullRequest",
         "Run",
         "Sweep",
-        "Ticket",
+        "TicketRecord",
         "TicketClaim",
     ),
     "factory.store.statuses": (
@@ -97,7 +98,7 @@ __all__ = [
     "RunStatus",
     "Store",
     "Sweep",
-    "Ticket",
+    "TicketRecord",
     "TicketClaim",
     "TicketClaimed",
 ]

@@ -120,7 +120,7 @@ class Blob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Ticket(Base):
+class TicketRecord(Base):
     """A ticket as it was read. Its text is untrusted input and is stored as such."""
 
     __tablename__ = "tickets"

@@ -6,16 +6,15 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from factory.store.models import PullRequest, PullRequestStatus, utcnow
+from factory.store.retrying import retry_on_conflict
 
-RETRIES = 5
 PR_FIELDS_FROZEN = frozenset({"id", "repo", "number", "created_at"})
 
 
-class PullRequestRecords:
+class PullRequestRows:
     """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
 
     def _read(self) -> AbstractContextManager[Session]:
@@ -28,24 +27,22 @@ class PullRequestRecords:
         """Needs repo, title, head_branch, base_branch; `number` is the repo's next if omitted."""
         fields.setdefault("status", PullRequestStatus.DRAFT if fields.get("draft") else "open")
         fields["status"] = PullRequestStatus(fields["status"]).value
-        for attempt in range(RETRIES):
-            try:
-                with self._write() as session:
-                    if "number" not in fields:
-                        top = session.scalar(
-                            select(func.max(PullRequest.number)).where(
-                                PullRequest.repo == fields["repo"]
-                            )
+        numbered = "number" in fields
+
+        def create() -> PullRequest:
+            with self._write() as session:
+                if not numbered:
+                    top = session.scalar(
+                        select(func.max(PullRequest.number)).where(
+                            PullRequest.repo == fields["repo"]
                         )
-                        fields["number"] = (top or 0) + 1
-                    pull = PullRequest(**fields)
-                    session.add(pull)
-                return pull
-            except IntegrityError:
-                fields.pop("number", None)
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+                    )
+                    fields["number"] = (top or 0) + 1
+                pull = PullRequest(**fields)
+                session.add(pull)
+            return pull
+
+        return retry_on_conflict(create)
 
     def get_pull_request(self, repo: str, number: int) -> PullRequest | None:
         with self._read() as session:

@@ -31,7 +31,7 @@ from factory.store.appending import (
 )
 from factory.store.chain import GENESIS, timestamp
 from factory.store.claims import ClaimRecords, take_claim
-from factory.store.engine import WRITE_OPTION, make_engine, migrate
+from factory.store.database import WRITE_OPTION, make_engine, migrate
 from factory.store.leases import LeaseRecords
 from factory.store.models import (
     Approval,
@@ -40,14 +40,14 @@ from factory.store.models import (
     Halt,
     Run,
     RunStatus,
-    Ticket,
+    TicketRecord,
     utcnow,
 )
-from factory.store.pull_requests import PullRequestRecords
+from factory.store.pull_requests import PullRequestRows
+from factory.store.retrying import retry_on_conflict
 from factory.store.statuses import ApprovalDecision
 from factory.store.sweeps import SWEEP_ID_PREFIX, SweepRecords
 
-RETRIES = 5
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
 
 
@@ -68,7 +68,7 @@ class AlreadyHalted(RuntimeError):
         self.halt = halt
 
 
-class Store(PullRequestRecords, LeaseRecords, ClaimRecords, SweepRecords):
+class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
@@ -229,15 +229,13 @@ class Store(PullRequestRecords, LeaseRecords, ClaimRecords, SweepRecords):
         self, run_id: str, items: Sequence[NewEvent]
     ) -> tuple[ChainHead, list[tuple[Any, ...]]]:
         entries = encode_events(items)
-        for attempt in range(RETRIES):
-            try:
-                with self._write() as session:
-                    return append_to_chain(session.connection(), run_id, entries)
-            except IntegrityError:
-                # Another writer extended the chain between our read and insert; re-read, retry.
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        def append() -> tuple[ChainHead, list[tuple[Any, ...]]]:
+            # A retry re-reads the head another writer moved between our read and insert.
+            with self._write() as session:
+                return append_to_chain(session.connection(), run_id, entries)
+
+        return retry_on_conflict(append)
 
     def events(self, run_id: str) -> list[Event]:
         """The run's events in order: its trajectory."""
@@ -291,19 +289,19 @@ class Store(PullRequestRecords, LeaseRecords, ClaimRecords, SweepRecords):
 
     def record_ticket(
         self, ref: str, title: str, body: str, *, labels: Sequence[str] = (), source: str
-    ) -> Ticket:
+    ) -> TicketRecord:
         """Insert or refresh a ticket as read from its source (`github`, `file`, `stdin`...)."""
         with self._write() as session:
-            ticket = session.get(Ticket, ref) or Ticket(ref=ref, created_at=utcnow())
+            ticket = session.get(TicketRecord, ref) or TicketRecord(ref=ref, created_at=utcnow())
             ticket.title, ticket.body, ticket.source = title, body, source
             ticket.labels = json.dumps(list(labels))
             ticket.updated_at = utcnow()
             session.add(ticket)
         return ticket
 
-    def get_ticket(self, ref: str) -> Ticket | None:
+    def get_ticket(self, ref: str) -> TicketRecord | None:
         with self._read() as session:
-            return session.get(Ticket, ref)
+            return session.get(TicketRecord, ref)
 
     # -- approvals ----------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from factory.store.appending import record_digest
 from factory.store.chain import GENESIS, timestamp
-from factory.store.models import Run, Sweep, Ticket, utcnow
+from factory.store.models import Run, Sweep, TicketRecord, utcnow
 from factory.store.statuses import RunStatus
 
 SWEEP_ID_PREFIX = "s-"
@@ -130,10 +130,10 @@ class SweepRecords:
         labels: Sequence[str] = (),
         priority: str | None = None,
         source: str = "store",
-    ) -> Ticket:
+    ) -> TicketRecord:
         """Put a ticket in the backlog (or refresh it): the next sweep of `repo` considers it."""
         with self._write() as session:
-            ticket = session.get(Ticket, ref) or Ticket(ref=ref, created_at=utcnow())
+            ticket = session.get(TicketRecord, ref) or TicketRecord(ref=ref, created_at=utcnow())
             ticket.title, ticket.body, ticket.source = title, body, source
             ticket.labels = json.dumps(list(labels))
             ticket.repo, ticket.priority, ticket.backlog = repo, priority, True
@@ -141,10 +141,14 @@ class SweepRecords:
             session.add(ticket)
         return ticket
 
-    def backlog_tickets(self, repo: str | None = None) -> list[Ticket]:
+    def backlog_tickets(self, repo: str | None = None) -> list[TicketRecord]:
         """Tickets added with `factory ticket add`, oldest first."""
-        query = select(Ticket).where(Ticket.backlog.is_(True)).order_by(Ticket.created_at)
+        query = (
+            select(TicketRecord)
+            .where(TicketRecord.backlog.is_(True))
+            .order_by(TicketRecord.created_at)
+        )
         if repo is not None:
-            query = query.where(Ticket.repo == repo)
+            query = query.where(TicketRecord.repo == repo)
         with self._read() as session:
             return list(session.scalars(query))

@@ -10,7 +10,6 @@ backlog is still swept.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,14 +19,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig, RepoConfig
-from factory.forges.github_client import DEFAULT_API_URL
 from factory.git.worktree import slugify
 from factory.store import Store
 from factory.tickets.github import GitHubIssueSource
 from factory.tickets.identity import ticket_identity
 from factory.tickets.markdown import parse_markdown_ticket
 from factory.tickets.model import Ticket, TicketError
-from factory.tickets.resolve import GITHUB_API_ENV, GITHUB_TOKEN_ENV, web_host_for
+from factory.tickets.resolve import default_ticket_sources
 
 BacklogSourceKind = Literal["github", "backlog_dir", "store"]
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -85,13 +83,11 @@ def priority_rank(priority: str | None) -> int:
 
 
 def github_issue_source(environ: dict[str, str] | None = None) -> GitHubIssueSource | None:
-    """The GitHub ticket source from GITHUB_TOKEN / GITHUB_API_URL, or None without a token."""
-    env = os.environ if environ is None else environ
-    token = env.get(GITHUB_TOKEN_ENV)
-    if not token:
-        return None
-    api_url = env.get(GITHUB_API_ENV) or DEFAULT_API_URL
-    return GitHubIssueSource(token, api_url=api_url, web_host=web_host_for(api_url))
+    """The GitHub ticket source (GITHUB_TOKEN, GITHUB_API_URL), or None without a token."""
+    for source in default_ticket_sources(environ):
+        if isinstance(source, GitHubIssueSource):
+            return source
+    return None
 
 
 def labelled_issues(

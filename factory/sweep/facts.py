@@ -9,24 +9,20 @@ is the factory's `factory/<ticket-key>-...` for that ticket, or when its body cl
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from factory.config import FactoryConfig, Secrets
+from factory.config import FactoryConfig
 from factory.forges.base import ForgeError, PullRequestInfo
-from factory.forges.github import GitHubForge
-from factory.forges.github_client import DEFAULT_API_URL
-from factory.forges.local import LocalForge
 from factory.git.worktree import slugify
+from factory.run.setup import SetupError, make_forge
 from factory.store import Run, Store
 from factory.store.statuses import RunStatus
 from factory.sweep.backlog import BacklogProblem, BacklogTicket
 
-GITHUB_API_ENV = "GITHUB_API_URL"
 FAILED_STATUSES = frozenset({RunStatus.FAILED.value, RunStatus.BUDGET_EXCEEDED.value})
 
 
@@ -77,35 +73,17 @@ class OpenPullRequests:
 
     def _read(self, name: str) -> list[PullRequestInfo]:
         repo = self._config.repo(name)
-        if repo.path is not None:
-            local = LocalForge(
-                self._store,
-                repo_name=name,
-                repo_path=repo.path,
-                clone_cache=self._config.factory.data_dir / "clones",
-            )
-            return local.open_pull_requests()
-        assert repo.github is not None
-        token = Secrets.from_env().github_token
-        if token is None:
+        try:
+            forge = make_forge(self._config, self._store, name, repo)
+            return forge.open_pull_requests()
+        except (SetupError, ForgeError) as error:
             self.problems.append(
                 BacklogProblem(
                     repo=name,
-                    origin=repo.github,
-                    message="GITHUB_TOKEN is not set: open pull requests cannot be checked",
+                    origin=repo.github or str(repo.path),
+                    message=f"open pull requests cannot be checked: {error}",
                 )
             )
-            return []
-        try:
-            forge = GitHubForge(
-                repo.github,
-                token.get_secret_value(),
-                helper_dir=self._config.factory.data_dir / "askpass",
-                api_url=os.environ.get(GITHUB_API_ENV, DEFAULT_API_URL),
-            )
-            return forge.open_pull_requests()
-        except ForgeError as error:
-            self.problems.append(BacklogProblem(repo=name, origin=repo.github, message=str(error)))
             return []
 
     def for_ticket(self, item: BacklogTicket, branches: set[str]) -> PullRequestInfo | None:

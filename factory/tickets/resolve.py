@@ -5,13 +5,11 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from factory.forges.github_client import DEFAULT_API_URL
+from factory.forges.github_client import github_api_url
+from factory.forges.settings import GITHUB_TOKEN_ENV
 from factory.tickets.github import GitHubIssueSource
 from factory.tickets.markdown import MarkdownTicketSource
 from factory.tickets.model import Ticket, TicketNotFound, TicketSource
-
-GITHUB_TOKEN_ENV = "GITHUB_TOKEN"
-GITHUB_API_ENV = "GITHUB_API_URL"
 
 
 def default_ticket_sources(
@@ -26,7 +24,7 @@ def default_ticket_sources(
     sources: list[TicketSource] = []
     token = env.get(GITHUB_TOKEN_ENV)
     if token:
-        api_url = env.get(GITHUB_API_ENV) or DEFAULT_API_URL
+        api_url = github_api_url(env)
         sources.append(GitHubIssueSource(token, api_url=api_url, web_host=web_host_for(api_url)))
     sources.append(MarkdownTicketSource(stdin=stdin))
     return sources

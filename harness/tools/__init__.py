@@ -8,18 +8,18 @@ from harness.tools.base import Tool, Toolbox, ToolOutput, schema_of
 from harness.tools.command import RunCommand
 from harness.tools.finish import FinishTool
 from harness.tools.reading import ListFiles, Search, ViewFile
-from harness.tools.worktree import Worktree
+from harness.tools.worktree import ConfinedRoot
 from harness.tools.writing import CreateFile, EditFile
 from sandboxes.base import Sandbox
 
 
-def read_only_tools(worktree: Worktree) -> list[Tool]:
+def read_only_tools(worktree: ConfinedRoot) -> list[Tool]:
     """For agents that must not change anything (planner, reviewer)."""
     return [ViewFile(worktree), ListFiles(worktree), Search(worktree)]
 
 
 def coding_tools(
-    worktree: Worktree, sandbox: Sandbox, *, command_timeout_s: float = 300.0
+    worktree: ConfinedRoot, sandbox: Sandbox, *, command_timeout_s: float = 300.0
 ) -> list[Tool]:
     """For agents that change the worktree and run commands (coder, tester)."""
     return [
@@ -46,7 +46,7 @@ __all__ = [
     "ToolOutput",
     "Toolbox",
     "ViewFile",
-    "Worktree",
+    "ConfinedRoot",
     "coding_tools",
     "read_only_tools",
     "schema_of",

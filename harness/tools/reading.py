@@ -13,7 +13,7 @@ from pydantic import Field
 from harness.errors import ToolError
 from harness.tools.base import ToolArgs, ToolOutput
 from harness.tools.truncate import truncate_middle
-from harness.tools.worktree import Worktree
+from harness.tools.worktree import ConfinedRoot
 
 MAX_VIEW_LINES = 400
 MAX_LISTED_FILES = 1000
@@ -60,7 +60,7 @@ class ViewFile:
     )
     args_model = ViewArgs
 
-    def __init__(self, worktree: Worktree) -> None:
+    def __init__(self, worktree: ConfinedRoot) -> None:
         self.worktree = worktree
 
     def run(self, args: ViewArgs) -> ToolOutput:
@@ -98,7 +98,7 @@ def matches_glob(relative: str, pattern: str) -> bool:
     )
 
 
-def worktree_files(worktree: Worktree, directory: Path) -> list[str]:
+def worktree_files(worktree: ConfinedRoot, directory: Path) -> list[str]:
     """Files under `directory`, relative to the root; honours .gitignore in a git repository."""
     if (worktree.root / ".git").exists():
         listed = subprocess.run(
@@ -129,7 +129,7 @@ class ListFiles:
     )
     args_model = ListArgs
 
-    def __init__(self, worktree: Worktree) -> None:
+    def __init__(self, worktree: ConfinedRoot) -> None:
         self.worktree = worktree
 
     def run(self, args: ListArgs) -> ToolOutput:
@@ -165,7 +165,7 @@ class Search:
     )
     args_model = SearchArgs
 
-    def __init__(self, worktree: Worktree) -> None:
+    def __init__(self, worktree: ConfinedRoot) -> None:
         self.worktree = worktree
 
     def run(self, args: SearchArgs) -> ToolOutput:

@@ -10,7 +10,7 @@ from harness.errors import ToolError
 SANDBOX_MOUNT = PurePosixPath("/workspace")
 
 
-class Worktree:
+class ConfinedRoot:
     """The directory an agent may read and change. Paths are checked at every call, so a
     symlink planted later (say, by a command in the sandbox) is caught when it is used."""
 

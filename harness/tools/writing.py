@@ -9,7 +9,7 @@ from pydantic import Field
 from harness.errors import ToolError
 from harness.tools.base import ToolArgs, ToolOutput
 from harness.tools.reading import read_text
-from harness.tools.worktree import Worktree
+from harness.tools.worktree import ConfinedRoot
 
 CONTEXT_LINES = 3
 
@@ -41,7 +41,7 @@ class EditFile:
     )
     args_model = EditArgs
 
-    def __init__(self, worktree: Worktree) -> None:
+    def __init__(self, worktree: ConfinedRoot) -> None:
         self.worktree = worktree
 
     def run(self, args: EditArgs) -> ToolOutput:
@@ -96,7 +96,7 @@ class CreateFile:
     )
     args_model = CreateArgs
 
-    def __init__(self, worktree: Worktree) -> None:
+    def __init__(self, worktree: ConfinedRoot) -> None:
         self.worktree = worktree
 
     def run(self, args: CreateArgs) -> ToolOutput:

@@ -1,6 +1,6 @@
 """The built-in policies, one module each, and the registry that builds them from config.
 
-Each module exposes `NAME`, a pydantic `Params` model (its `[[policies]] params` table) and
+Each module exposes `NAME`, `PARAMS` (the pydantic model of its `[[policies]] params` table) and
 `evaluate(ctx, params) -> Verdict`.
 """
 
@@ -86,7 +86,7 @@ def build_builtin(name: str, params: Mapping[str, Any] | None = None) -> Builtin
             "'package.module:callable', or a path under .factory/policies/"
         )
     try:
-        validated = module.Params.model_validate(dict(params or {}))
+        validated = module.PARAMS.model_validate(dict(params or {}))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}"

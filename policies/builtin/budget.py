@@ -7,14 +7,14 @@ from policies.models import GateContext, Outcome, Verdict
 NAME = "budget"
 
 
-class Params(BaseModel):
+class BudgetParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome = Outcome.NEEDS_HUMAN
     """What a run over budget gets."""
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: BudgetParams) -> Verdict:
     cost, limits = ctx.cost, ctx.budget
     over = []
     if limits.max_usd is not None and cost.usd > limits.max_usd:
@@ -26,3 +26,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
     if over:
         return Verdict(outcome=params.outcome, reasons=["over budget: no merge", *over])
     return Verdict(outcome=Outcome.ALLOW, reasons=[f"within budget (${cost.usd:.2f})"])
+
+
+PARAMS = BudgetParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -83,7 +83,7 @@ class WeeklyFreeze(BaseModel):
         return in_day and self.start <= local.time().replace(tzinfo=None) <= self.end
 
 
-class Params(BaseModel):
+class ChangeFreezeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     windows: list[FreezeWindow] = Field(default_factory=list)
@@ -92,7 +92,7 @@ class Params(BaseModel):
     """What a change gated during a freeze gets."""
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: ChangeFreezeParams) -> Verdict:
     now = ctx.now if ctx.now.tzinfo else ctx.now.replace(tzinfo=ZoneInfo("UTC"))
     active: list[FreezeWindow | WeeklyFreeze] = [
         *(w for w in params.windows if w.covers(now)),
@@ -102,3 +102,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
         reasons = [f"in a change freeze ({w.reason}, {w.timezone})" for w in active]
         return Verdict(outcome=params.outcome, reasons=reasons)
     return Verdict(outcome=Outcome.ALLOW, reasons=[f"no change freeze at {now.isoformat()}"])
+
+
+PARAMS = ChangeFreezeParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -24,18 +24,18 @@ DEFAULT_CI_GLOBS = [
 ]
 
 
-class Params(BaseModel):
+class CiFilesParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     extra_globs: list[str] = Field(default_factory=list)
     """More CI paths for this repo, added to the built-in list (which cannot be shrunk)."""
 
 
-def ci_globs(params: Params) -> list[str]:
+def ci_globs(params: CiFilesParams) -> list[str]:
     return [*DEFAULT_CI_GLOBS, *params.extra_globs]
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: CiFilesParams) -> Verdict:
     touched = matching_paths(ctx.diff.touched_paths, ci_globs(params))
     if touched:
         return Verdict(
@@ -43,3 +43,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
             reasons=[f"changes CI/workflow file(s): {', '.join(touched)}"],
         )
     return Verdict(outcome=Outcome.ALLOW, reasons=["no CI or workflow file touched"])
+
+
+PARAMS = CiFilesParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -47,7 +47,7 @@ DEFAULT_MANIFEST_GLOBS = [
 ]
 
 
-class Params(BaseModel):
+class DependencyManifestsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     extra_globs: list[str] = Field(default_factory=list)
@@ -56,11 +56,11 @@ class Params(BaseModel):
     """The level from which dependency changes no longer need a human."""
 
 
-def manifest_globs(params: Params) -> list[str]:
+def manifest_globs(params: DependencyManifestsParams) -> list[str]:
     return [*DEFAULT_MANIFEST_GLOBS, *params.extra_globs]
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: DependencyManifestsParams) -> Verdict:
     touched = matching_paths(ctx.diff.touched_paths, manifest_globs(params))
     if not touched:
         return Verdict(outcome=Outcome.ALLOW, reasons=["no dependency manifest touched"])
@@ -76,3 +76,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
         outcome=Outcome.NEEDS_HUMAN,
         reasons=[f"dependency change below {params.allow_from}: {listed}"],
     )
+
+
+PARAMS = DependencyManifestsParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -7,7 +7,7 @@ from policies.models import GateContext, Outcome, Verdict
 NAME = "diff_size"
 
 
-class Params(BaseModel):
+class DiffSizeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_lines: int = Field(default=400, gt=0)
@@ -18,7 +18,7 @@ class Params(BaseModel):
     """What an oversized change gets."""
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: DiffSizeParams) -> Verdict:
     lines = ctx.diff.lines_added + ctx.diff.lines_removed
     files = len(ctx.diff.files)
     problems = []
@@ -29,3 +29,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
     if problems:
         return Verdict(outcome=params.outcome, reasons=problems)
     return Verdict(outcome=Outcome.ALLOW, reasons=[f"{lines} lines in {files} file(s)"])
+
+
+PARAMS = DiffSizeParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

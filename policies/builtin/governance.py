@@ -16,19 +16,19 @@ DEFAULT_GOVERNANCE_GLOBS = [
 ]
 
 
-class Params(BaseModel):
+class GovernanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     extra_globs: list[str] = Field(default_factory=list)
     """More governance paths for this repo (e.g. `policies/**` for the factory itself)."""
 
 
-def governance_globs(ctx: GateContext, params: Params) -> list[str]:
+def governance_globs(ctx: GateContext, params: GovernanceParams) -> list[str]:
     sources = ["/" + path.lstrip("/") for path in ctx.policy_sources]
     return [*DEFAULT_GOVERNANCE_GLOBS, *sources, *params.extra_globs]
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: GovernanceParams) -> Verdict:
     touched = matching_paths(ctx.diff.touched_paths, governance_globs(ctx, params))
     if touched:
         return Verdict(
@@ -36,3 +36,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
             reasons=[f"changes factory governance file(s): {', '.join(touched)}"],
         )
     return Verdict(outcome=Outcome.ALLOW, reasons=["no governance file touched"])
+
+
+PARAMS = GovernanceParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -11,14 +11,18 @@ from policies.models import GateContext, Outcome, Verdict
 NAME = "halt"
 
 
-class Params(BaseModel):
+class HaltParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: HaltParams) -> Verdict:
     if ctx.halted:
         return Verdict(
             outcome=Outcome.NEEDS_HUMAN,
             reasons=[f"halted: {ctx.halt_reason or 'no reason given'}; run `factory unhalt`"],
         )
     return Verdict(outcome=Outcome.ALLOW, reasons=["not halted"])
+
+
+PARAMS = HaltParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -7,7 +7,7 @@ from policies.models import GateContext, Outcome, Verdict
 NAME = "owners"
 
 
-class Params(BaseModel):
+class OwnersParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     require_human_for: list[str] = Field(default_factory=list)
@@ -17,7 +17,7 @@ class Params(BaseModel):
     """What a change touching a path with no owner at all gets."""
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: OwnersParams) -> Verdict:
     wanted = {owner.lower() for owner in params.require_human_for}
     reviewers: dict[str, None] = {}
     gated: list[str] = []
@@ -41,3 +41,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
     if outcome is Outcome.ALLOW:
         reasons.append("no touched path needs its owners")
     return Verdict(outcome=outcome, reasons=reasons, request_reviews_from=list(reviewers))
+
+
+PARAMS = OwnersParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -8,7 +8,7 @@ from policies.models import GateContext, Outcome, Verdict
 NAME = "protected_paths"
 
 
-class Params(BaseModel):
+class ProtectedPathsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     needs_human: list[str] = Field(default_factory=list)
@@ -17,7 +17,7 @@ class Params(BaseModel):
     """Globs the factory must never change."""
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: ProtectedPathsParams) -> Verdict:
     paths = ctx.diff.touched_paths
     refused = matching_paths(paths, params.refuse)
     if refused:
@@ -32,3 +32,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
             reasons=[f"changes protected path(s): {', '.join(guarded)}"],
         )
     return Verdict(outcome=Outcome.ALLOW, reasons=["no protected path touched"])
+
+
+PARAMS = ProtectedPathsParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

@@ -24,7 +24,7 @@ _SCAN_LOCK = threading.Lock()
 _ALLOWLIST_PRAGMA = re.compile(r"pragma:\s*allowlist[\s-]*(nextline\s+)?secret", re.IGNORECASE)
 
 
-class Params(BaseModel):
+class SecretScanParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome = Outcome.REFUSE
@@ -35,13 +35,13 @@ class Params(BaseModel):
     """Respect `pragma: allowlist secret` comments. Off: the agent writes those lines."""
 
 
-def _scanned_lines(lines: list[str], params: Params) -> list[tuple[int, str]]:
+def _scanned_lines(lines: list[str], params: SecretScanParams) -> list[tuple[int, str]]:
     if params.honor_allowlist_comments:
         return list(enumerate(lines, start=1))
     return [(n, _ALLOWLIST_PRAGMA.sub("", line)) for n, line in enumerate(lines, start=1)]
 
 
-def find_secrets(ctx: GateContext, params: Params) -> list[str]:
+def find_secrets(ctx: GateContext, params: SecretScanParams) -> list[str]:
     """Descriptions (`path: added line N: kind`) of likely secrets in the added lines."""
     findings: list[str] = []
     with _SCAN_LOCK, default_settings():
@@ -63,10 +63,14 @@ def find_secrets(ctx: GateContext, params: Params) -> list[str]:
     return findings
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: SecretScanParams) -> Verdict:
     findings = find_secrets(ctx, params)
     if findings:
         shown = findings[:10]
         more = [f"... and {len(findings) - 10} more"] if len(findings) > 10 else []
         return Verdict(outcome=params.outcome, reasons=["likely secret added", *shown, *more])
     return Verdict(outcome=Outcome.ALLOW, reasons=["no secret found in added lines"])
+
+
+PARAMS = SecretScanParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

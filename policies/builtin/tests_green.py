@@ -7,7 +7,7 @@ from policies.models import GateContext, Outcome, Verdict
 NAME = "tests_green"
 
 
-class Params(BaseModel):
+class TestsGreenParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome = Outcome.NEEDS_HUMAN
@@ -18,12 +18,12 @@ class Params(BaseModel):
     """Ticket labels that make it a bug ticket (besides `kind = "bug"`)."""
 
 
-def _is_bug(ctx: GateContext, params: Params) -> bool:
+def _is_bug(ctx: GateContext, params: TestsGreenParams) -> bool:
     wanted = {label.lower() for label in params.bug_labels}
     return ctx.ticket.kind == "bug" or any(label.lower() in wanted for label in ctx.ticket.labels)
 
 
-def evaluate(ctx: GateContext, params: Params) -> Verdict:
+def evaluate(ctx: GateContext, params: TestsGreenParams) -> Verdict:
     report = ctx.tests
     if report is None:
         return Verdict(outcome=params.outcome, reasons=["no test report: the suite did not run"])
@@ -42,3 +42,7 @@ def evaluate(ctx: GateContext, params: Params) -> Verdict:
     if report.still_failing:
         reasons.append(f"{len(report.still_failing)} test(s) were already failing before")
     return Verdict(outcome=Outcome.ALLOW, reasons=reasons)
+
+
+PARAMS = TestsGreenParams
+"""The model of this policy's `[[policies]] params` table (the registry reads it)."""

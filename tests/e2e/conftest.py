@@ -63,7 +63,7 @@ class Workspace:
                 config,
                 store,
                 str(self.ticket),
-                RunOptions(repo=REPO_NAME, **options),  # type: ignore[arg-type]
+                RunOptions(repo=REPO_NAME, **options),
             )
         finally:
             store.close()

@@ -37,7 +37,7 @@ KILL_POINTS = [
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_run_killed_at_any_point_resumes_to_one_branch_one_commit_per_step_one_pr(
     workspace: Workspace, point: str
-):
+) -> None:
     env = {**os.environ, "FACTORY_FAILPOINTS": point}
     killed = workspace.cli(
         "run", str(workspace.ticket), "--replay", str(CASSETTE), "--json", env=env
@@ -67,7 +67,7 @@ def test_a_run_killed_at_any_point_resumes_to_one_branch_one_commit_per_step_one
     assert verified.returncode == 0, verified.stdout
 
 
-def test_resume_refuses_a_run_that_waits_for_approval(workspace: Workspace, tmp_path: Path):
+def test_resume_refuses_a_run_that_waits_for_approval(workspace: Workspace, tmp_path: Path) -> None:
     workspace.configure('autonomy = { min = "L2", max = "L2" }\nprotected_paths = ["numerals/**"]')
     waiting = workspace.cli("run", str(workspace.ticket), "--replay", str(CASSETTE), "--json")
     assert waiting.returncode == 3, waiting.stderr

@@ -25,7 +25,7 @@ autonomy = { min = "L1", max = "L1" }
 
 def test_an_agent_raising_its_own_autonomy_is_gated_by_the_base_branch_config(
     workspace: Workspace, tmp_path: Path
-):
+) -> None:
     # The operator would allow L3, the repository's own (base branch) config says L1.
     workspace.configure('autonomy = { min = "L3", max = "L3" }')
     (workspace.repo / "factory.toml").write_text(REPO_OWN_CONFIG)
@@ -48,12 +48,13 @@ def test_an_agent_raising_its_own_autonomy_is_gated_by_the_base_branch_config(
     assert governance and governance[0].outcome.value == "needs_human"
     assert any("factory.toml" in reason for reason in governance[0].reasons)
     assert 'max = "L3"' in workspace.git("show", f"{summary.state.branch}:factory.toml")
-    assert workspace.store().get_pull_request("numerals", 1).draft
+    pull = workspace.store().get_pull_request("numerals", 1)
+    assert pull is not None and pull.draft
 
 
 def test_a_halt_stops_a_run_at_the_next_node_and_it_resumes_after_unhalt(
     workspace: Workspace, tmp_path: Path
-):
+) -> None:
     cassette = script.write_cassette(tmp_path / "c.jsonl", script.demo_replies())
     config = workspace.config()
     store = workspace.store()
@@ -88,7 +89,7 @@ def test_a_halt_stops_a_run_at_the_next_node_and_it_resumes_after_unhalt(
     assert sorted(steps) == ["code-1", "test-1"]
 
 
-def test_a_halted_repository_starts_no_new_run(workspace: Workspace, tmp_path: Path):
+def test_a_halted_repository_starts_no_new_run(workspace: Workspace, tmp_path: Path) -> None:
     store = workspace.store()
     store.add_halt("all", "freeze", "human:ops")
     cassette = script.write_cassette(tmp_path / "c.jsonl", script.demo_replies())

@@ -81,7 +81,7 @@ def use_local_model(workspace: Workspace, url: str) -> None:
 
 def test_a_run_against_a_local_openai_compatible_server_is_recorded_and_replays(
     workspace: Workspace, local_model: WireServer, tmp_path: Path
-):
+) -> None:
     use_local_model(workspace, local_model.url)
     cassette = tmp_path / "recorded.jsonl"
 

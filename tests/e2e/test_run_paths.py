@@ -17,7 +17,9 @@ def _steps_on_branch(ws: Workspace, branch: str) -> list[str]:
     return [line for line in log.splitlines() if line]
 
 
-def test_demo_ticket_becomes_a_pull_request_with_green_tests(workspace: Workspace, tmp_path: Path):
+def test_demo_ticket_becomes_a_pull_request_with_green_tests(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     main_before = workspace.git("rev-parse", "main")
     summary = workspace.run(script.write_cassette(tmp_path / "c.jsonl", script.demo_replies()))
 
@@ -39,7 +41,7 @@ def test_demo_ticket_becomes_a_pull_request_with_green_tests(workspace: Workspac
 
 def test_a_failing_first_fix_goes_back_to_the_coder_and_passes_on_the_second(
     workspace: Workspace, tmp_path: Path
-):
+) -> None:
     replies = [
         *script.planner(),
         *script.wrong_first_fix(),
@@ -57,7 +59,7 @@ def test_a_failing_first_fix_goes_back_to_the_coder_and_passes_on_the_second(
     assert _steps_on_branch(workspace, summary.state.branch) == ["code-2", "test-1", "code-1"]
 
 
-def test_requested_changes_go_back_to_the_coder(workspace: Workspace, tmp_path: Path):
+def test_requested_changes_go_back_to_the_coder(workspace: Workspace, tmp_path: Path) -> None:
     replies = [
         *script.planner(),
         *script.coder(),
@@ -77,7 +79,7 @@ def test_requested_changes_go_back_to_the_coder(workspace: Workspace, tmp_path: 
 
 def test_an_exhausted_budget_keeps_the_branch_and_opens_no_pull_request(
     workspace: Workspace, tmp_path: Path
-):
+) -> None:
     workspace.configure(top="[repos.numerals.budget]\nmax_steps = 3\n")
     summary = workspace.run(script.write_cassette(tmp_path / "c.jsonl", script.demo_replies()))
 
@@ -101,7 +103,9 @@ def workspace_git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def test_a_needs_human_run_waits_and_approval_merges_it(workspace: Workspace, tmp_path: Path):
+def test_a_needs_human_run_waits_and_approval_merges_it(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     workspace.configure('autonomy = { min = "L2", max = "L2" }\nprotected_paths = ["numerals/**"]')
     summary = workspace.run(script.write_cassette(tmp_path / "c.jsonl", script.demo_replies()))
     assert summary.status.value == "waiting_approval"
@@ -120,7 +124,9 @@ def test_a_needs_human_run_waits_and_approval_merges_it(workspace: Workspace, tm
     assert [a.decision for a in store.approvals(summary.run_id)] == ["approve"]
 
 
-def test_a_rejected_run_closes_its_pull_request_unmerged(workspace: Workspace, tmp_path: Path):
+def test_a_rejected_run_closes_its_pull_request_unmerged(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     workspace.configure('autonomy = { min = "L2", max = "L2" }\nprotected_paths = ["numerals/**"]')
     main_before = workspace.git("rev-parse", "main")
     summary = workspace.run(script.write_cassette(tmp_path / "c.jsonl", script.demo_replies()))
@@ -128,18 +134,21 @@ def test_a_rejected_run_closes_its_pull_request_unmerged(workspace: Workspace, t
     assert rejected.returncode == 3, rejected.stderr
     store = workspace.store()
     assert store.get_run(summary.run_id).status == "rejected"
-    assert store.get_pull_request("numerals", 1).status == "closed"
+    pull = store.get_pull_request("numerals", 1)
+    assert pull is not None and pull.status == "closed"
     assert workspace.git("rev-parse", "main") == main_before
 
 
-def test_l3_merges_a_change_every_policy_allows(workspace: Workspace, tmp_path: Path):
+def test_l3_merges_a_change_every_policy_allows(workspace: Workspace, tmp_path: Path) -> None:
     workspace.configure('autonomy = { min = "L3", max = "L3" }')
     summary = workspace.run(script.write_cassette(tmp_path / "c.jsonl", script.demo_replies()))
     assert summary.status.value == "merged", summary.state.decision
     assert "reversed(numeral.upper())" in workspace.git("show", "main:numerals/roman.py")
 
 
-def test_the_users_dirty_checkout_is_left_exactly_as_it_was(workspace: Workspace, tmp_path: Path):
+def test_the_users_dirty_checkout_is_left_exactly_as_it_was(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     (workspace.repo / "README.md").write_text("local edit, not committed\n")
     (workspace.repo / "scratch.txt").write_text("untracked\n")
     status_before = workspace.git("status", "--porcelain")

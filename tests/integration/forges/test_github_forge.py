@@ -14,12 +14,13 @@ from factory.forges import (
 )
 from factory.gate.owners import read_owners, reviewer_names
 from factory.git import commit_step, create_worktree, diff_stats, ensure_clone
-from factory.git.worktree import Worktree
+from factory.git.worktree import RunWorktree
+from tests.support.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.integration
 
 
-def prepare_run(fake_github, tmp_path: Path, forge: GitHubForge) -> Worktree:  # type: ignore[no-untyped-def]
+def prepare_run(fake_github, tmp_path: Path, forge: GitHubForge) -> RunWorktree:  # type: ignore[no-untyped-def]
     clone = ensure_clone(forge.clone_url, tmp_path / "clones", env=forge.git_env())
     worktree = create_worktree(
         clone,
@@ -63,8 +64,11 @@ def everything_git_keeps(*repos: Path) -> str:
 
 
 def test_push_open_comment_review_and_merge_without_leaking_the_token(
-    fake_github, tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
-) -> None:  # type: ignore[no-untyped-def]
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     caplog.set_level(logging.DEBUG)
     fake_github.add_issue(12, "Greeting is wrong", "Say hello, world.", ["bug"])
     forge = make_forge(fake_github, tmp_path)

@@ -40,8 +40,8 @@ def git_repo(tmp_path: Path) -> Path:
 def sandbox_worktree(tmp_path: Path) -> Iterator[tuple[Path, object]]:
     """A worktree directory mounted into a real DockerSandbox (removed afterwards)."""
     from sandboxes.config import DockerSandboxConfig
+    from sandboxes.docker_engine import connect, require_image
     from sandboxes.docker_sandbox import DockerSandbox
-    from sandboxes.engine import connect, require_image
     from sandboxes.errors import EngineUnavailable, ImageMissing
 
     try:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from harness.messages import ToolCall
-from harness.tools import Toolbox, Worktree, coding_tools, read_only_tools
+from harness.tools import ConfinedRoot, Toolbox, coding_tools, read_only_tools
 from harness.tools.base import ToolOutput
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ def test_list_files_honours_gitignore(git_repo: Path, run_git: Callable[..., Non
     (git_repo / "build" / "out.py").write_text("generated\n")
     (git_repo / "debug.log").write_text("noise\n")
     (git_repo / "new.py").write_text("untracked but not ignored\n")
-    box = Toolbox(read_only_tools(Worktree(git_repo)))
+    box = Toolbox(read_only_tools(ConfinedRoot(git_repo)))
     assert call(box, "list_files").text.splitlines() == [".gitignore", "new.py", "src/main.py"]
     assert call(box, "list_files", pattern="*.py").text.splitlines() == ["new.py", "src/main.py"]
     assert call(box, "search", pattern="generated|noise").text == "no matches"
@@ -43,7 +43,7 @@ def test_run_command_reports_exit_code_and_trims_long_output(
     sandbox_worktree: tuple[Path, Any],
 ) -> None:
     root, sandbox = sandbox_worktree
-    box = Toolbox(coding_tools(Worktree(root), sandbox))
+    box = Toolbox(coding_tools(ConfinedRoot(root), sandbox))
     ok = call(box, "run_command", command="cat README.md; echo oops >&2; exit 3")
     assert ok.exit_code == 3 and not ok.is_error
     assert ok.text == "exit code 3\nstdout:\nsandboxed\nstderr:\noops"
@@ -64,7 +64,7 @@ def test_symlink_made_by_a_sandbox_command_cannot_be_used_to_escape(
     root, sandbox = sandbox_worktree
     outside = tmp_path / "host-secret.txt"
     outside.write_text("host only\n")
-    box = Toolbox(coding_tools(Worktree(root), sandbox))
+    box = Toolbox(coding_tools(ConfinedRoot(root), sandbox))
     made = call(
         box,
         "run_command",
@@ -93,7 +93,7 @@ def test_list_files_never_runs_commands_from_the_worktrees_git_config(
     run_git(git_repo, "add", ".")
     run_git(git_repo, "commit", "-q", "-m", "init")
     run_git(git_repo, "config", "core.fsmonitor", f"touch {marker}; true")
-    box = Toolbox(read_only_tools(Worktree(git_repo)))
+    box = Toolbox(read_only_tools(ConfinedRoot(git_repo)))
     assert call(box, "list_files").text == "a.py"
     assert call(box, "search", pattern="x").text == "a.py:1: x"
     assert not marker.exists()

@@ -7,6 +7,7 @@ from policy_git_helpers import commit_file, diff_between, git
 
 from factory.gate.diff import parse_unified_diff
 from factory.gate.owners import read_owners
+from factory.git import GitError
 
 pytestmark = pytest.mark.integration
 
@@ -37,5 +38,5 @@ def test_diff_between_commits_feeds_the_parser(repo: Path) -> None:
 
 
 def test_missing_base_branch_is_a_clear_error(repo: Path) -> None:
-    with pytest.raises(ValueError, match="base branch 'trunk' not found"):
+    with pytest.raises(GitError, match="base branch 'trunk' not found"):
         read_owners(repo, "trunk", ["README.md"])

@@ -4,6 +4,7 @@ a real repository, real patch files from git, a real factory.toml and SQLite sto
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from policy_git_helpers import commit_file, git
@@ -45,16 +46,16 @@ def patch_from_branch(repo: Path, tmp_path: Path, edits: dict[str, str], name: s
     return patch
 
 
-def check_json(config: Path, patch: Path, *flags: str) -> dict:  # type: ignore[type-arg]
+def check_json(config: Path, patch: Path, *flags: str) -> dict[str, Any]:
     code, out, err = run_cli(
         config, "policy", "check", "--repo", "demo", "--diff", str(patch), "--json", *flags
     )
     assert code == 0, err
-    result: dict = json.loads(out)  # type: ignore[type-arg]
+    result: dict[str, Any] = json.loads(out)
     return result
 
 
-def verdict(result: dict, policy: str) -> dict:  # type: ignore[type-arg]
+def verdict(result: dict, policy: str) -> dict[str, Any]:
     return next(v for v in result["verdicts"] if v["policy"] == policy)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from sandboxes import labels
 from sandboxes.config import DockerSandboxConfig
-from sandboxes.engine import connect, require_image
+from sandboxes.docker_engine import connect, require_image
 from sandboxes.errors import EngineUnavailable, ImageMissing
 
 RUN_PREFIX = f"test-sbx-{uuid.uuid4().hex[:8]}-"

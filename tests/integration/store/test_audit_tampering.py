@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +24,7 @@ def verification_path(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
     return str(request.param)
 
 
-def verify_cli(db_path: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+def verify_cli(db_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(
         app,
         ["audit", "verify", "--json", *args],

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from factory.store import NewEvent, RunNotFoundError, RunStatus, Store
 from factory.store.audit import verify
 from factory.store.chain import GENESIS, event_hash
-from factory.store.engine import current_revision, head_revision
+from factory.store.database import current_revision, head_revision
 from factory.store.models import Base
 
 pytestmark = pytest.mark.integration

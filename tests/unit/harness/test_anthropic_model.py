@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from harness.anthropic_model import AnthropicModel
-from harness.config import ModelConfig
+from harness.config import AnthropicConfig
 from harness.errors import (
     MissingAPIKeyError,
     ModelAuthError,
@@ -35,7 +35,7 @@ def message_body(content: list[dict[str, Any]], **usage: int) -> dict[str, Any]:
 
 
 def make_model(wire: Any, sleeps: Any, retries: int = 3) -> AnthropicModel:
-    config = ModelConfig(provider="anthropic", model="claude-sonnet-5-5", base_url=wire.url)
+    config = AnthropicConfig(provider="anthropic", model="claude-sonnet-5-5", base_url=wire.url)
     policy = RetryPolicy(max_retries=retries, base_delay_s=0.5, sleep=sleeps, jitter=lambda: 1.0)
     return AnthropicModel(config, api_key="sk-ant-test-key", retry=policy, timeout_s=5)
 
@@ -160,7 +160,7 @@ def test_bad_request_fails_at_once_with_the_servers_reason(wire: Any, sleeps: An
 def test_missing_key_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(MissingAPIKeyError, match="ANTHROPIC_API_KEY is not set"):
-        AnthropicModel(ModelConfig(provider="anthropic"))
+        AnthropicModel(AnthropicConfig(provider="anthropic"))
 
 
 def test_thinking_blocks_are_sent_back_with_the_tool_calls_they_led_to(

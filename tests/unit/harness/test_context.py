@@ -14,7 +14,7 @@ from harness.events import HarnessEvent
 from harness.loop import run_agent
 from harness.messages import Message, ToolCall
 from harness.replay import ReplayModel
-from harness.tools import Worktree, read_only_tools
+from harness.tools import ConfinedRoot, read_only_tools
 
 
 def history(outputs: int, size: int) -> list[Message]:
@@ -48,7 +48,7 @@ def test_a_summariser_replaces_elided_output_with_a_summary() -> None:
     assert messages[2].text.endswith("summary follows]\nsummary of c0")
 
 
-class Done(BaseModel):
+class ContextSubmission(BaseModel):
     ok: bool
 
 
@@ -81,8 +81,8 @@ def test_long_runs_continue_with_summaries_charged_to_the_budget(tmp_path: Path)
         ReplayModel(main),
         "s",
         "t",
-        read_only_tools(Worktree(root)),
-        Done,
+        read_only_tools(ConfinedRoot(root)),
+        ContextSubmission,
         budget,
         events.append,
         context_window=30_000,

@@ -9,8 +9,8 @@ import pytest
 from pydantic import BaseModel
 
 from harness.messages import ToolCall
-from harness.tools import Toolbox, Worktree, read_only_tools
-from harness.tools.base import ToolOutput
+from harness.tools import ConfinedRoot, Toolbox, read_only_tools
+from harness.tools.base import Tool, ToolOutput
 from harness.tools.reading import ListFiles, Search, ViewFile
 from harness.tools.writing import CreateFile, EditFile
 
@@ -26,9 +26,9 @@ def tree(tmp_path: Path) -> Path:
 
 
 def call(tree: Path, name: str, **arguments: object) -> ToolOutput:
-    worktree = Worktree(tree)
-    tools = [ViewFile(worktree), ListFiles(worktree), Search(worktree)]
-    tools += [EditFile(worktree), CreateFile(worktree)]  # type: ignore[list-item]
+    worktree = ConfinedRoot(tree)
+    tools: list[Tool] = [ViewFile(worktree), ListFiles(worktree), Search(worktree)]
+    tools += [EditFile(worktree), CreateFile(worktree)]
     return Toolbox(tools).call(ToolCall(id="c", name=name, arguments=dict(arguments)))
 
 
@@ -167,7 +167,7 @@ def test_bad_arguments_and_unknown_tools_go_back_as_errors(tree: Path) -> None:
 
 
 def test_read_only_set_has_no_tool_that_writes(tree: Path) -> None:
-    names = {tool.name for tool in read_only_tools(Worktree(tree))}
+    names = {tool.name for tool in read_only_tools(ConfinedRoot(tree))}
     assert names == {"view_file", "list_files", "search"}
 
 
@@ -201,11 +201,12 @@ def test_command_output_is_trimmed_in_the_middle_with_a_way_to_see_more() -> Non
 @pytest.mark.timeout(20)
 def test_fifo_planted_in_the_worktree_is_refused_instead_of_blocking(tree: Path) -> None:
     os.mkfifo(tree / "pipe")
-    for name, args in [
+    cases: list[tuple[str, dict[str, object]]] = [
         ("view_file", {"path": "pipe"}),
         ("edit_file", {"path": "pipe", "old_string": "a", "new_string": "b"}),
         ("create_file", {"path": "pipe", "content": "x", "overwrite": True}),
-    ]:
+    ]
+    for name, args in cases:
         out = call(tree, name, **args)
         assert out.is_error and "not a regular file" in out.text, (name, out.text)
     assert "pipe" not in call(tree, "list_files").text

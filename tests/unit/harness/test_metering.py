@@ -53,7 +53,8 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
 def test_retry_after_accepts_seconds_milliseconds_and_dates() -> None:
     assert parse_retry_after({"retry-after": "4"}) == 4.0
     assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
-    assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) < 0
+    past = parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert past is not None and past < 0
     assert parse_retry_after({}) is None
 
 

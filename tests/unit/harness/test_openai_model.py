@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness.config import ModelConfig
+from harness.config import OpenAIConfig
 from harness.errors import MissingAPIKeyError, ModelAuthError, ModelUnavailableError
 from harness.messages import Message, ToolCall, ToolSchema
 from harness.model import RetryNotice
@@ -31,7 +31,7 @@ def completion(message: dict[str, Any], finish: str = "stop", **usage: Any) -> d
 
 
 def make_model(wire: Any, sleeps: Any, retries: int = 3) -> OpenAIModel:
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url + "/v1")
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url + "/v1")
     policy = RetryPolicy(max_retries=retries, base_delay_s=0.25, sleep=sleeps, jitter=lambda: 1.0)
     return OpenAIModel(config, api_key="sk-test-openai-key-0000000000", retry=policy, timeout_s=5)
 
@@ -143,8 +143,8 @@ def test_official_api_needs_a_key_but_a_local_server_does_not(
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(MissingAPIKeyError, match="OPENAI_API_KEY is not set"):
-        OpenAIModel(ModelConfig(provider="openai", model="gpt-5.4"))
-    local = OpenAIModel(ModelConfig(provider="openai", model="qwen3-coder", base_url=wire.url))
+        OpenAIModel(OpenAIConfig(provider="openai", model="gpt-5.4"))
+    local = OpenAIModel(OpenAIConfig(provider="openai", model="qwen3-coder", base_url=wire.url))
     wire.reply(completion({"content": "local"}))
     assert local.complete([Message.user("hi")], [], system="").text == "local"
     body = wire.received[0].body

@@ -10,13 +10,13 @@ import pytest
 from pydantic import BaseModel
 
 from harness.budget import RunBudget
-from harness.config import BudgetConfig, ModelConfig
+from harness.config import BudgetConfig, OpenAIConfig
 from harness.errors import CassetteError, ReplayMismatchError
 from harness.loop import run_agent
 from harness.messages import Message
 from harness.replay import RecordingModel, ReplayModel
 from harness.retry import RetryPolicy
-from harness.tools import Worktree, read_only_tools
+from harness.tools import ConfinedRoot, read_only_tools
 
 HAND_WRITTEN = """\
 # The demo's planner: look at the code, then hand in a plan.
@@ -26,7 +26,7 @@ HAND_WRITTEN = """\
 """
 
 
-class Plan(BaseModel):
+class ReplayPlan(BaseModel):
     steps: list[str]
 
 
@@ -106,31 +106,36 @@ def openai_completion(content: str | None, calls: list[tuple[str, str, dict[str,
 
 
 @pytest.fixture
-def worktree(tmp_path: Path) -> Worktree:
+def worktree(tmp_path: Path) -> ConfinedRoot:
     root = tmp_path / "repo"
     root.mkdir()
     (root / "a.py").write_text("print('hi')\n")
-    return Worktree(root)
+    return ConfinedRoot(root)
 
 
-TASK = "Plan a fix. Deploy token: ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+TASK = "ReplayPlan a fix. Deploy token: ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 
 
-def record_a_run(wire: Any, worktree: Worktree, cassette: Path) -> Any:
+def record_a_run(wire: Any, worktree: ConfinedRoot, cassette: Path) -> Any:
     from harness.openai_model import OpenAIModel
 
     wire.reply(openai_completion("Looking.", [("call_a", "view_file", {"path": "a.py"})]))
     wire.reply(openai_completion(None, [("call_b", "submit", {"steps": ["edit a.py"]})]))
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     live = OpenAIModel(config, api_key="sk-live-key-0123456789abcdefghij", retry=RetryPolicy())
     recorder = RecordingModel(live, cassette)
     return run_agent(
-        recorder, "You plan.", TASK, read_only_tools(worktree), Plan, RunBudget(BudgetConfig())
+        recorder,
+        "You plan.",
+        TASK,
+        read_only_tools(worktree),
+        ReplayPlan,
+        RunBudget(BudgetConfig()),
     )
 
 
 def test_recording_then_replaying_reproduces_the_run(
-    wire: Any, worktree: Worktree, tmp_path: Path
+    wire: Any, worktree: ConfinedRoot, tmp_path: Path
 ) -> None:
     cassette = tmp_path / "recorded.jsonl"
     recorded = record_a_run(wire, worktree, cassette)
@@ -142,7 +147,7 @@ def test_recording_then_replaying_reproduces_the_run(
         "You plan.",
         TASK,
         read_only_tools(worktree),
-        Plan,
+        ReplayPlan,
         RunBudget(BudgetConfig()),
     )
     assert replayed.stop_reason == "done"
@@ -154,7 +159,9 @@ def test_recording_then_replaying_reproduces_the_run(
     ]
 
 
-def test_recorded_cassettes_hold_no_secrets(wire: Any, worktree: Worktree, tmp_path: Path) -> None:
+def test_recorded_cassettes_hold_no_secrets(
+    wire: Any, worktree: ConfinedRoot, tmp_path: Path
+) -> None:
     cassette = tmp_path / "recorded.jsonl"
     record_a_run(wire, worktree, cassette)
     text = cassette.read_text()
@@ -164,7 +171,7 @@ def test_recorded_cassettes_hold_no_secrets(wire: Any, worktree: Worktree, tmp_p
 
 
 def test_strict_mode_shows_what_changed_in_the_request(
-    wire: Any, worktree: Worktree, tmp_path: Path
+    wire: Any, worktree: ConfinedRoot, tmp_path: Path
 ) -> None:
     cassette = tmp_path / "recorded.jsonl"
     record_a_run(wire, worktree, cassette)
@@ -173,15 +180,15 @@ def test_strict_mode_shows_what_changed_in_the_request(
         run_agent(
             model,
             "You plan.",
-            "Plan a different fix.",
+            "ReplayPlan a different fix.",
             read_only_tools(worktree),
-            Plan,
+            ReplayPlan,
             RunBudget(BudgetConfig()),
         )
     diff = str(caught.value)
     assert "request 1 differs from" in diff and "recorded.jsonl:1" in diff
-    assert '-      "text": "Plan a fix. Deploy token: [REDACTED]"' in diff
-    assert '+      "text": "Plan a different fix."' in diff
+    assert '-      "text": "ReplayPlan a fix. Deploy token: [REDACTED]"' in diff
+    assert '+      "text": "ReplayPlan a different fix."' in diff
 
 
 def test_the_documented_hand_written_cassette_loads(tmp_path: Path) -> None:

@@ -10,16 +10,16 @@ import pytest
 from pydantic import BaseModel
 
 from harness.budget import RunBudget
-from harness.config import BudgetConfig, ModelConfig
+from harness.config import BudgetConfig, OpenAIConfig
 from harness.events import HarnessEvent, decode_transcript
 from harness.loop import NUDGE, run_agent
 from harness.replay import ReplayModel
 from harness.retry import RetryPolicy
-from harness.tools import Worktree, read_only_tools
+from harness.tools import ConfinedRoot, read_only_tools
 from harness.tools.writing import EditFile
 
 
-class Answer(BaseModel):
+class AgentAnswer(BaseModel):
     summary: str
     files: list[str]
 
@@ -38,18 +38,18 @@ def usage(input_tokens: int, output_tokens: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def worktree(tmp_path: Path) -> Worktree:
+def worktree(tmp_path: Path) -> ConfinedRoot:
     root = tmp_path / "repo"
     root.mkdir()
     (root / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    return Worktree(root)
+    return ConfinedRoot(root)
 
 
 def budget(**limits: Any) -> RunBudget:
     return RunBudget(BudgetConfig(**limits))
 
 
-def test_agent_edits_and_submits_a_validated_answer(worktree: Worktree, tmp_path: Path) -> None:
+def test_agent_edits_and_submits_a_validated_answer(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = ReplayModel(
         cassette(
             tmp_path / "run.jsonl",
@@ -76,10 +76,17 @@ def test_agent_edits_and_submits_a_validated_answer(worktree: Worktree, tmp_path
     events: list[HarnessEvent] = []
     tools = [*read_only_tools(worktree), EditFile(worktree)]
     result = run_agent(
-        model, "You fix bugs.", "Fix add().", tools, Answer, budget(), events.append, role="coder"
+        model,
+        "You fix bugs.",
+        "Fix add().",
+        tools,
+        AgentAnswer,
+        budget(),
+        events.append,
+        role="coder",
     )
     assert result.stop_reason == "done"
-    assert result.output == Answer(summary="fixed add", files=["calc.py"])
+    assert result.output == AgentAnswer(summary="fixed add", files=["calc.py"])
     assert (worktree.root / "calc.py").read_text() == "def add(a, b):\n    return a + b\n"
     assert result.steps == 3
     assert result.usage.input_tokens == 3500 and result.usage.output_tokens == 120
@@ -92,7 +99,7 @@ def test_agent_edits_and_submits_a_validated_answer(worktree: Worktree, tmp_path
     assert events[1].cost_usd == pytest.approx((1000 * 3 + 50 * 15) / 1_000_000)
 
 
-def test_invalid_submission_goes_back_to_the_model(worktree: Worktree, tmp_path: Path) -> None:
+def test_invalid_submission_goes_back_to_the_model(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = ReplayModel(
         cassette(
             tmp_path / "run.jsonl",
@@ -100,7 +107,7 @@ def test_invalid_submission_goes_back_to_the_model(worktree: Worktree, tmp_path:
             {"tool_calls": [call("submit", summary="done", files=[])]},
         )
     )
-    result = run_agent(model, "s", "t", [], Answer, budget())
+    result = run_agent(model, "s", "t", [], AgentAnswer, budget())
     assert result.stop_reason == "done" and result.steps == 2
     rejected = result.messages[2]
     assert rejected.role == "tool" and rejected.is_error
@@ -115,7 +122,7 @@ def test_a_reply_without_tool_calls_is_nudged_to_continue(tmp_path: Path) -> Non
             {"tool_calls": [call("submit", summary="ok", files=[])]},
         )
     )
-    result = run_agent(model, "s", "t", [], Answer, budget())
+    result = run_agent(model, "s", "t", [], AgentAnswer, budget())
     assert result.stop_reason == "done"
     assert result.messages[2].role == "user" and result.messages[2].text == NUDGE
 
@@ -125,43 +132,64 @@ def looping_model(tmp_path: Path, n: int = 10, **reply: Any) -> ReplayModel:
     return ReplayModel(cassette(tmp_path / "loop.jsonl", *replies))
 
 
-def test_step_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_step_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     result = run_agent(
-        looping_model(tmp_path), "s", "t", read_only_tools(worktree), Answer, budget(max_steps=3)
+        looping_model(tmp_path),
+        "s",
+        "t",
+        read_only_tools(worktree),
+        AgentAnswer,
+        budget(max_steps=3),
     )
     assert (result.stop_reason, result.steps, result.output) == ("step_limit", 3, None)
 
 
-def test_token_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_token_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = looping_model(tmp_path, usage=usage(400, 100))
-    result = run_agent(model, "s", "t", read_only_tools(worktree), Answer, budget(max_tokens=1200))
+    result = run_agent(
+        model, "s", "t", read_only_tools(worktree), AgentAnswer, budget(max_tokens=1200)
+    )
     assert (result.stop_reason, result.steps) == ("token_limit", 3)
     assert result.usage.total_tokens == 1500
 
 
-def test_cost_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_cost_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     # 100k input tokens of claude-opus-4-6 cost $0.50 per call.
     model = looping_model(tmp_path, usage=usage(100_000, 0), model="claude-opus-4-6")
-    result = run_agent(model, "s", "t", read_only_tools(worktree), Answer, budget(max_usd=1.2))
+    result = run_agent(model, "s", "t", read_only_tools(worktree), AgentAnswer, budget(max_usd=1.2))
     assert (result.stop_reason, result.steps) == ("cost_limit", 3)
     assert result.cost_usd == pytest.approx(1.5)
 
 
-def test_time_limit_stops_cleanly(worktree: Worktree, tmp_path: Path) -> None:
+def test_time_limit_stops_cleanly(worktree: ConfinedRoot, tmp_path: Path) -> None:
     ticks = iter(range(0, 1000, 10))
     shared = RunBudget(BudgetConfig(max_wall_s=35), clock=lambda: float(next(ticks)))
-    result = run_agent(looping_model(tmp_path), "s", "t", read_only_tools(worktree), Answer, shared)
+    result = run_agent(
+        looping_model(tmp_path), "s", "t", read_only_tools(worktree), AgentAnswer, shared
+    )
     assert result.stop_reason == "time_limit"
     assert result.steps == 3
 
 
-def test_budget_is_shared_by_the_agents_of_a_run(worktree: Worktree, tmp_path: Path) -> None:
+def test_budget_is_shared_by_the_agents_of_a_run(worktree: ConfinedRoot, tmp_path: Path) -> None:
     shared = budget(max_steps=4)
     first = run_agent(
-        looping_model(tmp_path), "s", "t", read_only_tools(worktree), Answer, shared, role="planner"
+        looping_model(tmp_path),
+        "s",
+        "t",
+        read_only_tools(worktree),
+        AgentAnswer,
+        shared,
+        role="planner",
     )
     second = run_agent(
-        looping_model(tmp_path), "s", "t", read_only_tools(worktree), Answer, shared, role="coder"
+        looping_model(tmp_path),
+        "s",
+        "t",
+        read_only_tools(worktree),
+        AgentAnswer,
+        shared,
+        role="coder",
     )
     assert (first.stop_reason, first.steps) == ("step_limit", 4)
     assert (second.stop_reason, second.steps) == ("step_limit", 0)
@@ -180,7 +208,7 @@ def test_unknown_model_is_metered_in_tokens_with_unknown_cost(tmp_path: Path) ->
     )
     events: list[HarnessEvent] = []
     shared = budget()
-    result = run_agent(model, "s", "t", [], Answer, shared, events.append)
+    result = run_agent(model, "s", "t", [], AgentAnswer, shared, events.append)
     assert result.stop_reason == "done"
     assert result.cost_usd is None and result.usage.total_tokens == 15
     assert events[1].cost_usd is None and events[1].input_tokens == 10
@@ -191,10 +219,10 @@ def test_provider_failure_stops_with_reason_error(wire: Any, sleeps: Any) -> Non
     from harness.openai_model import OpenAIModel
 
     wire.reply({"error": {"message": "Incorrect API key provided"}}, status=401)
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     model = OpenAIModel(config, api_key="bad", retry=RetryPolicy(sleep=sleeps))
     events: list[HarnessEvent] = []
-    result = run_agent(model, "s", "t", [], Answer, budget(), events.append)
+    result = run_agent(model, "s", "t", [], AgentAnswer, budget(), events.append)
     assert result.stop_reason == "error"
     assert result.error is not None and "OPENAI_API_KEY was rejected (401)" in result.error
     assert events[-1].kind == "agent.stop"
@@ -233,10 +261,10 @@ def test_retries_are_reported_as_events(wire: Any, sleeps: Any) -> None:
             "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
         }
     )
-    config = ModelConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
+    config = OpenAIConfig(provider="openai", model="gpt-5.4", base_url=wire.url)
     model = OpenAIModel(config, api_key="k", retry=RetryPolicy(sleep=sleeps))
     events: list[HarnessEvent] = []
-    result = run_agent(model, "s", "t", [], Answer, budget(), events.append, role="tester")
+    result = run_agent(model, "s", "t", [], AgentAnswer, budget(), events.append, role="tester")
     assert result.stop_reason == "done"
     retry = next(e for e in events if e.kind == "model.retry")
     assert retry.role == "tester" and retry.exit_code == 429 and retry.latency_s == 3.0
@@ -253,7 +281,7 @@ class CollectingSink:
         return ref
 
 
-def test_every_model_call_links_its_full_transcript(worktree: Worktree, tmp_path: Path) -> None:
+def test_every_model_call_links_its_full_transcript(worktree: ConfinedRoot, tmp_path: Path) -> None:
     model = ReplayModel(
         cassette(
             tmp_path / "run.jsonl",
@@ -268,7 +296,7 @@ def test_every_model_call_links_its_full_transcript(worktree: Worktree, tmp_path
         "SYSTEM",
         "TASK",
         read_only_tools(worktree),
-        Answer,
+        AgentAnswer,
         budget(),
         events.append,
         transcripts=sink,

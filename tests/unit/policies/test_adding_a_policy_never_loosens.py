@@ -9,7 +9,7 @@ from policy_builders import NOW
 
 from policies.builtin import build_builtin
 from policies.config import AutonomyLevel
-from policies.engine import decision_rank, evaluate_gate
+from policies.evaluation import decision_rank, evaluate_gate
 from policies.models import (
     DiffSummary,
     FileChange,

@@ -4,8 +4,8 @@ import pytest
 from policy_builders import change, context
 
 from policies.config import AutonomyLevel, PolicySpec, RiskRule
-from policies.engine import build_policies, combine, effective_specs, evaluate_gate
 from policies.errors import PolicyConfigError
+from policies.evaluation import build_policies, combine, effective_specs, evaluate_gate
 from policies.models import DecisionKind, Outcome, RiskScore, Verdict
 
 L0, L1, L2, L3 = AutonomyLevel

@@ -4,7 +4,7 @@ import pytest
 from policy_builders import context
 
 from policies.config import PolicySpec
-from policies.engine import build_policies, evaluate_gate
+from policies.evaluation import build_policies, evaluate_gate
 from policies.loader import repo_policy_from_source
 from policies.models import DecisionKind, Outcome
 

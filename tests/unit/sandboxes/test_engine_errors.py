@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from factory.cli import app
 from sandboxes.config import DockerSandboxConfig
-from sandboxes.engine import connect
+from sandboxes.docker_engine import connect
 from sandboxes.errors import EngineUnavailable
 from sandboxes.health import check_sandbox
 

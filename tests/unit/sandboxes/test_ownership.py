@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sandboxes.ownership import WorkspaceOwner, give_back, lend, owner_of, sandbox_identity, sync
+from sandboxes.ownership import WorkspaceOwner, give_back, lend, sandbox_identity, sync
 
 needs_root = pytest.mark.skipif(os.getuid() != 0, reason="changing owners needs root")
 SANDBOX = WorkspaceOwner(10001, 10001)
@@ -52,6 +52,11 @@ def test_lending_never_follows_a_symlink_out_of_the_worktree(tmp_path: Path) -> 
     assert owner_of(root / "link") == SANDBOX
     give_back(root, loan)
     assert owner_of(outside) == before
+
+
+def owner_of(path: Path) -> WorkspaceOwner:
+    st = path.lstat()
+    return WorkspaceOwner(st.st_uid, st.st_gid)
 
 
 def test_identity_is_the_host_user_unless_the_host_user_is_root() -> None:

@@ -24,7 +24,7 @@ def checkout(tmp_path: Path) -> Path:
 
 def test_without_a_model_run_names_the_three_ways_and_starts_nothing(
     invoke: Invoke, checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "ticket.md").write_text("---\ntitle: Do a thing\n---\nPlease.\n")
@@ -41,7 +41,7 @@ def test_without_a_model_run_names_the_three_ways_and_starts_nothing(
     assert "factory/" not in branches
 
 
-def test_an_unknown_ticket_file_says_what_to_pass(invoke: Invoke, checkout: Path):
+def test_an_unknown_ticket_file_says_what_to_pass(invoke: Invoke, checkout: Path) -> None:
     result = invoke("run", "missing.md", "--repo", str(checkout), "--replay", "x.jsonl")
     assert result.exit_code == 2
     assert "missing.md" in result.output and "Markdown file" in result.output

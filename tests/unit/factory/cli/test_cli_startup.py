@@ -30,7 +30,7 @@ HEAVY_MODULES = (
     "openai",
     "sqlalchemy",
 )
-LAZY_PACKAGES = ("harness", "policies", "factory.git", "factory.store")
+LAZY_PACKAGES = ("harness", "policies", "factory.git", "factory.store", "factory.forges")
 
 
 def heavy_modules_after(statement: str, cwd: Path) -> list[str]:

@@ -21,11 +21,11 @@ def operator() -> RepoConfig:
     )
 
 
-def test_no_file_on_the_base_branch_keeps_the_operator_settings():
+def test_no_file_on_the_base_branch_keeps_the_operator_settings() -> None:
     assert governing_repo_config(operator(), None, "app") == operator()
 
 
-def test_the_repo_can_lower_autonomy_and_add_rules():
+def test_the_repo_can_lower_autonomy_and_add_rules() -> None:
     text = """
 [repos.app]
 path = "."
@@ -45,19 +45,19 @@ max_iterations = 2
     assert merged.path == Path("/srv/repo")  # where the repo is stays the operator's word
 
 
-def test_the_repo_cannot_raise_autonomy_above_the_operator():
+def test_the_repo_cannot_raise_autonomy_above_the_operator() -> None:
     text = '[repos.app]\npath = "."\ntest_command = "t"\nautonomy = { min = "L3", max = "L3" }\n'
     merged = governing_repo_config(operator(), text, "app")
     assert merged.autonomy.max is AutonomyLevel.L2
     assert merged.autonomy.min is AutonomyLevel.L2
 
 
-def test_a_section_for_another_repo_is_ignored():
+def test_a_section_for_another_repo_is_ignored() -> None:
     text = '[repos.other]\npath = "."\ntest_command = "t"\n'
     assert governing_repo_config(operator(), text, "app") == operator()
 
 
-def test_a_broken_base_branch_file_is_an_error_naming_the_key():
+def test_a_broken_base_branch_file_is_an_error_naming_the_key() -> None:
     text = '[repos.app]\npath = "."\ntest_command = "t"\nmax_iterations = "many"\n'
     with pytest.raises(ConfigError, match=r'repos\."app"\.max_iterations'):
         governing_repo_config(operator(), text, "app")

@@ -14,7 +14,7 @@ from factory.forges import (
     push_target,
 )
 from factory.git import BotIdentity, commit_step, create_worktree, ensure_clone
-from factory.git.worktree import Worktree
+from factory.git.worktree import RunWorktree
 from factory.store.store import Store
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ def make_user_repo(path: Path) -> git.Repo:
     return repo
 
 
-def run_branch(tmp_path: Path, source: Path, branch: str, content: str) -> Worktree:
+def run_branch(tmp_path: Path, source: Path, branch: str, content: str) -> RunWorktree:
     clone = ensure_clone(str(source), tmp_path / "run-clones")
     worktree = create_worktree(clone, base_branch="main", branch=branch, path=tmp_path / branch)
     (worktree.path / "app.py").write_text(content)

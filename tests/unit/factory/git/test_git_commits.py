@@ -49,7 +49,8 @@ def test_commit_uses_bot_identity_and_run_trailers(worktree) -> None:  # type: i
     commit = git.Repo(worktree.path).commit(outcome.sha)
     assert (commit.author.name, commit.author.email) == ("Factory Bot", "bot@factory.test")
     assert (commit.committer.name, commit.committer.email) == ("Factory Bot", "bot@factory.test")
-    assert commit.message.startswith("Fix greeting\n")
+    assert str(commit.message).startswith("Fix greeting\n")
+    assert outcome.sha is not None
     assert read_trailers(worktree.path, outcome.sha) == {
         "Factory-Run": "run-1",
         "Factory-Step": "code-1",

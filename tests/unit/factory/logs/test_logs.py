@@ -2,6 +2,9 @@
 
 import io
 import json
+import sys
+
+import pytest
 
 from factory.logs import bind_run, configure_logging, get_logger, resolve_format
 
@@ -49,3 +52,16 @@ def test_level_filter_drops_debug_lines() -> None:
     get_logger().debug("noise")
     get_logger().info("signal")
     assert [json.loads(line)["event"] for line in out.getvalue().splitlines()] == ["signal"]
+
+
+def test_logs_follow_stderr_after_a_borrowed_stream_is_closed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    borrowed = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", borrowed)
+    configure_logging("json")
+    get_logger("test").info("while borrowed")
+    borrowed.close()
+    monkeypatch.undo()
+    get_logger("test").info("after the borrower closed its stream")
+    assert "after the borrower closed its stream" in capsys.readouterr().err

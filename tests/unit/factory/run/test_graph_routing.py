@@ -22,24 +22,24 @@ def report(exit_code: int) -> TestReport:
     return TestReport(command="pytest", exit_code=exit_code)
 
 
-def test_red_tests_go_back_to_the_coder_while_rounds_remain():
+def test_red_tests_go_back_to_the_coder_while_rounds_remain() -> None:
     assert after_test(state(iteration=1, max_iterations=3, test_reports=[report(1)])) == "code"
 
 
-def test_red_tests_with_no_rounds_left_go_to_the_gate_for_a_human():
+def test_red_tests_with_no_rounds_left_go_to_the_gate_for_a_human() -> None:
     assert after_test(state(iteration=3, max_iterations=3, test_reports=[report(1)])) == "gate"
 
 
-def test_green_tests_go_to_review():
+def test_green_tests_go_to_review() -> None:
     assert after_test(state(iteration=1, test_reports=[report(0)])) == "review"
 
 
-def test_an_ended_run_stops():
+def test_an_ended_run_stops() -> None:
     assert after_test(state(ending="budget_exceeded")) == END
     assert after_review(state(ending="failed")) == END
 
 
-def test_requested_changes_go_back_to_the_coder_then_to_the_gate():
+def test_requested_changes_go_back_to_the_coder_then_to_the_gate() -> None:
     changes = Review(verdict="request_changes")
     assert after_review(state(iteration=1, max_iterations=2, review=changes)) == "code"
     assert after_review(state(iteration=2, max_iterations=2, review=changes)) == "gate"

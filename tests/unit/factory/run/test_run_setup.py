@@ -13,12 +13,12 @@ def config(**repos: RepoConfig) -> FactoryConfig:
     return FactoryConfig(repos=repos)
 
 
-def test_the_only_configured_repo_is_chosen_by_default(tmp_path: Path):
+def test_the_only_configured_repo_is_chosen_by_default(tmp_path: Path) -> None:
     app = RepoConfig(path=tmp_path, test_command="pytest")
     assert resolve_repo(config(app=app), None) == ("app", app)
 
 
-def test_a_repo_is_found_by_name_or_github_name(tmp_path: Path):
+def test_a_repo_is_found_by_name_or_github_name(tmp_path: Path) -> None:
     app = RepoConfig(path=tmp_path, test_command="pytest")
     hub = RepoConfig(github="acme/hub", test_command="pytest")
     both = config(app=app, hub=hub)
@@ -28,7 +28,7 @@ def test_a_repo_is_found_by_name_or_github_name(tmp_path: Path):
         resolve_repo(both, None)
 
 
-def test_an_unconfigured_checkout_gets_a_detected_test_command(tmp_path: Path):
+def test_an_unconfigured_checkout_gets_a_detected_test_command(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_x.py").write_text("def test_x(): pass\n")
@@ -37,13 +37,13 @@ def test_an_unconfigured_checkout_gets_a_detected_test_command(tmp_path: Path):
     assert repo.test_command == "python3 -m pytest -q"
 
 
-def test_an_unknown_repo_says_what_is_configured(tmp_path: Path):
+def test_an_unknown_repo_says_what_is_configured(tmp_path: Path) -> None:
     app = RepoConfig(path=tmp_path, test_command="pytest")
     with pytest.raises(SetupError, match=r"unknown repository 'nope'.*\(app\)"):
         resolve_repo(config(app=app), "nope")
 
 
-def test_no_model_names_the_three_ways_to_configure_one(monkeypatch: pytest.MonkeyPatch):
+def test_no_model_names_the_three_ways_to_configure_one(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(SetupError) as error:
@@ -52,7 +52,7 @@ def test_no_model_names_the_three_ways_to_configure_one(monkeypatch: pytest.Monk
     assert "ANTHROPIC_API_KEY" in message and "base_url" in message and "--replay" in message
 
 
-def test_a_cassette_or_a_key_is_enough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_cassette_or_a_key_is_enough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cassette = tmp_path / "c.jsonl"
     cassette.write_text("")
     check_model_configured(FactoryConfig(), RunOptions(replay=cassette))

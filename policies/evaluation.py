@@ -23,8 +23,7 @@ from policies.builtin import (
 )
 from policies.builtin.ci_files import DEFAULT_CI_GLOBS, ci_globs
 from policies.builtin.dependency_manifests import DEFAULT_MANIFEST_GLOBS, manifest_globs
-from policies.builtin.governance import Params as GovernanceParams
-from policies.builtin.governance import governance_globs
+from policies.builtin.governance import GovernanceParams, governance_globs
 from policies.config import AutonomyLevel, PolicySpec, RiskRule
 from policies.errors import PolicyConfigError
 from policies.loader import (
