@@ -5,7 +5,8 @@
 - `on_activity` sees every harness event (model and tool calls) for a live view.
 - `pool` hands out pre-started sandboxes (`[sandbox] warm_pool_size`).
 - `ticket` is the ticket as the sweep read it (a store ticket has no file to read again);
-  `sweep_id` is recorded on the run.
+  `sweep_id` is recorded on the run; `ticket_runs_seen` are the ticket's runs the sweep saw
+  when it chose it: the run is created only if no other appeared since (atomically).
 - `on_run_created` learns the new run's id as soon as the run row exists.
 """
 
@@ -35,4 +36,5 @@ class RunHooks:
     pool: WarmPool | None = None
     ticket: Ticket | None = None
     sweep_id: str | None = None
+    ticket_runs_seen: frozenset[str] | None = None
     on_run_created: Callable[[str], None] | None = None

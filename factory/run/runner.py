@@ -169,6 +169,7 @@ def start_run(
             run_id=state.run_id,
             repo_path=None if name in config.repos or repo.path is None else str(repo.path),
             ticket_key=None if options.force_new else key,
+            ticket_runs_seen=hooks.ticket_runs_seen,
         )
     except TicketClaimed as claimed:
         raise RunError(

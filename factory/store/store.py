@@ -30,7 +30,7 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
-from factory.store.claims import ClaimRecords, take_claim
+from factory.store.claims import ClaimRecords, TicketClaimed, take_claim
 from factory.store.database import WRITE_OPTION, make_engine, migrate
 from factory.store.leases import LeaseRecords
 from factory.store.models import (
@@ -117,11 +117,15 @@ class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
         run_id: str | None = None,
         repo_path: str | None = None,
         ticket_key: str | None = None,
+        ticket_runs_seen: frozenset[str] | None = None,
     ) -> Run:
         """A new run with an empty chain. Its id reads like `r-3f9c2a1b7d`.
 
         With `ticket_key` the run claims that ticket in the same transaction: either the run
-        exists and holds the claim, or TicketClaimed is raised and no run was created.
+        exists and holds the claim, or TicketClaimed is raised and no run was created. With
+        `ticket_runs_seen` (a sweep's view of the ticket's runs when it chose it), any other
+        run of the ticket, however it ended, also raises TicketClaimed: another process
+        worked the ticket since, so this one must not start it again.
         """
         run = Run(
             id=run_id or f"r-{uuid.uuid4().hex[:10]}",
@@ -141,6 +145,14 @@ class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
         with self._write() as session:
             if ticket_key is not None:
                 take_claim(session, ticket_key, run.id)
+                if ticket_runs_seen is not None:
+                    newer = session.scalars(
+                        select(Run).where(
+                            Run.ticket_id == ticket_key, Run.id.not_in(ticket_runs_seen)
+                        )
+                    ).first()
+                    if newer is not None:
+                        raise TicketClaimed(ticket_key, newer.id, newer.created_at)
             session.add(run)
             session.flush()
             # A digest row from birth: deleting a run that never logged anything still shows.

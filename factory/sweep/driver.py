@@ -357,6 +357,7 @@ class _Execution:
             pool=self._pool,
             ticket=item.ticket,
             sweep_id=self.sweep_id,
+            ticket_runs_seen=pick.runs_seen,
             on_run_created=created,
         )
         node_observer: NodeObserver = lambda node, phase, state: self.observer.node(  # noqa: E731
@@ -409,6 +410,7 @@ class _Execution:
             cost_known=_cost_known(self.store, summary.run_id),
             tokens=run.tokens,
             iterations=state.iteration,
+            tests=state.last_test_report.summary_text() if state.last_test_report else None,
             decision=decision.decision.value if decision else None,
             reasons=_reasons(state),
             owners=list(decision.request_reviews_from) if decision else [],
@@ -440,7 +442,11 @@ def _lost_race(pick: Pick, error: RunError) -> Skip | None:
     """A skip when another process took the ticket between selection and start."""
     cause = error.__cause__
     if isinstance(cause, TicketClaimed):
-        return skip(pick.item, SkipReason.IN_PROGRESS, f"run {cause.run_id} claimed it first")
+        return skip(
+            pick.item,
+            SkipReason.IN_PROGRESS,
+            f"run {cause.run_id} took the ticket since this sweep chose it",
+        )
     if isinstance(cause, LeaseHeld):
         return skip(pick.item, SkipReason.IN_PROGRESS, str(cause))
     text = str(error)

@@ -44,6 +44,8 @@ class TicketFacts(BaseModel):
 
     open_pr: PullRequestInfo | None = None
     latest_run: RunBrief | None = None
+    run_ids: frozenset[str] = frozenset()
+    """Every run of the ticket as seen now (a new run starts only if none appeared since)."""
     recent_failures: int = 0
     halt: str | None = None
     """Why the ticket's repository is halted, when it is."""
@@ -144,6 +146,7 @@ def gather_facts(
             )
             if latest is not None
             else None,
+            run_ids=frozenset(run.id for run in runs),
             recent_failures=failures,
             halt=halts[item.repo],
         )

@@ -72,6 +72,8 @@ class TicketOutcome(BaseModel):
     """False when a model without a price was used: the cost is then unknown, not the figure."""
     tokens: int = 0
     iterations: int = 0
+    tests: str | None = None
+    """The last test run, as `green: 12 passed` / `red: ...`."""
     decision: str | None = None
     reasons: list[str] = Field(default_factory=list)
     """The gate's reasons (refusals name the policy here)."""

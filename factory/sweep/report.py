@@ -91,7 +91,6 @@ def build_report(result: SweepResult) -> MorningReport:
     failed = [o for o in outcomes if o.status in FAILED]
     no_change = [o for o in outcomes if o.status in ("no_change",) or o.ending == "no_change"]
     interrupted = [o for o in outcomes if o.status in ("running", "halted", "interrupted")]
-    delivered = [o for o in outcomes if o.status in DELIVERED]
     total = sum(o.cost_usd for o in outcomes)
     wasted = sum(o.cost_usd for o in outcomes if o.status not in DELIVERED)
     cost = CostSummary(
@@ -113,7 +112,7 @@ def build_report(result: SweepResult) -> MorningReport:
         resumed=sum(1 for o in outcomes if o.action == "resume"),
         prs_opened=sum(1 for o in outcomes if o.pr_number is not None),
         merged=merged,
-        pull_requests=[o for o in delivered if o.pr_number is not None and o not in merged],
+        pull_requests=[o for o in outcomes if o.status == "pr_open"],
         waiting_for_human=waiting,
         refused=refused,
         failed=failed,
@@ -206,6 +205,9 @@ def to_markdown(report: MorningReport) -> str:
             if extra == "owners":
                 who = ", ".join(outcome.owners) or "no owner on record (CODEOWNERS)"
                 lines.append(f"  - who should look: {who}")
+                if outcome.tests:
+                    lines.append(f"  - tests: {outcome.tests}")
+                lines += [f"  - {reason}" for reason in outcome.reasons]
             if extra == "reasons":
                 lines += [f"  - {reason}" for reason in outcome.reasons]
             if extra == "error":

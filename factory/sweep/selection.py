@@ -77,6 +77,8 @@ class Pick(BaseModel):
     action: Literal["start", "resume"]
     run_id: str | None = None
     """The run to resume."""
+    runs_seen: frozenset[str] = frozenset()
+    """The ticket's runs when it was chosen; another one appearing since means "not again"."""
 
 
 class Selection(BaseModel):
@@ -160,4 +162,4 @@ def _decide(item: BacklogTicket, facts: TicketFacts, settings: SweepConfig) -> P
             SkipReason.BACKOFF,
             f"failed {facts.recent_failures} times in the last {settings.backoff_days:g} days",
         )
-    return Pick(item=item, action="start")
+    return Pick(item=item, action="start", runs_seen=facts.run_ids)
