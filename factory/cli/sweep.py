@@ -228,17 +228,24 @@ def show_sweep(
     if as_json:
         print_json({**record, "runs": runs})
         return
-    if found.status == "running" or not record["report"]:
-        console.print(f"sweep {sweep_id} is {found.status} (owner {found.owner})")
+    if not record["report"]:
+        console.print(
+            f"sweep {sweep_id} is {record['status']} (process {found.owner}); its runs:",
+            highlight=False,
+        )
+        for run in runs:
+            console.print(f"  {run['id']}  {run['status']}  {run['ticket']}", highlight=False)
         return
     report = MorningReport.model_validate(record["report"])
     Console(soft_wrap=True).print(to_markdown(report), markup=False, highlight=False)
 
 
 def _sweep_record(item: Any) -> dict[str, Any]:
+    from factory.store.sweeps import observed_sweep_status
+
     return {
         "id": item.id,
-        "status": item.status,
+        "status": observed_sweep_status(item),
         "owner": item.owner,
         "started_at": item.started_at,
         "finished_at": item.finished_at,

@@ -23,10 +23,22 @@ from factory.store.appending import record_digest
 from factory.store.chain import GENESIS, timestamp
 from factory.store.models import Run, Sweep, TicketRecord, utcnow
 from factory.store.statuses import RunStatus
+from sandboxes.labels import owner_is_gone, parse_owner
 
 SWEEP_ID_PREFIX = "s-"
 SWEEP_ANCHOR_REPO = "*"
 SWEEP_ANCHOR_TICKET = "sweep"
+
+
+def observed_sweep_status(sweep: Sweep) -> str:
+    """`running` only while its process lives: a sweep whose process died is `interrupted`.
+
+    (An owner on another host cannot be checked from here and is taken at its word.)
+    """
+    if sweep.status != "running":
+        return sweep.status
+    owner = parse_owner(sweep.owner)
+    return "interrupted" if owner is not None and owner_is_gone(*owner) else "running"
 
 
 def process_owner() -> str:

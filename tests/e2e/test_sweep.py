@@ -214,3 +214,29 @@ def _first_node_done(workspace: Workspace) -> bool:
             if any(event.kind == "node.finished" for event in store.events(run.id)):
                 return True
     return False
+
+
+def test_a_second_sigint_stops_at_once_and_the_next_sweep_resumes_everything(
+    tmp_path: Path,
+) -> None:
+    workspace = sweep_workspace(tmp_path / "demo", tickets=2)
+    process = popen_sweep(workspace, "--concurrency", "2")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not _first_node_done(workspace):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-3000:]
+    (cut,) = json.loads(workspace.cli("sweeps", "list", "--json").stdout)
+    assert cut["status"] == "interrupted" and cut["report"] == {}  # its process is gone
+
+    # (A container being created at the very moment of the second signal is reaped by the
+    # next process, whose runs take the dead owner's leases over.)
+    report = sweep(workspace)
+    assert len(report["pull_requests"]) == 2
+    assert report["resumed"] >= 1
+    assert set(runs_by_ticket(workspace).values()) == {1}
+    assert len(open_prs(workspace)) == 2
+    assert not containers_of(all_run_ids(workspace))
