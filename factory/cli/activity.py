@@ -21,13 +21,14 @@ LIMIT = 60
 
 
 def activity_line(event: HarnessEvent) -> str | None:
-    """For a tool call: `role · verb argument`; for a model call: `role · thinking`; else None."""
+    """For a tool call: `role · verb argument`; when an agent starts: `role · started`.
+
+    Model calls are not actions: the tool the model chose next is what the line shows.
+    """
     if event.kind == "tool.call":
         verb = VERBS.get(event.tool or "", event.tool or "tool")
         argument = _first_value(event.args_summary or "")
         line = f"{event.role} · {verb} {argument}".rstrip()
-    elif event.kind == "model.call":
-        line = f"{event.role} · model answered"
     elif event.kind == "agent.start":
         line = f"{event.role} · started"
     else:
