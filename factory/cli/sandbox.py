@@ -102,9 +102,12 @@ def _store_is_active(config: FactoryConfig) -> Callable[[str], bool] | None:
     except Exception:  # no usable store: prune still removes containers of dead owners
         return None
 
+    from factory.governance.liveness import observed_status
+
     def is_active(run_id: str) -> bool:
+        # A run recorded as running whose lease is dead is interrupted: its sandboxes can go.
         run = store.find_run(run_id)
-        return run is not None and str(run.status) in ACTIVE_STATUSES
+        return run is not None and observed_status(run).value in ACTIVE_STATUSES
 
     return is_active
 

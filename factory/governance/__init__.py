@@ -2,5 +2,8 @@
 
 - `autonomy`: the effective autonomy level per repository, earned within its band.
 - `track_record`: the factory's merged, reverted and rejected changes in a repository.
-- `halts`: the kill switch, for all repositories or one.
+- `halts`: the kill switch, for all repositories or one (a scope is halted once).
+- `liveness`: one live driver per run: `DriverLease` (the lease and its heartbeat) and the
+  status a run truly has now (`running` only with a live driver, else `interrupted`).
+- `claims`: one open run per ticket: claim keys, and the ticket's open factory PR on the forge.
 """

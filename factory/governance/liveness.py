@@ -64,9 +64,26 @@ class DriverLease:
         return self.lease.previous if self.lease is not None else None
 
     def check(self) -> None:
-        """Raise LeaseLost if another process has taken the run over meanwhile."""
+        """Renew now, or raise LeaseLost if another process has taken the run over meanwhile.
+
+        Called at every node boundary: a driver that was frozen past its expiry finds out
+        here, before its next step, rather than whenever its heartbeat next wakes up.
+        """
         if self._lost is not None:
             raise self._lost
+        try:
+            self.store.renew_lease(self.run_id, self.owner, self.ttl_s)
+        except LeaseLost as lost:
+            self._lost = lost
+            raise
+
+    def still_held(self) -> bool:
+        """Whether this process still holds the lease (renewing it if so)."""
+        try:
+            self.check()
+        except LeaseLost:
+            return False
+        return True
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.ttl_s / 3):

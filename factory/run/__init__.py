@@ -9,5 +9,6 @@
 - `delivery`: comment, refuse, push, open the pull request, request reviewers, merge.
 - `baseline`: the test suite's result on the base commit, cached per base sha and command.
 - `pr_body`: the pull request's description.
-- `failpoints`: `FACTORY_FAILPOINTS`, where tests kill the process to prove resumability.
+- `failpoints`: `FACTORY_FAILPOINTS`, where tests kill (or freeze) the process on purpose.
+- `reaping`: removing sandboxes of dead processes whenever a run starts or resumes.
 """

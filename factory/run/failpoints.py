@@ -1,8 +1,11 @@
-"""Named places where a test can make the process die on purpose, like `kill -9` would.
+"""Named places where a test can make the process die (or freeze) on purpose.
 
 `FACTORY_FAILPOINTS=after:code,deliver:pushed factory run ...` kills the process with SIGKILL
-the moment it reaches either place. Crash-recovery tests use it to stop a run at an exact
-step (a signal sent from outside could land anywhere); unset, it costs one dict lookup.
+the moment it reaches either place, as `kill -9` would. `after:plan=stop` freezes it there
+with SIGSTOP instead (alive, holding its run's lease, heartbeat silent) until a SIGCONT:
+tests use it to prove a second process cannot drive the same run. Crash-recovery tests stop
+a run at an exact step this way (a signal sent from outside could land anywhere); unset, it
+costs one dict lookup.
 """
 
 from __future__ import annotations
@@ -11,10 +14,15 @@ import os
 import signal
 
 ENV = "FACTORY_FAILPOINTS"
+ACTIONS = {"": signal.SIGKILL, "kill": signal.SIGKILL, "stop": signal.SIGSTOP}
 
 
 def hit(name: str) -> None:
-    """Die here if the environment names this failpoint."""
+    """Die (or freeze) here if the environment names this failpoint."""
     wanted = os.environ.get(ENV)
-    if wanted and name in wanted.split(","):
-        os.kill(os.getpid(), signal.SIGKILL)
+    if not wanted:
+        return
+    for entry in wanted.split(","):
+        point, _, action = entry.partition("=")
+        if point == name:
+            os.kill(os.getpid(), ACTIONS[action])

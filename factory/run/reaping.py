@@ -15,8 +15,8 @@ from sandboxes.prune import prune
 log = structlog.get_logger()
 
 
-def reap_orphan_sandboxes() -> int:
-    """Remove containers of dead owners on this host; returns how many were removed."""
+def reap_orphan_sandboxes() -> list[str]:
+    """Remove containers of dead owners on this host; returns the ones removed."""
     report = prune()
     if report.removed:
         log.info(
@@ -24,4 +24,4 @@ def reap_orphan_sandboxes() -> int:
             count=len(report.removed),
             containers=report.removed,
         )
-    return len(report.removed)
+    return report.removed

@@ -143,7 +143,7 @@ def start_run(
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
     state, assessment = new_run_state(config, store, name, repo, ticket, options)
-    reaped = reap_orphan_sandboxes()
+    reaped = len(reap_orphan_sandboxes())
     key = claim_key(name, ticket)
     notes: list[str] = []
     open_pull = _open_pull_on_github(config, store, name, repo, ticket)
@@ -228,7 +228,7 @@ def resume_run(
     already finished, or when it waits for a person.
     """
     _check_resumable(store, store.get_run(run_id))
-    reaped = reap_orphan_sandboxes()
+    reaped = len(reap_orphan_sandboxes())
     with _lease(config, store, run_id) as lease:
         run = store.get_run(run_id)
         _check_resumable(store, run)  # again: the previous driver may have finished meanwhile
@@ -262,7 +262,7 @@ def answer_approval(
 ) -> RunSummary:
     """Resume a run waiting in `await_approval` with a person's approve or reject."""
     store.get_run(run_id)
-    reaped = reap_orphan_sandboxes()
+    reaped = len(reap_orphan_sandboxes())
     with _lease(config, store, run_id) as lease:
         run = store.get_run(run_id)
         if run.status != RunStatus.WAITING_APPROVAL.value:
@@ -412,12 +412,14 @@ def _drive(
             try:
                 graph.invoke(graph_input, cast(RunnableConfig, thread))
             except RunHalted as halted:
+                lease.check()
                 store.update_run(run_id, status=RunStatus.HALTED, outcome=str(halted))
                 summary = _summary(store, run_id, graph, thread, ctx)
             except RunStopped:
                 # Still `running`; the lease goes with this process: the next driver resumes.
                 summary = _summary(store, run_id, graph, thread, ctx)
             else:
+                lease.check()  # a driver frozen past its lease must not record the ending
                 summary = _finish(store, run_id, graph, thread, ctx)
         return summary.model_copy(update={"reaped_sandboxes": reaped, "notes": notes})
     except LeaseLost as lost:
@@ -426,6 +428,8 @@ def _drive(
         if summary is not None:  # the run's ending is recorded; only tidying up failed
             log.warning("tidying up after the run failed", error=str(exc))
             return summary.model_copy(update={"reaped_sandboxes": reaped, "notes": notes})
+        if not lease.still_held():  # another process drives the run now: its record, not ours
+            raise RunError(f"stopped driving {run_id}: another process took it over") from exc
         reason = str(exc).strip("'\"") or type(exc).__name__
         if stage == "setup":
             reason = f"could not set the run up: {reason}"

@@ -8,7 +8,7 @@
 - `store`: `Store`, the one door to the records (SQLAlchemy; SQLite by default, any URL).
 - `models`: the tables.
 - `statuses`: run, pull request and approval statuses, importable without SQLAlchemy.
-- `engine`: opening the database and applying the Alembic migrations (`migrations/`).
+- `database`: opening the database and applying the Alembic migrations (`migrations/`).
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.

@@ -14,13 +14,11 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from factory.store.models import Run, TicketClaim, utcnow
+from factory.store.retrying import retry_on_conflict
 from factory.store.statuses import OPEN_RUN_STATUSES
-
-RETRIES = 5
 
 
 class TicketClaimed(RuntimeError):
@@ -51,15 +49,13 @@ class ClaimRecords:
 
         Idempotent for the run that already holds the claim.
         """
-        for attempt in range(RETRIES):
-            try:
-                with self._write() as session:
-                    return take_claim(session, ticket_key, run_id)
-            except IntegrityError:
-                # Another process inserted the claim between our read and insert: read again.
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        def claim() -> TicketClaim:
+            # A retry re-reads the claim another process inserted between our read and insert.
+            with self._write() as session:
+                return take_claim(session, ticket_key, run_id)
+
+        return retry_on_conflict(claim)
 
     def release_ticket_claim(self, ticket_key: str, run_id: str) -> bool:
         """Drop the claim if `run_id` holds it; False (and no change) otherwise."""

@@ -358,9 +358,10 @@ class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
                 .order_by(Halt.id)
                 .limit(1)
             )
-            if active is not None:
-                raise AlreadyHalted(active)
-            session.add(halt)
+            if active is None:
+                session.add(halt)
+        if active is not None:  # raised after the transaction, so the record stays readable
+            raise AlreadyHalted(active)
         return halt
 
     def lift_halt(self, scope: str, by: str) -> list[Halt]:

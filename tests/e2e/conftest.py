@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from factory.demo.run_demo import REPO_NAME, prepare_demo
 from factory.run.runner import RunSummary, start_run
 from factory.run.setup import RunOptions
 from factory.store import Store
+from sandboxes import labels
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 
@@ -77,43 +76,55 @@ class Workspace:
         ).stdout
 
     def cli(
-        self, *args: str, env: dict[str, str] | None = None
+        self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [
-                str(Path(sys.executable).parent / "factory"),
-                "--config",
-                str(self.config_path),
-                *args,
-            ],
-            capture_output=True,
+            self.command(*args), capture_output=True, text=True, env=env, cwd=cwd, timeout=600
+        )
+
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """The CLI as a second, concurrent process (collect it with `.communicate()`)."""
+        return subprocess.Popen(
+            self.command(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=env,
-            timeout=600,
         )
+
+    def command(self, *args: str) -> list[str]:
+        factory = str(Path(sys.executable).parent / "factory")
+        return [factory, "--config", str(self.config_path), *args]
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    yield Workspace(prepare_demo(tmp_path / "demo"))
+    ws = Workspace(prepare_demo(tmp_path / "demo"))
+    yield ws
+    _assert_no_sandbox_outlives_its_process(ws)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def no_sandbox_left_behind() -> Iterator[None]:
-    """After the e2e runs, no run's sandbox outlives the process that made it."""
-    yield
+def _assert_no_sandbox_outlives_its_process(ws: Workspace) -> None:
+    """After a test, no sandbox of its runs outlives the process that made it.
+
+    Only this test's runs are looked at: other processes on the machine (other test sessions)
+    make and lose containers of their own at the same time.
+    """
+    if not (ws.config().factory.data_dir / "factory.db").exists():
+        return
+    with ws.store() as store:
+        run_ids = {run.id for run in store.list_runs(limit=10_000)}
     client = docker.from_env()
     leftovers = client.containers.list(all=True, filters={"label": "agent-factory.run"})
-    orphans = [c.name for c in leftovers if _owner_is_gone(c.labels.get("agent-factory.owner", ""))]
+    orphans = [
+        c.name
+        for c in leftovers
+        if c.labels.get("agent-factory.run") in run_ids
+        and _owner_is_gone(c.labels.get("agent-factory.owner", ""))
+    ]
     assert not orphans, f"sandboxes left behind by dead processes: {orphans}"
 
 
 def _owner_is_gone(owner: str) -> bool:
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    return False
+    parsed = labels.parse_owner(owner)
+    return parsed is not None and labels.owner_is_gone(*parsed)

@@ -1,5 +1,9 @@
 """`kill -9` of `factory run` anywhere, then `factory resume`: the run completes, nothing twice.
 
+At every point the run row tells the truth: `interrupted` while nobody drives it (never
+`running`), the ending once resumed; and the killed process's sandbox is gone after the
+resume without anyone running `factory sandbox prune`.
+
 The failpoints stop the process at exact places, including the worst ones: after a node's
 side effects (a commit, a push, a pull request) but before its checkpoint was written.
 """
@@ -11,6 +15,7 @@ import os
 import signal
 from pathlib import Path
 
+import docker
 import pytest
 
 from factory.demo.run_demo import CASSETTE
@@ -44,15 +49,21 @@ def test_a_run_killed_at_any_point_resumes_to_one_branch_one_commit_per_step_one
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     (run,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
+    # Recorded as running, but its driver is dead: shown as interrupted, never as running.
+    assert run["status"] == "interrupted" and run["driver"] is None
+    assert _containers_of(run["id"]), "the killed run's sandbox should still be there"
 
-    pruned = workspace.cli("sandbox", "prune", "--json")
-    assert pruned.returncode == 0, pruned.stderr
-
+    # No manual prune: resume itself removes the dead process's sandbox and says so.
     resumed = workspace.cli("resume", run["id"], "--json")
     assert resumed.returncode == 0, resumed.stderr + resumed.stdout
     result = json.loads(resumed.stdout)
     assert result["status"] == "pr_open"
     assert result["tests"].startswith("green")
+    # (How many it removed is not asserted: other processes on this host may reap it first.)
+    assert _containers_of(run["id"]) == []
+    (after,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
+    assert after["status"] == "pr_open" and after["driver"] is None
+    assert after["finished_at"] is not None
 
     branches = workspace.git("branch", "--list", "factory/*").split()
     assert branches == [run["branch"]]
@@ -67,11 +78,23 @@ def test_a_run_killed_at_any_point_resumes_to_one_branch_one_commit_per_step_one
     assert verified.returncode == 0, verified.stdout
 
 
+def _containers_of(run_id: str) -> list[str]:
+    client = docker.from_env()
+    found = client.api.containers(all=True, filters={"label": f"agent-factory.run={run_id}"})
+    return [summary["Id"][:12] for summary in found]
+
+
 def test_resume_refuses_a_run_that_waits_for_approval(workspace: Workspace, tmp_path: Path) -> None:
     workspace.configure('autonomy = { min = "L2", max = "L2" }\nprotected_paths = ["numerals/**"]')
     waiting = workspace.cli("run", str(workspace.ticket), "--replay", str(CASSETTE), "--json")
     assert waiting.returncode == 3, waiting.stderr
     run_id = json.loads(waiting.stdout)["run_id"]
+    (listed,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
+    assert listed["status"] == "waiting_approval" and listed["driver"] is None
+    with workspace.store() as store:
+        before = store.get_run(run_id).event_count
     again = workspace.cli("resume", run_id)
     assert again.returncode == 2
     assert f"factory approve {run_id}" in again.stderr
+    with workspace.store() as store:
+        assert store.get_run(run_id).event_count == before

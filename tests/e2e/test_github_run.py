@@ -99,6 +99,41 @@ def github_run(tmp_path: Path, level: str) -> Iterator[GitHubRun]:
         yield GitHubRun(root=root, hub=hub)
 
 
+def test_a_github_ticket_with_an_open_factory_pull_request_is_not_started_again(
+    github_run: GitHubRun,
+) -> None:
+    """The open PR is found on the forge, though this factory's store has never seen it."""
+    hub = github_run.hub
+    elsewhere = "factory/1-fixed-from-another-machine"
+    github_run.bare_git("branch", elsewhere, "main")
+    number = hub.next_number
+    hub.next_number += 1
+    hub.pulls[number] = {
+        "title": "Fix subtractive numerals (acme/app#1)",
+        "body": "Closes #1",
+        "head": elsewhere,
+        "base": "main",
+        "draft": False,
+        "state": "open",
+        "merged": False,
+    }
+
+    refused = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--json")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"already has an open pull request from the factory, #{number}" in refused.stderr
+    assert elsewhere in refused.stderr and "--force-new" in refused.stderr
+    assert json.loads(github_run.cli("runs", "list", "--json").stdout) == []
+    assert _pull_creations(hub) == []
+
+    forced = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--force-new", "--json")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    result = json.loads(forced.stdout)
+    assert any(f"pull request #{number} is still open" in note for note in result["notes"])
+    assert hub.pulls[number]["state"] == "open"  # nothing was closed
+    assert len(_pull_creations(hub)) == 1
+    assert result["branch"] != elsewhere
+
+
 def _pull_creations(hub: FakeGitHub) -> list[tuple[str, str]]:
     return [(m, p) for m, p in hub.requests if m == "POST" and p.endswith(f"{NAME}/pulls")]
 
@@ -151,9 +186,9 @@ def test_a_github_issue_becomes_one_pull_request_even_when_delivery_runs_twice(
     assert result["status"] == "pr_open"
     assert result["tests"].startswith("green")
 
-    again = github_run.cli("resume", run["id"], "--json")
-    assert again.returncode == 0, again.stderr + again.stdout
-    assert json.loads(again.stdout)["status"] == "pr_open"
+    again = github_run.cli("resume", run["id"], "--json")  # finished: said, nothing appended
+    assert again.returncode == 2, again.stderr + again.stdout
+    assert f"{run['id']} already finished: pr_open" in again.stderr
 
     # One pull request, opened once through the API, for the run's branch.
     branch = run["branch"]

@@ -95,6 +95,31 @@ def test_prune_removes_containers_of_a_killed_owner_and_only_those(
     assert containers_of(docker_client, dead_run) == []
 
 
+def test_every_run_start_reaps_a_killed_owners_sandbox_and_says_so(
+    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str
+) -> None:
+    from factory.run.reaping import reap_orphan_sandboxes
+
+    dead_run = f"{run_id}-dead"
+    owner, container_id = _start_owner(dead_run)
+    owner.kill()
+    owner.wait(timeout=30)
+    elsewhere = f"{run_id}-elsewhere"  # owned by another host: never reaped from here
+    docker_client.api.create_container(
+        cfg.image,
+        command=["true"],
+        labels={labels.RUN: elsewhere, labels.ROLE: "agent", labels.OWNER: "other-host:1"},
+        host_config=docker_client.api.create_host_config(network_mode="none"),
+    )
+    with DockerSandbox(cfg, worktree=None, run_id=f"{run_id}-alive", client=docker_client):
+        removed = reap_orphan_sandboxes()
+        assert f"{container_id[:12]} (run {dead_run})" in removed
+        assert len(containers_of(docker_client, f"{run_id}-alive")) == 1
+    assert containers_of(docker_client, dead_run) == []
+    assert len(containers_of(docker_client, elsewhere)) == 1
+    prune(lambda run: False, run_prefix=elsewhere, client=docker_client)
+
+
 def test_prune_asks_the_store_about_runs_owned_elsewhere(
     docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str
 ) -> None:

@@ -181,3 +181,28 @@ def test_a_claim_left_by_a_run_that_ended_is_taken_over(store: Store) -> None:
     second = store.create_run("acme/app#7", "app", ticket_key="app#7")
     claim = store.ticket_claim("app#7")
     assert claim is not None and claim.run_id == second.id
+
+
+HALT_RACER = """
+import sys, time
+from factory.store import Store, AlreadyHalted
+url, start = sys.argv[1], float(sys.argv[2])
+with Store(url) as store:
+    while time.time() < start:
+        time.sleep(0.001)
+    try:
+        store.add_halt("all", "incident", "ops")
+        print("won")
+    except AlreadyHalted as already:
+        print("lost", already)
+"""
+
+
+def test_of_processes_halting_one_scope_at_once_exactly_one_adds_a_halt(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    with Store(url):
+        pass
+    outputs = _race(HALT_RACER, url)
+    assert sorted(line.split()[0] for line in outputs) == ["lost"] * (RACERS - 1) + ["won"]
+    with Store(url) as store:
+        assert len(store.active_halts()) == 1
