@@ -89,10 +89,12 @@ def sweep(
     ticket not started is listed with its reason. At the end a morning report says what
     merged, what waits for whom, what failed and what it cost.
     """
+    from factory.config.errors import ConfigError
     from factory.sweep.driver import SweepError, run_sweep
     from factory.sweep.outcome import SweepRequest, parse_duration
     from factory.sweep.report import ReportPostError, build_report, parse_post_target
     from factory.sweep.stopping import StopSignal
+    from factory.tickets.model import TicketError
 
     config = cli_config()
     try:
@@ -120,7 +122,7 @@ def sweep(
         try:
             with stop.installed(announce=view.announce), view:
                 result = run_sweep(config, store, request, observer=view, stop=stop)
-        except SweepError as error:
+        except (SweepError, ConfigError, TicketError) as error:
             raise _fail(str(error), as_json) from error
     report = build_report(result)
     files = _write_report(report, result, report_dir or config.factory.data_dir / "sweeps")

@@ -42,6 +42,8 @@ from factory.sweep.outcome import SweepRequest, SweepResult, TicketOutcome
 from factory.sweep.selection import Pick, Skip, SkipReason, select_tickets, skip
 from factory.sweep.stopping import StopSignal
 from harness.events import HarnessEvent
+from sandboxes.docker_engine import connect, require_image
+from sandboxes.errors import SandboxError
 from sandboxes.pool import WarmPool
 
 log = structlog.get_logger()
@@ -112,6 +114,8 @@ def run_sweep(
             problems=[*problems, *pulls.problems],
             concurrency=concurrency,
         )
+    if selection.picks:
+        _require_sandbox(config)
     sweep = store.create_sweep(request.model_dump(mode="json"))
     store.sweep_event(
         sweep.id,
@@ -175,6 +179,14 @@ def _check_request(config: FactoryConfig, request: SweepRequest) -> list[str]:
     if request.replay_dir is not None and not request.replay_dir.is_dir():
         raise SweepError(f"--replay-dir {request.replay_dir}: no such directory")
     return repos
+
+
+def _require_sandbox(config: FactoryConfig) -> None:
+    """The Docker engine and the sandbox image, checked once before any ticket starts."""
+    try:
+        require_image(connect(), config.sandbox.image)
+    except SandboxError as error:
+        raise SweepError(str(error)) from error
 
 
 def _model_names(config: FactoryConfig, request: SweepRequest) -> list[str]:

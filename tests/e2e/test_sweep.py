@@ -206,6 +206,17 @@ def test_sigint_mid_sweep_drains_then_a_rerun_finishes_every_ticket_once(tmp_pat
     assert len(stopped_first) == 1 and resumed == stopped_first
 
 
+def _node_started(workspace: Workspace, node: str) -> bool:
+    if not (workspace.root / ".factory" / "factory.db").exists():
+        return False
+    with Store(f"sqlite:///{workspace.root / '.factory' / 'factory.db'}") as store:
+        for run in store.list_runs(limit=10):
+            for event in store.events(run.id):
+                if event.kind == "node.started" and json.loads(event.payload)["node"] == node:
+                    return True
+    return False
+
+
 def _first_node_done(workspace: Workspace) -> bool:
     if not (workspace.root / ".factory" / "factory.db").exists():
         return False
@@ -222,10 +233,11 @@ def test_a_second_sigint_stops_at_once_and_the_next_sweep_resumes_everything(
     workspace = sweep_workspace(tmp_path / "demo", tickets=2)
     process = popen_sweep(workspace, "--concurrency", "2")
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not _first_node_done(workspace):
-        time.sleep(0.2)
+    # In the middle of the test node (the suite runs for seconds): the drain cannot be over.
+    while time.monotonic() < deadline and not _node_started(workspace, "test"):
+        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    time.sleep(0.3)
+    time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err[-3000:]
