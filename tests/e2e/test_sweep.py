@@ -247,7 +247,7 @@ def test_a_second_sigint_stops_at_once_and_the_next_sweep_resumes_everything(
     # (A container being created at the very moment of the second signal is reaped by the
     # next process, whose runs take the dead owner's leases over.)
     report = sweep(workspace)
-    assert report["resumed"] >= 1 and report["started"] == 0
+    assert report["resumed"] >= 1  # (a ticket still setting up when it died has no run yet)
     assert all(o["status"] == "pr_open" for o in report["pull_requests"])
     assert set(runs_by_ticket(workspace).values()) == {1}
     assert len(open_prs(workspace)) == 2
