@@ -8,7 +8,6 @@ its own containers on every exit path, and pruning it would pull a sandbox from 
 
 from __future__ import annotations
 
-import contextlib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,10 @@ from sandboxes.docker_engine import connect
 class PruneReport:
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+
+
+CONFLICT = 409
+"""The engine's answer while a removal of the same container is already in progress."""
 
 
 def prune(
@@ -46,8 +49,14 @@ def prune(
             report.kept.append(name)
             continue
         if not dry_run:
-            with contextlib.suppress(docker.errors.NotFound):
+            try:
                 client.api.remove_container(summary["Id"], force=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as error:
+                # Another process (or thread) is removing it right now: that is the goal too.
+                if error.status_code != CONFLICT:
+                    raise
         report.removed.append(name)
     return report
 

@@ -2,9 +2,9 @@
 
 Draining: nothing new starts, running tickets stop at their next node boundary (their last
 checkpoint is written; each stays resumable) within a grace period, containers are removed
-as their runs unwind. Stopping at once: every container this process started is removed and
-the process exits; runs keep their checkpoints and their leases expire with the process, so
-the next sweep resumes them.
+as their runs unwind. Stopping at once: the process exits at once, runs keep their
+checkpoints and their leases die with the process, so the next sweep resumes them; a detached
+reaper removes the process's containers once it is gone.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +23,19 @@ from typing import Any
 from sandboxes import cleanup
 
 ABORT_EXIT_CODE = 130
+_REAPER = """
+import os, sys, time
+parent = int(sys.argv[1])
+for _ in range(600):
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(0.05)
+from sandboxes.prune import prune
+prune()
+"""
+"""Run by a detached interpreter: wait for the aborted sweep to exit, then reap its containers."""
 
 
 class StopSignal:
@@ -49,11 +64,24 @@ class StopSignal:
         self._on_abort.append(action)
 
     def abort(self) -> None:
-        """Stop at once: remove this process's containers, run the abort actions, exit."""
+        """Stop at once: exit now, and leave this process's containers to a reaper.
+
+        Removing the containers from here would make the runs still inside them fail, and
+        record that, in the moment before the exit: the runs must stay resumable instead. So
+        a detached reaper waits for this process to be gone and then removes the containers
+        of dead owners (the same `prune` every run start does).
+        """
         for action in self._on_abort:
             with contextlib.suppress(Exception):  # exiting anyway; the runs stay resumable
                 action()
-        cleanup.remove_all()
+        with contextlib.suppress(OSError):
+            subprocess.Popen(
+                [sys.executable, "-c", _REAPER, str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         os._exit(ABORT_EXIT_CODE)
 
     @contextmanager
