@@ -53,6 +53,8 @@ SKIP_TITLES = {
     SkipReason.UNREADABLE: "could not be read",
 }
 
+NO_CHANGE = "no_change"
+"""A run whose branch ended equal to its base (the outcomes work names it `no_change`)."""
 _WAITING = {RunStatus.WAITING_APPROVAL.value, RunStatus.NEEDS_HUMAN.value}
 _REFUSED = {RunStatus.REFUSED.value, RunStatus.REJECTED.value}
 _RESUMABLE = {RunStatus.RUNNING.value, RunStatus.QUEUED.value, RunStatus.HALTED.value}
@@ -145,6 +147,8 @@ def _decide(item: BacklogTicket, facts: TicketFacts, settings: SweepConfig) -> P
             return skip(item, SkipReason.DELIVERED, f"run {run.run_id} opened a PR ({run.outcome})")
         if status == RunStatus.MERGED.value:
             return skip(item, SkipReason.DELIVERED, f"run {run.run_id} merged its change")
+        if status == NO_CHANGE:
+            return skip(item, SkipReason.DELIVERED, f"run {run.run_id} found nothing to change")
         if status == RunStatus.DONE.value:
             if run.autonomy_level == "L0":
                 return skip(item, SkipReason.PLAN_COMMENTED, f"run {run.run_id} commented its plan")

@@ -66,7 +66,7 @@ def popen_sweep(workspace: Workspace, *extra: str, env: dict | None = None) -> s
     )
 
 
-def runs_by_ticket(workspace: Workspace) -> Counter[str]:
+def runs_by_ticket(workspace: Workspace) -> Counter[str | None]:
     with workspace.store() as store:
         return Counter(run.ticket_id for run in store.list_runs(limit=1000))
 

@@ -83,6 +83,7 @@ def test_tickets_are_taken_by_priority_then_oldest_first() -> None:
         (TicketFacts(latest_run=brief("needs_human")), SkipReason.WAITING_FOR_HUMAN),
         (TicketFacts(latest_run=brief("merged")), SkipReason.DELIVERED),
         (TicketFacts(latest_run=brief("pr_open")), SkipReason.DELIVERED),
+        (TicketFacts(latest_run=brief("no_change")), SkipReason.DELIVERED),
         (TicketFacts(latest_run=brief("done", level="L0")), SkipReason.PLAN_COMMENTED),
         (TicketFacts(latest_run=brief("refused")), SkipReason.REFUSED),
         (TicketFacts(latest_run=brief("failed"), recent_failures=3), SkipReason.BACKOFF),
