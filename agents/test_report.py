@@ -194,6 +194,25 @@ def compare(
     )
 
 
+def fails_to_run(after: TestReport, baseline: TestReport | None) -> bool:
+    """True when the test command fails the same way on the base commit and on the change,
+    without any test failing on its own: the command itself cannot run (`python: not found`,
+    `false`, a missing file), and no change by the coder can make it pass."""
+    if baseline is None:
+        return False
+    return all(
+        report.exit_code != 0 and not report.failing_ids for report in (after, baseline)
+    ) and (after.exit_code, _shape(after.output_tail)) == (
+        baseline.exit_code,
+        _shape(baseline.output_tail),
+    )
+
+
+def _shape(output: str) -> str:
+    """Output with numbers (timings, counts, line numbers) blanked, to compare two runs."""
+    return re.sub(r"\d+(\.\d+)?", "N", output).strip()
+
+
 class BaselineCache:
     """Baseline reports as JSON files keyed by base sha and test command, under the data dir."""
 

@@ -47,6 +47,12 @@ from policies.models import (
 from policies.protocol import Policy
 from policies.risk import score_risk
 
+EMPTY_CHANGE_VERDICT = Verdict(
+    outcome=Outcome.REFUSE,
+    policy="empty_change",
+    reasons=["the change is empty: there is nothing to merge or review"],
+)
+
 
 def repo_policy_paths(specs: Iterable[PolicySpec]) -> list[str]:
     """The `.factory/policies/*.py` files whose base-branch source the factory must read."""
@@ -173,8 +179,13 @@ def combine(verdicts: Sequence[Verdict], level: AutonomyLevel, risk: RiskScore) 
 def evaluate_gate(
     ctx: GateContext, policies: Sequence[Policy], risk_rule: RiskRule | None = None
 ) -> Decision:
-    """Run every policy on the context and decide at `ctx.level`."""
+    """Run every policy on the context and decide at `ctx.level`.
+
+    An empty diff is never a clean change: whatever the policies say, it is refused, so no
+    level merges or opens a pull request for nothing."""
     verdicts = [run_policy(policy, ctx) for policy in policies]
+    if not ctx.diff.files:
+        verdicts.append(EMPTY_CHANGE_VERDICT)
     sensitive, dependencies = _risk_globs(ctx, policies)
     risk = score_risk(ctx.diff, risk_rule or RiskRule(), sensitive, dependencies)
     return combine(verdicts, ctx.level, risk)

@@ -125,7 +125,8 @@ class RunCost(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    usd: float = Field(default=0.0, ge=0)
+    usd: float | None = Field(default=0.0, ge=0)
+    """None when some model call had no known price: the dollar cost is unknown."""
     tokens: int = Field(default=0, ge=0)
     wall_s: float = Field(default=0.0, ge=0)
 

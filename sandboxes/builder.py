@@ -31,6 +31,7 @@ BUILDER_VERSION = "1"
 DOCKERFILE_DIR = Path(__file__).parent / "images" / "default"
 PACKAGES = (
     "python3",
+    "python-is-python3",
     "python3-venv",
     "python3-pip",
     "git",

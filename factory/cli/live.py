@@ -141,7 +141,8 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "review": state.review.verdict if state.review else None,
         "model_calls": state.model_calls,
         "tokens": state.tokens,
-        "cost_usd": state.cost_usd,
+        "cost_usd": state.cost_usd if state.cost_known else None,
+        "unpriced_calls": state.unpriced_calls,
         "error": state.error,
         "node_seconds": {k: round(v, 4) for k, v in summary.node_seconds.items()},
         "sandbox_seconds": round(summary.sandbox_seconds, 4),
@@ -175,10 +176,7 @@ def render_summary(summary: RunSummary) -> None:
             out.print(f"    - {reason}")
     if state.error:
         out.print(f"  [yellow]{state.error}[/]")
-    out.print(
-        f"  cost     ${state.cost_usd:.4f}  "
-        f"({state.tokens} tokens, {state.model_calls} model calls)"
-    )
+    out.print(f"  {state.cost_text()}  ({state.tokens} tokens, {state.model_calls} model calls)")
     if summary.waiting_for is not None:
         out.print(
             f"  waiting for approval: `factory approve {summary.run_id}` or "

@@ -38,7 +38,9 @@ def run_record(run: Run) -> dict[str, Any]:
         "status": observed_status(run).value,
         "driver": driver_of(run),
         "outcome": run.outcome,
-        "cost_usd": run.cost_usd,
+        # Unknown (null) when some model call had no price: never the priced part alone.
+        "cost_usd": run.cost_usd if run.cost_known else None,
+        "unpriced_calls": run.unpriced_calls,
         "tokens_in": run.tokens_in,
         "tokens_out": run.tokens_out,
         "created_at": run.created_at,
@@ -48,6 +50,13 @@ def run_record(run: Run) -> dict[str, Any]:
         "events": run.event_count,
         "head_hash": run.head_hash,
     }
+
+
+def cost_label(run: Run) -> str:
+    """Dollars when every model call was priced; otherwise says the cost is unknown."""
+    if run.cost_known:
+        return f"${run.cost_usd:.4f}"
+    return f"unknown ({run.unpriced_calls} calls without a price)"
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -92,7 +101,7 @@ def list_runs(
             seen.value,
             run.repo,
             run.ticket_ref,
-            f"${run.cost_usd:.2f}",
+            f"${run.cost_usd:.2f}" if run.cost_known else "unknown",
             str(run.tokens),
             str(run.event_count),
             f"{run.created_at:%Y-%m-%d %H:%M}",
@@ -125,6 +134,8 @@ def show_run(
         print_json(record)
         return
     for key, value in run_record(run).items():
+        if key == "cost_usd":
+            key, value = "cost", cost_label(run)
         if value is not None:
             console.print(f"[bold]{key:>15}[/]  {value}", highlight=False, soft_wrap=True)
     if waits is not None:

@@ -38,6 +38,11 @@ provider = "replay"
 model = "demo-script"
 cassette = "{cassette}"
 
+# The script's turns are written by hand, not bought from a provider: they cost nothing.
+[pricing."demo-script"]
+input = 0.0
+output = 0.0
+
 [repos.numerals]
 path = "numerals"
 base_branch = "main"

@@ -43,6 +43,9 @@ class PullRequestInfo(BaseModel):
     forge: ForgeKind
     merged_sha: str | None = None
     run_id: str | None = None
+    base_sha: str | None = None
+    """Where the head left its base when the pull request was opened (when recorded): the
+    change is `base_sha..head_sha`, also after a merge moved the base branch."""
 
 
 class ForgeError(RuntimeError):
@@ -103,6 +106,10 @@ class Forge(Protocol):
         ...
 
     def close(self, number: int) -> PullRequestInfo: ...
+
+    def mark_ready(self, number: int) -> PullRequestInfo:
+        """Turn a draft into a pull request ready for review (no-op when it is not a draft)."""
+        ...
 
     def open_pull_requests(self) -> list[PullRequestInfo]:
         """Every pull request still open (drafts included), oldest first."""

@@ -126,6 +126,11 @@ class GitHubForge:
             status = pull.merge(merge_method=self._merge_method)
         except GithubException as error:
             reason = _message(error)
+            if error.status == 405 and "draft" in reason.lower():
+                raise MergeBlocked(
+                    f"GitHub refused to merge #{number}: {reason}; mark it ready for review "
+                    "first (`factory approve` does)"
+                ) from None
             if error.status == 405:
                 raise MergeBlocked(
                     f"GitHub refused to merge #{number}: {reason}; a person must satisfy the "
@@ -137,6 +142,13 @@ class GitHubForge:
         if not status.merged:
             raise MergeBlocked(f"GitHub did not merge #{number}: {status.message}")
         return str(status.sha)
+
+    def mark_ready(self, number: int) -> PullRequestInfo:
+        """GitHub's `markPullRequestReadyForReview` GraphQL mutation, for a draft only."""
+        pull = self._pull(number)
+        if pull.draft and pull.state == "open":
+            self._call(pull.mark_ready_for_review, f"mark #{number} ready for review")
+        return self._info(self._pull(number))
 
     def close(self, number: int) -> PullRequestInfo:
         pull = self._pull(number)

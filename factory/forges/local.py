@@ -90,6 +90,7 @@ class LocalForge:
                 f"branch {request.head_branch} was not pushed to {self.target}; push it first"
             )
         row = self._store.create_pull_request(
+            base_sha=self._fork_point(request.base_branch, head_sha),
             run_id=request.run_id,
             repo=self.repo_name,
             title=request.title,
@@ -177,6 +178,19 @@ class LocalForge:
             )
         return row
 
+    def _fork_point(self, base_branch: str, head_sha: str) -> str | None:
+        """The commit where `head_sha` left `base_branch` (None when they share none)."""
+        try:
+            return run_git(
+                factory_git(self.target),
+                "merge-base",
+                f"refs/heads/{base_branch}",
+                head_sha,
+                action="find where the branch left its base",
+            )
+        except GitError:
+            return None
+
     def _branch_sha(self, branch: str) -> str | None:
         try:
             return run_git(
@@ -199,6 +213,7 @@ def _info(row: Any) -> PullRequestInfo:
         head_branch=row.head_branch,
         base_branch=row.base_branch,
         head_sha=row.head_sha,
+        base_sha=row.base_sha,
         status=row.status,
         draft=bool(row.draft),
         url=row.url,

@@ -65,8 +65,9 @@ def choose_repo(config: FactoryConfig, store: Store, number: int, repo: str | No
 
 def show_pull_request(forge: LocalForge, number: int) -> PullRequestView:
     pull = forge.get_pull_request(number)
+    base, head = _change_range(pull)
     try:
-        stats = diff_stats(forge.target, pull.base_branch, pull.head_sha or pull.head_branch)
+        stats = diff_stats(forge.target, base, head)
     except GitError:
         stats = None
     return PullRequestView(repo=forge.repo_name, pull=pull, stats=stats)
@@ -74,15 +75,26 @@ def show_pull_request(forge: LocalForge, number: int) -> PullRequestView:
 
 def pull_request_diff(forge: LocalForge, number: int) -> str:
     """The change as a unified diff against the point where the branch left its base."""
-    pull = forge.get_pull_request(number)
-    head = pull.head_sha or pull.head_branch
+    base, head = _change_range(forge.get_pull_request(number))
     return run_git(
         factory_git(forge.target),
         "diff",
-        f"{pull.base_branch}...{head}",
+        f"{base}...{head}",
         action=f"diff #{number}",
         strip=False,
     )
+
+
+def _change_range(pull: PullRequestInfo) -> tuple[str, str]:
+    """The commits between which the pull request's change lies. The SHAs recorded when it
+    was opened stay right after a merge; the branch names only while it is unmerged."""
+    head = pull.head_sha or pull.head_branch
+    if pull.base_sha:
+        return pull.base_sha, head
+    if pull.status == "merged" and pull.merged_sha:
+        # Recorded before base SHAs were: the merge commit's first parent is the old base.
+        return f"{pull.merged_sha}^1", head
+    return pull.base_branch, head
 
 
 def merge_pull_request(store: Store, forge: LocalForge, number: int, *, ready: bool) -> str:

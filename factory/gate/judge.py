@@ -153,7 +153,7 @@ def judge_run(ctx: RunContext, state: RunState) -> tuple[GateContext, Decision]:
         tests=_tests(state),
         review=_review(state),
         cost=RunCost(
-            usd=round(budget.cost_usd, 6),
+            usd=None if budget.unpriced_calls else round(budget.cost_usd, 6),
             tokens=budget.usage.total_tokens,
             wall_s=round(budget.elapsed_s, 3),
         ),

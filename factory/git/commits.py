@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.git.command import GitError, factory_git, run_git
 from factory.git.identity import BotIdentity
+from factory.git.tool_output import exclude_pathspecs
 from factory.git.worktree import RunWorktree, base_ref, worktree_git
 
 
@@ -31,12 +32,14 @@ def commit_step(
     ticket_ref: str,
     identity: BotIdentity | None = None,
 ) -> CommitOutcome:
-    """Commit everything in the worktree for one step of a run, at most once per step."""
+    """Commit the worktree's change for one step of a run, at most once per step.
+
+    Tool output (bytecode, caches, coverage; `factory.git.tool_output`) is never staged."""
     existing = find_step_commit(worktree, run_id=run_id, step=step)
     if existing is not None:
         return CommitOutcome(sha=existing, created=False)
     runner = worktree_git(worktree)
-    run_git(runner, "add", "--all", action="stage the run's changes")
+    run_git(runner, "add", "--all", "--", *exclude_pathspecs(), action="stage the run's changes")
     staged = run_git(runner, "diff", "--cached", "--name-only", action="list staged changes")
     if not staged:
         return CommitOutcome(sha=None, created=False)

@@ -212,3 +212,14 @@ def diff_against_base(worktree: RunWorktree) -> str:
         action="diff the branch",
         strip=False,
     )
+
+
+def tracked_paths(worktree: RunWorktree, paths: list[str]) -> set[str]:
+    """Those of `paths` that are files in the worktree's HEAD commit."""
+    if not paths:
+        return set()
+    runner = worktree_git(worktree)
+    listed = run_git(
+        runner, "ls-tree", "-r", "--name-only", "HEAD", "--", *paths, action="list files"
+    )
+    return set(listed.splitlines())

@@ -18,6 +18,7 @@ from typing import Self
 
 import structlog
 
+from factory.run import failpoints
 from factory.store import Lease, LeaseLost, LeaseOwner, Run, RunStatus, Store
 
 log = structlog.get_logger()
@@ -88,7 +89,8 @@ class DriverLease:
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.ttl_s / 3):
             try:
-                self.store.renew_lease(self.run_id, self.owner, self.ttl_s)
+                with failpoints.QUIET:
+                    self.store.renew_lease(self.run_id, self.owner, self.ttl_s)
             except LeaseLost as lost:
                 log.warning("run lease lost", run_id=self.run_id, reason=str(lost))
                 self._lost = lost

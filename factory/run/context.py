@@ -108,7 +108,7 @@ class RunContext:
         if event.kind == "model.call":
             self.store.add_usage(
                 self.run_id,
-                cost_usd=event.cost_usd or 0.0,
+                cost_usd=event.cost_usd,
                 tokens_in=(event.input_tokens or 0)
                 + (event.cache_read_tokens or 0)
                 + (event.cache_write_tokens or 0),
@@ -147,6 +147,7 @@ class RunContext:
             update["model_calls"] = budget.steps
             update["tokens"] = budget.usage.total_tokens
             update["cost_usd"] = round(budget.cost_usd, 6)
+            update["unpriced_calls"] = budget.unpriced_calls
             elapsed = time.perf_counter() - started
             self.node_seconds[name] = self.node_seconds.get(name, 0.0) + elapsed
             self.event(

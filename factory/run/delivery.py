@@ -14,7 +14,7 @@ from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestReques
 from factory.gate.owners import reviewer_names
 from factory.run import failpoints
 from factory.run.context import RunContext
-from factory.run.pr_body import pull_request_body
+from factory.run.pr_body import pull_request_body, pull_request_title
 from factory.run.state import RunState
 from policies.models import DecisionKind
 
@@ -54,15 +54,38 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
     return {**update, "merged_sha": sha, "ending": "merged"}
 
 
+def report_no_change(ctx: RunContext, state: RunState) -> dict[str, Any]:
+    """The branch equals its base: push nothing, open nothing, say why on the ticket once."""
+    explanation = _no_change_explanation(state)
+    ctx.event("run.no_change", {"base_sha": state.base_sha, "explanation": explanation})
+    note = (
+        f"agent-factory made no change for this issue: the branch ended equal to "
+        f"{state.base_branch}, so nothing was pushed and no pull request was opened.\n\n"
+        + explanation
+    )
+    _tell_ticket(ctx, state, "no_change", note)
+    return {"ending": "no_change", "error": f"no change to deliver: {explanation}"[:500]}
+
+
+def _no_change_explanation(state: RunState) -> str:
+    """What the agents said they did, which is where a reader learns why nothing changed."""
+    said = [f"Coder: {change.summary}" for change in state.changes[-1:]]
+    if state.added_tests is not None:
+        said.append(f"Tester: {state.added_tests.summary}")
+    if state.review is not None and state.review.summary:
+        said.append(f"Reviewer: {state.review.summary}")
+    return "\n".join(said) or "The agents gave no account."
+
+
 def merge_approved(
     ctx: RunContext, state: RunState, *, by: str, comment: str | None
 ) -> dict[str, Any]:
     """A person approved the waiting change: mark the PR ready and merge it."""
     assert state.pr_number is not None
     ctx.event("approval.approved", {"pr": state.pr_number, "comment": comment}, actor=by)
-    mark_ready = getattr(ctx.forge, "mark_ready", None)
-    if callable(mark_ready):
-        mark_ready(state.pr_number)
+    # needs_human PRs open as drafts, and a forge refuses to merge a draft (GitHub: 405).
+    ready = ctx.forge.mark_ready(state.pr_number)
+    ctx.event("pr.ready", {"pr": state.pr_number, "status": ready.status})
     if comment:
         ctx.forge.comment(state.pr_number, f"Approved by {by}: {comment}")
     try:
@@ -92,12 +115,11 @@ def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> Pull
     if existing is not None:
         ctx.event("pr.reused", {"number": existing.number})
         return existing
-    title = state.ticket.title.strip().splitlines()[0][:200]
     pr = ctx.forge.open_pull_request(
         PullRequestRequest(
             head_branch=state.branch,
             base_branch=state.base_branch,
-            title=f"{title} ({state.ticket.ref})"[:256],
+            title=pull_request_title(state),
             body=pull_request_body(state, ctx.run_id),
             draft=draft,
             run_id=ctx.run_id,

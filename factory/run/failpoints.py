@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 ENV = "FACTORY_FAILPOINTS"
 ACTIONS = {"": signal.SIGKILL, "kill": signal.SIGKILL, "stop": signal.SIGSTOP}
+QUIET = threading.Lock()
+"""Held by background writers (the lease heartbeat) around each write, and by a `stop`
+failpoint while it freezes the process: frozen, it holds no database lock that would
+block the very process the test starts next (a SQLite write lock is file-wide)."""
 
 
 def hit(name: str) -> None:
@@ -24,5 +29,10 @@ def hit(name: str) -> None:
         return
     for entry in wanted.split(","):
         point, _, action = entry.partition("=")
-        if point == name:
+        if point != name:
+            continue
+        if ACTIONS[action] == signal.SIGSTOP:
+            with QUIET:
+                os.kill(os.getpid(), signal.SIGSTOP)
+        else:
             os.kill(os.getpid(), ACTIONS[action])

@@ -75,7 +75,7 @@ def build_graph(ctx: RunContext, checkpointer: SqliteSaver) -> CompiledStateGrap
     graph.add_conditional_edges("code", _unless_ended("test"), ["test", END])
     graph.add_conditional_edges("test", after_test, ["code", "review", "gate", END])
     graph.add_conditional_edges("review", after_review, ["code", "gate", END])
-    graph.add_edge("gate", "deliver")
+    graph.add_conditional_edges("gate", _unless_ended("deliver"), ["deliver", END])
     graph.add_conditional_edges("deliver", after_deliver, ["await_approval", END])
     graph.add_edge("await_approval", END)
     return graph.compile(checkpointer=checkpointer)

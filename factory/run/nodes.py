@@ -7,6 +7,7 @@ does its work once), record the agent's output as an event, then commit it as on
 from __future__ import annotations
 
 import json
+import posixpath
 from typing import Any
 
 from langgraph.types import interrupt
@@ -14,11 +15,12 @@ from langgraph.types import interrupt
 from agents import coder, planner, reviewer, tester
 from agents.context import ticket_block
 from agents.models import AddedTests, CodeChange, Plan, Review
+from agents.test_report import TestReport, fails_to_run
 from factory.gate.judge import judge_run
 from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.gate.repo_policies import clamp_level
 from factory.git import commit_step, find_step_commit
-from factory.git.worktree import diff_against_base, reset_to_head
+from factory.git.worktree import diff_against_base, reset_to_head, tracked_paths
 from factory.run import delivery, failpoints
 from factory.run.baseline import baseline_report
 from factory.run.context import RunContext, RunHalted
@@ -85,7 +87,7 @@ def _commit(ctx: RunContext, state: RunState, node: str, iteration: int, summary
         message=f"{node}: {title}\n\n{summary}",
         run_id=ctx.run_id,
         step=f"{node}-{iteration}",
-        ticket_ref=state.ticket.ref,
+        ticket_ref=state.ticket.name,
         identity=ctx.config.git,
     )
     if outcome.created:
@@ -175,13 +177,54 @@ def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
             added = result.output
             _record_output(ctx, "test", state.iteration, added, ctx.deps.budget.steps)
             _commit(ctx, state, "test", state.iteration, added.summary)
+        added = _committed_tests(ctx, added)
         update["added_tests"] = added
-    report = tester.check(ctx.deps, baseline_report(ctx, state.base_sha))
+    baseline = baseline_report(ctx, state.base_sha)
+    report = tester.check(ctx.deps, baseline)
     ctx.event("tests.report", report.model_dump(mode="json", exclude={"cases"}))
     update["test_reports"] = [*state.test_reports, report]
+    if fails_to_run(report, baseline):
+        # No coder round can fix a command that cannot run: stop before spending them.
+        return {**update, **_test_command_cannot_run(ctx, state, report)}
     if not report.green:
         update["feedback"] = report.feedback()
     return update
+
+
+def _test_command_cannot_run(
+    ctx: RunContext, state: RunState, report: TestReport
+) -> dict[str, Any]:
+    tail = report.output_tail.strip()[-600:] or "(no output)"
+    error = (
+        f"the test command `{report.command}` cannot run: it fails the same way on the base "
+        f"commit and on the change (exit {report.exit_code}, no test failed):\n{tail}\n"
+        f'Fix test_command in [repos."{state.repo}"] of factory.toml: it runs with sh in the '
+        "sandbox with the repository at /workspace (for Python, e.g. `python3 -m pytest -q`); "
+        f"`factory doctor --repo {state.repo}` tries it on the base commit. Then run the "
+        "ticket again."
+    )
+    ctx.event(
+        "tests.cannot_run",
+        {"command": report.command, "exit_code": report.exit_code, "output": tail},
+    )
+    return {"ending": "failed", "error": error}
+
+
+def _committed_tests(ctx: RunContext, added: AddedTests) -> AddedTests:
+    """Only the tests that reached the branch as files count: a test file the tester named
+    but left out (or that exists only as bytecode) is said, and not counted as added."""
+    named = {path: posixpath.normpath(path) for path in added.tests_added}
+    committed = tracked_paths(ctx.worktree, sorted(set(named.values())))
+
+    def arrived(path: str) -> bool:
+        return any(file == path or file.startswith(path + "/") for file in committed)
+
+    missing = [path for path, clean in named.items() if not arrived(clean)]
+    if not missing:
+        return added
+    ctx.event("tests.missing", {"paths": missing})
+    kept = [path for path in added.tests_added if path not in missing]
+    return added.model_copy(update={"tests_added": kept})
 
 
 def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
@@ -207,7 +250,12 @@ def review(ctx: RunContext, state: RunState) -> dict[str, Any]:
 
 
 def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
-    """Every policy judges the change; the decision is appended as a `gate.decision` event."""
+    """Every policy judges the change; the decision is appended as a `gate.decision` event.
+
+    A branch equal to its base is no change at all: the run ends `no_change` here."""
+    if not diff_against_base(ctx.worktree).strip():
+        # Nothing to judge or deliver: an empty branch is not a clean change.
+        return delivery.report_no_change(ctx, state)
     context, decision = judge_run(ctx, state)
     ctx.event(GATE_DECISION_EVENT, gate_decision_payload(context, decision))
     return {"decision": decision}

@@ -5,9 +5,15 @@ from __future__ import annotations
 from factory.run.state import RunState
 
 
+def pull_request_title(state: RunState) -> str:
+    """The ticket's first title line and its name (never the path a ticket file was read from)."""
+    title = state.ticket.title.strip().splitlines()[0][:200]
+    return f"{title} ({state.ticket.name})"[:256]
+
+
 def pull_request_body(state: RunState, run_id: str) -> str:
     """The PR description: ticket, plan, tests, review, gate verdicts, cost, and the run id."""
-    lines = [f"Closes {state.ticket.ref}.", ""]
+    lines = [f"Closes {state.ticket.name}.", ""]
     if state.plan is not None:
         lines += ["## Plan", state.plan.summary, ""]
         lines += [f"{n}. {step}" for n, step in enumerate(state.plan.steps, 1)]
@@ -46,7 +52,7 @@ def pull_request_body(state: RunState, run_id: str) -> str:
     lines += [
         "---",
         f"Made by agent-factory run `{run_id}` "
-        f"(cost ${state.cost_usd:.4f}, {state.tokens} tokens, {state.model_calls} model calls). "
+        f"({state.cost_text()}, {state.tokens} tokens, {state.model_calls} model calls). "
         f"Inspect it with `factory runs show {run_id} --events`; "
         f"verify its record with `factory audit verify --run {run_id}`.",
     ]

@@ -59,6 +59,7 @@ log = structlog.get_logger()
 ENDING_STATUS = {
     "pr_open": RunStatus.PR_OPEN,
     "merged": RunStatus.MERGED,
+    "no_change": RunStatus.NO_CHANGE,
     "needs_human": RunStatus.NEEDS_HUMAN,
     "plan_only": RunStatus.DONE,
     "refused": RunStatus.REFUSED,
@@ -77,14 +78,17 @@ EXIT_CODES = {
     RunStatus.HALTED: 3,
     RunStatus.REJECTED: 3,
     RunStatus.BUDGET_EXCEEDED: 4,
+    RunStatus.NO_CHANGE: 5,
     RunStatus.FAILED: 1,
 }
-"""`factory run` exit codes: 0 delivered, 3 a human must act, 4 budget spent, 1 error."""
+"""`factory run` exit codes: 0 delivered, 3 a human must act, 4 budget spent, 5 no change to
+deliver, 1 error."""
 
 
 FINISHED_STATUSES = frozenset(
     {
         RunStatus.PR_OPEN,
+        RunStatus.NO_CHANGE,
         RunStatus.MERGED,
         RunStatus.NEEDS_HUMAN,
         RunStatus.DONE,

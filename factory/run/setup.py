@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents.runtime import AgentDeps
 from agents.test_report import detect_test_command
 from factory.config import FactoryConfig, RepoConfig, Secrets
+from factory.config.prices import UnenforceableBudget, check_budget_enforceable
 from factory.config.repo_settings import governing_repo_config
 from factory.forges.base import Forge
 from factory.forges.settings import MissingForgeToken
@@ -27,7 +28,7 @@ from factory.store import Run, Store
 from factory.tickets.model import Ticket
 from harness.budget import RunBudget
 from harness.build import build_model
-from harness.config import AgentRole, ProviderConfig
+from harness.config import AgentRole, BudgetConfig, ProviderConfig
 from harness.errors import CassetteError
 from harness.events import HarnessEvent
 from harness.messages import Usage
@@ -132,6 +133,11 @@ def new_run_state(
 ) -> tuple[RunState, Assessment | None]:
     """The first state of a new run, and the autonomy assessment (None for ad-hoc repos)."""
     check_model_configured(config, options)
+    if options.replay is None:
+        try:
+            check_budget_enforceable(config, operator_budget(config, name, options), options.model)
+        except UnenforceableBudget as refused:
+            raise SetupError(str(refused)) from refused
     run_id = f"r-{uuid.uuid4().hex[:10]}"
     branch = branch_name(ticket.key, ticket.title)
     if _branch_taken(store, name, branch):
@@ -162,11 +168,17 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
         shared = ReplayModel(options.replay)
         return dict.fromkeys(ROLES, shared)
     models: dict[AgentRole, ChatModel] = {}
+    built: dict[str, ChatModel] = {}
     for role in ROLES:
         chosen: ProviderConfig = config.models.for_role(role)
         if options.model:
             chosen = chosen.model_copy(update={"model": options.model})
-        models[role] = build_model(chosen)
+        # Roles with the same settings share one model: a replayed cassette holds the turns
+        # of every role in order, so one player must serve them all, as with --replay.
+        key = chosen.model_dump_json()
+        if key not in built:
+            built[key] = build_model(chosen)
+        models[role] = built[key]
     if options.record is not None:
         return {role: RecordingModel(model, options.record) for role, model in models.items()}
     return models
@@ -186,16 +198,20 @@ def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig)
         raise SetupError(str(error)) from error
 
 
-def _budget(
-    config: FactoryConfig, name: str, options: RunOptions, values: dict[str, Any]
-) -> RunBudget:
+def operator_budget(config: FactoryConfig, name: str, options: RunOptions) -> BudgetConfig:
+    """The operator's limits for a run: the repo's `budget` or `[budgets]`, and `--budget-usd`."""
     limits = config.budget_for(name)
     if options.budget_usd is not None:
         limits = limits.model_copy(update={"max_usd": options.budget_usd})
+    return limits
+
+
+def _budget(limits: BudgetConfig, values: dict[str, Any]) -> RunBudget:
     budget = RunBudget(limits)
     # A resumed run keeps spending from where it stopped, not from zero.
     budget.steps = int(values.get("model_calls", 0))
     budget.cost_usd = float(values.get("cost_usd", 0.0))
+    budget.unpriced_calls = int(values.get("unpriced_calls", 0))
     budget.usage = Usage(input_tokens=int(values.get("tokens", 0)))
     return budget
 
@@ -226,7 +242,9 @@ def equip_run(
     except GitError as error:
         raise SetupError(str(error)) from error
     base_text = read_from_base(clone, operator_repo.base_branch, "factory.toml")
-    repo = governing_repo_config(operator_repo, base_text, name)
+    operator = operator_repo.model_copy(update={"budget": operator_budget(config, name, options)})
+    repo = governing_repo_config(operator, base_text, name)
+    assert repo.budget is not None
     with ExitStack() as stack:
         pooled = pool.acquire() if pool is not None and not repo.setup else None
         if pooled is not None:
@@ -260,7 +278,7 @@ def equip_run(
             worktree=worktree.path,
             sandbox=metered,
             model_for=models.__getitem__,
-            budget=_budget(config, name, options, values),
+            budget=_budget(repo.budget, values),
             on_event=on_event,
             prices=PriceTable(config.pricing),
             transcripts=store,

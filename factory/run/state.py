@@ -23,6 +23,7 @@ Phase = Literal[
 Ending = Literal[
     "pr_open",
     "merged",
+    "no_change",
     "needs_human",
     "plan_only",
     "refused",
@@ -63,9 +64,25 @@ class RunState(BaseModel):
     """Model calls made so far; a replayed model resumes its cassette from here."""
     tokens: int = 0
     cost_usd: float = 0.0
+    """Dollars of the priced model calls; the run's cost only while `unpriced_calls` is 0."""
+    unpriced_calls: int = 0
+    """Model calls of a model without a price: any makes the run's cost unknown."""
     phase: Phase = "intake"
     ending: Ending | None = None
     error: str | None = None
+
+    @property
+    def cost_known(self) -> bool:
+        return self.unpriced_calls == 0
+
+    def cost_text(self) -> str:
+        """The cost as a reader should take it: dollars only when every call was priced."""
+        if self.cost_known:
+            return f"cost ${self.cost_usd:.4f}"
+        return (
+            f"cost unknown: {self.unpriced_calls} of {self.model_calls} model calls used a "
+            "model without a price"
+        )
 
     @property
     def last_test_report(self) -> TestReport | None:

@@ -47,6 +47,9 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(32), index=True, default=RunStatus.QUEUED)
     outcome: Mapped[str | None] = mapped_column(Text)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    """Dollars of the model calls whose price is known; see `cost_known`."""
+    unpriced_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Model calls of a model without a price: while any, the run's cost is unknown."""
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -71,6 +74,11 @@ class Run(Base):
     @property
     def tokens(self) -> int:
         return self.tokens_in + self.tokens_out
+
+    @property
+    def cost_known(self) -> bool:
+        """False when some model call had no price: `cost_usd` is then only a lower bound."""
+        return not self.unpriced_calls
 
 
 class Event(Base):
@@ -176,6 +184,9 @@ class PullRequest(Base):
     head_branch: Mapped[str] = mapped_column(String(300))
     base_branch: Mapped[str] = mapped_column(String(300))
     head_sha: Mapped[str | None] = mapped_column(String(64))
+    base_sha: Mapped[str | None] = mapped_column(String(64))
+    """Where the head branch left its base when the pull request was opened: the change is
+    `base_sha..head_sha`, which stays true after the merge moved the base branch."""
     status: Mapped[str] = mapped_column(String(16), default=PullRequestStatus.OPEN)
     draft: Mapped[bool] = mapped_column(Boolean, default=False)
     url: Mapped[str | None] = mapped_column(String(500))

@@ -15,6 +15,8 @@ class RunStatus(StrEnum):
     WAITING_APPROVAL = "waiting_approval"
     NEEDS_HUMAN = "needs_human"
     PR_OPEN = "pr_open"
+    NO_CHANGE = "no_change"
+    """The branch ended equal to its base: nothing was pushed, no pull request opened."""
     MERGED = "merged"
     REFUSED = "refused"
     BUDGET_EXCEEDED = "budget_exceeded"

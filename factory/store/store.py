@@ -189,15 +189,23 @@ class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
         return run
 
     def add_usage(
-        self, run_id: str, *, cost_usd: float = 0.0, tokens_in: int = 0, tokens_out: int = 0
+        self,
+        run_id: str,
+        *,
+        cost_usd: float | None = 0.0,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
     ) -> None:
-        """Add metered usage atomically (concurrent agents of one run may report at once)."""
+        """Add metered usage atomically (concurrent agents of one run may report at once).
+
+        `cost_usd` None is a call whose price is unknown: it makes the run's cost unknown."""
         with self._write() as session:
             result = session.execute(
                 update(Run)
                 .where(Run.id == run_id)
                 .values(
-                    cost_usd=Run.cost_usd + cost_usd,
+                    cost_usd=Run.cost_usd + (cost_usd or 0.0),
+                    unpriced_calls=Run.unpriced_calls + (1 if cost_usd is None else 0),
                     tokens_in=Run.tokens_in + tokens_in,
                     tokens_out=Run.tokens_out + tokens_out,
                     updated_at=utcnow(),

@@ -2,6 +2,7 @@
 
 ```
 ---
+id: PAGER-12
 title: Pager skips the last page
 repo: demo
 labels: [bug]
@@ -9,7 +10,8 @@ priority: high
 ---
 Body text...
 ```
-Without a `title`, the first `# heading` is the title, else the file name.
+Without a `title`, the first `# heading` is the title, else the file name. `id` is how pull
+requests name the ticket (default: the file's name).
 """
 
 import hashlib
@@ -35,6 +37,7 @@ class FrontMatter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    id: str | None = None
     title: str | None = None
     repo: str | None = None
     labels: list[str] = []
@@ -49,7 +52,7 @@ class FrontMatter(BaseModel):
             else value
         )
 
-    @field_validator("priority", "title", "repo", mode="before")
+    @field_validator("id", "priority", "title", "repo", mode="before")
     @classmethod
     def _scalar_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
@@ -109,6 +112,7 @@ def parse_markdown_ticket(
         repo=meta.repo,
         source="stdin" if source == "stdin" else "markdown",
         url=None if ref == "-" else Path(ref).resolve().as_uri(),
+        id=meta.id.strip()[:80] if meta.id and meta.id.strip() else None,
     )
 
 
@@ -129,6 +133,6 @@ def _split_front_matter(text: str, ref: str) -> tuple[FrontMatter, str]:
         where = ".".join(str(part) for part in problem["loc"])
         raise TicketError(
             f"ticket {ref}: front matter `{where}`: {problem['msg']} "
-            "(allowed keys: title, repo, labels, priority)"
+            "(allowed keys: id, title, repo, labels, priority)"
         ) from error
     return meta, text.lstrip("\ufeff")[match.end() :]

@@ -1,5 +1,6 @@
 """The ticket as the factory sees it, whatever it came from. Its text is untrusted input."""
 
+from pathlib import PurePath
 from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +26,20 @@ class Ticket(BaseModel):
     """The configured repository name or `owner/name` the ticket targets, when it says."""
     source: TicketSourceKind
     url: str | None = None
+    id: str | None = Field(default=None, max_length=80)
+    """The ticket's own identifier, when its file says one (front matter `id:`)."""
+
+    @property
+    def name(self) -> str:
+        """How pull requests and comments name the ticket: the issue reference, the front
+        matter id, or the file's name; never the path a file was read from."""
+        if self.id:
+            return self.id
+        if self.source == "markdown":
+            return PurePath(self.ref).name
+        if self.source == "stdin":
+            return self.key
+        return self.ref
 
 
 class TicketError(ValueError):

@@ -115,12 +115,13 @@ def _assert_no_sandbox_outlives_its_process(ws: Workspace) -> None:
     with ws.store() as store:
         run_ids = {run.id for run in store.list_runs(limit=10_000)}
     client = docker.from_env()
-    leftovers = client.containers.list(all=True, filters={"label": "agent-factory.run"})
+    # One listing call (labels included): other sessions remove containers at any moment.
+    leftovers = client.api.containers(all=True, filters={"label": labels.RUN})
     orphans = [
-        c.name
-        for c in leftovers
-        if c.labels.get("agent-factory.run") in run_ids
-        and _owner_is_gone(c.labels.get("agent-factory.owner", ""))
+        summary["Id"][:12]
+        for summary in leftovers
+        if (summary.get("Labels") or {}).get(labels.RUN) in run_ids
+        and _owner_is_gone((summary.get("Labels") or {}).get(labels.OWNER, ""))
     ]
     assert not orphans, f"sandboxes left behind by dead processes: {orphans}"
 

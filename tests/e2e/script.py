@@ -36,7 +36,7 @@ def demo_replies() -> list[dict[str, Any]]:
 
 
 def reply(text: str, *calls: dict[str, Any]) -> dict[str, Any]:
-    return {"text": text, "tool_calls": list(calls), "model": "test-script"}
+    return {"text": text, "tool_calls": list(calls), "model": "demo-script"}
 
 
 def call(name: str, **arguments: Any) -> dict[str, Any]:
@@ -181,3 +181,48 @@ def raise_own_autonomy() -> list[dict[str, Any]]:
 def write_cassette(path: Path, replies: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps({"reply": r}) + "\n" for r in replies))
     return path
+
+
+def failed_edit_then_nothing() -> list[dict[str, Any]]:
+    """Coder, tester and reviewer rounds that leave the branch equal to its base: the coder's
+    edit misses (its old text is not in the file), the tester adds nothing."""
+    return [
+        reply(
+            "Fixing.",
+            call(
+                "edit_file",
+                path="numerals/roman.py",
+                old_string="this text is not in the file",
+                new_string="neither is this",
+            ),
+        ),
+        reply(
+            "The edit did not apply; the code may already be right.",
+            call("submit", summary="No edit applied: the loop looked right.", files=[]),
+        ),
+        reply(
+            "Nothing to test.",
+            call("submit", summary="No new tests: nothing changed.", tests_added=[]),
+        ),
+        *reviewer(),
+    ]
+
+
+def no_change() -> list[dict[str, Any]]:
+    return [*planner(), *failed_edit_then_nothing()]
+
+
+def tests_left_as_bytecode_only() -> list[dict[str, Any]]:
+    """A tester that writes a test file, runs it (leaving bytecode), then deletes the source
+    but still reports it as added."""
+    create = tester()[0]
+    path = create["tool_calls"][0]["arguments"]["path"]
+    return [
+        create,
+        reply(
+            "Running the new tests.",
+            call("run_command", command=f"python3 -m pytest -q {path} -p no:cacheprovider"),
+        ),
+        reply("Tidying up.", call("run_command", command=f"rm {path}")),
+        reply("Tests written.", call("submit", summary="Added tests.", tests_added=[path])),
+    ]

@@ -51,7 +51,8 @@ def test_a_run_killed_at_any_point_resumes_to_one_branch_one_commit_per_step_one
     (run,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
     # Recorded as running, but its driver is dead: shown as interrupted, never as running.
     assert run["status"] == "interrupted" and run["driver"] is None
-    assert _containers_of(run["id"]), "the killed run's sandbox should still be there"
+    # (Its sandbox is left behind; whether it is still there now is not asserted: on a shared
+    # machine any other factory process starting a run reaps it too, as it should.)
 
     # No manual prune: resume itself removes the dead process's sandbox and says so.
     resumed = workspace.cli("resume", run["id"], "--json")
@@ -59,7 +60,6 @@ def test_a_run_killed_at_any_point_resumes_to_one_branch_one_commit_per_step_one
     result = json.loads(resumed.stdout)
     assert result["status"] == "pr_open"
     assert result["tests"].startswith("green")
-    # (How many it removed is not asserted: other processes on this host may reap it first.)
     assert _containers_of(run["id"]) == []
     (after,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
     assert after["status"] == "pr_open" and after["driver"] is None

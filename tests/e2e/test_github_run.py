@@ -21,6 +21,7 @@ from factory.demo.run_demo import CASSETTE, REPO_NAME, TICKET, prepare_demo
 from factory.store import Store
 from factory.store.models import Event
 from factory.tickets.markdown import MarkdownTicketSource
+from tests.e2e import script
 from tests.support.fake_github import NAME, OWNER, FakeGitHub, serve_fake_github
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
@@ -36,6 +37,10 @@ github = "{owner}/{name}"
 base_branch = "main"
 test_command = "python3 -m pytest -q"
 autonomy = {{ min = "{level}", max = "{level}" }}
+
+[pricing."demo-script"]  # the scripted turns cost nothing
+input = 0.0
+output = 0.0
 
 [git]
 name = "numerals-bot"
@@ -250,3 +255,61 @@ def test_at_l0_the_plan_goes_to_the_issue_and_nothing_is_pushed(github_run: GitH
     assert hub.pulls == {} and _pull_creations(hub) == []
     assert github_run.bare_git("branch", "--list") == branches_before
     assert _token_leaks(github_run, result["run_id"]) == []
+
+
+@pytest.mark.parametrize("level", ["L2"])
+def test_approving_a_draft_on_github_marks_it_ready_then_merges_it(
+    github_run: GitHubRun,
+) -> None:
+    hub = github_run.hub
+    config = github_run.config_path.read_text()
+    github_run.config_path.write_text(
+        config.replace('max = "L2" }\n', 'max = "L2" }\nprotected_paths = ["numerals/**"]\n')
+    )
+    main_before = hub.sha_of("main")
+
+    waiting = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--json")
+    assert waiting.returncode == 3, waiting.stderr + waiting.stdout
+    run_id = json.loads(waiting.stdout)["run_id"]
+    ((number, pull),) = hub.pulls.items()
+    assert pull["draft"] is True and pull["state"] == "open"
+
+    approved = github_run.cli("approve", run_id, "--by", "ana", "--json")
+
+    assert approved.returncode == 0, approved.stderr + approved.stdout
+    assert json.loads(approved.stdout)["status"] == "merged"
+    (mutation,) = hub.graphql
+    assert "markPullRequestReadyForReview" in mutation["query"]
+    assert pull["draft"] is False and pull["merged"] is True
+    merged_sha = pull["merge_commit_sha"]
+    assert hub.sha_of("main") == merged_sha != main_before
+    assert "reversed(numeral.upper())" in github_run.bare_git("show", "main:numerals/roman.py")
+    store = github_run.store()
+    try:
+        assert store.get_run(run_id).status == "merged"
+        kinds = [event.kind for event in store.events(run_id)]
+        assert "merge.done" in kinds and "merge.blocked" not in kinds
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("level", ["L3"])
+def test_an_empty_change_on_github_pushes_nothing_and_tells_the_issue_once(
+    github_run: GitHubRun, tmp_path: Path
+) -> None:
+    hub = github_run.hub
+    branches_before = github_run.bare_git("branch", "--list")
+    cassette = script.write_cassette(tmp_path / "no-change.jsonl", script.no_change())
+
+    finished = github_run.cli("run", ISSUE, "--replay", str(cassette), "--json")
+
+    assert finished.returncode == 5, finished.stderr + finished.stdout
+    result = json.loads(finished.stdout)
+    assert result["status"] == "no_change"
+    assert hub.pulls == {} and _pull_creations(hub) == []
+    assert github_run.bare_git("branch", "--list") == branches_before
+    ((issue, note),) = hub.comments
+    assert issue == 1
+    assert "made no change" in note and "No edit applied" in note
+    again = github_run.cli("resume", result["run_id"], "--json")
+    assert len(hub.comments) == 1, again.stdout + again.stderr

@@ -274,6 +274,28 @@ def test_setup_failures_leave_no_run_row_running(workspace: Workspace, tmp_path:
     assert "Traceback" not in unreachable.stderr
     assert _runs(workspace) == []
 
+    # An unknown repository: said before any row exists.
+    unknown = workspace.cli(
+        "run", str(workspace.ticket), "--repo", "nowhere", "--replay", str(CASSETTE), env=_env()
+    )
+    assert unknown.returncode == 2 and "unknown repository 'nowhere'" in unknown.stderr
+    assert _runs(workspace) == []
+
+    # The repository cannot be read (not a git repository): said before any row exists.
+    original = workspace.config_path.read_text()
+    not_a_repo = tmp_path / "not-a-repo"
+    not_a_repo.mkdir()
+    workspace.config_path.write_text(
+        original.replace('path = "numerals"', f'path = "{not_a_repo}"')
+    )
+    unclonable = workspace.cli(
+        "run", str(workspace.ticket), "--replay", str(CASSETTE), "--json", env=_env()
+    )
+    assert unclonable.returncode in (1, 2), unclonable.stdout + unclonable.stderr
+    assert str(not_a_repo) in unclonable.stderr and "Traceback" not in unclonable.stderr
+    assert _runs(workspace) == []
+    workspace.config_path.write_text(original)
+
     # The sandbox cannot start once the run exists: the run ends failed, saying why.
     text = workspace.config_path.read_text()
     workspace.config_path.write_text(

@@ -4,6 +4,7 @@ with `--record`, then replayed from that cassette to the same change."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,43 @@ def test_a_run_against_a_local_openai_compatible_server_is_recorded_and_replays(
     replayed = replay_ws.run(cassette)
     assert replayed.status.value == "pr_open"
     assert replay_ws.git("diff", f"main..{replayed.state.branch}") == change
+
+
+def test_a_model_without_a_price_leaves_the_cost_unknown_everywhere(
+    workspace: Workspace, local_model: WireServer
+) -> None:
+    use_local_model(workspace, local_model.url)
+    text = workspace.config_path.read_text()
+    text = text.replace('[pricing."qwen3-coder"]\ninput = 1.0\noutput = 2.0\n', "")
+    text = text.replace(
+        'autonomy = { min = "L1", max = "L1" }', 'autonomy = { min = "L3", max = "L3" }'
+    )
+    workspace.config_path.write_text(text + "\n[budgets]\nmax_usd = 5.0\nmax_tokens = 1000000\n")
+
+    summary = workspace.run_with()
+
+    assert summary.status.value == "waiting_approval", summary.state.decision
+    assert summary.state.unpriced_calls == summary.state.model_calls == 10
+    assert summary.state.decision is not None
+    (budget,) = [v for v in summary.state.decision.verdicts if v.policy == "budget"]
+    assert budget.outcome.value == "needs_human"
+    assert "$5.00 limit could not be enforced: the cost is unknown" in budget.reasons[0]
+    store = workspace.store()
+    try:
+        run = store.get_run(summary.run_id)
+        assert not run.cost_known and run.unpriced_calls == 10
+        pull = store.get_pull_request("numerals", 1)
+        assert pull is not None
+        calls = [
+            json.loads(e.payload) for e in store.events(summary.run_id) if e.kind == "model.call"
+        ]
+    finally:
+        store.close()
+    assert len(calls) == 10 and all("cost_usd" not in call for call in calls)
+    assert "cost unknown: 10 of 10 model calls used a model without a price" in pull.body
+    assert "$0.0000" not in pull.body
+    shown = json.loads(workspace.cli("runs", "show", summary.run_id, "--json").stdout)
+    assert shown["cost_usd"] is None and shown["unpriced_calls"] == 10
+    assert shown["tokens_in"] == 10 * PROMPT_TOKENS
+    listed = workspace.cli("runs", "list", env={**os.environ, "COLUMNS": "200"})
+    assert "unknown" in listed.stdout and "$0.00" not in listed.stdout

@@ -37,6 +37,7 @@ class FakeGitHub:
     requested: dict[int, dict[str, list[str]]] = field(default_factory=dict)
     protected: bool = False
     requests: list[tuple[str, str]] = field(default_factory=list)
+    graphql: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 100
     token: str = TOKEN
 
@@ -91,6 +92,7 @@ class FakeGitHub:
         url = f"{self.api_url}/repos/{OWNER}/{NAME}/pulls/{number}"
         return {
             "id": 1000 + number,
+            "node_id": pull_node_id(number),
             "number": number,
             "title": pull["title"],
             "body": pull["body"],
@@ -114,6 +116,14 @@ class FakeGitHub:
             },
             "user": {"login": "factory-bot", "id": 9},
         }
+
+
+def pull_node_id(number: int) -> str:
+    """A GraphQL global id in GitHub's shape (`PR_` + an opaque base64 token)."""
+    return "PR_" + base64.b64encode(f"fake-pull:{number}".encode()).decode().rstrip("=")
+
+
+GRAPHQL_MUTATION = re.compile(r"mutation\s+\w*\s*\([^)]*\)\s*\{\s*(\w+)\s*\(")
 
 
 def _merge_in_bare(bare: Path, base: str, head: str, message: str) -> str:
@@ -159,6 +169,8 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if not self._authorized_api():
                 return self._send(401, {"message": "Bad credentials"})
             parts = urlsplit(self.path)
+            if parts.path == "/api/graphql" and method == "POST":
+                return self._graphql(json.loads(self._body() or b"{}"))
             path = parts.path.removeprefix("/api/v3")
             query = parse_qs(parts.query)
             body = json.loads(self._body() or b"{}") if method in ("POST", "PATCH", "PUT") else {}
@@ -259,6 +271,15 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     }
                     return self._send(201, hub.pull_json(number))
                 if action == "/merge" and method == "PUT":
+                    if pull["draft"]:
+                        return self._send(
+                            405,
+                            {
+                                "message": "Pull Request is still a draft",
+                                "documentation_url": "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request",
+                                "status": "405",
+                            },
+                        )
                     if hub.protected:
                         return self._send(
                             405,
@@ -277,6 +298,44 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                         {"sha": sha, "merged": True, "message": "Pull Request successfully merged"},
                     )
             return self._send(404, {"message": f"Not Found: {method} {path}"})
+
+        def _graphql(self, request: dict[str, Any]) -> None:
+            """The one GraphQL mutation the factory sends, answered as GitHub answers it
+            (errors come with status 200 and an `errors` list)."""
+            hub.graphql.append(request)
+            match = GRAPHQL_MUTATION.search(str(request.get("query", "")))
+            name = match.group(1) if match else None
+            if name != "markPullRequestReadyForReview":
+                message = f"Field '{name}' doesn't exist on type 'Mutation'"
+                return self._send(200, {"errors": [{"message": message}]})
+            given = (request.get("variables") or {}).get("input") or {}
+            node = given.get("pullRequestId")
+            number = next((n for n in hub.pulls if pull_node_id(n) == node), None)
+            if number is None:
+                return self._send(
+                    200,
+                    {
+                        "data": {name: None},
+                        "errors": [
+                            {
+                                "type": "NOT_FOUND",
+                                "path": [name],
+                                "message": f"Could not resolve to a node with the global id of "
+                                f"'{node}'",
+                            }
+                        ],
+                    },
+                )
+            pull = hub.pulls[number]
+            if pull["state"] != "open":
+                message = "Pull request is closed and cannot be marked as ready for review"
+                return self._send(200, {"data": {name: None}, "errors": [{"message": message}]})
+            pull["draft"] = False
+            payload = {
+                "clientMutationId": given.get("clientMutationId"),
+                "pullRequest": {"isDraft": False},
+            }
+            return self._send(200, {"data": {name: payload}})
 
         def _git(self, method: str) -> None:
             header = self.headers.get("Authorization", "")

@@ -98,6 +98,7 @@ def test_push_open_comment_review_and_merge_without_leaking_the_token(
     assert fake_github.requested[pull.number] == {"users": ["alice", "bob"], "teams": ["core"]}
     assert forge.update_body(pull.number, "updated").body == "updated"
 
+    assert forge.mark_ready(pull.number).status == "open"
     merged = forge.merge(pull.number)
     assert fake_github.sha_of("main") == merged
     assert forge.get_pull_request(pull.number).status == "merged"
@@ -146,3 +147,32 @@ def test_unknown_pull_request_and_bad_token_are_clear_errors(fake_github, tmp_pa
     )
     with pytest.raises(ForgeError, match="rejected the token.*GITHUB_TOKEN"):
         rejected.find_pull_request("factory/x")
+
+
+def test_a_draft_is_refused_as_github_does_until_it_is_marked_ready(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    forge = make_forge(fake_github, tmp_path)
+    worktree = prepare_run(fake_github, tmp_path, forge)
+    forge.push_branch(worktree.path, worktree.branch)
+    pull = forge.open_pull_request(
+        PullRequestRequest(
+            head_branch=worktree.branch, base_branch="main", title="Fix greeting", draft=True
+        )
+    )
+    main_before = fake_github.sha_of("main")
+
+    with pytest.raises(MergeBlocked, match="Pull Request is still a draft; mark it ready"):
+        forge.merge(pull.number)
+    assert fake_github.sha_of("main") == main_before
+
+    ready = forge.mark_ready(pull.number)
+    assert (ready.status, ready.draft) == ("open", False)
+    (mutation,) = fake_github.graphql
+    assert "markPullRequestReadyForReview" in mutation["query"]
+    assert mutation["variables"]["input"]["pullRequestId"].startswith("PR_")
+    assert forge.mark_ready(pull.number).status == "open"  # not a draft: nothing is sent
+    assert len(fake_github.graphql) == 1
+
+    merged = forge.merge(pull.number)
+    assert fake_github.sha_of("main") == merged

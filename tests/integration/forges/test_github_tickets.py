@@ -31,6 +31,7 @@ def test_issue_by_short_ref_and_by_url_is_the_same_ticket(fake_github) -> None: 
         "repo": "acme/app",
         "source": "github",
         "url": f"{fake_github.base}/acme/app/issues/12",
+        "id": None,
     }
 
 

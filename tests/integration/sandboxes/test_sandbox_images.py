@@ -33,6 +33,16 @@ def test_default_image_has_python_venv_pip_git_compilers_and_pytest(
     assert result.ok, result.stderr
 
 
+def test_default_image_answers_to_python_as_well_as_python3(
+    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str
+) -> None:
+    """Test commands written for a developer's machine say `python -m pytest`."""
+    with DockerSandbox(cfg, worktree=None, run_id=run_id, client=docker_client) as sandbox:
+        result = sandbox.exec("python -c 'import sys; print(sys.version_info[0])'")
+    assert result.ok, result.stderr
+    assert result.stdout.strip() == "3"
+
+
 def test_missing_image_says_to_build_it(docker_client: docker.DockerClient, run_id: str) -> None:
     cfg = DockerSandboxConfig(image="agent-factory/not-built:never")
     with pytest.raises(ImageMissing, match=r"factory sandbox build-base") as caught:

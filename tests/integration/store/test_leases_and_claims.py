@@ -206,3 +206,34 @@ def test_of_processes_halting_one_scope_at_once_exactly_one_adds_a_halt(db_path:
     assert sorted(line.split()[0] for line in outputs) == ["lost"] * (RACERS - 1) + ["won"]
     with Store(url) as store:
         assert len(store.active_halts()) == 1
+
+
+def test_a_driver_lease_heartbeats_while_held_and_is_given_back_after(store: Store) -> None:
+    from factory.governance.liveness import DriverLease
+
+    run = store.create_run("acme/app#1", "app", status=RunStatus.RUNNING)
+    with DriverLease(store, run.id, ttl_s=0.6) as driver:
+        assert driver.lease is not None
+        first = driver.lease.expires_at
+        time.sleep(1.5)  # longer than the time to live: only the heartbeat keeps it
+        live = store.live_lease(run.id)
+        assert live is not None and live.expires_at > first
+        assert live.heartbeat_at > driver.lease.heartbeat_at
+        driver.check()  # still ours
+    assert store.lease_of(run.id) is None
+
+
+def test_a_driver_whose_lease_was_taken_over_finds_out_at_its_next_check(store: Store) -> None:
+    from factory.governance.liveness import DriverLease
+
+    run = store.create_run("acme/app#1", "app", status=RunStatus.RUNNING)
+    with DriverLease(store, run.id, ttl_s=60, owner=ELSEWHERE) as stalled:
+        store.renew_lease(run.id, ELSEWHERE, ttl_s=0.01)  # as if it had stopped renewing
+        time.sleep(0.05)
+        store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+        with pytest.raises(LeaseLost):
+            stalled.check()
+        assert stalled.still_held() is False
+    # Standing down does not release the new driver's lease.
+    lease = store.lease_of(run.id)
+    assert lease is not None and lease.owner == LeaseOwner.this_process()

@@ -7,10 +7,12 @@ import pytest
 from policy_builders import NOW, change, context
 
 from policies.builtin import BUILTIN_MODULES, build_builtin
-from policies.config import AutonomyLevel
+from policies.config import AutonomyLevel, PolicySpec
 from policies.errors import PolicyConfigError
+from policies.evaluation import build_policies, evaluate_gate
 from policies.models import (
     BudgetLimits,
+    DecisionKind,
     GateContext,
     Outcome,
     ReviewSummary,
@@ -423,3 +425,23 @@ def test_bad_policy_config_is_a_clear_error(
     with pytest.raises(PolicyConfigError) as caught:
         build_builtin(name, params)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("level", [AutonomyLevel.L2, AutonomyLevel.L3])
+def test_an_unknown_cost_under_a_dollar_limit_is_not_within_budget(level: AutonomyLevel) -> None:
+    ctx = context(
+        level=level, cost=RunCost(usd=None, tokens=12_000), budget=BudgetLimits(max_usd=2)
+    )
+    verdict = build_builtin("budget").evaluate(ctx)
+    assert verdict.outcome is Outcome.NEEDS_HUMAN
+    assert "could not be enforced: the cost is unknown" in verdict.reasons[0]
+    assert "$0.00" not in " ".join(verdict.reasons)
+    decision = evaluate_gate(ctx, build_policies([PolicySpec(name="budget")]))
+    assert decision.decision is DecisionKind.NEEDS_HUMAN
+
+
+def test_an_unknown_cost_without_a_dollar_limit_says_unknown_not_zero() -> None:
+    ctx = context(cost=RunCost(usd=None, tokens=5), budget=BudgetLimits(max_tokens=100))
+    verdict = build_builtin("budget").evaluate(ctx)
+    assert verdict.outcome is Outcome.ALLOW
+    assert verdict.reasons == ["within budget (cost unknown)"]

@@ -6,7 +6,7 @@ from policy_builders import change, context
 from policies.config import AutonomyLevel, PolicySpec, RiskRule
 from policies.errors import PolicyConfigError
 from policies.evaluation import build_policies, combine, effective_specs, evaluate_gate
-from policies.models import DecisionKind, Outcome, RiskScore, Verdict
+from policies.models import DecisionKind, DiffSummary, Outcome, RiskScore, Verdict
 
 L0, L1, L2, L3 = AutonomyLevel
 LOW = RiskScore(score=1, low=True)
@@ -115,3 +115,13 @@ def test_bad_policy_listing_is_a_clear_error(name: str, message: str) -> None:
     with pytest.raises(PolicyConfigError) as caught:
         build_policies([PolicySpec(name=name)])
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("level", list(AutonomyLevel))
+def test_an_empty_diff_is_never_a_clean_change(level: AutonomyLevel) -> None:
+    """Green tests, an approving review and every policy allowing: still nothing to deliver."""
+    ctx = context(level=level, diff=DiffSummary(files=[]))
+    decision = evaluate_gate(ctx, build_policies([]))
+    assert decision.decision is DecisionKind.REFUSE
+    assert decision.outcome is Outcome.REFUSE
+    assert "empty_change: the change is empty" in " ".join(decision.reasons)

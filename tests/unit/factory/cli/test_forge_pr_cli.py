@@ -100,3 +100,23 @@ def test_bad_input_exits_2_with_a_clear_message(setup: tuple[Path, Path, git.Rep
     assert code == 2 and "unknown status 'weird'" in out
     code, out = invoke(config, "merge", "1", "--repo", "nope")
     assert code == 2 and "unknown repository 'nope'" in out
+
+
+def test_a_merged_pull_request_still_shows_its_change(setup: tuple[Path, Path, git.Repo]) -> None:
+    config, user, repo = setup
+    fork_point = repo.commit("main").hexsha
+    code, out = invoke(config, "merge", "1", "--ready")
+    assert code == 0, out
+
+    code, out = invoke(config, "show", "1", "--json", "--diff")
+
+    assert code == 0, out
+    shown = json.loads(out)
+    assert shown["status"] == "merged"
+    assert shown["stats"] == {"files": ["file1.py"], "insertions": 1, "deletions": 0}
+    assert "+n = 1" in shown["diff"]
+    code, out = invoke(config, "show", "1")
+    assert "1 files changed, +1 -0" in out
+    with Store(f"sqlite:///{config.parent / 'data' / 'factory.db'}") as store:
+        row = store.get_pull_request("demo", 1)
+        assert row is not None and row.base_sha == fork_point

@@ -7,6 +7,7 @@ import pytest
 
 from factory.git import (
     BotIdentity,
+    CommitOutcome,
     GitError,
     commit_step,
     create_worktree,
@@ -113,3 +114,32 @@ def test_push_never_forces_over_diverged_history(worktree, tmp_path: Path) -> No
 def test_push_refuses_credentials_in_the_url(worktree) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(GitError, match="credentials do not belong"):
         push_branch(worktree.path, "https://user:tok@127.0.0.1:1/x.git", worktree.branch)
+
+
+def test_step_commits_leave_out_tool_output_in_a_repo_without_gitignore(worktree) -> None:  # type: ignore[no-untyped-def]
+    """Running the tests leaves bytecode and caches behind; only the source reaches the commit."""
+    assert not (worktree.path / ".gitignore").exists()
+    tests = worktree.path / "tests"
+    (tests / "__pycache__").mkdir(parents=True)
+    (tests / "test_app.py").write_text("def test_app():\n    assert True\n")
+    (tests / "__pycache__" / "test_app.cpython-311-pytest-8.3.pyc").write_bytes(b"\x00bytecode")
+    (worktree.path / "app.pyc").write_bytes(b"\x00bytecode")
+    for cache in (".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules/left-pad"):
+        (worktree.path / cache).mkdir(parents=True)
+        (worktree.path / cache / "state").write_text("cached\n")
+    (worktree.path / ".coverage").write_text("coverage data\n")
+
+    outcome = commit_step(
+        worktree, message="Add tests", run_id="run-1", step="test-1", ticket_ref="t"
+    )
+
+    assert outcome.created
+    changed = git.Repo(worktree.path).git.show("--name-only", "--format=", outcome.sha).split()
+    assert changed == ["tests/test_app.py"]
+
+
+def test_a_step_of_only_tool_output_commits_nothing(worktree) -> None:  # type: ignore[no-untyped-def]
+    (worktree.path / "__pycache__").mkdir()
+    (worktree.path / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\x00bytecode")
+    outcome = commit_step(worktree, message="x", run_id="run-1", step="code-1", ticket_ref="t")
+    assert outcome == CommitOutcome(sha=None, created=False)

@@ -68,7 +68,7 @@ def test_stdin_ticket_is_read_with_dash() -> None:
         ("---\n- a\n- b\n---\nbody", "must be `key: value` lines"),
         (
             "---\nassignee: bob\n---\nbody",
-            "`assignee`.*allowed keys: title, repo, labels, priority",
+            "`assignee`.*allowed keys: id, title, repo, labels, priority",
         ),
         ("---\nlabels: {a: 1}\n---\nbody", "`labels`"),
         ("", "is empty"),
