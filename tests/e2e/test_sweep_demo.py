@@ -47,7 +47,8 @@ def test_the_sweep_demo_ends_with_a_report_of_every_kind_of_outcome(tmp_path: Pa
     (failed,) = report["failed"]
     assert failed["status"] == "budget_exceeded"
     assert report["failed_by_reason"] == {"run budget exhausted": 1}
-    assert report["cost"]["known"] is False  # the scripted model has no price: not "$0"
+    assert report["cost"]["known"] is True  # the demo prices its scripted turns at $0
+    assert report["cost"]["total_usd"] == 0.0
     if MAX_TICKETS == 6:
         (nothing,) = report["no_change"]
         assert nothing["pr_number"] is None

@@ -138,9 +138,14 @@ def test_a_dry_run_names_every_skip_reason_and_starts_nothing(world: Path) -> No
 def test_a_usd_budget_with_an_unpriced_model_is_refused_before_anything_starts(
     world: Path,
 ) -> None:
+    config = world / "factory.toml"
+    config.write_text(
+        config.read_text().replace('model = "demo-script"', 'model = "my-local-llama"')
+    )
     code, out = invoke(world, "sweep", "--budget-usd", "5", "--json")
     assert code == 2
     assert "--budget-tokens" in json.loads(out)["error"]
+    assert "my-local-llama" in json.loads(out)["error"]
 
 
 def test_unknown_repository_and_bad_duration_are_one_line_errors(world: Path) -> None:
