@@ -33,7 +33,10 @@ SWEEP_EPILOG = (
 @app.command(epilog=SWEEP_EPILOG)
 def sweep(
     repo: list[str] = typer.Option(
-        [], "--repo", help="A repository name from factory.toml (repeat it); default: all of them."
+        [],
+        "--repo",
+        metavar="NAME",
+        help="A repository name from factory.toml (repeat it); default: all of them.",
     ),
     label: str | None = typer.Option(
         None,
@@ -43,7 +46,11 @@ def sweep(
     ),
     limit: int | None = typer.Option(None, "--limit", min=0, help="Start at most N tickets."),
     concurrency: int | None = typer.Option(
-        None, "--concurrency", min=1, max=64, help="Tickets driven at once (default: [sweep])."
+        None,
+        "--concurrency",
+        min=1,
+        max=64,
+        help="Tickets driven at once (default: `concurrency` of the sweep section, 2).",
     ),
     budget_usd: float | None = typer.Option(
         None,
@@ -84,11 +91,8 @@ def sweep(
 ) -> None:
     """Sweep the backlog: every ticket marked for agents gets a run, once, within a budget.
 
-    Tickets come from GitHub issues with the label, each repository's `backlog_dir` of
-    Markdown tickets, and `factory ticket add`. They are taken by priority, then age; every
-    ticket not started is listed with its reason. At the end a morning report says what
-    merged, what waits for whom, what failed and what it cost.
-    """
+    Tickets come from GitHub issues with the label, each repository's `backlog_dir` of Markdown tickets, and `factory ticket add`. They are taken by priority, then age; every ticket not started is listed with its reason. At the end a morning report says what merged, what waits for whom, what failed and what it cost.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config.errors import ConfigError
     from factory.sweep.driver import SweepError, run_sweep
     from factory.sweep.outcome import SweepRequest, parse_duration

@@ -32,9 +32,8 @@ def add_ticket(
 ) -> None:
     """Add a ticket to the backlog: the next `factory sweep` of its repository considers it.
 
-    Adding the same ticket again (same title, same repository) refreshes it: a ticket's
-    identity is `<repo>:<title-slug>`, the same as for that ticket in a `backlog_dir`.
-    """
+    Adding the same ticket again (same title, same repository) refreshes it: a ticket's identity is `<repo>:<title-slug>`, the same as for that ticket in a `backlog_dir`.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config.errors import ConfigError
     from factory.sweep.backlog import add_to_backlog
     from factory.tickets.model import MAX_TICKET_CHARS, TicketError
