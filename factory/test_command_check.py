@@ -58,13 +58,12 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
             factory_git(clone),
             "rev-parse",
             "--verify",
-            f"{base_ref(repo.base_branch)}^{{commit}}",
-            action=f"find {repo.base_branch}",
+            f"{base_ref(repo.base)}^{{commit}}",
+            action=f"find {repo.base}",
         )
     except GitError as error:
         raise TestCommandCheckError(
-            f"{name} has no branch {repo.base_branch!r}: check base_branch in "
-            f'[repos."{name}"] ({error})'
+            f'{name} has no branch {repo.base!r}: check base_branch in [repos."{name}"] ({error})'
         ) from None
     check_id = f"doctor-{uuid.uuid4().hex[:10]}"
     path = data / "doctor-checkouts" / check_id
@@ -93,7 +92,7 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
     return TestCommandResult(
         repo=name,
         command=repo.test_command,
-        base_branch=repo.base_branch,
+        base_branch=repo.base,
         base_sha=base_sha,
         report=report,
     )

@@ -136,7 +136,10 @@ def load_cassette(path: Path) -> list[tuple[int, ModelReply, dict[str, Any] | No
         try:
             entry = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise CassetteError(f"{path}:{number} is not valid JSON: {exc.msg}") from exc
+            raise CassetteError(
+                f"{path}:{number}:{exc.colno}: line {number}, column {exc.colno} is not valid "
+                f"JSON: {exc.msg}"
+            ) from exc
         if not isinstance(entry, dict):
             raise CassetteError(f"{path}:{number} must be a JSON object with a 'reply'")
         reply_data = entry.get("reply", entry if "request" not in entry else None)

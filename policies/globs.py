@@ -11,6 +11,9 @@ match `src/deep/x.py`. Here:
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 
 @lru_cache(maxsize=1024)
@@ -58,6 +61,33 @@ def glob_regex(pattern: str, *, codeowners: bool = False) -> re.Pattern[str]:
     elif codeowners and "*" in body.rsplit("/", 1)[-1]:
         suffix = ""
     return re.compile("".join(out) + suffix, re.DOTALL)
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot be used as a path glob, or None when it can.
+
+    An empty pattern is refused rather than read as "everything": a stray `""` in a list of
+    protected paths must not silently protect (or refuse) the whole repository. Use `/` or
+    `**` to mean the whole repository.
+    """
+    if not pattern.strip():
+        return "an empty pattern would match every path; write `**` if that is meant"
+    try:
+        glob_regex(pattern)
+    except re.error as exc:
+        return f"not a valid glob ({exc.msg})"
+    return None
+
+
+def _checked_glob(pattern: str) -> str:
+    problem = glob_problem(pattern)
+    if problem is not None:
+        raise ValueError(f"{pattern!r}: {problem}")
+    return pattern
+
+
+Glob = Annotated[str, AfterValidator(_checked_glob)]
+"""A path glob in configuration, validated when the configuration is read."""
 
 
 def path_matches(path: str, pattern: str) -> bool:

@@ -5,6 +5,9 @@ function, and names needed only for annotations sit under `TYPE_CHECKING`: impor
 package builds every command's `--help` and must not pull in LangGraph, SQLAlchemy, the Docker
 SDK, PyGithub or the model SDKs, which made even `factory --version` take seconds.
 tests/unit/factory/cli/test_cli_startup.py keeps it that way.
+
+Every failure leaves through one handler, `errors.exit_code_of` (see `app.FactoryGroup`): one
+line or one JSON object and a documented exit code; a crash report for a bug.
 """
 
 from factory.cli import audit as _audit  # noqa: F401  (registers `factory audit`)

@@ -15,6 +15,7 @@ from factory.cli.app import app
 from factory.cli.context import cli_store, fail, print_json
 
 if TYPE_CHECKING:
+    from factory.store import Store
     from factory.store.audit import GlobalDigest
 
 audit_app = typer.Typer(
@@ -40,6 +41,8 @@ def verify_command(
 
     saved = _read_digest(against) if against else None
     with cli_store() as store:
+        if run_id is not None:
+            _known_run(store, run_id)
         report = verify(store, run_id=run_id, against=saved)
     if as_json:
         print_json(report.model_dump() | {"summary": report.summary()})
@@ -96,12 +99,24 @@ def export_command(
         raise fail(f"unknown format {export_format!r}; the only format is jsonl")
     start = _parse_since(since) if since else None
     with cli_store() as store:
+        if run_id is not None:
+            _known_run(store, run_id)
         if output is None:
             export_jsonl(store, sys.stdout, run_id=run_id, since=start)
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_jsonl(store, out, run_id=run_id, since=start)
     Console(stderr=True).print(f"{count} events written to {output}", highlight=False)
+
+
+def _known_run(store: Store, run_id: str) -> None:
+    """Exit 2 for an id the log has never seen (a deleted run still has events or digests)."""
+    if store.find_run(run_id) is None and not store.events(run_id):
+        raise fail(
+            f"no run {run_id!r} in the audit log; `factory runs list` shows the runs there are",
+            kind="not_found",
+            hint="a run whose row was deleted still shows in `factory audit verify` without --run",
+        )
 
 
 def _parse_since(text: str) -> datetime:

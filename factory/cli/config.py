@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 
 from factory.cli.app import app
-from factory.cli.context import BAD_INPUT, cli_config, options, print_json
-from factory.config import load_config
-from factory.config.errors import ConfigError
+from factory.cli.context import BAD_INPUT, cli_config, fail, print_json
+from factory.cli.errors import FAILED
 
 config_app = typer.Typer(
     help="Validate and inspect factory.toml (from --config, FACTORY_CONFIG or ./factory.toml).",
@@ -21,23 +21,57 @@ console = Console()
 
 @config_app.command("check")
 def check(
+    repo: str | None = typer.Option(
+        None, "--repo", help="Check only this repository (a name from factory.toml)."
+    ),
+    offline: bool = typer.Option(
+        False,
+        "--offline",
+        help="Skip what needs the Docker engine or the network (sandbox image, GitHub).",
+    ),
     as_json: bool = typer.Option(
-        False, "--json", help='Print {"ok", "source", "repos", "problems"} as JSON for scripts.'
+        False, "--json", help='Print {"ok", "source", "repos", "findings"} as JSON for scripts.'
     ),
 ) -> None:
-    """Validate the configuration: exit 0 if usable, else print each problem and exit 2."""
-    if as_json:
-        try:
-            loaded = load_config(options.config_path)
-        except ConfigError as exc:
-            print_json({"ok": False, "problems": str(exc).splitlines()})
-            raise typer.Exit(BAD_INPUT) from exc
-        print_json({"ok": True, "source": loaded.source, "repos": sorted(loaded.repos)})
-        return
+    """Check everything a run needs before it starts: exit 0 if usable, else list each problem.
+
+    Beyond the file itself: each repository's path, commits and base branch (detected when
+    omitted), every glob and policy with its parameters, the database, the models' keys or
+    cassettes, and the Docker engine with the sandbox image. Exit 2 when the configuration is
+    wrong, 1 when only the machine is (Docker down, the database unreachable, the disk full).
+    """
+    from factory.config.preflight import PreflightFailed, preflight
+
     config = cli_config()
-    repos = ", ".join(sorted(config.repos)) or "no repositories"
+    repos = {repo: config.repo(repo)} if repo is not None else None
+    findings = preflight(config, repos=repos, offline=offline)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        failed = PreflightFailed(findings)
+        raise fail(
+            str(failed),
+            FAILED if failed.environment_only else BAD_INPUT,
+            kind="environment" if failed.environment_only else "config",
+            hint="fix the lines above, then run `factory config check` again",
+        )
+    checked = sorted(repos or config.repos)
+    if as_json:
+        print_json(
+            {
+                "ok": True,
+                "source": config.source,
+                "repos": checked,
+                "findings": [finding.model_dump() for finding in findings],
+            }
+        )
+        return
+    for finding in findings:
+        console.print(f"[cyan]note[/]: {escape(finding.line)}", highlight=False, soft_wrap=True)
+    names = ", ".join(checked) or "no repositories"
     console.print(
-        f"[green]ok[/]: {config.source} is valid ({repos})", highlight=False, soft_wrap=True
+        f"[green]ok[/]: {escape(config.source)} is valid ({escape(names)})",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

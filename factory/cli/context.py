@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from factory.cli.errors import BAD_INPUT, CommandError
 from factory.config import FactoryConfig, load_config
 from factory.config.errors import ConfigError
 from factory.logs import LogFormat, configure_logging
@@ -22,8 +21,7 @@ from factory.logs import LogFormat, configure_logging
 if TYPE_CHECKING:
     from factory.store import Store
 
-BAD_INPUT = 2
-errors = Console(stderr=True)
+__all__ = ["BAD_INPUT", "CommandError", "cli_config", "cli_store", "fail", "print_json"]
 
 
 @dataclass
@@ -41,11 +39,10 @@ def set_global_options(config_path: Path | None, log_format: LogFormat | None) -
     options.log_format = log_format
 
 
-def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
-    """Print `error: message` to stderr and return the Exit to raise (2 = bad input)."""
-    # Messages quote config (`[models.default]`, `[repos."x"]`): print them, don't parse them.
-    errors.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+def fail(message: str, code: int = BAD_INPUT, *, kind: str = "", hint: str = "") -> CommandError:
+    """The error to raise for an expected failure (2 = bad input); `factory.cli.errors`
+    prints it as one line, or as JSON under `--json`, and exits with `code`."""
+    return CommandError(message, exit_code=code, code=kind, hint=hint)
 
 
 def cli_config() -> FactoryConfig:
@@ -53,18 +50,68 @@ def cli_config() -> FactoryConfig:
     try:
         config = load_config(options.config_path)
     except ConfigError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), kind="config") from exc
     configure_logging(options.log_format or config.factory.log_format, config.factory.log_level)
     return config
 
 
 def cli_store(config: FactoryConfig | None = None) -> Store:
     """The store the configuration names, opened and migrated."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from factory.store import Store
 
-    return Store.open(config or cli_config())
+    config = config or cli_config()
+    try:
+        return Store.open(config)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        text = (getattr(reason, "strerror", None) or str(reason)).strip().splitlines()[0]
+        where = getattr(reason, "filename", None)
+        free = _free_bytes(config.factory.data_dir)
+        full = 0 <= free < 1024 * 1024
+        raise fail(
+            f"cannot open the database {_shown_url(config.database_url)}: {text}"
+            + (f" ({where})" if where else "")
+            + (f"; the data directory's disk has {free // 1024} KiB free" if full else ""),
+            1,
+            kind="database",
+            hint="free disk space there or move data_dir"
+            if full
+            else "check [factory] database_url and data_dir; `factory config check` tests them",
+        ) from exc
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk holding `folder` (or its nearest existing parent); -1 unknown."""
+    import shutil
+
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return -1
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as typed; it has no password to hide
+        return url
 
 
 def print_json(value: Any) -> None:
-    """One JSON document on stdout for scripts (no Rich markup, no wrapping)."""
-    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+    """One JSON document on stdout for scripts (no Rich markup, no wrapping).
+
+    Text that is not valid Unicode (a file name's undecodable bytes arrive as lone surrogates)
+    is written as `\\udcXX` escapes, never raw, so the document always parses.
+    """
+    text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, indent=2, default=str, ensure_ascii=True)
+    typer.echo(text)

@@ -10,10 +10,10 @@ import typer
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.cli.live import LiveView, render_summary, summary_json
-from factory.config.errors import ConfigError
 
 if TYPE_CHECKING:
     from factory.run.runner import RunSummary
+    from factory.run.setup import RunOptions
 
 EXIT_HELP = (
     "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 2 bad input, 1 error."
@@ -37,15 +37,16 @@ def run(
         None, "--repo", help="Repository name from factory.toml, or the path of a git checkout."
     ),
     model: str | None = typer.Option(None, "--model", help="Use this model name for every agent."),
+    # Ranges are the run's own (RunOptions), checked in `_run_options`: one definition.
     max_iterations: int | None = typer.Option(
         None,
         "--max-iterations",
-        min=1,
-        max=20,
-        help="Code/test/review rounds before a human decides.",
+        help="Code/test/review rounds before a human decides (1 to 20).",
     ),
     budget_usd: float | None = typer.Option(
-        None, "--budget-usd", min=0.0, help="Stop the run when it has spent this many dollars."
+        None,
+        "--budget-usd",
+        help="Stop the run when it has spent this many dollars (more than 0).",
     ),
     record: Path | None = typer.Option(
         None,
@@ -73,11 +74,8 @@ def run(
     or stays a pull request.
     """
     from factory.run.runner import start_run
-    from factory.run.setup import RunOptions
 
-    config = cli_config()
-    store = cli_store(config)
-    options = RunOptions(
+    options = _run_options(
         repo=repo,
         model=model,
         max_iterations=max_iterations,
@@ -87,6 +85,8 @@ def run(
         keep_worktree=keep_worktree,
         force_new=force_new,
     )
+    config = cli_config()
+    store = cli_store(config)
     with LiveView(enabled=not as_json) as view:
         summary = _guarded(
             lambda: start_run(config, store, ticket, options, view.observe, view.hooks())
@@ -151,6 +151,27 @@ def reject(
     _finish(summary, as_json)
 
 
+def _run_options(**values: object) -> RunOptions:
+    """The run's options, validated by the run's own model; a bad value names its option."""
+    from pydantic import ValidationError
+
+    from factory.run.setup import RunOptions
+
+    try:
+        options = RunOptions.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        flag = "--" + field.replace("_", "-")
+        message = first["msg"].removeprefix("Input ").removeprefix("Value error, ")
+        raise fail(f"{flag} {values.get(field)}: {message}", kind="usage") from exc
+    if options.record is not None and options.record.is_dir():
+        raise fail(f"--record {options.record} is a directory; name a .jsonl file to write")
+    if options.record is not None and not options.record.parent.is_dir():
+        raise fail(f"--record {options.record}: the folder {options.record.parent} does not exist")
+    return options
+
+
 def _who(by: str) -> str:
     import getpass
 
@@ -158,24 +179,11 @@ def _who(by: str) -> str:
 
 
 def _guarded(action: object) -> RunSummary:
-    """Run `action`; bad input exits 2, a failing sandbox, git, forge or model exits 1."""
-    from factory.forges.base import ForgeError
-    from factory.git.command import GitError
-    from factory.run.runner import RunError, RunSummary
-    from factory.run.setup import SetupError
-    from factory.store import RunNotFoundError
-    from factory.tickets.model import TicketError
-    from harness.errors import HarnessError
-    from sandboxes.errors import SandboxError
+    """Run `action`. Its failures are classified by the one handler (`factory.cli.errors`):
+    bad input exits 2; a failing sandbox, git, forge or model exits 1."""
+    from factory.run.runner import RunSummary
 
-    bad_input = (SetupError, TicketError, ConfigError, RunError, RunNotFoundError)
-    environment = (SandboxError, GitError, ForgeError, HarnessError, OSError)
     assert callable(action)
-    try:
-        result = action()
-    except bad_input as exc:
-        raise fail(str(exc).strip("'\"")) from exc
-    except environment as exc:
-        raise fail(str(exc), code=1) from exc
+    result = action()
     assert isinstance(result, RunSummary)
     return result

@@ -14,6 +14,7 @@ from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 
 if TYPE_CHECKING:
+    from factory.cli.errors import CommandError
     from factory.sweep.outcome import SweepResult
     from factory.sweep.report import MorningReport
 
@@ -139,10 +140,9 @@ def sweep(
         raise typer.Exit(STOPPED_EXIT)
 
 
-def _fail(message: str, as_json: bool) -> typer.Exit:
-    if as_json:
-        print_json({"error": message})
-        return typer.Exit(2)
+def _fail(message: str, as_json: bool) -> CommandError:
+    """Bad input: one line, or JSON under `--json` (the CLI's one error handler prints it)."""
+    del as_json  # the handler reads --json from the command line itself
     return fail(message)
 
 

@@ -5,6 +5,8 @@
 - `errors`: `ConfigError` and turning pydantic and TOML errors into lines a person can act on.
 - `repo_settings`: a repository's own `factory.toml`, read from its base branch, narrowing
   the operator's settings.
+- `preflight`: everything a run needs, checked before it starts (`factory config check`, and
+  `run`/`resume` before any run row, branch, container or model call).
 - `init_repo`: `factory init`, a commented `[repos."<name>"]` section, base branch and test
   command detected.
 """

@@ -11,16 +11,14 @@ import json
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
 
 import git
 from pydantic import BaseModel, ConfigDict
 
 from agents.test_report import detect_test_command
 from factory.config import ConfigError, parse_config
+from factory.git.base_branch import BaseBranchSource, detect_with
 from factory.git.command import GitError, factory_git, run_git
-
-BaseBranchSource = Literal["origin HEAD", "current branch", "default"]
 
 NO_TEST_COMMAND = "echo 'set test_command in factory.toml' >&2; exit 1"
 """Written when no test runner is detected: runs fail loudly until a person sets it."""
@@ -85,14 +83,9 @@ def detect_repo(path: Path, name: str | None = None) -> RepoDetection:
 
 
 def _base_branch(runner: git.Git) -> tuple[str, BaseBranchSource]:
-    """origin's HEAD, else the checked-out branch (even before its first commit), else main."""
-    origin_head = _maybe(runner, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
-    if origin_head and origin_head.startswith("origin/") and origin_head != "origin/":
-        return origin_head.removeprefix("origin/"), "origin HEAD"
-    current = _maybe(runner, "symbolic-ref", "--quiet", "--short", "HEAD")  # None when detached
-    if current:
-        return current, "current branch"
-    return "main", "default"
+    """origin's HEAD, else the checked-out branch (even before its first commit), else main:
+    the section is written out, so a detached checkout gets a value the user can see and edit."""
+    return detect_with(runner) or ("main", "default")
 
 
 def _github_name(runner: git.Git) -> str | None:

@@ -8,6 +8,7 @@ Secrets never live in the file: `Secrets.from_env()` reads them from the environ
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -37,6 +38,7 @@ from factory.git.identity import BotIdentity
 from factory.sweep.config import SweepConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
+from policies.globs import Glob
 from sandboxes.config import SandboxConfig
 
 __all__ = [
@@ -57,7 +59,8 @@ SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "sweep"
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
-        "FACTORY_FAILPOINTS",  # test fault injection, see factory/failpoints.py
+        "FACTORY_FAILPOINTS",  # test fault injection, see factory/run/failpoints.py
+        "FACTORY_DEBUG",  # tracebacks on the terminal, see factory/cli/errors.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
     }
@@ -77,6 +80,9 @@ class CoreConfig(BaseModel):
     log_format: Literal["auto", "json", "console"] = "auto"
     """`auto` prints readable lines on a terminal and JSON lines everywhere else."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    busy_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """SQLite: how long a writer retries (with backoff) while another process holds the write
+    lock, before failing with a message naming that process."""
     lease_ttl_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     """Seconds a run's driver may go without a heartbeat (sent every third of this) before
     another process may take the run over; a dead driver on this host is replaced at once."""
@@ -91,14 +97,16 @@ class RepoConfig(BaseModel):
     """A local git repository (relative paths start at the config file)."""
     github: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     """`owner/name` on GitHub; the token comes from GITHUB_TOKEN."""
-    base_branch: str = Field(default="main", min_length=1)
+    base_branch: str | None = Field(default=None, min_length=1)
+    """Where branches start and merges land. Omitted: detected before every run (the remote's
+    HEAD branch, else the branch checked out), as `factory config check` shows."""
     setup: list[str] = Field(default_factory=list)
     """Commands run once in the sandbox, with network, before agents start (then it is cut)."""
     test_command: str = Field(min_length=1)
     """The command that says whether the repository's tests pass, run inside the sandbox."""
     autonomy: AutonomyRange = Field(default_factory=AutonomyRange)
     policies: list[PolicySpec] = Field(default_factory=list)
-    protected_paths: list[str] = Field(default_factory=list)
+    protected_paths: list[Glob] = Field(default_factory=list)
     """Glob patterns agents may never change without a human (e.g. `.github/**`)."""
     budget: BudgetConfig | None = None
     """Overrides `[budgets]` for runs in this repository."""
@@ -109,6 +117,23 @@ class RepoConfig(BaseModel):
     backlog_dir: Path | None = None
     """A directory of Markdown tickets `factory sweep` takes for this repository (relative
     paths start at the config file); a file's front matter may set `priority`."""
+
+    @property
+    def base(self) -> str:
+        """The base branch, configured or detected. A local repository's is detected here, on
+        first use; a GitHub repository's by the preflight (`factory.config.preflight`), which
+        every run passes through before it starts."""
+        if self.base_branch is None and self.path is not None and self.path.is_dir():
+            from factory.git.base_branch import detect_base_branch
+
+            detected = detect_base_branch(self.path)
+            self.base_branch = detected[0] if detected else None
+        if self.base_branch is None:
+            raise ConfigError(
+                "base_branch is not set and was not detected yet; set it in factory.toml "
+                "or run `factory config check` to see why detection failed"
+            )
+        return self.base_branch
 
     @model_validator(mode="after")
     def _one_location(self) -> RepoConfig:
@@ -226,12 +251,35 @@ def discover_config_path(
     env = os.environ if environ is None else environ
     named = explicit or (Path(env[CONFIG_ENV_VAR]) if env.get(CONFIG_ENV_VAR) else None)
     if named is not None:
-        if not named.is_file():
-            how = "--config" if explicit else CONFIG_ENV_VAR
+        how = "--config" if explicit else CONFIG_ENV_VAR
+        try:
+            is_dir, is_file = named.is_dir(), named.is_file()
+        except PermissionError:  # a folder on the way may not be searched by this user
+            is_dir = is_file = False
+        if is_dir:
+            raise ConfigError(
+                f"config path {named} (from {how}) is a directory; name the file itself, "
+                f"e.g. {named / CONFIG_FILE_NAME}"
+            )
+        if not is_file:
+            parent = _unreadable_parent(named)
+            if parent is not None:
+                raise ConfigError(
+                    f"config file {named} (from {how}) cannot be reached: the folder {parent} "
+                    "is not readable by this user; fix its permissions"
+                )
             raise ConfigError(f"config file {named} (from {how}) not found; check the path")
         return named
     local = (cwd or Path.cwd()) / CONFIG_FILE_NAME
     return local if local.is_file() else None
+
+
+def _unreadable_parent(path: Path) -> Path | None:
+    """The first folder above `path` this user may not look into, if that is why it is hidden."""
+    for folder in reversed(path.absolute().parents):
+        if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+            return folder
+    return None
 
 
 def load_config(
@@ -251,8 +299,16 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error becomes `FILE:LINE:COLUMN: ...`."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from exc
+    except PermissionError as exc:
+        raise ConfigError(
+            f"{path}: cannot read it (permission denied); make it readable by this user"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save factory.toml as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -295,7 +351,7 @@ def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dic
     A name without `__` sets a key of `[factory]`; with `__` the first part names the section.
     Values are read as JSON when they parse (numbers, booleans, lists), else as plain strings.
     """
-    merged = json.loads(json.dumps(data))  # deep copy that keeps only TOML-able values
+    merged = copy.deepcopy(data)  # TOML values include dates and times, which JSON has not
     for name in sorted(environ):
         if not name.startswith(ENV_PREFIX) or name in NOT_OVERRIDES:
             continue

@@ -84,7 +84,7 @@ def judge_change(
     moment = now or datetime.now(UTC)
     assessment = None if level is not None else assess_repo(config, store, repo, now=moment)
     effective = level or (assessment.level if assessment else settings.autonomy.min)
-    owners = read_owners(source, settings.base_branch, diff.touched_paths) if source else {}
+    owners = read_owners(source, settings.base, diff.touched_paths) if source else {}
     halt = store.is_halted(repo)
     halt_reason = f"{halt.reason} (by {halt.by}, scope {halt.scope})" if halt else None
     ctx = build_gate_context(

@@ -34,6 +34,21 @@ def parse_codeowners(text: str) -> Rules:
     return rules
 
 
+def codeowners_problems(text: str) -> list[str]:
+    """Lines GitHub would not read the way they look: patterns it does not support."""
+    problems = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        pattern = line.split()[0]
+        if pattern.startswith("!"):
+            problems.append(f"line {number}: {pattern!r}: negated patterns are not supported")
+        elif "[" in pattern and "]" in pattern:
+            problems.append(f"line {number}: {pattern!r}: character ranges are not supported")
+    return problems
+
+
 def owners_of(path: str, rules: Sequence[tuple[str, list[str]]]) -> list[str]:
     """The owners of the last rule matching `path` (repository-relative), or none."""
     for pattern, owners in reversed(rules):

@@ -35,7 +35,7 @@ def read_policy_sources(repo: RepoConfig, clone: Path | None) -> dict[str, str |
             sources[path] = None
             continue
         try:
-            sources[path] = read_from_base(clone, repo.base_branch, path)
+            sources[path] = read_from_base(clone, repo.base, path)
         except GitError:
             sources[path] = None
     return sources

@@ -36,7 +36,7 @@ def assess_repo(
     `assessment.level_change_event()` as a `autonomy.level_changed` event when it is not None.
     """
     settings = config.repo(repo)
-    record = gather_track_record(store, repo, settings.path, settings.base_branch, incidents)
+    record = gather_track_record(store, repo, settings.path, settings.base, incidents)
     return assess_autonomy(
         settings.autonomy,
         record,

@@ -146,7 +146,11 @@ def _tell_ticket(ctx: RunContext, state: RunState, purpose: str, text: str) -> N
     for event in ctx.store.events(ctx.run_id):
         if event.kind == "ticket.comment" and json.loads(event.payload).get("purpose") == purpose:
             return
-    if state.ticket.source == "github" and state.ticket.key.isdigit():
+    if (
+        state.ticket.source == "github"
+        and state.ticket.key.isascii()
+        and state.ticket.key.isdigit()
+    ):
         ctx.forge.comment(int(state.ticket.key), text)
     ctx.event("ticket.comment", {"ref": state.ticket.ref, "purpose": purpose, "text": text})
 

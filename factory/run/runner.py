@@ -18,6 +18,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig, RepoConfig
+from factory.config.preflight import require_preflight
 from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -143,6 +144,7 @@ def start_run(
     hooks = hooks or RunHooks()
     ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
+    require_preflight(config, {name: repo}, replay=options.replay)
     halt = store.is_halted(name)
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
@@ -251,6 +253,7 @@ def resume_run(
         if hooks.sweep_id is not None:
             store.update_run(run_id, sweep_id=hooks.sweep_id)
         options = options or _recorded_options(store, run_id)
+        require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
         first_state = _first_state_if_unsaved(config, store, run_id)
         return _drive(
             config, store, run_id, options, first_state, observer, lease, reaped, notes, hooks

@@ -3,7 +3,6 @@ and the live equipment (clone, worktree, sandbox, forge, budget) it runs with.""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,12 +28,11 @@ from factory.tickets.model import Ticket
 from harness.budget import RunBudget
 from harness.build import build_model
 from harness.config import AgentRole, BudgetConfig, ProviderConfig
-from harness.errors import CassetteError
 from harness.events import HarnessEvent
 from harness.messages import Usage
 from harness.model import ChatModel
 from harness.pricing import PriceTable
-from harness.replay import RecordingModel, ReplayModel, load_cassette
+from harness.replay import RecordingModel, ReplayModel
 from policies.autonomy import Assessment
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.pool import WarmPool
@@ -105,22 +103,11 @@ def run_repo(config: FactoryConfig, run: Run) -> tuple[str, RepoConfig]:
 
 def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
     """Fail before anything happens when no agent could reach a model."""
-    if options.replay is not None:
-        if not options.replay.is_file():
-            raise SetupError(f"--replay {options.replay}: no such cassette file")
-        try:
-            load_cassette(options.replay)
-        except CassetteError as error:
-            raise SetupError(f"--replay: {error}") from error
-        return
-    for role in ROLES:
-        if config.models.for_role(role).missing_requirement(os.environ) is None:
-            continue
-        raise SetupError(
-            f"no model is configured for the {role}: set ANTHROPIC_API_KEY (or OPENAI_API_KEY "
-            'with provider = "openai"), point [models.default] base_url at an '
-            "OpenAI-compatible server (Ollama, vLLM, llama.cpp), or pass --replay CASSETTE"
-        )
+    from factory.config.preflight import model_findings
+
+    findings = model_findings(config, options.replay)
+    if findings:
+        raise SetupError("\n".join(finding.line for finding in findings))
 
 
 def new_run_state(
@@ -151,7 +138,7 @@ def new_run_state(
         run_id=run_id,
         ticket=ticket,
         repo=name,
-        base_branch=repo.base_branch,
+        base_branch=repo.base,
         branch=branch,
         level=level,
         max_iterations=options.max_iterations or repo.max_iterations,
@@ -235,13 +222,16 @@ def equip_run(
     data = config.factory.data_dir
     run = store.get_run(run_id)
     assert run.branch is not None
+    if operator_repo.base_branch is None and values.get("base_branch"):
+        # Detected when the run started (see factory.config.preflight) and checkpointed since.
+        operator_repo = operator_repo.model_copy(update={"base_branch": values["base_branch"]})
     forge = make_forge(config, store, name, operator_repo)
     source, env = forge.clone_source()
     try:
         clone = ensure_clone(source, data / "clones", env=env)
     except GitError as error:
         raise SetupError(str(error)) from error
-    base_text = read_from_base(clone, operator_repo.base_branch, "factory.toml")
+    base_text = read_from_base(clone, operator_repo.base, "factory.toml")
     operator = operator_repo.model_copy(update={"budget": operator_budget(config, name, options)})
     repo = governing_repo_config(operator, base_text, name)
     assert repo.budget is not None
@@ -252,7 +242,7 @@ def equip_run(
         path = pooled.worktree if pooled is not None and pooled.worktree else None
         worktree = create_worktree(
             clone,
-            base_branch=repo.base_branch,
+            base_branch=repo.base,
             branch=run.branch,
             path=path or data / "worktrees" / run_id,
         )

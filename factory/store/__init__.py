@@ -12,7 +12,9 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
-- `retrying`: the one retry loop for writes that lost a race on a unique key.
+- `retrying`: the one retry loop, for writes that lost a race on a unique key and for
+  writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
+  the lock too long.
 - `leases`: the run lease, one live driver per run. `LeaseOwner(host, pid)` (`.this_process()`);
   `Store.acquire_lease(run_id, owner, ttl_s) -> Lease` takes a free, expired or dead-owner
   lease atomically or raises `LeaseHeld` ("run r-… is being driven by pid P on host H since T");

@@ -12,23 +12,34 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
+from factory.store.busy import busy_error, is_locked
+from factory.store.retrying import retried
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "factory_write"
 """Execution option marking a connection that writes; on SQLite it takes the lock up front."""
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+"""How long a writer waits for SQLite's write lock before naming who holds it."""
+LOCK_ATTEMPT_S = 0.25
+"""SQLite's own wait per attempt; between attempts the store backs off (`store.retrying`)."""
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
     """An engine for any SQLAlchemy URL; SQLite gets WAL, a busy timeout and eager write locks.
 
     SQLite's default deferred transactions let two writers both read a run's head and then race
-    to extend it; `BEGIN IMMEDIATE` for writers serialises them without blocking readers.
+    to extend it; `BEGIN IMMEDIATE` for writers serialises them without blocking readers. A
+    writer that cannot get the lock retries with backoff for `busy_timeout_s`, then fails with
+    a `DatabaseBusyError` naming the process that holds it, never a bare "database is locked".
     """
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    attempt_ms = int(min(LOCK_ATTEMPT_S, busy_timeout_s) * 1000)
+    patient_ms = int(busy_timeout_s * 1000)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_s})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -36,13 +47,27 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={patient_ms}")  # readers: SQLite's own waiting
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        writes = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Writers wait in short attempts with backoff in between, so that after
+        # busy_timeout_s the error can say who holds the lock.
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={attempt_ms}")
+        try:
+            retried(
+                lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"),
+                retry_on=is_locked,
+                within_s=busy_timeout_s,
+                base_delay_s=0.05,
+                give_up=lambda _failure: busy_error(parsed.database or url, busy_timeout_s),
+            )
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={patient_ms}")
 
     return engine
 

@@ -31,7 +31,7 @@ from factory.store.appending import (
 )
 from factory.store.chain import GENESIS, timestamp
 from factory.store.claims import ClaimRecords, TicketClaimed, take_claim
-from factory.store.database import WRITE_OPTION, make_engine, migrate
+from factory.store.database import DEFAULT_BUSY_TIMEOUT_S, WRITE_OPTION, make_engine, migrate
 from factory.store.leases import LeaseRecords
 from factory.store.models import (
     Approval,
@@ -71,9 +71,15 @@ class AlreadyHalted(RuntimeError):
 class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
-    def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        apply_migrations: bool = True,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         if apply_migrations:
             migrate(self.engine)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
@@ -83,7 +89,7 @@ class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:
         """The store the configuration names (`[factory] database_url` or the data dir)."""
-        return cls(config.database_url)
+        return cls(config.database_url, busy_timeout_s=config.factory.busy_timeout_s)
 
     def close(self) -> None:
         self.engine.dispose()

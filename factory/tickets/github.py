@@ -5,6 +5,7 @@ from datetime import datetime
 
 from github import GithubException
 from github.Issue import Issue
+from requests import RequestException
 
 from factory.forges.github_client import DEFAULT_API_URL, github_client
 from factory.tickets.model import MAX_TICKET_CHARS, Ticket, TicketError, TicketNotFound
@@ -55,6 +56,11 @@ class GitHubIssueSource:
             if error.status == 401:
                 raise TicketError("GitHub rejected the token; set a valid GITHUB_TOKEN") from error
             raise TicketError(f"GitHub answered {error.status} for {repo_name}#{number}") from error
+        except RequestException as error:
+            raise TicketError(
+                f"cannot reach GitHub to read {repo_name}#{number} ({type(error).__name__}); "
+                "check the network and GITHUB_API_URL"
+            ) from error
         if is_pull_request:
             raise TicketError(
                 f"{repo_name}#{number} is a pull request, not an issue; pass an issue"

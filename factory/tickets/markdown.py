@@ -71,6 +71,11 @@ class MarkdownTicketSource:
         if ref == "-":
             stream = self._stdin or sys.stdin
             text = stream.read(MAX_TICKET_CHARS + 1)
+            if not text.strip():
+                raise TicketError(
+                    "the ticket on standard input is empty: pipe the ticket's Markdown in, "
+                    "e.g. `factory run - < ticket.md`"
+                )
             return parse_markdown_ticket(text, ref="-", fallback_title=None, source="stdin")
         path = Path(ref)
         if not path.is_file():
@@ -83,8 +88,14 @@ class MarkdownTicketSource:
         except (OSError, UnicodeDecodeError) as error:
             raise TicketError(f"cannot read ticket file {ref}: {error}") from error
         return parse_markdown_ticket(
-            text, ref=str(path), fallback_title=path.stem, source="markdown"
+            text, ref=printable(str(path)), fallback_title=printable(path.stem), source="markdown"
         )
+
+
+def printable(name: str) -> str:
+    """A file name as valid Unicode: bytes that are not UTF-8 (which Python keeps as lone
+    surrogates) become `\\xff` escapes, so records, branches and JSON can hold the name."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def parse_markdown_ticket(
@@ -111,7 +122,7 @@ def parse_markdown_ticket(
         priority=meta.priority,
         repo=meta.repo,
         source="stdin" if source == "stdin" else "markdown",
-        url=None if ref == "-" else Path(ref).resolve().as_uri(),
+        url=None if ref == "-" else printable(Path(ref).resolve().as_uri()),
         id=meta.id.strip()[:80] if meta.id and meta.id.strip() else None,
     )
 

@@ -1,6 +1,7 @@
 """Turn whatever a person typed into a Ticket, trying each source in turn."""
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from factory.forges.github_client import github_api_url
 from factory.forges.settings import GITHUB_TOKEN_ENV
 from factory.tickets.github import GitHubIssueSource
 from factory.tickets.markdown import MarkdownTicketSource
-from factory.tickets.model import Ticket, TicketNotFound, TicketSource
+from factory.tickets.model import Ticket, TicketError, TicketNotFound, TicketSource
 
 
 def default_ticket_sources(
@@ -43,9 +44,17 @@ def resolve_ticket(ref: str, sources: Sequence[TicketSource] | None = None) -> T
     """
     chosen = list(sources) if sources is not None else default_ticket_sources()
     ref = ref.strip()
+    if not ref:
+        raise TicketError(
+            "the ticket is an empty string: pass a Markdown file path, `-` to read stdin, "
+            "or a GitHub issue as owner/repo#123 or its URL"
+        )
     for source in chosen:
         if source.handles(ref):
             return source.fetch(ref)
+    problem = issue_ref_problem(ref, _github_web_host())
+    if problem is not None:
+        raise TicketNotFound(problem)
     if any(mark in ref for mark in ("#", "/issues/")):
         raise TicketNotFound(
             f"{ref!r} looks like a GitHub issue, but no GitHub source is configured; "
@@ -55,3 +64,45 @@ def resolve_ticket(ref: str, sources: Sequence[TicketSource] | None = None) -> T
         f"no ticket {ref!r}: pass a Markdown file path, `-` to read stdin, "
         "or a GitHub issue as owner/repo#123 or its URL"
     )
+
+
+_LOOKS_SHORT = re.compile(r"^(?P<repo>[^\s#/]+/[^\s#/]+)#(?P<number>.*)$")
+_LOOKS_URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>[^/\s]+)/(?P<rest>.*)$", re.I)
+_ISSUE_PATH = re.compile(r"^[^/]+/[^/]+/(?:-/)?issues/(?P<number>[^/?#]*)")
+
+
+def issue_ref_problem(ref: str, web_host: str) -> str | None:
+    """What is wrong with a reference that looks like an issue but is not one we can read.
+
+    None when `ref` is not issue-shaped at all, or when it is a well-formed GitHub issue (then
+    only the token can be missing). The answers say what is true: a bad number is a bad
+    number, and another forge's URL is another forge, whether or not GITHUB_TOKEN is set.
+    """
+    short = _LOOKS_SHORT.match(ref)
+    if short:
+        return _number_problem(ref, short.group("number"))
+    url = _LOOKS_URL.match(ref)
+    if url is None:
+        return None
+    host = url.group("host").lower()
+    if host not in (web_host.lower(), "github.com", "www.github.com"):
+        return (
+            f"{ref!r} is on {host}, not GitHub ({web_host}): the factory reads issues from "
+            "GitHub only; save the ticket as a Markdown file and pass its path"
+        )
+    path = _ISSUE_PATH.match(url.group("rest"))
+    if path is None:
+        return f"{ref!r} is not a GitHub issue URL; use https://{web_host}/OWNER/REPO/issues/123"
+    return _number_problem(ref, path.group("number"))
+
+
+def _number_problem(ref: str, number: str) -> str | None:
+    if not (number.isascii() and number.isdigit()):
+        return f"{ref!r}: the issue number {number!r} is not a number; use owner/repo#123"
+    if int(number) == 0:
+        return f"{ref!r}: issue numbers start at 1; use owner/repo#123"
+    return None
+
+
+def _github_web_host() -> str:
+    return web_host_for(github_api_url(os.environ))

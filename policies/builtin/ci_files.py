@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policies.globs import matching_paths
+from policies.globs import Glob, matching_paths
 from policies.models import GateContext, Outcome, Verdict
 
 NAME = "ci_files"
@@ -27,7 +27,7 @@ DEFAULT_CI_GLOBS = [
 class CiFilesParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    extra_globs: list[str] = Field(default_factory=list)
+    extra_globs: list[Glob] = Field(default_factory=list)
     """More CI paths for this repo, added to the built-in list (which cannot be shrunk)."""
 
 

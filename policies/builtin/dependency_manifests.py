@@ -3,7 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from policies.config import AutonomyLevel
-from policies.globs import matching_paths
+from policies.globs import Glob, matching_paths
 from policies.models import GateContext, Outcome, Verdict
 
 NAME = "dependency_manifests"
@@ -50,7 +50,7 @@ DEFAULT_MANIFEST_GLOBS = [
 class DependencyManifestsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    extra_globs: list[str] = Field(default_factory=list)
+    extra_globs: list[Glob] = Field(default_factory=list)
     """More manifest paths for this repo, added to the built-in list."""
     allow_from: AutonomyLevel = AutonomyLevel.L3
     """The level from which dependency changes no longer need a human."""

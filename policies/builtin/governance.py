@@ -3,7 +3,7 @@ own autonomy or loosen its own gates. Always applied; a repo can add paths, not 
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policies.globs import matching_paths
+from policies.globs import Glob, matching_paths
 from policies.models import GateContext, Outcome, Verdict
 
 NAME = "governance"
@@ -19,7 +19,7 @@ DEFAULT_GOVERNANCE_GLOBS = [
 class GovernanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    extra_globs: list[str] = Field(default_factory=list)
+    extra_globs: list[Glob] = Field(default_factory=list)
     """More governance paths for this repo (e.g. `policies/**` for the factory itself)."""
 
 

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policies.globs import matching_paths
+from policies.globs import Glob, matching_paths
 from policies.models import GateContext, Outcome, Verdict
 
 NAME = "protected_paths"
@@ -11,9 +11,9 @@ NAME = "protected_paths"
 class ProtectedPathsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    needs_human: list[str] = Field(default_factory=list)
+    needs_human: list[Glob] = Field(default_factory=list)
     """Globs whose changes need a human. The repo's `protected_paths` are added here."""
-    refuse: list[str] = Field(default_factory=list)
+    refuse: list[Glob] = Field(default_factory=list)
     """Globs the factory must never change."""
 
 

@@ -13,7 +13,7 @@ from detect_secrets.core.scan import _is_filtered_out, _process_line_based_plugi
 from detect_secrets.settings import default_settings, get_filters, get_settings
 from pydantic import BaseModel, ConfigDict, Field
 
-from policies.globs import path_matches
+from policies.globs import Glob, path_matches
 from policies.models import GateContext, Outcome, Verdict
 
 NAME = "secret_scan"
@@ -29,7 +29,7 @@ class SecretScanParams(BaseModel):
 
     outcome: Outcome = Outcome.REFUSE
     """What a change that adds a likely secret gets."""
-    ignore_paths: list[str] = Field(default_factory=list)
+    ignore_paths: list[Glob] = Field(default_factory=list)
     """Globs whose added lines are not scanned (test fixtures with fake keys, say)."""
     honor_allowlist_comments: bool = False
     """Respect `pragma: allowlist secret` comments. Off: the agent writes those lines."""

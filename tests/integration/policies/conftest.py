@@ -32,6 +32,9 @@ def write_config(tmp_path: Path, repo: Path) -> Callable[..., Path]:
             f'data_dir = "{tmp_path / "data"}"\n'
             "[repos.demo]\n"
             f'path = "{repo}"\n'
+            # Named: tests check out other branches, and an omitted base is detected from
+            # the checkout (its current branch, when there is no remote).
+            'base_branch = "main"\n'
             'test_command = "pytest -q"\n' + extra
         )
         return config

@@ -144,15 +144,15 @@ def test_a_usd_budget_with_an_unpriced_model_is_refused_before_anything_starts(
     )
     code, out = invoke(world, "sweep", "--budget-usd", "5", "--json")
     assert code == 2
-    assert "--budget-tokens" in json.loads(out)["error"]
-    assert "my-local-llama" in json.loads(out)["error"]
+    assert "--budget-tokens" in json.loads(out)["error"]["message"]
+    assert "my-local-llama" in json.loads(out)["error"]["message"]
 
 
 def test_unknown_repository_and_bad_duration_are_one_line_errors(world: Path) -> None:
     code, out = invoke(world, "sweep", "--repo", "nope", "--dry-run", "--json")
-    assert code == 2 and "unknown repository 'nope'" in json.loads(out)["error"]
+    assert code == 2 and "unknown repository 'nope'" in json.loads(out)["error"]["message"]
     code, out = invoke(world, "sweep", "--max-wall", "soon", "--json")
-    assert code == 2 and "8h" in json.loads(out)["error"]
+    assert code == 2 and "8h" in json.loads(out)["error"]["message"]
 
 
 def test_a_ticket_added_to_the_store_is_the_same_ticket_as_its_backlog_file(

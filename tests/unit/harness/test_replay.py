@@ -55,7 +55,7 @@ def test_running_out_of_replies_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "problem"),
     [
-        ("{not json", "short.jsonl:1 is not valid JSON"),
+        ("{not json", "short.jsonl:1:2: line 1, column 2 is not valid JSON"),
         ('{"reply": {"tool_calls": [{"arguments": {}}]}}', "invalid reply: tool_calls.0.name"),
         ('{"request": {}}', "has no 'reply' object"),
     ],

@@ -1,6 +1,6 @@
 import pytest
 
-from policies.globs import matching_paths, path_matches
+from policies.globs import glob_problem, matching_paths, path_matches
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,21 @@ def test_glob_follows_gitignore_meaning(path: str, pattern: str, expected: bool)
 def test_matching_paths_keeps_order_and_drops_repeats() -> None:
     paths = ["b.lock", "src/a.py", "b.lock", "c.lock"]
     assert matching_paths(paths, ["*.lock"]) == ["b.lock", "c.lock"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("", "empty pattern"),
+        ("   ", "empty pattern"),
+        ("src/[z-a].py", "not a valid glob"),
+    ],
+)
+def test_a_glob_that_cannot_mean_what_it_says_is_refused(pattern: str, problem: str) -> None:
+    found = glob_problem(pattern)
+    assert found is not None and problem in found
+
+
+@pytest.mark.parametrize("pattern", ["**", "/", "docs/", "*.lock", "src/[a-c]*.py"])
+def test_usable_globs_have_no_problem(pattern: str) -> None:
+    assert glob_problem(pattern) is None

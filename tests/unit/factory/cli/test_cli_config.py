@@ -1,17 +1,32 @@
 """`factory config check|show` and the global --config option."""
 
 import json
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from .conftest import Invoke
 
-GOOD = '[repos.demo]\npath = "."\ntest_command = "pytest -q"\n'
+GOOD = '[repos.demo]\npath = "."\ntest_command = "pytest -q"\nbase_branch = "main"\n'
+
+
+@pytest.fixture(autouse=True)
+def _tmp_path_is_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`path = "."` names tmp_path: a git repository with one commit on main; and a model."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "-c", "user.name=a", "-c", "user.email=a@b"]
+        + ["commit", "-q", "--allow-empty", "-m", "first"],
+        check=True,
+    )
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
 
 
 def test_config_check_accepts_a_valid_file(invoke: Invoke, tmp_path: Path) -> None:
     (tmp_path / "factory.toml").write_text(GOOD)
     result = invoke("config", "check")
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"ok: {tmp_path / 'factory.toml'} is valid (demo)"
 
 
@@ -82,10 +97,12 @@ def test_config_check_json_lists_problems_for_scripts(invoke: Invoke, tmp_path: 
     assert result.exit_code == 2
     assert json.loads(result.stdout) == {
         "ok": False,
-        "problems": [
-            f'{tmp_path / "factory.toml"}: factory.log_format = "xml": '
-            "should be 'auto', 'json' or 'console'"
-        ],
+        "error": {
+            "code": "config",
+            "message": f'{tmp_path / "factory.toml"}: factory.log_format = "xml": '
+            "should be 'auto', 'json' or 'console'",
+            "hint": "",
+        },
     }
     (tmp_path / "factory.toml").write_text(GOOD)
     ok = invoke("config", "check", "--json")
@@ -94,4 +111,5 @@ def test_config_check_json_lists_problems_for_scripts(invoke: Invoke, tmp_path: 
         "ok": True,
         "source": str(tmp_path / "factory.toml"),
         "repos": ["demo"],
+        "findings": [],
     }

@@ -15,6 +15,7 @@ from policies.config import AutonomyLevel, AutonomyRange, PolicySpec
 def operator() -> RepoConfig:
     return RepoConfig(
         path=Path("/srv/repo"),
+        base_branch="main",
         test_command="pytest",
         autonomy=AutonomyRange(min=AutonomyLevel.L1, max=AutonomyLevel.L2),
         policies=[PolicySpec(name="diff_size")],

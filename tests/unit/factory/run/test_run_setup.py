@@ -54,8 +54,11 @@ def test_no_model_names_the_three_ways_to_configure_one(monkeypatch: pytest.Monk
 
 def test_a_cassette_or_a_key_is_enough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cassette = tmp_path / "c.jsonl"
-    cassette.write_text("")
+    cassette.write_text('{"reply": {"text": "done"}}\n')
     check_model_configured(FactoryConfig(), RunOptions(replay=cassette))
+    cassette.write_text("")
+    with pytest.raises(SetupError, match="has no replies"):
+        check_model_configured(FactoryConfig(), RunOptions(replay=cassette))
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     check_model_configured(FactoryConfig(), RunOptions())
     with pytest.raises(SetupError, match="no such cassette"):

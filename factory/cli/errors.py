@@ -1,0 +1,263 @@
+"""The one error surface of the `factory` command: every failure leaves through here.
+
+An expected failure (bad input, a missing run, an unreachable engine) is one line saying what
+is wrong and what to do, and its documented exit code. An unexpected exception is a bug: one
+line naming a crash report file (under the data directory) that holds the traceback, exit 1.
+No traceback reaches a user unless `--debug` or `FACTORY_DEBUG=1` asks for it. With `--json`
+the same failure is one JSON object on stdout: `{"ok": false, "error": {code, message, hint}}`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+from rich.markup import escape
+
+from factory import __version__
+
+BAD_INPUT = 2
+"""Exit code for anything the user can fix in what they typed or configured."""
+FAILED = 1
+"""Exit code for an environment that failed (Docker, git, a forge, a model) or a bug."""
+DEBUG_ENV = "FACTORY_DEBUG"
+OS_ERROR_HINTS = {
+    errno.ENOSPC: "free disk space, then `factory resume RUN` continues a run",
+    errno.EACCES: "fix the permissions of that path for this user",
+    errno.EPERM: "fix the permissions of that path for this user",
+}
+CRASH_DIR = "crashes"
+
+
+class CommandError(Exception):
+    """An expected failure a command reports: one line, a hint, and its exit code."""
+
+    def __init__(
+        self, message: str, *, exit_code: int = BAD_INPUT, code: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+        self.code = code or ("bad_input" if exit_code == BAD_INPUT else "failed")
+        self.hint = hint
+
+
+class ErrorReport(BaseModel):
+    """What `--json` prints as `error` (and the text form prints as `error:` and `hint:`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+    hint: str = ""
+
+
+def wants_json(args: Sequence[str]) -> bool:
+    """`--json` anywhere before a bare `--` (options are parsed after the failure may happen)."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
+
+
+def debug_requested(args: Sequence[str]) -> bool:
+    flag = os.environ.get(DEBUG_ENV, "").strip().lower()
+    return flag in {"1", "true", "yes", "on"} or "--debug" in args
+
+
+def expected_error(exc: BaseException) -> CommandError | None:
+    """The CommandError an exception of a known kind stands for; None for a bug.
+
+    The known kinds are imported here, on failure, so `factory --help` stays fast.
+    """
+    if isinstance(exc, CommandError):
+        return exc
+    from sqlalchemy.exc import OperationalError
+
+    from factory.config.errors import ConfigError
+    from factory.config.preflight import PreflightFailed
+    from factory.forges.base import ForgeError
+    from factory.git.command import GitError
+    from factory.run.runner import RunError
+    from factory.run.setup import SetupError
+    from factory.store import RunNotFoundError
+    from factory.store.busy import DatabaseBusyError
+    from factory.tickets.model import TicketError
+    from harness.errors import CassetteError, ModelError
+    from policies.errors import PolicyConfigError
+    from sandboxes.errors import SandboxError
+
+    if isinstance(exc, PreflightFailed):
+        return CommandError(
+            str(exc),
+            exit_code=FAILED if exc.environment_only else BAD_INPUT,
+            code="environment" if exc.environment_only else "config",
+            hint="nothing was started; `factory config check` shows every problem",
+        )
+    kinds: list[tuple[tuple[type[BaseException], ...], str, int]] = [
+        ((ConfigError, PolicyConfigError), "config", BAD_INPUT),
+        ((RunNotFoundError,), "not_found", BAD_INPUT),
+        ((TicketError,), "ticket", BAD_INPUT),
+        ((SetupError, RunError, CassetteError), "bad_input", BAD_INPUT),
+        ((DatabaseBusyError,), "database_busy", FAILED),
+        ((SandboxError,), "sandbox", FAILED),
+        ((GitError,), "git", FAILED),
+        ((ForgeError,), "forge", FAILED),
+        ((ModelError,), "model", FAILED),
+    ]
+    for types, code, exit_code in kinds:
+        if isinstance(exc, types):
+            return CommandError(str(exc).strip("'\""), exit_code=exit_code, code=code)
+    if isinstance(exc, OperationalError):
+        first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+        return CommandError(
+            f"the database failed: {first}",
+            exit_code=FAILED,
+            code="database",
+            hint="check [factory] database_url and that the database is reachable "
+            "(`factory doctor`)",
+        )
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return CommandError(
+            f"{exc.strerror}{where}",
+            exit_code=FAILED,
+            code="os_error",
+            hint=OS_ERROR_HINTS.get(exc.errno or 0, ""),
+        )
+    return None
+
+
+def usage_error(exc: typer.TyperException) -> CommandError:
+    """A Click/Typer usage error (unknown option, value out of range) as a CommandError."""
+    ctx: Any = getattr(exc, "ctx", None)
+    hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `factory --help`"
+    return CommandError(
+        exc.format_message(), exit_code=exc.exit_code or BAD_INPUT, code="usage", hint=hint
+    )
+
+
+def report(error: CommandError, *, as_json: bool) -> None:
+    """Print the failure: JSON on stdout for scripts, one `error:` line on stderr for people."""
+    payload = ErrorReport(code=error.code, message=error.message, hint=error.hint)
+    if as_json:
+        from factory.cli.context import print_json
+
+        print_json({"ok": False, "error": payload.model_dump()})
+        return
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    # Messages quote config (`[models.default]`, `[repos."x"]`): print them, don't parse them.
+    console.print(f"[red]error:[/] {escape(_printable(error.message))}")
+    if error.hint:
+        console.print(f"[yellow]hint:[/] {escape(_printable(error.hint))}")
+
+
+def crash(exc: BaseException, args: Sequence[str], *, as_json: bool, debug: bool) -> int:
+    """Report an unexpected exception: the traceback goes to a file, one line to the user."""
+    text = "".join(traceback.format_exception(exc))
+    path, why_not = write_crash_report(text, args)
+    if debug:
+        sys.stderr.write(_printable(text))
+    summary = f"{type(exc).__name__}: {_first_line(exc)}"
+    if path is not None:
+        message = f"unexpected error ({summary}); the traceback is in {path}"
+        hint = "this is a bug in agent-factory: please report it with that file"
+    else:
+        message = f"unexpected error ({summary}); no crash report could be written ({why_not})"
+        hint = "run again with --debug (or FACTORY_DEBUG=1) to see the traceback"
+    report(CommandError(message, exit_code=FAILED, code="crash", hint=hint), as_json=as_json)
+    return FAILED
+
+
+def write_crash_report(text: str, args: Sequence[str]) -> tuple[Path | None, str]:
+    """Write the traceback under `<data_dir>/crashes/`, else the system's temporary folder."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    name = f"crash-{stamp}-{os.getpid()}.txt"
+    body = (
+        f"agent-factory {__version__}\n"
+        f"time: {datetime.now(UTC).isoformat()}\n"
+        f"command: factory {' '.join(args)}\n"
+        f"python: {sys.version.split()[0]}\n\n{text}"
+    )
+    problem = ""
+    for folder in _crash_folders():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / name
+            target.write_text(body, encoding="utf-8", errors="backslashreplace")
+            return target, ""
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    return None, problem
+
+
+def _crash_folders() -> list[Path]:
+    import tempfile
+
+    folders: list[Path] = []
+    try:
+        from factory.cli.context import options
+        from factory.config import load_config
+
+        folders.append(load_config(options.config_path).factory.data_dir / CRASH_DIR)
+    except Exception:  # a broken config must not hide the crash being reported
+        pass
+    folders.append(Path(tempfile.gettempdir()) / "agent-factory" / CRASH_DIR)
+    return folders
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else "(no message)"
+
+
+def _printable(text: str) -> str:
+    """Text any terminal encoding can take: undecodable bytes of file names come out escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def exit_code_of(invoke: Any, args: Sequence[str]) -> int:
+    """Call `invoke()` (the command line, parsed and run without Click's own error printing)
+    and turn whatever comes out of it into an exit code, reporting failures on the way."""
+    as_json = wants_json(args)
+    try:
+        result = invoke()
+    except CommandError as failure:
+        report(failure, as_json=as_json)
+        return failure.exit_code
+    except typer.Abort:
+        report(CommandError("aborted", exit_code=FAILED, code="aborted"), as_json=as_json)
+        return FAILED
+    except typer.TyperException as exc:
+        usage = usage_error(exc)
+        if usage.message or as_json:  # an empty one follows help Click already printed
+            report(usage, as_json=as_json)
+        return usage.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else FAILED)
+    except KeyboardInterrupt:
+        report(CommandError("interrupted", exit_code=130, code="interrupted"), as_json=as_json)
+        return 130
+    except Exception as exc:
+        try:
+            known = expected_error(exc)
+        except Exception:  # classifying must never hide the original failure
+            known = None
+        if known is None:
+            return crash(exc, args, as_json=as_json, debug=debug_requested(args))
+        if debug_requested(args):
+            sys.stderr.write(_printable("".join(traceback.format_exception(exc))))
+        report(known, as_json=as_json)
+        return known.exit_code
+    return result if isinstance(result, int) else 0
