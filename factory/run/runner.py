@@ -233,7 +233,10 @@ def resume_run(
     Refused, with nothing appended, while another live process drives the run, when the run
     already finished, or when it waits for a person.
     """
-    _check_resumable(store, store.get_run(run_id))
+    run = store.get_run(run_id)
+    _check_resumable(store, run)
+    options = options or _recorded_options(store, run_id)
+    require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
     reaped = len(reap_orphan_sandboxes())
     with _lease(config, store, run_id) as lease:
         run = store.get_run(run_id)
@@ -252,8 +255,6 @@ def resume_run(
         )
         if hooks.sweep_id is not None:
             store.update_run(run_id, sweep_id=hooks.sweep_id)
-        options = options or _recorded_options(store, run_id)
-        require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
         first_state = _first_state_if_unsaved(config, store, run_id)
         return _drive(
             config, store, run_id, options, first_state, observer, lease, reaped, notes, hooks

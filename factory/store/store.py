@@ -133,37 +133,43 @@ class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
         run of the ticket, however it ended, also raises TicketClaimed: another process
         worked the ticket since, so this one must not start it again.
         """
-        run = Run(
-            id=run_id or f"r-{uuid.uuid4().hex[:10]}",
-            ticket_ref=ticket_ref,
-            repo=repo,
-            branch=branch,
-            autonomy_level=autonomy_level,
-            status=RunStatus(status).value,
-            cost_usd=0.0,
-            tokens_in=0,
-            tokens_out=0,
-            head_hash=GENESIS,
-            event_count=0,
-            repo_path=repo_path,
-            ticket_id=ticket_key,
-        )
-        with self._write() as session:
-            if ticket_key is not None:
-                take_claim(session, ticket_key, run.id)
-                if ticket_runs_seen is not None:
-                    newer = session.scalars(
-                        select(Run).where(
-                            Run.ticket_id == ticket_key, Run.id.not_in(ticket_runs_seen)
-                        )
-                    ).first()
-                    if newer is not None:
-                        raise TicketClaimed(ticket_key, newer.id, newer.created_at)
-            session.add(run)
-            session.flush()
-            # A digest row from birth: deleting a run that never logged anything still shows.
-            record_digest(session.connection(), run.id, 0, GENESIS, timestamp())
-        return run
+        new_id = run_id or f"r-{uuid.uuid4().hex[:10]}"
+
+        def create() -> Run:
+            # A retry re-reads a claim (or digest head) another writer added meanwhile.
+            run = Run(
+                id=new_id,
+                ticket_ref=ticket_ref,
+                repo=repo,
+                branch=branch,
+                autonomy_level=autonomy_level,
+                status=RunStatus(status).value,
+                cost_usd=0.0,
+                tokens_in=0,
+                tokens_out=0,
+                head_hash=GENESIS,
+                event_count=0,
+                repo_path=repo_path,
+                ticket_id=ticket_key,
+            )
+            with self._write() as session:
+                if ticket_key is not None:
+                    take_claim(session, ticket_key, run.id)
+                    if ticket_runs_seen is not None:
+                        newer = session.scalars(
+                            select(Run).where(
+                                Run.ticket_id == ticket_key, Run.id.not_in(ticket_runs_seen)
+                            )
+                        ).first()
+                        if newer is not None:
+                            raise TicketClaimed(ticket_key, newer.id, newer.created_at)
+                session.add(run)
+                session.flush()
+                # A digest row from birth: deleting a run that never logged anything still shows.
+                record_digest(session.connection(), run.id, 0, GENESIS, timestamp())
+            return run
+
+        return retry_on_conflict(create)
 
     def find_run(self, run_id: str) -> Run | None:
         with self._read() as session:
