@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := factory agents harness policies sandboxes
 
-.PHONY: demo test lint typecheck unit bench image clean
+.PHONY: demo test lint typecheck unit bench image clean chromium-notice
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,17 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
-test: $(STAMP) lint image
+test: $(STAMP) lint image chromium-notice
 	$(BIN)/pytest -q
+
+# The dashboard's browser tests drive Debian's chromium (never a Playwright download);
+# .ci/run installs it, a developer machine may not have it.
+chromium-notice:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'; \
+	  echo '!! chromium is not installed: the dashboard browser tests will be SKIPPED.  !!'; \
+	  echo '!! Install it with: sudo apt-get install -y chromium   (CI always has it)   !!'; \
+	  echo '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'; }
 
 bench: $(STAMP) image
 	$(BIN)/python -m bench

@@ -35,6 +35,7 @@ from factory.forges.settings import (
     LocalForgeSettings,
 )
 from factory.git.identity import BotIdentity
+from factory.review.initiative_config import InitiativeConfig
 from factory.sweep.config import SweepConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
@@ -55,7 +56,17 @@ __all__ = [
 CONFIG_FILE_NAME = "factory.toml"
 CONFIG_ENV_VAR = "FACTORY_CONFIG"
 ENV_PREFIX = "FACTORY_"
-SECTIONS = ("factory", "models", "budgets", "pricing", "sandbox", "git", "sweep", "repos")
+SECTIONS = (
+    "factory",
+    "models",
+    "budgets",
+    "pricing",
+    "sandbox",
+    "git",
+    "sweep",
+    "repos",
+    "initiatives",
+)
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
@@ -63,6 +74,7 @@ NOT_OVERRIDES = frozenset(
         "FACTORY_DEBUG",  # tracebacks on the terminal, see factory/cli/errors.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
+        "FACTORY_WEB_TOKEN",  # the dashboard's secret, read by factory/web/server.py
     }
 )
 """FACTORY_* variables that are not configuration keys."""
@@ -167,6 +179,8 @@ class FactoryConfig(BaseModel):
     sweep: SweepConfig = Field(default_factory=SweepConfig)
     """`[sweep]`: back-off, leases and the stop grace period of `factory sweep`."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
+    initiatives: dict[str, InitiativeConfig] = Field(default_factory=dict)
+    """`[initiatives."<name>"]`: owner and due date of the tickets labelled `initiative:<name>`."""
 
     _source: str = PrivateAttr(default="built-in defaults")
 

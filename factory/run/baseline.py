@@ -48,7 +48,10 @@ def baseline_report(ctx: RunContext, base_sha: str) -> TestReport | None:
             ctx.sandbox.seconds += metered.seconds  # the run's time inside sandbox commands
         report = report.model_copy(update={"baseline_sha": base_sha})
         cache.put(base_sha, report)
-        ctx.event("tests.baseline", {"sha": base_sha, "summary": report.summary_text()})
+        ctx.event(
+            "tests.baseline",
+            {"sha": base_sha, "summary": report.summary_text(), "exit_code": report.exit_code},
+        )
         return report
     finally:
         shutil.rmtree(path, ignore_errors=True)

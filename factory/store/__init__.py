@@ -1,4 +1,5 @@
-"""The record store: runs, their hash-chained events, blobs, tickets, PRs, halts, leases, claims.
+"""The record store: runs, hash-chained events, blobs, tickets, pull requests, halts, incidents,
+leases, claims, sweeps.
 
     from factory.store import Store, RunStatus
     store = Store.open(config)            # or Store("sqlite:///path.db"); migrates on open
@@ -12,6 +13,7 @@
 - `appending`: appending events to a run's hash chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
+- `incidents`: production incidents and the change they name as root cause.
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.
@@ -37,11 +39,13 @@ from policies.lazy_exports import lazy_exports
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
     from factory.store.claims import TicketClaimed
+    from factory.store.incidents import IncidentNotFoundError
     from factory.store.leases import Lease, LeaseHeld, LeaseLost, LeaseOwner
     from factory.store.models import (
         Approval,
         Event,
         Halt,
+        Incident,
         PullRequest,
         Run,
         Sweep,
@@ -59,11 +63,13 @@ if TYPE_CHECKING:
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
     "factory.store.claims": ("TicketClaimed",),
+    "factory.store.incidents": ("IncidentNotFoundError",),
     "factory.store.leases": ("Lease", "LeaseHeld", "LeaseLost", "LeaseOwner"),
     "factory.store.models": (
         "Approval",
         "Event",
         "Halt",
+        "Incident",
         "PullRequest",
         "Run",
         "Sweep",
@@ -88,6 +94,8 @@ __all__ = [
     "ChainHead",
     "Event",
     "Halt",
+    "Incident",
+    "IncidentNotFoundError",
     "Lease",
     "LeaseHeld",
     "LeaseLost",

@@ -52,7 +52,10 @@ class Run(Base):
     """Model calls of a model without a price: while any, the run's cost is unknown."""
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    """Indexed: runs lists and the review select by it."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -234,3 +237,25 @@ class Halt(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lifted_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Incident(Base):
+    """Something broke in production. `root_cause` names a commit sha, `#PR` or run id, if known.
+
+    Opened by `factory incident open` (source `factory`) or read from a forge's issues labelled
+    `incident` (source `github`, `ref` the issue). A change an incident names is a failed change.
+    """
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repo: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    root_cause: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16), default="factory")
+    ref: Mapped[str | None] = mapped_column(String(500), unique=True)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(200))

@@ -32,6 +32,7 @@ from factory.store.appending import (
 from factory.store.chain import GENESIS, timestamp
 from factory.store.claims import ClaimRecords, TicketClaimed, take_claim
 from factory.store.database import DEFAULT_BUSY_TIMEOUT_S, WRITE_OPTION, make_engine, migrate
+from factory.store.incidents import IncidentRecords
 from factory.store.leases import LeaseRecords
 from factory.store.models import (
     Approval,
@@ -68,7 +69,7 @@ class AlreadyHalted(RuntimeError):
         self.halt = halt
 
 
-class Store(PullRequestRows, LeaseRecords, ClaimRecords, SweepRecords):
+class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(

@@ -42,6 +42,8 @@ class FrontMatter(BaseModel):
     repo: str | None = None
     labels: list[str] = []
     priority: str | None = None
+    initiative: str | None = None
+    """Becomes the label `initiative:<name>`, which is how the review groups tickets."""
 
     @field_validator("labels", mode="before")
     @classmethod
@@ -52,7 +54,7 @@ class FrontMatter(BaseModel):
             else value
         )
 
-    @field_validator("id", "priority", "title", "repo", mode="before")
+    @field_validator("id", "priority", "title", "repo", "initiative", mode="before")
     @classmethod
     def _scalar_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
@@ -118,7 +120,7 @@ def parse_markdown_ticket(
         ref=ref,
         title=title.strip()[:500],
         body=body.strip(),
-        labels=meta.labels,
+        labels=meta.labels + ([f"initiative:{meta.initiative}"] if meta.initiative else []),
         priority=meta.priority,
         repo=meta.repo,
         source="stdin" if source == "stdin" else "markdown",
@@ -144,6 +146,6 @@ def _split_front_matter(text: str, ref: str) -> tuple[FrontMatter, str]:
         where = ".".join(str(part) for part in problem["loc"])
         raise TicketError(
             f"ticket {ref}: front matter `{where}`: {problem['msg']} "
-            "(allowed keys: id, title, repo, labels, priority)"
+            "(allowed keys: id, title, repo, labels, priority, initiative)"
         ) from error
     return meta, text.lstrip("\ufeff")[match.end() :]

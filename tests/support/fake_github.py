@@ -66,18 +66,28 @@ class FakeGitHub:
             "clone_url": f"{self.base}/git/{OWNER}/{NAME}.git",
         }
 
-    def add_issue(self, number: int, title: str, body: str, labels: list[str]) -> None:
+    def add_issue(
+        self,
+        number: int,
+        title: str,
+        body: str,
+        labels: list[str],
+        *,
+        created_at: str = "2026-01-01T00:00:00Z",
+        closed_at: str | None = None,
+    ) -> None:
         self.issues[number] = {
             "id": number,
             "number": number,
             "title": title,
             "body": body,
-            "state": "open",
+            "state": "closed" if closed_at else "open",
+            "created_at": created_at,
+            "closed_at": closed_at,
             "labels": [{"id": i, "name": name} for i, name in enumerate(labels)],
             "url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}",
             "html_url": f"{self.base}/{OWNER}/{NAME}/issues/{number}",
             "user": {"login": "reporter", "id": 7},
-            "created_at": f"2026-01-{min(number, 28):02d}T00:00:00Z",
         }
         self.next_number = max(self.next_number, number + 1)
 
@@ -181,21 +191,20 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if rest == "" and method == "GET":
                 return self._send(200, hub.repo_json())
             if rest == "/issues" and method == "GET":
-                # Like GitHub: open by default, every listed label required, PRs included.
+                # GitHub lists pull requests among issues; a reader must skip them itself.
+                wanted = {n for n in query.get("labels", [""])[0].split(",") if n}
                 state = query.get("state", ["open"])[0]
-                wanted = {name for name in query.get("labels", [""])[0].split(",") if name}
                 listed = [
                     issue
-                    for _, issue in sorted(hub.issues.items())
-                    if state in ("all", issue["state"])
-                    and wanted <= {label["name"] for label in issue["labels"]}
+                    for _n, issue in sorted(hub.issues.items())
+                    if wanted <= {label["name"] for label in issue["labels"]}
+                    and state in ("all", issue["state"])
                 ]
-                if not wanted:
-                    listed += [
-                        dict(hub.pull_json(n), labels=[], pull_request={"url": "x"})
-                        for n, pull in sorted(hub.pulls.items())
-                        if state in ("all", pull["state"])
-                    ]
+                listed += [
+                    dict(hub.pull_json(n), labels=[], pull_request={"url": "x"})
+                    for n in sorted(hub.pulls)
+                    if not wanted
+                ]
                 return self._send(200, listed)
             if match := re.fullmatch(r"/issues/(\d+)", rest):
                 number = int(match.group(1))

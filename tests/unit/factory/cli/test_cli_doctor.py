@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from factory.store.database import head_revision
+
 from .conftest import Invoke
 
 
@@ -15,7 +17,7 @@ def test_doctor_reports_each_check_as_json(invoke: Invoke) -> None:
     assert report["ok"] is True
     assert [check["name"] for check in report["checks"]] == ["python", "config", "database"]
     assert set(report["checks"][0]) == {"name", "ok", "detail", "hint", "warning"}
-    assert ", head)" in report["checks"][2]["detail"]
+    assert f"schema {head_revision()}, head" in report["checks"][2]["detail"]
 
 
 def test_doctor_names_a_broken_config_and_how_to_fix_it(invoke: Invoke, tmp_path: Path) -> None:

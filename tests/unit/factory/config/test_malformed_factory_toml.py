@@ -28,7 +28,7 @@ CASES = [
     pytest.param(
         "[sandbx]\ncpus = 2\n",
         "{path}: sandbx: unknown key; allowed here: "
-        "budgets, factory, git, models, pricing, repos, sandbox, sweep",
+        "budgets, factory, git, initiatives, models, pricing, repos, sandbox, sweep",
         id="unknown-section",
     ),
     pytest.param(

@@ -1,0 +1,162 @@
+"""`factory incident open|resolve|list`: production incidents, and the change that caused them."""
+
+from __future__ import annotations
+
+import getpass
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from factory.cli.app import app
+from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.config.errors import ConfigError
+
+if TYPE_CHECKING:
+    from factory.store import Incident
+
+incident_app = typer.Typer(
+    help="Record incidents; one that names its root cause counts as a failed change.",
+    no_args_is_help=True,
+)
+app.add_typer(incident_app, name="incident")
+console = Console()
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts.")
+BY_OPTION = typer.Option(None, "--by", help="Who is acting (default: your user name).")
+
+
+def incident_record(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "repo": incident.repo,
+        "title": incident.title,
+        "severity": incident.severity,
+        "root_cause": incident.root_cause,
+        "opened_by": incident.opened_by,
+        "opened_at": incident.opened_at,
+        "resolved_by": incident.resolved_by,
+        "resolved_at": incident.resolved_at,
+    }
+
+
+@incident_app.command("open")
+def open_incident(
+    repo: str = typer.Option(..., "--repo", help="The repository (its name in factory.toml)."),
+    title: str = typer.Option(..., "--title", help="What broke, in a line."),
+    root_cause: str | None = typer.Option(
+        None,
+        "--root-cause",
+        help="The change that caused it: a commit sha, #PR number, or run id (r-...).",
+    ),
+    severity: str | None = typer.Option(None, "--severity", help="sev1 (worst) .. sev4."),
+    by: str | None = BY_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Open an incident. With --root-cause the change it names counts as failed in
+    `factory review` (change fail rate, recovery time)."""
+    try:
+        cli_config().repo(repo)
+    except ConfigError as error:
+        raise fail(str(error)) from None
+    with cli_store() as store:
+        try:
+            incident = store.open_incident(
+                repo, title, by=by or getpass.getuser(), root_cause=root_cause, severity=severity
+            )
+        except ValueError as error:
+            raise fail(str(error)) from None
+    if as_json:
+        print_json(incident_record(incident))
+        return
+    cause = f", root cause {incident.root_cause}" if incident.root_cause else ""
+    console.print(f"incident {incident.id} opened on {repo}{cause}", highlight=False)
+
+
+@incident_app.command("resolve")
+def resolve_incident(
+    incident_id: int = typer.Argument(..., help="The incident's number."),
+    by: str | None = BY_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Mark an incident resolved; its open -> resolve time is the recovery time."""
+    from factory.store import IncidentNotFoundError
+
+    with cli_store() as store:
+        try:
+            incident = store.resolve_incident(incident_id, by=by or getpass.getuser())
+        except IncidentNotFoundError as error:
+            raise fail(str(error)) from None
+    if as_json:
+        print_json(incident_record(incident))
+        return
+    console.print(f"incident {incident.id} resolved", highlight=False)
+
+
+@incident_app.command("sync")
+def sync_incidents(
+    repo: str = typer.Option(..., "--repo", help="A repository on GitHub (`github = ...`)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Copy the repository's GitHub issues labelled `incident` into the record: a body line
+    `root cause: <sha>` names the change, closing the issue resolves it. Needs GITHUB_TOKEN."""
+    from factory.config import Secrets
+    from factory.forges.github_client import github_api_url, github_client
+    from factory.review.github_incidents import sync_github_incidents
+
+    config = cli_config()
+    try:
+        settings = config.repo(repo)
+    except ConfigError as error:
+        raise fail(str(error)) from None
+    if settings.github is None:
+        raise fail(f'{repo} is not on GitHub (no `github = "owner/name"` in its section)')
+    token = Secrets.from_env().github_token
+    if token is None:
+        raise fail("GITHUB_TOKEN is not set; incidents are read from GitHub with it")
+    from github import GithubException
+
+    client = github_client(token.get_secret_value(), github_api_url())
+    with cli_store(config) as store:
+        try:
+            result = sync_github_incidents(store, repo, settings.github, client)
+        except GithubException as error:
+            raise fail(
+                f"GitHub refused to list issues of {settings.github}: {error.status}"
+            ) from None
+    if as_json:
+        print_json({"created": result.created, "updated": result.updated})
+        return
+    console.print(
+        f"{len(result.created)} new, {len(result.updated)} refreshed incident(s) from GitHub",
+        highlight=False,
+    )
+
+
+@incident_app.command("list")
+def list_incidents(
+    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    open_only: bool = typer.Option(False, "--open", help="Only incidents not resolved yet."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List incidents, oldest first."""
+    with cli_store() as store:
+        incidents = store.list_incidents(repo, open_only=open_only)
+    if as_json:
+        print_json([incident_record(incident) for incident in incidents])
+        return
+    if not incidents:
+        console.print("no incidents recorded")
+        return
+    table = Table("id", "repo", "severity", "title", "root cause", "opened", "resolved")
+    for incident in incidents:
+        table.add_row(
+            str(incident.id),
+            incident.repo,
+            incident.severity or "",
+            incident.title,
+            incident.root_cause or "unknown",
+            f"{incident.opened_at:%Y-%m-%d %H:%M} by {incident.opened_by}",
+            f"{incident.resolved_at:%Y-%m-%d %H:%M}" if incident.resolved_at else "open",
+        )
+    console.print(table)

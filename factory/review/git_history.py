@@ -1,0 +1,112 @@
+"""What reached a repository's base branch, read from git: deployments, who made them, reverts.
+
+Every commit on the base branch's first-parent line is a deployment (the default definition in
+docs/review.md). A deployment is the factory's when it, or a commit it merged, carries a
+`Factory-Run` trailer; everything else is a human change. Reverts are `git revert` commits
+("This reverts commit <sha>"), found by the one reader of them, `track_record.revert_records`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from factory.git import factory_git, run_git
+from factory.git.base_reader import resolve_base
+from factory.governance.track_record import revert_records
+from factory.review.records import aware
+from policies.models import RevertRecord
+
+FIELD, RECORD = "\x1f", "\x1e"
+FORMAT = FIELD.join(
+    ["%H", "%P", "%aI", "%cI", "%(trailers:key=Factory-Run,valueonly,separator=%x2C)", "%s"]
+)
+
+
+@dataclass
+class GitCommit:
+    sha: str
+    parents: list[str]
+    authored: datetime
+    committed: datetime
+    factory_run: str | None
+    subject: str
+
+
+@dataclass
+class GitDeployment:
+    sha: str
+    at: datetime
+    first_commit_at: datetime
+    factory_run: str | None
+    subject: str
+    shas: set[str] = field(default_factory=set)
+    """The deployment itself and every commit it brought (a merge's branch)."""
+
+
+@dataclass
+class GitHistory:
+    deployments: list[GitDeployment]
+    reverts: list[RevertRecord]
+
+
+def read_history(repo: Path, base: str, since: datetime) -> GitHistory:
+    """Deployments on `base` since `since` (commit time), with reverts over the same span."""
+    runner = factory_git(repo)
+    ref = resolve_base(runner, repo, base)
+    raw = run_git(runner, "log", f"--format={FORMAT}{RECORD}", ref, action="read history")
+    commits: dict[str, GitCommit] = {}
+    for record in raw.split(RECORD):
+        parts = record.strip("\n").split(FIELD)
+        if len(parts) != 6:
+            continue
+        sha, parents, authored, committed, trailer, subject = parts
+        commits[sha] = GitCommit(
+            sha=sha,
+            parents=parents.split(),
+            authored=aware(datetime.fromisoformat(authored)),
+            committed=aware(datetime.fromisoformat(committed)),
+            factory_run=(trailer.split(",")[0].strip() or None),
+            subject=subject,
+        )
+    line = run_git(runner, "log", "--first-parent", "--format=%H", ref, action="read history")
+    mainline = line.split()
+    on_mainline = set(mainline)
+    deployments: list[GitDeployment] = []
+    for sha in mainline:
+        commit = commits[sha]
+        if commit.committed < since:
+            break
+        brought = [commit, *_branch_commits(commit, commits, on_mainline)]
+        run = next((c.factory_run for c in brought if c.factory_run), None)
+        deployments.append(
+            GitDeployment(
+                sha=sha,
+                at=commit.committed,
+                first_commit_at=min(c.authored for c in brought),
+                factory_run=run,
+                subject=commit.subject,
+                shas={c.sha for c in brought},
+            )
+        )
+    deployments.reverse()
+    return GitHistory(deployments=deployments, reverts=revert_records(repo, base, since))
+
+
+def _branch_commits(
+    merge: GitCommit, commits: dict[str, GitCommit], mainline: set[str]
+) -> list[GitCommit]:
+    """The commits a merge brought in: reachable from its other parents, not from the mainline."""
+    found: list[GitCommit] = []
+    stack = list(merge.parents[1:])
+    seen: set[str] = set()
+    while stack:
+        sha = stack.pop()
+        if sha in seen or sha in mainline or sha not in commits:
+            continue
+        seen.add(sha)
+        commit = commits[sha]
+        found.append(commit)
+        stack.extend(commit.parents)
+    return found

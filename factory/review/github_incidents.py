@@ -1,0 +1,61 @@
+"""Incidents recorded on GitHub: issues labelled `incident`, whose body may say
+`root cause: <sha>` (the convention of Google's fourkeys), copied into the store.
+
+Re-running refreshes what changed (title, root cause, closing); closing the issue resolves the
+incident. The root cause is read by the one parser of that convention,
+`governance.track_record.incident_records`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from github import Github
+
+from factory.governance.track_record import INCIDENT_LABEL, IncidentIssue, incident_records
+from factory.store import Store
+
+
+@dataclass
+class IncidentSync:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def sync_github_incidents(
+    store: Store, repo: str, github_name: str, client: Github
+) -> IncidentSync:
+    """Copy the `incident` issues of `github_name` into the store as incidents of `repo`."""
+    result = IncidentSync()
+    for issue in client.get_repo(github_name).get_issues(state="all", labels=[INCIDENT_LABEL]):
+        if issue.pull_request is not None:
+            continue
+        opened = _utc(issue.created_at) or datetime.now(UTC)
+        causes = incident_records(
+            [
+                IncidentIssue(
+                    ref=issue.html_url,
+                    body=issue.body or "",
+                    labels=[label.name for label in issue.labels],
+                    created_at=opened,
+                )
+            ]
+        )
+        incident, created = store.record_forge_incident(
+            issue.html_url,
+            repo,
+            issue.title,
+            by=f"github:{issue.user.login}" if issue.user else "github",
+            root_cause=causes[0].root_cause_sha if causes else None,
+            opened_at=opened,
+            resolved_at=_utc(issue.closed_at),
+        )
+        (result.created if created else result.updated).append(incident.id)
+    return result

@@ -1,0 +1,52 @@
+"""The reviewed period (`--since 30d --until 2026-11-30`) and the equally long one before it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from factory.review.schema import Period
+
+_SPAN = re.compile(r"^(\d+)\s*([hdw])$")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+class PeriodError(ValueError):
+    """`--since`/`--until` could not be read; the message shows what is accepted."""
+
+
+def parse_moment(text: str, now: datetime) -> datetime:
+    """`30d`, `12h`, `2w` (that long before now), or an ISO date/time (UTC unless it says)."""
+    text = text.strip()
+    span = _SPAN.match(text)
+    if span:
+        return now - int(span.group(1)) * _UNITS[span.group(2)]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        except ValueError:
+            raise PeriodError(
+                f"cannot read {text!r} as a time; use 30d, 12h, 2w, 2026-11-01 or 2026-11-01T09:00"
+            ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def make_period(
+    since: str = "30d", until: str | None = None, now: datetime | None = None
+) -> Period:
+    now = now or datetime.now(UTC)
+    end = parse_moment(until, now) if until else now
+    start = parse_moment(since, end if _SPAN.match(since.strip()) else now)
+    if start >= end:
+        raise PeriodError(
+            f"--since ({start:%Y-%m-%d %H:%M}) must be before --until ({end:%Y-%m-%d %H:%M})"
+        )
+    length = end - start
+    return Period(
+        since=start,
+        until=end,
+        previous_since=start - length,
+        days=length.total_seconds() / 86400,
+    )

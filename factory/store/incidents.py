@@ -1,0 +1,107 @@
+"""Incident records: opened by a person (or read from a forge), resolved later, never deleted."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factory.store.models import Incident, utcnow
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+
+
+class IncidentNotFoundError(KeyError):
+    """No incident has this id."""
+
+    def __str__(self) -> str:
+        return f"no incident {self.args[0]}; `factory incident list` shows them"
+
+
+class IncidentRecords:
+    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+
+    def _read(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def open_incident(
+        self,
+        repo: str,
+        title: str,
+        *,
+        by: str,
+        root_cause: str | None = None,
+        severity: str | None = None,
+        source: str = "factory",
+        ref: str | None = None,
+        opened_at: datetime | None = None,
+    ) -> Incident:
+        """Record an incident; `root_cause` is a commit sha, `#<pr>` or a run id, when known."""
+        if not title.strip():
+            raise ValueError("an incident needs a title: pass --title 'what broke'")
+        if severity is not None and severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {severity!r}; use one of {', '.join(SEVERITIES)}")
+        incident = Incident(
+            repo=repo,
+            title=title.strip(),
+            severity=severity,
+            root_cause=(root_cause or "").strip() or None,
+            source=source,
+            ref=ref,
+            opened_by=by,
+            opened_at=opened_at or utcnow(),
+        )
+        with self._write() as session:
+            session.add(incident)
+        return incident
+
+    def record_forge_incident(
+        self,
+        ref: str,
+        repo: str,
+        title: str,
+        *,
+        by: str,
+        root_cause: str | None,
+        opened_at: datetime,
+        resolved_at: datetime | None,
+        source: str = "github",
+    ) -> tuple[Incident, bool]:
+        """Insert or refresh the incident a forge issue (`ref`) records; (incident, created)."""
+        with self._write() as session:
+            incident = session.scalar(select(Incident).where(Incident.ref == ref))
+            created = incident is None
+            if incident is None:
+                incident = Incident(ref=ref, repo=repo, source=source, opened_by=by)
+                session.add(incident)
+            incident.title, incident.root_cause = title.strip() or ref, root_cause
+            incident.opened_at, incident.resolved_at = opened_at, resolved_at
+            incident.resolved_by = by if resolved_at is not None else None
+        return incident, created
+
+    def resolve_incident(
+        self, incident_id: int, *, by: str, at: datetime | None = None
+    ) -> Incident:
+        """Mark an incident resolved (again resolving a resolved one keeps the first time)."""
+        with self._write() as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None:
+                raise IncidentNotFoundError(incident_id)
+            if incident.resolved_at is None:
+                incident.resolved_at, incident.resolved_by = at or utcnow(), by
+        return incident
+
+    def list_incidents(self, repo: str | None = None, *, open_only: bool = False) -> list[Incident]:
+        """Oldest first."""
+        query = select(Incident).order_by(Incident.opened_at, Incident.id)
+        if repo is not None:
+            query = query.where(Incident.repo == repo)
+        if open_only:
+            query = query.where(Incident.resolved_at.is_(None))
+        with self._read() as session:
+            return list(session.scalars(query))

@@ -1,0 +1,12 @@
+"""The dashboard: FastAPI with server-rendered Jinja2 pages, no external assets.
+
+app.py        `create_app`: the routes (review, runs, run page, approvals, halt switch, login)
+security.py   `FACTORY_WEB_TOKEN` login, sessions naming who acts, CSRF tokens
+run_page.py   one run's page as data: timeline, model calls, commands, gate, diff, tests, review
+runs_query.py the runs list with its filters (repository, status, dates)
+actions.py    approve/reject/halt/unhalt through the core (runner, governance), off the request
+server.py     `serve`: uvicorn on 127.0.0.1 by default
+templates/    the pages; the review page includes factory/review/templates/review_body.html
+
+The dashboard is outer ring: it calls review/, run/, governance/ and store/, never the reverse.
+"""

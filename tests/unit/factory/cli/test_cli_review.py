@@ -1,0 +1,93 @@
+"""`factory review` and `factory incident` from the command line."""
+
+import json
+from pathlib import Path
+
+from tests.unit.factory.cli.conftest import Invoke
+
+
+def write_config(tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text(
+        '[repos.svc]\ngithub = "acme/svc"\ntest_command = "pytest"\n\n'
+        '[initiatives."billing"]\nowner = "@acme/billing"\ndue = 2026-12-31\n'
+    )
+
+
+def test_an_incident_is_opened_listed_and_resolved(invoke: Invoke, tmp_path: Path) -> None:
+    write_config(tmp_path)
+    opened = invoke(
+        "incident",
+        "open",
+        "--repo",
+        "svc",
+        "--title",
+        "checkout down",
+        "--root-cause",
+        "#4",
+        "--severity",
+        "sev2",
+        "--by",
+        "ana",
+        "--json",
+    )
+    assert opened.exit_code == 0, opened.output
+    incident = json.loads(opened.output)
+    assert (incident["root_cause"], incident["severity"]) == ("#4", "sev2")
+    assert invoke("incident", "resolve", str(incident["id"]), "--by", "bo").exit_code == 0
+    listed = json.loads(invoke("incident", "list", "--json").output)
+    assert listed[0]["resolved_by"] == "bo"
+    assert json.loads(invoke("incident", "list", "--open", "--json").output) == []
+
+
+def test_incident_input_mistakes_are_one_line_errors(invoke: Invoke, tmp_path: Path) -> None:
+    write_config(tmp_path)
+    unknown = invoke("incident", "open", "--repo", "nope", "--title", "x")
+    assert unknown.exit_code == 2 and "unknown repository 'nope'" in unknown.output
+    severity = invoke("incident", "open", "--repo", "svc", "--title", "x", "--severity", "bad")
+    assert severity.exit_code == 2 and "unknown severity" in severity.output
+    missing = invoke("incident", "resolve", "99")
+    assert missing.exit_code == 2 and "no incident 99" in missing.output
+    assert "Traceback" not in unknown.output + severity.output + missing.output
+
+
+def test_review_prints_json_markdown_and_writes_html(invoke: Invoke, tmp_path: Path) -> None:
+    write_config(tmp_path)
+    as_json = invoke("review", "--since", "7d", "--format", "json", "--no-verify")
+    assert as_json.exit_code == 0, as_json.output
+    review = json.loads(as_json.output)
+    assert review["schema_version"] == "1.0"
+    assert review["period"]["days"] == 7.0
+    assert review["initiatives"][0]["owner"] == "@acme/billing"
+    markdown = invoke("review")
+    assert "## Top risks" in markdown.output and "unknown" in markdown.output
+    out = tmp_path / "review.html"
+    assert invoke("review", "--format", "html", "--out", str(out)).exit_code == 0
+    html = out.read_text()
+    assert (
+        "@media print" in html
+        and "<script" not in html
+        and "http://" not in html.replace("http://www.w3.org", "")
+    )
+
+
+def test_review_refuses_bad_periods_and_filters(invoke: Invoke, tmp_path: Path) -> None:
+    write_config(tmp_path)
+    bad = invoke("review", "--since", "yesterday")
+    assert bad.exit_code == 2 and "cannot read 'yesterday'" in bad.output
+    reversed_period = invoke("review", "--since", "2026-11-10", "--until", "2026-11-01")
+    assert reversed_period.exit_code == 2 and "must be before" in reversed_period.output
+    team = invoke("review", "--team", "@acme/nobody", "--format", "json")
+    assert team.exit_code == 2
+    answer = json.loads(team.output)
+    assert answer["ok"] is False and "no repository is owned" in answer["error"]["message"]
+
+
+def test_incident_sync_says_what_it_needs(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text(
+        '[repos.local]\npath = "."\ntest_command = "pytest"\n\n'
+        '[repos.svc]\ngithub = "acme/svc"\ntest_command = "pytest"\n'
+    )
+    local = invoke("incident", "sync", "--repo", "local")
+    assert local.exit_code == 2 and "not on GitHub" in local.output
+    no_token = invoke("incident", "sync", "--repo", "svc", env={"GITHUB_TOKEN": ""})
+    assert no_token.exit_code == 2 and "GITHUB_TOKEN is not set" in no_token.output
