@@ -1,7 +1,7 @@
 """Run leases (one live driver per run), the run's checkout path, and ticket claims.
 
 Revision ID: 0002_leases_and_claims
-Revises: 0005_outcomes
+Revises: 0004_incidents
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_leases_and_claims"
-down_revision: str | None = "0005_outcomes"
+down_revision: str | None = "0004_incidents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

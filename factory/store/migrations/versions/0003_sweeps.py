@@ -1,7 +1,7 @@
 """Sweeps: the `sweeps` table, each run's sweep and stable ticket id, backlog tickets in the store.
 
 Revision ID: 0003_sweeps
-Revises: 0002_leases_and_claims, 0004_incidents (joins the two branches that follow 0005_outcomes)
+Revises: 0002_leases_and_claims
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_sweeps"
-down_revision: str | tuple[str, ...] | None = ("0002_leases_and_claims", "0004_incidents")
+down_revision: str | None = "0002_leases_and_claims"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
