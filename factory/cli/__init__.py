@@ -26,6 +26,8 @@ from factory.cli import run as _run  # noqa: F401  (registers `factory run`, `re
 from factory.cli import runs as _runs  # noqa: F401  (registers `factory runs`)
 from factory.cli import sandbox as _sandbox  # noqa: F401  (registers `factory sandbox`)
 from factory.cli import serve as _serve  # noqa: F401  (registers `factory serve`)
+from factory.cli import sweep as _sweep  # noqa: F401  (registers `factory sweep`, `sweeps`)
+from factory.cli import ticket as _ticket  # noqa: F401  (registers `factory ticket`)
 from factory.cli import worker as _worker  # noqa: F401  (registers `factory worker`)
 from factory.cli.app import app
 

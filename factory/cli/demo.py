@@ -25,12 +25,21 @@ def demo(
     directory: Path | None = typer.Option(
         None, "--dir", help="An empty directory for the demo (default: a new temporary one)."
     ),
+    tickets: int | None = typer.Option(
+        None,
+        "--tickets",
+        min=1,
+        help="Instead, sweep N bundled tickets (up to 6) with a mix of outcomes and print the "
+        "morning report: merged, waiting for a human, refused by a gate, tests still red, "
+        "run budget exhausted, no change needed.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Fix a real bug in a bundled sample library, end to end, and open a pull request.
 
     Copies the sample into a fresh git repository, runs planner, coder, tester and reviewer
-    in the Docker sandbox, gates the change and opens a PR in the local forge.
+    in the Docker sandbox, gates the change and opens a PR in the local forge. With
+    `--tickets N`, runs a nightly sweep over a bundled backlog instead.
     """
     from factory.demo.run_demo import next_steps, run_demo
 
@@ -38,6 +47,9 @@ def demo(
     configure_logging("json" if as_json else "console", "warning")
     if not as_json:
         console.print(f"[bold]{SCRIPTED}[/]\n")
+    if tickets is not None:
+        _sweep_demo(tickets, directory, as_json, console)
+        return
     try:
         with LiveView(enabled=not as_json) as view:
             result = run_demo(directory, view.observe)
@@ -62,3 +74,35 @@ def demo(
         console.print(f"\n{SCRIPTED}")
     ok = result.audit.ok and result.summary.state.pr_number is not None
     raise typer.Exit(0 if ok else 1)
+
+
+def _sweep_demo(tickets: int, directory: Path | None, as_json: bool, console: Console) -> None:
+    from factory.cli.sweep_view import SweepView
+    from factory.demo.sweep_demo import MAX_TICKETS, run_sweep_demo
+    from factory.sweep.report import build_report, to_markdown
+    from factory.sweep.stopping import StopSignal
+
+    if tickets > MAX_TICKETS:
+        raise fail(f"--tickets takes 1 to {MAX_TICKETS} (the bundled backlog)")
+    stop = StopSignal()
+    view = SweepView(enabled=not as_json)
+    try:
+        with stop.installed(announce=view.announce), view:
+            root, result = run_sweep_demo(tickets, directory, observer=view, stop=stop)
+    except FileExistsError as exc:
+        raise fail(str(exc)) from exc
+    report = build_report(result)
+    if as_json:
+        print_json(
+            {**report.model_dump(mode="json"), "directory": str(root), "scripted_model": True}
+        )
+        return
+    console.print(to_markdown(report), markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"The demo lives in {root}; `factory --config {root / 'factory.toml'} sweeps list` "
+        "and `runs list` show its records.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"\n{SCRIPTED}")

@@ -2,35 +2,52 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
+
+from factory.cli.activity import activity_line
 
 if TYPE_CHECKING:
+    from factory.run.hooks import RunHooks
     from factory.run.runner import RunSummary
     from factory.run.state import RunState
+    from harness.events import HarnessEvent
 
 console = Console(stderr=True)
 NODES = ("intake", "plan", "code", "test", "review", "gate", "deliver", "await_approval")
 
 
 class LiveView:
-    """A Rich table that follows the graph: node, status, model calls, tokens, dollars."""
+    """A Rich view that follows the graph: each node's status, which agent works and its latest
+    action (`coder · edit numerals/roman.py`), elapsed time, tokens and dollars as they change.
+
+    The footer is one line that never wraps (it is cut with an ellipsis on narrow terminals).
+    """
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled and console.is_terminal
         self.rows: dict[str, tuple[str, float]] = {}
         self.state: RunState | None = None
+        self.action = ""
+        self.model_calls = 0
+        self.tokens = 0
+        self.cost_usd = 0.0
+        self.cost_known = True
+        self._began = time.perf_counter()
+        self._lock = threading.Lock()
         self._live: Live | None = None
 
     def __enter__(self) -> Self:
         if self.enabled:
-            self._live = Live(self._table(), console=console, refresh_per_second=4)
+            self._live = Live(get_renderable=self._render, console=console, refresh_per_second=4)
             self._live.__enter__()
         return self
 
@@ -43,30 +60,66 @@ class LiveView:
         if self._live is not None:
             self._live.__exit__(exc_type, exc, tb)
 
-    def observe(self, node: str, phase: str, state: RunState | None) -> None:
-        self.state = state
-        started = self.rows.get(node, ("", time.perf_counter()))[1]
-        if phase == "started":
-            self.rows[node] = ("working", time.perf_counter())
-        else:
-            self.rows[node] = (f"done in {time.perf_counter() - started:.1f}s", started)
-        if self._live is not None:
-            self._live.update(self._table())
+    def hooks(self) -> RunHooks:
+        """The run hooks that feed this view the agents' activity."""
+        from factory.run.hooks import RunHooks
 
-    def _table(self) -> Table:
-        table = Table(title="agent-factory run", expand=False)
-        table.add_column("node")
-        table.add_column("status")
-        for node in NODES:
-            status, _ = self.rows.get(node, ("", 0.0))
-            if status:
-                table.add_row(node, status)
-        if self.state is not None:
-            table.caption = (
-                f"iteration {self.state.iteration}  model calls {self.state.model_calls}  "
-                f"tokens {self.state.tokens}  {self.state.cost_text()}"
-            )
-        return table
+        return RunHooks(on_activity=self.activity)
+
+    def observe(self, node: str, phase: str, state: RunState | None) -> None:
+        with self._lock:
+            self.state = state
+            if state is not None:
+                self.model_calls, self.tokens = state.model_calls, state.tokens
+                self.cost_usd = state.cost_usd
+            started = self.rows.get(node, ("", time.perf_counter()))[1]
+            if phase == "started":
+                self.rows[node] = ("working", time.perf_counter())
+            else:
+                self.rows[node] = (f"done in {time.perf_counter() - started:.1f}s", started)
+
+    def activity(self, event: HarnessEvent) -> None:
+        with self._lock:
+            line = activity_line(event)
+            if line is not None:
+                self.action = line
+            if event.kind == "model.call":
+                self.model_calls += 1
+                self.tokens += (
+                    (event.input_tokens or 0)
+                    + (event.output_tokens or 0)
+                    + (event.cache_read_tokens or 0)
+                    + (event.cache_write_tokens or 0)
+                )
+                if event.cost_usd is None:
+                    self.cost_known = False
+                self.cost_usd += event.cost_usd or 0.0
+
+    def footer(self) -> str:
+        """`iteration 1 · 4 model calls · 12034 tokens · $0.0312 · 41s` (`+` when unpriced)."""
+        iteration = self.state.iteration if self.state is not None else 0
+        unknown = "" if self.cost_known else "+ (a model without a price)"
+        return (
+            f"iteration {iteration} · {self.model_calls} model calls · {self.tokens} tokens · "
+            f"${self.cost_usd:.4f}{unknown} · {time.perf_counter() - self._began:.0f}s"
+        )
+
+    def _render(self) -> Group:
+        with self._lock:
+            table = Table(title="agent-factory run", expand=False)
+            table.add_column("node", no_wrap=True)
+            table.add_column("status", no_wrap=True)
+            for node in NODES:
+                status, started = self.rows.get(node, ("", 0.0))
+                if status == "working":
+                    status = f"working {time.perf_counter() - started:.0f}s"
+                if status:
+                    table.add_row(node, status)
+            lines: list[RenderableType] = [table]
+            if self.action:
+                lines.append(Text(self.action, no_wrap=True, overflow="ellipsis"))
+            lines.append(Text(self.footer(), no_wrap=True, overflow="ellipsis"))
+        return Group(*lines)
 
 
 def summary_json(summary: RunSummary) -> dict[str, Any]:

@@ -99,7 +99,9 @@ def run(
         return
     store = cli_store(config)
     with LiveView(enabled=not as_json) as view:
-        summary = _guarded(lambda: start_run(config, store, ticket, options, view.observe))
+        summary = _guarded(
+            lambda: start_run(config, store, ticket, options, view.observe, view.hooks())
+        )
     _finish(summary, as_json)
 
 
@@ -118,7 +120,9 @@ def resume(
     config = cli_config()
     store = cli_store(config)
     with LiveView(enabled=not as_json) as view:
-        summary = _guarded(lambda: resume_run(config, store, run_id, observer=view.observe))
+        summary = _guarded(
+            lambda: resume_run(config, store, run_id, observer=view.observe, hooks=view.hooks())
+        )
     _finish(summary, as_json)
 
 

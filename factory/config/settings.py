@@ -36,6 +36,7 @@ from factory.forges.settings import (
 )
 from factory.git.identity import BotIdentity
 from factory.review.initiative_config import InitiativeConfig
+from factory.sweep.config import SweepConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
 from policies.config import AutonomyRange, PolicySpec
 from policies.globs import Glob
@@ -63,6 +64,7 @@ SECTIONS = (
     "sandbox",
     "git",
     "queue",
+    "sweep",
     "repos",
     "initiatives",
 )
@@ -149,6 +151,11 @@ class RepoConfig(BaseModel):
     """Overrides `[budgets]` for runs in this repository."""
     max_iterations: int = Field(default=3, ge=1, le=20)
     """Rounds of code -> test -> review before the run stops and asks a human."""
+    backlog_label: str = Field(default="agent-ready", min_length=1)
+    """`factory sweep` takes this repository's open GitHub issues carrying this label."""
+    backlog_dir: Path | None = None
+    """A directory of Markdown tickets `factory sweep` takes for this repository (relative
+    paths start at the config file); a file's front matter may set `priority`."""
 
     @property
     def base(self) -> str:
@@ -198,6 +205,8 @@ class FactoryConfig(BaseModel):
     """`[git]`: the name and email on every commit the factory makes."""
     queue: QueueConfig = Field(default_factory=QueueConfig)
     """`[queue]`: workers on procrastinate (PostgreSQL stores)."""
+    sweep: SweepConfig = Field(default_factory=SweepConfig)
+    """`[sweep]`: back-off, leases and the stop grace period of `factory sweep`."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
     initiatives: dict[str, InitiativeConfig] = Field(default_factory=dict)
     """`[initiatives."<name>"]`: owner and due date of the tickets labelled `initiative:<name>`."""
@@ -419,3 +428,5 @@ def _anchor_paths(config: FactoryConfig, base_dir: Path) -> None:
     for repo in config.repos.values():
         if repo.path is not None and not repo.path.is_absolute():
             repo.path = (base_dir / repo.path).resolve()
+        if repo.backlog_dir is not None and not repo.backlog_dir.is_absolute():
+            repo.backlog_dir = (base_dir / repo.backlog_dir).resolve()

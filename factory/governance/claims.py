@@ -13,6 +13,7 @@ import json
 from factory.forges.base import Forge, PullRequestInfo
 from factory.git import branch_name
 from factory.store import OPEN_RUN_STATUSES, Store
+from factory.tickets.identity import ticket_identity
 from factory.tickets.model import Ticket
 
 CLAIM_KEY_FIELD = "claim_key"
@@ -20,8 +21,9 @@ CLAIM_KEY_FIELD = "claim_key"
 
 
 def claim_key(repo: str, ticket: Ticket) -> str:
-    """The ticket's identity for claims: repository name and ticket key (`numerals#12`)."""
-    return f"{repo}#{ticket.key}"
+    """The ticket's stable identity (factory/tickets/identity.py): `owner/name#12` for a GitHub
+    issue, `<repo>:<title-slug>` for a Markdown ticket, whichever source read it."""
+    return ticket_identity(repo, ticket)
 
 
 def open_factory_pull_request(forge: Forge, ticket: Ticket) -> PullRequestInfo | None:

@@ -19,6 +19,7 @@ from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
 from factory.git import RunWorktree
 from factory.run import failpoints
+from factory.run.hooks import RunHooks, RunStopped
 from factory.run.state import RunState
 from factory.store import RunStatus, Store
 from harness.events import HarnessEvent
@@ -102,6 +103,7 @@ class RunContext:
     node_seconds: dict[str, float] = field(default_factory=dict)
     check_lease: Callable[[], None] | None = None
     """Raises LeaseLost when another process has taken the run over (see DriverLease)."""
+    hooks: RunHooks = field(default_factory=RunHooks)
 
     @property
     def data_dir(self) -> Path:
@@ -114,6 +116,8 @@ class RunContext:
         payload = event.model_dump(mode="json", exclude_none=True)
         actor = payload.pop("role", None) or "system"
         self.store.append_event(self.run_id, event.kind, actor, payload)
+        if self.hooks.on_activity is not None:
+            self.hooks.on_activity(event)
         if event.kind == "model.call":
             self.store.add_usage(
                 self.run_id,
@@ -136,6 +140,10 @@ class RunContext:
             if halt is not None:
                 self.event("run.halted", {"node": name, "reason": halt.reason, "by": halt.by})
                 raise RunHalted(f"halted by {halt.by}: {halt.reason}")
+            stop = self.hooks.should_stop() if self.hooks.should_stop is not None else None
+            if stop is not None:
+                self.event("run.stopped", {"node": name, "reason": stop})
+                raise RunStopped(stop)
             if self.replay is not None:
                 self.replay.seek(state.model_calls)
             self.event("node.started", {"node": name, "iteration": state.iteration})

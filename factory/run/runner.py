@@ -33,6 +33,7 @@ from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer, prune_finished
 from factory.run.context import NodeObserver, RunContext, RunInterrupted
 from factory.run.graph import build_graph
+from factory.run.hooks import RunHooks, RunStopped
 from factory.run.reaping import reap_orphan_sandboxes
 from factory.run.setup import (
     RunOptions,
@@ -132,6 +133,8 @@ def start_run(
     ticket_ref: str,
     options: RunOptions,
     observer: NodeObserver | None = None,
+    hooks: RunHooks | None = None,
+    *,
     run_id: str | None = None,
 ) -> RunSummary:
     """Turn a ticket into a pull request (or as far as the gate allows). `run_id` names the
@@ -140,8 +143,10 @@ def start_run(
     Everything that can be checked is checked before the run row exists: the ticket, the
     repository, halts, the model, Docker (sandboxes of dead processes are reaped first), and
     whether the ticket already has an open run here or an open factory PR on GitHub.
+    `hooks` are what a sweep adds (its ticket as read, a stop check, the warm pool...).
     """
-    ticket = resolve_ticket(ticket_ref)
+    hooks = hooks or RunHooks()
+    ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     require_preflight(config, {name: repo}, replay=options.replay)
     halt = store.is_halted(name)
@@ -174,6 +179,7 @@ def start_run(
             run_id=state.run_id,
             repo_path=None if name in config.repos or repo.path is None else str(repo.path),
             ticket_key=None if options.force_new else key,
+            ticket_runs_seen=hooks.ticket_runs_seen,
         )
     except TicketClaimed as claimed:
         raise RunError(
@@ -184,7 +190,11 @@ def start_run(
         with contextlib.suppress(TicketClaimed):  # hold the claim if the other run ended
             store.claim_ticket(key, state.run_id)
     with _lease(config, store, state.run_id) as lease:
-        store.update_run(state.run_id, status=RunStatus.RUNNING, started_at=utcnow())
+        store.update_run(
+            state.run_id, status=RunStatus.RUNNING, started_at=utcnow(), sweep_id=hooks.sweep_id
+        )
+        if hooks.on_run_created is not None:
+            hooks.on_run_created(state.run_id)
         store.append_event(
             state.run_id,
             "run.started",
@@ -209,7 +219,9 @@ def start_run(
             changed = assessment.level_change_event()
             if changed is not None:
                 store.append_event(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
-        return _drive(config, store, state.run_id, options, state, observer, lease, reaped, notes)
+        return _drive(
+            config, store, state.run_id, options, state, observer, lease, reaped, notes, hooks
+        )
 
 
 def resume_run(
@@ -218,6 +230,7 @@ def resume_run(
     run_id: str,
     options: RunOptions | None = None,
     observer: NodeObserver | None = None,
+    hooks: RunHooks | None = None,
 ) -> RunSummary:
     """Continue a stopped, killed or halted run from its last checkpoint.
 
@@ -237,11 +250,19 @@ def resume_run(
             raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
         _claim_again(store, run)
         notes = _takeover_notes(lease)
+        hooks = hooks or RunHooks()
         store.append_event(
-            run_id, "run.resumed", "system", {"driver": str(lease.owner), "notes": notes}
+            run_id,
+            "run.resumed",
+            "system",
+            {"driver": str(lease.owner), "notes": notes, "sweep": hooks.sweep_id},
         )
+        if hooks.sweep_id is not None:
+            store.update_run(run_id, sweep_id=hooks.sweep_id)
         first_state = _first_state_if_unsaved(config, store, run_id)
-        return _drive(config, store, run_id, options, first_state, observer, lease, reaped, notes)
+        return _drive(
+            config, store, run_id, options, first_state, observer, lease, reaped, notes, hooks
+        )
 
 
 def answer_approval(
@@ -372,6 +393,7 @@ def _drive(
     lease: DriverLease,
     reaped: int,
     notes: list[str],
+    hooks: RunHooks | None = None,
 ) -> RunSummary:
     """Drive the graph under the lease; every way out leaves the run row true.
 
@@ -386,12 +408,14 @@ def _drive(
     try:
         store.update_run(run_id, status=RunStatus.RUNNING)
         name, repo = run_repo(config, store.get_run(run_id))
+        hooks = hooks or RunHooks()
         with open_checkpointer(config) as checkpointer:
             saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
             values = saved.checkpoint["channel_values"] if saved is not None else {}
-            with equip_run(config, store, run_id, name, repo, options, values) as ctx:
+            with equip_run(config, store, run_id, name, repo, options, values, hooks.pool) as ctx:
                 ctx.observer = observer
                 ctx.check_lease = lease.check
+                ctx.hooks = hooks
                 graph = build_graph(ctx, checkpointer)
                 stage = "graph"
                 try:
@@ -399,6 +423,9 @@ def _drive(
                 except RunInterrupted as stopped:
                     lease.check()
                     store.update_run(run_id, status=stopped.status, outcome=str(stopped))
+                    summary = _summary(store, run_id, graph, thread, ctx)
+                except RunStopped:
+                    # Still `running`; the lease goes with this process: the next driver resumes.
                     summary = _summary(store, run_id, graph, thread, ctx)
                 else:
                     lease.check()  # a driver frozen past its lease must not record the ending

@@ -35,6 +35,7 @@ from harness.pricing import PriceTable
 from harness.replay import RecordingModel, ReplayModel
 from policies.autonomy import Assessment
 from sandboxes.docker_sandbox import DockerSandbox
+from sandboxes.pool import WarmPool
 from sandboxes.setup_cache import prepare_setup_image
 
 ROLES: tuple[AgentRole, ...] = ("planner", "coder", "tester", "reviewer")
@@ -217,8 +218,13 @@ def equip_run(
     operator_repo: RepoConfig,
     options: RunOptions,
     values: dict[str, Any],
+    pool: WarmPool | None = None,
 ) -> Iterator[RunContext]:
-    """Clone, worktree, sandbox, models and budget for one stretch of a run; all torn down after."""
+    """Clone, worktree, sandbox, models and budget for one stretch of a run; all torn down after.
+
+    With a warm `pool` (and no per-repository setup image), the sandbox is a pre-started one
+    and the worktree is checked out into its empty slot, which it already mounts.
+    """
     data = config.factory.data_dir
     run = store.get_run(run_id)
     assert run.branch is not None
@@ -235,15 +241,28 @@ def equip_run(
     operator = operator_repo.model_copy(update={"budget": operator_budget(config, name, options)})
     repo = governing_repo_config(operator, base_text, name)
     assert repo.budget is not None
-    worktree = create_worktree(
-        clone, base_branch=repo.base, branch=run.branch, path=data / "worktrees" / run_id
-    )
     with ExitStack() as stack:
-        stack.callback(remove_worktree, worktree, keep=options.keep_worktree)
-        image = prepare_setup_image(config.sandbox, worktree.path, repo.setup, run_id=run_id).image
-        sandbox = stack.enter_context(
-            DockerSandbox(config.sandbox, worktree=worktree.path, run_id=run_id, image=image)
+        pooled = pool.acquire() if pool is not None and not repo.setup else None
+        if pooled is not None:
+            stack.callback(pooled.remove)  # runs last: after the worktree is gone
+        path = pooled.worktree if pooled is not None and pooled.worktree else None
+        worktree = create_worktree(
+            clone,
+            base_branch=repo.base,
+            branch=run.branch,
+            path=path or data / "worktrees" / run_id,
         )
+        stack.callback(remove_worktree, worktree, keep=options.keep_worktree)
+        if pooled is not None:
+            image = pooled.image
+            sandbox = pooled
+        else:
+            image = prepare_setup_image(
+                config.sandbox, worktree.path, repo.setup, run_id=run_id
+            ).image
+            sandbox = stack.enter_context(
+                DockerSandbox(config.sandbox, worktree=worktree.path, run_id=run_id, image=image)
+            )
         metered = MeteredSandbox(sandbox)
         models = _models(config, options)
         replay = next((m for m in models.values() if isinstance(m, ReplayModel)), None)

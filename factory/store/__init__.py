@@ -1,5 +1,5 @@
-"""The record store: runs, hash-chained events, blobs, tickets, PRs, halts, incidents, leases,
-claims.
+"""The record store: runs, hash-chained events, blobs, tickets, pull requests, halts, incidents,
+leases, claims, sweeps.
 
     from factory.store import Store, RunStatus
     store = Store.open(config)            # or Store("sqlite:///path.db"); migrates on open
@@ -27,6 +27,7 @@ claims.
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.
+- `sweeps`: sweep records, backlog tickets added to the store, runs by ticket identity.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
         Incident,
         PullRequest,
         Run,
+        Sweep,
         TicketClaim,
         TicketRecord,
     )
@@ -60,8 +62,8 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
-    "factory.store.incidents": ("IncidentNotFoundError",),
     "factory.store.claims": ("TicketClaimed",),
+    "factory.store.incidents": ("IncidentNotFoundError",),
     "factory.store.leases": ("Lease", "LeaseHeld", "LeaseLost", "LeaseOwner"),
     "factory.store.models": (
         "Approval",
@@ -70,6 +72,7 @@ _HOMES = {
         "Incident",
         "PullRequest",
         "Run",
+        "Sweep",
         "TicketRecord",
         "TicketClaim",
     ),
@@ -104,6 +107,7 @@ __all__ = [
     "RunNotFoundError",
     "RunStatus",
     "Store",
+    "Sweep",
     "TicketRecord",
     "TicketClaim",
     "TicketClaimed",

@@ -69,6 +69,10 @@ class Run(Base):
     lease_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ticket_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    """The ticket's stable identity (factory/tickets/identity.py): same ticket, same id."""
+    sweep_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    """The sweep that started or resumed this run last, if one did."""
 
     @property
     def tokens(self) -> int:
@@ -138,8 +142,34 @@ class TicketRecord(Base):
     labels: Mapped[str] = mapped_column(Text, default="[]")
     """JSON list of label names."""
     source: Mapped[str] = mapped_column(String(50))
+    repo: Mapped[str | None] = mapped_column(String(200))
+    """The configured repository a backlog ticket belongs to (`factory ticket add`)."""
+    priority: Mapped[str | None] = mapped_column(String(50))
+    backlog: Mapped[bool] = mapped_column(Boolean, default=False)
+    """True for tickets put in the backlog with `factory ticket add`: sweeps pick them up."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Sweep(Base):
+    """One `factory sweep`: what it was asked, when it ran, and its totals and report.
+
+    Its audit events (`sweep.started`, `sweep.skipped`, `sweep.finished`) form a chain of their
+    own, anchored by a row in `runs` with the sweep's id (see factory/store/sweeps.py).
+    """
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: the options the sweep was started with."""
+    owner: Mapped[str] = mapped_column(String(300))
+    """`host:pid` of the process that drove it."""
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totals: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: the morning report (considered, started, merged, cost...), written at the end."""
 
 
 class PullRequest(Base):

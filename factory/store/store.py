@@ -30,7 +30,7 @@ from factory.store.appending import (
     record_digest,
 )
 from factory.store.chain import GENESIS, timestamp
-from factory.store.claims import ClaimRecords, take_claim
+from factory.store.claims import ClaimRecords, TicketClaimed, take_claim
 from factory.store.database import (
     DEFAULT_BUSY_TIMEOUT_S,
     WRITE_OPTION,
@@ -53,6 +53,7 @@ from factory.store.models import (
 from factory.store.pull_requests import PullRequestRows
 from factory.store.retrying import retry_on_conflict
 from factory.store.statuses import ApprovalDecision
+from factory.store.sweeps import SWEEP_ID_PREFIX, SweepRecords
 
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
 
@@ -74,7 +75,7 @@ class AlreadyHalted(RuntimeError):
         self.halt = halt
 
 
-class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords):
+class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepRecords):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(
@@ -135,11 +136,15 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords):
         run_id: str | None = None,
         repo_path: str | None = None,
         ticket_key: str | None = None,
+        ticket_runs_seen: frozenset[str] | None = None,
     ) -> Run:
         """A new run with an empty chain. Its id reads like `r-3f9c2a1b7d`.
 
         With `ticket_key` the run claims that ticket in the same transaction: either the run
-        exists and holds the claim, or TicketClaimed is raised and no run was created.
+        exists and holds the claim, or TicketClaimed is raised and no run was created. With
+        `ticket_runs_seen` (a sweep's view of the ticket's runs when it chose it), any other
+        run of the ticket, however it ended, also raises TicketClaimed: another process
+        worked the ticket since, so this one must not start it again.
         """
         new_id = run_id or f"r-{uuid.uuid4().hex[:10]}"
 
@@ -158,10 +163,19 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords):
                 head_hash=GENESIS,
                 event_count=0,
                 repo_path=repo_path,
+                ticket_id=ticket_key,
             )
             with self._write() as session:
                 if ticket_key is not None:
                     take_claim(session, ticket_key, run.id)
+                    if ticket_runs_seen is not None:
+                        newer = session.scalars(
+                            select(Run).where(
+                                Run.ticket_id == ticket_key, Run.id.not_in(ticket_runs_seen)
+                            )
+                        ).first()
+                        if newer is not None:
+                            raise TicketClaimed(ticket_key, newer.id, newer.created_at)
                 session.add(run)
                 session.flush()
                 # A digest row from birth: deleting a run that never logged anything still shows.
@@ -228,8 +242,13 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords):
     def list_runs(
         self, status: RunStatus | str | None = None, repo: str | None = None, limit: int = 50
     ) -> list[Run]:
-        """Newest first."""
-        query = select(Run).order_by(Run.created_at.desc(), Run.id).limit(limit)
+        """Newest first (sweeps' chain anchors are not runs and are left out)."""
+        query = (
+            select(Run)
+            .where(Run.id.not_like(f"{SWEEP_ID_PREFIX}%"))
+            .order_by(Run.created_at.desc(), Run.id)
+            .limit(limit)
+        )
         if status is not None:
             query = query.where(Run.status == RunStatus(status).value)
         if repo is not None:

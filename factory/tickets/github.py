@@ -1,8 +1,10 @@
 """Tickets from GitHub issues: `owner/repo#123` or `https://github.com/owner/repo/issues/123`."""
 
 import re
+from datetime import datetime
 
 from github import GithubException
+from github.Issue import Issue
 from requests import RequestException
 
 from factory.forges.github_client import DEFAULT_API_URL, github_client
@@ -63,22 +65,53 @@ class GitHubIssueSource:
             raise TicketError(
                 f"{repo_name}#{number} is a pull request, not an issue; pass an issue"
             )
-        body = issue.body or ""
-        if len(body) > MAX_TICKET_CHARS:
-            raise TicketError(
-                f"issue {repo_name}#{number} is longer than {MAX_TICKET_CHARS} characters"
+        return _ticket_from_issue(repo_name, issue)
+
+    def labelled(self, repo_name: str, label: str) -> list[tuple[Ticket, datetime | None]]:
+        """The open issues of `repo_name` carrying `label`, each with when it was opened.
+
+        Pull requests (which the issues API lists too) and issues too long to be a ticket are
+        left out; the sweep that asks reports neither as work.
+        """
+        try:
+            issues = list(
+                self._client.withLazy(True)
+                .get_repo(repo_name)
+                .get_issues(state="open", labels=[label])
             )
-        return Ticket(
-            key=str(number),
-            ref=f"{repo_name}#{number}",
-            title=issue.title or f"Issue {number}",
-            body=body,
-            labels=[label.name for label in issue.labels],
-            priority=_priority_from_labels([label.name for label in issue.labels]),
-            repo=repo_name,
-            source="github",
-            url=issue.html_url,
+        except GithubException as error:
+            if error.status == 401:
+                raise TicketError("GitHub rejected the token; set a valid GITHUB_TOKEN") from error
+            raise TicketError(
+                f"GitHub answered {error.status} listing {repo_name} issues labelled {label!r}"
+            ) from error
+        found: list[tuple[Ticket, datetime | None]] = []
+        for issue in issues:
+            if issue.pull_request is not None or len(issue.body or "") > MAX_TICKET_CHARS:
+                continue
+            found.append((_ticket_from_issue(repo_name, issue), issue.created_at))
+        return found
+
+
+def _ticket_from_issue(repo_name: str, issue: Issue) -> Ticket:
+    number = issue.number
+    body = issue.body or ""
+    if len(body) > MAX_TICKET_CHARS:
+        raise TicketError(
+            f"issue {repo_name}#{number} is longer than {MAX_TICKET_CHARS} characters"
         )
+    labels = [label.name for label in issue.labels]
+    return Ticket(
+        key=str(number),
+        ref=f"{repo_name}#{number}",
+        title=issue.title or f"Issue {number}",
+        body=body,
+        labels=labels,
+        priority=_priority_from_labels(labels),
+        repo=repo_name,
+        source="github",
+        url=issue.html_url,
+    )
 
 
 def _priority_from_labels(labels: list[str]) -> str | None:

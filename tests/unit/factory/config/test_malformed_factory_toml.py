@@ -29,7 +29,7 @@ CASES = [
     pytest.param(
         "[sandbx]\ncpus = 2\n",
         "{path}: sandbx: unknown key; allowed here: "
-        "budgets, factory, git, initiatives, models, pricing, queue, repos, sandbox",
+        "budgets, factory, git, initiatives, models, pricing, queue, repos, sandbox, sweep",
         id="unknown-section",
     ),
     pytest.param(

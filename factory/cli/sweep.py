@@ -1,0 +1,260 @@
+"""`factory sweep`, `factory sweeps list|show`: the nightly backlog sweep and its records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from factory.cli.app import app
+from factory.cli.context import cli_config, cli_store, fail, print_json
+
+if TYPE_CHECKING:
+    from factory.cli.errors import CommandError
+    from factory.sweep.outcome import SweepResult
+    from factory.sweep.report import MorningReport
+
+sweeps_app = typer.Typer(help="List past sweeps and show one sweep's report.", no_args_is_help=True)
+app.add_typer(sweeps_app, name="sweeps")
+console = Console()
+STOPPED_EXIT = 130
+
+SWEEP_EPILOG = (
+    "Re-running is always safe: a ticket with an open PR, a run in progress or a finished run "
+    "is skipped with its reason, an interrupted run is resumed, never started again. "
+    "Exit codes: 0 the sweep ran (see its report for each ticket), 2 bad input, "
+    "130 stopped by Ctrl-C or SIGTERM (everything stays resumable)."
+)
+
+
+@app.command(epilog=SWEEP_EPILOG)
+def sweep(
+    repo: list[str] = typer.Option(
+        [],
+        "--repo",
+        metavar="NAME",
+        help="A repository name from factory.toml (repeat it); default: all of them.",
+    ),
+    label: str | None = typer.Option(
+        None,
+        "--label",
+        help="GitHub label marking tickets for agents (default: each repo's "
+        "`backlog_label`, `agent-ready`).",
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=0, help="Start at most N tickets."),
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        min=1,
+        max=64,
+        help="Tickets driven at once (default: `concurrency` of the sweep section, 2).",
+    ),
+    budget_usd: float | None = typer.Option(
+        None,
+        "--budget-usd",
+        min=0.01,
+        help="Stop starting tickets once spend plus the next ticket's per-run limit would pass it.",
+    ),
+    budget_tokens: int | None = typer.Option(
+        None, "--budget-tokens", min=1, help="The same, in tokens (needed for unpriced models)."
+    ),
+    max_wall: str | None = typer.Option(
+        None,
+        "--max-wall",
+        help="Stop starting tickets after this long (8h, 90m, 1h30m); running ones stop at "
+        "their next checkpoint, resumably.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Only print which tickets would run and why the others would not."
+    ),
+    replay_dir: Path | None = typer.Option(
+        None,
+        "--replay-dir",
+        help="Answer each ticket from DIR/<ticket-key>.jsonl (else DIR/default.jsonl) instead "
+        "of a model provider (demos, benchmarks, tests).",
+    ),
+    report_dir: Path | None = typer.Option(
+        None,
+        "--report-dir",
+        help="Where the morning report goes as Markdown and JSON (default: <data_dir>/sweeps).",
+    ),
+    post_report: str | None = typer.Option(
+        None,
+        "--post-report",
+        metavar="OWNER/REPO#N",
+        help="Also post the report as a comment on this GitHub tracking issue.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object at the end."),
+) -> None:
+    """Sweep the backlog: every ticket marked for agents gets a run, once, within a budget.
+
+    Tickets come from GitHub issues with the label, each repository's `backlog_dir` of Markdown tickets, and `factory ticket add`. They are taken by priority, then age; every ticket not started is listed with its reason. At the end a morning report says what merged, what waits for whom, what failed and what it cost.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
+    from factory.config.errors import ConfigError
+    from factory.sweep.driver import SweepError, run_sweep
+    from factory.sweep.outcome import SweepRequest, parse_duration
+    from factory.sweep.report import ReportPostError, build_report, parse_post_target
+    from factory.sweep.stopping import StopSignal
+    from factory.tickets.model import TicketError
+
+    config = cli_config()
+    try:
+        wall = parse_duration(max_wall) if max_wall is not None else None
+        if post_report is not None:
+            parse_post_target(post_report)
+    except (ValueError, ReportPostError) as error:
+        raise _fail(str(error), as_json) from error
+    request = SweepRequest(
+        repos=repo,
+        label=label,
+        limit=limit,
+        concurrency=concurrency,
+        budget_usd=budget_usd,
+        budget_tokens=budget_tokens,
+        max_wall_s=wall,
+        dry_run=dry_run,
+        replay_dir=replay_dir.resolve() if replay_dir else None,
+    )
+    from factory.cli.sweep_view import SweepView
+
+    stop = StopSignal()
+    with cli_store(config) as store:
+        view = SweepView(enabled=not as_json and not dry_run)
+        try:
+            with stop.installed(announce=view.announce), view:
+                result = run_sweep(config, store, request, observer=view, stop=stop)
+        except (SweepError, ConfigError, TicketError) as error:
+            raise _fail(str(error), as_json) from error
+    report = build_report(result)
+    files = _write_report(report, result, report_dir or config.factory.data_dir / "sweeps")
+    posted = _post(report, post_report, as_json) if post_report and not dry_run else None
+    if as_json:
+        print_json({**report.model_dump(mode="json"), "files": files, "posted": posted})
+    else:
+        _render(report, files, posted)
+    if result.stopped and stop.requested:
+        raise typer.Exit(STOPPED_EXIT)
+
+
+def _fail(message: str, as_json: bool) -> CommandError:
+    """Bad input: one line, or JSON under `--json` (the CLI's one error handler prints it)."""
+    del as_json  # the handler reads --json from the command line itself
+    return fail(message)
+
+
+def _write_report(report: MorningReport, result: SweepResult, directory: Path) -> dict[str, str]:
+    from factory.sweep.report import to_markdown
+
+    if result.dry_run:
+        return {}
+    directory.mkdir(parents=True, exist_ok=True)
+    markdown = directory / f"{result.sweep_id}.md"
+    data = directory / f"{result.sweep_id}.json"
+    markdown.write_text(to_markdown(report), encoding="utf-8")
+    data.write_text(json.dumps(report.model_dump(mode="json"), indent=2), encoding="utf-8")
+    return {"markdown": str(markdown), "json": str(data)}
+
+
+def _post(report: MorningReport, target: str, as_json: bool) -> str | None:
+    from factory.sweep.report import ReportPostError, post_report, to_markdown
+
+    try:
+        return post_report(target, to_markdown(report))
+    except ReportPostError as error:
+        # The sweep itself is done and recorded; say so rather than hide the report.
+        Console(stderr=True).print(f"[red]error:[/] {error}", highlight=False)
+        return None
+
+
+def _render(report: MorningReport, files: dict[str, str], posted: str | None) -> None:
+    from factory.sweep.report import to_markdown
+
+    out = Console(soft_wrap=True)
+    out.print(to_markdown(report), markup=False, highlight=False)
+    for kind, path in files.items():
+        out.print(f"report ({kind}): {path}", markup=False, highlight=False)
+    if posted:
+        out.print(f"posted: {posted}", markup=False, highlight=False)
+
+
+@sweeps_app.command("list")
+def list_sweeps(
+    limit: int = typer.Option(20, "--limit", min=1, help="Show at most this many (newest first)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """List sweeps, newest first, with their headline numbers."""
+    with cli_store() as store:
+        sweeps = store.list_sweeps(limit=limit)
+    records = [_sweep_record(item) for item in sweeps]
+    if as_json:
+        print_json(records)
+        return
+    if not records:
+        console.print("no sweeps yet: `factory sweep --dry-run` shows what one would do")
+        return
+    table = Table()
+    for column in ("sweep", "status", "started", "wall", "started/resumed", "merged", "cost"):
+        table.add_column(column, no_wrap=column in ("sweep", "status"))
+    for record in records:
+        totals = record["report"]
+        cost = totals.get("cost", {})
+        table.add_row(
+            record["id"],
+            record["status"],
+            str(record["started_at"])[:16],
+            f"{totals.get('wall_s', 0):.0f}s",
+            f"{totals.get('started', 0)}/{totals.get('resumed', 0)}",
+            str(len(totals.get("merged", []))),
+            f"${cost.get('total_usd', 0):.2f}" + ("" if cost.get("known", True) else "+"),
+        )
+    console.print(table)
+
+
+@sweeps_app.command("show")
+def show_sweep(
+    sweep_id: str = typer.Argument(..., metavar="SWEEP", help="The sweep id (`sweeps list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show one sweep's morning report and the runs it drove."""
+    from factory.sweep.report import MorningReport, to_markdown
+
+    with cli_store() as store:
+        found = store.get_sweep(sweep_id)
+        if found is None:
+            raise _fail(f"no sweep {sweep_id!r}; `factory sweeps list` shows them", as_json)
+        runs = [
+            {"id": run.id, "ticket": run.ticket_id, "status": run.status, "cost_usd": run.cost_usd}
+            for run in store.sweep_runs(sweep_id)
+        ]
+    record = _sweep_record(found)
+    if as_json:
+        print_json({**record, "runs": runs})
+        return
+    if not record["report"]:
+        console.print(
+            f"sweep {sweep_id} is {record['status']} (process {found.owner}); its runs:",
+            highlight=False,
+        )
+        for run in runs:
+            console.print(f"  {run['id']}  {run['status']}  {run['ticket']}", highlight=False)
+        return
+    report = MorningReport.model_validate(record["report"])
+    Console(soft_wrap=True).print(to_markdown(report), markup=False, highlight=False)
+
+
+def _sweep_record(item: Any) -> dict[str, Any]:
+    from factory.store.sweeps import observed_sweep_status
+
+    return {
+        "id": item.id,
+        "status": observed_sweep_status(item),
+        "owner": item.owner,
+        "started_at": item.started_at,
+        "finished_at": item.finished_at,
+        "params": json.loads(item.params or "{}"),
+        "report": json.loads(item.totals or "{}"),
+    }

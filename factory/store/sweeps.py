@@ -1,0 +1,166 @@
+"""Sweep records: the `sweeps` table, backlog tickets put in the store, runs by ticket.
+
+A sweep's own audit events (`sweep.started`, `sweep.skipped`, `sweep.finished`) go into the
+same hash-chained log as runs' events. The chain needs a head row in `runs`, so a sweep is
+anchored by one whose id is the sweep's (`s-...`), ticket `sweep`, repository `*`; run
+listings leave these rows out, `factory audit verify` covers them like any other chain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factory.store.appending import record_digest
+from factory.store.chain import GENESIS, timestamp
+from factory.store.models import Run, Sweep, TicketRecord, utcnow
+from factory.store.statuses import RunStatus
+from sandboxes.labels import owner_is_gone, parse_owner
+
+SWEEP_ID_PREFIX = "s-"
+SWEEP_ANCHOR_REPO = "*"
+SWEEP_ANCHOR_TICKET = "sweep"
+
+
+def observed_sweep_status(sweep: Sweep) -> str:
+    """`running` only while its process lives: a sweep whose process died is `interrupted`.
+
+    (An owner on another host cannot be checked from here and is taken at its word.)
+    """
+    if sweep.status != "running":
+        return sweep.status
+    owner = parse_owner(sweep.owner)
+    return "interrupted" if owner is not None and owner_is_gone(*owner) else "running"
+
+
+def process_owner() -> str:
+    """`host:pid` of this process: who drives a sweep."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class SweepRecords:
+    """Mixed into `Store`; relies on its `_read()`/`_write()` scopes and `append_event`."""
+
+    def _read(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def append_event(
+        self, run_id: str, kind: str, actor: str, payload: Mapping[str, Any] | None = None
+    ) -> Any:
+        raise NotImplementedError
+
+    # -- sweeps -----------------------------------------------------------------------------
+
+    def create_sweep(self, params: Mapping[str, Any]) -> Sweep:
+        """A new running sweep, and the anchor of its audit chain."""
+        sweep_id = f"{SWEEP_ID_PREFIX}{uuid.uuid4().hex[:10]}"
+        sweep = Sweep(
+            id=sweep_id,
+            status="running",
+            params=json.dumps(dict(params), default=str),
+            owner=process_owner(),
+            started_at=utcnow(),
+            totals="{}",
+        )
+        anchor = Run(
+            id=sweep_id,
+            ticket_ref=SWEEP_ANCHOR_TICKET,
+            repo=SWEEP_ANCHOR_REPO,
+            status=RunStatus.DONE.value,
+            cost_usd=0.0,
+            tokens_in=0,
+            tokens_out=0,
+            head_hash=GENESIS,
+            event_count=0,
+        )
+        with self._write() as session:
+            session.add(sweep)
+            session.add(anchor)
+            session.flush()
+            record_digest(session.connection(), sweep_id, 0, GENESIS, timestamp())
+        return sweep
+
+    def sweep_event(self, sweep_id: str, kind: str, payload: Mapping[str, Any]) -> None:
+        """Append to the sweep's own chain (`sweep.started`, `sweep.skipped`, ...)."""
+        self.append_event(sweep_id, kind, "system", payload)
+
+    def finish_sweep(self, sweep_id: str, status: str, totals: Mapping[str, Any]) -> Sweep:
+        with self._write() as session:
+            sweep = session.get(Sweep, sweep_id)
+            if sweep is None:
+                raise KeyError(sweep_id)
+            sweep.status = status
+            sweep.finished_at = utcnow()
+            sweep.totals = json.dumps(dict(totals), default=str)
+        return sweep
+
+    def get_sweep(self, sweep_id: str) -> Sweep | None:
+        with self._read() as session:
+            return session.get(Sweep, sweep_id)
+
+    def list_sweeps(self, limit: int = 20) -> list[Sweep]:
+        """Newest first."""
+        query = select(Sweep).order_by(Sweep.started_at.desc(), Sweep.id).limit(limit)
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    def sweep_runs(self, sweep_id: str) -> list[Run]:
+        with self._read() as session:
+            query = select(Run).where(Run.sweep_id == sweep_id).order_by(Run.created_at)
+            return list(session.scalars(query))
+
+    # -- runs by ticket -----------------------------------------------------------------------
+
+    def runs_for_ticket(self, ticket_id: str) -> list[Run]:
+        """Every run of the ticket with this stable identity, newest first."""
+        query = (
+            select(Run).where(Run.ticket_id == ticket_id).order_by(Run.created_at.desc(), Run.id)
+        )
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    # -- the backlog in the store ---------------------------------------------------------------
+
+    def add_backlog_ticket(
+        self,
+        ref: str,
+        *,
+        title: str,
+        body: str,
+        repo: str,
+        labels: Sequence[str] = (),
+        priority: str | None = None,
+        source: str = "store",
+    ) -> TicketRecord:
+        """Put a ticket in the backlog (or refresh it): the next sweep of `repo` considers it."""
+        with self._write() as session:
+            ticket = session.get(TicketRecord, ref) or TicketRecord(ref=ref, created_at=utcnow())
+            ticket.title, ticket.body, ticket.source = title, body, source
+            ticket.labels = json.dumps(list(labels))
+            ticket.repo, ticket.priority, ticket.backlog = repo, priority, True
+            ticket.updated_at = utcnow()
+            session.add(ticket)
+        return ticket
+
+    def backlog_tickets(self, repo: str | None = None) -> list[TicketRecord]:
+        """Tickets added with `factory ticket add`, oldest first."""
+        query = (
+            select(TicketRecord)
+            .where(TicketRecord.backlog.is_(True))
+            .order_by(TicketRecord.created_at)
+        )
+        if repo is not None:
+            query = query.where(TicketRecord.repo == repo)
+        with self._read() as session:
+            return list(session.scalars(query))

@@ -1,0 +1,15 @@
+"""The nightly backlog sweep: every ticket marked for agents, once, within a budget.
+
+- `config`: `[sweep]` in factory.toml (back-off, concurrency, the stop grace period).
+- `backlog`: the sources (GitHub issues by label, a repository's `backlog_dir`, the store's
+  backlog from `factory ticket add`) and the `BacklogTicket` they yield.
+- `facts`: what the world says about each ticket (open PRs on the forge, runs, leases, halts).
+- `selection`: priority then age, and every skipped ticket with its reason; `--dry-run` is this.
+- `budget`: when the sweep stops *starting* tickets (USD, or tokens for unpriced models).
+- `outcome`: the request, each ticket's outcome, the sweep's result (what reports render).
+- `stopping`: Ctrl-C and SIGTERM: drain first, stop at once on the second.
+- `driver`: the sweep itself: a bounded pool of runs through the runner, its records and events.
+- `report`: the morning report (Markdown and JSON) and posting it on a tracking issue.
+
+Nothing here imports heavy libraries at package import: `factory.config` reads `config`.
+"""

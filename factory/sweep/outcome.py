@@ -1,0 +1,106 @@
+"""What a sweep asked for and what it did: the data the morning report and `--json` render."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from factory.sweep.backlog import BacklogProblem
+from factory.sweep.selection import Pick, Skip
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> float:
+    """`8h`, `90m`, `1h30m`, `45s` or plain seconds -> seconds; ValueError says the format."""
+    value = text.strip().lower()
+    if value.replace(".", "", 1).isdigit():
+        seconds = float(value)
+    else:
+        match = _DURATION.match(value)
+        if not value or match is None:
+            raise ValueError(f"{text!r} is not a duration; write it like 8h, 90m, 1h30m or 45s")
+        hours, minutes, secs = (int(part or 0) for part in match.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    if seconds <= 0:
+        raise ValueError(f"{text!r}: a duration must be positive")
+    return seconds
+
+
+class SweepRequest(BaseModel):
+    """`factory sweep`'s options; recorded with the sweep."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repos: list[str] = Field(default_factory=list)
+    """Configured repository names; empty means every configured repository."""
+    label: str | None = None
+    """Overrides each repository's `backlog_label` for GitHub issues."""
+    limit: int | None = Field(default=None, ge=0)
+    concurrency: int | None = Field(default=None, ge=1, le=64)
+    budget_usd: float | None = Field(default=None, gt=0)
+    budget_tokens: int | None = Field(default=None, gt=0)
+    max_wall_s: float | None = Field(default=None, gt=0)
+    dry_run: bool = False
+    replay_dir: Path | None = None
+    """Answer each ticket from `<dir>/<ticket-key>.jsonl` (else `<dir>/default.jsonl`)."""
+    grace_s: float | None = Field(default=None, gt=0)
+
+
+RunAction = Literal["start", "resume"]
+
+
+class TicketOutcome(BaseModel):
+    """One ticket the sweep worked on, as its run ended (or as far as it got)."""
+
+    identity: str
+    repo: str
+    title: str
+    action: RunAction
+    run_id: str | None = None
+    status: str
+    """The run's status (`merged`, `pr_open`, `needs_human`...), or `failed` when no run began."""
+    ending: str | None = None
+    pr_number: int | None = None
+    pr_url: str | None = None
+    cost_usd: float = 0.0
+    cost_known: bool = True
+    """False when a model without a price was used: the cost is then unknown, not the figure."""
+    tokens: int = 0
+    iterations: int = 0
+    tests: str | None = None
+    """The last test run, as `green: 12 passed` / `red: ...`."""
+    decision: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+    """The gate's reasons (refusals name the policy here)."""
+    owners: list[str] = Field(default_factory=list)
+    """Who should look (CODEOWNERS / catalog) when a human is needed."""
+    error: str | None = None
+    seconds: float = 0.0
+    sandbox_s: float = 0.0
+    """Time spent inside sandbox commands (the rest of `seconds` is orchestration)."""
+
+
+class SweepResult(BaseModel):
+    sweep_id: str | None
+    dry_run: bool
+    request: SweepRequest
+    started_at: datetime
+    finished_at: datetime
+    considered: int
+    planned: list[Pick] = Field(default_factory=list)
+    """What a dry run would start or resume, in order."""
+    outcomes: list[TicketOutcome] = Field(default_factory=list)
+    skips: list[Skip] = Field(default_factory=list)
+    problems: list[BacklogProblem] = Field(default_factory=list)
+    stopped: str | None = None
+    """Why the sweep stopped early (a signal, --max-wall), if it did."""
+    concurrency: int = 1
+
+    @property
+    def wall_s(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()

@@ -1,0 +1,255 @@
+"""The morning report: what a sweep merged, what waits for whom, what failed, what it cost.
+
+`build_report` turns a `SweepResult` into a `MorningReport`; `to_markdown` renders it for a
+file or a tracking issue (`post_report`), and its JSON is `model_dump`. Costs are only summed
+when every run's cost is known: an unpriced model makes a total unknown, never $0.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from factory.forges.github_client import DEFAULT_API_URL, github_client
+from factory.sweep.outcome import SweepResult, TicketOutcome
+from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
+from factory.tickets.github import parse_issue_ref
+
+DELIVERED = {"pr_open", "merged", "waiting_approval", "needs_human", "done"}
+WAITING = {"waiting_approval", "needs_human"}
+FAILED = {"failed", "budget_exceeded"}
+REFUSED = {"refused", "rejected"}
+
+
+class CostSummary(BaseModel):
+    known: bool
+    """False when some run used a model without a price: the figures below are lower bounds."""
+    total_usd: float
+    per_merged_pr_usd: float | None
+    wasted_usd: float
+    """Spent on runs that delivered nothing (failed, refused, out of budget, stopped)."""
+    tokens: int
+
+
+class MorningReport(BaseModel):
+    sweep_id: str | None
+    dry_run: bool
+    started_at: str
+    finished_at: str
+    wall_s: float
+    concurrency: int
+    considered: int
+    started: int
+    resumed: int
+    prs_opened: int
+    merged: list[TicketOutcome] = Field(default_factory=list)
+    pull_requests: list[TicketOutcome] = Field(default_factory=list)
+    waiting_for_human: list[TicketOutcome] = Field(default_factory=list)
+    refused: list[TicketOutcome] = Field(default_factory=list)
+    failed: list[TicketOutcome] = Field(default_factory=list)
+    failed_by_reason: dict[str, int] = Field(default_factory=dict)
+    no_change: list[TicketOutcome] = Field(default_factory=list)
+    interrupted: list[TicketOutcome] = Field(default_factory=list)
+    skipped: list[Skip] = Field(default_factory=list)
+    skipped_by_reason: dict[str, int] = Field(default_factory=dict)
+    planned: list[dict[str, Any]] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+    stopped: str | None = None
+    cost: CostSummary
+
+    def totals(self) -> dict[str, Any]:
+        """The headline numbers (the `sweep.finished` event)."""
+        return {
+            "considered": self.considered,
+            "started": self.started,
+            "resumed": self.resumed,
+            "prs_opened": self.prs_opened,
+            "merged": len(self.merged),
+            "waiting_for_human": len(self.waiting_for_human),
+            "refused": len(self.refused),
+            "failed": len(self.failed),
+            "no_change": len(self.no_change),
+            "interrupted": len(self.interrupted),
+            "skipped": len(self.skipped),
+            "skipped_by_reason": self.skipped_by_reason,
+            "cost_usd": round(self.cost.total_usd, 6),
+            "cost_known": self.cost.known,
+            "tokens": self.cost.tokens,
+            "wall_s": round(self.wall_s, 3),
+            "stopped": self.stopped,
+        }
+
+
+def build_report(result: SweepResult) -> MorningReport:
+    outcomes = result.outcomes
+    merged = [o for o in outcomes if o.status == "merged"]
+    waiting = [o for o in outcomes if o.status in WAITING]
+    refused = [o for o in outcomes if o.status in REFUSED]
+    failed = [o for o in outcomes if o.status in FAILED]
+    no_change = [o for o in outcomes if o.status in ("no_change",) or o.ending == "no_change"]
+    interrupted = [o for o in outcomes if o.status in ("running", "halted", "interrupted")]
+    total = sum(o.cost_usd for o in outcomes)
+    wasted = sum(o.cost_usd for o in outcomes if o.status not in DELIVERED)
+    cost = CostSummary(
+        known=all(o.cost_known for o in outcomes),
+        total_usd=round(total, 6),
+        per_merged_pr_usd=round(total / len(merged), 6) if merged else None,
+        wasted_usd=round(wasted, 6),
+        tokens=sum(o.tokens for o in outcomes),
+    )
+    return MorningReport(
+        sweep_id=result.sweep_id,
+        dry_run=result.dry_run,
+        started_at=result.started_at.isoformat(timespec="seconds"),
+        finished_at=result.finished_at.isoformat(timespec="seconds"),
+        wall_s=round(result.wall_s, 3),
+        concurrency=result.concurrency,
+        considered=result.considered,
+        started=sum(1 for o in outcomes if o.action == "start"),
+        resumed=sum(1 for o in outcomes if o.action == "resume"),
+        prs_opened=sum(1 for o in outcomes if o.pr_number is not None),
+        merged=merged,
+        pull_requests=[o for o in outcomes if o.status == "pr_open"],
+        waiting_for_human=waiting,
+        refused=refused,
+        failed=failed,
+        failed_by_reason=dict(Counter(_failure_reason(o) for o in failed)),
+        no_change=no_change,
+        interrupted=interrupted,
+        skipped=result.skips,
+        skipped_by_reason=dict(Counter(s.reason.value for s in result.skips)),
+        planned=[
+            {"ticket": p.item.identity, "repo": p.item.repo, "action": p.action, "run": p.run_id}
+            for p in result.planned
+        ],
+        problems=[f"{p.repo}: {p.origin}: {p.message}" for p in result.problems],
+        stopped=result.stopped,
+        cost=cost,
+    )
+
+
+def _failure_reason(outcome: TicketOutcome) -> str:
+    if outcome.status == "budget_exceeded":
+        return "run budget exhausted"
+    if outcome.ending == "failed" and outcome.iterations:
+        return "tests still failing after the last iteration"
+    text = (outcome.error or "error").split(":")[0]
+    return text[:80]
+
+
+def _money(value: float, known: bool) -> str:
+    return f"${value:.2f}" if known else f"at least ${value:.2f} (a model without a price)"
+
+
+def _ticket_line(outcome: TicketOutcome) -> str:
+    pr = f" PR #{outcome.pr_number}" if outcome.pr_number else ""
+    link = f" ({outcome.pr_url})" if outcome.pr_url else ""
+    run = f" run `{outcome.run_id}`" if outcome.run_id else ""
+    return f"- **{outcome.identity}** {outcome.title}:{pr}{link}{run}"
+
+
+def to_markdown(report: MorningReport) -> str:
+    title = "Sweep plan (dry run)" if report.dry_run else f"Morning report: sweep {report.sweep_id}"
+    cost = report.cost
+    lines = [
+        f"# {title}",
+        "",
+        f"{report.started_at} to {report.finished_at}, {report.wall_s:.0f} s wall time, "
+        f"{report.concurrency} at a time.",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| tickets considered | {report.considered} |",
+        f"| started / resumed | {report.started} / {report.resumed} |",
+        f"| pull requests opened | {report.prs_opened} |",
+        f"| merged | {len(report.merged)} |",
+        f"| waiting for a human | {len(report.waiting_for_human)} |",
+        f"| refused by a gate | {len(report.refused)} |",
+        f"| failed | {len(report.failed)} |",
+        f"| no change needed | {len(report.no_change)} |",
+        f"| stopped at a checkpoint (resumable) | {len(report.interrupted)} |",
+        f"| skipped | {len(report.skipped)} |",
+        f"| cost | {_money(cost.total_usd, cost.known)} ({cost.tokens} tokens) |",
+    ]
+    if cost.per_merged_pr_usd is not None:
+        lines.append(f"| cost per merged PR | {_money(cost.per_merged_pr_usd, cost.known)} |")
+    lines.append(
+        f"| spent on runs that delivered nothing | {_money(cost.wasted_usd, cost.known)} |"
+    )
+    if report.stopped:
+        lines += ["", f"The sweep stopped early: {report.stopped}."]
+    if report.dry_run:
+        lines += ["", "## Would work on", ""]
+        lines += [
+            f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
+            for p in report.planned
+        ] or ["- nothing"]
+    sections: list[tuple[str, list[TicketOutcome], str]] = [
+        ("Merged", report.merged, ""),
+        ("Pull requests open", report.pull_requests, ""),
+        ("Waiting for a human", report.waiting_for_human, "owners"),
+        ("Refused by a gate", report.refused, "reasons"),
+        ("Failed", report.failed, "error"),
+        ("No change needed", report.no_change, ""),
+        ("Stopped at a checkpoint (the next sweep resumes them)", report.interrupted, ""),
+    ]
+    for heading, items, extra in sections:
+        if not items:
+            continue
+        lines += ["", f"## {heading}", ""]
+        for outcome in items:
+            lines.append(_ticket_line(outcome))
+            if extra == "owners":
+                who = ", ".join(outcome.owners) or "no owner on record (CODEOWNERS)"
+                lines.append(f"  - who should look: {who}")
+                if outcome.tests:
+                    lines.append(f"  - tests: {outcome.tests}")
+                lines += [f"  - {reason}" for reason in outcome.reasons]
+            if extra == "reasons":
+                lines += [f"  - {reason}" for reason in outcome.reasons]
+            if extra == "error":
+                lines.append(f"  - {_failure_reason(outcome)}: {outcome.error or outcome.status}")
+    if report.skipped:
+        lines += ["", "## Skipped", ""]
+        for reason in SkipReason:
+            items_skipped = [s for s in report.skipped if s.reason == reason]
+            if not items_skipped:
+                continue
+            lines.append(f"### {SKIP_TITLES[reason]} ({len(items_skipped)})")
+            lines += [f"- **{s.identity}** {s.title}: {s.detail}" for s in items_skipped]
+    if report.problems:
+        lines += ["", "## Sources that could not be read", ""]
+        lines += [f"- {problem}" for problem in report.problems]
+    return "\n".join(lines) + "\n"
+
+
+class ReportPostError(ValueError):
+    """The report could not be posted; the message says why."""
+
+
+def parse_post_target(target: str) -> tuple[str, int]:
+    parsed = parse_issue_ref(target)
+    if parsed is None:
+        raise ReportPostError(f"--post-report {target!r}: write it as OWNER/REPO#N")
+    return parsed
+
+
+def post_report(target: str, markdown: str) -> str:
+    """Comment the report on the tracking issue OWNER/REPO#N; returns the comment's URL."""
+    from github import GithubException
+
+    repo, number = parse_post_target(target)
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        raise ReportPostError("--post-report needs GITHUB_TOKEN")
+    client = github_client(token, os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    try:
+        comment = client.get_repo(repo).get_issue(number).create_comment(markdown)
+    except GithubException as error:
+        raise ReportPostError(
+            f"GitHub answered {error.status} when commenting on {repo}#{number}"
+        ) from error
+    return str(comment.html_url)
