@@ -13,6 +13,7 @@ queue (status `queued`) on a shutdown, `halted` (resumable) on a cancel.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from procrastinate.job_context import JobContext
 
     from factory.run.state import RunState
+    from factory.store import Store
 
 log = structlog.get_logger()
 
@@ -84,10 +86,33 @@ def drive_run_job(
         else:
             store.append_event(run_id, "job.retried", "system", {"job": job_id})
             _remove_dead_sandboxes(run_id)
+            _wait_for_dead_lease(config, store, run_id, context)
             summary = resume_run(config, store, run_id, observer=observer)
     if summary.status is RunStatus.QUEUED and context.should_abort():
         raise JobAborted(f"worker stopping: run {run_id} goes back to the queue")
     return {"run_id": run_id, "status": summary.status.value}
+
+
+def _wait_for_dead_lease(
+    config: FactoryConfig, store: Store, run_id: str, context: JobContext
+) -> None:
+    """Wait out a run lease that a dead worker on another host may still hold.
+
+    The job was retried because its worker fell silent, so the lease's owner is silent too and
+    its lease runs out within `lease_ttl_s` (a dead owner on this host frees it at once). A
+    lease still live after that has a driver that is alive after all: `resume_run` then
+    refuses, naming it, and the job fails for a person to look at.
+    """
+    from factory.store.leases import Lease
+
+    deadline = time.monotonic() + config.factory.lease_ttl_s + 1
+    while time.monotonic() < deadline and not context.should_abort():
+        run = store.find_run(run_id)
+        lease = Lease.of_run(run) if run is not None else None
+        if lease is None or not lease.is_live():
+            return
+        log.info("waiting for a silent driver's lease", run_id=run_id, holder=str(lease.owner))
+        time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
 
 
 def _remove_dead_sandboxes(run_id: str) -> None:

@@ -1,11 +1,14 @@
 """Ticket claims: a ticket has at most one open run, and the store says which.
 
 A claim is a row keyed by the ticket (unique), naming the run that holds it. It is taken in
-one write transaction (`BEGIN IMMEDIATE` on SQLite, the claim row read `FOR UPDATE`
-elsewhere, and the primary key turning a race on a new row into a retried conflict), so of
-two processes claiming one ticket exactly one wins. Runs release their claim when they end;
-a claim left by a run that has ended anyway (its process died at the wrong moment) or
-whose run row does not exist is stale, and the next claimant takes it over.
+one write transaction (`BEGIN IMMEDIATE` on SQLite, the claim row read `FOR UPDATE SKIP
+LOCKED` on PostgreSQL, and the primary key turning a race on a new row into a retried
+conflict), so of two processes claiming one ticket exactly one wins. On PostgreSQL a claimant
+does not queue behind another transaction holding the claim row: it is refused at once with
+`ClaimBusy` (a `TicketClaimed`), so a sweep moves on to its next ticket instead of waiting.
+Runs release their claim when they end; a claim left by a run that has ended anyway (its
+process died at the wrong moment) or whose run row does not exist is stale, and the next
+claimant takes it over.
 """
 
 from __future__ import annotations
@@ -33,6 +36,17 @@ class TicketClaimed(RuntimeError):
         self.ticket_key = ticket_key
         self.run_id = run_id
         self.claimed_at = claimed_at
+
+
+class ClaimBusy(TicketClaimed):
+    """Another transaction holds the ticket's claim row right now (PostgreSQL's SKIP LOCKED)."""
+
+    def __init__(self, ticket_key: str, run_id: str, claimed_at: datetime) -> None:
+        super().__init__(ticket_key, run_id, claimed_at)
+        self.args = (
+            f"another process is changing ticket {ticket_key}'s claim right now "
+            f"(last held by run {run_id}); try again in a moment",
+        )
 
 
 class ClaimRecords:
@@ -86,9 +100,19 @@ class ClaimRecords:
 def take_claim(session: Session, ticket_key: str, run_id: str) -> TicketClaim:
     """Claim inside the caller's write transaction (also used when a run is created)."""
     claim = session.scalar(
-        select(TicketClaim).where(TicketClaim.ticket_key == ticket_key).with_for_update()
+        select(TicketClaim)
+        .where(TicketClaim.ticket_key == ticket_key)
+        .with_for_update(skip_locked=True)  # SQLite has no row locks: its write lock serialises
     )
     if claim is None:
+        # None is also what SKIP LOCKED returns for a row another transaction holds.
+        held = session.execute(
+            select(TicketClaim.run_id, TicketClaim.claimed_at).where(
+                TicketClaim.ticket_key == ticket_key
+            )
+        ).first()
+        if held is not None:
+            raise ClaimBusy(ticket_key, held.run_id, held.claimed_at)
         claim = TicketClaim(ticket_key=ticket_key, run_id=run_id, claimed_at=utcnow())
         session.add(claim)
         session.flush()

@@ -1,9 +1,10 @@
 """Workers on procrastinate, end to end on real PostgreSQL, git, Docker and replayed models.
 
 Two `factory worker` processes share a queue of replayed tickets; one is killed with SIGKILL
-in the middle of a run (right after it opened a pull request, the worst place). The stalled
-job is found and retried, the run resumes from its checkpoint on the other worker, and every
-ticket ends with exactly one branch, one pull request, an intact audit chain and no sandbox.
+in the middle of a run (right after it opened a pull request, the worst place) while the other
+keeps working. The stalled job is found and retried, the run resumes from its checkpoint on the
+other worker under the run lease, and every ticket ends with exactly one branch, one pull
+request, an intact audit chain and no sandbox.
 """
 
 from __future__ import annotations
@@ -26,8 +27,15 @@ from tests.support.databases import ScratchDatabase, scratch_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow, pytest.mark.integration]
 
-TICKETS = 6
-QUEUE_SETTINGS = "[queue]\nstalled_after_seconds = 3\nrecover_every_seconds = 1\n"
+TICKETS = 20
+QUEUE_SETTINGS = "[queue]\nstalled_after_seconds = 4\nrecover_every_seconds = 1\n"
+LEASE_TTL = "[factory]\nlease_ttl_s = 4\n"  # config check: stalled_after_seconds >= lease_ttl_s
+
+
+def configure_queue(workspace: Workspace) -> None:
+    workspace.configure(top=QUEUE_SETTINGS)
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(text.replace("[factory]\n", LEASE_TTL, 1))
 
 
 @pytest.fixture
@@ -80,7 +88,7 @@ def wait_until_all_done(workspace: Workspace, count: int, timeout: float) -> lis
 def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(
     workspace: Workspace, postgres: ScratchDatabase, tmp_path: Path
 ) -> None:
-    workspace.configure(top=QUEUE_SETTINGS)
+    configure_queue(workspace)
     tickets = write_tickets(workspace, TICKETS)
     for ticket in tickets:
         queued = workspace.cli("run", "--enqueue", "--json", str(ticket))
@@ -88,11 +96,11 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(
     again = workspace.cli("run", "--enqueue", "--json", str(tickets[0]))
     assert json.loads(again.stdout)["already"] is True  # the same ticket twice: one job
 
-    doomed = start_worker(workspace, tmp_path / "doomed.log", FACTORY_FAILPOINTS="deliver:opened")
-    assert doomed.wait(timeout=300) == -signal.SIGKILL  # died right after opening a PR
     survivor = start_worker(workspace, tmp_path / "survivor.log")
+    doomed = start_worker(workspace, tmp_path / "doomed.log", FACTORY_FAILPOINTS="deliver:opened")
     try:
-        jobs = wait_until_all_done(workspace, TICKETS, timeout=900)
+        assert doomed.wait(timeout=600) == -signal.SIGKILL  # died right after opening a PR
+        jobs = wait_until_all_done(workspace, TICKETS, timeout=2400)
     finally:
         survivor.send_signal(signal.SIGTERM)
         survivor.wait(timeout=120)
@@ -137,7 +145,7 @@ def wait_for_event(database: ScratchDatabase, kind: str, node: str, timeout: flo
 def test_sigterm_finishes_the_current_node_and_puts_the_run_back_on_the_queue(
     workspace: Workspace, postgres: ScratchDatabase, tmp_path: Path
 ) -> None:
-    workspace.configure(top=QUEUE_SETTINGS)
+    configure_queue(workspace)
     workspace.store().close()  # the schema, for the polling below
     queued = json.loads(workspace.cli("run", "--enqueue", "--json", str(workspace.ticket)).stdout)
     first = start_worker(workspace, tmp_path / "first.log")

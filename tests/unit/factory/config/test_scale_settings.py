@@ -16,13 +16,19 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_queue_and_retention_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""), environ={})
     assert config.factory.checkpoint_retention == "latest"
-    assert (config.queue.stalled_after_seconds, config.queue.recover_every_seconds) == (30, 15)
+    assert (config.queue.stalled_after_seconds, config.queue.recover_every_seconds) == (60, 15)
 
 
 def test_queue_settings_come_from_the_file_and_the_environment(tmp_path: Path) -> None:
-    path = write(tmp_path, "[queue]\nstalled_after_seconds = 5\n")
+    path = write(tmp_path, "[factory]\nlease_ttl_s = 5\n[queue]\nstalled_after_seconds = 5\n")
     config = load_config(path, environ={"FACTORY_QUEUE__MAX_ATTEMPTS": "2"})
     assert (config.queue.stalled_after_seconds, config.queue.max_attempts) == (5, 2)
+
+
+def test_a_job_is_not_found_stalled_before_its_run_lease_expires(tmp_path: Path) -> None:
+    path = write(tmp_path, "[queue]\nstalled_after_seconds = 30\n")  # lease_ttl_s is 60
+    with pytest.raises(ConfigError, match=r"stalled_after_seconds \(30\) must be at least"):
+        load_config(path, environ={})
 
 
 @pytest.mark.parametrize(
