@@ -15,7 +15,8 @@ from factory.cli.context import cli_config, cli_store, fail, print_json
 
 if TYPE_CHECKING:
     from factory.cli.errors import CommandError
-    from factory.sweep.outcome import SweepResult
+    from factory.config import FactoryConfig
+    from factory.sweep.outcome import SweepRequest, SweepResult
     from factory.sweep.report import MorningReport
 
 sweeps_app = typer.Typer(help="List past sweeps and show one sweep's report.", no_args_is_help=True)
@@ -88,6 +89,12 @@ def sweep(
         metavar="OWNER/REPO#N",
         help="Also post the report as a comment on this GitHub tracking issue.",
     ),
+    enqueue: bool = typer.Option(
+        False,
+        "--enqueue",
+        help="Queue one run job per selected ticket for `factory worker`s instead of driving "
+        "the tickets here (PostgreSQL store; a ticket already queued is not queued twice).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object at the end."),
 ) -> None:
     """Sweep the backlog: every ticket marked for agents gets a run, once, within a budget.
@@ -119,6 +126,9 @@ def sweep(
         dry_run=dry_run,
         replay_dir=replay_dir.resolve() if replay_dir else None,
     )
+    if enqueue:
+        _enqueue(config, request, as_json)
+        return
     from factory.cli.sweep_view import SweepView
 
     stop = StopSignal()
@@ -140,7 +150,36 @@ def sweep(
         raise typer.Exit(STOPPED_EXIT)
 
 
-def _fail(message: str, as_json: bool) -> CommandError:
+def _enqueue(config: FactoryConfig, request: SweepRequest, as_json: bool) -> None:
+    """`--enqueue`: the selection as run jobs; workers drive them."""
+    from factory.config.errors import ConfigError
+    from factory.queue.app import QueueUnavailableError
+    from factory.queue.sweep_jobs import enqueue_sweep
+    from factory.sweep.driver import SweepError
+    from factory.tickets.model import TicketError
+
+    if request.dry_run:
+        raise _fail("--enqueue and --dry-run do not go together: --dry-run alone shows the picks")
+    with cli_store(config) as store:
+        try:
+            result = enqueue_sweep(config, store, request)
+        except (SweepError, ConfigError, TicketError, QueueUnavailableError) as error:
+            raise _fail(str(error), as_json) from error
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    for job in result.queued:
+        already = " (already queued)" if job.already else ""
+        console.print(f"job {job.job_id}: {job.ticket} -> run {job.run_id}{already}")
+    for item in result.not_queued:
+        console.print(f"not queued: {item.identity}: {item.reason}")
+    console.print(
+        f"{len(result.queued)} job(s) for {result.considered} ticket(s) considered, "
+        f"{len(result.skips)} skipped; `factory jobs list` follows them"
+    )
+
+
+def _fail(message: str, as_json: bool = False) -> CommandError:
     """Bad input: one line, or JSON under `--json` (the CLI's one error handler prints it)."""
     del as_json  # the handler reads --json from the command line itself
     return fail(message)

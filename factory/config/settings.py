@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from factory.config.errors import ConfigError, describe_validation_error, find_secret_keys
+from factory.config.schedule import ScheduleConfig
 from factory.forges.settings import (
     GITHUB_TOKEN_ENV,
     ForgeSettings,
@@ -210,6 +211,8 @@ class FactoryConfig(BaseModel):
     """`[queue]`: workers on procrastinate (PostgreSQL stores)."""
     sweep: SweepConfig = Field(default_factory=SweepConfig)
     """`[sweep]`: back-off, leases and the stop grace period of `factory sweep`."""
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    """`[schedule]`: the nightly sweep as a periodic task of the workers (cron syntax)."""
     repos: dict[str, RepoConfig] = Field(default_factory=dict)
     initiatives: dict[str, InitiativeConfig] = Field(default_factory=dict)
     """`[initiatives."<name>"]`: owner and due date of the tickets labelled `initiative:<name>`."""
@@ -224,6 +227,16 @@ class FactoryConfig(BaseModel):
                 f"[queue] stalled_after_seconds ({self.queue.stalled_after_seconds:g}) must be at "
                 f"least [factory] lease_ttl_s ({self.factory.lease_ttl_s:g}): a job retried "
                 "sooner finds its dead worker's run lease still live"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _scheduled_repos_exist(self) -> FactoryConfig:
+        unknown = sorted(set(self.schedule.sweep_repos) - set(self.repos))
+        if unknown:
+            raise ValueError(
+                f"[schedule] sweep_repos names unknown repositories {', '.join(unknown)} "
+                f"(configured: {', '.join(sorted(self.repos)) or 'none'})"
             )
         return self
 

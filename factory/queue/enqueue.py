@@ -49,8 +49,13 @@ def enqueue_run(config: FactoryConfig, ticket: str, options: RunOptions) -> Enqu
     return queue_ticket(config, source, _absolute_paths(options))
 
 
-def queue_ticket(config: FactoryConfig, source: str, options: RunOptions) -> EnqueuedRun:
-    """Queue a run of a ticket already known to exist, by its canonical reference `source`."""
+def queue_ticket(
+    config: FactoryConfig, source: str, options: RunOptions, run_id: str | None = None
+) -> EnqueuedRun:
+    """Queue a run of a ticket already known to exist, by its canonical reference `source`.
+
+    `run_id` names an interrupted run the job resumes; by default the job starts a new one.
+    """
     from procrastinate.exceptions import AlreadyEnqueued
 
     lock = ticket_lock(source)
@@ -58,7 +63,7 @@ def queue_ticket(config: FactoryConfig, source: str, options: RunOptions) -> Enq
         existing = _open_job(app, lock)
         if existing is not None:
             return existing
-        run_id = new_run_id()
+        run_id = run_id or new_run_id()
         try:
             job_id = (
                 app.tasks[RUN_TASK]

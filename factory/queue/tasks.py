@@ -32,6 +32,7 @@ log = structlog.get_logger()
 
 RUN_TASK = "run_ticket"
 RECOVER_TASK = "recover_stalled_jobs"
+SWEEP_TASK = "scheduled_sweep"
 RUNS_QUEUE = "runs"
 MAINTENANCE_QUEUE = "maintenance"
 
@@ -56,6 +57,31 @@ def register_tasks(app: procrastinate.App, config: FactoryConfig) -> None:
     @app.task(name=RECOVER_TASK, queue=MAINTENANCE_QUEUE, queueing_lock=RECOVER_TASK)
     async def recover_stalled_jobs(timestamp: int) -> list[int]:
         return await retry_stalled_jobs(app, config.queue.stalled_after_seconds)
+
+    if config.schedule.sweep is not None:
+
+        @app.periodic(cron=config.schedule.sweep)
+        @app.task(name=SWEEP_TASK, queue=MAINTENANCE_QUEUE, queueing_lock=SWEEP_TASK)
+        def scheduled_sweep(timestamp: int) -> dict[str, Any]:
+            return run_scheduled_sweep(config)
+
+
+def run_scheduled_sweep(config: FactoryConfig) -> dict[str, Any]:
+    """`[schedule] sweep`: `factory sweep --enqueue` over the scheduled repositories."""
+    from factory.queue.sweep_jobs import enqueue_sweep
+    from factory.store import Store
+    from factory.sweep.outcome import SweepRequest
+
+    request = SweepRequest(repos=config.schedule.sweep_repos, limit=config.schedule.sweep_limit)
+    with Store.open(config) as store:
+        result = enqueue_sweep(config, store, request)
+    log.info(
+        "scheduled sweep queued its tickets",
+        queued=[job.ticket for job in result.queued],
+        not_queued=len(result.not_queued),
+        skipped=len(result.skips),
+    )
+    return {"queued": [job.job_id for job in result.queued], "skipped": len(result.skips)}
 
 
 def drive_run_job(

@@ -28,7 +28,12 @@ from factory.run.runner import RunError, RunSummary, resume_run, start_run
 from factory.run.setup import ROLES, RunOptions
 from factory.run.state import RunState
 from factory.store import LeaseHeld, Store, TicketClaimed
-from factory.sweep.backlog import BacklogTicket, gather_backlog, github_issue_source
+from factory.sweep.backlog import (
+    BacklogProblem,
+    BacklogTicket,
+    gather_backlog,
+    github_issue_source,
+)
 from factory.sweep.budget import (
     Spend,
     SweepBudget,
@@ -39,7 +44,7 @@ from factory.sweep.budget import (
 )
 from factory.sweep.facts import OpenPullRequests, gather_facts
 from factory.sweep.outcome import SweepRequest, SweepResult, TicketOutcome
-from factory.sweep.selection import Pick, Skip, SkipReason, select_tickets, skip
+from factory.sweep.selection import Pick, Selection, Skip, SkipReason, select_tickets, skip
 from factory.sweep.stopping import StopSignal
 from harness.events import HarnessEvent
 from sandboxes.docker_engine import connect, require_image
@@ -87,18 +92,13 @@ def run_sweep(
 ) -> SweepResult:
     """Sweep the backlog (or, with `dry_run`, only say what a sweep would do)."""
     started = datetime.now(UTC)
-    repos = _check_request(config, request)
+    repos = check_request(config, request)
     budget = SweepBudget(usd=request.budget_usd, tokens=request.budget_tokens)
     try:
         require_enforceable(budget, _model_names(config, request), config)
     except SweepBudgetError as error:
         raise SweepError(str(error)) from error
-    backlog, problems = gather_backlog(
-        config, store, repos, label=request.label, github=github_issue_source()
-    )
-    pulls = OpenPullRequests(config, store)
-    facts = gather_facts(config, store, backlog, pulls)
-    selection = select_tickets(backlog, facts, config.sweep, [*problems, *pulls.problems])
+    backlog, problems, selection = select_backlog(config, store, repos, request)
     concurrency = request.concurrency or config.sweep.concurrency
     if request.dry_run:
         planned, later = _dry_run(config, request, budget, selection.picks)
@@ -111,7 +111,7 @@ def run_sweep(
             considered=len(backlog) + len(problems),
             planned=planned,
             skips=[*selection.skips, *later],
-            problems=[*problems, *pulls.problems],
+            problems=problems,
             concurrency=concurrency,
         )
     if selection.picks:
@@ -151,7 +151,7 @@ def run_sweep(
         considered=len(backlog) + len(problems),
         outcomes=outcomes,
         skips=[*selection.skips, *later],
-        problems=[*problems, *pulls.problems],
+        problems=problems,
         stopped=stopped,
         concurrency=concurrency,
     )
@@ -165,7 +165,21 @@ def run_sweep(
     return result
 
 
-def _check_request(config: FactoryConfig, request: SweepRequest) -> list[str]:
+def select_backlog(
+    config: FactoryConfig, store: Store, repos: list[str], request: SweepRequest
+) -> tuple[list[BacklogTicket], list[BacklogProblem], Selection]:
+    """The backlog of `repos`, what could not be read, and which tickets a sweep takes."""
+    backlog, problems = gather_backlog(
+        config, store, repos, label=request.label, github=github_issue_source()
+    )
+    pulls = OpenPullRequests(config, store)
+    facts = gather_facts(config, store, backlog, pulls)
+    problems = [*problems, *pulls.problems]
+    return backlog, problems, select_tickets(backlog, facts, config.sweep, problems)
+
+
+def check_request(config: FactoryConfig, request: SweepRequest) -> list[str]:
+    """The repositories the request names (all configured ones by default), or SweepError."""
     if not config.repos:
         raise SweepError(
             f'no repositories are configured in {config.source}; add a [repos."<name>"] '

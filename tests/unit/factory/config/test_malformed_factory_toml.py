@@ -29,7 +29,8 @@ CASES = [
     pytest.param(
         "[sandbx]\ncpus = 2\n",
         "{path}: sandbx: unknown key; allowed here: "
-        "budgets, factory, git, initiatives, models, pricing, queue, repos, sandbox, sweep",
+        "budgets, factory, git, initiatives, models, pricing, queue, repos, sandbox, schedule, "
+        "sweep",
         id="unknown-section",
     ),
     pytest.param(

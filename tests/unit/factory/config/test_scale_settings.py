@@ -48,3 +48,23 @@ def test_the_test_servers_variable_is_not_a_config_key(tmp_path: Path) -> None:
     url = "postgresql+psycopg://postgres@127.0.0.1:1/postgres"
     config = load_config(write(tmp_path, ""), environ={"FACTORY_TEST_POSTGRES_URL": url})
     assert config.factory.database_url is None
+
+
+def test_a_schedule_takes_a_cron_expression(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[schedule]\nsweep = "0  2 * * 1-5"\n'), environ={})
+    assert config.schedule.sweep == "0 2 * * 1-5"
+    assert load_config(write(tmp_path, ""), environ={}).schedule.sweep is None
+
+
+@pytest.mark.parametrize("cron", ["0 25 * * *", "nightly", "0 2 * *", "0 2 * * * *"])
+def test_a_bad_cron_expression_is_refused_in_one_line(tmp_path: Path, cron: str) -> None:
+    path = write(tmp_path, f'[schedule]\nsweep = "{cron}"\n')
+    with pytest.raises(ConfigError, match=r"schedule\.sweep: .* is not a cron expression") as bad:
+        load_config(path, environ={})
+    assert "\n" not in str(bad.value)
+
+
+def test_a_schedule_names_configured_repositories_only(tmp_path: Path) -> None:
+    path = write(tmp_path, '[schedule]\nsweep = "0 2 * * *"\nsweep_repos = ["nope"]\n')
+    with pytest.raises(ConfigError, match=r"sweep_repos names unknown repositories nope"):
+        load_config(path, environ={})

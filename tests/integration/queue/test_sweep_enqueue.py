@@ -1,0 +1,143 @@
+"""`factory sweep --enqueue` and `[schedule] sweep` on real PostgreSQL and a real git repository.
+
+The sweep's selection becomes one run job per ticket; sweeping again adds no job (the
+queueing lock on each ticket), and the scheduled sweep is a procrastinate periodic task
+that queues the same jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from factory.cli import app
+from factory.config import load_config
+from factory.queue.app import build_app
+from factory.queue.tasks import SWEEP_TASK, run_scheduled_sweep
+from tests.support.databases import ScratchDatabase, scratch_database
+
+pytestmark = pytest.mark.integration
+
+CONFIG = """
+[factory]
+data_dir = "data"
+
+[models.default]
+provider = "replay"
+model = "demo-script"
+cassette = "cassette.jsonl"
+
+[repos.app]
+path = "app"
+test_command = "true"
+backlog_dir = "backlog"
+"""
+TICKETS = ("one", "two", "three")
+
+
+@pytest.fixture
+def postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ScratchDatabase]:
+    with scratch_database("postgresql", tmp_path) as database:
+        monkeypatch.setenv("FACTORY_DATABASE_URL", database.url)
+        yield database
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    repo = tmp_path / "app"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    (repo / "README.md").write_text("app\n")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "start"], check=True)
+    backlog = tmp_path / "backlog"
+    backlog.mkdir()
+    for name in TICKETS:
+        (backlog / f"{name}.md").write_text(f"---\ntitle: Fix {name}\n---\nIt is broken.\n")
+    (tmp_path / "cassette.jsonl").write_text("")
+    (tmp_path / "factory.toml").write_text(CONFIG)
+    return tmp_path
+
+
+def factory(home: Path, url: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app,
+        ["--config", str(home / "factory.toml"), *args],
+        env={"FACTORY_DATABASE_URL": url, "FACTORY_CONFIG": ""},
+    )
+    return result.exit_code, result.output
+
+
+def run_jobs(database: ScratchDatabase) -> list[tuple[str, str]]:
+    return [
+        (str(args["ticket"]), str(args["run_id"]))
+        for (args,) in database.query(
+            "SELECT args FROM procrastinate_jobs WHERE task_name = 'run_ticket' ORDER BY id"
+        )
+    ]
+
+
+def test_sweep_enqueue_queues_one_job_per_ticket_and_never_two(
+    home: Path, postgres: ScratchDatabase
+) -> None:
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--json")
+    assert code == 0, out
+    first = json.loads(out)
+    backlog = home / "backlog"
+    assert sorted(job["ticket"] for job in first["queued"]) == sorted(
+        str(backlog / f"{name}.md") for name in TICKETS
+    )
+    assert {job["already"] for job in first["queued"]} == {False}
+
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--json")
+    assert code == 0, out
+    again = json.loads(out)
+    assert {job["already"] for job in again["queued"]} == {True}
+    assert {job["job_id"] for job in again["queued"]} == {j["job_id"] for j in first["queued"]}
+    jobs = run_jobs(postgres)
+    assert len(jobs) == len(TICKETS)
+    assert {run_id for _, run_id in jobs} == {job["run_id"] for job in first["queued"]}
+
+
+def test_sweep_enqueue_respects_limit_and_refuses_dry_run(
+    home: Path, postgres: ScratchDatabase
+) -> None:
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--limit", "1", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert len(result["queued"]) == 1
+    assert [item["reason"] for item in result["not_queued"]] == ["over --limit"] * 2
+    assert len(run_jobs(postgres)) == 1
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--dry-run")
+    assert code == 2 and "--enqueue and --dry-run" in out
+
+
+def test_sweep_enqueue_on_sqlite_is_refused_in_one_line(home: Path, tmp_path: Path) -> None:
+    sqlite = f"sqlite:///{tmp_path / 'factory.db'}"
+    code, out = factory(home, sqlite, "sweep", "--enqueue")
+    assert code == 2
+    assert "the job queue runs on PostgreSQL" in out and "Traceback" not in out
+
+
+def test_the_scheduled_sweep_is_a_periodic_task_that_queues_the_sweep(
+    home: Path, postgres: ScratchDatabase
+) -> None:
+    text = (home / "factory.toml").read_text()
+    (home / "factory.toml").write_text(text + '\n[schedule]\nsweep = "30 2 * * *"\n')
+    config = load_config(home / "factory.toml")
+    periodic = build_app(config).periodic_registry.periodic_tasks
+    assert [entry.cron for entry in periodic.values() if entry.task.name == SWEEP_TASK] == [
+        "30 2 * * *"
+    ]
+
+    done = run_scheduled_sweep(config)
+    assert len(done["queued"]) == len(TICKETS)
+    assert len(run_jobs(postgres)) == len(TICKETS)
+    assert run_scheduled_sweep(config)["queued"] == done["queued"]  # the same jobs, not new ones
+    assert len(run_jobs(postgres)) == len(TICKETS)
