@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from factory.store import Store, TicketClaimed
+from factory.store import RunStatus, Store, TicketClaimed
 from factory.store.claims import ClaimBusy
 from factory.store.database import libpq_dsn
 from tests.support.databases import ScratchDatabase, scratch_database
@@ -34,8 +34,8 @@ def test_a_claim_row_held_by_another_transaction_is_skipped_not_waited_for(
     postgres: ScratchDatabase,
 ) -> None:
     with Store(postgres.url) as store:
-        store.create_run("acme/app#3", "app", status="failed", ticket_key="app#3")
-        fresh = store.create_run("acme/app#3", "app", status="running")
+        store.create_run("acme/app#3", "app", status=RunStatus.FAILED, ticket_key="app#3")
+        fresh = store.create_run("acme/app#3", "app", status=RunStatus.RUNNING)
         with psycopg.connect(libpq_dsn(postgres.url)) as holder:
             holder.execute("SELECT * FROM ticket_claims WHERE ticket_key = 'app#3' FOR UPDATE")
             started = time.monotonic()
@@ -52,7 +52,9 @@ def test_of_concurrent_claimers_of_one_ticket_exactly_one_holds_it(
     postgres: ScratchDatabase,
 ) -> None:
     with Store(postgres.url) as store:
-        runs = [store.create_run("acme/app#9", "app", status="running") for _ in range(CLAIMERS)]
+        runs = [
+            store.create_run("acme/app#9", "app", status=RunStatus.RUNNING) for _ in range(CLAIMERS)
+        ]
         gate = threading.Barrier(CLAIMERS)
         won: list[str] = []
         refused: list[TicketClaimed] = []
