@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+from typing import Any
 
 import docker
 import pytest
 
 from factory.demo.run_demo import CASSETTE
+from factory.run.checkpoints import open_checkpointer
 from tests.e2e.conftest import Workspace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
@@ -49,15 +51,15 @@ def test_the_wall_budget_counts_the_time_of_earlier_stretches(workspace: Workspa
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     (run,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
-    with workspace.store() as store:
-        finished = [
-            json.loads(e.payload) for e in store.events(run["id"]) if e.kind == "node.finished"
-        ]
-    assert [f["node"] for f in finished] == ["intake", "plan", "code", "test"]
-    # The first stretch spent at least the time its nodes took; a budget just below that is
-    # spent before the resumed stretch does anything, however fast its own setup is.
-    spent_by_nodes = sum(f["duration_s"] for f in finished)
-    limit = round(spent_by_nodes * 0.95, 3)
+    saved = _checkpointed(workspace, run["id"])
+    # Killed before review; the test node's checkpoint may or may not be complete by then
+    # (LangGraph finishes it while the next node starts), so the resume starts at one of two.
+    assert saved["phase"] in ("code", "test")
+    # A budget just below what the first stretch spent is spent before the resumed stretch
+    # does anything, however fast its own setup is.
+    spent_before = float(saved["wall_s"])
+    assert spent_before > 0
+    limit = round(spent_before * 0.95, 3)
     workspace.configure(top=f"[repos.numerals.budget]\nmax_wall_s = {limit}\n")
 
     resumed = workspace.cli("resume", run["id"], "--json")
@@ -65,10 +67,19 @@ def test_the_wall_budget_counts_the_time_of_earlier_stretches(workspace: Workspa
     assert resumed.returncode == 4, resumed.stderr + resumed.stdout
     result = json.loads(resumed.stdout)
     assert result["status"] == "budget_exceeded"
-    assert result["error"] == f"wall budget of {limit:g} s spent before node review"
-    assert result["wall_s"] >= spent_by_nodes
+    assert result["error"] in {
+        f"wall budget of {limit:g} s spent before node {node}" for node in ("test", "review")
+    }
+    assert result["wall_s"] >= spent_before
     assert result["review"] is None and result["pull_request"] is None
     with workspace.store() as store:
         assert store.get_run(run["id"]).outcome == result["error"]
         assert store.list_pull_requests(repo="numerals") == []
     assert _containers_of(run["id"]) == []
+
+
+def _checkpointed(workspace: Workspace, run_id: str) -> dict[str, Any]:
+    with open_checkpointer(workspace.config()) as checkpointer:
+        saved = checkpointer.get_tuple({"configurable": {"thread_id": run_id}})
+    assert saved is not None
+    return dict(saved.checkpoint["channel_values"])
