@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -212,9 +213,12 @@ def test_sigint_mid_sweep_drains_then_a_rerun_finishes_every_ticket_once(tmp_pat
     # The drained run let go of its lease (no waiting for its expiry) and kept its claim.
     assert leases_held(workspace) == []
     with workspace.store() as store:
-        for run in store.list_runs(limit=1000):
-            if run.status == "running":  # stopped at a node boundary, resumable
-                assert run.lease_pid is None
+        stopped = [run for run in store.list_runs(limit=1000) if run.status == "running"]
+        assert len(stopped) == 1 and stopped[0].lease_pid is None  # resumable, let go
+    # ... and kept its ticket claim (so the next sweep resumes it rather than starting anew).
+    with sqlite3.connect(workspace.root / ".factory" / "factory.db") as db:
+        claimed = [row[0] for row in db.execute("SELECT run_id FROM ticket_claims")]
+    assert claimed == [stopped[0].id]
 
     second = sweep(workspace)
     delivered = [o["identity"] for o in first["pull_requests"] + second["pull_requests"]]
