@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Select, or_, select
@@ -21,6 +21,9 @@ from factory.review.schema import Period
 from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
 from factory.store.statuses import RunStatus
+
+if TYPE_CHECKING:
+    from factory.review.sweep_records import SweepTicket
 
 EVENT_KINDS = (
     "model.call",
@@ -171,6 +174,9 @@ class ReviewRecords:
     incidents: list[IncidentRow]
     ticket_runs: dict[str, list[TicketRun]] = field(default_factory=dict)
     """Every run (any time) of the tickets that belong to an initiative."""
+    sweep_tickets: list[SweepTicket] = field(default_factory=list)
+    """Tickets of the sweeps that began in the period or the one before (sweep_records.py)."""
+    sweeps_recorded: int = 0
 
 
 def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
