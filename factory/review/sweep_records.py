@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from factory.review.records import aware
 from factory.store import Store
@@ -49,7 +49,7 @@ class SweepTicket:
 def load_sweep_tickets(store: Store, since: datetime) -> tuple[int, list[SweepTicket]]:
     """(how many sweeps are recorded at all, the tickets of those judged that began since)."""
     with store.engine.connect() as connection:
-        recorded = len(connection.execute(select(Sweep.id)).all())
+        recorded = connection.execute(select(func.count()).select_from(Sweep)).scalar_one()
     tickets: list[SweepTicket] = []
     for sweep in store.list_sweeps(limit=100_000):
         started = aware(sweep.started_at)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from factory.review.build import ReviewOptions, build_review
+from factory.review.render import render_html, render_markdown
 from factory.review.schema import OperationalReview, Pillars
 from factory.store import Store
 from tests.support.review_history import NOW, History, config_for, days_ago
@@ -76,3 +77,7 @@ def test_completion_is_the_share_of_selected_tickets_that_reached_an_ending(
     web = repo(result, "web").delivery.sweep_completion
     assert web.value is None
     assert web.note == "no ended sweep selected a ticket here in the period"
+    markdown = render_markdown(result)
+    line = next(x for x in markdown.splitlines() if x.startswith("| delivery | sweep completion"))
+    assert "| 71% | ↓ from 100% |" in line, line
+    assert "Delivery: sweep completion" in render_html(result)
