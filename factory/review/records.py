@@ -21,6 +21,7 @@ from factory.review.schema import Period
 from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
 from factory.store.statuses import RunStatus
+from factory.store.sweeps import SWEEP_ID_PREFIX
 
 if TYPE_CHECKING:
     from factory.review.sweep_records import SweepTicket
@@ -180,7 +181,8 @@ class ReviewRecords:
 
 
 def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
-    """Runs of the period and the one before, plus any still waiting for a person."""
+    """Runs of the period and the one before, plus any still waiting for a person (a sweep's
+    audit-chain anchor, a row in `runs` with the sweep's id and repository `*`, is no run)."""
     query = select(
         Run.id,
         Run.ticket_ref,
@@ -192,6 +194,7 @@ def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
         Run.finished_at,
         Run.updated_at,
     ).where(
+        Run.id.not_like(f"{SWEEP_ID_PREFIX}%"),
         Run.created_at < period.until,
         or_(Run.created_at >= period.previous_since, Run.status.in_(WAITING)),
     )

@@ -61,6 +61,10 @@ def dead_sweep(store: Store, started: datetime) -> str:
             .where(Sweep.id == sweep.id)
             .values(owner=f"{socket.gethostname()}:{gone.pid}", started_at=started)
         )
+        # Its audit-chain anchor (a row in `runs`) was written when it started, too.
+        connection.execute(
+            update(Run).where(Run.id == sweep.id).values(created_at=started, updated_at=started)
+        )
     return sweep.id
 
 
@@ -75,4 +79,7 @@ def _move(store: Store, sweep_id: str, started: datetime, finished: datetime) ->
             update(Sweep)
             .where(Sweep.id == sweep_id)
             .values(started_at=started, finished_at=finished)
+        )
+        connection.execute(
+            update(Run).where(Run.id == sweep_id).values(created_at=started, updated_at=started)
         )

@@ -67,6 +67,9 @@ def test_completion_is_the_share_of_selected_tickets_that_reached_an_ending(
 
     result = review(tmp_path, store)
 
+    # Sweeps' audit-chain anchors (rows in `runs`, repository `*`) are not runs of a repository.
+    assert sorted(p.name for p in result.repositories) == ["api", "svc", "web"]
+    assert result.factory.delivery.tickets_attempted.value == 3  # T-5, T-6, T-7
     svc = repo(result, "svc").delivery.sweep_completion
     assert svc.value == round(4 / 6, 4)
     assert svc.previous == 1.0 and svc.trend == "down" and svc.unit == "ratio"
