@@ -1,7 +1,8 @@
 """The dashboard in real headless Chromium (Debian's package, driven by Playwright through
-`executable_path`; nothing is downloaded): read the review, a run and the sweep that drove it, approve one waiting run
-and see it merge, reject another, halt the factory from the browser and see `factory run`
-refuse to start, and see requests without the token or without the CSRF token refused.
+`executable_path`; nothing is downloaded): read the review, a run and the sweep that drove
+it, approve one waiting run and see it merge, reject another, halt the factory from the browser
+and see `factory run` refuse to start, and see requests without the token or without the CSRF
+token refused.
 
 Screenshots land in `.artifacts/screenshots/` (gitignored) for a person to look at.
 """
