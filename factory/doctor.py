@@ -81,7 +81,7 @@ def check_prices(config: FactoryConfig) -> list[Check]:
 
 def check_repo_tests(config: FactoryConfig, name: str) -> Check:
     """The repository's test command, run once on its base commit the way a run runs it."""
-    from factory.test_command_check import TestCommandCheckError, check_test_command
+    from factory.run.test_command_check import TestCommandCheckError, check_test_command
 
     label = f"tests ({name})"
     try:

@@ -7,6 +7,8 @@
   the operator's settings.
 - `preflight`: everything a run needs, checked before it starts (`factory config check`, and
   `run`/`resume` before any run row, branch, container or model call).
+- `prices`: which configured models have no price; whether a dollar limit can be enforced.
+- `preflight/`: everything a run needs, checked before it starts (`config check`, run, resume).
 - `init_repo`: `factory init`, a commented `[repos."<name>"]` section, base branch and test
   command detected.
 """

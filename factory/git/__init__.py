@@ -1,5 +1,15 @@
 """Git for runs: cached clones, one worktree per run, idempotent bot commits, safe pushes.
 
+- `command`: running git under the factory's rules (no hooks, no fsmonitor, trusted dirs).
+- `clones`: the cached bare clone of each repository, and its lock.
+- `worktree`: a run's `RunWorktree` and branch; detached base checkouts; the branch's diff.
+- `base_reader`: files on the base branch (`resolve_base`, the one base-ref resolution).
+- `base_branch`: detecting a repository's base branch when the config omits it.
+- `commits`: idempotent step commits with `Factory-Run`/`Factory-Step`/`Ticket` trailers.
+- `tool_output`: build and cache output that step commits leave out.
+- `push`, `askpass`: pushes that are never forced, with a token only in git's environment.
+- `diffstat`, `identity`: a branch's diff size; the bot identity commits are made as.
+
 Re-exports load on first use (PEP 562 `__getattr__`) so that `factory.git.identity`, which
 `factory.config` needs on every CLI start, comes without GitPython. The `TYPE_CHECKING` imports
 give type checkers the precise types of the same names.

@@ -3,6 +3,8 @@
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import git
@@ -223,3 +225,31 @@ def tracked_paths(worktree: RunWorktree, paths: list[str]) -> set[str]:
         runner, "ls-tree", "-r", "--name-only", "HEAD", "--", *paths, action="list files"
     )
     return set(listed.splitlines())
+
+
+@contextmanager
+def detached_checkout(clone: Path, sha: str, path: Path) -> Iterator[Path]:
+    """A throwaway checkout of commit `sha` at `path` (the base commit, for a baseline suite or
+    a test-command check), removed afterwards. GitError when it cannot be made."""
+    runner = factory_git(clone, trusted=[path])
+    shutil.rmtree(path, ignore_errors=True)
+    # Under the clone's lock like every worktree change: a prune while another run's
+    # `worktree add` is half done would delete that run's worktree entry.
+    with clone_lock(clone):
+        run_git(runner, "worktree", "prune", action="prune worktrees")
+        run_git(
+            runner,
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            str(path),
+            sha,
+            action="check out the base commit",
+        )
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        with clone_lock(clone):
+            run_git(runner, "worktree", "prune", action="prune worktrees")

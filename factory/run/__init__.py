@@ -11,4 +11,7 @@
 - `pr_body`: the pull request's description.
 - `failpoints`: `FACTORY_FAILPOINTS`, where tests kill (or freeze) the process on purpose.
 - `reaping`: removing sandboxes of dead processes whenever a run starts or resumes.
+- `hooks`: what a driver of many runs (the sweep) adds around one run.
+- `checkpoints`: LangGraph's checkpointer for the store's database, and its retention.
+- `test_command_check`: `factory doctor --repo`, the test command run once on the base commit.
 """

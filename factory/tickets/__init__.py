@@ -1,4 +1,10 @@
-"""Tickets in: GitHub issues, Markdown files, stdin. Ticket text is untrusted input."""
+"""Tickets in: GitHub issues, Markdown files, stdin. Ticket text is untrusted input.
+
+- `model`: `Ticket` and the `TicketSource` protocol.
+- `github`, `markdown`: the two sources (issues by reference or label; files and stdin).
+- `resolve`: what a person typed, tried against each source, with honest messages.
+- `identity`: a ticket's stable identity across sources and nights (claims, sweeps).
+"""
 
 from factory.tickets.github import GitHubIssueSource, parse_issue_ref
 from factory.tickets.identity import ticket_identity

@@ -8,7 +8,6 @@ image, the hardened sandbox) and says whether it ran, before any model is paid f
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from factory.forges.base import ForgeError
 from factory.forges.settings import MissingForgeToken
 from factory.git import ensure_clone
 from factory.git.command import GitError, factory_git, run_git
-from factory.git.worktree import base_ref
+from factory.git.worktree import base_ref, detached_checkout
 from factory.store import Store
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.setup_cache import prepare_setup_image
@@ -66,19 +65,7 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
             f'{name} has no branch {repo.base!r}: check base_branch in [repos."{name}"] ({error})'
         ) from None
     check_id = f"doctor-{uuid.uuid4().hex[:10]}"
-    path = data / "doctor-checkouts" / check_id
-    runner = factory_git(clone, trusted=[path])
-    run_git(
-        runner,
-        "worktree",
-        "add",
-        "--detach",
-        "--quiet",
-        str(path),
-        base_sha,
-        action="check out the base commit",
-    )
-    try:
+    with detached_checkout(clone, base_sha, data / "doctor-checkouts" / check_id) as path:
         image = prepare_setup_image(config.sandbox, path, repo.setup, run_id=check_id).image
         with DockerSandbox(
             config.sandbox, worktree=path, run_id=check_id, role="baseline", image=image
@@ -86,9 +73,6 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
             report = run_test_suite(
                 sandbox, path, repo.test_command, timeout=config.sandbox.command_timeout_s
             )
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-        run_git(runner, "worktree", "prune", action="prune worktrees")
     return TestCommandResult(
         repo=name,
         command=repo.test_command,
