@@ -9,6 +9,9 @@ overhead is measured in this same run the way bench/run.py measures it.
 Prints: wall time of each sweep, their ratio (goal <= 0.5x), tickets per minute, per-ticket
 orchestration overhead (sweep wall x concurrency / tickets, minus time in sandbox commands;
 goal <= the single-run overhead), and each sweep process's peak RSS (goal <= 300 MB).
+The sweep's tickets share one clone and one cached baseline report (one base commit); each
+single run clones and runs the baseline afresh, so part of the gap is that sharing (see
+docs/performance.md).
 Run: `.venv/bin/python -m bench.sweep [--tickets 40]`
 """
 

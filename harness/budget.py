@@ -18,14 +18,20 @@ class RunBudget:
 
     Calls whose price is unknown count toward tokens and steps but not dollars;
     `unpriced_calls` says how many, so a report can say the dollar figure is a lower bound.
+    `spent_before_s` is the wall time earlier stretches of a resumed run already used: the
+    wall limit covers the run's whole life, not one process.
     """
 
     def __init__(
-        self, limits: BudgetConfig, *, clock: Callable[[], float] = time.monotonic
+        self,
+        limits: BudgetConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        spent_before_s: float = 0.0,
     ) -> None:
         self.limits = limits
         self._clock = clock
-        self._started = clock()
+        self._started = clock() - spent_before_s
         self._lock = threading.Lock()
         self.steps = 0
         self.usage = Usage()
@@ -55,6 +61,10 @@ class RunBudget:
                 return "token_limit"
             if self.cost_usd >= self.limits.max_usd:
                 return "cost_limit"
-        if self.elapsed_s >= self.limits.max_wall_s:
+        if self.wall_spent():
             return "time_limit"
         return None
+
+    def wall_spent(self) -> bool:
+        """Whether the run's wall time is used up (the graph checks this between nodes)."""
+        return self.elapsed_s >= self.limits.max_wall_s

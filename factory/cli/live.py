@@ -144,6 +144,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "cost_usd": state.cost_usd if state.cost_known else None,
         "unpriced_calls": state.unpriced_calls,
         "error": state.error,
+        "wall_s": state.wall_s,
         "node_seconds": {k: round(v, 4) for k, v in summary.node_seconds.items()},
         "sandbox_seconds": round(summary.sandbox_seconds, 4),
         "reaped_sandboxes": summary.reaped_sandboxes,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -27,6 +27,7 @@ from factory.review.schema import (
     Vigilance,
     WaitingRun,
 )
+from factory.review.sweep_records import SweepTicket, completion
 from factory.review.trends import figure
 from factory.store.statuses import RunStatus
 
@@ -54,6 +55,9 @@ class GroupData:
     incidents: list[IncidentRow]
     halts: list[HaltRow]
     pulls: list[PullRecord]
+    sweep_tickets: list[SweepTicket] = field(default_factory=list)
+    sweeps_recorded: int = 0
+    """How many sweeps the store holds at all: none makes sweep completion unknown, not 0."""
 
 
 def select_group(
@@ -66,6 +70,8 @@ def select_group(
         incidents=[i for i in records.incidents if i.repo in repos],
         halts=[h for h in records.halts if h.scope == "all" or h.scope in repos or everything],
         pulls=[p for p in records.pulls if p.repo in repos and p.run_id is not None],
+        sweep_tickets=[t for t in records.sweep_tickets if t.repo in repos],
+        sweeps_recorded=records.sweeps_recorded,
     )
 
 
@@ -185,6 +191,18 @@ def _fig(
     return figure(compute(now), compute(before), unit, better, note)  # type: ignore[arg-type]
 
 
+def _sweep_completion(
+    data: GroupData, since: datetime, until: datetime, previous_since: datetime
+) -> Figure:
+    """Share of the tickets sweeps selected that reached an ending (see sweep_records.py)."""
+    if not data.sweeps_recorded:
+        return figure(None, None, "ratio", "up", note="no sweep is recorded in the store")
+    now = completion(data.sweep_tickets, data.repos, since, until)
+    before = completion(data.sweep_tickets, data.repos, previous_since, since)
+    note = None if now is not None else "no ended sweep selected a ticket here in the period"
+    return figure(now, before, "ratio", "up", note=note)
+
+
 def build_pillars(
     group: Literal["factory", "repository", "owner", "domain"],
     name: str,
@@ -224,9 +242,7 @@ def build_pillars(
         ),
         lead_time_ticket_hours=_fig(now, before, lambda p: p.dora.lead_ticket, "hours", "down"),
         lead_time_commit_hours=_fig(now, before, lambda p: p.dora.lead_commit, "hours", "down"),
-        sweep_completion=figure(
-            None, None, "ratio", "up", note="no sweep is recorded in the store"
-        ),
+        sweep_completion=_sweep_completion(data, since, until, previous_since),
         waiting_for_human=figure(len(queue), None, "count", "down"),
         waiting_queue=queue,
     )

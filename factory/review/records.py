@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Select, or_, select
@@ -21,6 +21,10 @@ from factory.review.schema import Period
 from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
 from factory.store.statuses import RunStatus
+from factory.store.sweeps import SWEEP_ID_PREFIX
+
+if TYPE_CHECKING:
+    from factory.review.sweep_records import SweepTicket
 
 EVENT_KINDS = (
     "model.call",
@@ -171,10 +175,14 @@ class ReviewRecords:
     incidents: list[IncidentRow]
     ticket_runs: dict[str, list[TicketRun]] = field(default_factory=dict)
     """Every run (any time) of the tickets that belong to an initiative."""
+    sweep_tickets: list[SweepTicket] = field(default_factory=list)
+    """Tickets of the sweeps that began in the period or the one before (sweep_records.py)."""
+    sweeps_recorded: int = 0
 
 
 def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
-    """Runs of the period and the one before, plus any still waiting for a person."""
+    """Runs of the period and the one before, plus any still waiting for a person (a sweep's
+    audit-chain anchor, a row in `runs` with the sweep's id and repository `*`, is no run)."""
     query = select(
         Run.id,
         Run.ticket_ref,
@@ -186,6 +194,7 @@ def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
         Run.finished_at,
         Run.updated_at,
     ).where(
+        Run.id.not_like(f"{SWEEP_ID_PREFIX}%"),
         Run.created_at < period.until,
         or_(Run.created_at >= period.previous_since, Run.status.in_(WAITING)),
     )

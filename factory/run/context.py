@@ -28,6 +28,9 @@ from sandboxes.base import ExecResult, Sandbox
 
 log = structlog.get_logger()
 
+WALL_EXEMPT_NODES = frozenset({"deliver", "await_approval"})
+"""Nodes the wall budget never stops: the run's work is done and its outcome is on the forge."""
+
 NodeObserver = Callable[[str, str, RunState | None], None]
 """Called with (node, "started" | "finished", state) for the live view; a worker's observer
 may raise `RunInterrupted` at "started" to stop the run at that node boundary."""
@@ -144,6 +147,9 @@ class RunContext:
             if stop is not None:
                 self.event("run.stopped", {"node": name, "reason": stop})
                 raise RunStopped(stop)
+            spent = self._wall_spent(name, "before")
+            if spent is not None:
+                return spent
             if self.replay is not None:
                 self.replay.seek(state.model_calls)
             self.event("node.started", {"node": name, "iteration": state.iteration})
@@ -161,6 +167,9 @@ class RunContext:
             update["tokens"] = budget.usage.total_tokens
             update["cost_usd"] = round(budget.cost_usd, 6)
             update["unpriced_calls"] = budget.unpriced_calls
+            update["wall_s"] = round(budget.elapsed_s, 3)
+            if update.get("ending") is None:
+                update.update(self._wall_spent(name, "after") or {})
             elapsed = time.perf_counter() - started
             self.node_seconds[name] = self.node_seconds.get(name, 0.0) + elapsed
             self.event(
@@ -179,3 +188,17 @@ class RunContext:
             return update
 
         return node
+
+    def _wall_spent(self, node: str, when: str) -> dict[str, Any] | None:
+        """The run's ending when its wall budget is used up at this node boundary, else None."""
+        budget = self.deps.budget
+        if node in WALL_EXEMPT_NODES or not budget.wall_spent():
+            return None
+        limit = budget.limits.max_wall_s
+        error = f"wall budget of {limit:g} s spent {when} node {node}"
+        self.event("run.stopped", {"node": node, "reason": "time_limit", "error": error})
+        return {
+            "ending": "budget_exceeded",
+            "error": error,
+            "wall_s": round(budget.elapsed_s, 3),
+        }

@@ -41,6 +41,8 @@ def _stopped(ctx: RunContext, node: str, result: AgentResult) -> dict[str, Any] 
         return None
     ending = "budget_exceeded" if result.stop_reason in BUDGET_STOPS else "failed"
     error = result.error or f"the {node} agent stopped: {result.stop_reason}"
+    if result.stop_reason == "time_limit":
+        error = f"wall budget of {ctx.deps.budget.limits.max_wall_s:g} s spent in node {node}"
     ctx.event("run.stopped", {"node": node, "reason": result.stop_reason, "error": error})
     return {"ending": ending, "error": error}
 

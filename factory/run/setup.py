@@ -200,8 +200,8 @@ def operator_budget(config: FactoryConfig, name: str, options: RunOptions) -> Bu
 
 
 def _budget(limits: BudgetConfig, values: dict[str, Any]) -> RunBudget:
-    budget = RunBudget(limits)
     # A resumed run keeps spending from where it stopped, not from zero.
+    budget = RunBudget(limits, spent_before_s=float(values.get("wall_s", 0.0)))
     budget.steps = int(values.get("model_calls", 0))
     budget.cost_usd = float(values.get("cost_usd", 0.0))
     budget.unpriced_calls = int(values.get("unpriced_calls", 0))

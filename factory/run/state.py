@@ -67,6 +67,9 @@ class RunState(BaseModel):
     """Dollars of the priced model calls; the run's cost only while `unpriced_calls` is 0."""
     unpriced_calls: int = 0
     """Model calls of a model without a price: any makes the run's cost unknown."""
+    wall_s: float = 0.0
+    """Seconds drivers have spent on the run, summed over its stretches (the wall budget's
+    meter); time the run lay stopped or waited for a human does not count."""
     phase: Phase = "intake"
     ending: Ending | None = None
     error: str | None = None

@@ -1,12 +1,13 @@
 """The dashboard: FastAPI with server-rendered Jinja2 pages, no external assets.
 
-app.py        `create_app`: the routes (review, runs, run page, approvals, halt switch, login)
+app.py        `create_app`: the routes (review, runs, run page, sweeps, approvals, halt, login)
 security.py   `FACTORY_WEB_TOKEN` login, sessions naming who acts, CSRF tokens
 run_page.py   one run's page as data: timeline, model calls, commands, gate, diff, tests, review
-runs_query.py the runs list with its filters (repository, status, dates)
+runs_query.py the runs list with its filters (repository, status, sweep, dates)
+sweep_pages.py the sweeps list; a sweep's page: its morning report (sweep.report), its runs
 actions.py    approve/reject/halt/unhalt through the core (runner, governance), off the request
 server.py     `serve`: uvicorn on 127.0.0.1 by default
 templates/    the pages; the review page includes factory/review/templates/review_body.html
 
-The dashboard is outer ring: it calls review/, run/, governance/ and store/, never the reverse.
+sweep_pages.py the sweeps list; a sweep's page: its morning report and its runs
 """

@@ -24,6 +24,7 @@ from factory.web.actions import ActionRunner
 from factory.web.run_page import run_page
 from factory.web.runs_query import list_runs
 from factory.web.security import CSRF_FIELD, SESSION_COOKIE, NotAllowed, Sessions
+from factory.web.sweep_pages import SweepNotFoundError, list_sweep_rows, sweep_page
 
 STATUSES = tuple(status.value for status in RunStatus)
 REFRESH_SECONDS = 2
@@ -109,7 +110,12 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
 
     @app.get("/runs", response_class=HTMLResponse)
     def runs(
-        request: Request, repo: str = "", status: str = "", since: str = "", until: str = ""
+        request: Request,
+        repo: str = "",
+        status: str = "",
+        sweep: str = "",
+        since: str = "",
+        until: str = "",
     ) -> HTMLResponse:
         if status and status not in STATUSES:
             return refuse(request, f"unknown status {status!r}; use one of {STATUSES}", 400)
@@ -119,14 +125,21 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
             end = parse_moment(until, now) if until else None
         except PeriodError as error:
             return refuse(request, str(error), 400)
-        found = list_runs(store, repo=repo or None, status=status or None, since=start, until=end)
+        found = list_runs(
+            store,
+            repo=repo or None,
+            status=status or None,
+            sweep=sweep or None,
+            since=start,
+            until=end,
+        )
         return page(
             request,
             "runs.html",
             runs=found,
             statuses=STATUSES,
             repos=sorted(config.repos),
-            form={"repo": repo, "status": status, "since": since, "until": until},
+            form={"repo": repo, "status": status, "sweep": sweep, "since": since, "until": until},
         )
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
@@ -144,6 +157,19 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
             error=actions.errors.get(run_id),
             refresh=REFRESH_SECONDS if (found.live or pending) else None,
         )
+
+    @app.get("/sweeps", response_class=HTMLResponse)
+    def sweeps(request: Request) -> HTMLResponse:
+        return page(request, "sweeps.html", sweeps=list_sweep_rows(store))
+
+    @app.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
+    def sweep(request: Request, sweep_id: str) -> HTMLResponse:
+        try:
+            found = sweep_page(store, sweep_id)
+        except SweepNotFoundError as error:
+            return refuse(request, str(error), 404)
+        live = found.sweep.status == "running"
+        return page(request, "sweep.html", page=found, refresh=REFRESH_SECONDS if live else None)
 
     @app.get("/approvals", response_class=HTMLResponse)
     def approvals(request: Request) -> HTMLResponse:

@@ -1,4 +1,5 @@
-"""The runs list of the dashboard: newest first, filtered by repository, status and dates."""
+"""The runs list of the dashboard: newest first, filtered by repository, status, sweep and
+dates. Sweeps' audit-chain anchors (rows in `runs` with the sweep's id) are not runs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from factory.governance.liveness import observed_status
 from factory.store import Run, RunStatus, Store
+from factory.store.sweeps import SWEEP_ID_PREFIX
 
 PAGE = 200
 
@@ -17,11 +19,19 @@ def list_runs(
     *,
     repo: str | None = None,
     status: str | None = None,
+    sweep: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = PAGE,
 ) -> list[Run]:
-    query = select(Run).order_by(Run.created_at.desc(), Run.id).limit(limit)
+    query = (
+        select(Run)
+        .where(Run.id.not_like(f"{SWEEP_ID_PREFIX}%"))
+        .order_by(Run.created_at.desc(), Run.id)
+        .limit(limit)
+    )
+    if sweep:
+        query = query.where(Run.sweep_id == sweep)
     if repo:
         query = query.where(Run.repo == repo)
     live_only: bool | None = None  # running and interrupted share a stored status

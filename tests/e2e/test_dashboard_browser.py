@@ -1,7 +1,8 @@
 """The dashboard in real headless Chromium (Debian's package, driven by Playwright through
-`executable_path`; nothing is downloaded): read the review and a run, approve one waiting run
-and see it merge, reject another, halt the factory from the browser and see `factory run`
-refuse to start, and see requests without the token or without the CSRF token refused.
+`executable_path`; nothing is downloaded): read the review, a run and the sweep that drove
+it, approve one waiting run and see it merge, reject another, halt the factory from the browser
+and see `factory run` refuse to start, and see requests without the token or without the CSRF
+token refused.
 
 Screenshots land in `.artifacts/screenshots/` (gitignored) for a person to look at.
 """
@@ -71,6 +72,20 @@ def waiting_run(workspace: Workspace, tmp_path: Path, ticket: Path) -> RunSummar
     return summary
 
 
+def recorded_sweep(workspace: Workspace, run: RunSummary) -> str:
+    """A finished sweep in the store that drove `run` (its report built by the sweep module)."""
+    from datetime import UTC, datetime
+
+    from factory.store import Store
+    from tests.support.sweep_history import drive, finished_sweep, outcome
+
+    with Store.open(workspace.config()) as store:
+        waiting = outcome("T-1", "numerals", "waiting_approval", run_id=run.run_id)
+        sweep_id = finished_sweep(store, datetime.now(UTC), [waiting])
+        drive(store, run.run_id, sweep_id)
+    return sweep_id
+
+
 def test_the_dashboard_reviews_approves_rejects_and_halts(
     workspace: Workspace, tmp_path: Path, browser_page: object
 ) -> None:
@@ -87,6 +102,7 @@ def test_the_dashboard_reviews_approves_rejects_and_halts(
     )
     first = waiting_run(workspace, tmp_path, workspace.ticket)
     second = waiting_run(workspace, tmp_path, second_ticket)
+    sweep_id = recorded_sweep(workspace, first)
 
     with dashboard(workspace.config(), TOKEN) as base:
         # The review and a run, read by anyone.
@@ -95,6 +111,12 @@ def test_the_dashboard_reviews_approves_rejects_and_halts(
         expect(page.locator("#pillars")).to_contain_text("Delivery: waiting for a human")
         expect(page.locator("#groups")).to_contain_text(first.run_id)  # the waiting queue
         shot(page, "review")
+        page.goto(f"{base}/sweeps")
+        page.click(f"text={sweep_id}")
+        expect(page.locator("#morning-report")).to_contain_text("Waiting for a human")
+        shot(page, "sweep")
+        page.click(f"#runs >> text={first.run_id}")
+        expect(page.locator("#run-sweep")).to_have_text(sweep_id)
         page.goto(f"{base}/runs")
         page.click(f"text={first.run_id}")
         expect(page.locator("#run-status")).to_have_text("waiting_approval")

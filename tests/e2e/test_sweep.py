@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ import pytest
 
 from factory.demo.run_demo import CASSETTE, prepare_demo
 from factory.store import Store
+from factory.store.leases import Lease
 from tests.e2e.conftest import Workspace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
@@ -64,6 +66,19 @@ def popen_sweep(workspace: Workspace, *extra: str, env: dict | None = None) -> s
         text=True,
         env=env or dict(os.environ),
     )
+
+
+def long_leases(workspace: Workspace) -> None:
+    """Leases that outlast the test: a run the next sweep resumes was let go, not expired."""
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(text.replace("[factory]\n", "[factory]\nlease_ttl_s = 3600\n"))
+
+
+def leases_held(workspace: Workspace) -> list[str]:
+    """Runs whose lease still counts as live (unexpired, owner not known to be dead)."""
+    with workspace.store() as store:
+        runs = store.list_runs(limit=1000)
+        return [run.id for run in runs if (lease := Lease.of_run(run)) and lease.is_live()]
 
 
 def runs_by_ticket(workspace: Workspace) -> Counter[str | None]:
@@ -183,6 +198,7 @@ def test_the_sweep_stops_starting_tickets_at_its_budget_and_says_so(tmp_path: Pa
 
 def test_sigint_mid_sweep_drains_then_a_rerun_finishes_every_ticket_once(tmp_path: Path) -> None:
     workspace = sweep_workspace(tmp_path / "demo", tickets=3)
+    long_leases(workspace)
     process = popen_sweep(workspace, "--concurrency", "1")
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not _first_node_done(workspace):
@@ -194,6 +210,15 @@ def test_sigint_mid_sweep_drains_then_a_rerun_finishes_every_ticket_once(tmp_pat
     assert first["stopped"] and "SIGINT" in first["stopped"]
     assert first["skipped_by_reason"].get("stopped", 0) >= 1
     assert not containers_of(all_run_ids(workspace))
+    # The drained run let go of its lease (no waiting for its expiry) and kept its claim.
+    assert leases_held(workspace) == []
+    with workspace.store() as store:
+        stopped = [run for run in store.list_runs(limit=1000) if run.status == "running"]
+        assert len(stopped) == 1 and stopped[0].lease_pid is None  # resumable, let go
+    # ... and kept its ticket claim (so the next sweep resumes it rather than starting anew).
+    with sqlite3.connect(workspace.root / ".factory" / "factory.db") as db:
+        claimed = [row[0] for row in db.execute("SELECT run_id FROM ticket_claims")]
+    assert claimed == [stopped[0].id]
 
     second = sweep(workspace)
     delivered = [o["identity"] for o in first["pull_requests"] + second["pull_requests"]]
@@ -231,6 +256,7 @@ def test_a_second_sigint_stops_at_once_and_the_next_sweep_resumes_everything(
     tmp_path: Path,
 ) -> None:
     workspace = sweep_workspace(tmp_path / "demo", tickets=2)
+    long_leases(workspace)
     process = popen_sweep(workspace, "--concurrency", "2")
     deadline = time.monotonic() + 300
     # In the middle of the test node (the suite runs for seconds): the drain cannot be over.
@@ -243,6 +269,8 @@ def test_a_second_sigint_stops_at_once_and_the_next_sweep_resumes_everything(
     assert process.returncode == 130, err[-3000:]
     (cut,) = json.loads(workspace.cli("sweeps", "list", "--json").stdout)
     assert cut["status"] == "interrupted" and cut["report"] == {}  # its process is gone
+    # Its leases died with it (owner gone): the next sweep need not wait an hour for expiry.
+    assert leases_held(workspace) == []
 
     # (A container being created at the very moment of the second signal is reaped by the
     # next process, whose runs take the dead owner's leases over.)
