@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from factory import __version__
+from factory.errors import error_text
 
 BAD_INPUT = 2
 """Exit code for anything the user can fix in what they typed or configured."""
@@ -118,7 +119,7 @@ def expected_error(exc: BaseException) -> CommandError | None:
     ]
     for types, code, exit_code in kinds:
         if isinstance(exc, types):
-            return CommandError(str(exc).strip("'\""), exit_code=exit_code, code=code)
+            return CommandError(error_text(exc), exit_code=exit_code, code=code)
     if isinstance(exc, OperationalError):
         first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
         return CommandError(

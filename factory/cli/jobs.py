@@ -11,6 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, fail, print_json
+from factory.errors import error_text
 
 if TYPE_CHECKING:
     from factory.config import FactoryConfig
@@ -40,7 +41,7 @@ def queue_call(action: Callable[[], T]) -> T:
     except (QueueUnavailableError, StoreUnavailableError) as exc:
         raise fail(str(exc), code=1) from exc
     except (TicketError, ConfigError, JobNotFoundError, ValueError) as exc:
-        raise fail(str(exc).strip("'\"")) from exc
+        raise fail(error_text(exc)) from exc
 
 
 def enqueue_command(config: FactoryConfig, ticket: str, options: RunOptions, as_json: bool) -> None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig, RepoConfig
 from factory.config.preflight import require_preflight
+from factory.errors import error_text
 from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -441,7 +442,7 @@ def _drive(
             return summary.model_copy(update={"reaped_sandboxes": reaped, "notes": notes})
         if not lease.still_held():  # another process drives the run now: its record, not ours
             raise RunError(f"stopped driving {run_id}: another process took it over") from exc
-        reason = str(exc).strip("'\"") or type(exc).__name__
+        reason = error_text(exc) or type(exc).__name__
         if stage == "setup":
             reason = f"could not set the run up: {reason}"
         store.append_event(
