@@ -118,9 +118,9 @@ class QueueConfig(BaseModel):
     stalled_after_seconds: float = Field(default=60, ge=2, le=3600)
     """A worker whose heartbeat is this old is dead: its job is retried and the run resumes
     from its last checkpoint on another worker. Heartbeats go out three times as often.
-    At least `[factory] lease_ttl_s`: by then a dead worker's run lease has expired too, so
-    the retry on another host is not refused (a dead worker on the same host is seen by its
-    pid at once)."""
+    At least `[factory] lease_ttl_s` (checked where workers can run: a PostgreSQL store, or a
+    `[queue]` section): by then a dead worker's run lease has expired too, so the retry on
+    another host is not refused (a dead worker on the same host is seen by its pid at once)."""
     recover_every_seconds: int = Field(default=15, ge=1, le=59)
     """How often a worker looks for jobs whose worker died (a periodic task)."""
     max_attempts: int = Field(default=5, ge=1, le=100)
@@ -222,7 +222,11 @@ class FactoryConfig(BaseModel):
     @model_validator(mode="after")
     def _stalled_after_the_lease(self) -> FactoryConfig:
         # A job retried before its dead worker's run lease expired would find the run driven.
-        if self.queue.stalled_after_seconds < self.factory.lease_ttl_s:
+        # Workers need PostgreSQL: a one-process SQLite factory with no [queue] has no jobs.
+        workers_possible = "queue" in self.model_fields_set or self.database_url.startswith(
+            "postgresql"
+        )
+        if workers_possible and self.queue.stalled_after_seconds < self.factory.lease_ttl_s:
             raise ValueError(
                 f"[queue] stalled_after_seconds ({self.queue.stalled_after_seconds:g}) must be at "
                 f"least [factory] lease_ttl_s ({self.factory.lease_ttl_s:g}): a job retried "

@@ -31,6 +31,15 @@ def test_a_job_is_not_found_stalled_before_its_run_lease_expires(tmp_path: Path)
         load_config(path, environ={})
 
 
+def test_long_leases_need_no_queue_settings_where_no_worker_can_run(tmp_path: Path) -> None:
+    # SQLite, no [queue]: one process drives its runs; no job can be found stalled.
+    config = load_config(write(tmp_path, "[factory]\nlease_ttl_s = 3600\n"), environ={})
+    assert config.factory.lease_ttl_s == 3600
+    on_postgres = '[factory]\nlease_ttl_s = 3600\ndatabase_url = "postgresql+psycopg://db/f"\n'
+    with pytest.raises(ConfigError, match="stalled_after_seconds"):
+        load_config(write(tmp_path, on_postgres), environ={})
+
+
 @pytest.mark.parametrize(
     ("text", "named"),
     [
