@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -101,7 +102,13 @@ def _set_up_once(dsn: str, connection: Any, saver: Any) -> None:
     with _set_up_guard:
         if dsn in _set_up:
             return
-        connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+        # Poll instead of blocking: setup() builds indexes CONCURRENTLY, which waits for every
+        # open transaction, including another process's blocked `pg_advisory_lock` call: a
+        # deadlock. A try-lock holds no transaction open between attempts.
+        while not connection.execute(
+            "SELECT pg_try_advisory_lock(%s) AS locked", (SETUP_LOCK_KEY,)
+        ).fetchone()["locked"]:
+            time.sleep(0.1)
         try:
             saver.setup()
         finally:
