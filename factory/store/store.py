@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -385,6 +385,12 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepR
             raise ValueError("a halt needs a scope ('all' or a repository) and a reason")
         halt = Halt(scope=scope, reason=reason, by=by, created_at=utcnow())
         with self._write() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # SQLite's write lock serialises halts; PostgreSQL needs a lock of its own,
+                # or two processes both find no active halt and both add one.
+                digest = hashlib.sha256(f"halt:{scope}".encode()).digest()[:8]
+                key = int.from_bytes(digest, "big", signed=True)
+                session.execute(select(func.pg_advisory_xact_lock(key)))
             active = session.scalar(
                 select(Halt)
                 .where(Halt.scope == scope, Halt.lifted_at.is_(None))
