@@ -5,6 +5,14 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         python3 python3-venv git ca-certificates \
     && rm -rf /var/lib/apt/lists/*
+# Behind a TLS-inspecting proxy, put its CA certificates (*.crt) in deploy/certs/ before
+# building: they join the image's trust store, which pip (at build) and the GitHub client
+# (at run time) are told to use instead of their bundled one.
+COPY deploy/certs/ /usr/local/share/ca-certificates/extra/
+RUN update-ca-certificates
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 COPY . /src
 RUN python3 -m venv /opt/agent-factory \
     && /opt/agent-factory/bin/pip install --no-cache-dir '/src[postgres]' \
