@@ -255,7 +255,7 @@ class SweepTicket:
                     },
                 )
         if skipped is not None:
-            finish_if_done(self.config, self.store, self.sweep_id)
+            self._finish_if_done()
         return skipped
 
     def _skip(self, sweep: SweepTransaction, reason: SkipReason, detail: str) -> Skip:
@@ -274,7 +274,7 @@ class SweepTicket:
         """Another process took the ticket since the sweep chose it: not this sweep's to run."""
         with self.store.sweep_transaction(self.sweep_id) as sweep:
             self._skip(sweep, skipped.reason, skipped.detail)
-        finish_if_done(self.config, self.store, self.sweep_id)
+        self._finish_if_done()
 
     def ended(self, outcome: TicketOutcome) -> None:
         """The ticket's run stopped being driven by this job: record it; maybe finish."""
@@ -285,7 +285,11 @@ class SweepTicket:
                     TICKET_FINISHED,
                     {"job": self.job_id, "outcome": outcome.model_dump(mode="json")},
                 )
-        finish_if_done(self.config, self.store, self.sweep_id)
+        self._finish_if_done()
+
+    def _finish_if_done(self) -> None:
+        if finish_if_done(self.config, self.store, self.sweep_id):
+            log.info("this job was the sweep's last: sweep finished", sweep_id=self.sweep_id)
 
     def settled(self, run: Run) -> None:
         """A retried job found its run already over: its outcome as the run row says it."""
@@ -324,7 +328,6 @@ def finish_if_done(config: FactoryConfig, store: Store, sweep_id: str) -> bool:
         report = build_report(result)
         status = "stopped" if result.stopped else "finished"
         sweep.finish(status, report.model_dump(mode="json"), report.totals())
-    log.info("sweep finished", sweep_id=sweep_id, status=status)
     _deliver_report(config, report, workers)
     return True
 

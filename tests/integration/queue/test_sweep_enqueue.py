@@ -2,7 +2,7 @@
 
 The sweep's selection becomes one run job per ticket; sweeping again adds no job (the
 queueing lock on each ticket), and the scheduled sweep is a procrastinate periodic task
-that queues the same jobs.
+that queues the same jobs, as a sweep of its own.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_sweep_enqueue_respects_limit_and_refuses_dry_run(
     assert code == 0, out
     result = json.loads(out)
     assert len(result["queued"]) == 1
-    assert [item["reason"] for item in result["not_queued"]] == ["over --limit"] * 2
+    assert [item["reason"] for item in result["skips"]] == ["limit"] * 2
     assert len(run_jobs(postgres)) == 1
     code, out = factory(home, postgres.url, "sweep", "--enqueue", "--dry-run")
     assert code == 2 and "--enqueue and --dry-run" in out
@@ -138,6 +138,10 @@ def test_the_scheduled_sweep_is_a_periodic_task_that_queues_the_sweep(
 
     done = run_scheduled_sweep(config)
     assert len(done["queued"]) == len(TICKETS)
+    [(status, owner)] = postgres.query(
+        f"SELECT status, owner FROM sweeps WHERE id = '{done['sweep_id']}'"
+    )
+    assert (status, owner) == ("running", "workers")  # a sweep record, driven by the workers
     assert len(run_jobs(postgres)) == len(TICKETS)
     assert run_scheduled_sweep(config)["queued"] == done["queued"]  # the same jobs, not new ones
     assert len(run_jobs(postgres)) == len(TICKETS)
