@@ -298,9 +298,15 @@ def show_sweep(
         print_json({**record, "runs": runs})
         return
     if not record["report"]:
+        from factory.store.sweeps import WORKERS_OWNER
+
+        driver = (
+            "driven by the workers' run jobs"
+            if found.owner == WORKERS_OWNER
+            else f"process {found.owner}"
+        )
         console.print(
-            f"sweep {sweep_id} is {record['status']} (process {found.owner}); its runs:",
-            highlight=False,
+            f"sweep {sweep_id} is {record['status']} ({driver}); its runs:", highlight=False
         )
         for run in runs:
             console.print(f"  {run['id']}  {run['status']}  {run['ticket']}", highlight=False)

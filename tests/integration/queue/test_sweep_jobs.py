@@ -181,6 +181,8 @@ def test_enqueuing_the_sweep_twice_queues_no_second_job_and_says_whose_they_are(
     assert second["status"] == "finished"
     assert second["report"]["skipped_by_reason"] == {"in_progress": len(TICKETS)}
     assert shown(home, postgres.url, first["sweep_id"])["status"] == "running"
+    code, text = factory(home, postgres.url, "sweeps", "show", first["sweep_id"])
+    assert f"sweep {first['sweep_id']} is running (driven by the workers' run jobs)" in text
 
 
 def test_a_store_ticket_is_queued_by_reference_once_and_a_worker_reads_it_from_the_store(
