@@ -44,6 +44,7 @@ from factory.sweep.budget import (
 )
 from factory.sweep.facts import OpenPullRequests, gather_facts
 from factory.sweep.outcome import PickedTicket, SweepRequest, SweepResult, TicketOutcome
+from factory.sweep.recorded import MAX_WALL_PASSED
 from factory.sweep.selection import Pick, Selection, Skip, SkipReason, select_tickets, skip
 from factory.sweep.stopping import StopSignal
 from harness.events import HarnessEvent
@@ -278,7 +279,7 @@ class _Execution:
         if self.stop.requested:
             return f"the sweep is stopping ({self.stop.reason})"
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            return "the sweep's --max-wall passed"
+            return MAX_WALL_PASSED
         return None
 
     def drive(self, picks: list[Pick]) -> tuple[list[TicketOutcome], list[Skip], str | None]:

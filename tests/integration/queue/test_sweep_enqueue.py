@@ -105,7 +105,7 @@ def test_sweep_enqueue_queues_one_job_per_ticket_and_never_two(
     assert {run_id for _, run_id in jobs} == {job["run_id"] for job in first["queued"]}
 
 
-def test_sweep_enqueue_respects_limit_and_refuses_dry_run(
+def test_sweep_enqueue_respects_limit_and_refuses_what_does_not_apply_on_workers(
     home: Path, postgres: ScratchDatabase
 ) -> None:
     code, out = factory(home, postgres.url, "sweep", "--enqueue", "--limit", "1", "--json")
@@ -116,6 +116,13 @@ def test_sweep_enqueue_respects_limit_and_refuses_dry_run(
     assert len(run_jobs(postgres)) == 1
     code, out = factory(home, postgres.url, "sweep", "--enqueue", "--dry-run")
     assert code == 2 and "--enqueue and --dry-run" in out
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--concurrency", "2", "--json")
+    assert code == 2 and "Traceback" not in out
+    assert "each `factory worker --concurrency K` decides" in json.loads(out)["error"]["message"]
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--budget-usd", "5")
+    assert code == 2 and "--budget-usd cannot be enforced" in out  # an unpriced model
+    [(sweeps,)] = postgres.query("SELECT count(*) FROM sweeps")
+    assert sweeps == 1  # refusals record no sweep
 
 
 def test_sweep_enqueue_on_sqlite_is_refused_in_one_line(home: Path, tmp_path: Path) -> None:
