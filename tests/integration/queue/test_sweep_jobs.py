@@ -247,6 +247,12 @@ def outcome(ticket: SweepTicket) -> TicketOutcome:
     )
 
 
+def status_of(store: Store, sweep_id: str) -> str:
+    found = store.get_sweep(sweep_id)
+    assert found is not None
+    return found.status
+
+
 def test_the_sweep_finishes_only_when_its_last_running_job_ends(
     home: Path, postgres: ScratchDatabase
 ) -> None:
@@ -255,10 +261,10 @@ def test_the_sweep_finishes_only_when_its_last_running_job_ends(
     with Store.open(config) as store:
         first, second = (ending(config, store, sweep_id, job) for job in jobs)
         first.ended(outcome(first))
-        assert store.get_sweep(sweep_id).status == "running"  # the other job still runs
+        assert status_of(store, sweep_id) == "running"  # the other job still runs
         assert finish_idle_sweeps(config) == []  # the periodic check agrees
         second.ended(outcome(second))
-        assert store.get_sweep(sweep_id).status == "finished"
+        assert status_of(store, sweep_id) == "finished"
         second.ended(outcome(second))  # a retried job recording again changes nothing
     report = shown(home, postgres.url, sweep_id)["report"]
     assert report["prs_opened"] == 2 and report["cost"]["tokens"] == 20
