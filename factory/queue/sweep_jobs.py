@@ -279,8 +279,8 @@ class SweepTicket:
     def ended(self, outcome: TicketOutcome) -> None:
         """The ticket's run stopped being driven by this job: record it; maybe finish."""
         with self.store.sweep_transaction(self.sweep_id) as sweep:
-            ended = read_ledger((kind, payload) for kind, _ts, payload in sweep.events()).ended_runs
-            if self.run_id not in ended:
+            ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
+            if self.run_id not in ledger.ended_runs:
                 sweep.append(
                     TICKET_FINISHED,
                     {"job": self.job_id, "outcome": outcome.model_dump(mode="json")},
@@ -292,7 +292,19 @@ class SweepTicket:
             log.info("this job was the sweep's last: sweep finished", sweep_id=self.sweep_id)
 
     def settled(self, run: Run) -> None:
-        """A retried job found its run already over: its outcome as the run row says it."""
+        """The job found its run already over. Begun by this sweep (a retried job whose worker
+        died after the run ended): its outcome, as the run row says it. Not begun: another
+        process ended it since the sweep chose it, and the ticket is skipped, as in one process.
+        """
+        with self.store.sweep_transaction(self.sweep_id) as sweep:
+            ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
+            if self.run_id not in ledger.begun:
+                waits = run.status in ("waiting_approval", "needs_human")
+                reason = SkipReason.WAITING_FOR_HUMAN if waits else SkipReason.DELIVERED
+                self._skip(sweep, reason, f"run {run.id} is {run.status} since the sweep chose it")
+        if self.run_id not in ledger.begun:
+            self._finish_if_done()
+            return
         self.ended(
             TicketOutcome(
                 identity=self.pick.identity,

@@ -26,6 +26,7 @@ from factory.queue.sweep_jobs import SweepTicket, finish_idle_sweeps, finish_if_
 from factory.queue.tasks import RUN_TASK, _store_ticket
 from factory.run.runner import RunError
 from factory.store import Store
+from factory.store.models import utcnow
 from factory.sweep.outcome import PickedTicket, TicketOutcome
 from tests.support.databases import ScratchDatabase, scratch_database
 
@@ -339,3 +340,28 @@ def test_a_sweep_whose_jobs_were_cancelled_is_finished_by_the_periodic_check(
     assert finish_idle_sweeps(config) == [queued["sweep_id"]]
     assert finish_idle_sweeps(config) == []
     assert shown(home, postgres.url, queued["sweep_id"])["status"] == "finished"
+
+
+def test_a_job_whose_run_ended_elsewhere_skips_it_and_a_retried_one_records_its_outcome(
+    home: Path, postgres: ScratchDatabase
+) -> None:
+    (home / "backlog" / "three.md").unlink()
+    queued = enqueue(home, postgres.url)
+    sweep_id = queued["sweep_id"]
+    (elsewhere, retried) = (job["run_id"] for job in queued["queued"])
+    config = load_config(home / "factory.toml")
+    with Store.open(config) as store:
+        for run_id, status in ((elsewhere, "pr_open"), (retried, "merged")):
+            store.create_run("t.md", "app", run_id=run_id)
+            store.update_run(run_id, status=status, finished_at=utcnow())
+        with store.sweep_transaction(sweep_id) as sweep:  # a first attempt began this one
+            sweep.append("sweep.ticket_started", {"run_id": retried, "job": 0, "reserved": {}})
+
+    work_off_the_queue(config)
+
+    record = shown(home, postgres.url, sweep_id)
+    assert record["status"] == "finished"
+    report = record["report"]
+    (skipped,) = report["skipped"]
+    assert skipped["reason"] == "delivered" and elsewhere in skipped["detail"]
+    assert [outcome["run_id"] for outcome in report["merged"]] == [retried]
