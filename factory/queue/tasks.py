@@ -168,7 +168,9 @@ def drive_run_job(
                     run_id=run_id,
                 )
             else:
-                store.append_event(run_id, "job.retried", "system", {"job": job_id})
+                # A sweep's job for an interrupted run resumes it on its first attempt.
+                kind = "job.retried" if context.job.attempts else "job.resumed"
+                store.append_event(run_id, kind, "system", {"job": job_id})
                 _remove_dead_sandboxes(run_id)
                 _wait_for_dead_lease(config, store, run_id, context)
                 summary = resume_run(config, store, run_id, observer=observer, hooks=hooks)

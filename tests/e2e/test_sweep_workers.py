@@ -182,6 +182,13 @@ def test_a_sweep_on_workers_stops_at_its_max_wall_and_the_next_sweep_resumes_the
     assert (report["started"], report["resumed"], report["prs_opened"]) == (1, 1, 2)
     by_ticket = {o["identity"]: o for o in report["pull_requests"]}
     assert by_ticket[first_ticket]["run_id"] == stopped["run_id"]  # the same run, continued
+    kinds = [
+        kind
+        for (kind,) in postgres.query(
+            f"SELECT kind FROM events WHERE run_id = '{stopped['run_id']}' ORDER BY seq"
+        )
+    ]
+    assert "job.resumed" in kinds and "job.retried" not in kinds  # a first attempt, resuming
     runs = json.loads(workspace.cli("runs", "list", "--json").stdout)
     assert sorted(run["status"] for run in runs) == ["pr_open", "pr_open"]
     assert workspace.cli("audit", "verify").returncode == 0
