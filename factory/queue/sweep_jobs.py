@@ -40,7 +40,6 @@ from factory.sweep.driver import (
     DEFAULT_CASSETTE,
     SweepError,
     check_request,
-    limit_skip,
     model_names,
     picked,
     select_backlog,
@@ -132,7 +131,8 @@ def enqueue_sweep(
     try:
         for pick in selection.picks:
             if request.limit is not None and len(ours) >= request.limit:
-                later.append(limit_skip(pick, request.limit))
+                detail = f"--limit {request.limit}: the sweep queued {request.limit} already"
+                later.append(skip(pick.item, SkipReason.LIMIT, detail))
                 continue
             job = queue_ticket(
                 config,

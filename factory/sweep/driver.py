@@ -228,7 +228,7 @@ def _dry_run(
     committed = Spend()
     for index, pick in enumerate(picks):
         if request.limit is not None and len(planned) >= request.limit:
-            later += [limit_skip(p, request.limit) for p in picks[index:]]
+            later += [_limit_skip(p, request.limit) for p in picks[index:]]
             break
         limit = per_run_limit(config, pick.item.repo)
         reason = over_budget(budget, committed, limit)
@@ -240,7 +240,7 @@ def _dry_run(
     return planned, later
 
 
-def limit_skip(pick: Pick, limit: int) -> Skip:
+def _limit_skip(pick: Pick, limit: int) -> Skip:
     return skip(pick.item, SkipReason.LIMIT, f"--limit {limit}: the sweep started {limit} already")
 
 

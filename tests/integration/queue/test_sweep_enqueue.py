@@ -113,6 +113,7 @@ def test_sweep_enqueue_respects_limit_and_refuses_what_does_not_apply_on_workers
     result = json.loads(out)
     assert len(result["queued"]) == 1
     assert [item["reason"] for item in result["skips"]] == ["limit"] * 2
+    assert result["skips"][0]["detail"] == "--limit 1: the sweep queued 1 already"
     assert len(run_jobs(postgres)) == 1
     code, out = factory(home, postgres.url, "sweep", "--enqueue", "--dry-run")
     assert code == 2 and "--enqueue and --dry-run" in out
