@@ -27,6 +27,11 @@ STOPPED_EXIT = 130
 SWEEP_EPILOG = (
     "Re-running is always safe: a ticket with an open PR, a run in progress or a finished run "
     "is skipped with its reason, an interrupted run is resumed, never started again. "
+    "With --enqueue the sweep is recorded here and its tickets become run jobs for "
+    "`factory worker`s: --repo, --label, --limit, --budget-usd, --budget-tokens, --max-wall, "
+    "--replay-dir, --report-dir, --post-report and --json apply (the budget and the deadline "
+    "are checked by each job before its ticket starts; the worker that ends the last job "
+    "writes and posts the report); --concurrency (each worker's own) and --dry-run do not. "
     "Exit codes: 0 the sweep ran (see its report for each ticket), 2 bad input, "
     "130 stopped by Ctrl-C or SIGTERM (everything stays resumable)."
 )
@@ -46,54 +51,67 @@ def sweep(
         help="GitHub label marking tickets for agents (default: each repo's "
         "`backlog_label`, `agent-ready`).",
     ),
-    limit: int | None = typer.Option(None, "--limit", min=0, help="Start at most N tickets."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=0, help="Start at most N tickets (with --enqueue: queue at most N)."
+    ),
     concurrency: int | None = typer.Option(
         None,
         "--concurrency",
         min=1,
         max=64,
-        help="Tickets driven at once (default: `concurrency` of the sweep section, 2).",
+        help="Tickets driven at once (default: `concurrency` of the sweep section, 2). Not with "
+        "--enqueue: each worker's --concurrency decides.",
     ),
     budget_usd: float | None = typer.Option(
         None,
         "--budget-usd",
         min=0.01,
-        help="Stop starting tickets once spend plus the next ticket's per-run limit would pass it.",
+        help="Stop starting tickets once spend plus the next ticket's per-run limit would pass it "
+        "(also with --enqueue).",
     ),
     budget_tokens: int | None = typer.Option(
-        None, "--budget-tokens", min=1, help="The same, in tokens (needed for unpriced models)."
+        None,
+        "--budget-tokens",
+        min=1,
+        help="The same, in tokens (needed for unpriced models; also with --enqueue).",
     ),
     max_wall: str | None = typer.Option(
         None,
         "--max-wall",
         help="Stop starting tickets after this long (8h, 90m, 1h30m); running ones stop at "
-        "their next checkpoint, resumably.",
+        "their next checkpoint, resumably (also with --enqueue, on the workers' clocks).",
     ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Only print which tickets would run and why the others would not."
+        False,
+        "--dry-run",
+        help="Only print which tickets would run and why the others would not (not with "
+        "--enqueue).",
     ),
     replay_dir: Path | None = typer.Option(
         None,
         "--replay-dir",
         help="Answer each ticket from DIR/<ticket-key>.jsonl (else DIR/default.jsonl) instead "
-        "of a model provider (demos, benchmarks, tests).",
+        "of a model provider (demos, benchmarks, tests; with --enqueue, a path the workers read).",
     ),
     report_dir: Path | None = typer.Option(
         None,
         "--report-dir",
-        help="Where the morning report goes as Markdown and JSON (default: <data_dir>/sweeps).",
+        help="Where the morning report goes as Markdown and JSON (default: <data_dir>/sweeps; "
+        "with --enqueue, written by the worker that finishes the sweep).",
     ),
     post_report: str | None = typer.Option(
         None,
         "--post-report",
         metavar="OWNER/REPO#N",
-        help="Also post the report as a comment on this GitHub tracking issue.",
+        help="Also post the report as a comment on this GitHub tracking issue (with --enqueue, "
+        "by the worker that finishes the sweep).",
     ),
     enqueue: bool = typer.Option(
         False,
         "--enqueue",
-        help="Queue one run job per selected ticket for `factory worker`s instead of driving "
-        "the tickets here (PostgreSQL store; a ticket already queued is not queued twice).",
+        help="Record the sweep and queue one run job per selected ticket for `factory worker`s "
+        "instead of driving the tickets here (PostgreSQL store; a ticket already queued is not "
+        "queued twice). The options that apply are listed below.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object at the end."),
 ) -> None:
@@ -127,7 +145,7 @@ def sweep(
         replay_dir=replay_dir.resolve() if replay_dir else None,
     )
     if enqueue:
-        _enqueue(config, request, as_json)
+        _enqueue(config, request, as_json, report_dir, post_report)
         return
     from factory.cli.sweep_view import SweepView
 
@@ -150,32 +168,45 @@ def sweep(
         raise typer.Exit(STOPPED_EXIT)
 
 
-def _enqueue(config: FactoryConfig, request: SweepRequest, as_json: bool) -> None:
-    """`--enqueue`: the selection as run jobs; workers drive them."""
+def _enqueue(
+    config: FactoryConfig,
+    request: SweepRequest,
+    as_json: bool,
+    report_dir: Path | None,
+    post_report: str | None,
+) -> None:
+    """`--enqueue`: the sweep recorded, its selection as run jobs; workers drive them."""
     from factory.config.errors import ConfigError
     from factory.queue.app import QueueUnavailableError
     from factory.queue.sweep_jobs import enqueue_sweep
     from factory.sweep.driver import SweepError
     from factory.tickets.model import TicketError
 
-    if request.dry_run:
-        raise _fail("--enqueue and --dry-run do not go together: --dry-run alone shows the picks")
     with cli_store(config) as store:
         try:
-            result = enqueue_sweep(config, store, request)
+            result = enqueue_sweep(
+                config, store, request, report_dir=report_dir, post_report=post_report
+            )
         except (SweepError, ConfigError, TicketError, QueueUnavailableError) as error:
             raise _fail(str(error), as_json) from error
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
     for job in result.queued:
-        already = " (already queued)" if job.already else ""
-        console.print(f"job {job.job_id}: {job.ticket} -> run {job.run_id}{already}")
-    for item in result.not_queued:
-        console.print(f"not queued: {item.identity}: {item.reason}")
+        if not job.already:
+            console.print(f"job {job.job_id}: {job.ticket} -> run {job.run_id}", highlight=False)
+    for skipped in result.skips:
+        console.print(f"skipped: {skipped.identity}: {skipped.detail}", highlight=False)
+    ours = sum(1 for job in result.queued if not job.already)
+    follow = (
+        "it is finished: `factory sweeps show {id}`"
+        if result.finished
+        else "workers drive them; `factory sweeps show {id}` gives the report once they are done"
+    )
     console.print(
-        f"{len(result.queued)} job(s) for {result.considered} ticket(s) considered, "
-        f"{len(result.skips)} skipped; `factory jobs list` follows them"
+        f"sweep {result.sweep_id}: {ours} job(s) for {result.considered} ticket(s) considered, "
+        f"{len(result.skips)} skipped; " + follow.format(id=result.sweep_id),
+        highlight=False,
     )
 
 
@@ -186,16 +217,9 @@ def _fail(message: str, as_json: bool = False) -> CommandError:
 
 
 def _write_report(report: MorningReport, result: SweepResult, directory: Path) -> dict[str, str]:
-    from factory.sweep.report import to_markdown
+    from factory.sweep.report import write_report
 
-    if result.dry_run:
-        return {}
-    directory.mkdir(parents=True, exist_ok=True)
-    markdown = directory / f"{result.sweep_id}.md"
-    data = directory / f"{result.sweep_id}.json"
-    markdown.write_text(to_markdown(report), encoding="utf-8")
-    data.write_text(json.dumps(report.model_dump(mode="json"), indent=2), encoding="utf-8")
-    return {"markdown": str(markdown), "json": str(data)}
+    return {} if result.dry_run else write_report(report, directory)
 
 
 def _post(report: MorningReport, target: str, as_json: bool) -> str | None:
@@ -274,9 +298,15 @@ def show_sweep(
         print_json({**record, "runs": runs})
         return
     if not record["report"]:
+        from factory.store.sweeps import WORKERS_OWNER
+
+        driver = (
+            "driven by the workers' run jobs"
+            if found.owner == WORKERS_OWNER
+            else f"process {found.owner}"
+        )
         console.print(
-            f"sweep {sweep_id} is {record['status']} (process {found.owner}); its runs:",
-            highlight=False,
+            f"sweep {sweep_id} is {record['status']} ({driver}); its runs:", highlight=False
         )
         for run in runs:
             console.print(f"  {run['id']}  {run['status']}  {run['ticket']}", highlight=False)

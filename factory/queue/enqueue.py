@@ -2,7 +2,7 @@
 
 The ticket is resolved first (a bad reference is refused before anything is queued) and the
 job is keyed by the ticket's canonical reference (an issue's `owner/repo#N`, a file's absolute
-path): a procrastinate queueing lock refuses a
+path, `backlog:<identity>` for the store's backlog): a procrastinate queueing lock refuses a
 second waiting job for it, and a job already running for it is returned rather than doubled.
 So GitHub redelivering a webhook, or a person typing the command twice, queues one run.
 """
@@ -10,7 +10,7 @@ So GitHub redelivering a webhook, or a person typing the command twice, queues o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -18,6 +18,7 @@ from factory.config import FactoryConfig
 from factory.queue.app import open_queue
 from factory.queue.tasks import RUN_TASK
 from factory.run.setup import RunOptions, new_run_id
+from factory.sweep.outcome import PickedTicket
 from factory.tickets import resolve_ticket
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class EnqueuedRun(BaseModel):
     ticket: str
     status: str
     already: bool
+    sweep_id: str | None = None
+    """The sweep the job belongs to (`factory sweep --enqueue`), if any."""
 
 
 def ticket_lock(ticket_ref: str) -> str:
@@ -50,11 +53,17 @@ def enqueue_run(config: FactoryConfig, ticket: str, options: RunOptions) -> Enqu
 
 
 def queue_ticket(
-    config: FactoryConfig, source: str, options: RunOptions, run_id: str | None = None
+    config: FactoryConfig,
+    source: str,
+    options: RunOptions,
+    run_id: str | None = None,
+    sweep: PickedTicket | None = None,
+    sweep_id: str | None = None,
 ) -> EnqueuedRun:
     """Queue a run of a ticket already known to exist, by its canonical reference `source`.
 
     `run_id` names an interrupted run the job resumes; by default the job starts a new one.
+    A sweep's job carries the sweep's id and the ticket as the sweep picked it (`sweep`).
     """
     from procrastinate.exceptions import AlreadyEnqueued
 
@@ -64,18 +73,33 @@ def queue_ticket(
         if existing is not None:
             return existing
         run_id = run_id or new_run_id()
+        of_sweep: dict[str, Any] = {}
+        if sweep_id is not None and sweep is not None:
+            of_sweep = {"sweep_id": sweep_id, "sweep_pick": sweep.model_dump(mode="json")}
         try:
             job_id = (
                 app.tasks[RUN_TASK]
                 .configure(lock=lock, queueing_lock=lock)
-                .defer(ticket=source, run_id=run_id, options=options.model_dump(mode="json"))
+                .defer(
+                    ticket=source,
+                    run_id=run_id,
+                    options=options.model_dump(mode="json"),
+                    **of_sweep,
+                )
             )
         except AlreadyEnqueued:  # lost a race with another enqueue of the same ticket
             found = _open_job(app, lock)
             if found is None:
                 raise
             return found
-    return EnqueuedRun(job_id=job_id, run_id=run_id, ticket=source, status="todo", already=False)
+    return EnqueuedRun(
+        job_id=job_id,
+        run_id=run_id,
+        ticket=source,
+        status="todo",
+        already=False,
+        sweep_id=sweep_id if of_sweep else None,
+    )
 
 
 def _open_job(app: procrastinate.App, lock: str) -> EnqueuedRun | None:
@@ -88,6 +112,7 @@ def _open_job(app: procrastinate.App, lock: str) -> EnqueuedRun | None:
                 ticket=lock.removeprefix("ticket:"),
                 status=status,
                 already=True,
+                sweep_id=job.task_kwargs.get("sweep_id"),
             )
     return None
 

@@ -1,81 +1,183 @@
-"""`factory sweep --enqueue` and the scheduled sweep: the sweep's selection, as run jobs.
+"""`factory sweep --enqueue` and the scheduled sweep: a sweep whose tickets are run jobs.
 
-The backlog is read and selected exactly as `factory sweep` does (same skips, same order),
-but instead of driving the tickets in this process each selected ticket becomes one run job
-(`enqueue.queue_ticket`, whose queueing lock on the ticket makes a second sweep, or a
-webhook, add nothing for a ticket already queued). An interrupted run's job resumes it.
-Workers then drive the runs; budgets and `--max-wall` belong to the in-process sweep.
+The backlog is read and selected exactly as `factory sweep` does (same skips, same order), and
+the sweep is recorded as any sweep is (a `sweeps` row, its own audit chain), but each selected
+ticket becomes one run job (`enqueue.queue_ticket`, whose queueing lock on the ticket makes a
+second sweep, or a webhook, add nothing for a ticket already queued) carrying the sweep's id.
+Workers then drive the runs, and the sweep lives on its chain (`factory/sweep/recorded.py`):
+
+- a job about to begin its ticket takes the sweep's row lock, and skips the ticket when the
+  sweep's `--max-wall` deadline has passed or when starting it could pass the sweep budget
+  (`budget.py`'s rule over what the chain says was spent and reserved); otherwise it reserves
+  the ticket's per-run limit (`sweep.ticket_started`);
+- a running run stops at its next node boundary once the deadline passes, resumably, as in a
+  sweep driven in one process;
+- a job whose ticket ended (any outcome, or skipped) records it and, if no other job of the
+  sweep is waiting or running, finishes the sweep: status, totals, morning report. The row
+  lock makes that happen once however many jobs end together.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import structlog
 from pydantic import BaseModel
 
 from factory.config import FactoryConfig
 from factory.queue.enqueue import EnqueuedRun, queue_ticket
+from factory.queue.tasks import RUN_TASK
 from factory.run.setup import RunOptions
 from factory.store import Store
-from factory.sweep.backlog import BacklogTicket
-from factory.sweep.driver import DEFAULT_CASSETTE, check_request, select_backlog
-from factory.sweep.outcome import SweepRequest
-from factory.sweep.selection import Pick, Skip
+from factory.store.models import Run
+from factory.store.sweeps import WORKERS_OWNER, SweepTransaction
+from factory.sweep.backlog import BacklogTicket, backlog_reference
+from factory.sweep.budget import SweepBudget, SweepBudgetError, per_run_limit, require_enforceable
+from factory.sweep.driver import (
+    DEFAULT_CASSETTE,
+    SweepError,
+    check_request,
+    model_names,
+    picked,
+    select_backlog,
+)
+from factory.sweep.outcome import PickedTicket, SweepRequest, TicketOutcome
+from factory.sweep.recorded import (
+    QUEUED,
+    SKIPPED,
+    STARTED,
+    TICKET_FINISHED,
+    TICKET_STARTED,
+    WorkersSweep,
+    deadline_of,
+    past_deadline,
+    read_ledger,
+    read_params,
+    recorded_result,
+    refuse_start,
+    sweep_params,
+)
+from factory.sweep.selection import Pick, Skip, SkipReason, skip
 
-
-class NotQueued(BaseModel):
-    """A selected ticket that got no job, and why."""
-
-    identity: str
-    reason: str
+log = structlog.get_logger()
 
 
 class SweepEnqueued(BaseModel):
-    """What `factory sweep --enqueue` did: jobs queued (or found queued), and the rest."""
+    """What `factory sweep --enqueue` did: the sweep, its jobs, and the tickets it skipped."""
 
+    sweep_id: str
     considered: int
     queued: list[EnqueuedRun]
-    not_queued: list[NotQueued]
+    """This sweep's jobs, and (`already`) jobs an earlier sweep or a person queued for a ticket,
+    which this sweep lists as skipped, in progress."""
     skips: list[Skip]
+    finished: bool
+    """True when the sweep had nothing to wait for and is already finished."""
 
 
-def enqueue_sweep(config: FactoryConfig, store: Store, request: SweepRequest) -> SweepEnqueued:
-    """Select the backlog like `factory sweep` and queue one run job per selected ticket."""
+def enqueue_sweep(
+    config: FactoryConfig,
+    store: Store,
+    request: SweepRequest,
+    *,
+    report_dir: Path | None = None,
+    post_report: str | None = None,
+) -> SweepEnqueued:
+    """Select the backlog like `factory sweep`, record the sweep and queue one job per pick."""
+    from factory.queue.app import build_app
+
+    build_app(config)  # the queue is usable (PostgreSQL, procrastinate) before any record
     repos = check_request(config, request)
+    if request.dry_run:
+        raise SweepError(
+            "--enqueue and --dry-run do not go together: --dry-run alone shows the picks"
+        )
+    if request.concurrency is not None:
+        raise SweepError(
+            "--concurrency does not apply with --enqueue: each `factory worker --concurrency K` "
+            "decides how many tickets it drives at once"
+        )
+    try:
+        require_enforceable(_budget(request), model_names(config, request), config)
+    except SweepBudgetError as error:
+        raise SweepError(str(error)) from error
     backlog, problems, selection = select_backlog(config, store, repos, request)
+    now = datetime.now(UTC)
+    workers = WorkersSweep(
+        deadline=deadline_of(request, now),
+        report_dir=str(report_dir.resolve()) if report_dir is not None else None,
+        post_report=post_report,
+    )
+    sweep = store.create_sweep(sweep_params(request, workers), owner=WORKERS_OWNER)
+    store.sweep_event(
+        sweep.id,
+        STARTED,
+        {
+            "request": request.model_dump(mode="json"),
+            "repos": repos,
+            "considered": len(backlog),
+            "selected": [pick.item.identity for pick in selection.picks],
+            "problems": [problem.model_dump(mode="json") for problem in problems],
+        },
+    )
+    for skipped in selection.skips:
+        store.sweep_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
     queued: list[EnqueuedRun] = []
-    not_queued: list[NotQueued] = []
-    for pick in selection.picks:
-        if request.limit is not None and len(queued) >= request.limit:
-            not_queued.append(NotQueued(identity=pick.item.identity, reason="over --limit"))
-            continue
-        source = _source(pick.item)
-        if source is None:
-            not_queued.append(
-                NotQueued(
-                    identity=pick.item.identity,
-                    reason="added with `factory ticket add`, which a worker cannot read: "
-                    "run `factory sweep` without --enqueue for it",
-                )
+    later: list[Skip] = []
+    ours: list[EnqueuedRun] = []
+    try:
+        for pick in selection.picks:
+            if request.limit is not None and len(ours) >= request.limit:
+                detail = f"--limit {request.limit}: the sweep queued {request.limit} already"
+                later.append(skip(pick.item, SkipReason.LIMIT, detail))
+                continue
+            job = queue_ticket(
+                config,
+                _source(pick.item),
+                RunOptions(repo=pick.item.repo, replay=_cassette(request, pick)),
+                run_id=_resumed(pick),
+                sweep=picked(pick),
+                sweep_id=sweep.id,
             )
-            continue
-        options = RunOptions(repo=pick.item.repo, replay=_cassette(request, pick))
-        queued.append(queue_ticket(config, source, options, run_id=_resumed(pick)))
+            queued.append(job)
+            if job.already:
+                later.append(skip(pick.item, SkipReason.IN_PROGRESS, _already(job)))
+            else:
+                ours.append(job)
+    finally:
+        # Whatever happened, the sweep says which jobs are its own, and may then finish.
+        for skipped in later:
+            store.sweep_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
+        store.sweep_event(
+            sweep.id,
+            QUEUED,
+            {"jobs": [{"job": j.job_id, "run_id": j.run_id, "ticket": j.ticket} for j in ours]},
+        )
+        finished = finish_if_done(config, store, sweep.id)
     return SweepEnqueued(
+        sweep_id=sweep.id,
         considered=len(backlog) + len(problems),
         queued=queued,
-        not_queued=not_queued,
-        skips=selection.skips,
+        skips=[*selection.skips, *later],
+        finished=finished,
     )
 
 
-def _source(item: BacklogTicket) -> str | None:
+def _already(job: EnqueuedRun) -> str:
+    owner = f" by sweep {job.sweep_id}" if job.sweep_id else ""
+    return f"already queued{owner} as job {job.job_id} ({job.status}), run {job.run_id}"
+
+
+def _source(item: BacklogTicket) -> str:
     """The reference a worker resolves the ticket by (the same as `factory run --enqueue`)."""
     if item.source == "github":
         return item.ticket.ref
     if item.source == "backlog_dir":
         return str(Path(item.ticket.ref).expanduser().resolve())
-    return None
+    return backlog_reference(item.identity)
 
 
 def _resumed(pick: Pick) -> str | None:
@@ -88,3 +190,195 @@ def _cassette(request: SweepRequest, pick: Pick) -> Path | None:
         return None
     own = directory / f"{pick.item.ticket.key}.jsonl"
     return (own if own.is_file() else directory / DEFAULT_CASSETTE).resolve()
+
+
+def _budget(request: SweepRequest) -> SweepBudget:
+    return SweepBudget(usd=request.budget_usd, tokens=request.budget_tokens)
+
+
+# -- the run job's side ---------------------------------------------------------------------
+
+
+class SweepTicket:
+    """One run job's ticket within its sweep: begin it (or skip it), stop it, record its end."""
+
+    def __init__(
+        self,
+        config: FactoryConfig,
+        store: Store,
+        sweep_id: str,
+        pick: PickedTicket,
+        run_id: str,
+        job_id: int,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sweep_id = sweep_id
+        self.pick = pick
+        self.run_id = run_id
+        self.job_id = job_id
+        found = store.get_sweep(sweep_id)
+        if found is None:
+            raise KeyError(f"no sweep {sweep_id!r}")
+        self.request, workers = read_params(json.loads(found.params or "{}"))
+        self.deadline = workers.deadline
+
+    def should_stop(self) -> str | None:
+        """Asked by the run at every node boundary: the sweep's `--max-wall`, on the wall clock."""
+        return past_deadline(self.deadline)
+
+    def begin(self) -> Skip | None:
+        """Reserve the ticket's per-run limit, or skip it (recorded) when the deadline passed
+        or the budget would not allow it. A ticket this job began before (a retried job) goes
+        on without a second reservation."""
+        limit = per_run_limit(self.config, self.pick.repo)
+        skipped: Skip | None = None
+        with self.store.sweep_transaction(self.sweep_id) as sweep:
+            ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
+            if self.run_id in ledger.begun:
+                return None
+            stopped = past_deadline(self.deadline)
+            too_much = refuse_start(ledger, _budget(self.request), self.run_id, limit)
+            if stopped is not None:
+                skipped = self._skip(sweep, SkipReason.STOPPED, stopped)
+            elif too_much is not None:
+                skipped = self._skip(sweep, SkipReason.OVER_BUDGET, too_much)
+            else:
+                sweep.append(
+                    TICKET_STARTED,
+                    {
+                        "identity": self.pick.identity,
+                        "run_id": self.run_id,
+                        "job": self.job_id,
+                        "action": self.pick.action,
+                        "reserved": limit.model_dump(),
+                    },
+                )
+        if skipped is not None:
+            self._finish_if_done()
+        return skipped
+
+    def _skip(self, sweep: SweepTransaction, reason: SkipReason, detail: str) -> Skip:
+        skipped = Skip(
+            identity=self.pick.identity,
+            repo=self.pick.repo,
+            title=self.pick.title,
+            reason=reason,
+            detail=detail,
+        )
+        payload = {**skipped.model_dump(mode="json"), "job": self.job_id, "run_id": self.run_id}
+        sweep.append(SKIPPED, payload)
+        return skipped
+
+    def skipped(self, skipped: Skip) -> None:
+        """Another process took the ticket since the sweep chose it: not this sweep's to run."""
+        with self.store.sweep_transaction(self.sweep_id) as sweep:
+            self._skip(sweep, skipped.reason, skipped.detail)
+        self._finish_if_done()
+
+    def ended(self, outcome: TicketOutcome) -> None:
+        """The ticket's run stopped being driven by this job: record it; maybe finish."""
+        with self.store.sweep_transaction(self.sweep_id) as sweep:
+            ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
+            if self.run_id not in ledger.ended_runs:
+                sweep.append(
+                    TICKET_FINISHED,
+                    {"job": self.job_id, "outcome": outcome.model_dump(mode="json")},
+                )
+        self._finish_if_done()
+
+    def _finish_if_done(self) -> None:
+        if finish_if_done(self.config, self.store, self.sweep_id):
+            log.info("this job was the sweep's last: sweep finished", sweep_id=self.sweep_id)
+
+    def settled(self, run: Run) -> None:
+        """The job found its run already over. Begun by this sweep (a retried job whose worker
+        died after the run ended): its outcome, as the run row says it. Not begun: another
+        process ended it since the sweep chose it, and the ticket is skipped, as in one process.
+        """
+        with self.store.sweep_transaction(self.sweep_id) as sweep:
+            ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
+            if self.run_id not in ledger.begun:
+                waits = run.status in ("waiting_approval", "needs_human")
+                reason = SkipReason.WAITING_FOR_HUMAN if waits else SkipReason.DELIVERED
+                self._skip(sweep, reason, f"run {run.id} is {run.status} since the sweep chose it")
+        if self.run_id not in ledger.begun:
+            self._finish_if_done()
+            return
+        self.ended(
+            TicketOutcome(
+                identity=self.pick.identity,
+                repo=self.pick.repo,
+                title=self.pick.title,
+                action=self.pick.action,
+                run_id=run.id,
+                status=run.status,
+                cost_usd=run.cost_usd,
+                cost_known=not run.unpriced_calls,
+                tokens=run.tokens,
+                error=run.outcome if run.status == "failed" else None,
+            )
+        )
+
+
+def finish_if_done(config: FactoryConfig, store: Store, sweep_id: str) -> bool:
+    """Finish the sweep if all its jobs are queued and none is waiting or running but for
+    those that recorded their end; True if this call finished it. Under the sweep's row lock,
+    so of two jobs ending together one finishes the sweep and the other finds it finished."""
+    from factory.sweep.report import build_report
+
+    with store.sweep_transaction(sweep_id) as sweep:
+        if sweep.status != "running":
+            return False
+        ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
+        if not ledger.queued:
+            return False  # `sweep --enqueue` is still queueing; it checks again when done
+        if _open_jobs(config, sweep_id) - ledger.ended_jobs:
+            return False
+        request, workers = read_params(sweep.params())
+        result = recorded_result(ledger, request, sweep_id, sweep.row.started_at, workers.deadline)
+        report = build_report(result)
+        status = "stopped" if result.stopped else "finished"
+        sweep.finish(status, report.model_dump(mode="json"), report.totals())
+    _deliver_report(config, report, workers)
+    return True
+
+
+def _open_jobs(config: FactoryConfig, sweep_id: str) -> set[int]:
+    """The sweep's run jobs that are waiting or running."""
+    from factory.queue.app import open_queue
+
+    found: set[int] = set()
+    with open_queue(config) as app:
+        for status in ("todo", "doing"):
+            for job in app.job_manager.list_jobs(task=RUN_TASK, status=status):
+                if (job.task_kwargs or {}).get("sweep_id") == sweep_id:
+                    found.add(int(job.id or 0))
+    return found
+
+
+def _deliver_report(config: FactoryConfig, report: Any, workers: WorkersSweep) -> None:
+    """The report files (and the tracking-issue comment) the in-process sweep's CLI writes."""
+    from factory.sweep.report import ReportPostError, post_report, to_markdown, write_report
+
+    directory = Path(workers.report_dir) if workers.report_dir else None
+    try:
+        write_report(report, directory or config.factory.data_dir / "sweeps")
+    except OSError as error:  # the report is in the store; the files are a copy
+        log.warning("could not write the sweep's report files", error=str(error))
+    if workers.post_report:
+        try:
+            post_report(workers.post_report, to_markdown(report))
+        except ReportPostError as error:
+            log.warning("could not post the sweep's report", error=str(error))
+
+
+def finish_idle_sweeps(config: FactoryConfig) -> list[str]:
+    """Sweeps on workers still running with no job left (a job cancelled before it ran, or
+    out of attempts): finished by the periodic recovery task."""
+    finished = []
+    with Store.open(config) as store:
+        for sweep in store.running_sweeps(WORKERS_OWNER):
+            if finish_if_done(config, store, sweep.id):
+                finished.append(sweep.id)
+    return finished

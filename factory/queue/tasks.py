@@ -13,6 +13,7 @@ queue (status `queued`) on a shutdown, `halted` (resumable) on a cancel.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
     import procrastinate
     from procrastinate.job_context import JobContext
 
+    from factory.queue.sweep_jobs import SweepTicket
     from factory.run.state import RunState
     from factory.store import Store
+    from factory.tickets.model import Ticket
 
 log = structlog.get_logger()
 
@@ -49,14 +52,21 @@ def register_tasks(app: procrastinate.App, config: FactoryConfig) -> None:
         retry=RetryStrategy(max_attempts=config.queue.max_attempts, retry_exceptions={JobAborted}),
     )
     def run_ticket(
-        context: JobContext, ticket: str, run_id: str, options: dict[str, Any]
+        context: JobContext,
+        ticket: str,
+        run_id: str,
+        options: dict[str, Any],
+        sweep_id: str | None = None,
+        sweep_pick: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        return drive_run_job(config, context, ticket, run_id, options)
+        return drive_run_job(config, context, ticket, run_id, options, sweep_id, sweep_pick)
 
     @app.periodic(cron=f"* * * * * */{config.queue.recover_every_seconds}")
     @app.task(name=RECOVER_TASK, queue=MAINTENANCE_QUEUE, queueing_lock=RECOVER_TASK)
     async def recover_stalled_jobs(timestamp: int) -> list[int]:
-        return await retry_stalled_jobs(app, config.queue.stalled_after_seconds)
+        retried = await retry_stalled_jobs(app, config.queue.stalled_after_seconds)
+        await asyncio.to_thread(_finish_idle_sweeps, config)
+        return retried
 
     if config.schedule.sweep is not None:
 
@@ -77,11 +87,27 @@ def run_scheduled_sweep(config: FactoryConfig) -> dict[str, Any]:
         result = enqueue_sweep(config, store, request)
     log.info(
         "scheduled sweep queued its tickets",
-        queued=[job.ticket for job in result.queued],
-        not_queued=len(result.not_queued),
+        sweep_id=result.sweep_id,
+        queued=[job.ticket for job in result.queued if not job.already],
         skipped=len(result.skips),
     )
-    return {"queued": [job.job_id for job in result.queued], "skipped": len(result.skips)}
+    return {
+        "sweep_id": result.sweep_id,
+        "queued": [job.job_id for job in result.queued],
+        "skipped": len(result.skips),
+    }
+
+
+def _finish_idle_sweeps(config: FactoryConfig) -> None:
+    from factory.queue.sweep_jobs import finish_idle_sweeps
+
+    try:
+        finished = finish_idle_sweeps(config)
+    except Exception as error:  # recovery of jobs must go on whatever a sweep's records say
+        log.warning("could not finish idle sweeps", error=str(error))
+        return
+    if finished:
+        log.info("finished sweeps with no job left", sweeps=finished)
 
 
 def drive_run_job(
@@ -90,33 +116,112 @@ def drive_run_job(
     ticket: str,
     run_id: str,
     options: dict[str, Any],
+    sweep_id: str | None = None,
+    sweep_pick: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Start the job's run, or resume it, or leave it be if it already finished."""
+    """Start the job's run, or resume it, or leave it be if it already finished.
+
+    A sweep's job (`sweep_id`) first asks its sweep whether the ticket may begin (deadline,
+    budget), stops the run when the sweep's `--max-wall` passes, and records how it ended.
+    """
     from procrastinate.exceptions import JobAborted
 
-    from factory.run.runner import resume_run, start_run
+    from factory.run.hooks import RunHooks
+    from factory.run.runner import RunError, resume_run, start_run
     from factory.run.setup import RunOptions
     from factory.store import Store
+    from factory.sweep.driver import failed_outcome, lost_race, run_outcome
 
-    job_id = context.job.id
+    job_id = int(context.job.id or 0)
     with Store.open(config) as store:
+        sweep = _sweep_ticket(config, store, sweep_id, sweep_pick, run_id, job_id)
         run = store.find_run(run_id)
         if run is not None and (run.finished_at is not None or _waits(run.status)):
             log.info("job's run already settled", job_id=job_id, run_id=run_id, status=run.status)
+            if sweep is not None:
+                sweep.settled(run)
             return {"run_id": run_id, "status": run.status}
-        observer = _stop_when_asked(context)
-        if run is None:
-            summary = start_run(
-                config, store, ticket, RunOptions.model_validate(options), observer, run_id=run_id
+        hooks = RunHooks()
+        if sweep is not None:
+            skipped = sweep.begin()
+            if skipped is not None:
+                log.info("sweep skipped the job's ticket", job_id=job_id, reason=skipped.detail)
+                return {"run_id": run_id, "skipped": skipped.reason.value}
+            seen = sweep.pick.runs_seen
+            hooks = RunHooks(
+                should_stop=sweep.should_stop,
+                sweep_id=sweep.sweep_id,
+                ticket_runs_seen=frozenset(seen) if seen is not None else None,
             )
-        else:
-            store.append_event(run_id, "job.retried", "system", {"job": job_id})
-            _remove_dead_sandboxes(run_id)
-            _wait_for_dead_lease(config, store, run_id, context)
-            summary = resume_run(config, store, run_id, observer=observer)
-    if summary.status is RunStatus.QUEUED and context.should_abort():
-        raise JobAborted(f"worker stopping: run {run_id} goes back to the queue")
+        observer = _stop_when_asked(context)
+        began = time.perf_counter()
+        try:
+            if run is None:
+                hooks.ticket = _store_ticket(store, ticket)
+                summary = start_run(
+                    config,
+                    store,
+                    ticket,
+                    RunOptions.model_validate(options),
+                    observer,
+                    hooks,
+                    run_id=run_id,
+                )
+            else:
+                # A sweep's job for an interrupted run resumes it on its first attempt.
+                kind = "job.retried" if context.job.attempts else "job.resumed"
+                store.append_event(run_id, kind, "system", {"job": job_id})
+                _remove_dead_sandboxes(run_id)
+                _wait_for_dead_lease(config, store, run_id, context)
+                summary = resume_run(config, store, run_id, observer=observer, hooks=hooks)
+        except Exception as error:
+            if sweep is None:
+                raise
+            seconds = time.perf_counter() - began
+            raced = lost_race(sweep.pick, error) if isinstance(error, RunError) else None
+            if raced is not None:
+                sweep.skipped(raced)
+                return {"run_id": run_id, "skipped": raced.reason.value}
+            sweep.ended(failed_outcome(store, sweep.pick, run_id, error, seconds))
+            raise
+        if summary.status is RunStatus.QUEUED and context.should_abort():
+            raise JobAborted(f"worker stopping: run {run_id} goes back to the queue")
+        if sweep is not None:
+            sweep.ended(run_outcome(store, sweep.pick, summary, time.perf_counter() - began))
     return {"run_id": run_id, "status": summary.status.value}
+
+
+def _sweep_ticket(
+    config: FactoryConfig,
+    store: Store,
+    sweep_id: str | None,
+    pick: dict[str, Any] | None,
+    run_id: str,
+    job_id: int,
+) -> SweepTicket | None:
+    from factory.queue.sweep_jobs import SweepTicket
+    from factory.sweep.outcome import PickedTicket
+
+    if sweep_id is None or pick is None:
+        return None
+    return SweepTicket(config, store, sweep_id, PickedTicket.model_validate(pick), run_id, job_id)
+
+
+def _store_ticket(store: Store, reference: str) -> Ticket | None:
+    """The ticket of the store's backlog a `backlog:<identity>` reference names (None for an
+    issue or a file, which the runner reads itself)."""
+    from factory.run.runner import RunError
+    from factory.sweep.backlog import BACKLOG_REF_PREFIX, find_backlog_ticket
+
+    if not reference.startswith(BACKLOG_REF_PREFIX):
+        return None
+    found = find_backlog_ticket(store, reference)
+    if found is None:
+        raise RunError(
+            f"ticket {reference.removeprefix(BACKLOG_REF_PREFIX)} is no longer in the store's "
+            "backlog (`factory ticket list` shows it)"
+        )
+    return found.ticket
 
 
 def _wait_for_dead_lease(

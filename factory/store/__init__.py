@@ -27,7 +27,8 @@ leases, claims, sweeps.
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.
-- `sweeps`: sweep records, backlog tickets added to the store, runs by ticket identity.
+- `sweeps`: sweep records (finished once, under the sweep's row lock), backlog tickets added to
+  the store, runs by ticket identity.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """

@@ -165,7 +165,7 @@ class Sweep(Base):
     params: Mapped[str] = mapped_column(Text, default="{}")
     """JSON: the options the sweep was started with."""
     owner: Mapped[str] = mapped_column(String(300))
-    """`host:pid` of the process that drove it."""
+    """`host:pid` of the process that drove it, or `workers` for `factory sweep --enqueue`."""
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totals: Mapped[str] = mapped_column(Text, default="{}")

@@ -4,6 +4,11 @@ A sweep's own audit events (`sweep.started`, `sweep.skipped`, `sweep.finished`) 
 same hash-chained log as runs' events. The chain needs a head row in `runs`, so a sweep is
 anchored by one whose id is the sweep's (`s-...`), ticket `sweep`, repository `*`; run
 listings leave these rows out, `factory audit verify` covers them like any other chain.
+
+A sweep driven by workers (`factory sweep --enqueue`) has no process of its own: its owner is
+`WORKERS_OWNER`, and each run job extends its chain under `SweepTransaction`, the sweep row
+locked (`FOR UPDATE` on PostgreSQL; SQLite's write lock), so the budget is checked and the
+sweep finished by one job at a time.
 """
 
 from __future__ import annotations
@@ -12,22 +17,24 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factory.store.appending import record_digest
+from factory.store.appending import NewEvent, append_to_chain, encode_events, record_digest
 from factory.store.chain import GENESIS, timestamp
-from factory.store.models import Run, Sweep, TicketRecord, utcnow
+from factory.store.models import Event, Run, Sweep, TicketRecord, utcnow
 from factory.store.statuses import RunStatus
 from sandboxes.labels import owner_is_gone, parse_owner
 
 SWEEP_ID_PREFIX = "s-"
 SWEEP_ANCHOR_REPO = "*"
 SWEEP_ANCHOR_TICKET = "sweep"
+WORKERS_OWNER = "workers"
+"""The owner of a sweep whose tickets are run jobs (`factory sweep --enqueue`): no one process."""
 
 
 def observed_sweep_status(sweep: Sweep) -> str:
@@ -62,14 +69,14 @@ class SweepRecords:
 
     # -- sweeps -----------------------------------------------------------------------------
 
-    def create_sweep(self, params: Mapping[str, Any]) -> Sweep:
-        """A new running sweep, and the anchor of its audit chain."""
+    def create_sweep(self, params: Mapping[str, Any], owner: str | None = None) -> Sweep:
+        """A new running sweep, and the anchor of its audit chain. `owner`: this process."""
         sweep_id = f"{SWEEP_ID_PREFIX}{uuid.uuid4().hex[:10]}"
         sweep = Sweep(
             id=sweep_id,
             status="running",
             params=json.dumps(dict(params), default=str),
-            owner=process_owner(),
+            owner=owner or process_owner(),
             started_at=utcnow(),
             totals="{}",
         )
@@ -95,15 +102,43 @@ class SweepRecords:
         """Append to the sweep's own chain (`sweep.started`, `sweep.skipped`, ...)."""
         self.append_event(sweep_id, kind, "system", payload)
 
-    def finish_sweep(self, sweep_id: str, status: str, totals: Mapping[str, Any]) -> Sweep:
+    def finish_sweep(
+        self,
+        sweep_id: str,
+        status: str,
+        report: Mapping[str, Any],
+        finished: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """End a running sweep: `sweep.finished` (with `finished`, the totals) and the row's
+        status and report, in one transaction. False, with nothing written, when the sweep
+        was no longer running (another process finished it first)."""
+        with self.sweep_transaction(sweep_id) as sweep:
+            if sweep.status != "running":
+                return False
+            sweep.finish(status, report, finished)
+            return True
+
+    @contextmanager
+    def sweep_transaction(self, sweep_id: str) -> Iterator[SweepTransaction]:
+        """The sweep's row, locked until the `with` ends; its chain extended in the same
+        transaction. Inside, call no other writing method of the store (SQLite would wait on
+        its own write lock); reads are fine."""
         with self._write() as session:
-            sweep = session.get(Sweep, sweep_id)
-            if sweep is None:
-                raise KeyError(sweep_id)
-            sweep.status = status
-            sweep.finished_at = utcnow()
-            sweep.totals = json.dumps(dict(totals), default=str)
-        return sweep
+            query = select(Sweep).where(Sweep.id == sweep_id).with_for_update()
+            row = session.scalars(query).first()
+            if row is None:
+                raise KeyError(f"no sweep {sweep_id!r}")
+            yield SweepTransaction(session, row)
+
+    def running_sweeps(self, owner: str) -> list[Sweep]:
+        """Sweeps of this owner (e.g. `WORKERS_OWNER`) still running, oldest first."""
+        query = (
+            select(Sweep)
+            .where(Sweep.status == "running", Sweep.owner == owner)
+            .order_by(Sweep.started_at, Sweep.id)
+        )
+        with self._read() as session:
+            return list(session.scalars(query))
 
     def get_sweep(self, sweep_id: str) -> Sweep | None:
         with self._read() as session:
@@ -153,6 +188,12 @@ class SweepRecords:
             session.add(ticket)
         return ticket
 
+    def backlog_ticket(self, ref: str) -> TicketRecord | None:
+        """One ticket of the store's backlog by its identity, if it is there."""
+        with self._read() as session:
+            ticket = session.get(TicketRecord, ref)
+        return ticket if ticket is not None and ticket.backlog else None
+
     def backlog_tickets(self, repo: str | None = None) -> list[TicketRecord]:
         """Tickets added with `factory ticket add`, oldest first."""
         query = (
@@ -164,3 +205,41 @@ class SweepRecords:
             query = query.where(TicketRecord.repo == repo)
         with self._read() as session:
             return list(session.scalars(query))
+
+
+class SweepTransaction:
+    """A sweep's row, locked, and its chain, within one write transaction (`sweep_transaction`)."""
+
+    def __init__(self, session: Session, row: Sweep) -> None:
+        self._session = session
+        self.row = row
+
+    @property
+    def status(self) -> str:
+        return self.row.status
+
+    def params(self) -> dict[str, Any]:
+        loaded = json.loads(self.row.params or "{}")
+        return loaded if isinstance(loaded, dict) else {}
+
+    def events(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The chain so far, in order: (kind, timestamp, payload)."""
+        rows = self._session.execute(
+            select(Event.kind, Event.ts, Event.payload)
+            .where(Event.run_id == self.row.id)
+            .order_by(Event.seq)
+        )
+        return [(kind, ts, json.loads(payload)) for kind, ts, payload in rows]
+
+    def append(self, kind: str, payload: Mapping[str, Any]) -> None:
+        entries = encode_events([NewEvent(kind, "system", payload)])
+        append_to_chain(self._session.connection(), self.row.id, entries)
+
+    def finish(
+        self, status: str, report: Mapping[str, Any], finished: Mapping[str, Any] | None = None
+    ) -> None:
+        """`sweep.finished` and the row's status, finish time and report."""
+        self.append("sweep.finished", dict(finished if finished is not None else report))
+        self.row.status = status
+        self.row.finished_at = utcnow()
+        self.row.totals = json.dumps(dict(report), default=str)

@@ -9,7 +9,8 @@
 - `outcome`: the request, each ticket's outcome, the sweep's result (what reports render).
 - `stopping`: Ctrl-C and SIGTERM: drain first, stop at once on the second.
 - `driver`: the sweep itself: a bounded pool of runs through the runner, its records and events.
-- `report`: the morning report (Markdown and JSON) and posting it on a tracking issue.
+- `report`: the morning report (Markdown and JSON), its files, posting it on a tracking issue.
+- `recorded`: a sweep driven by workers told from its chain: budget, deadline, its result.
 
 Nothing here imports heavy libraries at package import: `factory.config` reads `config`.
 """

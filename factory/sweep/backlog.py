@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig, RepoConfig
 from factory.git.worktree import slugify
-from factory.store import Store
+from factory.store import Store, TicketRecord
 from factory.tickets.github import GitHubIssueSource
 from factory.tickets.identity import ticket_identity
 from factory.tickets.markdown import parse_markdown_ticket
@@ -28,6 +28,7 @@ from factory.tickets.model import Ticket, TicketError
 from factory.tickets.resolve import default_ticket_sources
 
 BacklogSourceKind = Literal["github", "backlog_dir", "store"]
+BACKLOG_REF_PREFIX = "backlog:"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 _PRIORITY_WORDS = {
@@ -158,30 +159,41 @@ def backlog_dir_tickets(
 
 def store_backlog_tickets(store: Store, name: str) -> list[BacklogTicket]:
     """Tickets put in the backlog with `factory ticket add` for this repository."""
-    found: list[BacklogTicket] = []
-    for row in store.backlog_tickets(repo=name):
-        labels = _labels(row.labels)
-        ticket = Ticket(
-            key=slugify(row.title, limit=40) or "ticket",
-            ref=row.ref,
-            title=row.title[:500],
-            body=row.body,
-            labels=labels,
-            priority=row.priority,
-            repo=name,
-            source="markdown",
-        )
-        found.append(
-            BacklogTicket(
-                identity=row.ref,
-                repo=name,
-                ticket=ticket,
-                source="store",
-                origin="store",
-                opened_at=_aware(row.created_at) or datetime.now(UTC),
-            )
-        )
-    return found
+    return [_store_ticket(row) for row in store.backlog_tickets(repo=name)]
+
+
+def backlog_reference(identity: str) -> str:
+    """How a run job names a ticket of the store's backlog (`backlog:<identity>`): workers
+    share the store, so they read it there (it has no file to read again)."""
+    return f"{BACKLOG_REF_PREFIX}{identity}"
+
+
+def find_backlog_ticket(store: Store, reference: str) -> BacklogTicket | None:
+    """The store's backlog ticket a `backlog:<identity>` reference names, if it is there."""
+    row = store.backlog_ticket(reference.removeprefix(BACKLOG_REF_PREFIX))
+    return _store_ticket(row) if row is not None and row.repo else None
+
+
+def _store_ticket(row: TicketRecord) -> BacklogTicket:
+    name = str(row.repo)
+    ticket = Ticket(
+        key=slugify(row.title, limit=40) or "ticket",
+        ref=row.ref,
+        title=row.title[:500],
+        body=row.body,
+        labels=_labels(row.labels),
+        priority=row.priority,
+        repo=name,
+        source="markdown",
+    )
+    return BacklogTicket(
+        identity=row.ref,
+        repo=name,
+        ticket=ticket,
+        source="store",
+        origin="store",
+        opened_at=_aware(row.created_at) or datetime.now(UTC),
+    )
 
 
 def gather_backlog(

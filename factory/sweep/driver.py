@@ -43,7 +43,8 @@ from factory.sweep.budget import (
     require_enforceable,
 )
 from factory.sweep.facts import OpenPullRequests, gather_facts
-from factory.sweep.outcome import SweepRequest, SweepResult, TicketOutcome
+from factory.sweep.outcome import PickedTicket, SweepRequest, SweepResult, TicketOutcome
+from factory.sweep.recorded import MAX_WALL_PASSED
 from factory.sweep.selection import Pick, Selection, Skip, SkipReason, select_tickets, skip
 from factory.sweep.stopping import StopSignal
 from harness.events import HarnessEvent
@@ -95,7 +96,7 @@ def run_sweep(
     repos = check_request(config, request)
     budget = SweepBudget(usd=request.budget_usd, tokens=request.budget_tokens)
     try:
-        require_enforceable(budget, _model_names(config, request), config)
+        require_enforceable(budget, model_names(config, request), config)
     except SweepBudgetError as error:
         raise SweepError(str(error)) from error
     backlog, problems, selection = select_backlog(config, store, repos, request)
@@ -158,10 +159,8 @@ def run_sweep(
     from factory.sweep.report import build_report
 
     report = build_report(result)
-    store.sweep_event(sweep.id, "sweep.finished", report.totals())
-    store.finish_sweep(
-        sweep.id, "stopped" if stopped else "finished", report.model_dump(mode="json")
-    )
+    status = "stopped" if stopped else "finished"
+    store.finish_sweep(sweep.id, status, report.model_dump(mode="json"), report.totals())
     return result
 
 
@@ -203,7 +202,7 @@ def _require_sandbox(config: FactoryConfig) -> None:
         raise SweepError(str(error)) from error
 
 
-def _model_names(config: FactoryConfig, request: SweepRequest) -> list[str]:
+def model_names(config: FactoryConfig, request: SweepRequest) -> list[str]:
     if request.replay_dir is not None:
         return [_cassette_model(path) for path in sorted(request.replay_dir.glob("*.jsonl"))]
     return [config.models.for_role(role).model for role in ROLES]
@@ -280,7 +279,7 @@ class _Execution:
         if self.stop.requested:
             return f"the sweep is stopping ({self.stop.reason})"
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            return "the sweep's --max-wall passed"
+            return MAX_WALL_PASSED
         return None
 
     def drive(self, picks: list[Pick]) -> tuple[list[TicketOutcome], list[Skip], str | None]:
@@ -401,7 +400,7 @@ class _Execution:
                     self.config, self.store, item.ticket.ref, options, node_observer, hooks
                 )
         except RunError as error:
-            raced = _lost_race(pick, error)
+            raced = lost_race(picked(pick), error)
             if raced is not None:
                 return raced
             log.warning("sweep ticket failed", ticket=item.identity, error=str(error))
@@ -419,69 +418,103 @@ class _Execution:
         return own if own.is_file() else directory / DEFAULT_CASSETTE
 
     def _outcome(self, pick: Pick, summary: RunSummary, began: float) -> TicketOutcome:
-        state = summary.state
-        decision = state.decision
-        run = self.store.get_run(summary.run_id)
-        return TicketOutcome(
-            identity=pick.item.identity,
-            repo=pick.item.repo,
-            title=pick.item.ticket.title,
-            action=pick.action,
-            run_id=summary.run_id,
-            status=summary.status.value,
-            ending=state.ending,
-            pr_number=state.pr_number,
-            pr_url=state.pr_url,
-            cost_usd=run.cost_usd,
-            cost_known=_cost_known(self.store, summary.run_id),
-            tokens=run.tokens,
-            iterations=state.iteration,
-            tests=state.last_test_report.summary_text() if state.last_test_report else None,
-            decision=decision.decision.value if decision else None,
-            reasons=_reasons(state),
-            owners=list(decision.request_reviews_from) if decision else [],
-            error=state.error,
-            seconds=time.perf_counter() - began,
-            sandbox_s=summary.sandbox_seconds,
-        )
+        return run_outcome(self.store, picked(pick), summary, time.perf_counter() - began)
 
     def _failed(
         self, pick: Pick, run_id: str | None, error: Exception, began: float
     ) -> TicketOutcome:
-        run = self.store.find_run(run_id) if run_id else None
-        return TicketOutcome(
-            identity=pick.item.identity,
-            repo=pick.item.repo,
-            title=pick.item.ticket.title,
-            action=pick.action,
-            run_id=run_id,
-            status=run.status if run is not None else "failed",
-            cost_usd=run.cost_usd if run is not None else 0.0,
-            cost_known=_cost_known(self.store, run_id) if run_id else True,
-            tokens=run.tokens if run is not None else 0,
-            error=str(error)[:500] or type(error).__name__,
-            seconds=time.perf_counter() - began,
+        seconds = time.perf_counter() - began
+        return failed_outcome(self.store, picked(pick), run_id, error, seconds)
+
+
+def picked(pick: Pick) -> PickedTicket:
+    item = pick.item
+    return PickedTicket(
+        identity=item.identity,
+        repo=item.repo,
+        title=item.ticket.title,
+        action=pick.action,
+        runs_seen=sorted(pick.runs_seen) if pick.runs_seen is not None else None,
+    )
+
+
+def run_outcome(
+    store: Store, item: PickedTicket, summary: RunSummary, seconds: float
+) -> TicketOutcome:
+    """A ticket's outcome as its run stopped being driven (ended, waiting, or stopped)."""
+    state = summary.state
+    decision = state.decision
+    run = store.get_run(summary.run_id)
+    return TicketOutcome(
+        identity=item.identity,
+        repo=item.repo,
+        title=item.title,
+        action=item.action,
+        run_id=summary.run_id,
+        status=summary.status.value,
+        ending=state.ending,
+        pr_number=state.pr_number,
+        pr_url=state.pr_url,
+        cost_usd=run.cost_usd,
+        cost_known=_cost_known(store, summary.run_id),
+        tokens=run.tokens,
+        iterations=state.iteration,
+        tests=state.last_test_report.summary_text() if state.last_test_report else None,
+        decision=decision.decision.value if decision else None,
+        reasons=_reasons(state),
+        owners=list(decision.request_reviews_from) if decision else [],
+        error=state.error,
+        seconds=seconds,
+        sandbox_s=summary.sandbox_seconds,
+    )
+
+
+def failed_outcome(
+    store: Store,
+    item: PickedTicket,
+    run_id: str | None,
+    error: Exception,
+    seconds: float,
+) -> TicketOutcome:
+    """A ticket whose run could not start or stopped on an error."""
+    run = store.find_run(run_id) if run_id else None
+    return TicketOutcome(
+        identity=item.identity,
+        repo=item.repo,
+        title=item.title,
+        action=item.action,
+        run_id=run_id,
+        status=run.status if run is not None else "failed",
+        cost_usd=run.cost_usd if run is not None else 0.0,
+        cost_known=_cost_known(store, run_id) if run_id else True,
+        tokens=run.tokens if run is not None else 0,
+        error=str(error)[:500] or type(error).__name__,
+        seconds=seconds,
+    )
+
+
+def lost_race(pick: PickedTicket, error: RunError) -> Skip | None:
+    """A skip when another process took the ticket between selection and start."""
+
+    def skipped(reason: SkipReason, detail: str) -> Skip:
+        return Skip(
+            identity=pick.identity, repo=pick.repo, title=pick.title, reason=reason, detail=detail
         )
 
-
-def _lost_race(pick: Pick, error: RunError) -> Skip | None:
-    """A skip when another process took the ticket between selection and start."""
     cause = error.__cause__
     if isinstance(cause, TicketClaimed):
-        return skip(
-            pick.item,
-            SkipReason.IN_PROGRESS,
-            f"run {cause.run_id} took the ticket since this sweep chose it",
+        return skipped(
+            SkipReason.IN_PROGRESS, f"run {cause.run_id} took the ticket since this sweep chose it"
         )
     if isinstance(cause, LeaseHeld):
-        return skip(pick.item, SkipReason.IN_PROGRESS, str(cause))
+        return skipped(SkipReason.IN_PROGRESS, str(cause))
     text = str(error)
     if "already has an open pull request" in text:
-        return skip(pick.item, SkipReason.OPEN_PR, text)
+        return skipped(SkipReason.OPEN_PR, text)
     if pick.action == "resume" and "already finished" in text:
-        return skip(pick.item, SkipReason.DELIVERED, text)
+        return skipped(SkipReason.DELIVERED, text)
     if pick.action == "resume" and "waits for approval" in text:
-        return skip(pick.item, SkipReason.WAITING_FOR_HUMAN, text)
+        return skipped(SkipReason.WAITING_FOR_HUMAN, text)
     return None
 
 

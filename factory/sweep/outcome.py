@@ -54,6 +54,17 @@ class SweepRequest(BaseModel):
 RunAction = Literal["start", "resume"]
 
 
+class PickedTicket(BaseModel):
+    """The ticket a sweep chose, as its outcome names it (a run job of a sweep carries it)."""
+
+    identity: str
+    repo: str
+    title: str
+    action: RunAction = "start"
+    runs_seen: list[str] | None = None
+    """The ticket's runs when the sweep chose it: a new run starts only if none appeared since."""
+
+
 class TicketOutcome(BaseModel):
     """One ticket the sweep worked on, as its run ended (or as far as it got)."""
 

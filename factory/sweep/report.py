@@ -1,14 +1,17 @@
 """The morning report: what a sweep merged, what waits for whom, what failed, what it cost.
 
 `build_report` turns a `SweepResult` into a `MorningReport`; `to_markdown` renders it for a
-file or a tracking issue (`post_report`), and its JSON is `model_dump`. Costs are only summed
-when every run's cost is known: an unpriced model makes a total unknown, never $0.
+file (`write_report`) or a tracking issue (`post_report`), and its JSON is `model_dump`. Costs
+are only summed when every run's cost is known: an unpriced model makes a total unknown, never
+$0.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -224,6 +227,16 @@ def to_markdown(report: MorningReport) -> str:
         lines += ["", "## Sources that could not be read", ""]
         lines += [f"- {problem}" for problem in report.problems]
     return "\n".join(lines) + "\n"
+
+
+def write_report(report: MorningReport, directory: Path) -> dict[str, str]:
+    """`<directory>/<sweep id>.md` and `.json`; returns their paths by kind."""
+    directory.mkdir(parents=True, exist_ok=True)
+    markdown = directory / f"{report.sweep_id}.md"
+    data = directory / f"{report.sweep_id}.json"
+    markdown.write_text(to_markdown(report), encoding="utf-8")
+    data.write_text(json.dumps(report.model_dump(mode="json"), indent=2), encoding="utf-8")
+    return {"markdown": str(markdown), "json": str(data)}
 
 
 class ReportPostError(ValueError):

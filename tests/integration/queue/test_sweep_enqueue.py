@@ -2,7 +2,7 @@
 
 The sweep's selection becomes one run job per ticket; sweeping again adds no job (the
 queueing lock on each ticket), and the scheduled sweep is a procrastinate periodic task
-that queues the same jobs.
+that queues the same jobs, as a sweep of its own.
 """
 
 from __future__ import annotations
@@ -105,17 +105,25 @@ def test_sweep_enqueue_queues_one_job_per_ticket_and_never_two(
     assert {run_id for _, run_id in jobs} == {job["run_id"] for job in first["queued"]}
 
 
-def test_sweep_enqueue_respects_limit_and_refuses_dry_run(
+def test_sweep_enqueue_respects_limit_and_refuses_what_does_not_apply_on_workers(
     home: Path, postgres: ScratchDatabase
 ) -> None:
     code, out = factory(home, postgres.url, "sweep", "--enqueue", "--limit", "1", "--json")
     assert code == 0, out
     result = json.loads(out)
     assert len(result["queued"]) == 1
-    assert [item["reason"] for item in result["not_queued"]] == ["over --limit"] * 2
+    assert [item["reason"] for item in result["skips"]] == ["limit"] * 2
+    assert result["skips"][0]["detail"] == "--limit 1: the sweep queued 1 already"
     assert len(run_jobs(postgres)) == 1
     code, out = factory(home, postgres.url, "sweep", "--enqueue", "--dry-run")
     assert code == 2 and "--enqueue and --dry-run" in out
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--concurrency", "2", "--json")
+    assert code == 2 and "Traceback" not in out
+    assert "each `factory worker --concurrency K` decides" in json.loads(out)["error"]["message"]
+    code, out = factory(home, postgres.url, "sweep", "--enqueue", "--budget-usd", "5")
+    assert code == 2 and "--budget-usd cannot be enforced" in out  # an unpriced model
+    [(sweeps,)] = postgres.query("SELECT count(*) FROM sweeps")
+    assert sweeps == 1  # refusals record no sweep
 
 
 def test_sweep_enqueue_on_sqlite_is_refused_in_one_line(home: Path, tmp_path: Path) -> None:
@@ -138,6 +146,10 @@ def test_the_scheduled_sweep_is_a_periodic_task_that_queues_the_sweep(
 
     done = run_scheduled_sweep(config)
     assert len(done["queued"]) == len(TICKETS)
+    [(status, owner)] = postgres.query(
+        f"SELECT status, owner FROM sweeps WHERE id = '{done['sweep_id']}'"
+    )
+    assert (status, owner) == ("running", "workers")  # a sweep record, driven by the workers
     assert len(run_jobs(postgres)) == len(TICKETS)
     assert run_scheduled_sweep(config)["queued"] == done["queued"]  # the same jobs, not new ones
     assert len(run_jobs(postgres)) == len(TICKETS)

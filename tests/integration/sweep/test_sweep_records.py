@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from factory.store import RunStatus, Store, TicketClaimed
 from factory.store.audit import verify
+from tests.support.databases import BACKENDS, Backend, scratch_database
 
 pytestmark = pytest.mark.integration
 
@@ -23,8 +25,7 @@ def test_a_sweeps_events_form_a_verified_chain_and_its_anchor_is_not_a_run(store
     sweep = store.create_sweep({"concurrency": 2})
     store.sweep_event(sweep.id, "sweep.started", {"considered": 3})
     store.sweep_event(sweep.id, "sweep.skipped", {"identity": "app:x", "reason": "open_pr"})
-    store.sweep_event(sweep.id, "sweep.finished", {"started": 2})
-    store.finish_sweep(sweep.id, "finished", {"started": 2})
+    assert store.finish_sweep(sweep.id, "finished", {"started": 2})
     assert [e.kind for e in store.events(sweep.id)] == [
         "sweep.started",
         "sweep.skipped",
@@ -49,3 +50,34 @@ def test_a_new_run_is_refused_when_the_ticket_gained_a_run_since_the_sweep_looke
         "t.md", "app", ticket_key="app:fix-it", ticket_runs_seen=frozenset({first.id})
     )
     assert [run.id for run in store.runs_for_ticket("app:fix-it")] == [again.id, first.id]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_sweep_finished_by_two_processes_at_once_is_finished_once(
+    backend: Backend, tmp_path: Path
+) -> None:
+    with scratch_database(backend, tmp_path) as database:
+        with Store(database.url) as first:
+            sweep = first.create_sweep({}, owner="workers")
+        barrier = threading.Barrier(2)
+        results: list[bool] = []
+
+        def finish(status: str) -> None:
+            with Store(database.url) as store:
+                barrier.wait()
+                results.append(store.finish_sweep(sweep.id, status, {"by": status}))
+
+        threads = [threading.Thread(target=finish, args=(s,)) for s in ("finished", "stopped")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert sorted(results) == [False, True]
+        with Store(database.url) as store:
+            kinds = [event.kind for event in store.events(sweep.id)]
+            found = store.get_sweep(sweep.id)
+            assert kinds == ["sweep.finished"]
+            assert found is not None and found.owner == "workers"
+            assert found.totals == f'{{"by": "{found.status}"}}'  # the winner's report only
+            assert not store.finish_sweep(sweep.id, "finished", {})  # already finished
+            assert verify(store).ok

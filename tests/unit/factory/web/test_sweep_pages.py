@@ -105,6 +105,19 @@ def test_a_running_sweep_refreshes_and_unknown_sweeps_are_404(
     assert missing.status_code == 404 and "no sweep &#39;s-nothing&#39;" in missing.text
 
 
+def test_a_sweep_driven_by_workers_is_running_whatever_process_queued_it(
+    store: Store, web: TestClient
+) -> None:
+    queued = store.create_sweep({"repos": []}, owner="workers")  # `factory sweep --enqueue`
+    run_id = History(store).run("svc", "T-6", at=days_ago(0, 1), status="running")
+    drive(store, run_id, queued.id)
+    page = web.get(f"/sweeps/{queued.id}")
+    assert 'id="sweep-status">running<' in page.text and 'http-equiv="refresh"' in page.text
+    assert "driven by the workers' run jobs" in page.text and "process workers" not in page.text
+    assert f'href="/runs/{run_id}"' in page.text
+    assert '<td class="status">running</td>' in web.get("/sweeps").text
+
+
 def test_sweep_anchors_are_not_listed_as_runs_and_no_sweeps_says_so(
     store: Store, web: TestClient
 ) -> None:
