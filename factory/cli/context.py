@@ -39,6 +39,14 @@ def set_global_options(config_path: Path | None, log_format: LogFormat | None) -
     options.log_format = log_format
 
 
+DATABASE_HINT = "check [factory] database_url (or FACTORY_DATABASE_URL) and that the server is up"
+
+
+def database_unreachable(exc: Exception) -> CommandError:
+    """The store's server refused or timed out: exit 1, naming the URL (password hidden)."""
+    return fail(str(exc), 1, kind="database", hint=DATABASE_HINT)
+
+
 def fail(message: str, code: int = BAD_INPUT, *, kind: str = "", hint: str = "") -> CommandError:
     """The error to raise for an expected failure (2 = bad input); `factory.cli.errors`
     prints it as one line, or as JSON under `--json`, and exits with `code`."""
@@ -67,12 +75,7 @@ def cli_store(config: FactoryConfig | None = None) -> Store:
     try:
         return Store.open(config)
     except StoreUnavailableError as exc:
-        raise fail(
-            str(exc),
-            1,
-            kind="database",
-            hint="check [factory] database_url (or FACTORY_DATABASE_URL) and that the server is up",
-        ) from exc
+        raise database_unreachable(exc) from exc
     except (OSError, SQLAlchemyError) as exc:
         reason = getattr(exc, "orig", None) or exc
         text = (getattr(reason, "strerror", None) or str(reason)).strip().splitlines()[0]

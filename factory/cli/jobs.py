@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, fail, print_json
+from factory.cli.context import cli_config, database_unreachable, fail, print_json
 from factory.errors import error_text
 
 if TYPE_CHECKING:
@@ -38,7 +38,9 @@ def queue_call(action: Callable[[], T]) -> T:
 
     try:
         return action()
-    except (QueueUnavailableError, StoreUnavailableError) as exc:
+    except StoreUnavailableError as exc:
+        raise database_unreachable(exc) from exc
+    except QueueUnavailableError as exc:
         raise fail(str(exc), code=1) from exc
     except (TicketError, ConfigError, JobNotFoundError, ValueError) as exc:
         raise fail(error_text(exc)) from exc

@@ -15,7 +15,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from factory.config import FactoryConfig
-from factory.store.database import describe_url, is_postgresql, libpq_dsn
+from factory.store.database import (
+    StoreUnavailableError,
+    describe_url,
+    is_postgresql,
+    libpq_dsn,
+)
 
 if TYPE_CHECKING:
     import procrastinate
@@ -56,9 +61,22 @@ def build_app(config: FactoryConfig) -> procrastinate.App:
 def open_queue(config: FactoryConfig) -> Iterator[procrastinate.App]:
     """The App, open for synchronous use (defer, list, cancel), its schema in place."""
     app = build_app(config)
+    require_reachable(config.database_url)
     with app.open():
         ensure_schema(app, libpq_dsn(config.database_url))
         yield app
+
+
+def require_reachable(url: str, timeout_s: int = 10) -> None:
+    """One plain connection first: procrastinate's pool would retry a dead server for 30 s,
+    logging each attempt, then fail with a bare PoolTimeout."""
+    import psycopg
+
+    try:
+        psycopg.connect(libpq_dsn(url), connect_timeout=timeout_s).close()
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreUnavailableError(f"{describe_url(url)}: cannot connect: {reason}") from exc
 
 
 def ensure_schema(app: procrastinate.App, dsn: str) -> None:

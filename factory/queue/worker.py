@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from factory.config import FactoryConfig
-from factory.queue.app import build_app, ensure_schema
+from factory.queue.app import build_app, ensure_schema, require_reachable
 from factory.queue.tasks import MAINTENANCE_QUEUE, RUNS_QUEUE
 from factory.store.database import libpq_dsn
 
@@ -31,6 +31,7 @@ def run_worker(
 ) -> None:
     """Work until SIGTERM/SIGINT; returns once running jobs have stopped."""
     app = build_app(config)
+    require_reachable(config.database_url)
     stalled_after = config.queue.stalled_after_seconds
     with app.open():
         ensure_schema(app, libpq_dsn(config.database_url))

@@ -46,6 +46,32 @@ def test_an_unreachable_database_is_one_line(world: World, command: tuple[str, .
     assert_refused(outcome, 1, ("cannot open the database", "/proc/agent-factory"), world)
 
 
+DOWN_POSTGRES = {"FACTORY_DATABASE_URL": "postgresql+psycopg://factory:secret@127.0.0.1:9/factory"}
+"""A PostgreSQL URL where nothing listens: the queue's commands must not wait out a pool."""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("jobs", "list"),
+        ("jobs", "cancel", "7"),
+        ("worker",),
+        ("run", "--enqueue", "{ticket}", "--repo", "demo"),
+        ("sweep", "--enqueue", "--repo", "demo"),
+    ],
+)
+def test_a_queue_whose_server_is_down_is_one_line(world: World, command: tuple[str, ...]) -> None:
+    outcome = world.invoke(*command, env=DOWN_POSTGRES)
+    assert_refused(outcome, 1, ("cannot connect", "127.0.0.1:9", "database_url"), world)
+    assert "secret" not in outcome.output
+
+
+def test_a_queue_whose_server_is_down_in_json(world: World) -> None:
+    outcome = world.invoke("jobs", "list", "--json", env=DOWN_POSTGRES)
+    assert_refused(outcome, 1, ("cannot connect",), world, as_json=True)
+    assert json.loads(outcome.stdout)["error"]["code"] == "database"
+
+
 def test_a_database_server_that_is_down_is_named_by_config_check(world: World) -> None:
     outcome = world.invoke(
         "config",

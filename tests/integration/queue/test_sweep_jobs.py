@@ -9,7 +9,10 @@ do start are in tests/e2e/test_workers.py.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -340,6 +343,40 @@ def test_a_sweep_whose_jobs_were_cancelled_is_finished_by_the_periodic_check(
     assert finish_idle_sweeps(config) == [queued["sweep_id"]]
     assert finish_idle_sweeps(config) == []
     assert shown(home, postgres.url, queued["sweep_id"])["status"] == "finished"
+
+
+def test_a_sweep_whose_queueing_process_was_killed_adopts_its_jobs_and_finishes(
+    home: Path, postgres: ScratchDatabase
+) -> None:
+    """`kill -9` after the first job was queued: no `sweep.queued` says which jobs are the
+    sweep's, so only the recovery task's grace period lets the sweep end."""
+    killed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "factory"),
+            "--config",
+            str(home / "factory.toml"),
+            "sweep",
+            "--enqueue",
+        ],
+        env={**os.environ, "FACTORY_FAILPOINTS": "sweep-enqueue:queued"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    [(sweep_id,)] = postgres.query("SELECT id FROM sweeps")
+    config = load_config(home / "factory.toml")
+    work_off_the_queue(config)  # the one queued job ends; the sweep cannot know it was the last
+    with Store.open(config) as store:
+        assert status_of(store, sweep_id) == "running"
+        assert finish_if_done(config, store, sweep_id, abandoned_after_s=3600) is False
+        assert finish_if_done(config, store, sweep_id, abandoned_after_s=0) is True
+        assert status_of(store, sweep_id) == "finished"
+    kinds = chain(postgres, sweep_id)
+    assert kinds.count("sweep.queued") == 1 and kinds[-1] == "sweep.finished"
+    verified = factory(home, postgres.url, "audit", "verify")
+    assert verified[0] == 0, verified[1]
 
 
 def test_a_job_whose_run_ended_elsewhere_skips_it_and_a_retried_one_records_its_outcome(
