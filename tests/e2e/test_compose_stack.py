@@ -1,5 +1,6 @@
 """deploy/compose.yaml brought up for real: PostgreSQL, a worker and the dashboard, built here
 on the offline Debian base, run one replayed ticket from the queue to a pull request.
+The ticket is queued (twice: one job) before the worker starts, then the worker takes it.
 
 The images are built from this checkout by `docker-compose up --build` on the root filesystem
 image `factory sandbox build-base` imported (the builds fetch only Debian packages and PyPI
@@ -86,8 +87,9 @@ class Stack:
         )
 
     def factory(self, *args: str) -> Any:
-        """`factory ... --json` inside the worker container, parsed."""
-        done = self.compose("exec", "-T", "worker", "factory", *args, "--json")
+        """`factory ... --json` inside the dashboard's container (the same image and
+        configuration as the workers'), parsed."""
+        done = self.compose("exec", "-T", "dashboard", "factory", *args, "--json")
         assert done.returncode == 0, done.stdout + done.stderr
         return json.loads(done.stdout)
 
@@ -130,7 +132,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     stack = Stack(f"factory-test-{secrets.token_hex(4)}", data, env, port)
     try:
         with host_certificates():
-            up = stack.compose("up", "-d", "--build", timeout=1800)
+            # No worker yet: the test queues before any job can be taken.
+            up = stack.compose("up", "-d", "--build", "--scale", "worker=0", timeout=1800)
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-4000:]
         yield stack
     finally:
@@ -165,6 +168,9 @@ def test_the_compose_stack_runs_a_queued_ticket_to_a_pull_request(stack: Stack) 
     assert queued["already"] is False
     again = stack.factory("run", "--enqueue", str(ticket))
     assert again["job_id"] == queued["job_id"]  # one job per ticket, however often asked
+    assert again["already"] is True
+    workers = stack.compose("up", "-d", "--scale", "worker=1", "--no-recreate", "worker")
+    assert workers.returncode == 0, workers.stderr
 
     def succeeded() -> bool:
         jobs = stack.factory("jobs", "list", "--queue", "runs")
