@@ -149,12 +149,18 @@ def test_a_sweep_on_workers_stops_at_its_max_wall_and_the_next_sweep_resumes_the
     workspace: Workspace, postgres: ScratchDatabase, tmp_path: Path
 ) -> None:
     configure_queue(workspace)
+    # A run long enough that the deadline always falls inside the first ticket's run, however
+    # fast or loaded the machine: its test suite (baseline and test node) takes 15 s more.
+    text = workspace.config_path.read_text()
+    slow = 'test_command = "sleep 15 && python3 -m pytest -q"'
+    workspace.config_path.write_text(text.replace('test_command = "python3 -m pytest -q"', slow))
+    assert slow in workspace.config_path.read_text()
     replay = replay_dir(workspace)
     first_ticket, second_ticket = add_tickets(workspace, 2)
     worker = start_worker(workspace, tmp_path / "worker.log")
     try:
         wait_for_a_worker(postgres)
-        queued = enqueue(workspace, replay, "--max-wall", "6s")
+        queued = enqueue(workspace, replay, "--max-wall", "20s")
         record = wait_for_the_end(workspace, queued["sweep_id"], timeout=600)
         # As in one process: the running ticket stopped at a checkpoint, resumable; the
         # ticket that would have started after the deadline was not started.
