@@ -8,70 +8,22 @@ that queues the same jobs, as a sweep of its own.
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from factory.cli import app
 from factory.config import load_config
 from factory.queue.app import build_app
 from factory.queue.tasks import SWEEP_TASK, run_scheduled_sweep
-from tests.support.databases import ScratchDatabase, scratch_database
+from tests.integration.queue.backlog_home import TICKETS, factory, make_home
+from tests.support.databases import ScratchDatabase
 
 pytestmark = pytest.mark.integration
-
-CONFIG = """
-[factory]
-data_dir = "data"
-
-[models.default]
-provider = "replay"
-model = "demo-script"
-cassette = "cassette.jsonl"
-
-[repos.app]
-path = "app"
-test_command = "true"
-backlog_dir = "backlog"
-"""
-TICKETS = ("one", "two", "three")
-
-
-@pytest.fixture
-def postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ScratchDatabase]:
-    with scratch_database("postgresql", tmp_path) as database:
-        monkeypatch.setenv("FACTORY_DATABASE_URL", database.url)
-        yield database
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    repo = tmp_path / "app"
-    repo.mkdir()
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    (repo / "README.md").write_text("app\n")
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "start"], check=True)
-    backlog = tmp_path / "backlog"
-    backlog.mkdir()
-    for name in TICKETS:
-        (backlog / f"{name}.md").write_text(f"---\ntitle: Fix {name}\n---\nIt is broken.\n")
-    (tmp_path / "cassette.jsonl").write_text("")
-    (tmp_path / "factory.toml").write_text(CONFIG)
-    return tmp_path
-
-
-def factory(home: Path, url: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        app,
-        ["--config", str(home / "factory.toml"), *args],
-        env={"FACTORY_DATABASE_URL": url, "FACTORY_CONFIG": ""},
-    )
-    return result.exit_code, result.output
+    return make_home(tmp_path)
 
 
 def run_jobs(database: ScratchDatabase) -> list[tuple[str, str]]:

@@ -15,14 +15,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from factory.cli import app
 from factory.config import FactoryConfig, load_config
 from factory.queue.app import build_app
 from factory.queue.sweep_jobs import SweepTicket, finish_idle_sweeps, finish_if_done
@@ -31,62 +28,20 @@ from factory.run.runner import RunError
 from factory.store import Store
 from factory.store.models import utcnow
 from factory.sweep.outcome import PickedTicket, TicketOutcome
-from tests.support.databases import ScratchDatabase, scratch_database
+from tests.integration.queue.backlog_home import TICKETS, factory, make_home
+from tests.support.databases import ScratchDatabase
 
 pytestmark = pytest.mark.integration
 
-CONFIG = """
-[factory]
-data_dir = "data"
-
-[models.default]
-provider = "replay"
-model = "demo-script"
-cassette = "cassette.jsonl"
-
+BUDGETS = """
 [budgets]
 max_tokens = 1000
-
-[repos.app]
-path = "app"
-test_command = "true"
-backlog_dir = "backlog"
 """
-TICKETS = ("one", "two", "three")
-
-
-@pytest.fixture
-def postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ScratchDatabase]:
-    with scratch_database("postgresql", tmp_path) as database:
-        monkeypatch.setenv("FACTORY_DATABASE_URL", database.url)
-        yield database
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    repo = tmp_path / "app"
-    repo.mkdir()
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    (repo / "README.md").write_text("app\n")
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "start"], check=True)
-    backlog = tmp_path / "backlog"
-    backlog.mkdir()
-    for name in TICKETS:
-        (backlog / f"{name}.md").write_text(f"---\ntitle: Fix {name}\n---\nIt is broken.\n")
-    (tmp_path / "cassette.jsonl").write_text("")
-    (tmp_path / "factory.toml").write_text(CONFIG)
-    return tmp_path
-
-
-def factory(home: Path, url: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        app,
-        ["--config", str(home / "factory.toml"), *args],
-        env={"FACTORY_DATABASE_URL": url, "FACTORY_CONFIG": ""},
-    )
-    return result.exit_code, result.output
+    return make_home(tmp_path, BUDGETS)
 
 
 def enqueue(home: Path, url: str, *args: str) -> dict[str, Any]:
