@@ -1,6 +1,8 @@
 # The factory (workers, dashboard) from this checkout, on the same base as PostgreSQL.
 ARG BASE_IMAGE=debian:bookworm-slim
 FROM ${BASE_IMAGE}
+# Lets a rebuild's superseded image be pruned by label (the compose test does).
+LABEL agent-factory.deploy=factory
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         python3 python3-venv git ca-certificates \

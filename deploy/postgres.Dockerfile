@@ -1,6 +1,8 @@
 # PostgreSQL from Debian's own package on the same base as the factory: buildable offline.
 ARG BASE_IMAGE=debian:bookworm-slim
 FROM ${BASE_IMAGE}
+# Lets a rebuild's superseded image be pruned by label (the compose test does).
+LABEL agent-factory.deploy=postgres
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql \
     && rm -rf /var/lib/apt/lists/* \

@@ -140,6 +140,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         logs = stack.logs()
         down = stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "60")
         assert down.returncode == 0, down.stderr
+        # Each change to the sources rebuilds the 1 GB factory image; the one it replaced is
+        # left untagged. Only untagged images of the deploy files go, never another's.
+        docker.from_env().images.prune(filters={"dangling": True, "label": "agent-factory.deploy"})
         # Containers made as root inside the stack leave root-owned files; tmp_path is ours.
         print(logs)
 
