@@ -61,7 +61,8 @@ def build_app(config: FactoryConfig) -> procrastinate.App:
 def open_queue(config: FactoryConfig) -> Iterator[procrastinate.App]:
     """The App, open for synchronous use (defer, list, cancel), its schema in place."""
     app = build_app(config)
-    require_reachable(config.database_url)
+    if libpq_dsn(config.database_url) not in _schema_ready:  # first use in this process
+        require_reachable(config.database_url)
     with app.open():
         ensure_schema(app, libpq_dsn(config.database_url))
         yield app
