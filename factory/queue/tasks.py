@@ -99,7 +99,7 @@ def run_scheduled_sweep(config: FactoryConfig) -> dict[str, Any]:
 
 
 def _finish_idle_sweeps(config: FactoryConfig) -> None:
-    from factory.queue.sweep_jobs import finish_idle_sweeps
+    from factory.queue.sweep_end import finish_idle_sweeps
 
     try:
         finished = finish_idle_sweeps(config)

@@ -22,7 +22,8 @@ import pytest
 
 from factory.config import FactoryConfig, load_config
 from factory.queue.app import build_app
-from factory.queue.sweep_jobs import SweepTicket, finish_idle_sweeps, finish_if_done
+from factory.queue.sweep_end import finish_idle_sweeps, finish_if_done
+from factory.queue.sweep_jobs import SweepTicket
 from factory.queue.tasks import RUN_TASK, _store_ticket
 from factory.run.runner import RunError
 from factory.store import Store
