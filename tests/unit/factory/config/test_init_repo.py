@@ -10,8 +10,6 @@ from factory.cli import app
 from factory.config import load_config
 from factory.config.init_repo import NO_TEST_COMMAND, InitError, detect_repo, init_repo
 
-pytestmark = pytest.mark.integration
-
 ACTOR = git.Actor("User", "user@example.com")
 
 
