@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := factory agents harness policies sandboxes
 
-.PHONY: demo test lint typecheck unit bench image clean chromium-notice
+.PHONY: demo test check lint typecheck unit bench image clean chromium-notice
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,13 +26,28 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(PACKAGES) tests bench
 
-unit: $(STAMP)
-	$(BIN)/pytest tests/unit -q
+# pytest-xdist workers per tier, measured on the 2-core machine (docs/performance.md): the unit
+# and reliability tiers spend their time on the CPU, so two workers are all that pay; the
+# integration and e2e tiers mostly wait on Docker, PostgreSQL, git and child processes.
+CPU_WORKERS ?= 2
+IO_WORKERS ?= 4
+PYTEST := $(BIN)/pytest -q
 
-# The PostgreSQL tests use FACTORY_TEST_POSTGRES_URL, else the throwaway cluster .ci/postgres.sh
-# finds or starts (it prints a loud notice, and those tests skip, when PostgreSQL is absent).
+unit: $(STAMP)
+	$(PYTEST) -n $(CPU_WORKERS) tests/unit
+
+# What a developer runs between edits: lint, then the unit and reliability tiers without the
+# tests that need the Docker engine (neither Docker nor a database server is needed).
+check: lint
+	$(PYTEST) -n $(CPU_WORKERS) -m "not docker" tests/unit tests/reliability
+
+# Every tier, one pytest each so the log shows each tier's time. The PostgreSQL tests use
+# FACTORY_TEST_POSTGRES_URL, else the throwaway cluster .ci/postgres.sh finds or starts (it
+# prints a loud notice, and those tests skip, when PostgreSQL is absent).
 test: $(STAMP) lint image chromium-notice
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q
+	$(PYTEST) -n $(CPU_WORKERS) tests/unit tests/reliability
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(IO_WORKERS) tests/integration
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(IO_WORKERS) --dist worksteal tests/e2e
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);
 # .ci/run installs it, a developer machine may not have it.
