@@ -47,7 +47,7 @@ check: lint
 test: $(STAMP) lint image chromium-notice
 	$(PYTEST) -n $(CPU_WORKERS) tests/unit tests/reliability
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(IO_WORKERS) tests/integration
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(IO_WORKERS) --dist worksteal tests/e2e
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(IO_WORKERS) --dist load --maxschedchunk 1 tests/e2e
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);
 # .ci/run installs it, a developer machine may not have it.
