@@ -10,8 +10,6 @@
 - `schedule`: `[schedule]`, the workers' nightly sweep as a cron expression.
 - `prices`: which configured models have no price; whether a dollar limit can be enforced.
 - `preflight/`: everything a run needs, checked before it starts (`config check`, run, resume).
-- `init_repo`: `factory init`, a commented `[repos."<name>"]` section, base branch and test
-  command detected.
 """
 
 from factory.config.errors import ConfigError
