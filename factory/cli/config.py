@@ -37,13 +37,13 @@ def check(
 
     With --repo NAME, only that repository is checked. --json prints {"ok", "source", "repos", "findings"}.
     """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
-    from factory.config.preflight import PreflightFailed, preflight
+    from factory.checks.findings import PreflightFailed
+    from factory.checks.preflight import preflight
 
     config = cli_config()
     repos = {repo: config.repo(repo)} if repo is not None else None
     findings = preflight(config, repos=repos, offline=offline)
-    errors = [finding for finding in findings if finding.severity == "error"]
-    if errors:
+    if any(finding.failed for finding in findings):
         failed = PreflightFailed(findings)
         raise fail(
             str(failed),
@@ -63,7 +63,8 @@ def check(
         )
         return
     for finding in findings:
-        console.print(Text.assemble(("note", "cyan"), ": ", finding.line), soft_wrap=True)
+        label = ("warning", "yellow") if finding.severity == "warning" else ("note", "cyan")
+        console.print(Text.assemble(label, ": ", finding.line), soft_wrap=True)
     names = ", ".join(checked) or "no repositories"
     console.print(
         Text.assemble(("ok", "green"), f": {config.source} is valid ({names})"), soft_wrap=True

@@ -13,7 +13,7 @@ from factory.cli.errors import BAD_INPUT, CommandError
 from factory.cli.global_options import options
 from factory.config import FactoryConfig, load_config
 from factory.config.errors import ConfigError
-from factory.logs import configure_logging
+from factory.support.logs import configure_logging
 
 if TYPE_CHECKING:
     from factory.store import Store

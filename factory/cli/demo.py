@@ -16,7 +16,7 @@ from factory.cli.live import LiveView, render_summary, summary_json
 from factory.cli.options import JsonFlag
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
-from factory.logs import configure_logging
+from factory.support.logs import configure_logging
 
 SCRIPTED = (
     "This demo's model turns are a hand-written script played by the replay provider; "

@@ -23,28 +23,31 @@ def doctor(
     ),
     repo: OptionalRepo = None,
 ) -> None:
-    """Check Python, the configuration, the database and the Docker sandbox. Exit 1 if any fail.
+    """Check this machine and the configuration: every check `factory config check` makes (and every run makes before it starts), plus Python, the database's schema, the Docker engine and a hardening smoke test on a real container. Exit 1 if any fail.
 
     With --repo NAME, also run NAME's test_command once on its base commit, in a sandbox, as a run would, and say whether it can run."""  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
-    from factory.doctor import run_checks
+    from factory.checks.doctor import doctor_json, run_checks
 
     checks = run_checks(options.config_path, sandbox=not skip_sandbox, repo=repo)
-    failed = [check for check in checks if not check.ok]
+    failed = [check for check in checks if check.failed]
     if as_json:
-        print_json({"ok": not failed, "checks": [check.model_dump() for check in checks]})
+        print_json(doctor_json(checks))
     else:
         table = Table(show_header=True, header_style="bold")
         table.add_column("check")
         table.add_column("")
         table.add_column("detail", overflow="fold")
+        marks = {
+            "ok": Text("ok", style="green"),
+            "note": Text("note", style="cyan"),
+            "warning": Text("warn", style="yellow"),
+            "error": Text("FAIL", style="red"),
+        }
         for check in checks:
-            mark = Text("ok", style="green") if check.ok else Text("FAIL", style="red")
-            if check.warning:
-                mark = Text("warn", style="yellow")
             detail = Text(check.detail)
-            if check.warning or not check.ok:
-                detail.append("\nfix: ", style="yellow").append(check.hint)
-            table.add_row(check.name, mark, detail)
+            if check.fix:
+                detail.append("\nfix: ", style="yellow").append(check.fix)
+            table.add_row(Text(check.key), marks[check.severity], detail)
         console.print(table)
         console.print(
             Text(f"{len(failed)} check(s) failed", style="red")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from factory.logs import LogFormat
+from factory.support.logs import LogFormat
 
 
 @dataclass

@@ -13,7 +13,7 @@ from factory.cli.context import cli_config, database_unreachable, fail
 from factory.cli.options import JsonFlag
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
-from factory.errors import error_text
+from factory.support.errors import error_text
 
 if TYPE_CHECKING:
     from factory.config import FactoryConfig
