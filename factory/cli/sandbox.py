@@ -115,7 +115,11 @@ def _store_is_active(config: FactoryConfig) -> Callable[[str], bool] | None:
 )
 def exec_command(
     cmd: list[str] = typer.Argument(..., help="The command and its arguments, after `--`."),
-    image: str = typer.Option(None, "--image", help="Image to run in (default: [sandbox].image)."),
+    image: str = typer.Option(
+        None,
+        "--image",
+        help="Image to run in (default: the sandbox section's `image` in factory.toml).",
+    ),
     worktree: Path = typer.Option(
         None,
         "--worktree",

@@ -13,8 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import typer
+import typer.core
+from rich.text import Text
 
-from factory.cli import errors
+from factory.cli import app, errors
 from factory.cli.errors import CommandError
 from factory.config import load_config
 from factory.store import Store
@@ -100,3 +103,27 @@ def test_every_console_of_the_cli_comes_from_output() -> None:
                 if name == "Console":
                     makers.append(f"{source.name}:{node.lineno}")
     assert makers == []
+
+
+def help_texts(command: object, path: str = "factory") -> list[tuple[str, str]]:
+    """Every help text, docstring and epilog of the command tree, with where it is shown."""
+    texts = [
+        (path, getattr(command, "help", None) or ""),
+        (path, getattr(command, "epilog", None) or ""),
+    ]
+    texts += [
+        (path, getattr(param, "help", None) or "") for param in getattr(command, "params", [])
+    ]
+    if isinstance(command, typer.core.TyperGroup):
+        for name, child in command.commands.items():
+            texts += help_texts(child, f"{path} {name}")
+    return [(where, text) for where, text in texts if text]
+
+
+def test_help_texts_survive_the_rich_markup_of_help() -> None:
+    # `--help` renders through Typer's Rich mode, which reads markup and emoji codes:
+    # "(default: [sandbox].image)" printed as "(default: .image)".
+    texts = help_texts(typer.main.get_command(app))
+    assert len(texts) > 100
+    eaten = [(where, text) for where, text in texts if Text.from_markup(text).plain != text]
+    assert eaten == []
