@@ -23,7 +23,7 @@ from factory.review.ownership import Ownership, read_ownership
 from factory.review.period import make_period
 from factory.review.pillars import build_pillars, select_group
 from factory.review.records import ReviewRecords, load_records
-from factory.review.risks import find_risks
+from factory.review.risks import RiskInputs, find_risks
 from factory.review.schema import AuditStatus, OperationalReview, Pillars, RepoDora
 from factory.review.scorecards import scorecard
 from factory.review.sweep_records import load_sweep_tickets
@@ -143,7 +143,7 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
         domains=[pillars("domain", d, r) for d, r in sorted(domains.items())],
         initiatives=initiatives,
         scorecards=scorecards,
-        risks=find_risks(repositories, dora, initiatives, scorecards, factory),
+        risks=find_risks(RiskInputs(repositories, dora, initiatives, scorecards, factory)),
         notes=notes,
     )
 
