@@ -26,7 +26,6 @@ from factory.review.records import ReviewRecords, load_records
 from factory.review.risks import RiskInputs, find_risks
 from factory.review.schema import AuditStatus, OperationalReview, Pillars, RepoDora
 from factory.review.scorecards import scorecard
-from factory.review.sweep_records import load_sweep_tickets
 from factory.store import Store
 from policies.models import RevertRecord
 
@@ -56,9 +55,6 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
     ownership = {name: read_ownership(source.path, source.base) for name, source in sources.items()}
     selected = _select_repos(config, store, options, ownership)
     records = load_records(store, period, selected or None)
-    records.sweeps_recorded, records.sweep_tickets = load_sweep_tickets(
-        store, period.previous_since
-    )
     names = sorted(
         set(selected or [])
         | {run.repo for run in records.runs.values()}

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from factory.review.schema import Period
+from factory.support.utc import as_utc
 
 _SPAN = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -30,7 +31,7 @@ def parse_moment(text: str, now: datetime) -> datetime:
             raise PeriodError(
                 f"cannot read {text!r} as a time; use 30d, 12h, 2w, 2026-11-01 or 2026-11-01T09:00"
             ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def make_period(

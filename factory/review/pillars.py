@@ -27,7 +27,7 @@ from factory.review.schema import (
     Vigilance,
     WaitingRun,
 )
-from factory.review.sweep_records import SweepTicket, completion
+from factory.review.sweep_records import SweepCompletionTicket, completion
 from factory.review.trends import figure
 from factory.store.statuses import RunStatus
 
@@ -55,7 +55,7 @@ class GroupData:
     incidents: list[IncidentRow]
     halts: list[HaltRow]
     pulls: list[PullRecord]
-    sweep_tickets: list[SweepTicket] = field(default_factory=list)
+    sweep_tickets: list[SweepCompletionTicket] = field(default_factory=list)
     sweeps_recorded: int = 0
     """How many sweeps the store holds at all: none makes sweep completion unknown, not 0."""
 

@@ -1,5 +1,6 @@
 """One read of the store for a review: the runs of two periods, the events the figures need,
-pull requests, tickets, halts and incidents. Everything later is computed from this snapshot.
+pull requests, tickets, halts, incidents and sweeps. Everything later is computed from this
+snapshot; `load_records` reads it in one step per table.
 
 Events are read with one SELECT (only the kinds a figure uses) and folded into `RunFacts` per
 run as they stream, so memory holds facts, not a million event rows.
@@ -10,21 +11,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Connection, Select, or_, select
 
 from factory.review.initiative_config import INITIATIVE_LABEL_PREFIX
 from factory.review.schema import Period
+from factory.review.sweep_records import SweepCompletionTicket, load_sweep_tickets
 from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
 from factory.store.statuses import RunStatus
 from factory.store.sweeps import SWEEP_ID_PREFIX
-
-if TYPE_CHECKING:
-    from factory.review.sweep_records import SweepTicket
+from factory.support.utc import as_utc
 
 EVENT_KINDS = (
     "model.call",
@@ -44,15 +44,13 @@ EVENT_KINDS = (
     "tests.baseline",
 )
 WAITING = (RunStatus.WAITING_APPROVAL.value, RunStatus.NEEDS_HUMAN.value)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time the store writes is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+IN_CHUNK = 500
+"""Refs per `IN (...)` list, under the 999 bound parameters older SQLite builds allow."""
 
 
 def parse_ts(text: str) -> datetime:
-    return aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    """An event's stored timestamp (`...Z`) as an aware datetime."""
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 @dataclass
@@ -175,7 +173,7 @@ class ReviewRecords:
     incidents: list[IncidentRow]
     ticket_runs: dict[str, list[TicketRun]] = field(default_factory=dict)
     """Every run (any time) of the tickets that belong to an initiative."""
-    sweep_tickets: list[SweepTicket] = field(default_factory=list)
+    sweep_tickets: list[SweepCompletionTicket] = field(default_factory=list)
     """Tickets of the sweeps that began in the period or the one before (sweep_records.py)."""
     sweeps_recorded: int = 0
 
@@ -214,135 +212,175 @@ def event_query(period: Period, repos: Iterable[str] | None = None) -> Select:
 
 
 def load_records(store: Store, period: Period, repos: Iterable[str] | None = None) -> ReviewRecords:
+    """The review's snapshot of the store: each table read once, one step per table."""
     repos = list(repos or [])
     with store.engine.connect() as connection:
-        runs = {
-            row.id: RunRecord(
-                id=row.id,
-                ticket_ref=row.ticket_ref,
-                repo=row.repo,
-                level=row.autonomy_level,
-                status=row.status,
-                outcome=row.outcome,
-                created_at=aware(row.created_at),
-                finished_at=aware(row.finished_at) if row.finished_at else None,
-                updated_at=aware(row.updated_at),
-            )
-            for row in connection.execute(run_query(period, repos))
-        }
-        # The heaviest read (a quarter of a million rows for ten thousand runs) goes through
-        # the driver's own cursor: SQLAlchemy result rows cost more than folding the events.
-        sql = str(
-            event_query(period, repos).compile(
-                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
-            )
+        runs = _read_runs(connection, period, repos)
+        _fold_events(connection, period, repos, runs)
+        pulls = _read_pulls(connection, repos)
+        tickets = _read_tickets(connection, {run.ticket_ref for run in runs.values()})
+        ticket_runs = _read_initiative_runs(connection, tickets)
+        halts = _read_halts(connection)
+        incidents = _read_incidents(connection)
+    sweeps_recorded, sweep_tickets = load_sweep_tickets(store, period.previous_since)
+    return ReviewRecords(
+        period,
+        runs,
+        pulls,
+        tickets,
+        halts,
+        incidents,
+        ticket_runs,
+        sweep_tickets=sweep_tickets,
+        sweeps_recorded=sweeps_recorded,
+    )
+
+
+def _read_runs(connection: Connection, period: Period, repos: list[str]) -> dict[str, RunRecord]:
+    return {
+        row.id: RunRecord(
+            id=row.id,
+            ticket_ref=row.ticket_ref,
+            repo=row.repo,
+            level=row.autonomy_level,
+            status=row.status,
+            outcome=row.outcome,
+            created_at=as_utc(row.created_at),
+            finished_at=as_utc(row.finished_at) if row.finished_at else None,
+            updated_at=as_utc(row.updated_at),
         )
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        try:
-            cursor.execute(sql)
-            current: RunRecord | None = None
-            for run_id, kind, actor, ts, payload in cursor:
-                if current is None or current.id != run_id:
-                    current = runs.get(run_id)
-                if current is not None:
-                    fold_event(current.facts, kind, actor, ts, payload)
-        finally:
-            cursor.close()
-        pulls_query = select(
-            PullRequest.repo,
-            PullRequest.number,
-            PullRequest.run_id,
-            PullRequest.status,
-            PullRequest.merged_sha,
-            PullRequest.created_at,
-            PullRequest.updated_at,
+        for row in connection.execute(run_query(period, repos))
+    }
+
+
+def _fold_events(
+    connection: Connection, period: Period, repos: list[str], runs: dict[str, RunRecord]
+) -> None:
+    """Fold the events of `runs` into their facts as the rows stream by."""
+    # The heaviest read (a quarter of a million rows for ten thousand runs) goes through
+    # the driver's own cursor: SQLAlchemy result rows cost more than folding the events.
+    sql = str(
+        event_query(period, repos).compile(
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
         )
-        if repos:
-            pulls_query = pulls_query.where(PullRequest.repo.in_(repos))
-        pulls = [
-            PullRecord(
-                row.repo,
-                row.number,
-                row.run_id,
-                row.status,
-                row.merged_sha,
-                aware(row.created_at),
-                aware(row.updated_at),
-            )
-            for row in connection.execute(pulls_query)
-        ]
-        refs = {run.ticket_ref for run in runs.values()}
-        tickets: dict[str, ReviewTicket] = {}
-        ticket_rows = connection.execute(
-            select(
-                TicketRecord.ref,
-                TicketRecord.title,
-                TicketRecord.labels,
-                TicketRecord.created_at,
-                TicketRecord.updated_at,
-            )
+    )
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        current: RunRecord | None = None
+        for run_id, kind, actor, ts, payload in cursor:
+            if current is None or current.id != run_id:
+                current = runs.get(run_id)
+            if current is not None:
+                fold_event(current.facts, kind, actor, ts, payload)
+    finally:
+        cursor.close()
+
+
+def _read_pulls(connection: Connection, repos: list[str]) -> list[PullRecord]:
+    query = select(
+        PullRequest.repo,
+        PullRequest.number,
+        PullRequest.run_id,
+        PullRequest.status,
+        PullRequest.merged_sha,
+        PullRequest.created_at,
+        PullRequest.updated_at,
+    )
+    if repos:
+        query = query.where(PullRequest.repo.in_(repos))
+    return [
+        PullRecord(
+            row.repo,
+            row.number,
+            row.run_id,
+            row.status,
+            row.merged_sha,
+            as_utc(row.created_at),
+            as_utc(row.updated_at),
         )
-        for row in ticket_rows:
-            labels = json.loads(row.labels or "[]")
-            if row.ref in refs or any(
-                str(label).lower().startswith(INITIATIVE_LABEL_PREFIX) for label in labels
-            ):
-                tickets[row.ref] = ReviewTicket(
-                    row.ref, row.title, labels, aware(row.created_at), aware(row.updated_at)
-                )
-        initiative_refs = [ref for ref, ticket in tickets.items() if ticket.initiatives]
-        ticket_runs: dict[str, list[TicketRun]] = {}
-        for start in range(0, len(initiative_refs), 500):
-            chunk = initiative_refs[start : start + 500]
-            for ticket_run in connection.execute(
-                select(Run.ticket_ref, Run.status, Run.created_at, Run.updated_at).where(
-                    Run.ticket_ref.in_(chunk)
-                )
-            ):
-                ticket_runs.setdefault(ticket_run.ticket_ref, []).append(
-                    TicketRun(
-                        ticket_run.status,
-                        aware(ticket_run.created_at),
-                        aware(ticket_run.updated_at),
-                    )
-                )
-        halts = [
-            HaltRow(
-                row.scope,
-                row.reason,
-                row.by,
-                aware(row.created_at),
-                aware(row.lifted_at) if row.lifted_at else None,
+        for row in connection.execute(query)
+    ]
+
+
+def _read_tickets(connection: Connection, refs: set[str]) -> dict[str, ReviewTicket]:
+    """The tickets of the runs read, and every ticket of an initiative."""
+    tickets: dict[str, ReviewTicket] = {}
+    rows = connection.execute(
+        select(
+            TicketRecord.ref,
+            TicketRecord.title,
+            TicketRecord.labels,
+            TicketRecord.created_at,
+            TicketRecord.updated_at,
+        )
+    )
+    for row in rows:
+        labels = json.loads(row.labels or "[]")
+        if row.ref in refs or any(
+            str(label).lower().startswith(INITIATIVE_LABEL_PREFIX) for label in labels
+        ):
+            tickets[row.ref] = ReviewTicket(
+                row.ref, row.title, labels, as_utc(row.created_at), as_utc(row.updated_at)
             )
-            for row in connection.execute(
-                select(Halt.scope, Halt.reason, Halt.by, Halt.created_at, Halt.lifted_at)
+    return tickets
+
+
+def _read_initiative_runs(
+    connection: Connection, tickets: dict[str, ReviewTicket]
+) -> dict[str, list[TicketRun]]:
+    """Every run, of any time, of the tickets that belong to an initiative."""
+    refs = [ref for ref, ticket in tickets.items() if ticket.initiatives]
+    ticket_runs: dict[str, list[TicketRun]] = {}
+    for start in range(0, len(refs), IN_CHUNK):
+        query = select(Run.ticket_ref, Run.status, Run.created_at, Run.updated_at).where(
+            Run.ticket_ref.in_(refs[start : start + IN_CHUNK])
+        )
+        for row in connection.execute(query):
+            ticket_runs.setdefault(row.ticket_ref, []).append(
+                TicketRun(row.status, as_utc(row.created_at), as_utc(row.updated_at))
             )
-        ]
-        incidents = [
-            IncidentRow(
-                row.id,
-                row.repo,
-                row.title,
-                row.severity,
-                row.root_cause,
-                aware(row.opened_at),
-                aware(row.resolved_at) if row.resolved_at else None,
-            )
-            for row in connection.execute(
-                select(
-                    Incident.id,
-                    Incident.repo,
-                    Incident.title,
-                    Incident.severity,
-                    Incident.root_cause,
-                    Incident.opened_at,
-                    Incident.resolved_at,
-                ).order_by(Incident.id)
-            )
-        ]
-    return ReviewRecords(period, runs, pulls, tickets, halts, incidents, ticket_runs)
+    return ticket_runs
+
+
+def _read_halts(connection: Connection) -> list[HaltRow]:
+    query = select(Halt.scope, Halt.reason, Halt.by, Halt.created_at, Halt.lifted_at)
+    return [
+        HaltRow(
+            row.scope,
+            row.reason,
+            row.by,
+            as_utc(row.created_at),
+            as_utc(row.lifted_at) if row.lifted_at else None,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def _read_incidents(connection: Connection) -> list[IncidentRow]:
+    query = select(
+        Incident.id,
+        Incident.repo,
+        Incident.title,
+        Incident.severity,
+        Incident.root_cause,
+        Incident.opened_at,
+        Incident.resolved_at,
+    ).order_by(Incident.id)
+    return [
+        IncidentRow(
+            row.id,
+            row.repo,
+            row.title,
+            row.severity,
+            row.root_cause,
+            as_utc(row.opened_at),
+            as_utc(row.resolved_at) if row.resolved_at else None,
+        )
+        for row in connection.execute(query)
+    ]
 
 
 def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: str) -> None:
