@@ -21,7 +21,12 @@ def parse_moment(text: str, now: datetime) -> datetime:
     text = text.strip()
     span = _SPAN.match(text)
     if span:
-        return now - int(span.group(1)) * _UNITS[span.group(2)]
+        try:
+            return now - int(span.group(1)) * _UNITS[span.group(2)]
+        except OverflowError:
+            raise PeriodError(
+                f"{text!r} reaches back before the year 1; use a shorter span"
+            ) from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -45,9 +50,16 @@ def make_period(
             f"--since ({start:%Y-%m-%d %H:%M}) must be before --until ({end:%Y-%m-%d %H:%M})"
         )
     length = end - start
+    try:
+        previous_since = start - length  # the trends' comparison period
+    except OverflowError:
+        raise PeriodError(
+            f"the period before --since ({start:%Y-%m-%d}) would begin before the year 1; "
+            "review a shorter or later period"
+        ) from None
     return Period(
         since=start,
         until=end,
-        previous_since=start - length,
+        previous_since=previous_since,
         days=length.total_seconds() / 86400,
     )
