@@ -4,6 +4,7 @@ schema.py            the review as pydantic models (versioned); its JSON Schema
 dora_tiers.py        the one table of DORA tiers (2024 report) and `tier_for`
 period.py            the reviewed period and the one before it, from `--since`/`--until`
 records.py           one read of the store for a period, a step per table: runs, events, PRs...
+run_facts.py         what one run's events say (`RunFacts`), folded as they stream from the store
 github_incidents.py  GitHub issues labelled `incident` copied into the store (`incident sync`)
 clones.py            which checkout to read: the configured path, else the factory's cached clone
 git_history.py       deployments on a base branch, agent vs human (Factory-Run trailers), reverts

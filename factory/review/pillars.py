@@ -15,6 +15,7 @@ from typing import Literal
 
 from factory.review.dora import Change
 from factory.review.records import HaltRow, IncidentRow, PullRecord, ReviewRecords, RunRecord
+from factory.review.run_facts import parse_ts
 from factory.review.schema import (
     AuditStatus,
     AutonomyChange,
@@ -340,8 +341,6 @@ def _halts(halts: Sequence[HaltRow], since: datetime, until: datetime) -> list[H
 
 
 def _autonomy_changes(runs: Sequence[RunRecord]) -> list[AutonomyChange]:
-    from factory.review.records import parse_ts
-
     changes = []
     for run in runs:
         for change in run.facts.level_changes:
