@@ -40,13 +40,13 @@ def check(
     cassettes, and the Docker engine with the sandbox image. Exit 2 when the configuration is
     wrong, 1 when only the machine is (Docker down, the database unreachable, the disk full).
     """
-    from factory.config.preflight import PreflightFailed, preflight
+    from factory.checks.findings import PreflightFailed
+    from factory.checks.preflight import preflight
 
     config = cli_config()
     repos = {repo: config.repo(repo)} if repo is not None else None
     findings = preflight(config, repos=repos, offline=offline)
-    errors = [finding for finding in findings if finding.severity == "error"]
-    if errors:
+    if any(finding.failed for finding in findings):
         failed = PreflightFailed(findings)
         raise fail(
             str(failed),
@@ -66,7 +66,8 @@ def check(
         )
         return
     for finding in findings:
-        console.print(f"[cyan]note[/]: {escape(finding.line)}", highlight=False, soft_wrap=True)
+        label = "[yellow]warning[/]" if finding.severity == "warning" else "[cyan]note[/]"
+        console.print(f"{label}: {escape(finding.line)}", highlight=False, soft_wrap=True)
     names = ", ".join(checked) or "no repositories"
     console.print(
         f"[green]ok[/]: {escape(config.source)} is valid ({escape(names)})",

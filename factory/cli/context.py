@@ -16,7 +16,7 @@ import typer
 from factory.cli.errors import BAD_INPUT, CommandError
 from factory.config import FactoryConfig, load_config
 from factory.config.errors import ConfigError
-from factory.logs import LogFormat, configure_logging
+from factory.support.logs import LogFormat, configure_logging
 
 if TYPE_CHECKING:
     from factory.store import Store

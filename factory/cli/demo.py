@@ -12,7 +12,7 @@ from rich.console import Console
 from factory.cli.app import app
 from factory.cli.context import fail, print_json
 from factory.cli.live import LiveView, render_summary, summary_json
-from factory.logs import configure_logging
+from factory.support.logs import configure_logging
 
 SCRIPTED = (
     "This demo's model turns are a hand-written script played by the replay provider; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import options, print_json
@@ -26,26 +27,33 @@ def doctor(
         "in a sandbox, and say whether it can run.",
     ),
 ) -> None:
-    """Check Python, the configuration, the database and the Docker sandbox. Exit 1 if any fail.
+    """Check this machine and the configuration: every check `factory config check` makes (and
+    every run makes before it starts), plus Python, the database's schema, the Docker engine and
+    a hardening smoke test on a real container. Exit 1 if any fail.
 
     With --repo NAME, also try NAME's test_command on its base branch, as a run would."""
-    from factory.doctor import run_checks
+    from factory.checks.doctor import doctor_json, run_checks
 
     checks = run_checks(options.config_path, sandbox=not skip_sandbox, repo=repo)
-    failed = [check for check in checks if not check.ok]
+    failed = [check for check in checks if check.failed]
     if as_json:
-        print_json({"ok": not failed, "checks": [check.model_dump() for check in checks]})
+        print_json(doctor_json(checks))
     else:
         table = Table(show_header=True, header_style="bold")
         table.add_column("check")
         table.add_column("")
         table.add_column("detail", overflow="fold")
+        marks = {
+            "ok": "[green]ok[/]",
+            "note": "[cyan]note[/]",
+            "warning": "[yellow]warn[/]",
+            "error": "[red]FAIL[/]",
+        }
         for check in checks:
-            mark = "[green]ok[/]" if check.ok else "[red]FAIL[/]"
-            detail = check.detail if check.ok else f"{check.detail}\n[yellow]fix:[/] {check.hint}"
-            if check.warning:
-                mark, detail = "[yellow]warn[/]", f"{check.detail}\n[yellow]fix:[/] {check.hint}"
-            table.add_row(check.name, mark, detail)
+            detail = Text(check.detail)
+            if check.fix:
+                detail.append("\nfix: ", style="yellow").append(check.fix)
+            table.add_row(Text(check.key), marks[check.severity], detail)
         console.print(table)
         console.print(
             f"[red]{len(failed)} check(s) failed[/]" if failed else "[green]all checks passed[/]"

@@ -24,12 +24,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from factory import __version__
-from factory.errors import error_text
+from factory.support.errors import BAD_INPUT, FAILED, FactoryError, error_text
 
-BAD_INPUT = 2
-"""Exit code for anything the user can fix in what they typed or configured."""
-FAILED = 1
-"""Exit code for an environment that failed (Docker, git, a forge, a model) or a bug."""
 DEBUG_ENV = "FACTORY_DEBUG"
 OS_ERROR_HINTS = {
     errno.ENOSPC: "free disk space, then `factory resume RUN` continues a run",
@@ -39,7 +35,7 @@ OS_ERROR_HINTS = {
 CRASH_DIR = "crashes"
 
 
-class CommandError(Exception):
+class CommandError(FactoryError):
     """An expected failure a command reports: one line, a hint, and its exit code."""
 
     def __init__(
@@ -50,6 +46,21 @@ class CommandError(Exception):
         self.exit_code = exit_code
         self.code = code or ("bad_input" if exit_code == BAD_INPUT else "failed")
         self.hint = hint
+
+
+def _lower_package_errors() -> list[tuple[type[BaseException], str, int]]:
+    """The outer packages' own error bases (they cannot import `FactoryError`), mapped in the
+    same one table: each class, its `--json` code and its exit code."""
+    from harness.errors import CassetteError, ModelError
+    from policies.errors import PolicyConfigError
+    from sandboxes.errors import SandboxError
+
+    return [
+        (PolicyConfigError, "config", BAD_INPUT),
+        (CassetteError, "bad_input", BAD_INPUT),
+        (SandboxError, "sandbox", FAILED),
+        (ModelError, "model", FAILED),
+    ]
 
 
 class ErrorReport(BaseModel):
@@ -86,18 +97,7 @@ def expected_error(exc: BaseException) -> CommandError | None:
         return exc
     from sqlalchemy.exc import OperationalError
 
-    from factory.config.errors import ConfigError
-    from factory.config.preflight import PreflightFailed
-    from factory.forges.base import ForgeError
-    from factory.git.command import GitError
-    from factory.run.runner import RunError
-    from factory.run.setup import SetupError
-    from factory.store import RunNotFoundError
-    from factory.store.busy import DatabaseBusyError
-    from factory.tickets.model import TicketError
-    from harness.errors import CassetteError, ModelError
-    from policies.errors import PolicyConfigError
-    from sandboxes.errors import SandboxError
+    from factory.checks.findings import PreflightFailed
 
     if isinstance(exc, PreflightFailed):
         return CommandError(
@@ -106,19 +106,10 @@ def expected_error(exc: BaseException) -> CommandError | None:
             code="environment" if exc.environment_only else "config",
             hint="nothing was started; `factory config check` shows every problem",
         )
-    kinds: list[tuple[tuple[type[BaseException], ...], str, int]] = [
-        ((ConfigError, PolicyConfigError), "config", BAD_INPUT),
-        ((RunNotFoundError,), "not_found", BAD_INPUT),
-        ((TicketError,), "ticket", BAD_INPUT),
-        ((SetupError, RunError, CassetteError), "bad_input", BAD_INPUT),
-        ((DatabaseBusyError,), "database_busy", FAILED),
-        ((SandboxError,), "sandbox", FAILED),
-        ((GitError,), "git", FAILED),
-        ((ForgeError,), "forge", FAILED),
-        ((ModelError,), "model", FAILED),
-    ]
-    for types, code, exit_code in kinds:
-        if isinstance(exc, types):
+    if isinstance(exc, FactoryError):
+        return CommandError(error_text(exc), exit_code=exc.exit_code, code=exc.code, hint=exc.hint)
+    for kind, code, exit_code in _lower_package_errors():
+        if isinstance(exc, kind):
             return CommandError(error_text(exc), exit_code=exit_code, code=code)
     if isinstance(exc, OperationalError):
         first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, database_unreachable, fail, print_json
-from factory.errors import error_text
+from factory.support.errors import error_text
 
 if TYPE_CHECKING:
     from factory.config import FactoryConfig

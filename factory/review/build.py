@@ -27,13 +27,16 @@ from factory.review.risks import RiskInputs, find_risks
 from factory.review.schema import AuditStatus, OperationalReview, Pillars, RepoDora
 from factory.review.scorecards import scorecard
 from factory.store import Store
+from factory.support.errors import FactoryError
 from policies.models import RevertRecord
 
 HOTFIX_WORDS = ("hotfix", "hot fix", "hot-fix")
 
 
-class ReviewError(ValueError):
+class ReviewError(FactoryError, ValueError):
     """The review cannot be made as asked (unknown repository or team); the message says why."""
+
+    code = "bad_input"
 
 
 class ReviewOptions(BaseModel):

@@ -6,14 +6,17 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from factory.review.schema import Period
+from factory.support.errors import FactoryError
 from factory.support.utc import as_utc
 
 _SPAN = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
 
-class PeriodError(ValueError):
+class PeriodError(FactoryError, ValueError):
     """`--since`/`--until` could not be read; the message shows what is accepted."""
+
+    code = "bad_input"
 
 
 def parse_moment(text: str, now: datetime) -> datetime:

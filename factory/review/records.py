@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Select, or_, select
 
-from factory.review.initiative_config import INITIATIVE_LABEL_PREFIX
+from factory.config.initiatives import INITIATIVE_LABEL_PREFIX
 from factory.review.run_facts import EVENT_KINDS, RunFacts, fold_event
 from factory.review.schema import Period
 from factory.review.sweep_records import SweepCompletionTicket, load_sweep_tickets
