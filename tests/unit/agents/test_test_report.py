@@ -1,6 +1,7 @@
 """Test reports: JUnit parsing, baseline comparison, the baseline cache, command detection."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -173,6 +174,9 @@ def test_real_pytest_junit_output_parses(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        # This venv's plugins (langsmith, hypothesis, playwright...) have no part in a sample
+        # suite, and importing them took most of this test's time.
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     report = build_report(
         command=command,
