@@ -181,8 +181,9 @@ def test_a_sweep_on_workers_stops_at_its_max_wall_and_the_next_sweep_resumes_the
     worker = start_worker(workspace, tmp_path / "worker.log", FACTORY_FAILPOINTS=FREEZE)
     try:
         wait_for_a_worker(postgres)
-        # Long enough for the job to begin its ticket before the deadline on a loaded machine.
-        queued = enqueue(workspace, replay, "--max-wall", "10s")
+        # Long enough for the job to begin its ticket before the deadline on a loaded machine
+        # (10 s was not, beside three other xdist workers); the wait costs no CPU.
+        queued = enqueue(workspace, replay, "--max-wall", "30s")
         wait_until_frozen(worker)
         wait_past_the_deadline(postgres, queued["sweep_id"])
         worker.send_signal(signal.SIGCONT)
