@@ -29,9 +29,11 @@ lint: $(STAMP)
 
 # pytest-xdist workers per tier, measured on the 2-core machine (docs/performance.md): the unit
 # and reliability tiers spend their time on the CPU, so two workers are all that pay; the
-# integration and e2e tiers mostly wait on Docker, PostgreSQL, git and child processes.
+# integration tier mostly waits on Docker, PostgreSQL and child processes; the e2e tier's runs
+# are CPU-heavy too, and its lease and deadline scenarios want the machine less crowded.
 CPU_WORKERS ?= 2
-IO_WORKERS ?= 4
+INTEGRATION_WORKERS ?= 4
+E2E_WORKERS ?= 3
 PYTEST := $(BIN)/pytest -q
 
 unit: $(STAMP)
@@ -47,8 +49,8 @@ check: lint
 # prints a loud notice, and those tests skip, when PostgreSQL is absent).
 test: $(STAMP) lint image chromium-notice
 	$(PYTEST) -n $(CPU_WORKERS) tests/unit tests/reliability
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(IO_WORKERS) tests/integration
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(IO_WORKERS) --dist load --maxschedchunk 1 tests/e2e
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(INTEGRATION_WORKERS) tests/integration
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 tests/e2e
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);
 # .ci/run installs it, a developer machine may not have it.
