@@ -33,7 +33,7 @@ class LocalForgeSettings(BaseModel):
     def build(
         self,
         *,
-        store: PullRequestStore,
+        pull_requests: PullRequestStore,
         data_dir: Path,
         identity: BotIdentity,
         github_token: str | None = None,
@@ -41,7 +41,7 @@ class LocalForgeSettings(BaseModel):
         from factory.forges.local import LocalForge
 
         return LocalForge(
-            store,
+            pull_requests,
             repo_name=self.name,
             repo_path=self.path,
             clone_cache=data_dir / "clones",
@@ -60,7 +60,7 @@ class GitHubForgeSettings(BaseModel):
     def build(
         self,
         *,
-        store: PullRequestStore,
+        pull_requests: PullRequestStore,
         data_dir: Path,
         identity: BotIdentity,
         github_token: str | None = None,

@@ -85,7 +85,7 @@ def judge_change(
     assessment = None if level is not None else assess_repo(config, store, repo, now=moment)
     effective = level or (assessment.level if assessment else settings.autonomy.min)
     owners = read_owners(source, settings.base, diff.touched_paths) if source else {}
-    halt = store.is_halted(repo)
+    halt = store.halts.for_repo(repo)
     halt_reason = f"{halt.reason} (by {halt.by}, scope {halt.scope})" if halt else None
     ctx = build_gate_context(
         repo,
@@ -164,7 +164,7 @@ def judge_run(ctx: RunContext, state: RunState) -> tuple[GateContext, Decision]:
         ),
         settings=ctx.repo,
         track_record=gather_track_record(
-            ctx.store, state.repo, ctx.worktree.clone, state.base_branch
+            ctx.store.pull_requests, state.repo, ctx.worktree.clone, state.base_branch
         ),
     )
     return judgement.context, judgement.decision

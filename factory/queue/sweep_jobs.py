@@ -110,8 +110,8 @@ def enqueue_sweep(
         report_dir=str(report_dir.resolve()) if report_dir is not None else None,
         post_report=post_report,
     )
-    sweep = store.create_sweep(sweep_params(request, workers), owner=WORKERS_OWNER)
-    store.sweep_event(
+    sweep = store.sweeps.create(sweep_params(request, workers), owner=WORKERS_OWNER)
+    store.sweeps.record_event(
         sweep.id,
         STARTED,
         {
@@ -123,7 +123,7 @@ def enqueue_sweep(
         },
     )
     for skipped in selection.skips:
-        store.sweep_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
+        store.sweeps.record_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
     queued: list[EnqueuedRun] = []
     later: list[Skip] = []
     ours: list[EnqueuedRun] = []
@@ -150,8 +150,8 @@ def enqueue_sweep(
     finally:
         # Whatever happened, the sweep says which jobs are its own, and may then finish.
         for skipped in later:
-            store.sweep_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
-        store.sweep_event(
+            store.sweeps.record_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
+        store.sweeps.record_event(
             sweep.id,
             QUEUED,
             {"jobs": [{"job": j.job_id, "run_id": j.run_id, "ticket": j.ticket} for j in ours]},
@@ -217,7 +217,7 @@ class SweepTicket:
         self.pick = pick
         self.run_id = run_id
         self.job_id = job_id
-        found = store.get_sweep(sweep_id)
+        found = store.sweeps.get(sweep_id)
         if found is None:
             raise KeyError(f"no sweep {sweep_id!r}")
         self.request, workers = read_params(json.loads(found.params or "{}"))
@@ -233,7 +233,7 @@ class SweepTicket:
         on without a second reservation."""
         limit = per_run_limit(self.config, self.pick.repo)
         skipped: Skip | None = None
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
             if self.run_id in ledger.begun:
                 return None
@@ -272,13 +272,13 @@ class SweepTicket:
 
     def skipped(self, skipped: Skip) -> None:
         """Another process took the ticket since the sweep chose it: not this sweep's to run."""
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             self._skip(sweep, skipped.reason, skipped.detail)
         self._finish_if_done()
 
     def ended(self, outcome: TicketOutcome) -> None:
         """The ticket's run stopped being driven by this job: record it; maybe finish."""
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
             if self.run_id not in ledger.ended_runs:
                 sweep.append(
@@ -296,7 +296,7 @@ class SweepTicket:
         died after the run ended): its outcome, as the run row says it. Not begun: another
         process ended it since the sweep chose it, and the ticket is skipped, as in one process.
         """
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
             if self.run_id not in ledger.begun:
                 waits = run.status in ("waiting_approval", "needs_human")

@@ -53,7 +53,8 @@ from factory.store import (
     Store,
     TicketClaimed,
 )
-from factory.store.models import Run, utcnow
+from factory.store.models import Run
+from factory.support.utc import utcnow
 from factory.tickets import resolve_ticket
 from factory.tickets.model import Ticket
 
@@ -150,7 +151,7 @@ def start_run(
     ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     require_preflight(config, {name: repo}, replay=options.replay)
-    halt = store.is_halted(name)
+    halt = store.halts.for_repo(name)
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
@@ -171,7 +172,7 @@ def start_run(
             + "; review or close it, or pass --force-new to start a second run on purpose"
         )
     try:
-        store.create_run(
+        store.runs.create(
             ticket.ref,
             name,
             branch=state.branch,
@@ -189,14 +190,14 @@ def start_run(
         ) from claimed
     if options.force_new:
         with contextlib.suppress(TicketClaimed):  # hold the claim if the other run ended
-            store.claim_ticket(key, state.run_id)
+            store.claims.claim(key, state.run_id)
     with _lease(config, store, state.run_id) as lease:
-        store.update_run(
+        store.runs.update(
             state.run_id, status=RunStatus.RUNNING, started_at=utcnow(), sweep_id=hooks.sweep_id
         )
         if hooks.on_run_created is not None:
             hooks.on_run_created(state.run_id)
-        store.append_event(
+        store.events.append(
             state.run_id,
             "run.started",
             "system",
@@ -212,14 +213,14 @@ def start_run(
             },
         )
         if options.force_new:
-            store.append_event(state.run_id, "run.forced_new", "system", {"note": notes[-1]})
+            store.events.append(state.run_id, "run.forced_new", "system", {"note": notes[-1]})
         if assessment is not None:
-            store.append_event(
+            store.events.append(
                 state.run_id, "autonomy.assessed", "system", assessment.model_dump(mode="json")
             )
             changed = assessment.level_change_event()
             if changed is not None:
-                store.append_event(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
+                store.events.append(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
         return _drive(
             config, store, state.run_id, options, state, observer, lease, reaped, notes, hooks
         )
@@ -238,28 +239,28 @@ def resume_run(
     Refused, with nothing appended, while another live process drives the run, when the run
     already finished, or when it waits for a person.
     """
-    run = store.get_run(run_id)
+    run = store.runs.get(run_id)
     _check_resumable(store, run)
     options = options or _recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
     reaped = len(reap_orphan_sandboxes())
     with _lease(config, store, run_id) as lease:
-        run = store.get_run(run_id)
+        run = store.runs.get(run_id)
         _check_resumable(store, run)  # again: the previous driver may have finished meanwhile
-        halt = store.is_halted(run.repo)
+        halt = store.halts.for_repo(run.repo)
         if halt is not None:
             raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
         _claim_again(store, run)
         notes = _takeover_notes(lease)
         hooks = hooks or RunHooks()
-        store.append_event(
+        store.events.append(
             run_id,
             "run.resumed",
             "system",
             {"driver": str(lease.owner), "notes": notes, "sweep": hooks.sweep_id},
         )
         if hooks.sweep_id is not None:
-            store.update_run(run_id, sweep_id=hooks.sweep_id)
+            store.runs.update(run_id, sweep_id=hooks.sweep_id)
         first_state = _first_state_if_unsaved(config, store, run_id)
         return _drive(
             config, store, run_id, options, first_state, observer, lease, reaped, notes, hooks
@@ -274,13 +275,13 @@ def answer_approval(
     observer: NodeObserver | None = None,
 ) -> RunSummary:
     """Resume a run waiting in `await_approval` with a person's approve or reject."""
-    store.get_run(run_id)
+    store.runs.get(run_id)
     reaped = len(reap_orphan_sandboxes())
     with _lease(config, store, run_id) as lease:
-        run = store.get_run(run_id)
+        run = store.runs.get(run_id)
         if run.status != RunStatus.WAITING_APPROVAL.value:
             raise RunError(f"{run_id} is {run.status}, not waiting for approval")
-        store.record_approval(
+        store.approvals.record(
             run_id, answer["action"], answer["by"], answer.get("comment") or answer.get("reason")
         )
         options = _recorded_options(store, run_id)
@@ -314,7 +315,7 @@ def _check_resumable(store: Store, run: Run) -> None:
 
 def _ended(store: Store, run_id: str) -> bool:
     """Whether the graph itself ended the run (as opposed to an error stopping it)."""
-    for event in reversed(store.events(run_id)):
+    for event in reversed(store.events.read(run_id)):
         if event.kind in ("run.finished", "run.error", "run.resumed", "run.started"):
             return event.kind == "run.finished"
     return False
@@ -326,7 +327,7 @@ def _claim_again(store: Store, run: Run) -> None:
     if key is None:
         return
     try:
-        store.claim_ticket(key, run.id)
+        store.claims.claim(key, run.id)
     except TicketClaimed as claimed:
         raise RunError(
             f"{claimed}, started after {run.id} stopped; continue that one instead"
@@ -371,14 +372,14 @@ def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) ->
     with open_checkpointer(config) as checkpointer:
         if checkpointer.get_tuple({"configurable": {"thread_id": run_id}}) is not None:
             return None
-    for event in store.events(run_id):
+    for event in store.events.read(run_id):
         if event.kind == "run.started":
             return RunState.model_validate(json.loads(event.payload)["state"])
     raise RunError(f"{run_id} has no checkpoint and no recorded start; it cannot be resumed")
 
 
 def _recorded_options(store: Store, run_id: str) -> RunOptions:
-    for event in store.events(run_id):
+    for event in store.events.read(run_id):
         if event.kind == "run.started":
             return RunOptions.model_validate(json.loads(event.payload).get("options", {}))
     return RunOptions()
@@ -407,8 +408,8 @@ def _drive(
     summary: RunSummary | None = None
     stage = "setup"
     try:
-        store.update_run(run_id, status=RunStatus.RUNNING)
-        name, repo = run_repo(config, store.get_run(run_id))
+        store.runs.update(run_id, status=RunStatus.RUNNING)
+        name, repo = run_repo(config, store.runs.get(run_id))
         hooks = hooks or RunHooks()
         with open_checkpointer(config) as checkpointer:
             saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
@@ -423,7 +424,7 @@ def _drive(
                     graph.invoke(graph_input, cast(RunnableConfig, thread))
                 except RunInterrupted as stopped:
                     lease.check()
-                    store.update_run(run_id, status=stopped.status, outcome=str(stopped))
+                    store.runs.update(run_id, status=stopped.status, outcome=str(stopped))
                     summary = _summary(store, run_id, graph, thread, ctx)
                 except RunStopped:
                     # Still `running`; the lease goes with this process: the next driver resumes.
@@ -445,11 +446,11 @@ def _drive(
         reason = error_text(exc) or type(exc).__name__
         if stage == "setup":
             reason = f"could not set the run up: {reason}"
-        store.append_event(
+        store.events.append(
             run_id, "run.error", "system", {"stage": stage, "error": repr(exc)[:2000]}
         )
-        store.update_run(run_id, status=RunStatus.FAILED, outcome=reason[:500])
-        store.release_run_claims(run_id)
+        store.runs.update(run_id, status=RunStatus.FAILED, outcome=reason[:500])
+        store.claims.release_run(run_id)
         raise
     finally:
         structlog.contextvars.unbind_contextvars("run_id")
@@ -467,15 +468,15 @@ def _finish(
         status = ENDING_STATUS[state.ending]
     else:
         status = RunStatus.FAILED
-    store.update_run(
+    store.runs.update(
         run_id,
         status=status,
         outcome=state.error or (f"PR #{state.pr_number}" if state.pr_number else state.ending),
         finished_at=None if waiting else utcnow(),
     )
     if status not in OPEN_RUN_STATUSES:
-        store.release_run_claims(run_id)
-    store.append_event(
+        store.claims.release_run(run_id)
+    store.events.append(
         run_id,
         "run.paused" if waiting else "run.finished",
         "system",
@@ -500,7 +501,7 @@ def _summary(
     waiting = [i.value for task in snapshot.tasks for i in task.interrupts]
     return RunSummary(
         run_id=run_id,
-        status=status or RunStatus(store.get_run(run_id).status),
+        status=status or RunStatus(store.runs.get(run_id).status),
         state=RunState.model_validate(snapshot.values),
         waiting_for=waiting[0] if waiting else None,
         node_seconds=dict(ctx.node_seconds),
@@ -513,7 +514,7 @@ def waiting_for(store: Store, run: Run) -> str | None:
     status = observed_status(run)
     if status == RunStatus.WAITING_APPROVAL:
         pr = None
-        for event in reversed(store.events(run.id)):
+        for event in reversed(store.events.read(run.id)):
             if event.kind == "run.waiting":
                 pr = json.loads(event.payload).get("pr")
                 break

@@ -88,7 +88,7 @@ def _clone(config: FactoryConfig, name: str, repo: RepoConfig) -> Path:
     try:
         with Store(config.database_url) as store:
             forge = repo.forge_settings(name).build(
-                store=store,
+                pull_requests=store.pull_requests,
                 data_dir=config.factory.data_dir,
                 identity=config.git,
                 github_token=token.get_secret_value() if token else None,

@@ -117,8 +117,8 @@ def run_sweep(
         )
     if selection.picks:
         _require_sandbox(config)
-    sweep = store.create_sweep(request.model_dump(mode="json"))
-    store.sweep_event(
+    sweep = store.sweeps.create(request.model_dump(mode="json"))
+    store.sweeps.record_event(
         sweep.id,
         "sweep.started",
         {
@@ -129,7 +129,7 @@ def run_sweep(
         },
     )
     for skipped in selection.skips:
-        store.sweep_event(sweep.id, "sweep.skipped", skipped.model_dump(mode="json"))
+        store.sweeps.record_event(sweep.id, "sweep.skipped", skipped.model_dump(mode="json"))
     execution = _Execution(
         config,
         store,
@@ -160,7 +160,7 @@ def run_sweep(
 
     report = build_report(result)
     status = "stopped" if stopped else "finished"
-    store.finish_sweep(sweep.id, status, report.model_dump(mode="json"), report.totals())
+    store.sweeps.finish(sweep.id, status, report.model_dump(mode="json"), report.totals())
     return result
 
 
@@ -364,7 +364,9 @@ class _Execution:
         return skipped
 
     def _record_skip(self, entry: Skip) -> None:
-        self.store.sweep_event(self.sweep_id, "sweep.skipped", entry.model_dump(mode="json"))
+        self.store.sweeps.record_event(
+            self.sweep_id, "sweep.skipped", entry.model_dump(mode="json")
+        )
         self.observer.skipped(entry)
 
     def _work(self, pick: Pick) -> TicketOutcome | Skip:
@@ -444,7 +446,7 @@ def run_outcome(
     """A ticket's outcome as its run stopped being driven (ended, waiting, or stopped)."""
     state = summary.state
     decision = state.decision
-    run = store.get_run(summary.run_id)
+    run = store.runs.get(summary.run_id)
     return TicketOutcome(
         identity=item.identity,
         repo=item.repo,
@@ -477,7 +479,7 @@ def failed_outcome(
     seconds: float,
 ) -> TicketOutcome:
     """A ticket whose run could not start or stopped on an error."""
-    run = store.find_run(run_id) if run_id else None
+    run = store.runs.find(run_id) if run_id else None
     return TicketOutcome(
         identity=item.identity,
         repo=item.repo,
@@ -534,7 +536,7 @@ def _cost_known(store: Store, run_id: str | None) -> bool:
     """False when any model call of the run had no price (its cost is then unknown)."""
     if run_id is None:
         return True
-    for event in store.events(run_id):
+    for event in store.events.read(run_id):
         if event.kind == "model.call" and "cost_usd" not in json.loads(event.payload):
             return False
     return True

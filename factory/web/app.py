@@ -45,7 +45,7 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
             csrf=session.csrf if session else None,
             csrf_field=CSRF_FIELD,
             read_only=sessions.read_only,
-            halts=store.active_halts(),
+            halts=store.halts.active(),
             run_link=lambda run_id: f"/runs/{quote(run_id)}",
             observed=observed_status,  # `running` only with a live driver, else `interrupted`
             **values,
