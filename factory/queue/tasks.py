@@ -271,7 +271,7 @@ def _stop_when_asked(context: JobContext) -> Any:
     """An observer that stops the run at the next node boundary once the job should abort."""
     from procrastinate.job_context import AbortReason
 
-    from factory.run.context import RunInterrupted
+    from factory.run.run_context import RunInterrupted
 
     def observe(node: str, phase: str, _state: RunState | None) -> None:
         if phase != "started":

@@ -17,9 +17,8 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
+from factory.checks.preflight import require_preflight
 from factory.config import FactoryConfig, RepoConfig
-from factory.config.preflight import require_preflight
-from factory.errors import error_text
 from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -32,10 +31,10 @@ from factory.governance.claims import (
 )
 from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer, prune_finished
-from factory.run.context import NodeObserver, RunContext, RunInterrupted
 from factory.run.graph import build_graph
 from factory.run.hooks import RunHooks, RunStopped
 from factory.run.reaping import reap_orphan_sandboxes
+from factory.run.run_context import NodeObserver, RunContext, RunInterrupted
 from factory.run.setup import (
     RunOptions,
     equip_run,
@@ -54,6 +53,7 @@ from factory.store import (
     TicketClaimed,
 )
 from factory.store.models import Run
+from factory.support.errors import FactoryError, error_text
 from factory.support.utc import utcnow
 from factory.tickets import resolve_ticket
 from factory.tickets.model import Ticket
@@ -104,8 +104,10 @@ FINISHED_STATUSES = frozenset(
 """Endings of the graph: a resume has nothing left to do (a failed run may still continue)."""
 
 
-class RunError(RuntimeError):
+class RunError(FactoryError, RuntimeError):
     """A run could not start or continue; the message says what to do."""
+
+    code = "bad_input"
 
 
 class RunSummary(BaseModel):

@@ -9,10 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from factory.store.models import Blob
 from factory.store.sessions import SessionScopes
+from factory.support.errors import FactoryError
 
 
-class BlobNotFoundError(KeyError):
+class BlobNotFoundError(FactoryError, KeyError):
     """No blob has this reference."""
+
+    code = "not_found"
 
 
 class BlobRepository:

@@ -22,11 +22,14 @@ from factory.store.models import Run, TicketClaim
 from factory.store.retrying import retry_on_conflict
 from factory.store.sessions import SessionScopes
 from factory.store.statuses import OPEN_RUN_STATUSES
+from factory.support.errors import FactoryError
 from factory.support.utc import utcnow
 
 
-class TicketClaimed(RuntimeError):
+class TicketClaimed(FactoryError, RuntimeError):
     """The ticket already has an open run; `run_id` names it."""
+
+    code = "ticket_claimed"
 
     def __init__(self, ticket_key: str, run_id: str, claimed_at: datetime) -> None:
         super().__init__(

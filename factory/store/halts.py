@@ -9,11 +9,14 @@ from sqlalchemy import func, select
 
 from factory.store.models import Halt
 from factory.store.sessions import SessionScopes
+from factory.support.errors import FactoryError
 from factory.support.utc import utcnow
 
 
-class AlreadyHalted(RuntimeError):
+class AlreadyHalted(FactoryError, RuntimeError):
     """The scope already has an active halt: "already halted by X since T"."""
+
+    code = "already_halted"
 
     def __init__(self, halt: Halt) -> None:
         target = "the whole factory" if halt.scope == "all" else halt.scope

@@ -9,13 +9,16 @@ from sqlalchemy import select
 
 from factory.store.models import Incident
 from factory.store.sessions import SessionScopes
+from factory.support.errors import FactoryError
 from factory.support.utc import utcnow
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 
 
-class IncidentNotFoundError(KeyError):
+class IncidentNotFoundError(FactoryError, KeyError):
     """No incident has this id."""
+
+    code = "not_found"
 
     def __str__(self) -> str:
         return f"no incident {self.args[0]}; `factory incident list` shows them"

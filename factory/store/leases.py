@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from factory.store.appending import RunNotFoundError
 from factory.store.models import Run
 from factory.store.sessions import SessionScopes
+from factory.support.errors import FactoryError
 from factory.support.utc import utcnow
 from sandboxes.labels import owner_is_gone, this_process
 
@@ -88,8 +89,10 @@ class Lease:
         return f"run {self.run_id} is being driven by {self.owner} since {_clock(self.since)}"
 
 
-class LeaseHeld(RuntimeError):
+class LeaseHeld(FactoryError, RuntimeError):
     """Another live process drives the run: "run r-… is being driven by pid P on host H since T"."""
+
+    code = "run_busy"
 
     def __init__(self, lease: Lease) -> None:
         super().__init__(lease.describe())

@@ -22,12 +22,13 @@ from pathlib import Path
 import structlog
 
 from factory.config import FactoryConfig
-from factory.run.context import NodeObserver
 from factory.run.hooks import RunHooks
+from factory.run.run_context import NodeObserver
 from factory.run.runner import RunError, RunSummary, resume_run, start_run
 from factory.run.setup import ROLES, RunOptions
 from factory.run.state import RunState
 from factory.store import LeaseHeld, Store, TicketClaimed
+from factory.support.errors import FactoryError
 from factory.sweep.backlog import (
     BacklogProblem,
     BacklogTicket,
@@ -57,8 +58,10 @@ POLL_S = 0.25
 DEFAULT_CASSETTE = "default.jsonl"
 
 
-class SweepError(ValueError):
+class SweepError(FactoryError, ValueError):
     """The sweep cannot start as asked; the message says what to change."""
+
+    code = "bad_input"
 
 
 class SweepObserver:
