@@ -46,10 +46,16 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else as_utc(value).astimezone(UTC)
+        return None if value is None else in_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        return None if value is None else as_utc(value).astimezone(UTC)
+        return None if value is None else in_utc(value)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """`moment` aware and on UTC's clock; converted only when it is not already (rows are many)."""
+    aware = as_utc(moment)
+    return aware if aware.tzinfo is UTC else aware.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -282,7 +288,7 @@ class Incident(Base):
 
 
 def _utc_on_assignment(_target: Base, value: Any, _old: Any, _initiator: Any) -> Any:
-    return as_utc(value).astimezone(UTC) if isinstance(value, datetime) else value
+    return in_utc(value) if isinstance(value, datetime) else value
 
 
 # A row just written is handed back as it was built, not read again: a moment a caller gave it
