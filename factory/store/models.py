@@ -46,13 +46,13 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else in_utc(value)
+        return None if value is None else _in_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        return None if value is None else in_utc(value)
+        return None if value is None else _in_utc(value)
 
 
-def in_utc(moment: datetime) -> datetime:
+def _in_utc(moment: datetime) -> datetime:
     """`moment` aware and on UTC's clock; converted only when it is not already (rows are many)."""
     aware = as_utc(moment)
     return aware if aware.tzinfo is UTC else aware.astimezone(UTC)
@@ -288,14 +288,17 @@ class Incident(Base):
 
 
 def _utc_on_assignment(_target: Base, value: Any, _old: Any, _initiator: Any) -> Any:
-    return in_utc(value) if isinstance(value, datetime) else value
+    return _in_utc(value) if isinstance(value, datetime) else value
 
 
-# A row just written is handed back as it was built, not read again: a moment a caller gave it
-# becomes UTC when assigned, so no repository returns a naive or other-zone time either way.
-for _mapper in Base.registry.mappers:
-    for _attribute in _mapper.column_attrs:
-        if isinstance(_attribute.columns[0].type, UTCDateTime):
-            event.listen(
-                getattr(_mapper.class_, _attribute.key), "set", _utc_on_assignment, retval=True
-            )
+def _assign_moments_in_utc() -> None:
+    """A row just written is handed back as it was built, not read again: a moment a caller
+    gave it becomes UTC when assigned, so no repository returns a naive or other-zone time."""
+    for mapper in Base.registry.mappers:
+        for attribute in mapper.column_attrs:
+            if isinstance(attribute.columns[0].type, UTCDateTime):
+                column = getattr(mapper.class_, attribute.key)
+                event.listen(column, "set", _utc_on_assignment, retval=True)
+
+
+_assign_moments_in_utc()
