@@ -24,6 +24,7 @@ demo: $(STAMP) image
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy $(PACKAGES) tests bench
 
 unit: $(STAMP)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agents.context import repository_context, system_prompt
+from agents.briefing import repository_context, system_prompt
 from harness.budget import RunBudget
 from harness.config import AgentRole
 from harness.events import EventCallback, TranscriptSink

@@ -21,10 +21,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench._scratch_postgres import fresh_postgres_database, postgres_server_url
 from bench.audit import COLUMNS, make_events
 from factory.store import NewEvent, Store
 from factory.store.database import libpq_dsn
-from tests.support.databases import fresh_postgres_database, postgres_server_url
 
 PLAIN_TABLE = (
     "CREATE TABLE events (id SERIAL PRIMARY KEY, run_id VARCHAR(32) NOT NULL, "

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from factory.config import load_config
 from factory.demo.run_demo import CASSETTE, REPO_NAME, prepare_demo
-from factory.logs import configure_logging
 from factory.run.runner import start_run
 from factory.run.setup import RunOptions
 from factory.store import Store
+from factory.support.logs import configure_logging
 
 NODES = ("intake", "plan", "code", "test", "review", "gate", "deliver")
 

@@ -52,8 +52,8 @@ def workspace(root: Path, tickets: int, concurrency: int) -> Path:
 def one(root: Path, tickets: int, concurrency: int) -> dict[str, float]:
     """One sweep in this process; prints its figures as JSON."""
     from factory.config import load_config
-    from factory.logs import configure_logging
     from factory.store import Store
+    from factory.support.logs import configure_logging
     from factory.sweep.driver import run_sweep
     from factory.sweep.outcome import SweepRequest
 
@@ -113,7 +113,7 @@ def main() -> None:
         root, tickets, concurrency = options.one
         print(json.dumps(one(Path(root), int(tickets), int(concurrency))))
         return
-    from factory.logs import configure_logging
+    from factory.support.logs import configure_logging
 
     configure_logging("json", "warning")
     tickets = options.tickets

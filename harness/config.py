@@ -1,17 +1,15 @@
-"""Typed configuration of models, budgets and prices (`[models.*]`, `[budgets]`, `[pricing.*]`)."""
+"""Typed configuration of models, budgets and prices (`[models.*]`, `[budgets]`, `[pricing.*]`).
+
+Pure data: `harness.build.build_model` turns a provider's table into its `ChatModel`, so the
+providers (and their slow SDK imports) depend on this module and never the other way round.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
-
-from harness.errors import CassetteError
-
-if TYPE_CHECKING:
-    from harness.model import ChatModel
-    from harness.retry import RetryPolicy
 
 Provider = Literal["anthropic", "openai", "replay"]
 AgentRole = Literal["planner", "coder", "tester", "reviewer"]
@@ -41,11 +39,6 @@ class AnthropicConfig(_ModelSettings):
         """What this model still needs before a run can reach it, or None."""
         return None if environ.get("ANTHROPIC_API_KEY") else "ANTHROPIC_API_KEY is not set"
 
-    def build(self, *, retry: RetryPolicy | None = None) -> ChatModel:
-        from harness.anthropic_model import AnthropicModel  # the SDK costs seconds to import
-
-        return AnthropicModel(self, retry=retry)
-
 
 class OpenAIConfig(_ModelSettings):
     """`provider = "openai"`: OpenAI, or any OpenAI-compatible server through `base_url`."""
@@ -61,11 +54,6 @@ class OpenAIConfig(_ModelSettings):
             return None
         return "OPENAI_API_KEY is not set and no base_url points at a compatible server"
 
-    def build(self, *, retry: RetryPolicy | None = None) -> ChatModel:
-        from harness.openai_model import OpenAIModel  # the SDK costs seconds to import
-
-        return OpenAIModel(self, retry=retry)
-
 
 class ReplayConfig(_ModelSettings):
     """`provider = "replay"`: answers from a recorded cassette (tests, demos, offline runs)."""
@@ -79,15 +67,6 @@ class ReplayConfig(_ModelSettings):
     def missing_requirement(self, environ: Mapping[str, str]) -> str | None:
         """What this model still needs before a run can reach it, or None."""
         return None if self.cassette else 'cassette = "path/to/run.jsonl" is not set'
-
-    def build(self, *, retry: RetryPolicy | None = None) -> ChatModel:
-        from harness.replay import ReplayModel
-
-        if self.cassette is None:
-            raise CassetteError(
-                'provider = "replay" needs cassette = "path/to/run.jsonl" in its [models] table'
-            )
-        return ReplayModel(self.cassette, mode=self.replay_mode, name=self.model)
 
 
 def _provider_of(value: Any) -> str:
@@ -130,8 +109,8 @@ class BudgetConfig(BaseModel):
 
     max_steps: int = Field(default=200, gt=0)
     max_tokens: int = Field(default=2_000_000, gt=0)
-    max_usd: float = Field(default=10.0, gt=0)
-    max_wall_s: float = Field(default=3600.0, gt=0)
+    max_usd: float = Field(default=10.0, gt=0, allow_inf_nan=False)
+    max_wall_s: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
 
 
 class ModelPrice(BaseModel):
@@ -139,7 +118,7 @@ class ModelPrice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cache_read: float = Field(default=0.0, ge=0)
-    cache_write: float = Field(default=0.0, ge=0)
+    input: float = Field(ge=0, allow_inf_nan=False)
+    output: float = Field(ge=0, allow_inf_nan=False)
+    cache_read: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    cache_write: float = Field(default=0.0, ge=0, allow_inf_nan=False)

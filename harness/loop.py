@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from harness.budget import RunBudget
-from harness.context import ContextGuard
+from harness.context_window import ContextGuard
 from harness.errors import ModelError
 from harness.events import (
     EventCallback,

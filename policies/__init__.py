@@ -1,45 +1,30 @@
 """Autonomy policies: pure functions from a gate context to a decision. No I/O here.
 
-The names a repository's own policy needs (`from policies import Verdict, Outcome`) and the
-ones the factory calls are re-exported here; see docs/policies.md.
+The names a repository's own policy needs (`from policies import Verdict, Outcome`) are
+re-exported here; see docs/policies.md. They are pydantic models, cheap to import, so this
+module imports them directly. The engine (`policies.evaluation`, which loads detect-secrets for
+its built-in secret scan) is imported from its own module by the factory, never from here.
 
-Re-exports load on first use (PEP 562 `__getattr__`): `factory.config` imports
-`policies.config` on every CLI start, and the engine's built-in checks pull in detect-secrets.
-The `TYPE_CHECKING` imports give type checkers the precise types of the same names.
+- `models`: `GateContext` (what a policy reads), `Verdict`, `Outcome`, `Decision`.
+- `config`: autonomy levels and ranges, the earned-autonomy and risk rules, policy listings.
+- `autonomy`: the effective level from a track record (`assess_autonomy`).
+- `evaluation`: building a repository's policies and combining their verdicts into a decision.
+- `builtin/`: one module per built-in policy.
+- `loader`: a repository's own policy modules, loaded from its base branch.
+- `globs`, `risk`, `protocol`, `errors`: path globs, the risk score, `Policy`, `PolicyConfigError`.
 """
 
-from typing import TYPE_CHECKING
+from policies.config import (
+    AutonomyLevel,
+    AutonomyRange,
+    EarnedAutonomyRule,
+    PolicySpec,
+    RiskRule,
+)
+from policies.errors import PolicyConfigError
+from policies.models import Decision, DecisionKind, GateContext, Outcome, Verdict
 
-from policies.lazy_exports import lazy_exports
-
-if TYPE_CHECKING:
-    from policies.autonomy import Assessment, assess_autonomy
-    from policies.config import (
-        AutonomyLevel,
-        AutonomyRange,
-        EarnedAutonomyRule,
-        PolicySpec,
-        RiskRule,
-    )
-    from policies.errors import PolicyConfigError
-    from policies.evaluation import build_policies, combine, evaluate_gate
-    from policies.models import Decision, DecisionKind, GateContext, Outcome, Verdict
-
-_HOMES = {
-    "policies.autonomy": ("Assessment", "assess_autonomy"),
-    "policies.config": (
-        "AutonomyLevel",
-        "AutonomyRange",
-        "EarnedAutonomyRule",
-        "PolicySpec",
-        "RiskRule",
-    ),
-    "policies.evaluation": ("build_policies", "combine", "evaluate_gate"),
-    "policies.errors": ("PolicyConfigError",),
-    "policies.models": ("Decision", "DecisionKind", "GateContext", "Outcome", "Verdict"),
-}
 __all__ = [
-    "Assessment",
     "AutonomyLevel",
     "AutonomyRange",
     "Decision",
@@ -51,12 +36,4 @@ __all__ = [
     "PolicySpec",
     "RiskRule",
     "Verdict",
-    "assess_autonomy",
-    "build_policies",
-    "combine",
-    "evaluate_gate",
 ]
-
-
-if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error there
-    __getattr__, __dir__ = lazy_exports("policies", _HOMES, globals())

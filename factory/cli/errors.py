@@ -20,16 +20,13 @@ from typing import Any
 
 import typer
 from pydantic import BaseModel, ConfigDict
-from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from factory import __version__
-from factory.errors import error_text
+from factory.cli.global_options import options
+from factory.cli.output import console, print_json
+from factory.support.errors import BAD_INPUT, FAILED, FactoryError, error_text
 
-BAD_INPUT = 2
-"""Exit code for anything the user can fix in what they typed or configured."""
-FAILED = 1
-"""Exit code for an environment that failed (Docker, git, a forge, a model) or a bug."""
 DEBUG_ENV = "FACTORY_DEBUG"
 OS_ERROR_HINTS = {
     errno.ENOSPC: "free disk space, then `factory resume RUN` continues a run",
@@ -39,7 +36,7 @@ OS_ERROR_HINTS = {
 CRASH_DIR = "crashes"
 
 
-class CommandError(Exception):
+class CommandError(FactoryError):
     """An expected failure a command reports: one line, a hint, and its exit code."""
 
     def __init__(
@@ -50,6 +47,21 @@ class CommandError(Exception):
         self.exit_code = exit_code
         self.code = code or ("bad_input" if exit_code == BAD_INPUT else "failed")
         self.hint = hint
+
+
+def _lower_package_errors() -> list[tuple[type[BaseException], str, int]]:
+    """The outer packages' own error bases (they cannot import `FactoryError`), mapped in the
+    same one table: each class, its `--json` code and its exit code."""
+    from harness.errors import CassetteError, ModelError
+    from policies.errors import PolicyConfigError
+    from sandboxes.errors import SandboxError
+
+    return [
+        (PolicyConfigError, "config", BAD_INPUT),
+        (CassetteError, "bad_input", BAD_INPUT),
+        (SandboxError, "sandbox", FAILED),
+        (ModelError, "model", FAILED),
+    ]
 
 
 class ErrorReport(BaseModel):
@@ -86,18 +98,7 @@ def expected_error(exc: BaseException) -> CommandError | None:
         return exc
     from sqlalchemy.exc import OperationalError
 
-    from factory.config.errors import ConfigError
-    from factory.config.preflight import PreflightFailed
-    from factory.forges.base import ForgeError
-    from factory.git.command import GitError
-    from factory.run.runner import RunError
-    from factory.run.setup import SetupError
-    from factory.store import RunNotFoundError
-    from factory.store.busy import DatabaseBusyError
-    from factory.tickets.model import TicketError
-    from harness.errors import CassetteError, ModelError
-    from policies.errors import PolicyConfigError
-    from sandboxes.errors import SandboxError
+    from factory.checks.findings import PreflightFailed
 
     if isinstance(exc, PreflightFailed):
         return CommandError(
@@ -106,19 +107,10 @@ def expected_error(exc: BaseException) -> CommandError | None:
             code="environment" if exc.environment_only else "config",
             hint="nothing was started; `factory config check` shows every problem",
         )
-    kinds: list[tuple[tuple[type[BaseException], ...], str, int]] = [
-        ((ConfigError, PolicyConfigError), "config", BAD_INPUT),
-        ((RunNotFoundError,), "not_found", BAD_INPUT),
-        ((TicketError,), "ticket", BAD_INPUT),
-        ((SetupError, RunError, CassetteError), "bad_input", BAD_INPUT),
-        ((DatabaseBusyError,), "database_busy", FAILED),
-        ((SandboxError,), "sandbox", FAILED),
-        ((GitError,), "git", FAILED),
-        ((ForgeError,), "forge", FAILED),
-        ((ModelError,), "model", FAILED),
-    ]
-    for types, code, exit_code in kinds:
-        if isinstance(exc, types):
+    if isinstance(exc, FactoryError):
+        return CommandError(error_text(exc), exit_code=exc.exit_code, code=exc.code, hint=exc.hint)
+    for kind, code, exit_code in _lower_package_errors():
+        if isinstance(exc, kind):
             return CommandError(error_text(exc), exit_code=exit_code, code=code)
     if isinstance(exc, OperationalError):
         first = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
@@ -144,24 +136,21 @@ def usage_error(exc: typer.TyperException) -> CommandError:
     """A Click/Typer usage error (unknown option, value out of range) as a CommandError."""
     ctx: Any = getattr(exc, "ctx", None)
     hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `factory --help`"
-    return CommandError(
-        exc.format_message(), exit_code=exc.exit_code or BAD_INPUT, code="usage", hint=hint
-    )
+    # Typer words a refused choice "Invalid value for '--x': Value error, 'y' is not ...".
+    message = exc.format_message().replace(": Value error, ", ": ")
+    return CommandError(message, exit_code=exc.exit_code or BAD_INPUT, code="usage", hint=hint)
 
 
 def report(error: CommandError, *, as_json: bool) -> None:
     """Print the failure: JSON on stdout for scripts, one `error:` line on stderr for people."""
     payload = ErrorReport(code=error.code, message=error.message, hint=error.hint)
     if as_json:
-        from factory.cli.context import print_json
-
         print_json({"ok": False, "error": payload.model_dump()})
         return
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    # Messages quote config (`[models.default]`, `[repos."x"]`): print them, don't parse them.
-    console.print(f"[red]error:[/] {escape(_printable(error.message))}")
+    out = console(stderr=True, soft_wrap=True)
+    out.print(Text.assemble(("error:", "red"), " ", _printable(error.message)))
     if error.hint:
-        console.print(f"[yellow]hint:[/] {escape(_printable(error.hint))}")
+        out.print(Text.assemble(("hint:", "yellow"), " ", _printable(error.hint)))
 
 
 def crash(exc: BaseException, args: Sequence[str], *, as_json: bool, debug: bool) -> int:
@@ -208,7 +197,6 @@ def _crash_folders() -> list[Path]:
 
     folders: list[Path] = []
     try:
-        from factory.cli.context import options
         from factory.config import load_config
 
         folders.append(load_config(options.config_path).factory.data_dir / CRASH_DIR)

@@ -1,17 +1,17 @@
-"""Configuration: what the operator allows and what a repository may narrow.
+"""Configuration: the settings models of `factory.toml`, and nothing above them.
 
 - `settings`: the `factory.toml` models, finding and loading the file, `FACTORY_*` overrides,
   secrets from the environment.
 - `errors`: `ConfigError` and turning pydantic and TOML errors into lines a person can act on.
-- `repo_settings`: a repository's own `factory.toml`, read from its base branch, narrowing
-  the operator's settings.
-- `preflight`: everything a run needs, checked before it starts (`factory config check`, and
-  `run`/`resume` before any run row, branch, container or model call).
-- `schedule`: `[schedule]`, the workers' nightly sweep as a cron expression.
+- `repo_settings`: a repository's own `factory.toml` (text read from its base branch by the
+  caller), narrowing the operator's settings.
+- `forges`: which forge a repository uses (local or GitHub), as data `factory.forges` builds.
+- `git`: `[git]`, the name and email on every factory commit.
+- `sweep`, `schedule`, `initiatives`: the `[sweep]`, `[schedule]` and `[initiatives.*]` sections.
 - `prices`: which configured models have no price; whether a dollar limit can be enforced.
-- `preflight/`: everything a run needs, checked before it starts (`config check`, run, resume).
-- `init_repo`: `factory init`, a commented `[repos."<name>"]` section, base branch and test
-  command detected.
+
+A feature's section lives here as a model, so this package imports only `factory.support` and
+the outer packages' own config models (`harness.config`, `policies.config`, `sandboxes.config`).
 """
 
 from factory.config.errors import ConfigError

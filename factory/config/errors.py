@@ -10,13 +10,17 @@ from typing import Any
 from pydantic import BaseModel, Tag
 from pydantic_core import ErrorDetails
 
+from factory.support.errors import FactoryError
+
 SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password)$", re.IGNORECASE)
 SECRET_VALUE = re.compile(r"^(sk-[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{8,}|github_pat_\w{8,})")
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-class ConfigError(Exception):
+class ConfigError(FactoryError):
     """The configuration cannot be used. The message names the file, the key and the fix."""
+
+    code = "config"
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:

@@ -8,14 +8,17 @@ one is refused at start unless a token limit, which can be, was set on purpose.
 from __future__ import annotations
 
 from factory.config.settings import FactoryConfig
+from factory.support.errors import FactoryError
 from harness.config import AgentRole, BudgetConfig, ProviderConfig
 from harness.pricing import PriceTable
 
 ROLES: tuple[AgentRole, ...] = ("planner", "coder", "tester", "reviewer")
 
 
-class UnenforceableBudget(ValueError):
+class UnenforceableBudget(FactoryError, ValueError):
     """A dollar limit over a model without a price, and no token limit set: say how to fix."""
+
+    code = "config"
 
 
 def unpriced_models(config: FactoryConfig, model_override: str | None = None) -> list[str]:

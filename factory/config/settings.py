@@ -28,18 +28,18 @@ from pydantic import (
 )
 
 from factory.config.errors import ConfigError, describe_validation_error, find_secret_keys
-from factory.config.schedule import ScheduleConfig
-from factory.forges.settings import (
+from factory.config.forges import (
     GITHUB_TOKEN_ENV,
     ForgeSettings,
     GitHubForgeSettings,
     LocalForgeSettings,
 )
-from factory.git.identity import BotIdentity
-from factory.review.initiative_config import InitiativeConfig
-from factory.sweep.config import SweepConfig
+from factory.config.git import BotIdentity
+from factory.config.initiatives import InitiativeConfig
+from factory.config.schedule import ScheduleConfig
+from factory.config.sweep import SweepConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig
-from policies.config import AutonomyRange, PolicySpec
+from policies.config import AutonomyRange, EarnedAutonomyRule, PolicySpec, RiskRule
 from policies.globs import Glob
 from sandboxes.config import SandboxConfig
 
@@ -72,7 +72,7 @@ SECTIONS = (
 NOT_OVERRIDES = frozenset(
     {
         CONFIG_ENV_VAR,  # selects the file rather than overriding a value
-        "FACTORY_FAILPOINTS",  # test fault injection, see factory/run/failpoints.py
+        "FACTORY_FAILPOINTS",  # test fault injection, see factory/support/failpoints.py
         "FACTORY_DEBUG",  # tracebacks on the terminal, see factory/cli/errors.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
@@ -148,6 +148,10 @@ class RepoConfig(BaseModel):
     test_command: str = Field(min_length=1)
     """The command that says whether the repository's tests pass, run inside the sandbox."""
     autonomy: AutonomyRange = Field(default_factory=AutonomyRange)
+    earned_autonomy: EarnedAutonomyRule = Field(default_factory=EarnedAutonomyRule)
+    """How the effective level moves inside `autonomy` with the factory's track record here."""
+    risk: RiskRule = Field(default_factory=RiskRule)
+    """The risk score that decides whether L2 may merge a change by itself."""
     policies: list[PolicySpec] = Field(default_factory=list)
     protected_paths: list[Glob] = Field(default_factory=list)
     """Glob patterns agents may never change without a human (e.g. `.github/**`)."""
@@ -160,23 +164,6 @@ class RepoConfig(BaseModel):
     backlog_dir: Path | None = None
     """A directory of Markdown tickets `factory sweep` takes for this repository (relative
     paths start at the config file); a file's front matter may set `priority`."""
-
-    @property
-    def base(self) -> str:
-        """The base branch, configured or detected. A local repository's is detected here, on
-        first use; a GitHub repository's by the preflight (`factory.config.preflight`), which
-        every run passes through before it starts."""
-        if self.base_branch is None and self.path is not None and self.path.is_dir():
-            from factory.git.base_branch import detect_base_branch
-
-            detected = detect_base_branch(self.path)
-            self.base_branch = detected[0] if detected else None
-        if self.base_branch is None:
-            raise ConfigError(
-                "base_branch is not set and was not detected yet; set it in factory.toml "
-                "or run `factory config check` to see why detection failed"
-            )
-        return self.base_branch
 
     @model_validator(mode="after")
     def _one_location(self) -> RepoConfig:

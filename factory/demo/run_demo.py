@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig, load_config
-from factory.run.context import NodeObserver
+from factory.run.run_context import NodeObserver
 from factory.run.runner import RunSummary, start_run
 from factory.run.setup import RunOptions
 from factory.store import Store

@@ -1,7 +1,7 @@
 """Forges: where branches go and pull requests live (the embedded local forge, or GitHub).
 
 - `base`: the `Forge` protocol, pull request data and the errors a forge raises.
-- `settings`: which forge a repository uses, as typed data that builds it.
+- `build`: a repository's forge settings (`factory/config/forges.py`) in, a live forge out.
 - `local`, `local_merge`, `local_review`: the embedded forge, pull requests kept in the store.
 - `github`, `github_client`: GitHub through PyGithub, branches pushed with an askpass token.
 
@@ -10,7 +10,7 @@ Re-exports load on first use, so reading the configuration does not import PyGit
 
 from typing import TYPE_CHECKING
 
-from policies.lazy_exports import lazy_exports
+from factory.support.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.forges.base import (

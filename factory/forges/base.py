@@ -9,6 +9,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from factory.support.errors import FAILED, FactoryError
+
 PullRequestState = Literal["open", "draft", "merged", "closed"]
 ForgeKind = Literal["local", "github"]
 
@@ -48,8 +50,11 @@ class PullRequestInfo(BaseModel):
     change is `base_sha..head_sha`, also after a merge moved the base branch."""
 
 
-class ForgeError(RuntimeError):
+class ForgeError(FactoryError, RuntimeError):
     """A forge operation failed; the message says what to do."""
+
+    code = "forge"
+    exit_code = FAILED
 
 
 class MergeBlocked(ForgeError):

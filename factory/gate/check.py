@@ -10,6 +10,7 @@ from typing import Literal
 from factory.config import FactoryConfig
 from factory.gate.diff import parse_unified_diff
 from factory.gate.judge import Judgement, judge_change
+from factory.gate.request import GateRequest
 from factory.store.store import Store
 from policies.config import AutonomyLevel
 from policies.models import ReviewSummary, TestSummary, TicketSummary
@@ -44,14 +45,13 @@ def check_patch(
 ) -> Judgement:
     """Every verdict and the decision for `patch_text` in `repo`. Raises ConfigError,
     DiffParseError or PolicyConfigError on bad input (each message says what to fix)."""
-    return judge_change(
-        config,
-        store,
-        repo,
-        parse_unified_diff(patch_text),
+    request = GateRequest(
+        repo=repo,
+        diff=parse_unified_diff(patch_text),
         level=level,
         ticket=TicketSummary(ref="policy-check", labels=list(labels or [])),
         tests=_tests(tests),
         review=_review(review),
         now=now,
     )
+    return judge_change(config, store, request)

@@ -2,14 +2,17 @@
 
 import re
 
+from factory.support.errors import FactoryError
 from policies.models import DiffSummary, FileChange
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _GIT_HEADER = re.compile(r'^diff --git ("?)a/(.+?)\1 ("?)b/(.+?)\3$')
 
 
-class DiffParseError(ValueError):
+class DiffParseError(FactoryError, ValueError):
     """The text is not a unified diff; the message says what was expected."""
+
+    code = "bad_input"
 
 
 def _unquote(path: str) -> str:

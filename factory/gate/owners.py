@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from factory.git.base_reader import list_base_files, read_from_base
+from factory.git.base_reader import BaseSnapshot
 from policies.globs import glob_regex
 
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -111,15 +111,9 @@ def owners_of_paths(
     return result
 
 
-def read_owners(repo_path: Path, base: str, paths: Sequence[str]) -> dict[str, list[str]]:
+def read_owners(base: BaseSnapshot, paths: Sequence[str]) -> dict[str, list[str]]:
     """Owners of `paths` from CODEOWNERS and catalog-info.yaml files on the base branch."""
-    files = list_base_files(repo_path, base)
-    codeowners = next(
-        (read_from_base(repo_path, base, loc) for loc in CODEOWNERS_PATHS if loc in files), None
-    )
-    catalogs = {
-        path: read_from_base(repo_path, base, path) or ""
-        for path in files
-        if Path(path).name == CATALOG_FILE
-    }
+    files = base.files
+    codeowners = next((base.read(loc) for loc in CODEOWNERS_PATHS if loc in files), None)
+    catalogs = {path: base.read(path) or "" for path in files if Path(path).name == CATALOG_FILE}
     return owners_of_paths(paths, codeowners, catalogs)

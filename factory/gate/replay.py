@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from factory.config import ConfigError, FactoryConfig
-from factory.gate.repo_policies import clamp_level, repo_policies, risk_rule
+from factory.gate.repo_policies import clamp_level, open_base, repo_policies
 from factory.store.store import Store
 from policies.config import AutonomyLevel
 from policies.errors import PolicyConfigError
@@ -106,7 +106,7 @@ def replay_decisions(
         if ctx.repo not in gates:
             try:
                 settings = config.repo(ctx.repo)
-                gates[ctx.repo] = repo_policies(settings, settings.path)
+                gates[ctx.repo] = repo_policies(settings, open_base(settings, None))
             except (ConfigError, PolicyConfigError) as exc:
                 gates[ctx.repo] = str(exc).splitlines()[0]
         gate = gates[ctx.repo]
@@ -115,7 +115,7 @@ def replay_decisions(
             continue
         settings = config.repo(ctx.repo)
         ctx = ctx.model_copy(update={"level": clamp_level(settings.autonomy, ctx.level)})
-        after = evaluate_gate(ctx, gate, risk_rule(settings))
+        after = evaluate_gate(ctx, gate, settings.risk)
         report.evaluated += 1
         if after.decision is before.decision and after.draft == before.draft:
             report.unchanged += 1

@@ -3,30 +3,30 @@
 - `command`: running git under the factory's rules (no hooks, no fsmonitor, trusted dirs).
 - `clones`: the cached bare clone of each repository, and its lock.
 - `worktree`: a run's `RunWorktree` and branch; detached base checkouts; the branch's diff.
-- `base_reader`: files on the base branch (`resolve_base`, the one base-ref resolution).
-- `base_branch`: detecting a repository's base branch when the config omits it.
+- `base_reader`: files on the base branch (`BaseSnapshot`: the base resolved once; `resolve_base`).
+- `base_branch`: a repository's base branch (`base_branch_of`), detected when the config omits it.
 - `commits`: idempotent step commits with `Factory-Run`/`Factory-Step`/`Ticket` trailers.
 - `tool_output`: build and cache output that step commits leave out.
 - `push`, `askpass`: pushes that are never forced, with a token only in git's environment.
-- `diffstat`, `identity`: a branch's diff size; the bot identity commits are made as.
+- `diffstat`: a branch's diff size.
 
-Re-exports load on first use (PEP 562 `__getattr__`) so that `factory.git.identity`, which
-`factory.config` needs on every CLI start, comes without GitPython. The `TYPE_CHECKING` imports
+Re-exports load on first use (PEP 562 `__getattr__`) so that importing `factory.git`
+comes without GitPython. The `TYPE_CHECKING` imports
 give type checkers the precise types of the same names.
 """
 
 from typing import TYPE_CHECKING
 
-from policies.lazy_exports import lazy_exports
+from factory.support.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
+    from factory.config.git import BotIdentity
     from factory.git.askpass import askpass_env, install_askpass_helper, scrub
     from factory.git.base_reader import read_from_base
     from factory.git.clones import clone_dir_for, ensure_clone, fetch_clone
     from factory.git.command import GitError, factory_git, git_config_env, run_git
     from factory.git.commits import CommitOutcome, commit_step, find_step_commit, read_trailers
     from factory.git.diffstat import DiffStats, diff_stats
-    from factory.git.identity import BotIdentity
     from factory.git.push import push_branch
     from factory.git.worktree import (
         RunWorktree,
@@ -45,7 +45,7 @@ _HOMES = {
     "factory.git.command": ("GitError", "factory_git", "git_config_env", "run_git"),
     "factory.git.commits": ("CommitOutcome", "commit_step", "find_step_commit", "read_trailers"),
     "factory.git.diffstat": ("DiffStats", "diff_stats"),
-    "factory.git.identity": ("BotIdentity",),
+    "factory.config.git": ("BotIdentity",),
     "factory.git.push": ("push_branch",),
     "factory.git.worktree": (
         "RunWorktree",

@@ -12,9 +12,24 @@ from typing import Literal
 
 import git
 
+from factory.config import ConfigError, RepoConfig
 from factory.git.command import GitError, factory_git, run_git
 
 BaseBranchSource = Literal["origin HEAD", "current branch", "default"]
+
+
+def base_branch_of(repo: RepoConfig) -> str:
+    """`repo`'s base branch: configured, or detected (a local repository's here, on first use,
+    then kept on `repo`; a GitHub repository's by the preflight every run passes through)."""
+    if repo.base_branch is None and repo.path is not None and repo.path.is_dir():
+        detected = detect_base_branch(repo.path)
+        repo.base_branch = detected[0] if detected else None
+    if repo.base_branch is None:
+        raise ConfigError(
+            "base_branch is not set and was not detected yet; set it in factory.toml "
+            "or run `factory config check` to see why detection failed"
+        )
+    return repo.base_branch
 
 
 def detect_base_branch(repo: Path) -> tuple[str, BaseBranchSource] | None:

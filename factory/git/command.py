@@ -11,9 +11,14 @@ from pathlib import Path
 
 import git
 
+from factory.support.errors import FAILED, FactoryError
 
-class GitError(RuntimeError):
+
+class GitError(FactoryError, RuntimeError):
     """A git operation the factory needed failed; the message says what to do."""
+
+    code = "git"
+    exit_code = FAILED
 
 
 def git_config_env(

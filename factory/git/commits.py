@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from factory.config.git import BotIdentity
 from factory.git.command import GitError, factory_git, run_git
-from factory.git.identity import BotIdentity
 from factory.git.tool_output import exclude_pathspecs
 from factory.git.worktree import RunWorktree, base_ref, worktree_git
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from factory.config import FactoryConfig
-from factory.gate.repo_policies import earned_autonomy_rule
+from factory.git.base_branch import base_branch_of
 from factory.governance.track_record import IncidentIssue, gather_track_record
 from factory.store.store import Store
 from policies.autonomy import Assessment, assess_autonomy
@@ -36,11 +36,11 @@ def assess_repo(
     `assessment.level_change_event()` as a `autonomy.level_changed` event when it is not None.
     """
     settings = config.repo(repo)
-    record = gather_track_record(store, repo, settings.path, settings.base, incidents)
+    record = gather_track_record(store, repo, settings.path, base_branch_of(settings), incidents)
     return assess_autonomy(
         settings.autonomy,
         record,
-        earned_autonomy_rule(settings),
+        settings.earned_autonomy,
         now or datetime.now(UTC),
         previous=previous_level(store, repo),
     )

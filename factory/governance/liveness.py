@@ -18,8 +18,8 @@ from typing import Self
 
 import structlog
 
-from factory.run import failpoints
 from factory.store import Lease, LeaseLost, LeaseOwner, Run, RunStatus, Store
+from factory.support import failpoints
 
 log = structlog.get_logger()
 

@@ -25,6 +25,7 @@ from factory.store.database import (
     is_postgresql,
     libpq_dsn,
 )
+from factory.support.errors import FAILED, FactoryError
 
 if TYPE_CHECKING:
     import procrastinate
@@ -34,8 +35,11 @@ _schema_ready: set[str] = set()
 _schema_guard = threading.Lock()
 
 
-class QueueUnavailableError(RuntimeError):
+class QueueUnavailableError(FactoryError, RuntimeError):
     """The job queue cannot be used: the store is not PostgreSQL, or procrastinate is missing."""
+
+    code = "database"
+    exit_code = FAILED
 
 
 def build_app(config: FactoryConfig) -> procrastinate.App:

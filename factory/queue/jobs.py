@@ -9,9 +9,12 @@ from pydantic import BaseModel
 
 from factory.config import FactoryConfig
 from factory.queue.app import open_queue
+from factory.support.errors import FactoryError
 
 
-class JobNotFoundError(KeyError):
+class JobNotFoundError(FactoryError, KeyError):
+    code = "not_found"
+
     def __str__(self) -> str:
         return f"no job {self.args[0]}; `factory jobs list` shows the jobs there are"
 

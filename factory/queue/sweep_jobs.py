@@ -21,10 +21,10 @@ from factory.config import FactoryConfig
 from factory.queue.app import build_app
 from factory.queue.enqueue import EnqueuedRun, queue_ticket
 from factory.queue.sweep_end import finish_if_done
-from factory.run import failpoints
 from factory.run.setup import RunOptions
 from factory.store import Store
 from factory.store.sweeps import WORKERS_OWNER
+from factory.support import failpoints
 from factory.sweep.backlog import BacklogTicket, backlog_reference
 from factory.sweep.backlog_selection import select_backlog
 from factory.sweep.cassettes import cassette_for

@@ -30,8 +30,8 @@ from factory.queue.task_names import (
     RUNS_QUEUE,
     SWEEP_TASK,
 )
-from factory.run.context import RunInterrupted
 from factory.run.hooks import RunHooks
+from factory.run.run_context import RunInterrupted
 from factory.run.runner import RunError, RunSummary, resume_run, start_run
 from factory.run.setup import RunOptions
 from factory.run.state import RunState

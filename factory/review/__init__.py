@@ -13,7 +13,6 @@ trends.py            a figure's trend against the previous period
 pillars.py           delivery, reliability, vigilance, efficiency for a group of runs
 sweep_records.py     sweep completion: tickets sweeps selected, and which reached an ending
 initiatives.py       done/open/in flight/stalled and projected completion per initiative
-initiative_config.py `[initiatives."<name>"]` in factory.toml
 ownership.py         owners and domains from CODEOWNERS and catalog-info.yaml on the base branch
 scorecards.py        the standards scorecard of each repository, with evidence
 risks.py             the top risks, ranked, each with a suggested action

@@ -28,13 +28,16 @@ from factory.review.schema import AuditStatus, OperationalReview, Pillars, RepoD
 from factory.review.scorecards import scorecard
 from factory.review.sweep_records import load_sweep_tickets
 from factory.store import Store
+from factory.support.errors import FactoryError
 from policies.models import RevertRecord
 
 HOTFIX_WORDS = ("hotfix", "hot fix", "hot-fix")
 
 
-class ReviewError(ValueError):
+class ReviewError(FactoryError, ValueError):
     """The review cannot be made as asked (unknown repository or team); the message says why."""
+
+    code = "bad_input"
 
 
 class ReviewOptions(BaseModel):

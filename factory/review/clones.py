@@ -9,6 +9,7 @@ from pathlib import Path
 
 from factory.config import ConfigError, FactoryConfig, RepoConfig
 from factory.git import GitError, factory_git, run_git
+from factory.git.base_branch import base_branch_of
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def history_source(config: FactoryConfig, settings: RepoConfig) -> HistorySource
         if path is None:
             return HistorySource(None, None, note)
     try:
-        base = settings.base
+        base = base_branch_of(settings)
     except ConfigError:
         base = _clone_head(path)
     if base is None:

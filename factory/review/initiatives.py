@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 
-from factory.review.initiative_config import InitiativeConfig
+from factory.config.initiatives import InitiativeConfig
 from factory.review.records import ReviewRecords, TicketRun
 from factory.review.schema import InitiativeStatus, Period
 from factory.store.statuses import RunStatus

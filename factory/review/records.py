@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Select, or_, select
 
-from factory.review.initiative_config import INITIATIVE_LABEL_PREFIX
+from factory.config.initiatives import INITIATIVE_LABEL_PREFIX
 from factory.review.schema import Period
 from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord

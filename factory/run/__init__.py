@@ -10,13 +10,12 @@
 - `nodes`: intake, plan, code, test, review, gate, deliver, await_approval; each restartable.
 - `state`: `RunState`, what the checkpointer saves after every node.
 - `setup`: the live equipment around a checkpointed state (worktree, sandbox, models, budget).
-- `context`: `RunContext`, what every node receives, and the halt check at node boundaries.
+- `run_context`: `RunContext`, what every node receives, and the halt check at node boundaries.
+- `judging`: the gate node's `GateRequest`, from the run's state.
 - `delivery`: comment, refuse, push, open the pull request, request reviewers, merge.
 - `baseline`: the test suite's result on the base commit, cached per base sha and command.
 - `pr_body`: the pull request's description.
-- `failpoints`: `FACTORY_FAILPOINTS`, where tests kill (or freeze) the process on purpose.
 - `reaping`: removing sandboxes of dead processes whenever a run starts or resumes.
 - `hooks`: what a driver of many runs (the sweep) adds around one run.
 - `checkpoints`: LangGraph's checkpointer for the store's database, and its retention.
-- `test_command_check`: `factory doctor --repo`, the test command run once on the base commit.
 """

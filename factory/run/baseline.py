@@ -11,7 +11,7 @@ from agents.test_report import BaselineCache, TestReport, run_test_suite
 from agents.tester import test_command
 from factory.git.command import GitError
 from factory.git.worktree import detached_checkout
-from factory.run.context import MeteredSandbox, RunContext
+from factory.run.run_context import MeteredSandbox, RunContext
 
 
 def baseline_report(ctx: RunContext, base_sha: str) -> TestReport | None:

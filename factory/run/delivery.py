@@ -12,10 +12,10 @@ from typing import Any
 
 from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestRequest
 from factory.gate.owners import reviewer_names
-from factory.run import failpoints
-from factory.run.context import RunContext
 from factory.run.pr_body import pull_request_body, pull_request_title
+from factory.run.run_context import RunContext
 from factory.run.state import RunState
+from factory.support import failpoints
 from policies.models import DecisionKind
 
 

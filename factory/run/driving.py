@@ -27,21 +27,23 @@ from factory.config import FactoryConfig
 from factory.governance.claims import recorded_claim_key
 from factory.governance.liveness import DriverLease
 from factory.run.checkpoints import open_checkpointer, prune_finished
-from factory.run.context import NodeObserver, RunInterrupted
 from factory.run.graph import build_graph
 from factory.run.hooks import RunHooks, RunStopped
+from factory.run.run_context import NodeObserver, RunInterrupted
 from factory.run.setup import RunOptions, equip_run, run_repo
 from factory.run.state import RunState
 from factory.run.summary import FINISHED_STATUSES, RunSummary, settle_ending, summarise
 from factory.store import LeaseHeld, LeaseLost, RunStatus, Store, TicketClaimed
 from factory.store.models import Run
-from factory.support.errors import error_text
+from factory.support.errors import FactoryError, error_text
 
 log = structlog.get_logger()
 
 
-class RunError(RuntimeError):
+class RunError(FactoryError, RuntimeError):
     """A run could not start or continue; the message says what to do."""
+
+    code = "bad_input"
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from factory.run import nodes
-from factory.run.context import RunContext
+from factory.run.run_context import RunContext
 from factory.run.state import RunState
 
 NodeFn = Callable[[RunContext, RunState], dict[str, Any]]

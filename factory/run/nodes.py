@@ -13,18 +13,19 @@ from typing import Any
 from langgraph.types import interrupt
 
 from agents import coder, planner, reviewer, tester
-from agents.context import ticket_block
+from agents.briefing import ticket_block
 from agents.models import AddedTests, CodeChange, Plan, Review
 from agents.test_report import TestReport, fails_to_run
-from factory.gate.judge import judge_run
 from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.gate.repo_policies import clamp_level
 from factory.git import commit_step, find_step_commit
 from factory.git.worktree import diff_against_base, reset_to_head, tracked_paths
-from factory.run import delivery, failpoints
+from factory.run import delivery
 from factory.run.baseline import baseline_report
-from factory.run.context import RunContext, RunHalted
+from factory.run.judging import judge_run
+from factory.run.run_context import RunContext, RunHalted
 from factory.run.state import RunState
+from factory.support import failpoints
 from harness.loop import AgentResult
 from policies.config import AutonomyLevel
 

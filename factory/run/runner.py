@@ -16,8 +16,8 @@ from typing import Any
 
 from langgraph.types import Command
 
+from factory.checks.preflight import require_preflight
 from factory.config import FactoryConfig, RepoConfig
-from factory.config.preflight import require_preflight
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
     CLAIM_KEY_FIELD,
@@ -28,7 +28,6 @@ from factory.governance.claims import (
 )
 from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer
-from factory.run.context import NodeObserver
 from factory.run.driving import (
     RunError,
     check_resumable,
@@ -40,6 +39,7 @@ from factory.run.driving import (
 )
 from factory.run.hooks import RunHooks
 from factory.run.reaping import reap_orphan_sandboxes
+from factory.run.run_context import NodeObserver
 from factory.run.setup import (
     RunOptions,
     make_forge,

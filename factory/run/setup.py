@@ -13,17 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.runtime import AgentDeps
 from agents.test_report import detect_test_command
-from factory.config import FactoryConfig, RepoConfig, Secrets
+from factory.config import FactoryConfig, RepoConfig
 from factory.config.prices import UnenforceableBudget, check_budget_enforceable
 from factory.config.repo_settings import governing_repo_config
 from factory.forges.base import Forge
-from factory.forges.settings import MissingForgeToken
+from factory.forges.build import MissingForgeToken, repo_forge
 from factory.git import branch_name, create_worktree, ensure_clone, read_from_base, remove_worktree
+from factory.git.base_branch import base_branch_of
 from factory.git.command import GitError
 from factory.governance.autonomy import assess_repo
-from factory.run.context import MeteredSandbox, RunContext
+from factory.run.run_context import MeteredSandbox, RunContext
 from factory.run.state import RunState
 from factory.store import Run, Store
+from factory.support.errors import FactoryError
 from factory.tickets.model import Ticket
 from harness.budget import RunBudget
 from harness.build import build_model
@@ -49,7 +51,7 @@ class RunOptions(BaseModel):
     repo: str | None = None
     model: str | None = None
     max_iterations: int | None = Field(default=None, ge=1, le=20)
-    budget_usd: float | None = Field(default=None, gt=0)
+    budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     record: Path | None = None
     replay: Path | None = None
     keep_worktree: bool = False
@@ -57,8 +59,10 @@ class RunOptions(BaseModel):
     """Start a run even though the ticket has an open run or factory PR (said so, on purpose)."""
 
 
-class SetupError(ValueError):
+class SetupError(FactoryError, ValueError):
     """The run cannot start as asked; the message says what to change."""
+
+    code = "bad_input"
 
 
 def resolve_repo(config: FactoryConfig, wanted: str | None) -> tuple[str, RepoConfig]:
@@ -103,7 +107,7 @@ def run_repo(config: FactoryConfig, run: Run) -> tuple[str, RepoConfig]:
 
 def check_model_configured(config: FactoryConfig, options: RunOptions) -> None:
     """Fail before anything happens when no agent could reach a model."""
-    from factory.config.preflight import model_findings
+    from factory.checks.models import model_findings
 
     findings = model_findings(config, options.replay)
     if findings:
@@ -144,7 +148,7 @@ def new_run_state(
         run_id=run_id,
         ticket=ticket,
         repo=name,
-        base_branch=repo.base,
+        base_branch=base_branch_of(repo),
         branch=branch,
         level=level,
         max_iterations=options.max_iterations or repo.max_iterations,
@@ -179,14 +183,8 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
 
 def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
     """The forge the repository's branches and pull requests live on."""
-    token = Secrets.from_env().github_token
     try:
-        return repo.forge_settings(name).build(
-            store=store,
-            data_dir=config.factory.data_dir,
-            identity=config.git,
-            github_token=token.get_secret_value() if token else None,
-        )
+        return repo_forge(config, store, name)
     except MissingForgeToken as error:
         raise SetupError(str(error)) from error
 
@@ -229,7 +227,7 @@ def equip_run(
     run = store.get_run(run_id)
     assert run.branch is not None
     if operator_repo.base_branch is None and values.get("base_branch"):
-        # Detected when the run started (see factory.config.preflight) and checkpointed since.
+        # Detected when the run started (see factory.checks.preflight) and checkpointed since.
         operator_repo = operator_repo.model_copy(update={"base_branch": values["base_branch"]})
     forge = make_forge(config, store, name, operator_repo)
     source, env = forge.clone_source()
@@ -237,7 +235,7 @@ def equip_run(
         clone = ensure_clone(source, data / "clones", env=env)
     except GitError as error:
         raise SetupError(str(error)) from error
-    base_text = read_from_base(clone, operator_repo.base, "factory.toml")
+    base_text = read_from_base(clone, base_branch_of(operator_repo), "factory.toml")
     operator = operator_repo.model_copy(update={"budget": operator_budget(config, name, options)})
     repo = governing_repo_config(operator, base_text, name)
     assert repo.budget is not None
@@ -248,7 +246,7 @@ def equip_run(
         path = pooled.worktree if pooled is not None and pooled.worktree else None
         worktree = create_worktree(
             clone,
-            base_branch=repo.base,
+            base_branch=base_branch_of(repo),
             branch=run.branch,
             path=path or data / "worktrees" / run_id,
         )

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from factory.run.context import RunContext
+from factory.run.run_context import RunContext
 from factory.run.state import RunState
 from factory.store import OPEN_RUN_STATUSES, RunStatus, Store
 from factory.store.models import utcnow

@@ -35,7 +35,7 @@ Re-exports load on first use, so the CLI can read `factory.store.statuses` witho
 
 from typing import TYPE_CHECKING
 
-from policies.lazy_exports import lazy_exports
+from factory.support.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, select, updat
 
 from factory.store.chain import GENESIS, canonical_json, digest_hash, link_hashes, timestamp
 from factory.store.models import AuditDigest, Event, Run, utcnow
+from factory.support.errors import FactoryError
 
 EVENTS = cast(Table, Event.__table__)
 RUNS = cast(Table, Run.__table__)
@@ -60,8 +61,10 @@ class ChainHead(NamedTuple):
     head_hash: str
 
 
-class RunNotFoundError(KeyError):
+class RunNotFoundError(FactoryError, KeyError):
     """No run has this id."""
+
+    code = "not_found"
 
     def __str__(self) -> str:
         return f"no run {self.args[0]!r}; `factory runs list` shows the runs there are"

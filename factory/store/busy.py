@@ -7,9 +7,14 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from factory.support.errors import FAILED, FactoryError
 
-class DatabaseBusyError(RuntimeError):
+
+class DatabaseBusyError(FactoryError, RuntimeError):
     """Another process kept the database locked for longer than `[factory] busy_timeout_s`."""
+
+    code = "database_busy"
+    exit_code = FAILED
 
 
 def is_locked(failure: BaseException) -> bool:

@@ -22,10 +22,13 @@ from sqlalchemy.orm import Session
 from factory.store.models import Run, TicketClaim, utcnow
 from factory.store.retrying import retry_on_conflict
 from factory.store.statuses import OPEN_RUN_STATUSES
+from factory.support.errors import FactoryError
 
 
-class TicketClaimed(RuntimeError):
+class TicketClaimed(FactoryError, RuntimeError):
     """The ticket already has an open run; `run_id` names it."""
+
+    code = "ticket_claimed"
 
     def __init__(self, ticket_key: str, run_id: str, claimed_at: datetime) -> None:
         moment = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=UTC)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from factory.store.busy import busy_error, is_locked
 from factory.store.retrying import retried
+from factory.support.errors import FAILED, FactoryError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = select(func.pg_advisory_xact_lock(0x4D494752))  # "MIGR"
@@ -26,8 +27,11 @@ LOCK_ATTEMPT_S = 0.25
 """SQLite's own wait per attempt; between attempts the store backs off (`store.retrying`)."""
 
 
-class StoreUnavailableError(RuntimeError):
+class StoreUnavailableError(FactoryError, RuntimeError):
     """The database cannot be opened: its driver is missing, or its server cannot be reached."""
+
+    code = "database"
+    exit_code = FAILED
 
 
 def describe_url(url: str) -> str:

@@ -9,12 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factory.store.models import Incident, utcnow
+from factory.support.errors import FactoryError
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 
 
-class IncidentNotFoundError(KeyError):
+class IncidentNotFoundError(FactoryError, KeyError):
     """No incident has this id."""
+
+    code = "not_found"
 
     def __str__(self) -> str:
         return f"no incident {self.args[0]}; `factory incident list` shows them"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from factory.store.appending import RunNotFoundError
 from factory.store.models import Run, utcnow
+from factory.support.errors import FactoryError
 from sandboxes.labels import owner_is_gone
 
 LEASE_COLUMNS = (
@@ -89,8 +90,10 @@ class Lease:
         return f"run {self.run_id} is being driven by {self.owner} since {_clock(self.since)}"
 
 
-class LeaseHeld(RuntimeError):
+class LeaseHeld(FactoryError, RuntimeError):
     """Another live process drives the run: "run r-… is being driven by pid P on host H since T"."""
+
+    code = "run_busy"
 
     def __init__(self, lease: Lease) -> None:
         super().__init__(lease.describe())

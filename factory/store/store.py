@@ -54,16 +54,21 @@ from factory.store.pull_requests import PullRequestRows
 from factory.store.retrying import retry_on_conflict
 from factory.store.statuses import ApprovalDecision
 from factory.store.sweeps import SWEEP_ID_PREFIX, SweepRecords
+from factory.support.errors import FactoryError
 
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
 
 
-class BlobNotFoundError(KeyError):
+class BlobNotFoundError(FactoryError, KeyError):
     """No blob has this reference."""
 
+    code = "not_found"
 
-class AlreadyHalted(RuntimeError):
+
+class AlreadyHalted(FactoryError, RuntimeError):
     """The scope already has an active halt: "already halted by X since T"."""
+
+    code = "already_halted"
 
     def __init__(self, halt: Halt) -> None:
         since = halt.created_at if halt.created_at.tzinfo else halt.created_at.replace(tzinfo=UTC)

@@ -7,8 +7,6 @@ every error to its exit in one table (`factory/cli/errors.py`) instead of one `e
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 BAD_INPUT = 2
 """Exit code for anything the user can fix in what they typed or configured."""
 FAILED = 1
@@ -18,12 +16,12 @@ FAILED = 1
 class FactoryError(Exception):
     """An expected failure of the factory: one line a person can act on.
 
-    Subclasses set `exit_code` and `code` (the `error.code` of `--json` output); an instance
-    may carry a `hint` saying what to do next.
+    Subclasses set `exit_code` and `code` (the `error.code` of `--json` output) as class
+    attributes; an instance may override them, and carry a `hint` saying what to do next.
     """
 
-    exit_code: ClassVar[int] = BAD_INPUT
-    code: ClassVar[str] = "bad_input"
+    exit_code: int = BAD_INPUT
+    code: str = "bad_input"
     hint: str = ""
 
 

@@ -1,6 +1,5 @@
 """The nightly backlog sweep: every ticket marked for agents, once, within a budget.
 
-- `config`: `[sweep]` in factory.toml (back-off, concurrency, the stop grace period).
 - `backlog`: the sources (GitHub issues by label, a repository's `backlog_dir`, the store's
   backlog from `factory ticket add`) and the `BacklogTicket` they yield.
 - `facts`: what the world says about each ticket (open PRs on the forge, runs, leases, halts).
@@ -22,5 +21,5 @@
 - `report`: the morning report (Markdown and JSON), its files, posting it on a tracking issue.
 - `recorded`: a sweep driven by workers told from its chain: budget, deadline, its result.
 
-Nothing here imports heavy libraries at package import: `factory.config` reads `config`.
+Its settings, `[sweep]`, are a model in `factory/config/sweep.py`.
 """

@@ -15,17 +15,20 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from factory.config import FactoryConfig
+from factory.support.errors import FactoryError
 from harness.pricing import PriceTable
 
 
-class SweepBudgetError(ValueError):
+class SweepBudgetError(FactoryError, ValueError):
     """The budget asked for cannot be enforced; the message says what to pass instead."""
+
+    code = "bad_input"
 
 
 class SweepBudget(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    usd: float | None = Field(default=None, gt=0)
+    usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     tokens: int | None = Field(default=None, gt=0)
 
     @property

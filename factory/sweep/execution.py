@@ -17,8 +17,8 @@ from contextlib import ExitStack
 import structlog
 
 from factory.config import FactoryConfig
-from factory.run.context import NodeObserver
 from factory.run.hooks import RunHooks
+from factory.run.run_context import NodeObserver
 from factory.run.runner import RunError, resume_run, start_run
 from factory.run.setup import RunOptions
 from factory.store import Store

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from factory.forges.github_client import DEFAULT_API_URL, github_client
+from factory.support.errors import FactoryError
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
 from factory.tickets.github import parse_issue_ref
@@ -258,8 +259,10 @@ def write_report(report: MorningReport, directory: Path) -> dict[str, str]:
     return {"markdown": str(markdown), "json": str(data)}
 
 
-class ReportPostError(ValueError):
+class ReportPostError(FactoryError, ValueError):
     """The report could not be posted; the message says why."""
+
+    code = "bad_input"
 
 
 def parse_post_target(target: str) -> tuple[str, int]:

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from factory.config.sweep import SweepConfig
 from factory.store.statuses import RunStatus
 from factory.sweep.backlog import BacklogProblem, BacklogTicket
-from factory.sweep.config import SweepConfig
 from factory.sweep.facts import TicketFacts
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from factory.config import FactoryConfig
 from factory.run.setup import ROLES
+from factory.support.errors import FactoryError
 from factory.sweep.budget import SweepBudget, SweepBudgetError, require_enforceable
 from factory.sweep.cassettes import cassette_model
 from factory.sweep.outcome import SweepRequest
@@ -16,8 +17,10 @@ from sandboxes.docker_engine import connect, require_image
 from sandboxes.errors import SandboxError
 
 
-class SweepError(ValueError):
+class SweepError(FactoryError, ValueError):
     """The sweep cannot start as asked; the message says what to change."""
+
+    code = "bad_input"
 
 
 def check_request(config: FactoryConfig, request: SweepRequest) -> list[str]:

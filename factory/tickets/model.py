@@ -5,6 +5,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from factory.support.errors import FactoryError
+
 TicketSourceKind = Literal["markdown", "stdin", "github"]
 MAX_TICKET_CHARS = 200_000
 """Tickets longer than this are refused: they are text for a model, not a data dump."""
@@ -42,8 +44,10 @@ class Ticket(BaseModel):
         return self.ref
 
 
-class TicketError(ValueError):
+class TicketError(FactoryError, ValueError):
     """A ticket could not be read; the message says what to pass instead."""
+
+    code = "ticket"
 
 
 class TicketNotFound(TicketError):

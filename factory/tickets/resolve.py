@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from factory.config.forges import GITHUB_TOKEN_ENV
 from factory.forges.github_client import github_api_url
-from factory.forges.settings import GITHUB_TOKEN_ENV
 from factory.tickets.github import GitHubIssueSource
 from factory.tickets.markdown import MarkdownTicketSource
 from factory.tickets.model import Ticket, TicketError, TicketNotFound, TicketSource

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from factory.store import Run, Store
 from factory.store.models import Sweep
 from factory.store.sweeps import observed_sweep_status
+from factory.support.errors import FactoryError
 from factory.sweep.report import MorningReport, to_markdown
 
 PAGE = 100
@@ -26,7 +27,9 @@ PAGE = 100
 _MARKDOWN = MarkdownIt("js-default")
 
 
-class SweepNotFoundError(KeyError):
+class SweepNotFoundError(FactoryError, KeyError):
+    code = "not_found"
+
     def __str__(self) -> str:
         return f"no sweep {self.args[0]!r}; the sweeps page lists them"
 

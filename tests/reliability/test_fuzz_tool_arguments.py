@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from harness import anthropic_model, openai_model
+import harness.anthropic_model as anthropic_model
+import harness.openai_model as openai_model
 from harness.messages import ToolCall
 from harness.tools import ConfinedRoot, Toolbox, read_only_tools
 from harness.tools.base import ToolOutput

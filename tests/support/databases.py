@@ -8,11 +8,8 @@ PostgreSQL half skips with a loud reason locally, and fails under CI, where it m
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
-import subprocess
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,31 +17,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from sqlalchemy.engine import make_url
 
+from bench._scratch_postgres import (
+    CLUSTER_SCRIPT,
+    POSTGRES_URL_ENV,
+    fresh_postgres_database,
+    postgres_server_url,
+)
 from factory.store.database import libpq_dsn
 
-POSTGRES_URL_ENV = "FACTORY_TEST_POSTGRES_URL"
-CLUSTER_SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
 Backend = Literal["sqlite", "postgresql"]
 BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql")
-
-
-@functools.cache
-def postgres_server_url() -> str | None:
-    """A SQLAlchemy URL of a PostgreSQL server tests may create databases on, or None."""
-    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
-    if url:
-        return url
-    if not CLUSTER_SCRIPT.exists():
-        return None
-    found = subprocess.run(
-        ["bash", str(CLUSTER_SCRIPT)], capture_output=True, text=True, timeout=180, check=False
-    )
-    url = found.stdout.strip()
-    if url:
-        os.environ[POSTGRES_URL_ENV] = url  # child processes of the tests find it too
-    return url or None
 
 
 def require_postgres() -> str:
@@ -59,22 +42,6 @@ def require_postgres() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return url
-
-
-@contextmanager
-def fresh_postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server for the duration; yields its SQLAlchemy URL."""
-    import psycopg
-
-    name = f"factory_test_{uuid.uuid4().hex[:12]}"
-    admin = libpq_dsn(server_url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

@@ -14,6 +14,7 @@ from factory.forges import (
 )
 from factory.gate.owners import read_owners, reviewer_names
 from factory.git import commit_step, create_worktree, diff_stats, ensure_clone
+from factory.git.base_reader import BaseSnapshot
 from factory.git.worktree import RunWorktree
 from tests.support.fake_github import FakeGitHub
 
@@ -91,7 +92,7 @@ def test_push_open_comment_review_and_merge_without_leaking_the_token(
     forge.comment(12, "Plan: fix the string. Outcome: draft PR opened.")
     assert fake_github.comments == [(12, "Plan: fix the string. Outcome: draft PR opened.")]
     changed = diff_stats(worktree.clone, "refs/remotes/origin/main", worktree.branch).files
-    owners = read_owners(worktree.clone, "main", changed)
+    owners = read_owners(BaseSnapshot(worktree.clone, "main"), changed)
     reviewers = reviewer_names(o for path in changed for o in owners[path])
     assert reviewers == ["alice", "bob"]
     forge.request_reviewers(pull.number, [*reviewers, "acme/core"])

@@ -10,6 +10,7 @@ from factory.config import parse_config
 from factory.gate.diff import parse_unified_diff
 from factory.gate.judge import judge_change
 from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
+from factory.gate.request import GateRequest
 from factory.git import read_from_base
 from factory.store import Store
 from policies.config import AutonomyLevel
@@ -43,13 +44,15 @@ def test_agent_raising_its_autonomy_gets_needs_human_under_the_base_config(
     judgement = judge_change(
         config,
         store,
-        "demo",
-        diff,
-        clone=repo,
-        tests=TestSummary(passed=True, new_tests_added=1),
-        review=ReviewSummary(verdict="approve"),
-        cost=RunCost(usd=0.5),
-        budget=BudgetLimits(max_usd=5),
+        GateRequest(
+            repo="demo",
+            diff=diff,
+            clone=repo,
+            tests=TestSummary(passed=True, new_tests_added=1),
+            review=ReviewSummary(verdict="approve"),
+            cost=RunCost(usd=0.5),
+            budget=BudgetLimits(max_usd=5),
+        ),
     )
     assert judgement.context.level is AutonomyLevel.L2  # the base branch's range, not L3
     assert judgement.decision.decision.value == "needs_human"
@@ -77,13 +80,15 @@ def test_over_budget_run_does_not_merge(repo: Path, tmp_path: Path) -> None:
     judgement = judge_change(
         config,
         Store(f"sqlite:///{tmp_path / 'factory.db'}"),
-        "demo",
-        parse_unified_diff(diff_between(repo, "main", "spendy")),
-        level=AutonomyLevel.L3,
-        tests=TestSummary(passed=True),
-        review=ReviewSummary(verdict="approve"),
-        cost=RunCost(usd=12.0),
-        budget=BudgetLimits(max_usd=10.0),
+        GateRequest(
+            repo="demo",
+            diff=parse_unified_diff(diff_between(repo, "main", "spendy")),
+            level=AutonomyLevel.L3,
+            tests=TestSummary(passed=True),
+            review=ReviewSummary(verdict="approve"),
+            cost=RunCost(usd=12.0),
+            budget=BudgetLimits(max_usd=10.0),
+        ),
     )
     assert judgement.decision.decision.value == "needs_human"
     assert "over budget" in " ".join(judgement.decision.reasons)

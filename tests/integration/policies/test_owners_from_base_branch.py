@@ -8,6 +8,7 @@ from policy_git_helpers import commit_file, diff_between, git
 from factory.gate.diff import parse_unified_diff
 from factory.gate.owners import read_owners
 from factory.git import GitError
+from factory.git.base_reader import BaseSnapshot
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,7 @@ def test_owners_ignore_the_agents_edits_to_codeowners(repo: Path) -> None:
     commit_file(repo, ".github/CODEOWNERS", "* @agent-friend\n", "agent picks its reviewers")
     commit_file(repo, "auth/login.py", "ok = True\n", "agent edits auth")
 
-    owners = read_owners(repo, "main", ["auth/login.py", "README.md"])
+    owners = read_owners(BaseSnapshot(repo, "main"), ["auth/login.py", "README.md"])
     assert owners == {
         "auth/login.py": ["@acme/security", "group:identity"],
         "README.md": ["@acme/all"],
@@ -39,4 +40,4 @@ def test_diff_between_commits_feeds_the_parser(repo: Path) -> None:
 
 def test_missing_base_branch_is_a_clear_error(repo: Path) -> None:
     with pytest.raises(GitError, match="base branch 'trunk' not found"):
-        read_owners(repo, "trunk", ["README.md"])
+        read_owners(BaseSnapshot(repo, "trunk"), ["README.md"])

@@ -9,9 +9,9 @@ import docker
 import pytest
 from typer.testing import CliRunner
 
+from factory.checks.sandbox import check_sandbox
 from factory.cli import app
 from sandboxes.config import DockerSandboxConfig
-from sandboxes.health import HealthCheck, check_sandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 runner = CliRunner()
@@ -21,26 +21,25 @@ def test_health_reports_engine_image_and_each_hardening_property(
     docker_client: docker.DockerClient,
 ) -> None:
     checks = check_sandbox(DockerSandboxConfig())
-    assert set(HealthCheck.model_fields) == {"name", "ok", "detail", "hint"}
-    by_name = {check.name: check for check in checks}
+    by_name = {check.key: check for check in checks}
     assert list(by_name) == [
         "docker engine",
-        "sandbox image",
+        "sandbox.image",
         "runs as non-root",
         "network none",
         "limits applied",
         "read-only root",
     ]
-    assert all(check.ok for check in checks), checks
-    assert all(check.hint == "" for check in checks)
+    assert all(check.severity == "ok" for check in checks), checks
+    assert all(check.fix == "" for check in checks)
     assert "API 1." in by_name["docker engine"].detail
     assert by_name["network none"].detail == "mode none, interfaces lo"
 
 
 def test_health_of_a_missing_image_stops_with_the_fix(docker_client: docker.DockerClient) -> None:
     checks = check_sandbox(DockerSandboxConfig(image="agent-factory/absent:never"))
-    assert [check.ok for check in checks] == [True, False]
-    assert "build-base" in checks[1].hint
+    assert [check.severity for check in checks] == ["ok", "error"]
+    assert "build-base" in checks[1].fix
 
 
 def test_cli_exec_runs_the_command_and_returns_its_exit_code(

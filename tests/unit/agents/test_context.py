@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from agents.context import repository_rules, system_prompt, ticket_block
+from agents.briefing import repository_rules, system_prompt, ticket_block
 
 
 def test_a_ticket_cannot_close_its_block_and_speak_as_the_system() -> None:

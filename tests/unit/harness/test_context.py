@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from harness.budget import RunBudget
 from harness.config import BudgetConfig
-from harness.context import ELIDED_PREFIX, KEEP_LATEST_OUTPUTS, ContextGuard
+from harness.context_window import ELIDED_PREFIX, KEEP_LATEST_OUTPUTS, ContextGuard
 from harness.events import HarnessEvent
 from harness.loop import run_agent
 from harness.messages import Message, ToolCall

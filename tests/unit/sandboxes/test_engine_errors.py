@@ -3,11 +3,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from factory.checks.sandbox import check_sandbox
 from factory.cli import app
 from sandboxes.config import DockerSandboxConfig
 from sandboxes.docker_engine import connect
 from sandboxes.errors import EngineUnavailable
-from sandboxes.health import check_sandbox
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def test_unreachable_engine_is_one_line_saying_what_to_do() -> None:
 @pytest.mark.usefixtures("no_engine")
 def test_health_reports_the_unreachable_engine_and_stops() -> None:
     checks = check_sandbox(DockerSandboxConfig())
-    assert [(check.name, check.ok) for check in checks] == [("docker engine", False)]
+    assert [(check.key, check.severity) for check in checks] == [("docker engine", "error")]
 
 
 @pytest.mark.usefixtures("no_engine")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from factory.config.sweep import SweepConfig
 from factory.forges.base import PullRequestInfo
 from factory.sweep.backlog import BacklogProblem, BacklogTicket, priority_rank
-from factory.sweep.config import SweepConfig
 from factory.sweep.facts import RunBrief, TicketFacts
 from factory.sweep.selection import SkipReason, select_tickets
 from factory.tickets.identity import ticket_identity

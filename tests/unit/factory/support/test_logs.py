@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from factory.logs import bind_run, configure_logging, get_logger, resolve_format
+from factory.support.logs import bind_run, configure_logging, get_logger, resolve_format
 
 
 class FakeTerminal(io.StringIO):

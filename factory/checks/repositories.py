@@ -9,17 +9,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from factory.checks.findings import CheckFinding
 from factory.config.errors import ConfigError, key_path
-from factory.config.preflight.findings import Finding
 from factory.config.settings import RepoConfig, Secrets
 
 if TYPE_CHECKING:
     import git
 
 
-def repository_findings(name: str, repo: RepoConfig, *, offline: bool) -> list[Finding]:
+def repository_findings(name: str, repo: RepoConfig, *, offline: bool) -> list[CheckFinding]:
     """What is wrong with repository `name`; an omitted base branch is detected on the way."""
-    findings: list[Finding] = []
+    findings: list[CheckFinding] = []
     if repo.path is not None:
         findings += _local_repository(name, repo)
     elif repo.github is not None:
@@ -32,7 +32,7 @@ def repository_findings(name: str, repo: RepoConfig, *, offline: bool) -> list[F
     return findings
 
 
-def _local_repository(name: str, repo: RepoConfig) -> list[Finding]:
+def _local_repository(name: str, repo: RepoConfig) -> list[CheckFinding]:
     from factory.git.base_branch import detect_base_branch
     from factory.git.command import GitError, factory_git, run_git
 
@@ -40,25 +40,25 @@ def _local_repository(name: str, repo: RepoConfig) -> list[Finding]:
     key = key_path(("repos", name, "path"))
     path = repo.path
     if not path.exists():
-        return [Finding(key=key, problem=f'"{path}" does not exist', fix="fix the path")]
+        return [CheckFinding(key=key, detail=f'"{path}" does not exist', fix="fix the path")]
     if not path.is_dir():
-        return [Finding(key=key, problem=f'"{path}" is not a directory', fix="fix the path")]
+        return [CheckFinding(key=key, detail=f'"{path}" is not a directory', fix="fix the path")]
     runner = factory_git(path)
     try:
         top = run_git(runner, "rev-parse", "--show-toplevel", action="find the repository")
     except GitError:
         return [
-            Finding(
+            CheckFinding(
                 key=key,
-                problem=f'"{path}" is not a git repository',
+                detail=f'"{path}" is not a git repository',
                 fix="run `git init` there and commit, or fix the path",
             )
         ]
     if Path(top).resolve() != path.resolve():
         return [
-            Finding(
+            CheckFinding(
                 key=key,
-                problem=f'"{path}" is inside the git repository {top}, not its top',
+                detail=f'"{path}" is inside the git repository {top}, not its top',
                 fix=f'use path = "{top}"',
             )
         ]
@@ -68,29 +68,29 @@ def _local_repository(name: str, repo: RepoConfig) -> list[Finding]:
         has_commit = False
     if not has_commit:
         return [
-            Finding(
+            CheckFinding(
                 key=key,
-                problem=f'"{path}" has no commit yet',
+                detail=f'"{path}" has no commit yet',
                 fix="commit something first: branches start from the base branch's last commit",
             )
         ]
     branch_key = key_path(("repos", name, "base_branch"))
-    findings: list[Finding] = []
+    findings: list[CheckFinding] = []
     if repo.base_branch is None:
         detected = detect_base_branch(path)
         if detected is None:
             return [
-                Finding(
+                CheckFinding(
                     key=branch_key,
-                    problem="not set, and it cannot be detected (no origin HEAD, HEAD detached)",
+                    detail="not set, and it cannot be detected (no origin HEAD, HEAD detached)",
                     fix="set base_branch to the branch pull requests should target",
                 )
             ]
         repo.base_branch = detected[0]
         findings.append(
-            Finding(
+            CheckFinding(
                 key=branch_key,
-                problem=f'not set; detected "{detected[0]}" (from {detected[1]})',
+                detail=f'not set; detected "{detected[0]}" (from {detected[1]})',
                 fix="set base_branch to choose another",
                 severity="note",
             )
@@ -99,9 +99,9 @@ def _local_repository(name: str, repo: RepoConfig) -> list[Finding]:
     if repo.base_branch not in branches:
         known = ", ".join(sorted(branches)[:10]) or "none"
         findings.append(
-            Finding(
+            CheckFinding(
                 key=branch_key,
-                problem=f'"{repo.base_branch}" is not a branch of {path} (branches: {known})',
+                detail=f'"{repo.base_branch}" is not a branch of {path} (branches: {known})',
                 fix="set base_branch to an existing branch",
             )
         )
@@ -124,13 +124,13 @@ def _local_branches(runner: git.Git) -> set[str]:
     return {line.strip() for line in listing.splitlines() if line.strip()}
 
 
-def _github_repository(name: str, repo: RepoConfig, *, offline: bool) -> list[Finding]:
+def _github_repository(name: str, repo: RepoConfig, *, offline: bool) -> list[CheckFinding]:
     key = key_path(("repos", name, "github"))
     if Secrets.from_env().github_token is None:
         return [
-            Finding(
+            CheckFinding(
                 key=key,
-                problem=f'"{repo.github}" is on GitHub, but GITHUB_TOKEN is not set',
+                detail=f'"{repo.github}" is on GitHub, but GITHUB_TOKEN is not set',
                 fix="export GITHUB_TOKEN with access to it (or use `path` for a local repository)",
             )
         ]
@@ -139,9 +139,9 @@ def _github_repository(name: str, repo: RepoConfig, *, offline: bool) -> list[Fi
     branch_key = key_path(("repos", name, "base_branch"))
     if offline:
         return [
-            Finding(
+            CheckFinding(
                 key=branch_key,
-                problem="not set; detected from GitHub's default branch when a run starts",
+                detail="not set; detected from GitHub's default branch when a run starts",
                 fix="set base_branch to fix it now",
                 severity="note",
             )
@@ -149,18 +149,18 @@ def _github_repository(name: str, repo: RepoConfig, *, offline: bool) -> list[Fi
     default, problem = _github_default_branch(repo.github or "")
     if default is None:
         return [
-            Finding(
+            CheckFinding(
                 key=branch_key,
-                problem=f"not set, and GitHub's default branch could not be read ({problem})",
+                detail=f"not set, and GitHub's default branch could not be read ({problem})",
                 fix="set base_branch, or check GITHUB_TOKEN and the repository name",
                 kind="environment",
             )
         ]
     repo.base_branch = default
     return [
-        Finding(
+        CheckFinding(
             key=branch_key,
-            problem=f'not set; detected "{default}" (GitHub\'s default branch)',
+            detail=f'not set; detected "{default}" (GitHub\'s default branch)',
             fix="set base_branch to choose another",
             severity="note",
         )
@@ -183,14 +183,14 @@ def _github_default_branch(full_name: str) -> tuple[str | None, str]:
         return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
 
-def _policies(name: str, repo: RepoConfig) -> list[Finding]:
+def _policies(name: str, repo: RepoConfig) -> list[CheckFinding]:
     """Every policy name known and its parameters valid for that policy's own model."""
     from policies.builtin import build_builtin
     from policies.errors import PolicyConfigError
     from policies.evaluation import effective_specs
     from policies.loader import is_import_reference, is_repo_policy_path, split_policy_path
 
-    findings: list[Finding] = []
+    findings: list[CheckFinding] = []
     listed = {id(spec): index for index, spec in enumerate(repo.policies)}
     for spec in effective_specs(repo.policies, repo.protected_paths):
         index = listed.get(id(spec))
@@ -210,11 +210,11 @@ def _policies(name: str, repo: RepoConfig) -> list[Finding]:
             else:
                 build_builtin(spec.name, spec.params)
         except PolicyConfigError as exc:
-            findings.append(Finding(key=key, problem=str(exc)))
+            findings.append(CheckFinding(key=key, detail=str(exc)))
     return findings
 
 
-def _imported_policy(key: str, name: str) -> list[Finding]:
+def _imported_policy(key: str, name: str) -> list[CheckFinding]:
     import importlib
 
     module_name, _, attribute = name.partition(":")
@@ -222,25 +222,25 @@ def _imported_policy(key: str, name: str) -> list[Finding]:
         module = importlib.import_module(module_name)
     except Exception as exc:
         return [
-            Finding(
+            CheckFinding(
                 key=key,
-                problem=f'policy "{name}": module {module_name!r} cannot be imported '
+                detail=f'policy "{name}": module {module_name!r} cannot be imported '
                 f"({type(exc).__name__}: {exc})",
                 fix="install the package that provides it, or fix the name",
             )
         ]
     if not callable(getattr(module, attribute, None)):
         return [
-            Finding(
+            CheckFinding(
                 key=key,
-                problem=f'policy "{name}": {module_name} has no callable {attribute!r}',
+                detail=f'policy "{name}": {module_name} has no callable {attribute!r}',
                 fix="name a function that takes the gate context",
             )
         ]
     return []
 
 
-def _base_branch_files(name: str, repo: RepoConfig) -> list[Finding]:
+def _base_branch_files(name: str, repo: RepoConfig) -> list[CheckFinding]:
     """The repository's own factory.toml, policy files and CODEOWNERS, as the base branch has
     them (what will govern the run)."""
     from factory.config.repo_settings import governing_repo_config
@@ -250,7 +250,7 @@ def _base_branch_files(name: str, repo: RepoConfig) -> list[Finding]:
     from policies.evaluation import repo_policy_paths
 
     assert repo.path is not None and repo.base_branch is not None
-    findings: list[Finding] = []
+    findings: list[CheckFinding] = []
     where = f'{repo.path}, branch "{repo.base_branch}"'
     try:
         own = read_from_base(repo.path, repo.base_branch, "factory.toml")
@@ -260,9 +260,9 @@ def _base_branch_files(name: str, repo: RepoConfig) -> list[Finding]:
             key = key_path(("repos", name, "policies"))
             if source is None:
                 findings.append(
-                    Finding(
+                    CheckFinding(
                         key=key,
-                        problem=f"policy file {policy_path} is not on the base branch ({where})",
+                        detail=f"policy file {policy_path} is not on the base branch ({where})",
                         fix="commit it to the base branch, or remove it from the list",
                     )
                 )
@@ -271,9 +271,9 @@ def _base_branch_files(name: str, repo: RepoConfig) -> list[Finding]:
                 compile(source, policy_path, "exec")
             except SyntaxError as exc:
                 findings.append(
-                    Finding(
+                    CheckFinding(
                         key=key,
-                        problem=f"policy file {policy_path}:{exc.lineno}: syntax error: {exc.msg}",
+                        detail=f"policy file {policy_path}:{exc.lineno}: syntax error: {exc.msg}",
                         fix="fix the file on the base branch",
                     )
                 )
@@ -283,22 +283,24 @@ def _base_branch_files(name: str, repo: RepoConfig) -> list[Finding]:
             if text is None:
                 continue
             findings += [
-                Finding(
+                CheckFinding(
                     key=key_path(("repos", name)),
-                    problem=f"{owners_path} on the base branch: {problem}",
+                    detail=f"{owners_path} on the base branch: {problem}",
                     fix="fix that line of the file",
                 )
                 for problem in codeowners_problems(text)
             ]
             break
     except ConfigError as exc:
-        findings.append(Finding(key=key_path(("repos", name)), problem=str(exc)))
+        findings.append(CheckFinding(key=key_path(("repos", name)), detail=str(exc)))
     except GitError as exc:
         findings.append(
-            Finding(key=key_path(("repos", name, "base_branch")), problem=str(exc), kind="config")
+            CheckFinding(
+                key=key_path(("repos", name, "base_branch")), detail=str(exc), kind="config"
+            )
         )
     return _unique(findings)
 
 
-def _unique(findings: Iterable[Finding]) -> list[Finding]:
+def _unique(findings: Iterable[CheckFinding]) -> list[CheckFinding]:
     return list(dict.fromkeys(findings))

@@ -1,7 +1,7 @@
 """Messages reach people as they were written, quotes and all."""
 
-from factory.errors import error_text
 from factory.store.appending import RunNotFoundError
+from factory.support.errors import error_text
 
 
 def test_a_plain_key_error_loses_only_the_quotes_str_adds() -> None:

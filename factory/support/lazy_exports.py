@@ -1,8 +1,8 @@
 """Package re-exports that load on first use (PEP 562 module `__getattr__`).
 
-Several packages re-export names whose modules are slow to import (provider SDKs,
-detect-secrets, SQLAlchemy, GitPython) while the CLI must start fast. This helper lives in
-`policies` because that package depends on nothing, so every other package may import it.
+`factory.git`, `factory.store` and `factory.forges` re-export names whose modules are slow to
+import (SQLAlchemy, GitPython, PyGithub) while the CLI must start fast; the outer packages
+(`harness`, `policies`) export nothing lazily, so only `factory/` needs this.
 """
 
 from collections.abc import Callable, Mapping

@@ -18,10 +18,10 @@ from agents.runtime import AgentDeps
 from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
 from factory.git import RunWorktree
-from factory.run import failpoints
 from factory.run.hooks import RunHooks, RunStopped
 from factory.run.state import RunState
 from factory.store import RunStatus, Store
+from factory.support import failpoints
 from harness.events import HarnessEvent
 from harness.replay import ReplayModel
 from sandboxes.base import ExecResult, Sandbox

@@ -14,19 +14,24 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from agents.test_report import TestReport, run_test_suite
-from factory.config import FactoryConfig, RepoConfig, Secrets
+from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import ForgeError
-from factory.forges.settings import MissingForgeToken
+from factory.forges.build import MissingForgeToken, repo_forge
 from factory.git import ensure_clone
+from factory.git.base_branch import base_branch_of
 from factory.git.command import GitError, factory_git, run_git
 from factory.git.worktree import base_ref, detached_checkout
 from factory.store import Store
+from factory.support.errors import FAILED, FactoryError
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.setup_cache import prepare_setup_image
 
 
-class TestCommandCheckError(RuntimeError):
+class TestCommandCheckError(FactoryError, RuntimeError):
     """The check could not be made (no token, no clone, no base branch); says what to fix."""
+
+    code = "failed"
+    exit_code = FAILED
 
 
 class TestCommandResult(BaseModel):
@@ -52,17 +57,18 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
     repo = config.repo(name)
     data = config.factory.data_dir
     clone = _clone(config, name, repo)
+    base = base_branch_of(repo)
     try:
         base_sha = run_git(
             factory_git(clone),
             "rev-parse",
             "--verify",
-            f"{base_ref(repo.base)}^{{commit}}",
-            action=f"find {repo.base}",
+            f"{base_ref(base)}^{{commit}}",
+            action=f"find {base}",
         )
     except GitError as error:
         raise TestCommandCheckError(
-            f'{name} has no branch {repo.base!r}: check base_branch in [repos."{name}"] ({error})'
+            f'{name} has no branch {base!r}: check base_branch in [repos."{name}"] ({error})'
         ) from None
     check_id = f"doctor-{uuid.uuid4().hex[:10]}"
     with detached_checkout(clone, base_sha, data / "doctor-checkouts" / check_id) as path:
@@ -76,7 +82,7 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
     return TestCommandResult(
         repo=name,
         command=repo.test_command,
-        base_branch=repo.base,
+        base_branch=base,
         base_sha=base_sha,
         report=report,
     )
@@ -84,15 +90,9 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
 
 def _clone(config: FactoryConfig, name: str, repo: RepoConfig) -> Path:
     """The cached clone a run would use, fetched from the repository's forge."""
-    token = Secrets.from_env().github_token
     try:
         with Store(config.database_url) as store:
-            forge = repo.forge_settings(name).build(
-                store=store,
-                data_dir=config.factory.data_dir,
-                identity=config.git,
-                github_token=token.get_secret_value() if token else None,
-            )
+            forge = repo_forge(config, store, name)
             source, env = forge.clone_source()
         return ensure_clone(source, config.factory.data_dir / "clones", env=env)
     except (MissingForgeToken, ForgeError) as error:

@@ -1,0 +1,64 @@
+"""`build_forge`: a repository's forge settings in, a live `Forge` out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from factory.config.forges import (
+    GITHUB_TOKEN_ENV,
+    ForgeSettings,
+    GitHubForgeSettings,
+    LocalForgeSettings,
+)
+from factory.config.git import BotIdentity
+from factory.config.settings import FactoryConfig, Secrets
+from factory.forges.base import Forge, ForgeError
+from factory.forges.local import PullRequestStore
+
+
+class MissingForgeToken(ForgeError):
+    """The forge needs a credential the environment does not hold."""
+
+
+def build_forge(
+    settings: ForgeSettings,
+    *,
+    store: PullRequestStore,
+    data_dir: Path,
+    identity: BotIdentity,
+    github_token: str | None = None,
+) -> Forge:
+    """The forge `settings` name; GitHub needs a token (MissingForgeToken otherwise)."""
+    if isinstance(settings, LocalForgeSettings):
+        from factory.forges.local import LocalForge
+
+        return LocalForge(
+            store,
+            repo_name=settings.name,
+            repo_path=settings.path,
+            clone_cache=data_dir / "clones",
+            identity=identity,
+        )
+    assert isinstance(settings, GitHubForgeSettings)
+    from factory.forges.github import GitHubForge
+    from factory.forges.github_client import github_api_url
+
+    if not github_token:
+        raise MissingForgeToken(
+            f"{settings.repo} is on GitHub: set {GITHUB_TOKEN_ENV} to push and open PRs"
+        )
+    return GitHubForge(
+        settings.repo, github_token, helper_dir=data_dir / "askpass", api_url=github_api_url()
+    )
+
+
+def repo_forge(config: FactoryConfig, store: PullRequestStore, name: str) -> Forge:
+    """The forge configured repository `name` lives on, with the token from the environment."""
+    token = Secrets.from_env().github_token
+    return build_forge(
+        config.repo(name).forge_settings(name),
+        store=store,
+        data_dir=config.factory.data_dir,
+        identity=config.git,
+        github_token=token.get_secret_value() if token else None,
+    )
