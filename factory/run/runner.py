@@ -29,6 +29,7 @@ from factory.governance.claims import (
     recorded_claim_key,
     run_of_branch,
 )
+from factory.governance.limits import check_before_start
 from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer, prune_finished
 from factory.run.graph import build_graph
@@ -109,6 +110,10 @@ class RunError(FactoryError, RuntimeError):
     code = "bad_input"
 
 
+class ScopeHalted(RunError):
+    """The run's repository (or the whole factory) is halted: nothing may start there."""
+
+
 class RunSummary(BaseModel):
     """What `factory run`/`resume`/`approve` report when the process stops driving the run."""
 
@@ -152,9 +157,12 @@ def start_run(
     ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     require_preflight(config, {name: repo}, replay=options.replay)
+    check_before_start(config, store, name, replay=options.replay is not None)
     halt = store.is_halted(name)
     if halt is not None:
-        raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
+        raise ScopeHalted(
+            f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it"
+        )
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
     reaped = len(reap_orphan_sandboxes())
     key = claim_key(name, ticket)
@@ -244,13 +252,14 @@ def resume_run(
     _check_resumable(store, run)
     options = options or _recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
+    check_before_start(config, store, run.repo, replay=options.replay is not None)
     reaped = len(reap_orphan_sandboxes())
     with _lease(config, store, run_id) as lease:
         run = store.get_run(run_id)
         _check_resumable(store, run)  # again: the previous driver may have finished meanwhile
         halt = store.is_halted(run.repo)
         if halt is not None:
-            raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
+            raise ScopeHalted(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
         _claim_again(store, run)
         notes = _takeover_notes(lease)
         hooks = hooks or RunHooks()

@@ -52,6 +52,7 @@ from factory.store.models import (
 )
 from factory.store.pull_requests import PullRequestRows
 from factory.store.retrying import retry_on_conflict
+from factory.store.spend import SpendLedger
 from factory.store.statuses import ApprovalDecision
 from factory.store.sweeps import SWEEP_ID_PREFIX, SweepRecords
 from factory.support.errors import FactoryError
@@ -103,6 +104,8 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepR
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self._writes = sessionmaker(writer, expire_on_commit=False)
+        self.spend = SpendLedger(self._read, self._write)
+        """Every model call's spend and the alerts raised against `[limits]`."""
 
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:

@@ -24,7 +24,7 @@ import structlog
 from factory.config import FactoryConfig
 from factory.run.hooks import RunHooks
 from factory.run.run_context import NodeObserver
-from factory.run.runner import RunError, RunSummary, resume_run, start_run
+from factory.run.runner import RunError, RunSummary, ScopeHalted, resume_run, start_run
 from factory.run.setup import ROLES, RunOptions
 from factory.run.state import RunState
 from factory.store import LeaseHeld, Store, TicketClaimed
@@ -504,6 +504,8 @@ def lost_race(pick: PickedTicket, error: RunError) -> Skip | None:
             identity=pick.identity, repo=pick.repo, title=pick.title, reason=reason, detail=detail
         )
 
+    if isinstance(error, ScopeHalted):  # a spend limit may have halted it since selection
+        return skipped(SkipReason.HALTED, str(error))
     cause = error.__cause__
     if isinstance(cause, TicketClaimed):
         return skipped(

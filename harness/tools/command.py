@@ -45,6 +45,7 @@ class RunCommand:
         "Run a shell command in the sandbox (no network). The worktree is /workspace. "
         "Returns the exit code and output; long output is trimmed in the middle."
     )
+    may_change_files: ClassVar[bool] = True
     args_model = CommandArgs
 
     def __init__(
