@@ -27,10 +27,20 @@ from factory.run.judging import judge_run
 from factory.run.run_context import RunContext, RunHalted
 from factory.run.state import RunState
 from factory.support import failpoints
+from factory.support.errors import FAILED, FactoryError
 from harness.loop import AgentResult
 from policies.config import AutonomyLevel
 
 UNTRUSTED_CLEANED_EVENT = "untrusted.cleaned"
+
+
+class ModelFailed(FactoryError, RuntimeError):
+    """An agent's model gave no answer; the run stops resumably (`factory resume`)."""
+
+    code = "model"
+    exit_code = FAILED
+
+
 BUDGET_STOPS = {"step_limit", "token_limit", "cost_limit", "time_limit"}
 
 
@@ -42,6 +52,11 @@ def _stopped(ctx: RunContext, node: str, result: AgentResult) -> dict[str, Any] 
     """The run's ending when the agent did not finish, else None."""
     if result.stop_reason == "done":
         return None
+    if result.stop_reason == "error":
+        # The provider failed (an outage outlasting the retries, a rejected key): nothing about
+        # the work is wrong, so the run stops resumably, as a crash does, and the node runs
+        # again on `factory resume` once the model answers.
+        raise ModelFailed(f"the {node} agent's model failed: {result.error}")
     if result.stop_reason == "halted":
         # A spend limit halted the run's scope mid-node: stop resumably, as at a boundary.
         reason = result.error or "halted"

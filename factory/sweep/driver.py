@@ -159,8 +159,9 @@ def run_sweep(
         stopped=stopped,
         concurrency=concurrency,
     )
-    from factory.sweep.report import build_report
+    from factory.sweep.report import build_report, spend_alert_lines
 
+    result.spend_alerts = spend_alert_lines(store, started)
     report = build_report(result)
     status = "stopped" if stopped else "finished"
     store.finish_sweep(sweep.id, status, report.model_dump(mode="json"), report.totals())

@@ -23,6 +23,7 @@ from factory.web.actions import ActionRunner
 from factory.web.run_page import run_page
 from factory.web.runs_query import list_runs
 from factory.web.security import CSRF_FIELD, SESSION_COOKIE, NotAllowed, Sessions
+from factory.web.spend import limit_banner, run_spend
 from factory.web.sweep_pages import SweepNotFoundError, list_sweep_rows, sweep_page
 
 STATUSES = tuple(status.value for status in RunStatus)
@@ -45,6 +46,8 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
             csrf_field=CSRF_FIELD,
             read_only=sessions.read_only,
             halts=store.active_halts(),
+            spend_alerts=limit_banner(store),
+            spend_of=run_spend,
             run_link=lambda run_id: f"/runs/{quote(run_id)}",
             observed=observed_status,  # `running` only with a live driver, else `interrupted`
             **values,
@@ -131,9 +134,12 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
             since=start,
             until=end,
         )
+        # A running run's spend moves with every model call: the list follows it while any is.
+        live = any(observed_status(r) == RunStatus.RUNNING for r in found)
         return page(
             request,
             "runs.html",
+            refresh=REFRESH_SECONDS if live else None,
             runs=found,
             statuses=STATUSES,
             repos=sorted(config.repos),
