@@ -1,0 +1,141 @@
+"""The whole suite's last check: nothing the factory made outlives the tests.
+
+When the session ends, the Docker engine must hold no container, network or volume labelled
+by the factory (`agent-factory.*`) or by a test's compose project (`factory-test-*`) that this
+session made, and no run's worktree may stay behind a run that has ended. Anything found fails
+the run, with the list.
+
+The engine is shared by whatever else runs on the machine, so only what appeared during the
+session counts, and of that not what a live process of another session still owns.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from sandboxes import labels
+
+OUR_LABEL_PREFIX = "agent-factory."
+COMPOSE_PROJECT = "com.docker.compose.project"
+TEST_PROJECT_PREFIX = "factory-test-"
+ENDED = ("pr_open", "merged", "no_change", "needs_human", "done", "refused", "rejected")
+"""Run statuses after which a run's worktree has no reason to exist (budget_exceeded,
+failed, halted and interrupted runs may be resumed, so theirs may stay)."""
+
+
+@dataclass
+class Inventory:
+    """What the engine holds that the factory or a test's compose project made."""
+
+    containers: dict[str, dict[str, str]] = field(default_factory=dict)
+    networks: dict[str, dict[str, str]] = field(default_factory=dict)
+    volumes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _ours(found: dict[str, str] | None) -> bool:
+    tags = found or {}
+    return any(key.startswith(OUR_LABEL_PREFIX) for key in tags) or tags.get(
+        COMPOSE_PROJECT, ""
+    ).startswith(TEST_PROJECT_PREFIX)
+
+
+def _inventory() -> Inventory | None:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=20)
+        api = client.api
+        containers = {
+            c["Id"]: c.get("Labels") or {}
+            for c in api.containers(all=True)
+            if _ours(c.get("Labels"))
+        }
+        networks = {
+            n["Id"]: n.get("Labels") or {} for n in api.networks() if _ours(n.get("Labels"))
+        }
+        volumes = {
+            v["Name"]: v.get("Labels") or {}
+            for v in (api.volumes().get("Volumes") or [])
+            if _ours(v.get("Labels"))
+        }
+        client.close()
+    except Exception:  # no engine here: the tests that need one skip, and nothing can leak
+        return None
+    return Inventory(containers, networks, volumes)
+
+
+def _owned_by_another_live_session(tags: dict[str, str]) -> bool:
+    parsed = labels.parse_owner(tags.get(labels.OWNER, ""))
+    if parsed is None:
+        return False
+    host, pid = parsed
+    this = labels.parse_owner(labels.owner_label())
+    return (host, pid) != this and not labels.owner_is_gone(host, pid)
+
+
+def _leaked_resources(before: Inventory, after: Inventory) -> list[str]:
+    found = []
+    for kind in ("containers", "networks", "volumes"):
+        old, new = getattr(before, kind), getattr(after, kind)
+        for key, tags in new.items():
+            if key in old or _owned_by_another_live_session(tags):
+                continue
+            name = tags.get(labels.RUN) or tags.get(COMPOSE_PROJECT) or ""
+            found.append(f"{kind[:-1]} {key[:12]} {name}".strip())
+    return found
+
+
+def _leaked_worktrees(base: Path) -> list[str]:
+    """Worktrees of runs that ended, under this session's temporary folders."""
+    found = []
+    for folder in base.glob("**/worktrees/r-*"):
+        database = folder.parent.parent / "factory.db"
+        if not database.is_file():
+            continue
+        try:
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+                row = db.execute("SELECT status FROM runs WHERE id = ?", (folder.name,)).fetchone()
+        except sqlite3.Error:
+            continue
+        if row is not None and row[0] in ENDED:
+            found.append(f"worktree {folder} of run {folder.name} ({row[0]})")
+    return found
+
+
+_BEFORE = pytest.StashKey[Inventory | None]()
+_BASE = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_temporary_folder(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> None:
+    """Where this session's tests keep their runs, for the check at its end."""
+    pytestconfig.stash[_BASE] = tmp_path_factory.getbasetemp()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BEFORE] = _inventory()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.config.stash.get(_BEFORE, None)
+    after = _inventory()
+    leaks = _leaked_resources(before, after) if before is not None and after is not None else []
+    base = session.config.stash.get(_BASE, None)
+    if base is not None:
+        leaks += _leaked_worktrees(base)
+    if not leaks:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = ["the tests left behind what the factory made:", *(f"  {leak}" for leak in leaks)]
+    if reporter is not None:
+        reporter.write_sep("!", "LEAKED")
+        for line in lines:
+            reporter.write_line(line)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
