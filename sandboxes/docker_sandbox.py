@@ -195,8 +195,9 @@ class DockerSandbox:
 
     def _pids_exhausted(self) -> bool:
         """Whether the command's processes hit the pids limit and still fill three quarters of
-        it (a fork bomb). Then the sandbox is restarted: nothing else could stop them, since even the
-        command that would kill them cannot start. Read from the host's cgroupfs, when visible."""
+        it (a fork bomb). Then the sandbox is restarted: nothing else could stop them, since
+        even the command that would kill them cannot start. Read from the host's cgroupfs,
+        when it is visible from here."""
         assert self.container_id is not None
         for template in CGROUP_PIDS_DIRS:
             folder = Path(template.format(id=self.container_id))

@@ -5,12 +5,15 @@ by the factory (`agent-factory.*`) or by a test's compose project (`factory-test
 session made, and no run's worktree may stay behind a run that has ended. Anything found fails
 the run, with the list.
 
-The engine is shared by whatever else runs on the machine, so only what appeared during the
-session counts, and of that not what a live process of another session still owns.
+The engine may be shared with other test sessions, so only what appeared during this session
+counts, and of that only what is this session's: made by this process, or by a run recorded
+in one of this session's stores. With `CI=true` the machine runs this suite alone, and
+everything that appeared counts (compose projects and PostgreSQL-recorded runs included).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -69,24 +72,36 @@ def _inventory() -> Inventory | None:
     return Inventory(containers, networks, volumes)
 
 
-def _owned_by_another_live_session(tags: dict[str, str]) -> bool:
+def _this_sessions(tags: dict[str, str], runs: set[str]) -> bool:
+    if tags.get(labels.OWNER) == labels.owner_label() or tags.get(labels.RUN) in runs:
+        return True
     parsed = labels.parse_owner(tags.get(labels.OWNER, ""))
-    if parsed is None:
-        return False
-    host, pid = parsed
-    this = labels.parse_owner(labels.owner_label())
-    return (host, pid) != this and not labels.owner_is_gone(host, pid)
+    if parsed is not None and not labels.owner_is_gone(*parsed):
+        return False  # a live process (of another session) still owns it
+    return os.environ.get("CI") == "true"
 
 
-def _leaked_resources(before: Inventory, after: Inventory) -> list[str]:
+def _leaked_resources(before: Inventory, after: Inventory, runs: set[str]) -> list[str]:
     found = []
     for kind in ("containers", "networks", "volumes"):
         old, new = getattr(before, kind), getattr(after, kind)
         for key, tags in new.items():
-            if key in old or _owned_by_another_live_session(tags):
+            if key in old or not _this_sessions(tags, runs):
                 continue
             name = tags.get(labels.RUN) or tags.get(COMPOSE_PROJECT) or ""
             found.append(f"{kind[:-1]} {key[:12]} {name}".strip())
+    return found
+
+
+def _session_runs(base: Path) -> set[str]:
+    """The runs recorded in the SQLite stores this session's tests made."""
+    found: set[str] = set()
+    for database in base.glob("**/factory.db"):
+        try:
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+                found.update(row[0] for row in db.execute("SELECT id FROM runs"))
+        except sqlite3.Error:
+            continue
     return found
 
 
@@ -126,8 +141,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     before = session.config.stash.get(_BEFORE, None)
     after = _inventory()
-    leaks = _leaked_resources(before, after) if before is not None and after is not None else []
     base = session.config.stash.get(_BASE, None)
+    runs = _session_runs(base) if base is not None else set()
+    leaks = []
+    if before is not None and after is not None:
+        leaks += _leaked_resources(before, after, runs)
     if base is not None:
         leaks += _leaked_worktrees(base)
     if not leaks:
