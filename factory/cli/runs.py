@@ -106,7 +106,7 @@ def list_runs(
     table = Table()
     for column in ("run", "status", "repo", "ticket", "cost", "tokens", "events", "created"):
         # Ids and statuses get copied into other commands: never fold them across lines.
-        table.add_column(column, no_wrap=column in ("run", "status"))
+        table.add_column(column, no_wrap=column in ("run", "status", "cost"))
     for run, seen in observed:
         table.add_row(
             run.id,
