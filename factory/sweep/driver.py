@@ -527,7 +527,9 @@ def lost_race(pick: PickedTicket, error: RunError) -> Skip | None:
 def _reasons(state: RunState) -> list[str]:
     decision = state.decision
     if decision is None:
-        return []
+        # No gate judged it: a run that needs a human before the gate (an agent stopped as
+        # stuck) says why in its error.
+        return [state.error] if state.ending == "needs_human" and state.error else []
     refusing = [
         f"{verdict.policy}: {'; '.join(verdict.reasons)}"
         for verdict in decision.verdicts
