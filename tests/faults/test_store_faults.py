@@ -67,10 +67,11 @@ def _resume_to_one_pr(ws: Workspace, run_id: str) -> None:
         assert [p.number for p in store.list_pull_requests(repo="numerals")] == [1]
         commits = [
             (payload["node"], payload["iteration"])
-            for payload in (json.loads(e.payload) for e in store.events(run_id))
-            if "sha" in payload and "node" in payload
+            for payload in (
+                json.loads(e.payload) for e in store.events(run_id) if e.kind == "git.commit"
+            )
         ]
-    assert len(commits) == len(set(commits)), commits  # nothing done twice
+    assert commits and len(commits) == len(set(commits)), commits  # each step committed once
     assert_nothing_left(ws, run_id)
 
 
