@@ -58,7 +58,7 @@ class SpendGuard:
     def stop_reason(self) -> str | None:
         """Why the run must not make another model call: its scope reached a limit and is
         halted by `limits` (a person's halt stops runs at node boundaries, as always)."""
-        for halt in self.store.active_halts():
+        for halt in self.store.halts.active():
             if halt.by == LIMITS_ACTOR and halt.scope in ("all", self.repo):
                 return f"halted by {halt.by}: {halt.reason}"
         return None
@@ -96,13 +96,13 @@ def act_on(config: FactoryConfig, store: Store, check: LimitCheck) -> None:
     for alert in check.alerts:
         payload = _alert_payload(alert)
         if alert.run_id is not None:
-            store.append_event(alert.run_id, ALERT_EVENT, LIMITS_ACTOR, payload)
+            store.events.append(alert.run_id, ALERT_EVENT, LIMITS_ACTOR, payload)
         log.warning("spend limit alert", **payload)
         _post(config, store, alert)
     for halt in check.halts:
         notice = {"scope": halt.scope, "reason": halt.reason, "by": halt.by, "halt_id": halt.id}
         for run_id in runs_in_scope(store, halt.scope):
-            store.append_event(run_id, HALTED_EVENT, LIMITS_ACTOR, notice)
+            store.events.append(run_id, HALTED_EVENT, LIMITS_ACTOR, notice)
 
 
 def _alert_payload(alert: LimitAlert) -> dict[str, object]:
@@ -130,7 +130,7 @@ def _post(config: FactoryConfig, store: Store, alert: LimitAlert) -> None:
         target = "all work" if alert.scope == "all" else f"work on {alert.scope}"
         text += f" {target.capitalize()} is halted until a person runs `factory unhalt`."
     try:
-        repo_forge(config, store, issue.repo).comment(issue.number, text)
+        repo_forge(config, store.pull_requests, issue.repo).comment(issue.number, text)
     except (ForgeError, OSError) as error:
         store.spend.mark_posted(alert.id, error=str(error)[:500])
         log.warning("could not post the spend alert", error=str(error))

@@ -46,7 +46,7 @@ class Dashboard:
             csrf=session.csrf if session else None,
             csrf_field=CSRF_FIELD,
             read_only=self.sessions.read_only,
-            halts=self.store.active_halts(),
+            halts=self.store.halts.active(),
             spend_alerts=limit_banner(self.store),
             spend_of=run_spend,
             run_link=lambda run_id: f"/runs/{quote(run_id)}",

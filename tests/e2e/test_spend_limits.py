@@ -84,11 +84,11 @@ def test_a_run_reaching_the_daily_limit_halts_the_factory_and_resumes_once_unhal
     )
     assert len(model_server.received) == 9 and model_server.answers == []
     with workspace.store() as store:
-        (halt,) = store.active_halts()
+        (halt,) = store.halts.active()
         assert (halt.scope, halt.by) == ("all", "limits")
-        kinds = [e.kind for e in store.events(run["id"])]
+        kinds = [e.kind for e in store.events.read(run["id"])]
         alerts = [
-            json.loads(e.payload) for e in store.events(run["id"]) if e.kind == "limits.alert"
+            json.loads(e.payload) for e in store.events.read(run["id"]) if e.kind == "limits.alert"
         ]
     assert [a["percent"] for a in alerts] == [80, 90, 100]
     assert "factory.halted" in kinds and kinds.index("run.halted") > kinds.index("factory.halted")
@@ -110,7 +110,7 @@ def test_a_run_reaching_the_daily_limit_halts_the_factory_and_resumes_once_unhal
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert json.loads(resumed.stdout)["status"] == "pr_open"
     with workspace.store() as store:
-        assert store.active_halts() == []
+        assert store.halts.active() == []
         assert len(store.spend.alerts()) == 3
         assert store.spend.total("all", "day").tokens == 11 * 1050
     assert len(hub.comments) == 3

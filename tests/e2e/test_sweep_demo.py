@@ -57,11 +57,11 @@ def test_the_sweep_demo_ends_with_a_report_of_every_kind_of_outcome(tmp_path: Pa
     # The stuck detector's defaults never trip on a demo cassette: no agent stopped as stuck.
     config = load_config(tmp_path / "demo" / "factory.toml")
     with Store.open(config) as store:
-        runs = store.list_runs(limit=100)
+        runs = store.runs.latest(limit=100)
         stopped = [
             json.loads(event.payload)
             for run in runs
-            for event in store.events(run.id)
+            for event in store.events.read(run.id)
             if event.kind in ("run.stopped", "agent.stop")
         ]
     assert len(runs) == MAX_TICKETS

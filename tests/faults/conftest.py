@@ -70,4 +70,4 @@ def assert_nothing_left(ws: Workspace, run_id: str) -> None:
 
 def events(ws: Workspace, run_id: str, kind: str) -> list[dict[str, object]]:
     with ws.store() as store:
-        return [json.loads(e.payload) for e in store.events(run_id) if e.kind == kind]
+        return [json.loads(e.payload) for e in store.events.read(run_id) if e.kind == kind]

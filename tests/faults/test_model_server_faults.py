@@ -69,7 +69,7 @@ class Waits(list[float]):
 class Blobs(list[bytes]):
     """The transcript sink: what the agent keeps of each model call, in order."""
 
-    def put_blob(self, data: bytes) -> str:
+    def put(self, data: bytes) -> str:
         self.append(data)
         return str(len(self) - 1)
 
@@ -311,7 +311,7 @@ def test_a_run_weathers_every_transient_fault_and_opens_one_pr(
     # The 5 MB answer is kept whole in its transcript, once.
     with workspace.store() as store:
         refs = [str(e["transcript_ref"]) for e in events(workspace, run_id, "model.call")]
-        kept = [len(decode_transcript(store.get_blob(ref))["reply"]["text"]) for ref in refs]
+        kept = [len(decode_transcript(store.blobs.get(ref))["reply"]["text"]) for ref in refs]
     assert kept.count(FIVE_MB) == 1
     # What the agents never saw: the comment, the tag characters, the bidi override.
     for request in model_server.received:
@@ -355,7 +355,7 @@ def test_an_outage_outlasting_the_retries_fails_the_run_and_resume_finishes_it_o
     assert resumed.returncode == 0 and result["status"] == "pr_open", resumed.stderr[-2000:]
     assert len(model_server.received) == 16  # the plan was not asked for again
     with workspace.store() as store:
-        assert [p.number for p in store.list_pull_requests(repo="numerals")] == [1]
+        assert [p.number for p in store.pull_requests.all(repo="numerals")] == [1]
     assert_nothing_left(workspace, run["id"])
 
 

@@ -141,7 +141,7 @@ def _is_ours(ws: Workspace, run_id: str) -> bool:
     if not (ws.config().factory.data_dir / "factory.db").exists():
         return False
     with ws.store() as store:
-        return store.find_run(run_id) is not None
+        return store.runs.find(run_id) is not None
 
 
 def _serve(server: WireServer, *replies: dict[str, object]) -> None:
@@ -160,7 +160,7 @@ def _resume_to_one_pr(ws: Workspace, server: WireServer, run_id: str) -> None:
     result = run_json(resumed)
     assert resumed.returncode == 0 and result["status"] == "pr_open", resumed.stderr[-2000:]
     with ws.store() as store:
-        assert [p.number for p in store.list_pull_requests(repo="numerals")] == [1]
+        assert [p.number for p in store.pull_requests.all(repo="numerals")] == [1]
     assert_nothing_left(ws, run_id)
 
 

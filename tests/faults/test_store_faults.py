@@ -64,11 +64,11 @@ def _resume_to_one_pr(ws: Workspace, run_id: str) -> None:
     result = run_json(resumed)
     assert resumed.returncode == 0 and result["status"] == "pr_open", resumed.stderr[-2000:]
     with ws.store() as store:
-        assert [p.number for p in store.list_pull_requests(repo="numerals")] == [1]
+        assert [p.number for p in store.pull_requests.all(repo="numerals")] == [1]
         commits = [
             (payload["node"], payload["iteration"])
             for payload in (
-                json.loads(e.payload) for e in store.events(run_id) if e.kind == "git.commit"
+                json.loads(e.payload) for e in store.events.read(run_id) if e.kind == "git.commit"
             )
         ]
     assert commits and len(commits) == len(set(commits)), commits  # each step committed once

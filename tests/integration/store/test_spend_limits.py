@@ -33,9 +33,9 @@ def test_thresholds_alert_once_per_window_and_the_limit_halts_the_scope(store: S
     assert _record(store, 1.1, 100, NOON, daily_usd=5.0) == ["usd:80"]
     assert _record(store, 0.1, 100, NOON, daily_usd=5.0) == []  # 84%: 80 is raised already
     assert _record(store, 0.4, 100, NOON, daily_usd=5.0) == ["usd:90"]
-    assert store.active_halts() == []
+    assert store.halts.active() == []
     assert _record(store, 0.5, 100, NOON, daily_usd=5.0) == ["usd:100"]
-    (halt,) = store.active_halts()
+    (halt,) = store.halts.active()
     assert halt.scope == "all" and halt.by == LIMITS_ACTOR
     assert halt.reason == (
         "the factory has spent 100% of its daily dollar limit: $5.10 of $5.00 (2026-11-03, UTC)"
@@ -86,13 +86,13 @@ def test_a_limit_lowered_below_todays_spend_halts_before_the_next_run(store: Sto
 
 
 def test_a_scope_halted_by_a_person_is_not_halted_twice(store: Store) -> None:
-    store.add_halt("all", "incident", "ops")
+    store.halts.add("all", "incident", "ops")
     check = store.spend.check([], at=NOON)
     assert check.halts == []
     store.spend.record(run_id="r-1", repo="app", usd=2.0, tokens=10, limits=[], at=NOON)
     check = store.spend.check([("all", SpendLimits(daily_usd=1.0))], at=NOON)
     assert [a.percent for a in check.alerts] == [80, 90, 100] and check.halts == []
-    assert [h.by for h in store.active_halts()] == ["ops"]
+    assert [h.by for h in store.halts.active()] == ["ops"]
 
 
 SPENDER = """
@@ -132,5 +132,5 @@ def test_processes_crossing_thresholds_together_raise_each_once_and_halt_once(
     assert sorted(word for output in outputs for word in output) == ["100", "80", "90", "halt"]
     with Store(database.url) as store:
         assert store.spend.total("all", "day").usd == 15.0
-        assert len(store.active_halts()) == 1
+        assert len(store.halts.active()) == 1
         assert sorted(a.percent for a in store.spend.alerts()) == [80, 90, 100]

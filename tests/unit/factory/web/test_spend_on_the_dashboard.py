@@ -66,11 +66,11 @@ def test_every_page_carries_the_limits_reached_today_highest_first(
 def test_a_running_runs_spend_so_far_shows_in_both_lists(
     config: FactoryConfig, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    running = store.create_run("acme/svc#1", "svc", status=RunStatus.RUNNING)
-    store.acquire_lease(running.id, LeaseOwner.this_process(), ttl_s=600)  # a live driver
-    store.add_usage(running.id, cost_usd=0.25, tokens_in=1000, tokens_out=100)
-    unpriced = store.create_run("acme/svc#2", "svc", status=RunStatus.FAILED)
-    store.add_usage(unpriced.id, cost_usd=None, tokens_in=500, tokens_out=50)
+    running = store.runs.create("acme/svc#1", "svc", status=RunStatus.RUNNING)
+    store.leases.acquire(running.id, LeaseOwner.this_process(), ttl_s=600)  # a live driver
+    store.runs.add_usage(running.id, cost_usd=0.25, tokens_in=1000, tokens_out=100)
+    unpriced = store.runs.create("acme/svc#2", "svc", status=RunStatus.FAILED)
+    store.runs.add_usage(unpriced.id, cost_usd=None, tokens_in=500, tokens_out=50)
     page = TestClient(create_app(config, store, None)).get("/runs")
     assert '<td class="num spend">$0.25 so far</td>' in page.text
     assert "550 tokens (cost unknown: 1 unpriced calls)" in page.text
