@@ -249,7 +249,7 @@ def _raised(session: Session, scope: str, period: str, unit: str, percent: int) 
 def _halt(session: Session, scope: str, alert: LimitAlert, moment: datetime) -> Halt | None:
     """Halt `scope` in this transaction, unless it is halted already (by anyone)."""
     if session.get_bind().dialect.name == "postgresql":
-        # The lock `Store.add_halt` takes for the scope: a person halting it at this moment
+        # The lock `HaltRepository.add` takes for the scope: a person halting it at this moment
         # and this halt are serialised, so the scope ends up with one active halt.
         digest = hashlib.sha256(f"halt:{scope}".encode()).digest()[:8]
         session.execute(
