@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := factory agents harness policies sandboxes
 
-.PHONY: demo test check lint typecheck unit bench image clean chromium-notice
+.PHONY: demo test check lint typecheck unit chaos bench image clean chromium-notice
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,7 +50,13 @@ check: lint
 test: $(STAMP) lint image chromium-notice
 	$(PYTEST) -n $(CPU_WORKERS) tests/unit tests/reliability
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(INTEGRATION_WORKERS) tests/integration
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 tests/e2e
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 tests/e2e tests/faults tests/attacks
+
+# The fault and attack suites (tests marked `chaos`; `make test` runs them too). Restarting the
+# Docker engine stops every container on the machine, so that one case runs only where
+# FACTORY_CHAOS_RESTART_ENGINE=1 says the engine is this suite's alone (.ci/run sets it).
+chaos: $(STAMP) image
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q -m chaos
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);
 # .ci/run installs it, a developer machine may not have it.

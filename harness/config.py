@@ -113,6 +113,25 @@ class BudgetConfig(BaseModel):
     max_wall_s: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
 
 
+class StuckConfig(BaseModel):
+    """`[stuck]`: when an agent is going round in circles. Each threshold counts in a row;
+    0 turns that check off. The defaults sit well above what a working agent does (the demo
+    cassettes' longest streaks are far below them), so only a loop trips them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    same_call: int = Field(default=5, ge=0, le=1000)
+    """The same tool called with the same arguments this many times in a row."""
+    alternating: int = Field(default=4, ge=0, le=1000)
+    """Two calls taking turns (A, B, A, B, ...) for this many rounds of both."""
+    same_error: int = Field(default=5, ge=0, le=1000)
+    """The same error from the tools this many times in a row."""
+    no_tool_call: int = Field(default=3, ge=0, le=1000)
+    """Replies without any tool call this many times in a row (each is nudged to continue)."""
+    no_file_change: int = Field(default=30, ge=0, le=10_000)
+    """Turns of an agent that may change files (coder, tester) with no file changed."""
+
+
 class ModelPrice(BaseModel):
     """US dollars per million tokens."""
 

@@ -55,6 +55,12 @@ def run_record(run: Run) -> dict[str, Any]:
     }
 
 
+def _spend(run: Run, seen: RunStatus) -> str:
+    """The cost column: a running run's spend so far moves with each model call."""
+    spent = f"${run.cost_usd:.2f}" if run.cost_known else "unknown"
+    return f"{spent} so far" if seen == RunStatus.RUNNING else spent
+
+
 def cost_label(run: Run) -> str:
     """Dollars when every model call was priced; otherwise says the cost is unknown."""
     if run.cost_known:
@@ -100,14 +106,14 @@ def list_runs(
     table = Table()
     for column in ("run", "status", "repo", "ticket", "cost", "tokens", "events", "created"):
         # Ids and statuses get copied into other commands: never fold them across lines.
-        table.add_column(column, no_wrap=column in ("run", "status"))
+        table.add_column(column, no_wrap=column in ("run", "status", "cost"))
     for run, seen in observed:
         table.add_row(
             run.id,
             seen.value,
             run.repo,
             run.ticket_ref,
-            f"${run.cost_usd:.2f}" if run.cost_known else "unknown",
+            _spend(run, seen),
             str(run.tokens),
             str(run.event_count),
             f"{run.created_at:%Y-%m-%d %H:%M}",

@@ -27,6 +27,8 @@ SECTIONS = (
     "factory",
     "models",
     "budgets",
+    "stuck",
+    "limits",
     "pricing",
     "sandbox",
     "git",

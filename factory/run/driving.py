@@ -46,6 +46,10 @@ class RunError(FactoryError, RuntimeError):
     code = "bad_input"
 
 
+class ScopeHalted(RunError):
+    """The run's repository (or the whole factory) is halted: nothing may start there."""
+
+
 @contextlib.contextmanager
 def hold_lease(config: FactoryConfig, store: Store, run_id: str) -> Iterator[DriverLease]:
     """This process's lease on the run for the `with`; a live driver elsewhere refuses it."""

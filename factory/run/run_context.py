@@ -18,6 +18,7 @@ from agents.runtime import AgentDeps
 from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
 from factory.git import RunWorktree
+from factory.governance.limits import SpendGuard
 from factory.run.hooks import RunHooks, RunStopped
 from factory.run.state import RunState
 from factory.store import RunStatus, Store
@@ -107,6 +108,8 @@ class RunContext:
     check_lease: Callable[[], None] | None = None
     """Raises LeaseLost when another process has taken the run over (see DriverLease)."""
     hooks: RunHooks = field(default_factory=RunHooks)
+    spend: SpendGuard | None = None
+    """Records each model call's spend against `[limits]` (None for a replayed run)."""
 
     @property
     def data_dir(self) -> Path:
@@ -122,14 +125,17 @@ class RunContext:
         if self.hooks.on_activity is not None:
             self.hooks.on_activity(event)
         if event.kind == "model.call":
-            self.store.runs.add_usage(
-                self.run_id,
-                cost_usd=event.cost_usd,
-                tokens_in=(event.input_tokens or 0)
+            tokens_in = (
+                (event.input_tokens or 0)
                 + (event.cache_read_tokens or 0)
-                + (event.cache_write_tokens or 0),
-                tokens_out=event.output_tokens or 0,
+                + (event.cache_write_tokens or 0)
             )
+            tokens_out = event.output_tokens or 0
+            self.store.runs.add_usage(
+                self.run_id, cost_usd=event.cost_usd, tokens_in=tokens_in, tokens_out=tokens_out
+            )
+            if self.spend is not None:
+                self.spend.record(event.cost_usd, tokens_in + tokens_out)
 
     def wrap(
         self, name: str, fn: Callable[[RunContext, RunState], dict[str, Any]]

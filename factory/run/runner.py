@@ -26,10 +26,12 @@ from factory.governance.claims import (
     open_pull_on_github,
     open_pull_refusal,
 )
+from factory.governance.limits import check_before_start
 from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer
 from factory.run.driving import (
     RunError,
+    ScopeHalted,
     check_resumable,
     claim_again,
     drive,
@@ -60,6 +62,7 @@ __all__ = [
     "EXIT_CODES",
     "RunError",
     "RunSummary",
+    "ScopeHalted",
     "answer_approval",
     "resume_run",
     "start_run",
@@ -89,9 +92,12 @@ def start_run(
     ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     require_preflight(config, {name: repo}, replay=options.replay)
+    check_before_start(config, store, name, replay=options.replay is not None)
     halt = store.halts.for_repo(name)
     if halt is not None:
-        raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
+        raise ScopeHalted(
+            f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it"
+        )
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
     reaped = len(reap_orphan_sandboxes())
     start = _Start(name, repo, ticket, options, claim_key(name, ticket), state)
@@ -126,13 +132,14 @@ def resume_run(
     check_resumable(store, run)
     options = options or _recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
+    check_before_start(config, store, run.repo, replay=options.replay is not None)
     reaped = len(reap_orphan_sandboxes())
     with hold_lease(config, store, run_id) as lease:
         run = store.runs.get(run_id)
         check_resumable(store, run)  # again: the previous driver may have finished meanwhile
         halt = store.halts.for_repo(run.repo)
         if halt is not None:
-            raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
+            raise ScopeHalted(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
         claim_again(store, run)
         notes = takeover_notes(lease)
         hooks = hooks or RunHooks()

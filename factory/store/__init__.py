@@ -35,6 +35,8 @@ sweeps, incidents and pull requests, one repository each behind one `Store`.
   locked, so a sweep is finished once).
 - `incidents` (`store.incidents`): production incidents and the change each names as cause.
 - `pull_requests` (`store.pull_requests`): the local forge's pull request records.
+- `spend` (`store.spend`): every model call's spend and the `[limits]` judged with it in one
+  write transaction: the alerts at 80, 90 and 100% (once per window) and the halt by `limits`.
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.

@@ -287,6 +287,51 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(200))
 
 
+class SpendEntry(Base):
+    """One model call's spend, for the factory-wide limits (`[limits]`): when, where, how much."""
+
+    __tablename__ = "spend"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    repo: Mapped[str] = mapped_column(String(200))
+    usd: Mapped[float | None] = mapped_column(Float)
+    """None when the model had no price: the call counts in tokens, never as $0."""
+    tokens: Mapped[int] = mapped_column(Integer)
+
+
+Index("ix_spend_repo_at", SpendEntry.repo, SpendEntry.at)
+
+
+class LimitAlert(Base):
+    """A spend limit's threshold (80, 90 or 100%) reached in one window; recorded once."""
+
+    __tablename__ = "limit_alerts"
+    __table_args__ = (
+        UniqueConstraint("scope", "period", "unit", "percent", name="uq_limit_alerts_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(200))
+    """"all" (the whole factory) or a repository's name, as for halts."""
+    period: Mapped[str] = mapped_column(String(16))
+    """The window: `day:2026-11-03` or `month:2026-11` (UTC)."""
+    unit: Mapped[str] = mapped_column(String(8))
+    """`usd` or `tokens`."""
+    percent: Mapped[int] = mapped_column(Integer)
+    spent: Mapped[float] = mapped_column(Float)
+    limit_value: Mapped[float] = mapped_column(Float)
+    unpriced_calls: Mapped[int] = mapped_column(Integer, default=0)
+    """Model calls without a price in the window: dollars spent beyond `spent` are unknown."""
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    """The run whose model call reached the threshold (None when found before a run began)."""
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the comment on `[limits] alert_issue` was posted, if one is configured."""
+    post_error: Mapped[str | None] = mapped_column(Text)
+
+
 def _utc_on_assignment(_target: Base, value: Any, _old: Any, _initiator: Any) -> Any:
     return _in_utc(value) if isinstance(value, datetime) else value
 

@@ -26,6 +26,7 @@ from factory.store.leases import LeaseRepository
 from factory.store.pull_requests import PullRequestRepository
 from factory.store.runs import RunRepository
 from factory.store.sessions import SessionScopes
+from factory.store.spend import SpendLedger
 from factory.store.sweeps import SweepRepository
 from factory.store.tickets import TicketRepository
 
@@ -48,6 +49,8 @@ class Store:
     claims: ClaimRepository
     sweeps: SweepRepository
     incidents: IncidentRepository
+    spend: SpendLedger
+    """Every model call's spend and the alerts raised against `[limits]`."""
     pull_requests: PullRequestRepository
 
     def __init__(
@@ -78,6 +81,7 @@ class Store:
         self.claims = ClaimRepository(scopes)
         self.sweeps = SweepRepository(scopes, self.events)
         self.incidents = IncidentRepository(scopes)
+        self.spend = SpendLedger(scopes.read, scopes.write)
         self.pull_requests = PullRequestRepository(scopes)
 
     @classmethod

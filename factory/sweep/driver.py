@@ -24,6 +24,7 @@ from factory.sweep.backlog_selection import select_backlog
 from factory.sweep.execution import SweepExecution
 from factory.sweep.outcome import SweepRequest, SweepResult
 from factory.sweep.recording import record_finished, record_started
+from factory.sweep.report import spend_alert_lines
 from factory.sweep.stopping import StopSignal
 from factory.sweep.validation import (
     SweepError,
@@ -85,6 +86,7 @@ def run_sweep(
         problems=problems,
         stopped=stopped,
         concurrency=concurrency,
+        spend_alerts=spend_alert_lines(store, started),
     )
     record_finished(store, sweep_id, result)
     return result

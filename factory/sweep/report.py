@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from factory.config.limits import HALT_PERCENT
 from factory.forges.github_client import DEFAULT_API_URL, github_client
+from factory.store import Store
+from factory.store.spend import describe_alert
 from factory.support.errors import FactoryError
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
@@ -63,6 +67,8 @@ class MorningReport(BaseModel):
     problems: list[str] = Field(default_factory=list)
     stopped: str | None = None
     cost: CostSummary
+    spend_alerts: list[str] = Field(default_factory=list)
+    """`[limits]` alerts raised while the sweep ran, and those still in force at its end."""
 
     def totals(self) -> dict[str, Any]:
         """The headline numbers (the `sweep.finished` event)."""
@@ -132,7 +138,20 @@ def build_report(result: SweepResult) -> MorningReport:
         problems=[f"{p.repo}: {p.origin}: {p.message}" for p in result.problems],
         stopped=result.stopped,
         cost=cost,
+        spend_alerts=result.spend_alerts,
     )
+
+
+def spend_alert_lines(store: Store, since: datetime) -> list[str]:
+    """The `[limits]` alerts raised since `since` and those of today and this month, highest
+    first, each said once."""
+    alerts = {alert.id: alert for alert in store.spend.alerts(since=since)}
+    alerts.update({alert.id: alert for alert in store.spend.current_alerts()})
+    ordered = sorted(alerts.values(), key=lambda a: (-a.percent, a.raised_at, a.id))
+    return [
+        describe_alert(alert) + ("; halted" if alert.percent >= HALT_PERCENT else "")
+        for alert in ordered
+    ]
 
 
 def _failure_reason(outcome: TicketOutcome) -> str:
@@ -167,6 +186,9 @@ def to_markdown(report: MorningReport) -> str:
     ]
     if report.stopped:
         lines += ["", f"The sweep stopped early: {report.stopped}."]
+    if report.spend_alerts:
+        lines += ["", "## Spend limits", ""]
+        lines += [f"- {alert}" for alert in report.spend_alerts]
     if report.dry_run:
         lines += ["", "## Would work on", ""]
         lines += [
