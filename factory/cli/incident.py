@@ -10,7 +10,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
-from factory.cli.options import JsonFlag, OptionalRepo, Repo
+from factory.cli.options import MAX_RECORD_ID, JsonFlag, OptionalRepo, Repo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.config.errors import ConfigError
@@ -78,7 +78,9 @@ def open_incident(
 
 @incident_app.command("resolve")
 def resolve_incident(
-    incident_id: int = typer.Argument(..., help="The incident's number."),
+    incident_id: int = typer.Argument(
+        ..., metavar="ID", min=1, max=MAX_RECORD_ID, help="The incident's number."
+    ),
     by: str | None = BY_OPTION,
     as_json: JsonFlag = False,
 ) -> None:

@@ -13,7 +13,15 @@ from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
-from factory.cli.options import JsonFlag, OptionalLabel, Repos, dollars, duration
+from factory.cli.options import (
+    MAX_LISTED,
+    MAX_TOKENS,
+    JsonFlag,
+    OptionalLabel,
+    Repos,
+    dollars,
+    duration,
+)
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 
@@ -46,7 +54,11 @@ def sweep(
     repo: Repos = [],  # noqa: B006 - Typer reads the default; it is never mutated
     label: OptionalLabel = None,
     limit: int | None = typer.Option(
-        None, "--limit", min=0, help="Start at most N tickets (with --enqueue: queue at most N)."
+        None,
+        "--limit",
+        min=0,
+        max=MAX_LISTED,
+        help="Start at most N tickets (with --enqueue: queue at most N).",
     ),
     concurrency: int | None = typer.Option(
         None,
@@ -68,6 +80,7 @@ def sweep(
         None,
         "--budget-tokens",
         min=1,
+        max=MAX_TOKENS,
         help="The same, in tokens (needed for unpriced models; also with --enqueue).",
     ),
     max_wall: timedelta | None = typer.Option(
@@ -244,7 +257,9 @@ def _render(report: MorningReport, files: dict[str, str], posted: str | None) ->
 
 @sweeps_app.command("list")
 def list_sweeps(
-    limit: int = typer.Option(20, "--limit", min=1, help="Show at most this many (newest first)."),
+    limit: int = typer.Option(
+        20, "--limit", min=1, max=MAX_LISTED, help="Show at most this many (newest first)."
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """List sweeps, newest first, with their headline numbers."""
