@@ -10,9 +10,9 @@ untrusted, and each renderer (GitHub, the dashboard's markdown-it) would otherwi
 - `<b>`, `<img src=x onerror=...>` and entities are HTML: `<`, `>` and `&` are escaped;
 - `[text](javascript:...)`, images and reference links need `[` and `]`: they are escaped;
 - `|` ends a table cell early, so it is escaped everywhere;
-- `@someone` and `@org/team` ping people when a report is posted: each mention becomes a code
-  span, which GitHub never links or notifies (a backslash or an entity would still ping, since
-  GitHub reads mentions from the rendered text);
+- `@someone` and `@org/team` ping people when a report is posted: the word holding a mention
+  becomes a code span, which GitHub never links or notifies (a backslash or an entity would
+  still ping, since GitHub reads mentions from the rendered text);
 - backticks, `*`, `_` and `~` would open spans that swallow the renderer's own markup (or pair
   with the code span of a mention and free it), so they are escaped too.
 
@@ -26,7 +26,9 @@ import re
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
-_MENTION = re.compile(r"(?<!\w)@([A-Za-z0-9](?:[A-Za-z0-9-]*)(?:/[A-Za-z0-9][\w.-]*)?)")
+_WORD = r"[^\s\\`*_\[\]<>&|~]*"
+_MENTIONING_WORD = re.compile(_WORD + r"@[A-Za-z0-9]" + _WORD)
+"""A word (up to whitespace or an escaped character) that holds `@name` anywhere in it."""
 _LINE_START = re.compile(r"^(\s*\d{0,9})([-+=#.)])")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
 
@@ -79,8 +81,10 @@ def link(text: object, url: str | None) -> str:
 
 def _escape(text: str) -> str:
     # Mentions become code spans after escaping, so their backticks are the only live ones.
+    # The whole word goes into the span: GitHub reads each text node on its own, so `x@bob`
+    # split into `x` and a span would leave a text node starting with `@bob` after it.
     escaped = _SPECIAL.sub(r"\\\1", text)
-    return _MENTION.sub(lambda m: f"`@{m.group(1)}`", escaped)
+    return _MENTIONING_WORD.sub(lambda m: f"`{m.group(0)}`", escaped)
 
 
 def _line_start(line: str) -> str:
