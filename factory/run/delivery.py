@@ -17,6 +17,7 @@ from factory.run.run_context import RunContext
 from factory.run.state import RunState
 from factory.support import failpoints
 from factory.support.markdown import block, fenced, inline
+from harness.redact import redact_text
 from policies.models import DecisionKind
 
 
@@ -122,7 +123,8 @@ def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> Pull
             head_branch=state.branch,
             base_branch=state.base_branch,
             title=pull_request_title(state),
-            body=pull_request_body(state, ctx.run_id),
+            # Model output is quoted in the body: a secret it picked up is masked, not posted.
+            body=redact_text(pull_request_body(state, ctx.run_id)),
             draft=draft,
             run_id=ctx.run_id,
         )
@@ -149,6 +151,7 @@ def _tell_ticket(ctx: RunContext, state: RunState, purpose: str, text: str) -> N
     for event in ctx.store.events(ctx.run_id):
         if event.kind == "ticket.comment" and json.loads(event.payload).get("purpose") == purpose:
             return
+    text = redact_text(text)
     if (
         state.ticket.source == "github"
         and state.ticket.key.isascii()
