@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from factory.forges.github_client import DEFAULT_API_URL, github_client
+from factory.support import errors
 from factory.support.errors import FactoryError
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
@@ -246,26 +247,43 @@ class ReportPostError(FactoryError, ValueError):
     code = "bad_input"
 
 
+class ReportNotPosted(FactoryError, RuntimeError):
+    """The sweep ran and its report was written, but the forge could not take the comment."""
+
+    code = "report_not_posted"
+    exit_code = errors.FAILED
+
+
 def parse_post_target(target: str) -> tuple[str, int]:
+    """OWNER/REPO#N of `--post-report`, checked with the token it needs before any sweep runs
+    (a sweep is not the moment to learn that its report has nowhere to go)."""
     parsed = parse_issue_ref(target)
     if parsed is None:
         raise ReportPostError(f"--post-report {target!r}: write it as OWNER/REPO#N")
+    if not os.environ.get("GITHUB_TOKEN"):
+        raise ReportPostError("--post-report needs GITHUB_TOKEN (the comment is posted with it)")
     return parsed
 
 
 def post_report(target: str, markdown: str) -> str:
-    """Comment the report on the tracking issue OWNER/REPO#N; returns the comment's URL."""
+    """Comment the report on the tracking issue OWNER/REPO#N; returns the comment's URL.
+    ReportNotPosted when GitHub refuses it or cannot be reached."""
     from github import GithubException
+    from requests import RequestException
 
     repo, number = parse_post_target(target)
-    token = os.environ.get("GITHUB_TOKEN")
-    if not token:
-        raise ReportPostError("--post-report needs GITHUB_TOKEN")
-    client = github_client(token, os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    api = os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    client = github_client(os.environ["GITHUB_TOKEN"], api)
     try:
         comment = client.get_repo(repo).get_issue(number).create_comment(markdown)
     except GithubException as error:
-        raise ReportPostError(
-            f"GitHub answered {error.status} when commenting on {repo}#{number}"
+        raise ReportNotPosted(
+            f"the report was not posted: GitHub answered {error.status} when commenting on "
+            f"{repo}#{number}"
+        ) from error
+    except (RequestException, OSError) as error:
+        raise ReportNotPosted(
+            f"the report was not posted: GitHub could not be reached at {api} "
+            f"({type(error).__name__})"
         ) from error
     return str(comment.html_url)
