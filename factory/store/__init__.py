@@ -14,6 +14,8 @@ leases, claims, sweeps.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
 - `pull_requests`: the local forge's pull request records.
 - `incidents`: production incidents and the change they name as root cause.
+- `webhook_deliveries`: every webhook delivery received, by id and body digest, so a replay
+  is refused for good (`take_delivery`, `settle_delivery`).
 - `leases`: the run lease, one live driver per run. `LeaseOwner(host, pid)` (`.this_process()`);
   `Store.acquire_lease(run_id, owner, ttl_s) -> Lease` takes a free, expired or dead-owner
   lease atomically or raises `LeaseHeld` ("run r-… is being driven by pid P on host H since T");

@@ -259,3 +259,21 @@ class Incident(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class WebhookDelivery(Base):
+    """A webhook delivery the factory received, kept so that a replay is refused for good.
+
+    Remembered by the sender's delivery id and by the digest of its signed body: a signature
+    covers the body only, so a captured body replayed under a fresh delivery id is the same
+    delivery. `outcome` says what came of it (`queued job N`, `ignored: ...`, `refused: ...`,
+    or `failed: ...`, which a redelivery may retry).
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    delivery_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    event: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(500), default="received")

@@ -54,6 +54,7 @@ from factory.store.pull_requests import PullRequestRows
 from factory.store.retrying import retry_on_conflict
 from factory.store.statuses import ApprovalDecision
 from factory.store.sweeps import SWEEP_ID_PREFIX, SweepRecords
+from factory.store.webhook_deliveries import WebhookDeliveryRecords
 from factory.support.errors import FactoryError
 
 RUN_FIELDS_FROZEN = frozenset({"id", "created_at", "head_hash", "event_count"})
@@ -80,7 +81,14 @@ class AlreadyHalted(FactoryError, RuntimeError):
         self.halt = halt
 
 
-class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepRecords):
+class Store(
+    PullRequestRows,
+    IncidentRecords,
+    LeaseRecords,
+    ClaimRecords,
+    SweepRecords,
+    WebhookDeliveryRecords,
+):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(

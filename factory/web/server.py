@@ -49,7 +49,7 @@ def serve(config: FactoryConfig, host: str = DEFAULT_HOST, port: int = 8765) -> 
         # GitHub webhooks queue runs, and the queue lives in PostgreSQL.
         from factory.queue.webhooks import github_webhook_router
 
-        app.include_router(github_webhook_router(config))
+        app.include_router(github_webhook_router(config, store))
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
