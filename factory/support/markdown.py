@@ -29,7 +29,10 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
 _WORD = r"[^\s\\`*_\[\]<>&|~]*"
 _MENTIONING_WORD = re.compile(_WORD + r"@[A-Za-z0-9]" + _WORD)
 """A word (up to whitespace or an escaped character) that holds `@name` anywhere in it."""
-_LINE_START = re.compile(r"^(\s*\d{0,9})([-+=#.)])")
+_LINE_START = re.compile(r"^(\s*)(\d{1,9}[.)]|-+|\++|#{1,6}|=+)(?=\s|$)")
+"""What opens a block at a line's start: a list marker (`-`, `+`, `1.`, `1)`), a heading's
+`#`s, or a setext underline or thematic break (`===`, `---`), when followed by a space or
+the line's end."""
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
 
 
@@ -88,4 +91,10 @@ def _escape(text: str) -> str:
 
 
 def _line_start(line: str) -> str:
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line, count=1)
+    def defused(found: re.Match[str]) -> str:
+        indent, marker = found.groups()
+        if marker[0].isdigit():  # `12.` becomes `12\.`: a backslash before a digit is kept
+            return f"{indent}{marker[:-1]}\\{marker[-1]}"
+        return f"{indent}\\{marker}"
+
+    return _LINE_START.sub(defused, line, count=1)

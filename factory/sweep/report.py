@@ -3,7 +3,8 @@
 `build_report` turns a `SweepResult` into a `MorningReport`; `to_markdown` renders it for a
 file (`write_report`) or a tracking issue (`post_report`), and its JSON is `model_dump`. Costs
 are only summed when every run's cost is known: an unpriced model makes a total unknown, never
-$0.
+$0. Ticket titles, identities, owners, gate reasons and errors come from outside: every one is
+made inert by `factory.support.markdown` (no markup, no heading, no link, no ping).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 from factory.forges.github_client import DEFAULT_API_URL, github_client
 from factory.support import errors
 from factory.support.errors import FactoryError
+from factory.support.markdown import code, inline, link
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
 from factory.tickets.github import parse_issue_ref
@@ -150,10 +152,9 @@ def _money(value: float, known: bool) -> str:
 
 
 def _ticket_line(outcome: TicketOutcome) -> str:
-    pr = f" PR #{outcome.pr_number}" if outcome.pr_number else ""
-    link = f" ({outcome.pr_url})" if outcome.pr_url else ""
-    run = f" run `{outcome.run_id}`" if outcome.run_id else ""
-    return f"- **{outcome.identity}** {outcome.title}:{pr}{link}{run}"
+    pr = f" {link(f'PR #{outcome.pr_number}', outcome.pr_url)}" if outcome.pr_number else ""
+    run = f" run {code(outcome.run_id)}" if outcome.run_id else ""
+    return f"- **{inline(outcome.identity)}** {inline(outcome.title)}:{pr}{run}"
 
 
 def to_markdown(report: MorningReport) -> str:
@@ -189,7 +190,8 @@ def to_markdown(report: MorningReport) -> str:
     if report.dry_run:
         lines += ["", "## Would work on", ""]
         lines += [
-            f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
+            f"- {p['action']} **{inline(p['ticket'])}**"
+            + (f" (run {code(p['run'])})" if p["run"] else "")
             for p in report.planned
         ] or ["- nothing"]
     sections: list[tuple[str, list[TicketOutcome], str]] = [
@@ -208,15 +210,17 @@ def to_markdown(report: MorningReport) -> str:
         for outcome in items:
             lines.append(_ticket_line(outcome))
             if extra == "owners":
+                # Named, never pinged: the report is posted where `@owner` would notify them.
                 who = ", ".join(outcome.owners) or "no owner on record (CODEOWNERS)"
-                lines.append(f"  - who should look: {who}")
+                lines.append(f"  - who should look: {inline(who)}")
                 if outcome.tests:
-                    lines.append(f"  - tests: {outcome.tests}")
-                lines += [f"  - {reason}" for reason in outcome.reasons]
+                    lines.append(f"  - tests: {inline(outcome.tests)}")
+                lines += [f"  - {inline(reason)}" for reason in outcome.reasons]
             if extra == "reasons":
-                lines += [f"  - {reason}" for reason in outcome.reasons]
+                lines += [f"  - {inline(reason)}" for reason in outcome.reasons]
             if extra == "error":
-                lines.append(f"  - {_failure_reason(outcome)}: {outcome.error or outcome.status}")
+                said = inline(f"{_failure_reason(outcome)}: {outcome.error or outcome.status}")
+                lines.append(f"  - {said}")
     if report.skipped:
         lines += ["", "## Skipped", ""]
         for reason in SkipReason:
@@ -224,10 +228,13 @@ def to_markdown(report: MorningReport) -> str:
             if not items_skipped:
                 continue
             lines.append(f"### {SKIP_TITLES[reason]} ({len(items_skipped)})")
-            lines += [f"- **{s.identity}** {s.title}: {s.detail}" for s in items_skipped]
+            lines += [
+                f"- **{inline(s.identity)}** {inline(s.title)}: {inline(s.detail)}"
+                for s in items_skipped
+            ]
     if report.problems:
         lines += ["", "## Sources that could not be read", ""]
-        lines += [f"- {problem}" for problem in report.problems]
+        lines += [f"- {inline(problem)}" for problem in report.problems]
     return "\n".join(lines) + "\n"
 
 

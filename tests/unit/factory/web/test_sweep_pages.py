@@ -69,7 +69,7 @@ def test_a_finished_sweep_shows_its_morning_report_and_links_its_runs(
     report = page.text.split('id="morning-report"')[1].split("</section>")[0]
     assert f"Morning report: sweep {sweep_id}" in report
     assert "<table>" in report and "<h2>Merged</h2>" in report and "PR #7" in report
-    assert "who should look: @acme/svc" in report
+    assert "who should look: <code>@acme/svc</code>" in report  # named, not pinged
     assert "&lt;script&gt;" in report and "<script" not in page.text  # untrusted title
     assert f'href="/runs/{merged}"' in page.text and f'href="/runs/{failed}"' in page.text
     assert f'href="/runs?sweep={sweep_id}"' in page.text
