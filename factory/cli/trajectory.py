@@ -111,11 +111,7 @@ def _render_call(call: ToolStep, out: Console) -> None:
         status = f" → exit {call.exit_code}"
     elif call.is_error:
         status = " → refused"
-    arguments = ", ".join(
-        f"{key}={_one_line(value)}"
-        for key, value in call.arguments.items()
-        if not (call.diff and key in ("old_string", "new_string", "content"))
-    )
+    arguments = ", ".join(f"{key}={_one_line(text)}" for key, text in call.argument_texts())
     out.print(Text.assemble(("  ▸ ", "cyan"), (call.name, "bold"), f"({arguments}){status}"))
     if call.diff:
         out.print(_indented(_folded(call.diff), "    "), soft_wrap=True)

@@ -60,6 +60,15 @@ class ToolStep(BaseModel):
     diff: str | None = None
     """For an edit or a new file: the change as a unified diff."""
 
+    def argument_texts(self) -> list[tuple[str, str]]:
+        """Each argument as text (JSON for what is not a string), the edit's texts left out
+        when `diff` shows them."""
+        return [
+            (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            for key, value in self.arguments.items()
+            if not (self.diff and key in ("old_string", "new_string", "content"))
+        ]
+
 
 class Turn(BaseModel):
     """One model call: what the model said and did, and what it cost."""

@@ -97,3 +97,11 @@ def test_backlog_dir_refuses_links_leading_out_and_names_dangling_ones(
     planned_tickets = {item["ticket"] for item in report["planned"]}
     assert len(planned_tickets) == 1  # real.md and alias.md are the same ticket
     world.check_nothing_started()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3"])
+def test_serving_beyond_loopback_without_a_token_is_refused_before_listening(
+    world: World, host: str
+) -> None:
+    refused = world.spawn("serve", "--host", host, "--port", str(closed_port()))
+    assert_refused(refused, 2, ("refusing to serve on", "FACTORY_WEB_TOKEN"), world)
