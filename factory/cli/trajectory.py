@@ -54,6 +54,8 @@ def show_trajectory(
 
 
 def render(trajectory: Trajectory, out: Console) -> None:
+    from factory.run.trajectory import GateEntry  # the CLI loads the core only when run
+
     audit = trajectory.audit
     out.print(
         Text.assemble(
@@ -73,10 +75,10 @@ def render(trajectory: Trajectory, out: Console) -> None:
     cost = "unknown" if trajectory.cost_usd is None else f"${trajectory.cost_usd:.4f}"
     out.print(f"cost {cost}, {trajectory.tokens:,} tokens", soft_wrap=True)
     for entry in trajectory.entries:
-        if entry.kind == "gate":
-            _render_gate(entry, out)  # type: ignore[arg-type]
+        if isinstance(entry, GateEntry):
+            _render_gate(entry, out)
         else:
-            _render_round(entry, out)  # type: ignore[arg-type]
+            _render_round(entry, out)
 
 
 def _render_round(entry: AgentRound, out: Console) -> None:

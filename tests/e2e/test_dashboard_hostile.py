@@ -146,7 +146,12 @@ def test_hostile_text_renders_as_text_and_no_other_origin_can_act(
 
     dialogs: list[str] = []
     page = browser.new_page()
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     with dashboard(config, TOKEN) as base:
         for path in ("/runs", f"/runs/{run.run_id}", "/review", "/sweeps", f"/sweeps/{sweep_id}"):
             answer = page.goto(base + path)

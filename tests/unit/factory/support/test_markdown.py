@@ -37,7 +37,7 @@ MARKUP = {
 }
 # Printable text and every kind of line break; NUL is replaced by every Markdown parser.
 TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
     max_size=80,
 ) | st.lists(
     st.sampled_from(
