@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := factory agents harness policies sandboxes
 
-.PHONY: demo test lint typecheck unit bench image clean chromium-notice
+.PHONY: demo test lint typecheck unit bench image clean chromium-notice chaos
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ unit: $(STAMP)
 # finds or starts (it prints a loud notice, and those tests skip, when PostgreSQL is absent).
 test: $(STAMP) lint image chromium-notice
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q
+
+# The fault and attack suites (marker `chaos`), driven for real: Docker, PostgreSQL, chromium.
+# `make test` runs them too.
+chaos: $(STAMP) image chromium-notice
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q -m chaos
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);
 # .ci/run installs it, a developer machine may not have it.
