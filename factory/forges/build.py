@@ -11,7 +11,7 @@ from factory.config.forges import (
     LocalForgeSettings,
 )
 from factory.config.git import BotIdentity
-from factory.config.settings import FactoryConfig, Secrets
+from factory.config.settings import FactoryConfig, RepoConfig, Secrets
 from factory.forges.base import Forge, ForgeError
 from factory.forges.local import PullRequestStore
 
@@ -52,11 +52,15 @@ def build_forge(
     )
 
 
-def repo_forge(config: FactoryConfig, store: PullRequestStore, name: str) -> Forge:
-    """The forge configured repository `name` lives on, with the token from the environment."""
+def repo_forge(
+    config: FactoryConfig, store: PullRequestStore, name: str, repo: RepoConfig | None = None
+) -> Forge:
+    """The forge repository `name` lives on, with the token from the environment. `repo` is
+    the repository as the caller resolved it: a checkout given by its path has no `[repos]`
+    entry to look `name` up in."""
     token = Secrets.from_env().github_token
     return build_forge(
-        config.repo(name).forge_settings(name),
+        (repo or config.repo(name)).forge_settings(name),
         store=store,
         data_dir=config.factory.data_dir,
         identity=config.git,

@@ -9,7 +9,9 @@ before a run starts, so the ticket does not get a second branch and a second PR.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from factory.config import RepoConfig
 from factory.forges.base import Forge, PullRequestInfo
 from factory.git import branch_name
 from factory.store import OPEN_RUN_STATUSES, Store
@@ -33,6 +35,44 @@ def open_factory_pull_request(forge: Forge, ticket: Ticket) -> PullRequestInfo |
         if pull.head_branch == prefix or pull.head_branch.startswith(prefix + "-"):
             return pull
     return None
+
+
+def open_pull_on_github(
+    repo: RepoConfig, ticket: Ticket, forge: Callable[[], Forge]
+) -> PullRequestInfo | None:
+    """A GitHub ticket's open PR from a factory branch, found on the forge itself. `forge`
+    builds the repository's forge, asked for only when the ticket and repository are GitHub's."""
+    if ticket.source != "github" or repo.github is None:
+        return None
+    return open_factory_pull_request(forge(), ticket)
+
+
+def open_pull_refusal(store: Store, repo: str, ticket: Ticket, pull: PullRequestInfo) -> str:
+    """Why a run of the ticket does not start while its factory PR is open, and what to do."""
+    holder = run_of_branch(store, repo, pull.head_branch)
+    return (
+        f"ticket {ticket.ref} already has an open pull request from the factory, "
+        f"#{pull.number} (branch {pull.head_branch}"
+        + (f", run {holder})" if holder else ")")
+        + "; review or close it, or pass --force-new to start a second run on purpose"
+    )
+
+
+def forced_new_note(store: Store, key: str, open_pull: PullRequestInfo | None) -> str:
+    """What `--force-new` did, in words: which open run or pull request the new run sits beside."""
+    others = []
+    open_run = open_run_of(store, key)
+    if open_run is not None:
+        others.append(f"run {open_run} is still open")
+    if open_pull is not None:
+        others.append(f"pull request #{open_pull.number} is still open")
+    if not others:
+        return "--force-new: the ticket had no other open run; this is its only one"
+    return (
+        "--force-new: started a second run of this ticket on purpose; "
+        + " and ".join(others)
+        + ", and nothing was closed"
+    )
 
 
 def run_of_branch(store: Store, repo: str, branch: str) -> str | None:

@@ -15,7 +15,8 @@ from typing import Any
 import structlog
 
 from factory.config import FactoryConfig
-from factory.queue.tasks import RUN_TASK
+from factory.queue.app import open_queue
+from factory.queue.task_names import RUN_TASK
 from factory.store import Store
 from factory.store.sweeps import WORKERS_OWNER, SweepTransaction
 from factory.sweep.recorded import QUEUED, WorkersSweep, read_ledger, read_params, recorded_result
@@ -74,8 +75,6 @@ def _abandoned(sweep: SweepTransaction, after_s: float | None) -> bool:
 
 def _jobs_of(config: FactoryConfig, sweep_id: str) -> list[dict[str, Any]]:
     """Every run job, in any state, that carries the sweep's id."""
-    from factory.queue.app import open_queue
-
     with open_queue(config) as app:
         return [
             {
@@ -90,8 +89,6 @@ def _jobs_of(config: FactoryConfig, sweep_id: str) -> list[dict[str, Any]]:
 
 def _open_jobs(config: FactoryConfig, sweep_id: str) -> set[int]:
     """The sweep's run jobs that are waiting or running."""
-    from factory.queue.app import open_queue
-
     found: set[int] = set()
     with open_queue(config) as app:
         for status in ("todo", "doing"):

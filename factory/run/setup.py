@@ -184,7 +184,7 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
 def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
     """The forge the repository's branches and pull requests live on."""
     try:
-        return repo_forge(config, store, name)
+        return repo_forge(config, store, name, repo)
     except MissingForgeToken as error:
         raise SetupError(str(error)) from error
 

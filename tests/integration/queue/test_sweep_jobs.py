@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 
 from factory.config import FactoryConfig, load_config
-from factory.queue.app import build_app
 from factory.queue.sweep_end import finish_idle_sweeps, finish_if_done
-from factory.queue.sweep_jobs import SweepTicket
-from factory.queue.tasks import RUN_TASK, _store_ticket
+from factory.queue.sweep_ticket import QueuedSweepTicket
+from factory.queue.task_names import RUN_TASK
+from factory.queue.tasks import _store_ticket
+from factory.queue.worker import worker_app
 from factory.run.runner import RunError
 from factory.store import Store
 from factory.store.models import utcnow
@@ -53,7 +54,7 @@ def enqueue(home: Path, url: str, *args: str) -> dict[str, Any]:
 
 def work_off_the_queue(config: FactoryConfig) -> None:
     """procrastinate's worker, in this process, until no run job is left waiting."""
-    build_app(config).run_worker(
+    worker_app(config).run_worker(
         queues=["runs"], wait=False, concurrency=1, install_signal_handlers=False
     )
 
@@ -188,13 +189,15 @@ def sweep_of_two(home: Path, postgres: ScratchDatabase) -> tuple[str, list[tuple
     return queued["sweep_id"], jobs
 
 
-def ending(config: FactoryConfig, store: Store, sweep_id: str, job: tuple[int, str]) -> SweepTicket:
+def ending(
+    config: FactoryConfig, store: Store, sweep_id: str, job: tuple[int, str]
+) -> QueuedSweepTicket:
     job_id, run_id = job
     pick = PickedTicket(identity=f"app:{run_id}", repo="app", title=f"ticket of {run_id}")
-    return SweepTicket(config, store, sweep_id, pick, run_id, job_id)
+    return QueuedSweepTicket(config, store, sweep_id, pick, run_id, job_id)
 
 
-def outcome(ticket: SweepTicket) -> TicketOutcome:
+def outcome(ticket: QueuedSweepTicket) -> TicketOutcome:
     return TicketOutcome(
         identity=ticket.pick.identity,
         repo="app",
