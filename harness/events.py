@@ -9,8 +9,6 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from harness.redact import redact, redact_text, secret_env_values
-
 EventKind = Literal[
     "agent.start", "agent.stop", "model.call", "model.retry", "tool.call", "context.elided"
 ]
@@ -53,21 +51,10 @@ class TranscriptSink(Protocol):
         ...
 
 
-def encode_transcript(payload: dict[str, Any], secrets: list[str] | None = None) -> bytes:
-    """Gzip-compressed UTF-8 JSON with secrets masked (`harness.redact`: the environment's
-    secret values, `secrets` when given, and every token format it knows); `mtime=0` so equal
-    transcripts give equal bytes. The JSON text is scrubbed as a whole: one scan per call."""
-    values = secret_env_values() if secrets is None else secrets
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-    if "PRIVATE KEY-----" in text:
-        # The key pattern spans lines and could run from one string into the next in the
-        # JSON text: mask string by string (slower; keys are rare in transcripts).
-        text = json.dumps(redact(payload, values), ensure_ascii=False, sort_keys=True)
-    else:
-        # A value the JSON encoder escaped (a quote, a backslash) appears escaped in the text.
-        escaped = [json.dumps(value, ensure_ascii=False)[1:-1] for value in values]
-        text = redact_text(text, values + escaped)
-    return gzip.compress(text.encode(), compresslevel=6, mtime=0)
+def encode_transcript(payload: dict[str, Any]) -> bytes:
+    """Gzip-compressed UTF-8 JSON; `mtime=0` so equal transcripts give equal bytes."""
+    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    return gzip.compress(raw, compresslevel=6, mtime=0)
 
 
 def decode_transcript(data: bytes) -> dict[str, Any]:

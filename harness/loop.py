@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,7 +21,7 @@ from harness.events import (
 from harness.messages import Message, ModelReply, ToolSchema, Usage
 from harness.model import ChatModel, RetryNotice
 from harness.pricing import PriceTable
-from harness.redact import redact_text, secret_env_values
+from harness.redact import redact, redact_text, secret_env_values
 from harness.replay import MessageDumps, request_record
 from harness.tools import Tool, toolbox_for
 
@@ -121,6 +121,8 @@ class AgentLoop:
         self.cost: float | None = 0.0
         self._dumps: MessageDumps = {}
         self._secrets = secret_env_values()  # once per agent: scanning per call is slow
+        self._prompts: dict[str, str] = {}
+        """System prompts with secrets masked, by prompt (there are one or two per agent)."""
         self.context = ContextGuard(
             system,
             self.toolbox.schemas,
@@ -198,11 +200,23 @@ class AgentLoop:
         if self.transcripts is not None:
             record = {"role": self.role, "step": self.steps, "model": chat.name}
             record["latency_s"] = latency
-            record["request"] = request_record(history, schemas, prompt, self._dumps)
-            record["reply"] = reply.model_dump(mode="json")
-            ref = self.transcripts.put_blob(encode_transcript(record, self._secrets))
+            # Stored with secrets masked; each message is masked once, when first recorded.
+            record["request"] = request_record(
+                history, schemas, self._masked_prompt(prompt), self._dumps, scrub=self._mask
+            )
+            record["reply"] = self._mask(reply.model_dump(mode="json"))
+            ref = self.transcripts.put_blob(encode_transcript(record))
         self._charge(reply, chat.name, latency, ref)
         return reply
+
+    def _mask(self, value: Any) -> Any:
+        return redact(value, self._secrets)
+
+    def _masked_prompt(self, prompt: str) -> str:
+        masked = self._prompts.get(prompt)
+        if masked is None:
+            masked = self._prompts[prompt] = redact_text(prompt, self._secrets)
+        return masked
 
     def _charge(self, reply: ModelReply, model_name: str, latency: float, ref: str | None) -> None:
         call_cost = self.prices.cost_of(reply.model or model_name, reply.usage)
