@@ -205,7 +205,7 @@ class AgentLoop:
                 history, schemas, self._masked_prompt(prompt), self._dumps, scrub=self._mask
             )
             record["reply"] = self._mask(reply.model_dump(mode="json"))
-            ref = self.transcripts.put_blob(encode_transcript(record))
+            ref = self.transcripts.put(encode_transcript(record))
         self._charge(reply, chat.name, latency, ref)
         return reply
 

@@ -69,7 +69,7 @@ def open_incident(
     with cli_store(config) as store:
         try:
             cause = check_root_cause(config, store, repo, root_cause) if root_cause else None
-            incident = store.open_incident(
+            incident = store.incidents.open(
                 repo,
                 title,
                 by=by or getpass.getuser(),
@@ -100,9 +100,9 @@ def resolve_incident(
     from factory.store import IncidentNotFoundError
 
     with cli_store() as store:
-        before = next((i for i in store.list_incidents() if i.id == incident_id), None)
+        before = next((i for i in store.incidents.all() if i.id == incident_id), None)
         try:
-            incident = store.resolve_incident(incident_id, by=by or getpass.getuser())
+            incident = store.incidents.resolve(incident_id, by=by or getpass.getuser())
         except IncidentNotFoundError as error:
             raise fail(str(error)) from None
     already = before is not None and before.resolved_at is not None
@@ -168,9 +168,9 @@ def list_incidents(
     """List incidents, oldest first (of --repo NAME only, when given)."""
     config = cli_config()
     with cli_store(config) as store:
-        incidents = store.list_incidents(repo, open_only=open_only)
+        incidents = store.incidents.all(repo, open_only=open_only)
         # A repository no longer configured may still have incidents on record: list those.
-        if repo is not None and repo not in config.repos and not store.list_incidents(repo):
+        if repo is not None and repo not in config.repos and not store.incidents.all(repo):
             known = ", ".join(sorted(config.repos)) or "none configured"
             raise fail(f"unknown repository {repo!r} (configured: {known})")
     if as_json:

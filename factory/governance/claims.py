@@ -1,6 +1,6 @@
 """One open run per ticket: the claim in the store, and on the forge the open factory PR.
 
-The store's claim (`Store.create_run(..., ticket_key=...)`) stops a second run of a ticket
+The store's claim (`store.runs.create(..., ticket_key=...)`) stops a second run of a ticket
 this factory knows about. A GitHub ticket may also have been worked on from another machine
 or database: its open pull request from a `factory/<ticket>-...` branch is found on the forge
 before a run starts, so the ticket does not get a second branch and a second PR.
@@ -77,7 +77,7 @@ def forced_new_note(store: Store, key: str, open_pull: PullRequestInfo | None) -
 
 def run_of_branch(store: Store, repo: str, branch: str) -> str | None:
     """The run (of this store) that made `branch`, if any."""
-    for run in store.list_runs(repo=repo, limit=10_000):
+    for run in store.runs.latest(repo=repo, limit=10_000):
         if run.branch == branch:
             return run.id
     return None
@@ -85,16 +85,16 @@ def run_of_branch(store: Store, repo: str, branch: str) -> str | None:
 
 def open_run_of(store: Store, key: str) -> str | None:
     """The run holding the ticket's claim while that run is still open."""
-    claim = store.ticket_claim(key)
+    claim = store.claims.of_ticket(key)
     if claim is None:
         return None
-    run = store.find_run(claim.run_id)
+    run = store.runs.find(claim.run_id)
     return run.id if run is not None and run.status in OPEN_RUN_STATUSES else None
 
 
 def recorded_claim_key(store: Store, run_id: str) -> str | None:
     """The claim key the run took when it started (None for runs from before claims)."""
-    for event in store.events(run_id):
+    for event in store.events.read(run_id):
         if event.kind == "run.started":
             value = json.loads(event.payload).get(CLAIM_KEY_FIELD)
             return str(value) if value else None

@@ -45,7 +45,7 @@ def finish_if_done(
     process died before recording them."""
     from factory.sweep.report import build_report
 
-    with store.sweep_transaction(sweep_id) as sweep:
+    with store.sweeps.transaction(sweep_id) as sweep:
         if sweep.status != "running":
             return False
         ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
@@ -68,9 +68,7 @@ def finish_if_done(
 def _abandoned(sweep: SweepTransaction, after_s: float | None) -> bool:
     if after_s is None:
         return False
-    started = sweep.row.started_at
-    started = started if started.tzinfo is not None else started.replace(tzinfo=UTC)
-    return (datetime.now(UTC) - started).total_seconds() >= after_s
+    return (datetime.now(UTC) - sweep.row.started_at).total_seconds() >= after_s
 
 
 def _jobs_of(config: FactoryConfig, sweep_id: str) -> list[dict[str, Any]]:
@@ -126,7 +124,7 @@ def finish_idle_sweeps(config: FactoryConfig) -> list[str]:
     task."""
     finished = []
     with Store.open(config) as store:
-        for sweep in store.running_sweeps(WORKERS_OWNER):
+        for sweep in store.sweeps.running(WORKERS_OWNER):
             if finish_if_done(config, store, sweep.id, abandoned_after_s=ABANDONED_AFTER_S):
                 finished.append(sweep.id)
     return finished

@@ -74,8 +74,8 @@ def enqueue_sweep(
         report_dir=str(report_dir.resolve()) if report_dir is not None else None,
         post_report=post_report,
     )
-    sweep = store.create_sweep(sweep_params(request, workers), owner=WORKERS_OWNER)
-    store.sweep_event(
+    sweep = store.sweeps.create(sweep_params(request, workers), owner=WORKERS_OWNER)
+    store.sweeps.record_event(
         sweep.id,
         STARTED,
         {
@@ -87,7 +87,7 @@ def enqueue_sweep(
         },
     )
     for skipped in selection.skips:
-        store.sweep_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
+        store.sweeps.record_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
     queued: list[EnqueuedRun] = []
     later: list[Skip] = []
     ours: list[EnqueuedRun] = []
@@ -96,8 +96,8 @@ def enqueue_sweep(
     finally:
         # Whatever happened, the sweep says which jobs are its own, and may then finish.
         for skipped in later:
-            store.sweep_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
-        store.sweep_event(
+            store.sweeps.record_event(sweep.id, SKIPPED, skipped.model_dump(mode="json"))
+        store.sweeps.record_event(
             sweep.id,
             QUEUED,
             {"jobs": [{"job": j.job_id, "run_id": j.run_id, "ticket": j.ticket} for j in ours]},

@@ -60,7 +60,7 @@ class QueuedSweepTicket:
         self.pick = pick
         self.run_id = run_id
         self.job_id = job_id
-        found = store.get_sweep(sweep_id)
+        found = store.sweeps.get(sweep_id)
         if found is None:
             raise KeyError(f"no sweep {sweep_id!r}")
         self.request, workers = read_params(json.loads(found.params or "{}"))
@@ -86,7 +86,7 @@ class QueuedSweepTicket:
         on without a second reservation."""
         limit = per_run_limit(self.config, self.pick.repo)
         skipped: Skip | None = None
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
             if self.run_id in ledger.begun:
                 return None
@@ -125,13 +125,13 @@ class QueuedSweepTicket:
 
     def skipped(self, skipped: Skip) -> None:
         """Another process took the ticket since the sweep chose it: not this sweep's to run."""
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             self._skip(sweep, skipped.reason, skipped.detail)
         self._finish_if_done()
 
     def ended(self, outcome: TicketOutcome) -> None:
         """The ticket's run stopped being driven by this job: record it; maybe finish."""
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
             if self.run_id not in ledger.ended_runs:
                 sweep.append(
@@ -149,7 +149,7 @@ class QueuedSweepTicket:
         died after the run ended): its outcome, as the run row says it. Not begun: another
         process ended it since the sweep chose it, and the ticket is skipped, as in one process.
         """
-        with self.store.sweep_transaction(self.sweep_id) as sweep:
+        with self.store.sweeps.transaction(self.sweep_id) as sweep:
             ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
             if self.run_id not in ledger.begun:
                 waits = run.status in ("waiting_approval", "needs_human")

@@ -134,7 +134,7 @@ def drive_run_job(
     job_id = int(context.job.id or 0)
     with Store.open(config) as store:
         sweep = _sweep_ticket(config, store, sweep_id, sweep_pick, run_id, job_id)
-        run = store.find_run(run_id)
+        run = store.runs.find(run_id)
         if run is not None and (run.finished_at is not None or _waits(run.status)):
             log.info("job's run already settled", job_id=job_id, run_id=run_id, status=run.status)
             if sweep is not None:
@@ -185,7 +185,7 @@ def _start_or_resume(
         chosen = RunOptions.model_validate(options)
         return start_run(config, store, ticket, chosen, observer, hooks, run_id=run_id)
     kind = "job.retried" if context.job.attempts else "job.resumed"
-    store.append_event(run_id, kind, "system", {"job": int(context.job.id or 0)})
+    store.events.append(run_id, kind, "system", {"job": int(context.job.id or 0)})
     _remove_dead_sandboxes(run_id)
     _wait_for_dead_lease(config, store, run_id, context)
     return resume_run(config, store, run_id, observer=observer, hooks=hooks)
@@ -231,7 +231,7 @@ def _wait_for_dead_lease(
     """
     deadline = time.monotonic() + config.factory.lease_ttl_s + 1
     while time.monotonic() < deadline and not context.should_abort():
-        run = store.find_run(run_id)
+        run = store.runs.find(run_id)
         lease = Lease.of_run(run) if run is not None else None
         if lease is None or not lease.is_live():
             return

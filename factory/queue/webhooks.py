@@ -142,7 +142,7 @@ def github_webhook_router(config: FactoryConfig, store: Store | None = None) -> 
         if not isinstance(payload, dict):
             return _refused("the body is not a JSON object", 400)
         digest = hashlib.sha256(body).hexdigest()
-        seen = await run_in_threadpool(records().take_delivery, delivery, digest, event)
+        seen = await run_in_threadpool(records().webhook_deliveries.take, delivery, digest, event)
         if seen is not None:
             return _refused(
                 f"delivery {delivery} replays delivery {seen.delivery_id} received "
@@ -162,7 +162,7 @@ async def _act(
     wanted = None if untrusted else wanted_issue(config, event, payload)
     if untrusted is not None or wanted is None:
         outcome = f"refused: {untrusted}" if untrusted else "ignored"
-        await run_in_threadpool(store.settle_delivery, delivery, outcome)
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, outcome)
         if untrusted is not None:
             return _refused(untrusted, 403)
         return JSONResponse({"ok": True, "queued": False})
@@ -172,9 +172,11 @@ async def _act(
     except Exception as error:
         # Recorded as failed, so GitHub's "Redeliver" of this delivery may try again.
         log.warning("a webhook delivery could not be queued", delivery=delivery, error=str(error))
-        await run_in_threadpool(store.settle_delivery, delivery, f"failed: {error}")
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, f"failed: {error}")
         return _refused(f"the run could not be queued: {type(error).__name__}", 503)
-    await run_in_threadpool(store.settle_delivery, delivery, f"queued job {queued['job_id']}")
+    await run_in_threadpool(
+        store.webhook_deliveries.settle, delivery, f"queued job {queued['job_id']}"
+    )
     return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
 
 

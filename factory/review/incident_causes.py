@@ -45,7 +45,7 @@ def check_root_cause(config: FactoryConfig, store: Store, repo: str, cause: str)
     text = cause.strip().strip("`")
     if _RUN.match(text):
         try:
-            run = store.get_run(text)
+            run = store.runs.get(text)
         except RunNotFoundError:
             raise RootCauseError(
                 f"root cause {text}: no such run; `factory runs list` shows them"
@@ -56,7 +56,7 @@ def check_root_cause(config: FactoryConfig, store: Store, repo: str, cause: str)
     pull = _PR.match(text)
     if pull:
         number = int(pull.group(1))
-        if store.get_pull_request(repo, number) is None:
+        if store.pull_requests.get(repo, number) is None:
             raise RootCauseError(
                 f"root cause #{number}: the factory recorded no pull request #{number} in {repo}; "
                 "name the commit that pull request merged instead"

@@ -80,7 +80,7 @@ def check_resumable(store: Store, run: Run) -> None:
 
 def graph_ended(store: Store, run_id: str) -> bool:
     """Whether the graph itself ended the run (as opposed to an error stopping it)."""
-    for event in reversed(store.events(run_id)):
+    for event in reversed(store.events.read(run_id)):
         if event.kind in ("run.finished", "run.error", "run.resumed", "run.started"):
             return event.kind == "run.finished"
     return False
@@ -92,7 +92,7 @@ def claim_again(store: Store, run: Run) -> None:
     if key is None:
         return
     try:
-        store.claim_ticket(key, run.id)
+        store.claims.claim(key, run.id)
     except TicketClaimed as claimed:
         raise RunError(
             f"{claimed}, started after {run.id} stopped; continue that one instead"
@@ -153,8 +153,8 @@ def _drive_graph(
 ) -> RunSummary:
     run_id = lease.run_id
     thread: dict[str, Any] = {"configurable": {"thread_id": run_id}}
-    store.update_run(run_id, status=RunStatus.RUNNING)
-    name, repo = run_repo(config, store.get_run(run_id))
+    store.runs.update(run_id, status=RunStatus.RUNNING)
+    name, repo = run_repo(config, store.runs.get(run_id))
     with open_checkpointer(config) as checkpointer:
         saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
         values = saved.checkpoint["channel_values"] if saved is not None else {}
@@ -168,7 +168,7 @@ def _drive_graph(
                 graph.invoke(graph_input, cast(RunnableConfig, thread))
             except RunInterrupted as stopped:
                 lease.check()
-                store.update_run(run_id, status=stopped.status, outcome=str(stopped))
+                store.runs.update(run_id, status=stopped.status, outcome=str(stopped))
                 progress.summary = summarise(store, run_id, graph, thread, ctx)
             except RunStopped:
                 # Still `running`; the lease goes with this process: the next driver resumes.
@@ -190,6 +190,6 @@ def _record_failure(store: Store, lease: DriverLease, stage: str, exc: Exception
     reason = error_text(exc) or type(exc).__name__
     if stage == "setup":
         reason = f"could not set the run up: {reason}"
-    store.append_event(run_id, "run.error", "system", {"stage": stage, "error": repr(exc)[:2000]})
-    store.update_run(run_id, status=RunStatus.FAILED, outcome=reason[:500])
-    store.release_run_claims(run_id)
+    store.events.append(run_id, "run.error", "system", {"stage": stage, "error": repr(exc)[:2000]})
+    store.runs.update(run_id, status=RunStatus.FAILED, outcome=reason[:500])
+    store.claims.release_run(run_id)

@@ -50,7 +50,8 @@ from factory.run.setup import (
 from factory.run.state import RunState
 from factory.run.summary import EXIT_CODES, RunSummary
 from factory.store import RunStatus, Store, TicketClaimed
-from factory.store.models import Run, utcnow
+from factory.store.models import Run
+from factory.support.utc import utcnow
 from factory.tickets import resolve_ticket
 from factory.tickets.model import Ticket
 from policies.autonomy import Assessment
@@ -88,7 +89,7 @@ def start_run(
     ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     require_preflight(config, {name: repo}, replay=options.replay)
-    halt = store.is_halted(name)
+    halt = store.halts.for_repo(name)
     if halt is not None:
         raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
@@ -98,7 +99,7 @@ def start_run(
     _create_claimed_run(config, store, start, hooks.ticket_runs_seen)
     new_id = start.state.run_id
     with hold_lease(config, store, new_id) as lease:
-        store.update_run(
+        store.runs.update(
             new_id, status=RunStatus.RUNNING, started_at=utcnow(), sweep_id=hooks.sweep_id
         )
         if hooks.on_run_created is not None:
@@ -121,28 +122,28 @@ def resume_run(
     Refused, with nothing appended, while another live process drives the run, when the run
     already finished, or when it waits for a person.
     """
-    run = store.get_run(run_id)
+    run = store.runs.get(run_id)
     check_resumable(store, run)
     options = options or _recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
     reaped = len(reap_orphan_sandboxes())
     with hold_lease(config, store, run_id) as lease:
-        run = store.get_run(run_id)
+        run = store.runs.get(run_id)
         check_resumable(store, run)  # again: the previous driver may have finished meanwhile
-        halt = store.is_halted(run.repo)
+        halt = store.halts.for_repo(run.repo)
         if halt is not None:
             raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
         claim_again(store, run)
         notes = takeover_notes(lease)
         hooks = hooks or RunHooks()
-        store.append_event(
+        store.events.append(
             run_id,
             "run.resumed",
             "system",
             {"driver": str(lease.owner), "notes": notes, "sweep": hooks.sweep_id},
         )
         if hooks.sweep_id is not None:
-            store.update_run(run_id, sweep_id=hooks.sweep_id)
+            store.runs.update(run_id, sweep_id=hooks.sweep_id)
         first_state = _first_state_if_unsaved(config, store, run_id)
         summary = drive(config, store, lease, options, first_state, observer, hooks)
         return _reported(summary, reaped, notes)
@@ -156,13 +157,13 @@ def answer_approval(
     observer: NodeObserver | None = None,
 ) -> RunSummary:
     """Resume a run waiting in `await_approval` with a person's approve or reject."""
-    store.get_run(run_id)
+    store.runs.get(run_id)
     reaped = len(reap_orphan_sandboxes())
     with hold_lease(config, store, run_id) as lease:
-        run = store.get_run(run_id)
+        run = store.runs.get(run_id)
         if run.status != RunStatus.WAITING_APPROVAL.value:
             raise RunError(f"{run_id} is {run.status}, not waiting for approval")
-        store.record_approval(
+        store.approvals.record(
             run_id, answer["action"], answer["by"], answer.get("comment") or answer.get("reason")
         )
         options = _recorded_options(store, run_id)
@@ -217,7 +218,7 @@ def _create_claimed_run(
     `--force-new` run takes the claim only if it is free."""
     repo, state, force_new = start.repo, start.state, start.options.force_new
     try:
-        store.create_run(
+        store.runs.create(
             start.ticket.ref,
             start.name,
             branch=state.branch,
@@ -235,7 +236,7 @@ def _create_claimed_run(
         ) from claimed
     if force_new:
         with contextlib.suppress(TicketClaimed):  # hold the claim if the other run ended
-            store.claim_ticket(start.key, state.run_id)
+            store.claims.claim(start.key, state.run_id)
 
 
 def _record_start(
@@ -248,7 +249,7 @@ def _record_start(
     """`run.started` (with all a restart needs), then `--force-new`'s note and the autonomy
     assessment, on the run's chain before its first node."""
     run_id, repo = start.state.run_id, start.repo
-    store.append_event(
+    store.events.append(
         run_id,
         "run.started",
         "system",
@@ -264,14 +265,14 @@ def _record_start(
         },
     )
     if start.options.force_new:
-        store.append_event(run_id, "run.forced_new", "system", {"note": notes[-1]})
+        store.events.append(run_id, "run.forced_new", "system", {"note": notes[-1]})
     if assessment is not None:
-        store.append_event(
+        store.events.append(
             run_id, "autonomy.assessed", "system", assessment.model_dump(mode="json")
         )
         changed = assessment.level_change_event()
         if changed is not None:
-            store.append_event(run_id, LEVEL_CHANGED_EVENT, "system", changed)
+            store.events.append(run_id, LEVEL_CHANGED_EVENT, "system", changed)
 
 
 def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) -> RunState | None:
@@ -279,14 +280,14 @@ def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) ->
     with open_checkpointer(config) as checkpointer:
         if checkpointer.get_tuple({"configurable": {"thread_id": run_id}}) is not None:
             return None
-    for event in store.events(run_id):
+    for event in store.events.read(run_id):
         if event.kind == "run.started":
             return RunState.model_validate(json.loads(event.payload)["state"])
     raise RunError(f"{run_id} has no checkpoint and no recorded start; it cannot be resumed")
 
 
 def _recorded_options(store: Store, run_id: str) -> RunOptions:
-    for event in store.events(run_id):
+    for event in store.events.read(run_id):
         if event.kind == "run.started":
             return RunOptions.model_validate(json.loads(event.payload).get("options", {}))
     return RunOptions()
@@ -297,7 +298,7 @@ def waiting_for(store: Store, run: Run) -> str | None:
     status = observed_status(run)
     if status == RunStatus.WAITING_APPROVAL:
         pr = None
-        for event in reversed(store.events(run.id)):
+        for event in reversed(store.events.read(run.id)):
             if event.kind == "run.waiting":
                 pr = json.loads(event.payload).get("pr")
                 break

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from factory.run.run_context import RunContext
 from factory.run.state import RunState
 from factory.store import OPEN_RUN_STATUSES, RunStatus, Store
-from factory.store.models import utcnow
+from factory.support.utc import utcnow
 
 ENDING_STATUS = {
     "pr_open": RunStatus.PR_OPEN,
@@ -95,15 +95,15 @@ def settle_ending(
         status = ENDING_STATUS[state.ending]
     else:
         status = RunStatus.FAILED
-    store.update_run(
+    store.runs.update(
         run_id,
         status=status,
         outcome=state.error or (f"PR #{state.pr_number}" if state.pr_number else state.ending),
         finished_at=None if waiting else utcnow(),
     )
     if status not in OPEN_RUN_STATUSES:
-        store.release_run_claims(run_id)
-    store.append_event(
+        store.claims.release_run(run_id)
+    store.events.append(
         run_id,
         "run.paused" if waiting else "run.finished",
         "system",
@@ -129,7 +129,7 @@ def summarise(
     waiting = [i.value for task in snapshot.tasks for i in task.interrupts]
     return RunSummary(
         run_id=run_id,
-        status=status or RunStatus(store.get_run(run_id).status),
+        status=status or RunStatus(store.runs.get(run_id).status),
         state=RunState.model_validate(snapshot.values),
         waiting_for=waiting[0] if waiting else None,
         node_seconds=dict(ctx.node_seconds),

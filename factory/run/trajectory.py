@@ -146,9 +146,9 @@ class Trajectory(BaseModel):
 def load_trajectory(store: Store, run_id: str, *, role: str | None = None) -> Trajectory:
     """The trajectory of `run_id` (RunNotFoundError when there is none); `role` keeps only that
     agent's rounds (and no gate)."""
-    run = store.get_run(run_id)
+    run = store.runs.get(run_id)
     report = verify(store, run_id=run_id, digest_chain=False)
-    rows = ((e.kind, e.actor, e.ts, e.payload) for e in store.events(run_id))
+    rows = ((e.kind, e.actor, e.ts, e.payload) for e in store.events.read(run_id))
     return trajectory_of(
         store, run, rows, AuditVerdict(ok=report.ok, detail=report.summary()), role=role
     )
@@ -268,7 +268,7 @@ class _Builder:
 
     def _transcript(self, ref: str) -> dict[str, Any] | None:
         try:
-            return decode_transcript(self.store.get_blob(ref))
+            return decode_transcript(self.store.blobs.get(ref))
         except (BlobNotFoundError, OSError, ValueError):
             return None
 

@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from factory.store.models import WebhookDelivery, utcnow
 from factory.store.retrying import retry_on_conflict
+from factory.store.sessions import SessionScopes
 
 FAILED_PREFIX = "failed"
 """An outcome that lets the same delivery be tried again (GitHub's "Redeliver")."""
 
 
-class WebhookDeliveryRecords:
-    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+class WebhookDeliveryRepository:
+    """`store.webhook_deliveries`: every delivery by its id and the digest of its body."""
 
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    def __init__(self, scopes: SessionScopes) -> None:
+        self._scopes = scopes
 
-    def _write(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def take_delivery(
-        self, delivery_id: str, body_sha256: str, event: str
-    ) -> WebhookDelivery | None:
+    def take(self, delivery_id: str, body_sha256: str, event: str) -> WebhookDelivery | None:
         """Record a delivery as received; None when it is new (or its earlier attempt failed),
         else the delivery received before under this id or with this very body."""
 
         def take() -> WebhookDelivery | None:
-            with self._write() as session:
+            with self._scopes.write() as session:
                 seen = session.scalar(
                     select(WebhookDelivery).where(
                         or_(
@@ -57,9 +50,9 @@ class WebhookDeliveryRecords:
 
         return retry_on_conflict(take)
 
-    def settle_delivery(self, delivery_id: str, outcome: str) -> None:
-        """What came of a delivery taken with `take_delivery`."""
-        with self._write() as session:
+    def settle(self, delivery_id: str, outcome: str) -> None:
+        """What came of a delivery taken with `take`."""
+        with self._scopes.write() as session:
             delivery = session.get(WebhookDelivery, delivery_id)
             if delivery is not None:
                 delivery.outcome = outcome[:500]

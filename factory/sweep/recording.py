@@ -17,8 +17,8 @@ def record_started(
     store: Store, request: SweepRequest, repos: list[str], considered: int, selection: Selection
 ) -> str:
     """The sweep's row and `sweep.started`, then selection's skips; the new sweep's id."""
-    sweep = store.create_sweep(request.model_dump(mode="json"))
-    store.sweep_event(
+    sweep = store.sweeps.create(request.model_dump(mode="json"))
+    store.sweeps.record_event(
         sweep.id,
         "sweep.started",
         {
@@ -34,11 +34,11 @@ def record_started(
 
 
 def record_skip(store: Store, sweep_id: str, skipped: Skip) -> None:
-    store.sweep_event(sweep_id, "sweep.skipped", skipped.model_dump(mode="json"))
+    store.sweeps.record_event(sweep_id, "sweep.skipped", skipped.model_dump(mode="json"))
 
 
 def record_finished(store: Store, sweep_id: str, result: SweepResult) -> None:
     """The morning report and totals on the sweep's row; `stopped` if it was stopped."""
     report = build_report(result)
     status = "stopped" if result.stopped else "finished"
-    store.finish_sweep(sweep_id, status, report.model_dump(mode="json"), report.totals())
+    store.sweeps.finish(sweep_id, status, report.model_dump(mode="json"), report.totals())

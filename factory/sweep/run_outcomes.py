@@ -36,7 +36,7 @@ def run_outcome(
     """A ticket's outcome as its run stopped being driven (ended, waiting, or stopped)."""
     state = summary.state
     decision = state.decision
-    run = store.get_run(summary.run_id)
+    run = store.runs.get(summary.run_id)
     return TicketOutcome(
         identity=item.identity,
         repo=item.repo,
@@ -69,7 +69,7 @@ def failed_outcome(
     seconds: float,
 ) -> TicketOutcome:
     """A ticket whose run could not start or stopped on an error."""
-    run = store.find_run(run_id) if run_id else None
+    run = store.runs.find(run_id) if run_id else None
     return TicketOutcome(
         identity=item.identity,
         repo=item.repo,
@@ -126,7 +126,7 @@ def _cost_known(store: Store, run_id: str | None) -> bool:
     """False when any model call of the run had no price (its cost is then unknown)."""
     if run_id is None:
         return True
-    for event in store.events(run_id):
+    for event in store.events.read(run_id):
         if event.kind == "model.call" and "cost_usd" not in json.loads(event.payload):
             return False
     return True

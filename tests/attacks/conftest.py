@@ -142,7 +142,7 @@ def run_frozen_before_delivery(ws: Workspace, planted: Planted, record: Path) ->
     try:
         _wait_until_stopped(process)
         with ws.store() as store:
-            (run,) = store.list_runs()
+            (run,) = store.runs.latest()
         sandbox_files = _sandbox_files(run.id)
     finally:
         os.kill(process.pid, signal.SIGCONT)

@@ -80,10 +80,10 @@ def test_an_agent_changing_what_it_must_not_is_refused_by_the_gate_with_reasons(
     assert summary["status"] == "refused"
     with workspace.store() as store:
         trajectory = load_trajectory(store, frozen.run_id)
-        kinds = [e.kind for e in store.events(frozen.run_id)]
-        assert store.list_pull_requests(repo="numerals") == []
+        kinds = [e.kind for e in store.events.read(frozen.run_id)]
+        assert store.pull_requests.all(repo="numerals") == []
         decision = json.loads(
-            next(e.payload for e in store.events(frozen.run_id) if e.kind == "gate.decision")
+            next(e.payload for e in store.events.read(frozen.run_id) if e.kind == "gate.decision")
         )["decision"]
     assert trajectory.audit.ok
     (gate,) = [entry for entry in trajectory.entries if isinstance(entry, GateEntry)]

@@ -102,7 +102,7 @@ def test_an_agent_reaching_out_of_its_sandbox_is_refused_on_record(
     assert summary["status"] == "pr_open"  # the honest fix is delivered, as a draft at L1
     with workspace.store() as store:
         trajectory = load_trajectory(store, frozen.run_id)
-        events = [(e.kind, e.payload) for e in store.events(frozen.run_id)]
+        events = [(e.kind, e.payload) for e in store.events.read(frozen.run_id)]
     rounds = [e for e in trajectory.entries if isinstance(e, AgentRound) and e.role == "coder"]
     assert trajectory.audit.ok
 

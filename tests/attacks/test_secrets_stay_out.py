@@ -36,7 +36,7 @@ def test_an_ordinary_run_leaves_no_planted_secret_in_any_artifact(
     assert summary_of(frozen.result)["status"] == "pr_open"
     assert any(name.startswith("workspace/numerals/") for name in tar_names(frozen.sandbox_files))
     with workspace.store() as store:
-        (pull,) = store.list_pull_requests(repo="numerals")
+        (pull,) = store.pull_requests.all(repo="numerals")
     assert "## Plan" in pull.body  # the body scanned below is the real one
     assert len(record.read_text().splitlines()) == len(script.demo_replies())
     found = list(

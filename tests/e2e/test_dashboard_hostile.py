@@ -205,7 +205,7 @@ def test_hostile_text_renders_as_text_and_no_other_origin_can_act(
         page.wait_for_url(f"{base}/halt")
         expect(page.locator("#message")).to_contain_text("another site may not act")
         with Store.open(config) as store:
-            assert store.active_halts() == []
+            assert store.halts.active() == []
         # The same form from the dashboard's own page acts.
         page.goto(f"{base}/approvals")
         page.select_option("select[name=scope]", "all")

@@ -28,7 +28,7 @@ from factory.queue.tasks import _store_ticket
 from factory.queue.worker import worker_app
 from factory.run.runner import RunError
 from factory.store import Store
-from factory.store.models import utcnow
+from factory.support.utc import utcnow
 from factory.sweep.outcome import PickedTicket, TicketOutcome
 from tests.integration.queue.backlog_home import TICKETS, factory, make_home
 from tests.support.databases import ScratchDatabase
@@ -211,7 +211,7 @@ def outcome(ticket: QueuedSweepTicket) -> TicketOutcome:
 
 
 def status_of(store: Store, sweep_id: str) -> str:
-    found = store.get_sweep(sweep_id)
+    found = store.sweeps.get(sweep_id)
     assert found is not None
     return found.status
 
@@ -271,7 +271,7 @@ def test_of_two_jobs_checking_at_once_whether_the_sweep_is_done_one_finishes_it(
     with Store.open(config) as store:
         for job in jobs:
             ticket = ending(config, store, sweep_id, job)
-            with store.sweep_transaction(sweep_id) as sweep:
+            with store.sweeps.transaction(sweep_id) as sweep:
                 payload = {"job": job[0], "outcome": outcome(ticket).model_dump(mode="json")}
                 sweep.append("sweep.ticket_finished", payload)
     barrier = threading.Barrier(2)
@@ -348,9 +348,9 @@ def test_a_job_whose_run_ended_elsewhere_skips_it_and_a_retried_one_records_its_
     config = load_config(home / "factory.toml")
     with Store.open(config) as store:
         for run_id, status in ((elsewhere, "pr_open"), (retried, "merged")):
-            store.create_run("t.md", "app", run_id=run_id)
-            store.update_run(run_id, status=status, finished_at=utcnow())
-        with store.sweep_transaction(sweep_id) as sweep:  # a first attempt began this one
+            store.runs.create("t.md", "app", run_id=run_id)
+            store.runs.update(run_id, status=status, finished_at=utcnow())
+        with store.sweeps.transaction(sweep_id) as sweep:  # a first attempt began this one
             sweep.append("sweep.ticket_started", {"run_id": retried, "job": 0, "reserved": {}})
 
     work_off_the_queue(config)

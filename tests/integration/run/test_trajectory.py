@@ -64,13 +64,13 @@ def recorded(tmp_path: Path) -> tuple[Store, str]:
     ]
     cassette.write_text("".join(json.dumps({"reply": t}) + "\n" for t in turns))
     store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
-    run = store.create_run("T-1", "svc")
+    run = store.runs.create("T-1", "svc")
 
     def record(event: HarnessEvent) -> None:  # as a run's context records it
         payload = event.model_dump(mode="json", exclude_none=True)
-        store.append_event(run.id, event.kind, payload.pop("role"), payload)
+        store.events.append(run.id, event.kind, payload.pop("role"), payload)
 
-    store.append_event(run.id, "node.started", "system", {"node": "code", "iteration": 0})
+    store.events.append(run.id, "node.started", "system", {"node": "code", "iteration": 0})
     confined = ConfinedRoot(root)
     tools = [*read_only_tools(confined), EditFile(confined), CreateFile(confined)]
     result = run_agent(
@@ -83,15 +83,15 @@ def recorded(tmp_path: Path) -> tuple[Store, str]:
         record,
         role="coder",
         prices=PriceTable({"priced-model": ModelPrice(input=3.0, output=15.0)}),
-        transcripts=store,
+        transcripts=store.blobs,
     )
     assert result.stop_reason == "done"
-    store.append_event(
+    store.events.append(
         run.id, "git.commit", "system", {"node": "code", "iteration": 1, "sha": "a" * 40}
     )
     verdict = {"policy": "tests_green", "outcome": "allow", "reasons": ["no newly failing tests"]}
     decision = {"decision": "pull_request", "level": "L1", "reasons": ["L1"], "verdicts": [verdict]}
-    store.append_event(run.id, "gate.decision", "system", {"context": {}, "decision": decision})
+    store.events.append(run.id, "gate.decision", "system", {"context": {}, "decision": decision})
     return store, run.id
 
 
@@ -141,7 +141,7 @@ def test_secrets_are_masked_when_read_and_a_lost_transcript_or_a_broken_chain_is
     shown = json.dumps(read.model_dump(mode="json"))
     assert HIDDEN not in shown and "[REDACTED]" in shown
 
-    first = json.loads(next(e.payload for e in store.events(run_id) if e.kind == "model.call"))
+    first = json.loads(next(e.payload for e in store.events.read(run_id) if e.kind == "model.call"))
     with store.engine.begin() as connection:
         connection.execute(delete(Blob).where(Blob.ref == first["transcript_ref"]))
     lost = load_trajectory(store, run_id).entries[0]

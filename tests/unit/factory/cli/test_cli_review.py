@@ -21,7 +21,7 @@ def test_an_incident_is_opened_listed_and_resolved(
 ) -> None:
     write_config(tmp_path)
     with Store(db_url) as store:
-        store.create_pull_request(
+        store.pull_requests.create(
             repo="svc", number=4, title="t", head_branch="factory/1-x", base_branch="main"
         )
     opened = invoke(
@@ -55,8 +55,8 @@ def test_a_root_cause_must_name_something_that_exists(
 ) -> None:
     write_config(tmp_path)
     with Store(db_url) as store:
-        run = store.create_run("acme/svc#1", "svc")
-        other = store.create_run("acme/web#1", "web")
+        run = store.runs.create("acme/svc#1", "svc")
+        other = store.runs.create("acme/web#1", "web")
 
     def open_with(cause: str) -> Result:
         return invoke("incident", "open", "--repo", "svc", "--title", "down", "--root-cause", cause)

@@ -70,11 +70,11 @@ def test_a_form_from_another_origin_is_refused_even_with_session_and_csrf(
         {},
     ):
         assert refusal(web.post("/halt", data=form, headers=headers), 403), headers
-    assert store.active_halts() == []
+    assert store.halts.active() == []
     # A browser that sends only a Referer of this dashboard is let through.
     same_page = {"Referer": "http://testserver/approvals"}
     assert web.post("/halt", data=form, headers=same_page).status_code == 303
-    assert [halt.scope for halt in store.active_halts()] == ["all"]
+    assert [halt.scope for halt in store.halts.active()] == ["all"]
 
 
 def test_logging_in_from_another_origin_is_refused(web: TestClient) -> None:
@@ -101,9 +101,9 @@ def test_unhalting_an_unknown_scope_is_refused_naming_it(web: TestClient, store:
     answer = web.post("/unhalt", data={"csrf_token": csrf, "scope": "nope"}, headers=SAME_ORIGIN)
     assert refusal(answer, 400) and "nope" in answer.text
     # A halt on a repository no longer configured can still be lifted.
-    store.add_halt("retired", "moved away", "human:ops")
+    store.halts.add("retired", "moved away", "human:ops")
     lifted = web.post("/unhalt", data={"csrf_token": csrf, "scope": "retired"}, headers=SAME_ORIGIN)
-    assert lifted.status_code == 303 and store.active_halts() == []
+    assert lifted.status_code == 303 and store.halts.active() == []
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "dashboard.example.com"])
