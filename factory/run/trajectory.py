@@ -9,14 +9,17 @@ Everything comes from the record: the run's events in order (`model.call`, `tool
 `model.call` events reference (blobs: the full request and reply of each call). A tool's output
 is what the next call's request carried back to the model; the last call of an agent has no
 next request, so its output is unknown unless it failed. Text is passed through the harness's
-redaction again when read, so a transcript stored before redaction at write time (or a secret
-of this process's environment) never reaches a page or a terminal.
+redaction again when read (the token patterns once per transcript, this process's secret
+values on every read), so a transcript stored before redaction at write time, or a secret of
+this process's environment, never reaches a page or a terminal.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -26,7 +29,7 @@ from factory.governance.liveness import observed_status
 from factory.store import BlobNotFoundError, Run, Store
 from factory.store.audit import verify
 from harness.events import decode_transcript
-from harness.redact import redact, redact_text, secret_env_values
+from harness.redact import mask_values, redact, redact_text, secret_env_values
 
 EDIT_TOOLS = frozenset({"edit_file", "create_file"})
 AGENT_NODES = frozenset({"plan", "code", "test", "review"})
@@ -164,9 +167,12 @@ def trajectory_of(
 ) -> Trajectory:
     """The trajectory from a run's events read already, as (kind, actor, time, payload text)
     in order; the store is asked only for the transcripts."""
-    builder = _Builder(store, secret_env_values())
-    for kind, actor, at, payload in events:
-        builder.add(kind, actor, str(at), json.loads(payload))
+    rows = [(kind, actor, str(at), json.loads(payload)) for kind, actor, at, payload in events]
+    refs = [data.get("transcript_ref") for kind, _, _, data in rows if kind == "model.call"]
+    present = store.blobs.present(ref for ref in refs if isinstance(ref, str))
+    builder = _Builder(store, secret_env_values(), present)
+    for kind, actor, at, data in rows:
+        builder.add(kind, actor, at, data)
     entries = [
         entry
         for entry in builder.entries
@@ -192,9 +198,11 @@ def trajectory_of(
 class _Builder:
     """Folds a run's events, in order, into rounds of turns."""
 
-    def __init__(self, store: Store, secrets: list[str]) -> None:
+    def __init__(self, store: Store, secrets: list[str], present: set[str]) -> None:
         self.store = store
         self.secrets = secrets
+        self.present = present
+        """The transcripts the store holds: a cached read of one removed since is not used."""
         self.entries: list[AgentRound | GateEntry] = []
         self.node = ""
         self.iteration = 0
@@ -247,39 +255,31 @@ class _Builder:
             latency_s=data.get("latency_s"),
             transcript=ref,
         )
-        transcript = self._transcript(ref) if ref else None
-        if ref and transcript is None:
+        read = _read_transcript(self.store, ref) if ref in self.present else None
+        if ref and read is None:
             turn.transcript_missing = True
-        if transcript is None:
+        if read is None:
             return turn
-        self._outputs_from(transcript.get("request") or {})
-        reply = transcript.get("reply") or {}
-        turn.text = redact_text(str(reply.get("text") or ""), self.secrets)
+        reply, results = read
+        self._outputs_from(results)
+        turn.text = mask_values(str(reply.get("text") or ""), self.secrets)
         for call in reply.get("tool_calls") or []:
             step = ToolStep(
                 id=str(call.get("id") or ""),
                 name=str(call.get("name") or ""),
-                arguments=redact(dict(call.get("arguments") or {}), self.secrets),
+                arguments=_masked(dict(call.get("arguments") or {}), self.secrets),
             )
             step.diff = _edit_diff(step.name, step.arguments)
             turn.tool_calls.append(step)
             self.pending[step.id] = step
         return turn
 
-    def _transcript(self, ref: str) -> dict[str, Any] | None:
-        try:
-            return decode_transcript(self.store.blobs.get(ref))
-        except (BlobNotFoundError, OSError, ValueError):
-            return None
-
-    def _outputs_from(self, request: dict[str, Any]) -> None:
-        """Give the waiting tool calls the results this request carried back."""
-        for message in request.get("messages") or []:
-            if message.get("role") != "tool":
-                continue
+    def _outputs_from(self, results: list[dict[str, Any]]) -> None:
+        """Give the waiting tool calls the results a request carried back."""
+        for message in results:
             step = self.pending.pop(str(message.get("tool_call_id") or ""), None)
             if step is not None:
-                step.output = redact_text(str(message.get("text") or ""), self.secrets)
+                step.output = mask_values(str(message.get("text") or ""), self.secrets)
                 step.is_error = bool(message.get("is_error"))
 
     def _tool_result(self, data: dict[str, Any]) -> None:
@@ -322,6 +322,61 @@ def _note_text(kind: str, data: dict[str, Any]) -> str:
         return str(data.get("message") or "")
     shown = {key: value for key, value in data.items() if key != "cases"}
     return json.dumps(shown, ensure_ascii=False, sort_keys=True)
+
+
+_READ: OrderedDict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = OrderedDict()
+_READ_LOCK = threading.Lock()
+READ_CACHE_SIZE = 4096
+"""Transcripts read, as (reply, the tool results the request ended with), by reference.
+
+A request carries the agent's whole history, so reading every turn's transcript costs the
+square of a run's length (1.6 s for 150 turns of 20 kB outputs); a run page that reloads
+every 2 s while the run is live reads each transcript once. References are the digests of
+the contents, so an entry can never go stale; the tails kept are a turn's tool outputs."""
+
+
+def forget_read_transcripts() -> None:
+    """Empty the cache of transcripts read (a cold read is then measured, as `bench.trajectory`
+    does)."""
+    with _READ_LOCK:
+        _READ.clear()
+
+
+def _read_transcript(store: Store, ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    with _READ_LOCK:
+        if ref in _READ:
+            _READ.move_to_end(ref)
+            return _READ[ref]
+    try:
+        transcript = decode_transcript(store.blobs.get(ref))
+    except (BlobNotFoundError, OSError, ValueError):
+        return None
+    messages = (transcript.get("request") or {}).get("messages") or []
+    # The results of the previous turn's calls: the tool messages after its assistant message.
+    tail: list[dict[str, Any]] = []
+    for message in reversed(messages):
+        if message.get("role") == "assistant":
+            break
+        if message.get("role") == "tool":
+            tail.append(message)
+    # The token patterns are masked once here; secret values per read (`_masked`).
+    read = (redact(transcript.get("reply") or {}, []), redact(tail[::-1], []))
+    with _READ_LOCK:
+        _READ[ref] = read
+        while len(_READ) > READ_CACHE_SIZE:
+            _READ.popitem(last=False)
+    return read
+
+
+def _masked(value: Any, secrets: list[str]) -> Any:
+    """A copy of a JSON-like value with the secret values masked in every string."""
+    if isinstance(value, str):
+        return mask_values(value, secrets)
+    if isinstance(value, dict):
+        return {key: _masked(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, secrets) for item in value]
+    return value
 
 
 def _gate(at: str, data: dict[str, Any]) -> GateEntry:
