@@ -52,10 +52,11 @@ test: $(STAMP) lint image chromium-notice
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(INTEGRATION_WORKERS) tests/integration
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 tests/e2e tests/faults tests/attacks
 
-# The fault and attack suites (tests marked `chaos`; `make test` runs them too). Restarting the
-# Docker engine stops every container on the machine, so that one case runs only where
-# FACTORY_CHAOS_RESTART_ENGINE=1 says the engine is this suite's alone (.ci/run sets it).
-chaos: $(STAMP) image
+# The fault and attack suites (tests marked `chaos`; `make test` runs them too), driven for
+# real: Docker, PostgreSQL, chromium. Restarting the Docker engine stops every container on the
+# machine, so that one case runs only where FACTORY_CHAOS_RESTART_ENGINE=1 says the engine is
+# this suite's alone (.ci/run sets it).
+chaos: $(STAMP) image chromium-notice
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q -m chaos
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);

@@ -22,8 +22,8 @@ class _ModelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = "claude-sonnet-5-5"
-    max_tokens: int = Field(default=8192, gt=0)
-    context_window: int = Field(default=200_000, gt=0)
+    max_tokens: int = Field(default=8192, gt=0, le=1_000_000)
+    context_window: int = Field(default=200_000, gt=0, le=100_000_000)
     """Tokens the model accepts; older tool output is elided before history reaches it."""
 
 
@@ -102,15 +102,21 @@ class ModelsConfig(BaseModel):
         return chosen or self.default
 
 
+MAX_WALL_S = 365 * 86400
+MAX_PRICE = 100_000.0
+"""Dollars per million tokens: far above any model's price, far below what arithmetic breaks at."""
+
+
 class BudgetConfig(BaseModel):
     """Limits for one run, shared by all its agents. The loop stops cleanly when one is spent."""
 
     model_config = ConfigDict(extra="forbid")
 
-    max_steps: int = Field(default=200, gt=0)
-    max_tokens: int = Field(default=2_000_000, gt=0)
-    max_usd: float = Field(default=10.0, gt=0, allow_inf_nan=False)
-    max_wall_s: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
+    max_steps: int = Field(default=200, gt=0, le=1_000_000)
+    max_tokens: int = Field(default=2_000_000, gt=0, le=10**12)
+    max_usd: float = Field(default=10.0, gt=0, le=1_000_000)
+    max_wall_s: float = Field(default=3600.0, gt=0, le=MAX_WALL_S)
+    """Seconds; at most a year (a run's deadline is computed from it)."""
 
 
 class StuckConfig(BaseModel):
@@ -137,7 +143,7 @@ class ModelPrice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    input: float = Field(ge=0, allow_inf_nan=False)
-    output: float = Field(ge=0, allow_inf_nan=False)
-    cache_read: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    cache_write: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    input: float = Field(ge=0, le=MAX_PRICE)
+    output: float = Field(ge=0, le=MAX_PRICE)
+    cache_read: float = Field(default=0.0, ge=0, le=MAX_PRICE)
+    cache_write: float = Field(default=0.0, ge=0, le=MAX_PRICE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,7 +22,7 @@ from harness.events import (
 from harness.messages import Message, ModelReply, ToolSchema, Usage
 from harness.model import ChatModel, RetryNotice
 from harness.pricing import PriceTable
-from harness.redact import redact_text, secret_env_values
+from harness.redact import redact, redact_text, secret_env_values
 from harness.replay import MessageDumps, request_record
 from harness.stuck import StuckDetector, StuckPattern, StuckPatternName, call_key
 from harness.tools import ConfinedRoot, Tool, toolbox_for
@@ -140,6 +140,8 @@ class AgentLoop:
         self.files = files if writes else None
         self.stuck = StuckDetector(stuck, watches_files=self.files is not None)
         self._files_seen = self.files.fingerprint() if self.files is not None else None
+        self._prompts: dict[str, str] = {}
+        """System prompts with secrets masked, by prompt (there are one or two per agent)."""
         self.context = ContextGuard(
             system,
             self.toolbox.schemas,
@@ -222,11 +224,23 @@ class AgentLoop:
         if self.transcripts is not None:
             record = {"role": self.role, "step": self.steps, "model": chat.name}
             record["latency_s"] = latency
-            record["request"] = request_record(history, schemas, prompt, self._dumps)
-            record["reply"] = reply.model_dump(mode="json")
+            # Stored with secrets masked; each message is masked once, when first recorded.
+            record["request"] = request_record(
+                history, schemas, self._masked_prompt(prompt), self._dumps, scrub=self._mask
+            )
+            record["reply"] = self._mask(reply.model_dump(mode="json"))
             ref = self.transcripts.put(encode_transcript(record))
         self._charge(reply, chat.name, latency, ref)
         return reply
+
+    def _mask(self, value: Any) -> Any:
+        return redact(value, self._secrets)
+
+    def _masked_prompt(self, prompt: str) -> str:
+        masked = self._prompts.get(prompt)
+        if masked is None:
+            masked = self._prompts[prompt] = redact_text(prompt, self._secrets)
+        return masked
 
     def _charge(self, reply: ModelReply, model_name: str, latency: float, ref: str | None) -> None:
         call_cost = self.prices.cost_of(reply.model or model_name, reply.usage)

@@ -15,7 +15,8 @@ line or one JSON object and a documented exit code; a crash report for a bug.
 - `options`: the options several commands share, defined once (`--json`, `--repo`, `--since`,
   `--until`, `--output`, `--label`) with the parsers of times and dollars; `output`: the JSON
   printer and the Rich consoles, which print text as written (markup off).
-- One module per command group: `run` (run, resume, approve, reject), `runs`, `pr`, `audit`,
+- One module per command group: `run` (run, resume, approve, reject), `runs` (with
+  `trajectory`, `runs trajectory`), `pr`, `audit`,
   `config`, `doctor`, `init` (with `init_repo`, what it detects and writes), `demo`, `halt`,
   `autonomy`, `policy`, `sandbox`, `review`, `incident`, `serve`, `sweep` (sweep, sweeps),
   `ticket`, `worker`, `jobs`.
@@ -41,6 +42,7 @@ from factory.cli import sandbox as _sandbox  # noqa: F401  (registers `factory s
 from factory.cli import serve as _serve  # noqa: F401  (registers `factory serve`)
 from factory.cli import sweep as _sweep  # noqa: F401  (registers `factory sweep`, `sweeps`)
 from factory.cli import ticket as _ticket  # noqa: F401  (registers `factory ticket`)
+from factory.cli import trajectory as _trajectory  # noqa: F401  (registers `runs trajectory`)
 from factory.cli import worker as _worker  # noqa: F401  (registers `factory worker`)
 from factory.cli.app import app
 

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import cli_store, fail
-from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.options import MAX_LISTED, JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.store.statuses import RunStatus
@@ -83,7 +83,9 @@ def event_record(event: Event) -> dict[str, Any]:
 def list_runs(
     status: str | None = typer.Option(None, "--status", help=STATUS_HELP),
     repo: OptionalRepo = None,
-    limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many (newest first)."),
+    limit: int = typer.Option(
+        50, "--limit", min=1, max=MAX_LISTED, help="Show at most this many (newest first)."
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """List runs, newest first. A run whose driving process is gone shows as `interrupted`.

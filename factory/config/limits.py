@@ -16,6 +16,9 @@ Window = Literal["day", "month"]
 Unit = Literal["usd", "tokens"]
 ALERT_PERCENTS = (80, 90)
 HALT_PERCENT = 100
+MAX_USD = 10**9
+"""Larger limits are typing mistakes; an upper bound also refuses `inf` and `nan`."""
+MAX_TOKENS = 10**15
 
 
 class SpendLimits(BaseModel):
@@ -23,13 +26,13 @@ class SpendLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    daily_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    daily_usd: float | None = Field(default=None, gt=0, le=MAX_USD, allow_inf_nan=False)
     """US dollars per UTC day (model calls with a known price)."""
-    monthly_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    monthly_usd: float | None = Field(default=None, gt=0, le=MAX_USD, allow_inf_nan=False)
     """US dollars per UTC calendar month."""
-    daily_tokens: int | None = Field(default=None, gt=0)
+    daily_tokens: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     """Tokens per UTC day: every model call counts, priced or not."""
-    monthly_tokens: int | None = Field(default=None, gt=0)
+    monthly_tokens: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     """Tokens per UTC calendar month."""
 
     def limit(self, window: Window, unit: Unit) -> float | None:
@@ -61,7 +64,7 @@ class AlertIssue(BaseModel):
 
     repo: str = Field(min_length=1)
     """The name of a `[repos."<name>"]` table that has `github = "owner/name"`."""
-    number: int = Field(gt=0)
+    number: int = Field(gt=0, le=2**31 - 1)
     """The issue's number."""
 
 

@@ -99,7 +99,13 @@ def _open_jobs(config: FactoryConfig, sweep_id: str) -> set[int]:
 
 def _deliver_report(config: FactoryConfig, report: Any, workers: WorkersSweep) -> None:
     """The report files (and the tracking-issue comment) the in-process sweep's CLI writes."""
-    from factory.sweep.report import ReportPostError, post_report, to_markdown, write_report
+    from factory.sweep.report import (
+        ReportNotPosted,
+        ReportPostError,
+        post_report,
+        to_markdown,
+        write_report,
+    )
 
     directory = Path(workers.report_dir) if workers.report_dir else None
     try:
@@ -109,7 +115,7 @@ def _deliver_report(config: FactoryConfig, report: Any, workers: WorkersSweep) -
     if workers.post_report:
         try:
             post_report(workers.post_report, to_markdown(report))
-        except ReportPostError as error:
+        except (ReportPostError, ReportNotPosted) as error:
             log.warning("could not post the sweep's report", error=str(error))
 
 

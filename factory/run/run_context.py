@@ -18,6 +18,7 @@ from agents.runtime import AgentDeps
 from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
 from factory.git import RunWorktree
+from factory.git.worktree import restore_git_entry
 from factory.governance.limits import SpendGuard
 from factory.run.hooks import RunHooks, RunStopped
 from factory.run.state import RunState
@@ -165,6 +166,7 @@ class RunContext:
             started = time.perf_counter()
             sandbox_before = self.sandbox.seconds
             update = fn(self, state)
+            self._restore_git_entry(name)
             # Work done, checkpoint not yet written: the nastiest place to die.
             failpoints.hit(f"after:{name}")
             budget = self.deps.budget
@@ -194,6 +196,13 @@ class RunContext:
             return update
 
         return node
+
+    def _restore_git_entry(self, node: str) -> None:
+        """A `.git` a sandboxed command replaced (a hook, a config, a link) is put back and
+        recorded: the attempt is on the run's chain, and the planted files are gone."""
+        found = restore_git_entry(self.worktree)
+        if found is not None:
+            self.event("worktree.tampered", {"node": node, "path": ".git", "found": found})
 
     def _wall_spent(self, node: str, when: str) -> dict[str, Any] | None:
         """The run's ending when its wall budget is used up at this node boundary, else None."""

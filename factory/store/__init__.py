@@ -37,6 +37,8 @@ sweeps, incidents and pull requests, one repository each behind one `Store`.
 - `pull_requests` (`store.pull_requests`): the local forge's pull request records.
 - `spend` (`store.spend`): every model call's spend and the `[limits]` judged with it in one
   write transaction: the alerts at 80, 90 and 100% (once per window) and the halt by `limits`.
+- `webhook_deliveries` (`store.webhook_deliveries`): every webhook delivery received, by id and
+  body digest, so a replay is refused for good (`take`, `settle`).
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.

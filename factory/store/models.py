@@ -332,6 +332,24 @@ class LimitAlert(Base):
     post_error: Mapped[str | None] = mapped_column(Text)
 
 
+class WebhookDelivery(Base):
+    """A webhook delivery the factory received, kept so that a replay is refused for good.
+
+    Remembered by the sender's delivery id and by the digest of its signed body: a signature
+    covers the body only, so a captured body replayed under a fresh delivery id is the same
+    delivery. `outcome` says what came of it (`queued job N`, `ignored: ...`, `refused: ...`,
+    or `failed: ...`, which a redelivery may retry).
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    delivery_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    event: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(500), default="received")
+
+
 def _utc_on_assignment(_target: Base, value: Any, _old: Any, _initiator: Any) -> Any:
     return _in_utc(value) if isinstance(value, datetime) else value
 

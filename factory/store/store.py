@@ -29,6 +29,7 @@ from factory.store.sessions import SessionScopes
 from factory.store.spend import SpendLedger
 from factory.store.sweeps import SweepRepository
 from factory.store.tickets import TicketRepository
+from factory.store.webhook_deliveries import WebhookDeliveryRepository
 
 
 class Store:
@@ -52,6 +53,8 @@ class Store:
     spend: SpendLedger
     """Every model call's spend and the alerts raised against `[limits]`."""
     pull_requests: PullRequestRepository
+    webhook_deliveries: WebhookDeliveryRepository
+    """Every webhook delivery received, so a replayed one is refused for good."""
 
     def __init__(
         self,
@@ -83,6 +86,7 @@ class Store:
         self.incidents = IncidentRepository(scopes)
         self.spend = SpendLedger(scopes.read, scopes.write)
         self.pull_requests = PullRequestRepository(scopes)
+        self.webhook_deliveries = WebhookDeliveryRepository(scopes)
 
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:
