@@ -56,5 +56,11 @@ def show_command(
         halt = halts[name]
         if halt is not None:
             console.print(f"  [red]halted[/] by {halt.by}: {halt.reason}", highlight=False)
+        if a.config_hash is not None:
+            holds = a.held_by_eval or "a passing eval under this configuration"
+            console.print(
+                f"  configuration {a.config_hash[:12]}; above L1 needs an eval: {holds}",
+                highlight=False,
+            )
         for line in a.evidence:
             console.print(f"  - {line}", highlight=False)

@@ -195,6 +195,7 @@ def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
         Run.updated_at,
     ).where(
         Run.id.not_like(f"{SWEEP_ID_PREFIX}%"),
+        Run.eval_id.is_(None),  # an eval's runs delivered nothing real (docs/eval.md)
         Run.created_at < period.until,
         or_(Run.created_at >= period.previous_since, Run.status.in_(WAITING)),
     )
@@ -298,7 +299,7 @@ def load_records(store: Store, period: Period, repos: Iterable[str] | None = Non
             chunk = initiative_refs[start : start + 500]
             for ticket_run in connection.execute(
                 select(Run.ticket_ref, Run.status, Run.created_at, Run.updated_at).where(
-                    Run.ticket_ref.in_(chunk)
+                    Run.ticket_ref.in_(chunk), Run.eval_id.is_(None)
                 )
             ):
                 ticket_runs.setdefault(ticket_run.ticket_ref, []).append(

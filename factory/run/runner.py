@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.checks.preflight import require_preflight
 from factory.config import FactoryConfig, RepoConfig
+from factory.config.fingerprint import configuration_hash
 from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -183,6 +184,8 @@ def start_run(
             repo_path=None if name in config.repos or repo.path is None else str(repo.path),
             ticket_key=None if options.force_new else key,
             ticket_runs_seen=hooks.ticket_runs_seen,
+            eval_id=hooks.eval_id,
+            config_hash=configuration_hash(config, repo, model_override=options.model),
         )
     except TicketClaimed as claimed:
         raise RunError(
@@ -415,7 +418,9 @@ def _drive(
         with open_checkpointer(config) as checkpointer:
             saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
             values = saved.checkpoint["channel_values"] if saved is not None else {}
-            with equip_run(config, store, run_id, name, repo, options, values, hooks.pool) as ctx:
+            with equip_run(
+                config, store, run_id, name, repo, options, values, hooks.pool, hooks.forge
+            ) as ctx:
                 ctx.observer = observer
                 ctx.check_lease = lease.check
                 ctx.hooks = hooks

@@ -40,6 +40,7 @@ from factory.support.lazy_exports import lazy_exports
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
     from factory.store.claims import TicketClaimed
+    from factory.store.evals import EvalNotFound
     from factory.store.incidents import IncidentNotFoundError
     from factory.store.leases import Lease, LeaseHeld, LeaseLost, LeaseOwner
     from factory.store.models import (
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
     "factory.store.claims": ("TicketClaimed",),
+    "factory.store.evals": ("EvalNotFound",),
     "factory.store.incidents": ("IncidentNotFoundError",),
     "factory.store.leases": ("Lease", "LeaseHeld", "LeaseLost", "LeaseOwner"),
     "factory.store.models": (
@@ -93,6 +95,7 @@ __all__ = [
     "ApprovalDecision",
     "BlobNotFoundError",
     "ChainHead",
+    "EvalNotFound",
     "Event",
     "Halt",
     "Incident",

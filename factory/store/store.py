@@ -31,6 +31,7 @@ from factory.store.appending import (
 )
 from factory.store.chain import GENESIS, timestamp
 from factory.store.claims import ClaimRecords, TicketClaimed, take_claim
+from factory.store.evals import EvalRecords
 from factory.store.database import (
     DEFAULT_BUSY_TIMEOUT_S,
     WRITE_OPTION,
@@ -80,7 +81,9 @@ class AlreadyHalted(FactoryError, RuntimeError):
         self.halt = halt
 
 
-class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepRecords):
+class Store(
+    PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepRecords, EvalRecords
+):
     """The record store. `Store(url)` opens any SQLAlchemy URL and migrates it to head."""
 
     def __init__(
@@ -142,6 +145,8 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepR
         repo_path: str | None = None,
         ticket_key: str | None = None,
         ticket_runs_seen: frozenset[str] | None = None,
+        eval_id: str | None = None,
+        config_hash: str | None = None,
     ) -> Run:
         """A new run with an empty chain. Its id reads like `r-3f9c2a1b7d`.
 
@@ -169,6 +174,8 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepR
                 event_count=0,
                 repo_path=repo_path,
                 ticket_id=ticket_key,
+                eval_id=eval_id,
+                config_hash=config_hash,
             )
             with self._write() as session:
                 if ticket_key is not None:
@@ -245,12 +252,19 @@ class Store(PullRequestRows, IncidentRecords, LeaseRecords, ClaimRecords, SweepR
                 raise RunNotFoundError(run_id)
 
     def list_runs(
-        self, status: RunStatus | str | None = None, repo: str | None = None, limit: int = 50
+        self,
+        status: RunStatus | str | None = None,
+        repo: str | None = None,
+        limit: int = 50,
+        *,
+        eval_id: str | None = None,
     ) -> list[Run]:
-        """Newest first (sweeps' chain anchors are not runs and are left out)."""
+        """Newest first (sweeps' chain anchors are not runs and are left out). An eval's runs
+        are listed only when its `eval_id` is asked for: they delivered nothing."""
         query = (
             select(Run)
             .where(Run.id.not_like(f"{SWEEP_ID_PREFIX}%"))
+            .where(Run.eval_id.is_(None) if eval_id is None else Run.eval_id == eval_id)
             .order_by(Run.created_at.desc(), Run.id)
             .limit(limit)
         )

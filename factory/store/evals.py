@@ -1,0 +1,172 @@
+"""Eval records: mined tasks (and the candidates mining dropped), evals, per-task results.
+
+An eval's runs are ordinary rows in `runs` with `eval_id` set; this module keeps what only
+an eval has: its task set, its parameters and configuration hash, and the judged outcome of
+every attempt, keyed `(eval, task, attempt)` so a resumed eval skips what it already judged.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factory.store.models import EvalRecord, EvalResultRecord, EvalTaskRecord, utcnow
+
+EVAL_ID_PREFIX = "e-"
+TASK_FIELDS = frozenset(
+    {
+        "base_commit",
+        "source_commit",
+        "patch",
+        "test_patch",
+        "problem_statement",
+        "evidence",
+        "fail_to_pass",
+        "pass_to_pass",
+        "status",
+        "drop_reason",
+    }
+)
+
+
+class EvalNotFound(KeyError):
+    def __init__(self, eval_id: str) -> None:
+        super().__init__(eval_id)
+        self.eval_id = eval_id
+
+    def __str__(self) -> str:
+        return f"no eval {self.eval_id!r}; `factory eval list` shows them"
+
+
+class EvalRecords:
+    """Mixed into `Store`; relies on its `_read()`/`_write()` scopes."""
+
+    def _read(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def save_eval_task(self, repo: str, instance_id: str, **fields: Any) -> None:
+        """Insert or replace the task (or dropped candidate) `instance_id` of `repo`."""
+        unknown = set(fields) - TASK_FIELDS
+        if unknown:
+            raise ValueError(f"unknown eval task fields {sorted(unknown)}")
+        with self._write() as session:
+            row = session.scalars(
+                select(EvalTaskRecord).where(
+                    EvalTaskRecord.repo == repo, EvalTaskRecord.instance_id == instance_id
+                )
+            ).first()
+            if row is None:
+                row = EvalTaskRecord(repo=repo, instance_id=instance_id, created_at=utcnow())
+                session.add(row)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.created_at = utcnow()
+
+    def eval_tasks(self, repo: str | None = None, status: str | None = "valid") -> list[EvalTaskRecord]:
+        """Tasks (status `valid`), dropped candidates (`dropped`), or both (None), oldest first."""
+        query = select(EvalTaskRecord).order_by(EvalTaskRecord.id)
+        if repo is not None:
+            query = query.where(EvalTaskRecord.repo == repo)
+        if status is not None:
+            query = query.where(EvalTaskRecord.status == status)
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    # -- evals ------------------------------------------------------------------------------
+
+    def create_eval(self, repo: str, config_hash: str, params: Mapping[str, Any]) -> EvalRecord:
+        record = EvalRecord(
+            id=f"{EVAL_ID_PREFIX}{uuid.uuid4().hex[:10]}",
+            repo=repo,
+            config_hash=config_hash,
+            status="running",
+            params=json.dumps(dict(params), default=str),
+            summary="{}",
+            started_at=utcnow(),
+        )
+        with self._write() as session:
+            session.add(record)
+        return record
+
+    def get_eval(self, eval_id: str) -> EvalRecord:
+        with self._read() as session:
+            record = session.get(EvalRecord, eval_id)
+        if record is None:
+            raise EvalNotFound(eval_id)
+        return record
+
+    def list_evals(
+        self, repo: str | None = None, config_hash: str | None = None, limit: int = 100
+    ) -> list[EvalRecord]:
+        """Newest first."""
+        query = select(EvalRecord).order_by(EvalRecord.started_at.desc()).limit(limit)
+        if repo is not None:
+            query = query.where(EvalRecord.repo == repo)
+        if config_hash is not None:
+            query = query.where(EvalRecord.config_hash == config_hash)
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    def set_eval_status(self, eval_id: str, status: str) -> None:
+        with self._write() as session:
+            record = session.get(EvalRecord, eval_id)
+            if record is None:
+                raise EvalNotFound(eval_id)
+            record.status = status
+            record.finished_at = None if status == "running" else utcnow()
+
+    def set_eval_summary(self, eval_id: str, summary: Mapping[str, Any]) -> None:
+        with self._write() as session:
+            record = session.get(EvalRecord, eval_id)
+            if record is None:
+                raise EvalNotFound(eval_id)
+            record.summary = json.dumps(dict(summary), default=str)
+
+    # -- results ----------------------------------------------------------------------------
+
+    def record_eval_result(
+        self,
+        eval_id: str,
+        instance_id: str,
+        attempt: int,
+        *,
+        run_id: str | None,
+        status: str,
+        result: Mapping[str, Any],
+    ) -> None:
+        """Insert or replace one attempt's outcome."""
+        with self._write() as session:
+            row = session.scalars(
+                select(EvalResultRecord).where(
+                    EvalResultRecord.eval_id == eval_id,
+                    EvalResultRecord.instance_id == instance_id,
+                    EvalResultRecord.attempt == attempt,
+                )
+            ).first()
+            if row is None:
+                row = EvalResultRecord(eval_id=eval_id, instance_id=instance_id, attempt=attempt)
+                session.add(row)
+            row.run_id = run_id
+            row.status = status
+            row.result = json.dumps(dict(result), default=str)
+            row.created_at = utcnow()
+
+    def eval_results(self, eval_ids: Sequence[str]) -> list[EvalResultRecord]:
+        query = (
+            select(EvalResultRecord)
+            .where(EvalResultRecord.eval_id.in_(list(eval_ids)))
+            .order_by(EvalResultRecord.instance_id, EvalResultRecord.attempt)
+        )
+        with self._read() as session:
+            return list(session.scalars(query))
