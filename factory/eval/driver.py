@@ -319,7 +319,7 @@ def _attempt(
 ) -> tuple[TaskResult, str]:
     """One attempt: (its result, `done` | `error` | `stopped`)."""
     label = f"{slugify(task.instance_id, 40)}-{number}"
-    throwaway = config.factory.data_dir / "evals" / eval_id / label / "repo.git"
+    throwaway = config.factory.data_dir / "evals" / eval_id / label / "repo"
     eval_config = config.model_copy(deep=True)
     eval_config.repos[name] = eval_repo_config(repo, throwaway, base_branch)
     forge = EvalForge(throwaway)

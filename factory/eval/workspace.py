@@ -1,6 +1,6 @@
 """An attempt's throwaway repository, and judging its result with the hidden tests.
 
-The throwaway is a bare repository sharing the cached clone's objects whose only branch is
+The throwaway is a repository sharing the cached clone's objects whose only branch is
 the base branch at the task's `base_commit`: the run clones from it like from any local
 repository, so the agents see the history up to the base and nothing after it (the fix and
 its tests are in no ref they can reach). Judging checks the run's branch out, puts every
@@ -28,33 +28,36 @@ _DIFF_PATHS = re.compile(r"^diff --git a/(.+?) b/(.+)$", re.MULTILINE)
 
 
 def make_throwaway(clone: Path, path: Path, base_branch: str, base_commit: str) -> None:
-    """A bare repository at `path` whose one branch, `base_branch`, is at `base_commit`."""
+    """A repository at `path` whose one branch, `base_branch`, is at `base_commit` (checked
+    out), sharing the clone's objects."""
     shutil.rmtree(path, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     runner = factory_git(path.parent, trusted=[clone, path])
     run_git(
         runner,
         "clone",
-        "--bare",
         "--shared",
         "--quiet",
         "--no-tags",
+        "--no-checkout",
         str(clone),
         str(path),
         action="make the eval's throwaway repository",
     )
     inside = factory_git(path, trusted=[clone])
-    refs = run_git(inside, "for-each-ref", "--format=%(refname)", action="list refs").split()
-    for ref in refs:
-        run_git(inside, "update-ref", "-d", ref, action="drop a ref")
     run_git(
         inside,
-        "update-ref",
-        f"refs/heads/{base_branch}",
+        "checkout",
+        "--quiet",
+        "-B",
+        base_branch,
         base_commit,
-        action=f"point {base_branch} at the task's base commit",
+        action=f"check {base_branch} out at the task's base commit",
     )
-    run_git(inside, "symbolic-ref", "HEAD", f"refs/heads/{base_branch}", action="set HEAD")
+    refs = run_git(inside, "for-each-ref", "--format=%(refname)", action="list refs").split()
+    for ref in refs:
+        if ref != f"refs/heads/{base_branch}":
+            run_git(inside, "update-ref", "-d", ref, action="drop a ref")
     run_git(inside, "remote", "remove", "origin", action="forget the origin")
 
 

@@ -1,0 +1,363 @@
+"""`factory eval`: measure the factory on the repository's own history.
+
+`mine` turns past fixes into tasks, `export`/`import` move them as SWE-bench-style JSONL,
+`run` works every task through the real graph on a throwaway clone and judges it with the
+tests that came with the fix, `report`, `list` and `compare` read the results back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+from factory.cli.app import app
+from factory.cli.context import cli_config, cli_store, fail, print_json
+
+if TYPE_CHECKING:
+    from factory.eval.driver import EvalSummary
+    from factory.eval.mining import MiningReport
+
+eval_app = typer.Typer(
+    help=(
+        "Measure the factory on this repository's own history: past fixes become tasks, the "
+        "agents redo them on a throwaway clone, and the tests that came with each fix judge them."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(eval_app, name="eval")
+console = Console()
+STOPPED_EXIT = 130
+JSON_HELP = "Print one JSON object for scripts."
+
+
+@eval_app.command("mine")
+def mine_command(
+    repo: str = typer.Option(..., "--repo", help="The configured repository to mine."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only changes since then: 90d, 12w, or a date like 2026-01-31."
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="Stop after this many candidates (newest first)."
+    ),
+    repeats: int = typer.Option(
+        2,
+        "--repeats",
+        min=1,
+        max=10,
+        help="Test runs per state; a test whose outcome changes between them drops the task.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Find past fixes that came with tests and turn each into a validated task.
+
+    A candidate is a commit of the base branch's first-parent history that changed both code and tests. Its tests run in the sandbox on the parent with only the new tests, then with the fix too: the tests that fail before and pass after are the task's FAIL_TO_PASS. Candidates without such a test, with a failing setup, or with a flaky test are dropped, and the reason is kept (`factory eval tasks --dropped`).
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
+    from factory.eval.mining import mine_repo
+    from factory.support.timespec import parse_moment
+
+    config = cli_config()
+    moment = parse_moment(since, option="--since") if since else None
+    with cli_store(config) as store:
+        report = mine_repo(
+            config,
+            store,
+            repo,
+            since=moment,
+            limit=limit,
+            repeats=repeats,
+            progress=(lambda _line: None) if as_json else _say,
+        )
+    if as_json:
+        print_json(_mining_json(report))
+        return
+    console.print(
+        f"{repo}: {len(report.tasks)} tasks, {len(report.dropped)} dropped, from "
+        f"{len(report.candidates)} candidates in {report.commits_walked} commits "
+        f"({report.seconds:.1f}s)",
+        highlight=False,
+    )
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+def _mining_json(report: MiningReport) -> dict[str, object]:
+    return {
+        "repo": report.repo,
+        "commits_walked": report.commits_walked,
+        "tasks": [c.instance_id for c in report.candidates if c.task is not None],
+        "dropped": [
+            {"instance_id": c.instance_id, "commit": c.sha, "reason": c.dropped}
+            for c in report.dropped
+        ],
+        "notes": report.notes,
+        "seconds": report.seconds,
+    }
+
+
+@eval_app.command("tasks")
+def tasks_command(
+    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    dropped: bool = typer.Option(
+        False, "--dropped", help="List the candidates mining dropped, with the reason."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List the stored tasks (or the dropped candidates and why they were dropped)."""
+    import json
+
+    config = cli_config()
+    with cli_store(config) as store:
+        rows = store.eval_tasks(repo, status="dropped" if dropped else "valid")
+    items = [
+        {
+            "repo": row.repo,
+            "instance_id": row.instance_id,
+            "base_commit": row.base_commit,
+            "evidence": row.evidence,
+            "FAIL_TO_PASS": json.loads(row.fail_to_pass),
+            "dropped": row.drop_reason,
+        }
+        for row in rows
+    ]
+    if as_json:
+        print_json({"tasks": items})
+        return
+    if not items:
+        console.print("no dropped candidates" if dropped else "no tasks; `factory eval mine` finds some")
+    for item in items:
+        detail = item["dropped"] if dropped else f"{len(item['FAIL_TO_PASS'])} fail-to-pass, {item['evidence']}"
+        console.print(f"{item['repo']}  {item['instance_id']}  {detail}", highlight=False)
+
+
+@eval_app.command("export")
+def export_command(
+    output: Path = typer.Option(..., "--output", "-o", help="The JSONL file to write."),
+    repo: str | None = typer.Option(None, "--repo", help="Only this repository's tasks."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Write the stored tasks as JSONL with SWE-bench's field names.
+
+    FAIL_TO_PASS and PASS_TO_PASS are written as JSON lists (SWE-bench's own files hold them as JSON text in a string; `factory eval import` reads both).
+    """  # noqa: E501
+    from factory.eval.driver import task_from_record
+    from factory.eval.tasks import write_tasks
+
+    config = cli_config()
+    with cli_store(config) as store:
+        tasks = [task_from_record(row) for row in store.eval_tasks(repo)]
+    if not tasks:
+        raise fail("no tasks to export; `factory eval mine --repo NAME` finds some")
+    written = write_tasks(tasks, output)
+    if as_json:
+        print_json({"written": written, "file": str(output)})
+    else:
+        console.print(f"wrote {written} tasks to {output}", highlight=False)
+
+
+@eval_app.command("import")
+def import_command(
+    tasks_file: Path = typer.Argument(..., help="A JSONL file of tasks, one JSON object a line."),
+    repo: str | None = typer.Option(
+        None, "--repo", help="The configured repository they belong to (default: their `repo`)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Store tasks from a JSONL file (ours, or SWE-bench's format) for `factory eval run`."""
+    from factory.eval.driver import choose_repo, store_tasks
+    from factory.eval.tasks import read_tasks
+
+    config = cli_config()
+    tasks = read_tasks(tasks_file)
+    name = choose_repo(config, repo, tasks)
+    with cli_store(config) as store:
+        store_tasks(store, name, tasks)
+    if as_json:
+        print_json({"repo": name, "imported": len(tasks)})
+    else:
+        console.print(f"{name}: imported {len(tasks)} tasks", highlight=False)
+
+
+@eval_app.command("run")
+def run_command(
+    repo: str | None = typer.Option(None, "--repo", help="Run this repository's stored tasks."),
+    tasks_file: Path | None = typer.Option(
+        None, "--tasks", help="Run the tasks of this JSONL file (they are stored first)."
+    ),
+    concurrency: int = typer.Option(1, "--concurrency", min=1, max=32, help="Attempts at once."),
+    budget_usd: float | None = typer.Option(
+        None, "--budget-usd", min=0.0, help="Start no attempt that could take spend past this."
+    ),
+    budget_tokens: int | None = typer.Option(
+        None, "--budget-tokens", min=1, help="The same, in tokens."
+    ),
+    repeat: int = typer.Option(
+        1, "--repeat", min=1, max=100, help="Attempts per task; figures then carry intervals."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N tasks."),
+    model: str | None = typer.Option(None, "--model", help="Override every role's model name."),
+    resume: str | None = typer.Option(
+        None, "--resume", help="Continue a stopped eval (its id) where it left off."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Work every task through the real agents and gate on a throwaway clone, then judge it.
+
+    Each attempt is an ordinary run marked as the eval's: it starts at the task's base commit without the hidden tests, is gated at L1, and pushes, opens, comments and merges nothing (what delivery would have done is recorded). Then the task's tests are applied and FAIL_TO_PASS + PASS_TO_PASS run in the sandbox: resolved only if all pass. Ctrl-C drains (running attempts stop at their next step); `--resume ID` continues.
+    """  # noqa: E501
+    from factory.eval.driver import EvalOptions, run_eval
+    from factory.sweep.budget import require_enforceable
+    from factory.sweep.budget import SweepBudget
+    from factory.sweep.stopping import StopSignal
+
+    if resume is None and (repo is None) == (tasks_file is None) and tasks_file is None:
+        raise fail("which tasks? pass --repo NAME, --tasks FILE, or --resume EVAL")
+    config = cli_config()
+    names = [config.models.for_role(role).model for role in ("planner", "coder", "tester", "reviewer")]  # type: ignore[arg-type]
+    require_enforceable(SweepBudget(usd=budget_usd, tokens=budget_tokens), names, config)
+    options = EvalOptions(
+        repo=repo,
+        tasks_file=tasks_file,
+        concurrency=concurrency,
+        budget_usd=budget_usd,
+        budget_tokens=budget_tokens,
+        repeat=repeat,
+        limit=limit,
+        model=model,
+        resume=resume,
+    )
+    stop = StopSignal()
+    with cli_store(config) as store:
+        with stop.installed(announce=_say):
+            summary = run_eval(
+                config, store, options, stop=stop, progress=(lambda _l: None) if as_json else _say
+            )
+    if as_json:
+        print_json(summary.model_dump(mode="json"))
+    else:
+        _render_summary(summary)
+    if summary.status == "stopped":
+        raise typer.Exit(STOPPED_EXIT)
+
+
+def _render_summary(summary: EvalSummary) -> None:
+    from factory.eval.report import money
+
+    f = summary.figures
+    console.print(
+        f"eval {summary.eval_id} ({summary.repo}, configuration {summary.config_hash[:12]}): "
+        f"{summary.status}",
+        highlight=False,
+    )
+    if summary.stopped_reason:
+        console.print(f"stopped: {summary.stopped_reason}; `factory eval run --resume "
+                      f"{summary.eval_id}` continues", highlight=False)
+    for label, text in (
+        ("resolved", f.resolved.text()),
+        ("false merge", f.false_merge.text()),
+        ("reviewer precision", f.reviewer_precision.text()),
+        ("reviewer recall", f.reviewer_recall.text()),
+        ("cost per task", money(f.cost_per_task)),
+        ("cost per resolved", money(f.cost_per_resolved)),
+    ):
+        console.print(f"  {label}: {text}", highlight=False)
+
+
+@eval_app.command("list")
+def list_command(
+    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """The evals recorded, newest first, with their configuration and resolve rate."""
+    import json
+
+    config = cli_config()
+    with cli_store(config) as store:
+        records = store.list_evals(repo=repo)
+    items = [
+        {
+            "id": r.id,
+            "repo": r.repo,
+            "config_hash": r.config_hash,
+            "status": r.status,
+            "started_at": r.started_at.isoformat(),
+            "summary": json.loads(r.summary or "{}"),
+        }
+        for r in records
+    ]
+    if as_json:
+        print_json({"evals": items})
+        return
+    if not items:
+        console.print("no evals yet; `factory eval run --repo NAME` runs one")
+    for item in items:
+        resolved = (item["summary"].get("resolved") or {})  # type: ignore[union-attr]
+        shown = (
+            f"{resolved.get('hits')}/{resolved.get('total')} resolved" if resolved else "no figures"
+        )
+        console.print(
+            f"{item['id']}  {item['repo']}  {str(item['config_hash'])[:12]}  {item['status']}  "
+            f"{shown}",
+            highlight=False,
+        )
+
+
+@eval_app.command("report")
+def report_command(
+    eval_id: str | None = typer.Argument(None, help="The eval (default: the latest)."),
+    fmt: str = typer.Option("md", "--format", help="md, html or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
+) -> None:
+    """The per-task table, resolve rate with its interval, costs, the gate's and the reviewer's
+    safety figures, and (html) a chart."""
+    from factory.eval.report import build_report, render
+
+    if fmt not in ("md", "html", "json"):
+        raise fail(f"--format must be md, html or json, not {fmt!r}")
+    config = cli_config()
+    with cli_store(config) as store:
+        if eval_id is None:
+            latest = store.list_evals(limit=1)
+            if not latest:
+                raise fail("no evals yet; `factory eval run --repo NAME` runs one")
+            eval_id = latest[0].id
+        text = render(build_report(store, eval_id), fmt)  # type: ignore[arg-type]
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}", highlight=False)
+    else:
+        typer.echo(text, nl=False)
+
+
+@eval_app.command("compare")
+def compare_command(
+    a: str = typer.Argument(..., help="An eval id (e-...) or a configuration hash (7+ chars)."),
+    b: str = typer.Argument(..., help="The other one."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Two evals, or two configurations, side by side: each figure, B minus A, and the 95%
+    interval of that difference (one that straddles 0 cannot tell them apart)."""
+    from factory.eval.compare import compare
+
+    config = cli_config()
+    with cli_store(config) as store:
+        result = compare(store, a, b)
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    console.print(f"A = {a} ({len(result.a.evals)} evals), B = {b} ({len(result.b.evals)} evals)",
+                  highlight=False)
+    for d in result.differences:
+        def pct(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.0%}"
+
+        interval = "" if d.low is None else f" (95% CI {d.low:+.0%} to {d.high:+.0%})"
+        delta = "n/a" if d.delta is None else f"{d.delta:+.0%}"
+        console.print(f"  {d.figure}: A {pct(d.a)}, B {pct(d.b)}, B-A {delta}{interval}",
+                      highlight=False)
+
+
+def _say(line: str) -> None:
+    console.print(line, highlight=False)

@@ -1,0 +1,161 @@
+"""`factory eval` end to end: mining a generated history of fixes in the real sandbox, then
+evals with scripted models behind a local OpenAI-compatible server (real SDK, real graph,
+real gate, real Docker, real git, real SQLite)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from factory.config import FactoryConfig, load_config
+from factory.eval.driver import EvalOptions, run_eval
+from factory.eval.mining import mine_repo
+from factory.store import Store
+from tests.support.fix_history import FixHistory, build_fix_history, config_for
+from tests.support.scripted_models import Behaviour, ScriptedModelServer, ScriptedTask
+
+pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def mined(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, FixHistory]]:
+    """The history mined once (repeats 2); each test then copies the database it needs."""
+    root = tmp_path_factory.mktemp("eval")
+    history = build_fix_history(root / "calc")
+    config = load_config(config_for(root, history.path))
+    with Store.open(config) as store:
+        report = mine_repo(config, store, "calc", repeats=2)
+    assert report.commits_walked == 7
+    yield root, history
+
+
+def test_mining_keeps_the_three_fixes_and_drops_the_flaky_and_the_untestable(
+    mined: tuple[Path, FixHistory],
+) -> None:
+    root, history = mined
+    config = load_config(root / "factory.toml")
+    with Store.open(config) as store:
+        tasks = {row.source_commit: row for row in store.eval_tasks("calc")}
+        dropped = {row.problem_statement: row.drop_reason for row in store.eval_tasks("calc", status="dropped")}
+    assert set(tasks) == set(history.fixes.values())
+    by_subject = {subject: tasks[sha] for subject, sha in history.fixes.items()}
+    beside = by_subject["Fix add: it subtracted"]
+    assert json.loads(beside.fail_to_pass) == ["calc.test_ops::test_add"]
+    assert json.loads(beside.pass_to_pass) == sorted(
+        ["calc.test_ops::test_mul", "tests.test_words::test_empty", "shapes.tests.AreaTest::test_zero"]
+    )
+    assert "calc/ops.py" in beside.patch and "calc/test_ops.py" not in beside.patch
+    assert "calc/test_ops.py" in beside.test_patch and "calc/ops.py" not in beside.test_patch
+    assert beside.evidence == "commit_message"
+    assert beside.base_commit == _git(history.path, "rev-parse", f"{history.fixes['Fix add: it subtracted']}^").strip()
+    tree = by_subject["Fix title: capitalise each word"]
+    assert json.loads(tree.fail_to_pass) == ["tests.test_words::test_words"]
+    unittest_layout = by_subject["Fix square: multiply the side by itself"]
+    assert json.loads(unittest_layout.fail_to_pass) == ["shapes.tests.AreaTest::test_three"]
+    assert dropped["Add neg, with a test that flips"].startswith("flaky: calc.test_flaky::test_mul_sometimes")
+    assert dropped["Add one, and a test of mul that already passed"] == (
+        "no test fails without the fix and passes with it"
+    )
+    assert "Describe the project" not in dropped  # no tests: never a candidate
+
+
+def _scripted_tasks(history: FixHistory, config: FactoryConfig) -> list[ScriptedTask]:
+    with Store.open(config) as store:
+        rows = store.eval_tasks("calc")
+    tasks = []
+    for row in rows:
+        names = _git(history.path, "diff", "--name-only", row.base_commit, row.source_commit or "").split()
+        code = [n for n in names if n in row.patch.split("\n", 1)[0] or f"b/{n}" in row.patch]
+        tests = [n for n in names if n not in code]
+        tasks.append(
+            ScriptedTask(
+                marker=row.problem_statement.splitlines()[0],
+                code_files={n: _git(history.path, "show", f"{row.source_commit}:{n}") for n in code},
+                base_files={n: _git(history.path, "show", f"{row.base_commit}:{n}") for n in code},
+                test_files=tests,
+            )
+        )
+    return tasks
+
+
+def _eval_with(
+    behaviour: Behaviour, mined: tuple[Path, FixHistory], tmp_path: Path, **options: object
+) -> tuple[object, FactoryConfig]:
+    root, history = mined
+    config = load_config(root / "factory.toml")
+    server = ScriptedModelServer(behaviour, _scripted_tasks(history, config))
+    server.serve()
+    try:
+        data = tmp_path / "data"
+        data.mkdir()
+        (data / "factory.db").write_bytes((root / "data" / "factory.db").read_bytes())
+        path = config_for(tmp_path, history.path, model_url=server.url)
+        config = load_config(path)
+        with Store.open(config) as store:
+            summary = run_eval(config, store, EvalOptions(repo="calc", **options))  # type: ignore[arg-type]
+        return summary, config
+    finally:
+        server.close()
+
+
+@pytest.fixture(autouse=True)
+def _local_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+def test_the_oracle_resolves_every_task_and_nothing_reaches_a_forge(
+    mined: tuple[Path, FixHistory], tmp_path: Path
+) -> None:
+    summary, config = _eval_with("oracle", mined, tmp_path)
+    figures = summary.figures  # type: ignore[attr-defined]
+    assert figures.resolved.hits == figures.judged == 3, summary
+    assert figures.false_merge.hits == 0
+    assert figures.cost_usd is not None and figures.cost_usd > 0
+    for result in summary.results:  # type: ignore[attr-defined]
+        assert result.ending == "pr_open" and result.gate_decision in ("pull_request",)
+        assert result.decision_at["L3"] == "merge"
+        assert {a["action"] for a in result.would_deliver} >= {"push", "open_pull_request"}
+    with Store.open(config) as store:
+        assert store.list_runs() == []  # eval runs are not the factory's delivery
+        assert store.list_pull_requests() == []
+        eval_runs = store.list_runs(eval_id=summary.eval_id)  # type: ignore[attr-defined]
+        assert len(eval_runs) == 3 and all(run.config_hash for run in eval_runs)
+    history = mined[1]
+    assert _git(history.path, "branch", "--list").split() == ["*", "main"]
+
+
+def test_the_null_model_resolves_nothing_and_ends_with_no_change(
+    mined: tuple[Path, FixHistory], tmp_path: Path
+) -> None:
+    summary, _config = _eval_with("null", mined, tmp_path, limit=2)
+    figures = summary.figures  # type: ignore[attr-defined]
+    assert figures.judged == 2 and figures.resolved.hits == 0
+    assert figures.no_change == 2
+    assert all(r.ending == "no_change" for r in summary.results)  # type: ignore[attr-defined]
+
+
+def test_the_cheater_is_not_resolved_and_counts_as_a_false_merge(
+    mined: tuple[Path, FixHistory], tmp_path: Path
+) -> None:
+    summary, _config = _eval_with("cheater", mined, tmp_path, limit=2)
+    figures = summary.figures  # type: ignore[attr-defined]
+    assert figures.judged == 2 and figures.resolved.hits == 0
+    results = summary.results  # type: ignore[attr-defined]
+    assert all(r.reviewer_verdict == "approve" for r in results)
+    would_merge = [r for r in results if r.decision_at.get("L3") == "merge"]
+    assert would_merge, [r.decision_at for r in results]
+    assert figures.false_merge.hits == len(would_merge)
+    assert figures.reviewer_precision.value == 0.0
