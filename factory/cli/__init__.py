@@ -13,7 +13,8 @@ line or one JSON object and a documented exit code; a crash report for a bug.
   `context`: error rendering and exit codes; the config and store a command works with.
 - One module per command group: `run` (run, resume, approve, reject), `runs`, `pr`, `audit`,
   `config`, `doctor`, `init`, `demo`, `halt`, `autonomy`, `policy`, `sandbox`, `review`,
-  `incident`, `serve`, `eval` (mine, tasks, export, import, run, list, report, compare), `sweep` (sweep, sweeps), `ticket`, `worker`, `jobs`.
+  `incident`, `serve`, `sweep` (sweep, sweeps),
+  `eval` (mine, tasks, export, import, run, list, report, compare), `ticket`, `worker`, `jobs`.
 - `live`, `sweep_view`, `activity`: the Rich live views of a run and a sweep, and the line
   that says what an agent is doing.
 """

@@ -126,9 +126,15 @@ def tasks_command(
         print_json({"tasks": items})
         return
     if not items:
-        console.print("no dropped candidates" if dropped else "no tasks; `factory eval mine` finds some")
+        console.print(
+            "no dropped candidates" if dropped else "no tasks; `factory eval mine` finds some"
+        )
     for item in items:
-        detail = item["dropped"] if dropped else f"{len(item['FAIL_TO_PASS'])} fail-to-pass, {item['evidence']}"
+        detail = (
+            item["dropped"]
+            if dropped
+            else f"{len(item['FAIL_TO_PASS'])} fail-to-pass, {item['evidence']}"
+        )
         console.print(f"{item['repo']}  {item['instance_id']}  {detail}", highlight=False)
 
 
@@ -208,14 +214,15 @@ def run_command(
     Each attempt is an ordinary run marked as the eval's: it starts at the task's base commit without the hidden tests, is gated at L1, and pushes, opens, comments and merges nothing (what delivery would have done is recorded). Then the task's tests are applied and FAIL_TO_PASS + PASS_TO_PASS run in the sandbox: resolved only if all pass. Ctrl-C drains (running attempts stop at their next step); `--resume ID` continues.
     """  # noqa: E501
     from factory.eval.driver import EvalOptions, run_eval
-    from factory.sweep.budget import require_enforceable
-    from factory.sweep.budget import SweepBudget
-    from factory.sweep.stopping import StopSignal
+    from factory.run.batch_budget import SweepBudget, require_enforceable
+    from factory.support.stopping import StopSignal
 
     if resume is None and (repo is None) == (tasks_file is None) and tasks_file is None:
         raise fail("which tasks? pass --repo NAME, --tasks FILE, or --resume EVAL")
     config = cli_config()
-    names = [config.models.for_role(role).model for role in ("planner", "coder", "tester", "reviewer")]  # type: ignore[arg-type]
+    names = [
+        config.models.for_role(role).model for role in ("planner", "coder", "tester", "reviewer")
+    ]  # type: ignore[arg-type]
     require_enforceable(SweepBudget(usd=budget_usd, tokens=budget_tokens), names, config)
     options = EvalOptions(
         repo=repo,
@@ -229,11 +236,10 @@ def run_command(
         resume=resume,
     )
     stop = StopSignal()
-    with cli_store(config) as store:
-        with stop.installed(announce=_say):
-            summary = run_eval(
-                config, store, options, stop=stop, progress=(lambda _l: None) if as_json else _say
-            )
+    with cli_store(config) as store, stop.installed(announce=_say):
+        summary = run_eval(
+            config, store, options, stop=stop, progress=(lambda _l: None) if as_json else _say
+        )
     if as_json:
         print_json(summary.model_dump(mode="json"))
     else:
@@ -252,8 +258,11 @@ def _render_summary(summary: EvalSummary) -> None:
         highlight=False,
     )
     if summary.stopped_reason:
-        console.print(f"stopped: {summary.stopped_reason}; `factory eval run --resume "
-                      f"{summary.eval_id}` continues", highlight=False)
+        console.print(
+            f"stopped: {summary.stopped_reason}; `factory eval run --resume "
+            f"{summary.eval_id}` continues",
+            highlight=False,
+        )
     for label, text in (
         ("resolved", f.resolved.text()),
         ("false merge", f.false_merge.text()),
@@ -293,7 +302,7 @@ def list_command(
     if not items:
         console.print("no evals yet; `factory eval run --repo NAME` runs one")
     for item in items:
-        resolved = (item["summary"].get("resolved") or {})  # type: ignore[union-attr]
+        resolved = item["summary"].get("resolved") or {}  # type: ignore[union-attr]
         shown = (
             f"{resolved.get('hits')}/{resolved.get('total')} resolved" if resolved else "no figures"
         )
@@ -347,16 +356,20 @@ def compare_command(
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
-    console.print(f"A = {a} ({len(result.a.evals)} evals), B = {b} ({len(result.b.evals)} evals)",
-                  highlight=False)
+    console.print(
+        f"A = {a} ({len(result.a.evals)} evals), B = {b} ({len(result.b.evals)} evals)",
+        highlight=False,
+    )
     for d in result.differences:
+
         def pct(value: float | None) -> str:
             return "n/a" if value is None else f"{value:.0%}"
 
         interval = "" if d.low is None else f" (95% CI {d.low:+.0%} to {d.high:+.0%})"
         delta = "n/a" if d.delta is None else f"{d.delta:+.0%}"
-        console.print(f"  {d.figure}: A {pct(d.a)}, B {pct(d.b)}, B-A {delta}{interval}",
-                      highlight=False)
+        console.print(
+            f"  {d.figure}: A {pct(d.a)}, B {pct(d.b)}, B-A {delta}{interval}", highlight=False
+        )
 
 
 def _say(line: str) -> None:

@@ -120,10 +120,10 @@ def sweep(
     Tickets come from GitHub issues with the label, each repository's `backlog_dir` of Markdown tickets, and `factory ticket add`. They are taken by priority, then age; every ticket not started is listed with its reason. At the end a morning report says what merged, what waits for whom, what failed and what it cost.
     """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config.errors import ConfigError
+    from factory.support.stopping import StopSignal
     from factory.sweep.driver import SweepError, run_sweep
     from factory.sweep.outcome import SweepRequest, parse_duration
     from factory.sweep.report import ReportPostError, build_report, parse_post_target
-    from factory.sweep.stopping import StopSignal
     from factory.tickets.model import TicketError
 
     config = cli_config()

@@ -45,7 +45,9 @@ def _side(store: Store, name: str) -> CompareSide:
     else:
         if len(name) < 7 or any(c not in "0123456789abcdef" for c in name.lower()):
             raise EvalInputError(f"{name!r} is neither an eval id (e-...) nor a configuration hash")
-        records = [r for r in store.list_evals(limit=10_000) if r.config_hash.startswith(name.lower())]
+        records = [
+            r for r in store.list_evals(limit=10_000) if r.config_hash.startswith(name.lower())
+        ]
         if not records:
             raise EvalInputError(f"no eval ran under a configuration hash starting {name!r}")
     ids = [record.id for record in records]

@@ -5,7 +5,7 @@ task's base commit (`workspace.py`), marked with the eval's id, at L1 and with t
 `EvalForge`: it plans, codes, tests, reviews and is gated like any run, and delivers
 nothing. Then the hidden tests judge it and the gate's recorded context is re-judged at L2
 and L3. Attempts start under the sweep's rules: a budget checked before each start
-(`sweep.budget`), Ctrl-C drains (`sweep.stopping`), and what was judged is kept per attempt,
+(`run.batch_budget`), Ctrl-C drains (`support.stopping`), and what was judged is kept per attempt,
 so `--resume ID` carries on where a stopped eval left off.
 """
 
@@ -33,13 +33,13 @@ from factory.gate.replay import GATE_DECISION_EVENT, decisions_at_levels
 from factory.git import ensure_clone
 from factory.git.base_branch import base_branch_of
 from factory.git.worktree import slugify
+from factory.run.batch_budget import Spend, SweepBudget, over_budget, per_run_limit
 from factory.run.hooks import RunHooks
 from factory.run.runner import RunSummary, resume_run, start_run
 from factory.run.setup import RunOptions
 from factory.store import RunStatus, Store
 from factory.store.models import EvalTaskRecord
-from factory.sweep.budget import Spend, SweepBudget, over_budget, per_run_limit
-from factory.sweep.stopping import StopSignal
+from factory.support.stopping import StopSignal
 from factory.tickets.model import MAX_TICKET_CHARS, Ticket
 from policies.config import AutonomyLevel, AutonomyRange
 from policies.errors import PolicyConfigError
@@ -110,8 +110,7 @@ def choose_repo(config: FactoryConfig, wanted: str | None, tasks: list[EvalTask]
     known = ", ".join(sorted(config.repos)) or "none configured"
     if len(names) != 1:
         raise EvalInputError(
-            "which repository do the tasks belong to? pass --repo NAME "
-            f"(configured: {known})"
+            f"which repository do the tasks belong to? pass --repo NAME (configured: {known})"
         )
     (name,) = names
     if name not in config.repos:
@@ -119,7 +118,9 @@ def choose_repo(config: FactoryConfig, wanted: str | None, tasks: list[EvalTask]
     return name
 
 
-def task_set(config: FactoryConfig, store: Store, options: EvalOptions) -> tuple[str, list[EvalTask]]:
+def task_set(
+    config: FactoryConfig, store: Store, options: EvalOptions
+) -> tuple[str, list[EvalTask]]:
     """The repository and its tasks, from a JSONL file (imported first) or the store."""
     if options.tasks_file is not None:
         tasks = read_tasks(options.tasks_file)
@@ -284,9 +285,10 @@ def run_eval(
     if stop.requested and stopped_reason is None:
         stopped_reason = stop.reason
     rows = store.eval_results([eval_id])
-    left = any(row.status == "stopped" for row in rows) or len(
-        [r for r in rows if r.status in ("done", "error")]
-    ) < len(tasks) * options.repeat
+    left = (
+        any(row.status == "stopped" for row in rows)
+        or len([r for r in rows if r.status in ("done", "error")]) < len(tasks) * options.repeat
+    )
     status = "stopped" if left else "finished"
     results = [TaskResult.model_validate_json(r.result) for r in rows if r.status != "stopped"]
     summary = figures(results)

@@ -28,9 +28,7 @@ class Rate(BaseModel):
     def text(self) -> str:
         if self.value is None or self.low is None or self.high is None:
             return f"{self.hits}/{self.total} (no data)"
-        return (
-            f"{self.value:.0%} ({self.hits}/{self.total}; 95% CI {self.low:.0%}-{self.high:.0%})"
-        )
+        return f"{self.value:.0%} ({self.hits}/{self.total}; 95% CI {self.low:.0%}-{self.high:.0%})"
 
 
 def wilson(hits: int, total: int, z: float = Z95) -> Rate:

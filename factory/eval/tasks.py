@@ -22,8 +22,14 @@ from factory.support.errors import FactoryError
 Evidence = Literal["issue", "pull_request", "commit_message", "imported"]
 """Where the problem statement came from. A commit message was written by someone who
 already had the fix: weaker evidence of how the problem looked than an issue or a PR."""
-REQUIRED_FIELDS = ("instance_id", "base_commit", "patch", "test_patch", "problem_statement",
-                   "FAIL_TO_PASS")
+REQUIRED_FIELDS = (
+    "instance_id",
+    "base_commit",
+    "patch",
+    "test_patch",
+    "problem_statement",
+    "FAIL_TO_PASS",
+)
 MAX_LINE_CHARS = 5_000_000
 
 
@@ -57,7 +63,9 @@ class EvalTask(BaseModel):
             try:
                 return json.loads(value)
             except ValueError as error:
-                raise ValueError(f"a JSON-encoded list of test ids was expected ({error})") from None
+                raise ValueError(
+                    f"a JSON-encoded list of test ids was expected ({error})"
+                ) from None
         return value
 
     def jsonl_line(self) -> str:

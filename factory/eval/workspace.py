@@ -93,8 +93,13 @@ def judge_change(
     sha = base_commit
     if branch:
         try:
-            sha = run_git(runner, "rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}",
-                          action="find the run's branch")
+            sha = run_git(
+                runner,
+                "rev-parse",
+                "--verify",
+                f"refs/heads/{branch}^{{commit}}",
+                action="find the run's branch",
+            )
         except GitError:
             sha = base_commit  # the run never committed: its change is the base itself
     path = config.factory.data_dir / "eval-checkouts" / f"judge-{uuid.uuid4().hex[:10]}"

@@ -145,7 +145,8 @@ def decisions_at_levels(
     settings = config.repo(ctx.repo)
     gate = repo_policies(settings, open_base(settings, None))
     return {
-        level.value: evaluate_gate(ctx.model_copy(update={"level": level}), gate, settings.risk)
-        .decision
+        level.value: evaluate_gate(
+            ctx.model_copy(update={"level": level}), gate, settings.risk
+        ).decision
         for level in levels
     }

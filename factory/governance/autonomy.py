@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from factory.config import FactoryConfig
 from factory.config.fingerprint import configuration_hash
-from factory.governance.evidence import eval_evidence, under_configuration
 from factory.git.base_branch import base_branch_of
+from factory.governance.evidence import eval_evidence, under_configuration
 from factory.governance.track_record import IncidentIssue, gather_track_record
 from factory.store.store import Store
 from policies.autonomy import Assessment, assess_autonomy

@@ -31,7 +31,9 @@ def eval_evidence(store: Store, repo: str, config_hash: str) -> EvalEvidence:
     return EvalEvidence(config_hash=config_hash)
 
 
-def under_configuration(store: Store, repo: str, record: TrackRecord, config_hash: str) -> TrackRecord:
+def under_configuration(
+    store: Store, repo: str, record: TrackRecord, config_hash: str
+) -> TrackRecord:
     """`record` with only the merges of runs made under `config_hash`; reverts, incidents
     and rejections stay whatever configuration made the change they name."""
     current: set[int] = set()

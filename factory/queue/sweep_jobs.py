@@ -29,13 +29,18 @@ from pydantic import BaseModel
 from factory.config import FactoryConfig
 from factory.queue.enqueue import EnqueuedRun, queue_ticket
 from factory.queue.sweep_end import finish_if_done
+from factory.run.batch_budget import (
+    SweepBudget,
+    SweepBudgetError,
+    per_run_limit,
+    require_enforceable,
+)
 from factory.run.setup import RunOptions
 from factory.store import Store
 from factory.store.models import Run
 from factory.store.sweeps import WORKERS_OWNER, SweepTransaction
 from factory.support import failpoints
 from factory.sweep.backlog import BacklogTicket, backlog_reference
-from factory.sweep.budget import SweepBudget, SweepBudgetError, per_run_limit, require_enforceable
 from factory.sweep.driver import (
     DEFAULT_CASSETTE,
     SweepError,

@@ -73,7 +73,9 @@ class EvalRecords:
                 setattr(row, name, value)
             row.created_at = utcnow()
 
-    def eval_tasks(self, repo: str | None = None, status: str | None = "valid") -> list[EvalTaskRecord]:
+    def eval_tasks(
+        self, repo: str | None = None, status: str | None = "valid"
+    ) -> list[EvalTaskRecord]:
         """Tasks (status `valid`), dropped candidates (`dropped`), or both (None), oldest first."""
         query = select(EvalTaskRecord).order_by(EvalTaskRecord.id)
         if repo is not None:

@@ -31,7 +31,6 @@ from factory.store.appending import (
 )
 from factory.store.chain import GENESIS, timestamp
 from factory.store.claims import ClaimRecords, TicketClaimed, take_claim
-from factory.store.evals import EvalRecords
 from factory.store.database import (
     DEFAULT_BUSY_TIMEOUT_S,
     WRITE_OPTION,
@@ -39,6 +38,7 @@ from factory.store.database import (
     make_engine,
     migrate,
 )
+from factory.store.evals import EvalRecords
 from factory.store.incidents import IncidentRecords
 from factory.store.leases import LeaseRecords
 from factory.store.models import (

@@ -22,20 +22,7 @@ from pathlib import Path
 import structlog
 
 from factory.config import FactoryConfig
-from factory.run.hooks import RunHooks
-from factory.run.run_context import NodeObserver
-from factory.run.runner import RunError, RunSummary, resume_run, start_run
-from factory.run.setup import ROLES, RunOptions
-from factory.run.state import RunState
-from factory.store import LeaseHeld, Store, TicketClaimed
-from factory.support.errors import FactoryError
-from factory.sweep.backlog import (
-    BacklogProblem,
-    BacklogTicket,
-    gather_backlog,
-    github_issue_source,
-)
-from factory.sweep.budget import (
+from factory.run.batch_budget import (
     Spend,
     SweepBudget,
     SweepBudgetError,
@@ -43,11 +30,24 @@ from factory.sweep.budget import (
     per_run_limit,
     require_enforceable,
 )
+from factory.run.hooks import RunHooks
+from factory.run.run_context import NodeObserver
+from factory.run.runner import RunError, RunSummary, resume_run, start_run
+from factory.run.setup import ROLES, RunOptions
+from factory.run.state import RunState
+from factory.store import LeaseHeld, Store, TicketClaimed
+from factory.support.errors import FactoryError
+from factory.support.stopping import StopSignal
+from factory.sweep.backlog import (
+    BacklogProblem,
+    BacklogTicket,
+    gather_backlog,
+    github_issue_source,
+)
 from factory.sweep.facts import OpenPullRequests, gather_facts
 from factory.sweep.outcome import PickedTicket, SweepRequest, SweepResult, TicketOutcome
 from factory.sweep.recorded import MAX_WALL_PASSED
 from factory.sweep.selection import Pick, Selection, Skip, SkipReason, select_tickets, skip
-from factory.sweep.stopping import StopSignal
 from harness.events import HarnessEvent
 from sandboxes.docker_engine import connect, require_image
 from sandboxes.errors import SandboxError

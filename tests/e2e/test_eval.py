@@ -46,23 +46,35 @@ def test_mining_keeps_the_three_fixes_and_drops_the_flaky_and_the_untestable(
     config = load_config(root / "factory.toml")
     with Store.open(config) as store:
         tasks = {row.source_commit: row for row in store.eval_tasks("calc")}
-        dropped = {row.problem_statement: row.drop_reason for row in store.eval_tasks("calc", status="dropped")}
+        dropped = {
+            row.problem_statement: row.drop_reason
+            for row in store.eval_tasks("calc", status="dropped")
+        }
     assert set(tasks) == set(history.fixes.values())
     by_subject = {subject: tasks[sha] for subject, sha in history.fixes.items()}
     beside = by_subject["Fix add: it subtracted"]
     assert json.loads(beside.fail_to_pass) == ["calc.test_ops::test_add"]
     assert json.loads(beside.pass_to_pass) == sorted(
-        ["calc.test_ops::test_mul", "tests.test_words::test_empty", "shapes.tests.AreaTest::test_zero"]
+        [
+            "calc.test_ops::test_mul",
+            "tests.test_words::test_empty",
+            "shapes.tests.AreaTest::test_zero",
+        ]
     )
     assert "calc/ops.py" in beside.patch and "calc/test_ops.py" not in beside.patch
     assert "calc/test_ops.py" in beside.test_patch and "calc/ops.py" not in beside.test_patch
     assert beside.evidence == "commit_message"
-    assert beside.base_commit == _git(history.path, "rev-parse", f"{history.fixes['Fix add: it subtracted']}^").strip()
+    assert (
+        beside.base_commit
+        == _git(history.path, "rev-parse", f"{history.fixes['Fix add: it subtracted']}^").strip()
+    )
     tree = by_subject["Fix title: capitalise each word"]
     assert json.loads(tree.fail_to_pass) == ["tests.test_words::test_words"]
     unittest_layout = by_subject["Fix square: multiply the side by itself"]
     assert json.loads(unittest_layout.fail_to_pass) == ["shapes.tests.AreaTest::test_three"]
-    assert dropped["Add neg, with a test that flips"].startswith("flaky: calc.test_flaky::test_mul_sometimes")
+    assert dropped["Add neg, with a test that flips"].startswith(
+        "flaky: calc.test_flaky::test_mul_sometimes"
+    )
     assert dropped["Add one, and a test of mul that already passed"] == (
         "no test fails without the fix and passes with it"
     )
@@ -74,13 +86,17 @@ def _scripted_tasks(history: FixHistory, config: FactoryConfig) -> list[Scripted
         rows = store.eval_tasks("calc")
     tasks = []
     for row in rows:
-        names = _git(history.path, "diff", "--name-only", row.base_commit, row.source_commit or "").split()
+        names = _git(
+            history.path, "diff", "--name-only", row.base_commit, row.source_commit or ""
+        ).split()
         code = [n for n in names if n in row.patch.split("\n", 1)[0] or f"b/{n}" in row.patch]
         tests = [n for n in names if n not in code]
         tasks.append(
             ScriptedTask(
                 marker=row.problem_statement.splitlines()[0],
-                code_files={n: _git(history.path, "show", f"{row.source_commit}:{n}") for n in code},
+                code_files={
+                    n: _git(history.path, "show", f"{row.source_commit}:{n}") for n in code
+                },
                 base_files={n: _git(history.path, "show", f"{row.base_commit}:{n}") for n in code},
                 test_files=tests,
             )

@@ -25,6 +25,7 @@ OPS_BUGGY = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a 
 OPS_FIXED = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
 WORDS_BUGGY = "def title(text):\n    return text.upper()\n"
 WORDS_FIXED = "def title(text):\n    return ' '.join(w[:1].upper() + w[1:] for w in text.split())\n"
+ONE = "\n\ndef one():\n    return 1\n"
 AREA_BUGGY = "def square(side):\n    return side * 2\n"
 AREA_FIXED = "def square(side):\n    return side * side\n"
 FLAKY_TEST = """\
@@ -81,11 +82,13 @@ def build_fix_history(repo: Path) -> FixHistory:
             "pyproject.toml": PYPROJECT,
             "calc/__init__.py": "",
             "calc/ops.py": OPS_BUGGY,
-            "calc/test_ops.py": "from calc.ops import mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
+            "calc/test_ops.py": _test("from calc.ops import mul", "test_mul: mul(2, 3) == 6"),
             "text/__init__.py": "",
             "text/words.py": WORDS_BUGGY,
             "tests/__init__.py": "",
-            "tests/test_words.py": "from text.words import title\n\n\ndef test_empty():\n    assert title('') == ''\n",
+            "tests/test_words.py": _test(
+                "from text.words import title", "test_empty: title('') == ''"
+            ),
             "shapes/__init__.py": "",
             "shapes/area.py": AREA_BUGGY,
             "shapes/tests.py": (
@@ -103,9 +106,10 @@ def build_fix_history(repo: Path) -> FixHistory:
         repo,
         {
             "calc/ops.py": OPS_FIXED,
-            "calc/test_ops.py": (
-                "from calc.ops import add, mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n\n\n"
-                "def test_add():\n    assert add(2, 3) == 5\n"
+            "calc/test_ops.py": _test(
+                "from calc.ops import add, mul",
+                "test_mul: mul(2, 3) == 6",
+                "test_add: add(2, 3) == 5",
             ),
         },
         subject,
@@ -115,9 +119,10 @@ def build_fix_history(repo: Path) -> FixHistory:
         repo,
         {
             "text/words.py": WORDS_FIXED,
-            "tests/test_words.py": (
-                "from text.words import title\n\n\ndef test_empty():\n    assert title('') == ''\n\n\n"
-                "def test_words():\n    assert title('hello world') == 'Hello World'\n"
+            "tests/test_words.py": _test(
+                "from text.words import title",
+                "test_empty: title('') == ''",
+                "test_words: title('hello world') == 'Hello World'",
             ),
         },
         subject,
@@ -140,20 +145,32 @@ def build_fix_history(repo: Path) -> FixHistory:
     _commit(
         repo,
         {
-            "calc/ops.py": OPS_FIXED + "\n\ndef one():\n    return 1\n",
-            "tests/test_mul_more.py": "from calc.ops import mul\n\n\ndef test_mul_zero():\n    assert mul(0, 5) == 0\n",
+            "calc/ops.py": OPS_FIXED + ONE,
+            "tests/test_mul_more.py": _test(
+                "from calc.ops import mul", "test_mul_zero: mul(0, 5) == 0"
+            ),
         },
         "Add one, and a test of mul that already passed",
     )
     _commit(
         repo,
         {
-            "calc/ops.py": OPS_FIXED + "\n\ndef one():\n    return 1\n\n\ndef neg(a):\n    return -a\n",
+            "calc/ops.py": OPS_FIXED
+            + "\n\ndef one():\n    return 1\n\n\ndef neg(a):\n    return -a\n",
             "calc/test_flaky.py": FLAKY_TEST,
         },
         "Add neg, with a test that flips",
     )
     return FixHistory(path=repo, fixes=fixes)
+
+
+def _test(imports: str, *bodies: str) -> str:
+    """A pytest module: `imports`, then one function per body (`name: assertion`)."""
+    functions = []
+    for body in bodies:
+        name, _, assertion = body.partition(": ")
+        functions.append(f"def {name}():\n    assert {assertion}\n")
+    return imports + "\n\n\n" + "\n\n".join(functions)
 
 
 def config_for(root: Path, repo: Path, *, model_url: str | None = None, extra: str = "") -> Path:

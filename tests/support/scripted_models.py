@@ -131,8 +131,11 @@ class ScriptedModelServer:
                 calls.append(_call(index, "create_file", arguments))
         else:  # the cheater: hollow the tests out, leave the bug, touch the code cosmetically
             for index, path in enumerate(task.test_files):
-                hollow = {"path": path, "content": "def test_nothing():\n    assert True\n",
-                          "overwrite": True}
+                hollow = {
+                    "path": path,
+                    "content": "def test_nothing():\n    assert True\n",
+                    "overwrite": True,
+                }
                 calls.append(_call(index, "create_file", hollow))
             path, content = next(iter(task.base_files.items()))
             cosmetic = {"path": path, "content": content + "# checked\n", "overwrite": True}
