@@ -6,25 +6,24 @@ import getpass
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.config.errors import ConfigError
 
 if TYPE_CHECKING:
     from factory.governance.halts import HaltResult
 
-console = Console()
+console = make_console()
 
-REPO_OPTION = typer.Option(
-    None, "--repo", help="The repository (its name in factory.toml) to act on."
-)
 ALL_OPTION = typer.Option(False, "--all", help="Act on the whole factory (every repository).")
 BY_OPTION = typer.Option(
     None, "--by", help="Who is acting, for the audit log (default: your user name)."
 )
-JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for scripts.")
 
 
 def _scope(repo: str | None, everything: bool) -> str:
@@ -61,26 +60,31 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
         return
     target = "the whole factory" if result.scope == ALL else result.scope
     if result.already is not None:
-        console.print(f"{result.already}; no second halt was added.", highlight=False)
+        console.print(f"{result.already}; no second halt was added.")
         return
     if verb == "unhalt" and not result.halts:
         console.print(f"{target} was not halted; nothing to lift.")
         return
     console.print(
-        f"[bold]{verb}ed[/] {target}; "
-        f"{len(result.runs_notified)} run(s) in flight noted it in their audit log."
+        Text.assemble(
+            (f"{verb}ed", "bold"),
+            f" {target}; {len(result.runs_notified)} run(s) in flight noted it in their audit log.",
+        )
     )
 
 
 @app.command("halt")
 def halt_command(
     reason: str = typer.Option(..., "--reason", help="Why work must stop (kept in the audit log)."),
-    repo: str | None = REPO_OPTION,
+    repo: OptionalRepo = None,
     everything: bool = ALL_OPTION,
     by: str | None = BY_OPTION,
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Stop work: no new runs start, running runs stop at the next step, nothing merges."""
+    """Stop work: no new runs start, running runs stop at the next step, nothing merges.
+
+    Halts one repository (--repo NAME) or the whole factory (--all).
+    """
     from factory.governance.halts import halt
 
     scope = _scope(repo, everything)
@@ -93,14 +97,17 @@ def halt_command(
 
 @app.command("unhalt")
 def unhalt_command(
-    repo: str | None = REPO_OPTION,
+    repo: OptionalRepo = None,
     everything: bool = typer.Option(
         False, "--all", help="Lift the factory-wide halt (halts on single repos stay)."
     ),
     by: str | None = BY_OPTION,
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Lift a halt; halted runs can then be resumed with `factory resume RUN`."""
+    """Lift a halt; halted runs can then be resumed with `factory resume RUN`.
+
+    Lifts the halt of one repository (--repo NAME) or the factory-wide one (--all).
+    """
     from factory.governance.halts import unhalt
 
     scope = _scope(repo, everything)

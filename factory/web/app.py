@@ -5,7 +5,6 @@ from elsewhere."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -16,10 +15,10 @@ from jinja2 import PackageLoader
 from factory.config import FactoryConfig
 from factory.governance.liveness import observed_status
 from factory.review.build import ReviewError, ReviewOptions, build_review
-from factory.review.period import PeriodError, parse_moment
 from factory.review.render import environment
 from factory.store import RunNotFoundError, Store
 from factory.store.statuses import RunStatus
+from factory.support.timespec import TimeSpecError, parse_moment
 from factory.web.actions import ActionRunner
 from factory.web.run_page import run_page
 from factory.web.runs_query import list_runs
@@ -95,7 +94,7 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
         )
         try:
             result = build_review(config, store, options)
-        except (ReviewError, PeriodError) as error:
+        except (ReviewError, TimeSpecError) as error:
             return refuse(request, str(error), 400)
         from factory.review.charts import review_charts
 
@@ -120,10 +119,9 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
         if status and status not in STATUSES:
             return refuse(request, f"unknown status {status!r}; use one of {STATUSES}", 400)
         try:
-            now = datetime.now().astimezone()
-            start = parse_moment(since, now) if since else None
-            end = parse_moment(until, now) if until else None
-        except PeriodError as error:
+            start = parse_moment(since, option="since") if since else None
+            end = parse_moment(until, option="until") if until else None
+        except TimeSpecError as error:
             return refuse(request, str(error), 400)
         found = list_runs(
             store,
