@@ -7,14 +7,17 @@ tests that came with the fix, `report`, `list` and `compare` read the results ba
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.options import JsonFlag, OptionalRepo, OptionalSince, Output, Repo, dollars
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 
 if TYPE_CHECKING:
     from factory.eval.driver import EvalSummary
@@ -28,17 +31,22 @@ eval_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(eval_app, name="eval")
-console = Console()
+console = make_console()
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
 STOPPED_EXIT = 130
-JSON_HELP = "Print one JSON object for scripts."
 
 
 @eval_app.command("mine")
 def mine_command(
-    repo: str = typer.Option(..., "--repo", help="The configured repository to mine."),
-    since: str | None = typer.Option(
-        None, "--since", help="Only changes since then: 90d, 12w, or a date like 2026-01-31."
-    ),
+    repo: Repo,
+    since: OptionalSince = None,
     limit: int | None = typer.Option(
         None, "--limit", min=1, help="Stop after this many candidates (newest first)."
     ),
@@ -49,7 +57,7 @@ def mine_command(
         max=10,
         help="Test runs per state; a test whose outcome changes between them drops the task.",
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
     """Find past fixes that came with tests and turn each into a validated task.
 
@@ -59,7 +67,7 @@ def mine_command(
     from factory.support.timespec import parse_moment
 
     config = cli_config()
-    moment = parse_moment(since, option="--since") if since else None
+    moment = parse_moment(since) if since else None
     with cli_store(config) as store:
         report = mine_repo(
             config,
@@ -99,11 +107,11 @@ def _mining_json(report: MiningReport) -> dict[str, object]:
 
 @eval_app.command("tasks")
 def tasks_command(
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    repo: OptionalRepo = None,
     dropped: bool = typer.Option(
         False, "--dropped", help="List the candidates mining dropped, with the reason."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
     """List the stored tasks (or the dropped candidates and why they were dropped)."""
     import json
@@ -140,11 +148,11 @@ def tasks_command(
 
 @eval_app.command("export")
 def export_command(
-    output: Path = typer.Option(..., "--output", "-o", help="The JSONL file to write."),
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository's tasks."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    output: Output = None,
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Write the stored tasks as JSONL with SWE-bench's field names.
+    """Write the stored tasks as JSONL with SWE-bench's field names (to stdout without -o).
 
     FAIL_TO_PASS and PASS_TO_PASS are written as JSON lists (SWE-bench's own files hold them as JSON text in a string; `factory eval import` reads both).
     """  # noqa: E501
@@ -156,6 +164,10 @@ def export_command(
         tasks = [task_from_record(row) for row in store.eval_tasks(repo)]
     if not tasks:
         raise fail("no tasks to export; `factory eval mine --repo NAME` finds some")
+    if output is None:
+        for task in tasks:
+            typer.echo(task.jsonl_line())
+        return
     written = write_tasks(tasks, output)
     if as_json:
         print_json({"written": written, "file": str(output)})
@@ -166,10 +178,8 @@ def export_command(
 @eval_app.command("import")
 def import_command(
     tasks_file: Path = typer.Argument(..., help="A JSONL file of tasks, one JSON object a line."),
-    repo: str | None = typer.Option(
-        None, "--repo", help="The configured repository they belong to (default: their `repo`)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Store tasks from a JSONL file (ours, or SWE-bench's format) for `factory eval run`."""
     from factory.eval.driver import choose_repo, store_tasks
@@ -188,13 +198,17 @@ def import_command(
 
 @eval_app.command("run")
 def run_command(
-    repo: str | None = typer.Option(None, "--repo", help="Run this repository's stored tasks."),
+    repo: OptionalRepo = None,
     tasks_file: Path | None = typer.Option(
         None, "--tasks", help="Run the tasks of this JSONL file (they are stored first)."
     ),
     concurrency: int = typer.Option(1, "--concurrency", min=1, max=32, help="Attempts at once."),
     budget_usd: float | None = typer.Option(
-        None, "--budget-usd", min=0.0, help="Start no attempt that could take spend past this."
+        None,
+        "--budget-usd",
+        metavar="DOLLARS",
+        parser=dollars,
+        help="Start no attempt once spend plus the next attempt's per-run limit would pass it.",
     ),
     budget_tokens: int | None = typer.Option(
         None, "--budget-tokens", min=1, help="The same, in tokens."
@@ -207,7 +221,7 @@ def run_command(
     resume: str | None = typer.Option(
         None, "--resume", help="Continue a stopped eval (its id) where it left off."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
     """Work every task through the real agents and gate on a throwaway clone, then judge it.
 
@@ -219,10 +233,10 @@ def run_command(
 
     if resume is None and (repo is None) == (tasks_file is None) and tasks_file is None:
         raise fail("which tasks? pass --repo NAME, --tasks FILE, or --resume EVAL")
+    from factory.run.setup import ROLES
+
     config = cli_config()
-    names = [
-        config.models.for_role(role).model for role in ("planner", "coder", "tester", "reviewer")
-    ]  # type: ignore[arg-type]
+    names = [config.models.for_role(role).model for role in ROLES]
     require_enforceable(SweepBudget(usd=budget_usd, tokens=budget_tokens), names, config)
     options = EvalOptions(
         repo=repo,
@@ -276,8 +290,8 @@ def _render_summary(summary: EvalSummary) -> None:
 
 @eval_app.command("list")
 def list_command(
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The evals recorded, newest first, with their configuration and resolve rate."""
     import json
@@ -285,7 +299,7 @@ def list_command(
     config = cli_config()
     with cli_store(config) as store:
         records = store.list_evals(repo=repo)
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "id": r.id,
             "repo": r.repo,
@@ -302,7 +316,7 @@ def list_command(
     if not items:
         console.print("no evals yet; `factory eval run --repo NAME` runs one")
     for item in items:
-        resolved = item["summary"].get("resolved") or {}  # type: ignore[union-attr]
+        resolved = item["summary"].get("resolved") or {}
         shown = (
             f"{resolved.get('hits')}/{resolved.get('total')} resolved" if resolved else "no figures"
         )
@@ -316,15 +330,12 @@ def list_command(
 @eval_app.command("report")
 def report_command(
     eval_id: str | None = typer.Argument(None, help="The eval (default: the latest)."),
-    fmt: str = typer.Option("md", "--format", help="md, html or json."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
+    fmt: ReportFormat = typer.Option(ReportFormat.md, "--format", help="md, html or json."),
+    output: Output = None,
 ) -> None:
-    """The per-task table, resolve rate with its interval, costs, the gate's and the reviewer's
-    safety figures, and (html) a chart."""
+    """The per-task table, resolve rate with its interval, costs, the gate's and the reviewer's safety figures, and (html) a chart."""  # noqa: E501
     from factory.eval.report import build_report, render
 
-    if fmt not in ("md", "html", "json"):
-        raise fail(f"--format must be md, html or json, not {fmt!r}")
     config = cli_config()
     with cli_store(config) as store:
         if eval_id is None:
@@ -332,7 +343,7 @@ def report_command(
             if not latest:
                 raise fail("no evals yet; `factory eval run --repo NAME` runs one")
             eval_id = latest[0].id
-        text = render(build_report(store, eval_id), fmt)  # type: ignore[arg-type]
+        text = render(build_report(store, eval_id), fmt.value)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}", highlight=False)
@@ -344,10 +355,9 @@ def report_command(
 def compare_command(
     a: str = typer.Argument(..., help="An eval id (e-...) or a configuration hash (7+ chars)."),
     b: str = typer.Argument(..., help="The other one."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Two evals, or two configurations, side by side: each figure, B minus A, and the 95%
-    interval of that difference (one that straddles 0 cannot tell them apart)."""
+    """Two evals, or two configurations, side by side: each figure, B minus A, and the 95% interval of that difference (one that straddles 0 cannot tell them apart)."""  # noqa: E501
     from factory.eval.compare import compare
 
     config = cli_config()

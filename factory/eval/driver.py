@@ -82,7 +82,7 @@ def task_from_record(row: EvalTaskRecord) -> EvalTask:
         problem_statement=row.problem_statement,
         FAIL_TO_PASS=json.loads(row.fail_to_pass),
         PASS_TO_PASS=json.loads(row.pass_to_pass),
-        evidence=row.evidence,  # type: ignore[arg-type]
+        evidence=row.evidence,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.forges.base import (
+    ForgeKind,
     MergeBlocked,
     PullRequestInfo,
     PullRequestNotFound,
@@ -26,7 +27,7 @@ from factory.git.command import factory_git, run_git
 class EvalForge:
     """Would-be delivery for one eval run, cloned from the throwaway repository `source`."""
 
-    kind = "eval"
+    kind: ForgeKind = "eval"
 
     def __init__(self, source: Path) -> None:
         self.source = source

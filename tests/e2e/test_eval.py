@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from factory.config import FactoryConfig, load_config
-from factory.eval.driver import EvalOptions, run_eval
+from factory.eval.driver import EvalOptions, EvalSummary, run_eval
 from factory.eval.mining import mine_repo
 from factory.store import Store
 from tests.support.fix_history import FixHistory, build_fix_history, config_for
@@ -72,7 +72,7 @@ def test_mining_keeps_the_three_fixes_and_drops_the_flaky_and_the_untestable(
     assert json.loads(tree.fail_to_pass) == ["tests.test_words::test_words"]
     unittest_layout = by_subject["Fix square: multiply the side by itself"]
     assert json.loads(unittest_layout.fail_to_pass) == ["shapes.tests.AreaTest::test_three"]
-    assert dropped["Add neg, with a test that flips"].startswith(
+    assert str(dropped["Add neg, with a test that flips"]).startswith(
         "flaky: calc.test_flaky::test_mul_sometimes"
     )
     assert dropped["Add one, and a test of mul that already passed"] == (
@@ -106,7 +106,7 @@ def _scripted_tasks(history: FixHistory, config: FactoryConfig) -> list[Scripted
 
 def _eval_with(
     behaviour: Behaviour, mined: tuple[Path, FixHistory], tmp_path: Path, **options: object
-) -> tuple[object, FactoryConfig]:
+) -> tuple[EvalSummary, FactoryConfig]:
     root, history = mined
     config = load_config(root / "factory.toml")
     server = ScriptedModelServer(behaviour, _scripted_tasks(history, config))
@@ -118,7 +118,9 @@ def _eval_with(
         path = config_for(tmp_path, history.path, model_url=server.url)
         config = load_config(path)
         with Store.open(config) as store:
-            summary = run_eval(config, store, EvalOptions(repo="calc", **options))  # type: ignore[arg-type]
+            summary = run_eval(
+                config, store, EvalOptions.model_validate({"repo": "calc", **options})
+            )
         return summary, config
     finally:
         server.close()
@@ -136,18 +138,18 @@ def test_the_oracle_resolves_every_task_and_nothing_reaches_a_forge(
     mined: tuple[Path, FixHistory], tmp_path: Path
 ) -> None:
     summary, config = _eval_with("oracle", mined, tmp_path)
-    figures = summary.figures  # type: ignore[attr-defined]
+    figures = summary.figures
     assert figures.resolved.hits == figures.judged == 3, summary
     assert figures.false_merge.hits == 0
     assert figures.cost_usd is not None and figures.cost_usd > 0
-    for result in summary.results:  # type: ignore[attr-defined]
+    for result in summary.results:
         assert result.ending == "pr_open" and result.gate_decision in ("pull_request",)
         assert result.decision_at["L3"] == "merge"
         assert {a["action"] for a in result.would_deliver} >= {"push", "open_pull_request"}
     with Store.open(config) as store:
         assert store.list_runs() == []  # eval runs are not the factory's delivery
         assert store.list_pull_requests() == []
-        eval_runs = store.list_runs(eval_id=summary.eval_id)  # type: ignore[attr-defined]
+        eval_runs = store.list_runs(eval_id=summary.eval_id)
         assert len(eval_runs) == 3 and all(run.config_hash for run in eval_runs)
     history = mined[1]
     assert _git(history.path, "branch", "--list").split() == ["*", "main"]
@@ -157,19 +159,19 @@ def test_the_null_model_resolves_nothing_and_ends_with_no_change(
     mined: tuple[Path, FixHistory], tmp_path: Path
 ) -> None:
     summary, _config = _eval_with("null", mined, tmp_path, limit=2)
-    figures = summary.figures  # type: ignore[attr-defined]
+    figures = summary.figures
     assert figures.judged == 2 and figures.resolved.hits == 0
     assert figures.no_change == 2
-    assert all(r.ending == "no_change" for r in summary.results)  # type: ignore[attr-defined]
+    assert all(r.ending == "no_change" for r in summary.results)
 
 
 def test_the_cheater_is_not_resolved_and_counts_as_a_false_merge(
     mined: tuple[Path, FixHistory], tmp_path: Path
 ) -> None:
     summary, _config = _eval_with("cheater", mined, tmp_path, limit=2)
-    figures = summary.figures  # type: ignore[attr-defined]
+    figures = summary.figures
     assert figures.judged == 2 and figures.resolved.hits == 0
-    results = summary.results  # type: ignore[attr-defined]
+    results = summary.results
     assert all(r.reviewer_verdict == "approve" for r in results)
     would_merge = [r for r in results if r.decision_at.get("L3") == "merge"]
     assert would_merge, [r.decision_at for r in results]
