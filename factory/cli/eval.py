@@ -332,6 +332,7 @@ def report_command(
     eval_id: str | None = typer.Argument(None, help="The eval (default: the latest)."),
     fmt: ReportFormat = typer.Option(ReportFormat.md, "--format", help="md, html or json."),
     output: Output = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The per-task table, resolve rate with its interval, costs, the gate's and the reviewer's safety figures, and (html) a chart."""  # noqa: E501
     from factory.eval.report import build_report, render
@@ -343,7 +344,7 @@ def report_command(
             if not latest:
                 raise fail("no evals yet; `factory eval run --repo NAME` runs one")
             eval_id = latest[0].id
-        text = render(build_report(store, eval_id), fmt.value)
+        text = render(build_report(store, eval_id), "json" if as_json else fmt.value)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}", highlight=False)

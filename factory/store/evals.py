@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factory.store.models import EvalRecord, EvalResultRecord, EvalTaskRecord, utcnow
+from factory.support.errors import FactoryError
 
 EVAL_ID_PREFIX = "e-"
 TASK_FIELDS = frozenset(
@@ -35,7 +36,11 @@ TASK_FIELDS = frozenset(
 )
 
 
-class EvalNotFound(KeyError):
+class EvalNotFound(FactoryError, KeyError):
+    """No eval has this id."""
+
+    code = "not_found"
+
     def __init__(self, eval_id: str) -> None:
         super().__init__(eval_id)
         self.eval_id = eval_id
