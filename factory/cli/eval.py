@@ -333,10 +333,16 @@ def report_command(
     fmt: ReportFormat = typer.Option(ReportFormat.md, "--format", help="md, html or json."),
     output: Output = None,
     as_json: JsonFlag = False,
+    schema: bool = typer.Option(
+        False, "--schema", help="Print the JSON Schema of the report's JSON and exit."
+    ),
 ) -> None:
     """The per-task table, resolve rate with its interval, costs, the gate's and the reviewer's safety figures, and (html) a chart."""  # noqa: E501
-    from factory.eval.report import build_report, render
+    from factory.eval.report import build_report, eval_json_schema, render
 
+    if schema:
+        print_json(eval_json_schema())
+        return
     config = cli_config()
     with cli_store(config) as store:
         if eval_id is None:

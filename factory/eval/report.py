@@ -74,8 +74,8 @@ def build_report(store: Store, eval_id: str) -> EvalReport:
 
 def eval_json_schema() -> dict[str, Any]:
     schema = EvalReport.model_json_schema()
-    schema["$id"] = "https://agent-factory.invalid/eval.schema.json"
-    schema["title"] = f"agent-factory eval report {SCHEMA_VERSION}"
+    schema["$id"] = f"https://agent-factory.local/eval.schema.{SCHEMA_VERSION}.json"
+    schema["title"] = f"agent-factory eval report, schema {SCHEMA_VERSION}"
     return schema
 
 

@@ -108,6 +108,8 @@ class RunRecord:
     finished_at: datetime | None
     updated_at: datetime
     facts: RunFacts = field(default_factory=RunFacts)
+    config_hash: str | None = None
+    """The configuration the run ran under (None: recorded before runs carried one)."""
 
 
 @dataclass
@@ -193,6 +195,7 @@ def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
         Run.created_at,
         Run.finished_at,
         Run.updated_at,
+        Run.config_hash,
     ).where(
         Run.id.not_like(f"{SWEEP_ID_PREFIX}%"),
         Run.eval_id.is_(None),  # an eval's runs delivered nothing real (docs/eval.md)
@@ -228,6 +231,7 @@ def load_records(store: Store, period: Period, repos: Iterable[str] | None = Non
                 created_at=aware(row.created_at),
                 finished_at=aware(row.finished_at) if row.finished_at else None,
                 updated_at=aware(row.updated_at),
+                config_hash=row.config_hash,
             )
             for row in connection.execute(run_query(period, repos))
         }
