@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from factory.config import FactoryConfig, RepoConfig
-from factory.config import fingerprint
+from factory.config import FactoryConfig, RepoConfig, fingerprint
 from factory.config.fingerprint import configuration_hash, configuration_parts
 from policies.config import AutonomyLevel, AutonomyRange, PolicySpec
 
