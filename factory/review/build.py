@@ -300,7 +300,7 @@ def outcome_groups(
         for value, members in sorted(split.items()):
             groups.append(
                 OutcomeGroup(
-                    by=by,  # type: ignore[arg-type]
+                    by=by,
                     value=value,
                     changes=len(members),
                     reverted=sum(

@@ -5,7 +5,7 @@ from factory.eval.validation import judge_states
 
 
 def report(structured: bool = True, **outcomes: str) -> TestReport:
-    cases = [TestCase(id=name.replace("__", "::"), outcome=o) for name, o in outcomes.items()]  # type: ignore[arg-type]
+    cases = [TestCase(id=name.replace("__", "::"), outcome=o) for name, o in outcomes.items()]
     return TestReport(command="pytest", exit_code=0, cases=cases, structured=structured)
 
 
