@@ -177,3 +177,34 @@ def test_the_cheater_is_not_resolved_and_counts_as_a_false_merge(
     assert would_merge, [r.decision_at for r in results]
     assert figures.false_merge.hits == len(would_merge)
     assert figures.reviewer_precision.value == 0.0
+
+
+def test_the_bundled_sample_mines_into_one_task_from_its_fix(tmp_path: Path) -> None:
+    from factory.demo.run_demo import REPO_NAME, prepare_demo
+    from tests.e2e import script
+
+    root = prepare_demo(tmp_path / "demo")
+    repo = root / REPO_NAME
+    edit = script.right_fix_edit()
+    source = repo / edit["path"]
+    source.write_text(source.read_text().replace(edit["old_string"], edit["new_string"]))
+    (created,) = [c for c in script.tester()[0]["tool_calls"] if c["name"] == "create_file"]
+    (repo / created["arguments"]["path"]).write_text(created["arguments"]["content"])
+    _git(repo, "add", "--all")
+    _git(
+        repo,
+        "-c",
+        "user.name=M",
+        "-c",
+        "user.email=m@example.com",
+        "commit",
+        "-qm",
+        "Read subtractive pairs right to left",
+    )
+    config = load_config(root / "factory.toml")
+    with Store.open(config) as store:
+        report = mine_repo(config, store, REPO_NAME, repeats=1)
+    (task,) = report.tasks
+    assert task.FAIL_TO_PASS and all("test_subtractive" in t for t in task.FAIL_TO_PASS)
+    assert any("test_roman" in t for t in task.PASS_TO_PASS)
+    assert "numerals/roman.py" in task.patch and "tests/test_subtractive.py" in task.test_patch
