@@ -20,6 +20,7 @@ from factory.store import RunNotFoundError, Store
 from factory.store.statuses import RunStatus
 from factory.support.timespec import TimeSpecError, parse_moment
 from factory.web.actions import ActionRunner
+from factory.web.eval_pages import eval_router
 from factory.web.run_page import run_page
 from factory.web.runs_query import list_runs
 from factory.web.security import CSRF_FIELD, SESSION_COOKIE, NotAllowed, Sessions
@@ -168,6 +169,8 @@ def create_app(config: FactoryConfig, store: Store, token: str | None) -> FastAP
             return refuse(request, str(error), 404)
         live = found.sweep.status == "running"
         return page(request, "sweep.html", page=found, refresh=REFRESH_SECONDS if live else None)
+
+    app.include_router(eval_router(store, page))
 
     @app.get("/approvals", response_class=HTMLResponse)
     def approvals(request: Request) -> HTMLResponse:
