@@ -92,9 +92,11 @@ def plain_test_runs(config: FactoryConfig, per_candidate: int, candidates: int) 
     for candidate in found:
         for _ in range(per_candidate):
             path = config.factory.data_dir / "bench-checkouts" / uuid.uuid4().hex[:8]
-            with detached_checkout(clone, candidate.parent, path):
-                with DockerSandbox(config.sandbox, worktree=path, run_id="bench-plain") as box:
-                    run_test_suite(box, path, repo.test_command)
+            with (
+                detached_checkout(clone, candidate.parent, path),
+                DockerSandbox(config.sandbox, worktree=path, run_id="bench-plain") as box,
+            ):
+                run_test_suite(box, path, repo.test_command)
     return time.perf_counter() - started
 
 

@@ -54,7 +54,7 @@ def test_the_eval_list_and_report_show_the_figures_and_escape_outside_text(
             ending="pr_open",
         ),
     ]
-    for number, result in enumerate(results):
+    for result in results:
         store.record_eval_result(
             record.id,
             result.instance_id,
