@@ -20,7 +20,8 @@ from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 
 if TYPE_CHECKING:
-    from factory.eval.driver import EvalSummary
+    from factory.config import FactoryConfig
+    from factory.eval.driver import EvalOptions, EvalSummary
     from factory.eval.mining import MiningReport
 
 eval_app = typer.Typer(
@@ -221,11 +222,16 @@ def run_command(
     resume: str | None = typer.Option(
         None, "--resume", help="Continue a stopped eval (its id) where it left off."
     ),
+    enqueue: bool = typer.Option(
+        False,
+        "--enqueue",
+        help="Queue one job per attempt for `factory worker`s (PostgreSQL store) and return.",
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """Work every task through the real agents and gate on a throwaway clone, then judge it.
 
-    Each attempt is an ordinary run marked as the eval's: it starts at the task's base commit without the hidden tests, is gated at L1, and pushes, opens, comments and merges nothing (what delivery would have done is recorded). Then the task's tests are applied and FAIL_TO_PASS + PASS_TO_PASS run in the sandbox: resolved only if all pass. Ctrl-C drains (running attempts stop at their next step); `--resume ID` continues.
+    Each attempt is an ordinary run marked as the eval's: it starts at the task's base commit without the hidden tests, is gated at L1, and pushes, opens, comments and merges nothing (what delivery would have done is recorded). Then the task's tests are applied and FAIL_TO_PASS + PASS_TO_PASS run in the sandbox: resolved only if all pass. Ctrl-C drains (running attempts stop at their next step); `--resume ID` continues. With `--enqueue` (PostgreSQL store) each attempt is a job for `factory worker`s, under the same budget.
     """  # noqa: E501
     from factory.eval.driver import EvalOptions, run_eval
     from factory.run.batch_budget import SweepBudget, require_enforceable
@@ -260,6 +266,25 @@ def run_command(
         _render_summary(summary)
     if summary.status == "stopped":
         raise typer.Exit(STOPPED_EXIT)
+
+
+def _enqueue(config: FactoryConfig, options: EvalOptions, as_json: bool) -> None:
+    from factory.queue.app import QueueUnavailableError
+    from factory.queue.eval_jobs import enqueue_eval
+
+    with cli_store(config) as store:
+        try:
+            queued = enqueue_eval(config, store, options)
+        except QueueUnavailableError as error:
+            raise fail(str(error), 1, kind="queue") from error
+    if as_json:
+        print_json(queued.model_dump(mode="json"))
+        return
+    console.print(
+        f"eval {queued.eval_id} ({queued.repo}): {len(queued.jobs)} attempts queued"
+        + (f", {queued.already} already queued" if queued.already else "")
+        + f"; `factory eval report {queued.eval_id}` once the workers are done"
+    )
 
 
 def _render_summary(summary: EvalSummary) -> None:

@@ -34,7 +34,7 @@ from factory.git import ensure_clone
 from factory.git.base_branch import base_branch_of
 from factory.git.worktree import slugify
 from factory.run.batch_budget import Spend, SweepBudget, over_budget, per_run_limit
-from factory.run.hooks import RunHooks
+from factory.run.hooks import RunHooks, StopCheck
 from factory.run.runner import RunSummary, resume_run, start_run
 from factory.run.setup import RunOptions
 from factory.store import RunStatus, Store
@@ -178,6 +178,151 @@ def eval_repo_config(repo: RepoConfig, throwaway: Path, base_branch: str) -> Rep
     )
 
 
+class EvalPlan(BaseModel):
+    """An eval as recorded: its id, repository, configuration, options and task set."""
+
+    eval_id: str
+    repo: str
+    config_hash: str
+    options: EvalOptions
+    tasks: list[EvalTask]
+
+    @property
+    def attempts(self) -> int:
+        return len(self.tasks) * self.options.repeat
+
+
+def recorded_eval(config: FactoryConfig, store: Store, eval_id: str) -> EvalPlan:
+    """The eval `eval_id` as it was started (its options and task set)."""
+    record = store.get_eval(eval_id)
+    params = json.loads(record.params)
+    recorded = EvalOptions.model_validate({**params["options"], "resume": record.id})
+    wanted = set(params["tasks"])
+    rows = store.eval_tasks(record.repo)
+    tasks = [task_from_record(row) for row in rows if row.instance_id in wanted]
+    if record.repo not in config.repos:
+        raise EvalInputError(f"eval {record.id} is of {record.repo!r}, not in factory.toml")
+    return EvalPlan(
+        eval_id=record.id,
+        repo=record.repo,
+        config_hash=record.config_hash,
+        options=recorded,
+        tasks=tasks,
+    )
+
+
+def open_eval(config: FactoryConfig, store: Store, options: EvalOptions) -> EvalPlan:
+    """A new eval recorded from `options`, or (`options.resume`) the stopped one to continue."""
+    if options.resume is not None:
+        plan = recorded_eval(config, store, options.resume)
+        store.set_eval_status(plan.eval_id, "running")
+        return plan
+    name, tasks = task_set(config, store, options)
+    config_hash = configuration_hash(config, config.repos[name], model_override=options.model)
+    record = store.create_eval(
+        name,
+        config_hash,
+        {
+            "options": options.model_dump(mode="json", exclude={"resume", "tasks_file"}),
+            "tasks": [task.instance_id for task in tasks],
+            "tasks_file": str(options.tasks_file) if options.tasks_file else None,
+        },
+    )
+    return EvalPlan(
+        eval_id=record.id, repo=name, config_hash=config_hash, options=options, tasks=tasks
+    )
+
+
+JUDGED = ("done", "error")
+"""Result statuses that end an attempt; `stopped`, `running` and `skipped` do not."""
+
+
+def pending_attempts(store: Store, plan: EvalPlan) -> list[tuple[EvalTask, int]]:
+    judged = {
+        (row.instance_id, row.attempt)
+        for row in store.eval_results([plan.eval_id])
+        if row.status in JUDGED
+    }
+    return [
+        (task, number)
+        for task in plan.tasks
+        for number in range(plan.options.repeat)
+        if (task.instance_id, number) not in judged
+    ]
+
+
+def unfinished_run(store: Store, plan: EvalPlan, instance_id: str, number: int) -> str | None:
+    """The run a stopped (or abandoned) attempt left behind, which its next try resumes."""
+    for row in store.eval_results([plan.eval_id]):
+        if (row.instance_id, row.attempt) == (instance_id, number) and row.status not in JUDGED:
+            return row.run_id
+    return None
+
+
+class Attempts:
+    """What every attempt of one eval shares: the configuration, store and cached clone."""
+
+    def __init__(self, config: FactoryConfig, store: Store, plan: EvalPlan) -> None:
+        self.config = config
+        self.store = store
+        self.plan = plan
+        self.repo = config.repos[plan.repo]
+        self.base_branch = base_branch_of(self.repo)
+        source, env = repo_forge(config, store, plan.repo).clone_source()
+        self.clone = ensure_clone(source, config.factory.data_dir / "clones", env=env)
+
+    def run(self, task: EvalTask, number: int, should_stop: StopCheck) -> tuple[TaskResult, str]:
+        """One attempt, run (or resumed), judged and recorded: (result, its status)."""
+        result, status = _attempt(
+            self.config,
+            self.store,
+            self.plan.eval_id,
+            self.plan.repo,
+            self.repo,
+            self.clone,
+            self.base_branch,
+            task,
+            number,
+            self.plan.options,
+            should_stop,
+            unfinished_run(self.store, self.plan, task.instance_id, number),
+        )
+        self.store.record_eval_result(
+            self.plan.eval_id,
+            task.instance_id,
+            number,
+            run_id=result.run_id,
+            status=status,
+            result=result.model_dump(mode="json"),
+        )
+        return result, status
+
+
+def settle_eval(store: Store, plan: EvalPlan, stopped_reason: str | None = None) -> EvalSummary:
+    """The eval's figures over what was judged, stored; `finished` once every attempt was."""
+    rows = store.eval_results([plan.eval_id])
+    judged = [row for row in rows if row.status in JUDGED]
+    left = len(judged) < plan.attempts
+    results = [TaskResult.model_validate_json(row.result) for row in judged]
+    summary = figures(results)
+    status = "stopped" if left else "finished"
+    store.set_eval_summary(plan.eval_id, summary.model_dump(mode="json"))
+    store.set_eval_status(plan.eval_id, status)
+    if left and stopped_reason is None:
+        skipped = [row for row in rows if row.status == "skipped"]
+        if skipped:
+            stopped_reason = json.loads(skipped[0].result).get("error")
+    return EvalSummary(
+        eval_id=plan.eval_id,
+        repo=plan.repo,
+        config_hash=plan.config_hash,
+        status=status,
+        stopped_reason=stopped_reason if left else None,
+        figures=summary,
+        results=results,
+    )
+
+
 def run_eval(
     config: FactoryConfig,
     store: Store,
@@ -186,89 +331,33 @@ def run_eval(
     stop: StopSignal | None = None,
     progress: Progress = lambda _line: None,
 ) -> EvalSummary:
-    """Run (or resume) an eval; returns its figures over every attempt judged so far."""
+    """Run (or resume) an eval in this process, `concurrency` attempts at a time; returns its
+    figures over every attempt judged so far."""
     stop = stop or StopSignal()
-    if options.resume is not None:
-        record = store.get_eval(options.resume)
-        params = json.loads(record.params)
-        options = EvalOptions.model_validate({**params["options"], "resume": record.id})
-        name = record.repo
-        wanted = set(params["tasks"])
-        tasks = [task_from_record(r) for r in store.eval_tasks(name) if r.instance_id in wanted]
-        eval_id, config_hash = record.id, record.config_hash
-        store.set_eval_status(eval_id, "running")
-    else:
-        name, tasks = task_set(config, store, options)
-        config_hash = configuration_hash(config, config.repos[name], model_override=options.model)
-        record = store.create_eval(
-            name,
-            config_hash,
-            {
-                "options": options.model_dump(mode="json", exclude={"resume", "tasks_file"}),
-                "tasks": [task.instance_id for task in tasks],
-                "tasks_file": str(options.tasks_file) if options.tasks_file else None,
-            },
-        )
-        eval_id = record.id
-    repo = config.repos[name]
-    base_branch = base_branch_of(repo)
-    forge = repo_forge(config, store, name)
-    source, env = forge.clone_source()
-    clone = ensure_clone(source, config.factory.data_dir / "clones", env=env)
-    done = {
-        (row.instance_id, row.attempt): row
-        for row in store.eval_results([eval_id])
-        if row.status in ("done", "error")
-    }
-    pending = [
-        (task, attempt)
-        for task in tasks
-        for attempt in range(options.repeat)
-        if (task.instance_id, attempt) not in done
-    ]
-    stopped_runs = {
-        (row.instance_id, row.attempt): row.run_id
-        for row in store.eval_results([eval_id])
-        if row.status == "stopped"
-    }
-    progress(f"eval {eval_id}: {len(tasks)} tasks x {options.repeat}, {len(pending)} to run")
+    plan = open_eval(config, store, options)
+    attempts = Attempts(config, store, plan)
+    pending = pending_attempts(store, plan)
+    progress(
+        f"eval {plan.eval_id}: {len(plan.tasks)} tasks x {plan.options.repeat}, "
+        f"{len(pending)} to run"
+    )
     ledger = _Ledger(
-        SweepBudget(usd=options.budget_usd, tokens=options.budget_tokens),
-        per_run_limit(config, name),
+        SweepBudget(usd=plan.options.budget_usd, tokens=plan.options.budget_tokens),
+        per_run_limit(config, plan.repo),
     )
     stopped_reason: str | None = None
 
     def attempt(task: EvalTask, number: int) -> None:
-        result, status = _attempt(
-            config,
-            store,
-            eval_id,
-            name,
-            repo,
-            clone,
-            base_branch,
-            task,
-            number,
-            options,
-            stop,
-            stopped_runs.get((task.instance_id, number)),
-        )
-        store.record_eval_result(
-            eval_id,
-            task.instance_id,
-            number,
-            run_id=result.run_id,
-            status=status,
-            result=result.model_dump(mode="json"),
-        )
+        result, status = attempts.run(task, number, lambda: stop.reason if stop.requested else None)
         ledger.settle(result)
         shown = "resolved" if result.resolved else (result.error or result.ending or "unresolved")
         progress(f"{task.instance_id} #{number}: {status}, {shown}")
 
-    with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
+    concurrency = plan.options.concurrency
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
         running: set[Future[None]] = set()
         for task, number in pending:
-            while len(running) >= options.concurrency:
+            while len(running) >= concurrency:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     future.result()
@@ -284,25 +373,7 @@ def run_eval(
             future.result()
     if stop.requested and stopped_reason is None:
         stopped_reason = stop.reason
-    rows = store.eval_results([eval_id])
-    left = (
-        any(row.status == "stopped" for row in rows)
-        or len([r for r in rows if r.status in ("done", "error")]) < len(tasks) * options.repeat
-    )
-    status = "stopped" if left else "finished"
-    results = [TaskResult.model_validate_json(r.result) for r in rows if r.status != "stopped"]
-    summary = figures(results)
-    store.set_eval_status(eval_id, status)
-    store.set_eval_summary(eval_id, summary.model_dump(mode="json"))
-    return EvalSummary(
-        eval_id=eval_id,
-        repo=name,
-        config_hash=config_hash,
-        status=status,
-        stopped_reason=stopped_reason if left else None,
-        figures=summary,
-        results=results,
-    )
+    return settle_eval(store, plan, stopped_reason)
 
 
 def _attempt(
@@ -316,7 +387,7 @@ def _attempt(
     task: EvalTask,
     number: int,
     options: EvalOptions,
-    stop: StopSignal,
+    should_stop: StopCheck,
     stopped_run: str | None,
 ) -> tuple[TaskResult, str]:
     """One attempt: (its result, `done` | `error` | `stopped`)."""
@@ -326,10 +397,13 @@ def _attempt(
     eval_config.repos[name] = eval_repo_config(repo, throwaway, base_branch)
     forge = EvalForge(throwaway)
     hooks = RunHooks(
-        should_stop=lambda: stop.reason if stop.requested else None,
+        should_stop=should_stop,
         ticket=_ticket(eval_id, name, task, number),
         eval_id=eval_id,
         forge=forge,
+        on_run_created=lambda run_id: store.note_eval_run(
+            eval_id, task.instance_id, number, run_id
+        ),
     )
     result = TaskResult(instance_id=task.instance_id, attempt=number, evidence=task.evidence)
     began = time.perf_counter()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -167,6 +167,67 @@ class EvalRecords:
             row.run_id = run_id
             row.status = status
             row.result = json.dumps(dict(result), default=str)
+            row.created_at = utcnow()
+
+    def begin_eval_attempt(
+        self,
+        eval_id: str,
+        instance_id: str,
+        attempt: int,
+        refuse: Callable[[list[EvalResultRecord]], str | None],
+    ) -> str | None:
+        """Reserve one attempt of an eval driven by workers, under the eval's row lock.
+
+        `refuse` sees every result row of the eval (judged ones carry their spend, `running`
+        ones are reserved) and returns why this attempt must not begin, or None. The attempt
+        is then recorded `running` (or `skipped`, with the reason) in the same transaction, so
+        two workers never both pass the same budget. Returns the refusal, or None.
+        """
+        with self._write() as session:
+            # FOR UPDATE on PostgreSQL; SQLite's write transaction already serialises this.
+            record = session.scalars(
+                select(EvalRecord).where(EvalRecord.id == eval_id).with_for_update()
+            ).first()
+            if record is None:
+                raise EvalNotFound(eval_id)
+            rows = list(
+                session.scalars(select(EvalResultRecord).where(EvalResultRecord.eval_id == eval_id))
+            )
+            mine = next(
+                (r for r in rows if (r.instance_id, r.attempt) == (instance_id, attempt)), None
+            )
+            others = [r for r in rows if r is not mine]
+            reason = refuse(others)
+            if mine is None:
+                mine = EvalResultRecord(eval_id=eval_id, instance_id=instance_id, attempt=attempt)
+                session.add(mine)
+                mine.result = "{}"
+            mine.status = "skipped" if reason is not None else "running"
+            if reason is not None:
+                mine.result = json.dumps(
+                    {"instance_id": instance_id, "attempt": attempt, "error": reason}
+                )
+            mine.created_at = utcnow()
+        return reason
+
+    def note_eval_run(self, eval_id: str, instance_id: str, attempt: int, run_id: str) -> None:
+        """The run an attempt started, recorded as soon as it exists: a process that dies
+        mid-attempt leaves a `running` row naming the run its next try resumes."""
+        with self._write() as session:
+            row = session.scalars(
+                select(EvalResultRecord).where(
+                    EvalResultRecord.eval_id == eval_id,
+                    EvalResultRecord.instance_id == instance_id,
+                    EvalResultRecord.attempt == attempt,
+                )
+            ).first()
+            if row is None:
+                row = EvalResultRecord(
+                    eval_id=eval_id, instance_id=instance_id, attempt=attempt, result="{}"
+                )
+                session.add(row)
+            row.run_id = run_id
+            row.status = "running"
             row.created_at = utcnow()
 
     def eval_results(self, eval_ids: Sequence[str]) -> list[EvalResultRecord]:
