@@ -105,7 +105,11 @@ def _scripted_tasks(history: FixHistory, config: FactoryConfig) -> list[Scripted
 
 
 def _eval_with(
-    behaviour: Behaviour, mined: tuple[Path, FixHistory], tmp_path: Path, **options: object
+    behaviour: Behaviour,
+    mined: tuple[Path, FixHistory],
+    tmp_path: Path,
+    top: str = "",
+    **options: object,
 ) -> tuple[EvalSummary, FactoryConfig]:
     root, history = mined
     config = load_config(root / "factory.toml")
@@ -116,6 +120,7 @@ def _eval_with(
         data.mkdir()
         (data / "factory.db").write_bytes((root / "data" / "factory.db").read_bytes())
         path = config_for(tmp_path, history.path, model_url=server.url)
+        path.write_text(path.read_text() + top)
         config = load_config(path)
         with Store.open(config) as store:
             summary = run_eval(
@@ -177,6 +182,20 @@ def test_the_cheater_is_not_resolved_and_counts_as_a_false_merge(
     assert would_merge, [r.decision_at for r in results]
     assert figures.false_merge.hits == len(would_merge)
     assert figures.reviewer_precision.value == 0.0
+
+
+def test_an_eval_starts_no_attempt_that_could_pass_its_budget(
+    mined: tuple[Path, FixHistory], tmp_path: Path
+) -> None:
+    summary, config = _eval_with(
+        "oracle", mined, tmp_path, top="\n[budgets]\nmax_usd = 1.0\n", budget_usd=0.5
+    )
+    assert summary.status == "stopped" and summary.figures.attempts == 0
+    assert summary.stopped_reason is not None
+    assert "per-run limit of $1.00 would pass the $0.50 budget" in summary.stopped_reason
+    with Store.open(config) as store:
+        assert store.list_runs(eval_id=summary.eval_id) == []
+        assert store.get_eval(summary.eval_id).status == "stopped"
 
 
 def test_the_bundled_sample_mines_into_one_task_from_its_fix(tmp_path: Path) -> None:
