@@ -227,3 +227,52 @@ def test_the_bundled_sample_mines_into_one_task_from_its_fix(tmp_path: Path) -> 
     assert task.FAIL_TO_PASS and all("test_subtractive" in t for t in task.FAIL_TO_PASS)
     assert any("test_roman" in t for t in task.PASS_TO_PASS)
     assert "numerals/roman.py" in task.patch and "tests/test_subtractive.py" in task.test_patch
+
+
+def test_on_github_the_problem_statement_is_the_linked_issue_read_through_the_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.fake_github import NAME, OWNER, TOKEN, serve_fake_github
+
+    history = build_fix_history(
+        tmp_path / "seed",
+        messages={
+            "Fix add: it subtracted": "Fix add: it subtracted (#12)",
+            "Fix title: capitalise each word": "Fix title: capitalise each word\n\nFixes #6",
+        },
+    )
+    with serve_fake_github(tmp_path / "github", history.path) as hub:
+        hub.add_issue(5, "add() gives 2 - 3", "Adding 2 and 3 gives -1, not 5.", ["bug"])
+        hub.add_issue(6, "title() shouts", "title('hello world') is HELLO WORLD.", ["bug"])
+        hub.pulls[12] = {
+            "title": "Fix add",
+            "body": "Closes #5",
+            "state": "closed",
+            "draft": False,
+            "merged": True,
+            "head": "fix-add",
+            "base": "main",
+        }
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        monkeypatch.setenv("GITHUB_API_URL", hub.api_url)
+        path = tmp_path / "factory.toml"
+        path.write_text(
+            f'[factory]\ndata_dir = "{tmp_path / "data"}"\n\n[repos.calc]\n'
+            f'github = "{OWNER}/{NAME}"\nbase_branch = "main"\n'
+            'test_command = "python3 -m pytest -q -p no:cacheprovider"\n'
+        )
+        config = load_config(path)
+        with Store.open(config) as store:
+            report = mine_repo(config, store, "calc", limit=3, repeats=1)
+    by_sha = {task.instance_id.rsplit("__", 1)[1]: task for task in report.tasks}
+    statements = {
+        subject: by_sha[sha[:12]] for subject, sha in history.fixes.items() if sha[:12] in by_sha
+    }
+    add = statements["Fix add: it subtracted"]
+    assert add.evidence == "issue" and add.problem_statement.startswith("add() gives 2 - 3")
+    title = statements["Fix title: capitalise each word"]
+    assert title.evidence == "issue" and "HELLO WORLD" in title.problem_statement
+    square = statements["Fix square: multiply the side by itself"]
+    assert square.evidence == "commit_message"
+    assert ("GET", f"/api/v3/repos/{OWNER}/{NAME}/pulls/12") in hub.requests
+    assert not [r for r in hub.requests if r[0] != "GET" and "graphql" not in r[1]]

@@ -63,17 +63,19 @@ def _git(repo: Path, *args: str) -> str:
     ).stdout.strip()
 
 
-def _commit(repo: Path, files: dict[str, str], subject: str) -> str:
+def _commit(repo: Path, files: dict[str, str], subject: str, message: str | None = None) -> str:
     for name, content in files.items():
         target = repo / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     _git(repo, "add", "--all")
-    _git(repo, "commit", "--quiet", "-m", subject)
+    _git(repo, "commit", "--quiet", "-m", message or subject)
     return _git(repo, "rev-parse", "HEAD")
 
 
-def build_fix_history(repo: Path) -> FixHistory:
+def build_fix_history(repo: Path, messages: dict[str, str] | None = None) -> FixHistory:
+    """The history at `repo`; `messages` gives some fixes (by subject) a whole commit message."""
+    messages = messages or {}
     repo.mkdir(parents=True)
     _git(repo, "init", "--quiet", "--initial-branch=main")
     _commit(
@@ -113,6 +115,7 @@ def build_fix_history(repo: Path) -> FixHistory:
             ),
         },
         subject,
+        messages.get(subject),
     )
     subject = "Fix title: capitalise each word"
     fixes[subject] = _commit(
@@ -126,6 +129,7 @@ def build_fix_history(repo: Path) -> FixHistory:
             ),
         },
         subject,
+        messages.get(subject),
     )
     subject = "Fix square: multiply the side by itself"
     fixes[subject] = _commit(
@@ -140,6 +144,7 @@ def build_fix_history(repo: Path) -> FixHistory:
             ),
         },
         subject,
+        messages.get(subject),
     )
     _commit(repo, {"README.md": "# calc\n\nSmall helpers.\n"}, "Describe the project")
     _commit(
