@@ -43,6 +43,7 @@ from factory.support.stopping import StopSignal
 from factory.tickets.model import MAX_TICKET_CHARS, Ticket
 from policies.config import AutonomyLevel, AutonomyRange
 from policies.errors import PolicyConfigError
+from sandboxes.pool import WarmPool
 
 Progress = Callable[[str], None]
 EVAL_LEVEL = AutonomyLevel.L1
@@ -260,7 +261,9 @@ def unfinished_run(store: Store, plan: EvalPlan, instance_id: str, number: int) 
 
 
 class Attempts:
-    """What every attempt of one eval shares: the configuration, store and cached clone."""
+    """What every attempt of one eval shares: the configuration, store, cached clone, and
+    (for a repository without setup commands) a warm pool of sandboxes for judging, one per
+    concurrent attempt, started while the runs work. Use it as a context manager."""
 
     def __init__(self, config: FactoryConfig, store: Store, plan: EvalPlan) -> None:
         self.config = config
@@ -270,6 +273,17 @@ class Attempts:
         self.base_branch = base_branch_of(self.repo)
         source, env = repo_forge(config, store, plan.repo).clone_source()
         self.clone = ensure_clone(source, config.factory.data_dir / "clones", env=env)
+        self.pool: WarmPool | None = None
+
+    def __enter__(self) -> Attempts:
+        if not self.repo.setup:
+            self.pool = WarmPool(self.config.sandbox, size=self.plan.options.concurrency)
+            self.pool.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
 
     def run(self, task: EvalTask, number: int, should_stop: StopCheck) -> tuple[TaskResult, str]:
         """One attempt, run (or resumed), judged and recorded: (result, its status)."""
@@ -286,6 +300,7 @@ class Attempts:
             self.plan.options,
             should_stop,
             unfinished_run(self.store, self.plan, task.instance_id, number),
+            self.pool,
         )
         self.store.record_eval_result(
             self.plan.eval_id,
@@ -335,7 +350,18 @@ def run_eval(
     figures over every attempt judged so far."""
     stop = stop or StopSignal()
     plan = open_eval(config, store, options)
-    attempts = Attempts(config, store, plan)
+    with Attempts(config, store, plan) as attempts:
+        return _drive(config, store, plan, attempts, stop, progress)
+
+
+def _drive(
+    config: FactoryConfig,
+    store: Store,
+    plan: EvalPlan,
+    attempts: Attempts,
+    stop: StopSignal,
+    progress: Progress,
+) -> EvalSummary:
     pending = pending_attempts(store, plan)
     progress(
         f"eval {plan.eval_id}: {len(plan.tasks)} tasks x {plan.options.repeat}, "
@@ -389,6 +415,7 @@ def _attempt(
     options: EvalOptions,
     should_stop: StopCheck,
     stopped_run: str | None,
+    pool: WarmPool | None = None,
 ) -> tuple[TaskResult, str]:
     """One attempt: (its result, `done` | `error` | `stopped`)."""
     label = f"{slugify(task.instance_id, 40)}-{number}"
@@ -430,6 +457,7 @@ def _attempt(
             base_commit=task.base_commit,
             test_patch=task.test_patch,
             label=f"j-{summary.run_id[2:]}",
+            pool=pool,
         )
     except Exception as error:  # judging failed: the attempt is not counted, and says why
         return result.model_copy(update={"error": f"judging: {_first_line(error)}"}), "error"

@@ -22,6 +22,7 @@ from factory.git.clones import clone_dir_for
 from factory.git.command import GitError, factory_git, run_git
 from factory.git.worktree import detached_checkout
 from sandboxes.docker_sandbox import DockerSandbox
+from sandboxes.pool import WarmPool
 from sandboxes.setup_cache import prepare_setup_image
 
 _DIFF_PATHS = re.compile(r"^diff --git a/(.+?) b/(.+)$", re.MULTILINE)
@@ -85,8 +86,12 @@ def judge_change(
     base_commit: str,
     test_patch: str,
     label: str,
+    pool: WarmPool | None = None,
 ) -> TestReport:
-    """The suite's report on the run's branch (or the base) with the hidden tests applied."""
+    """The suite's report on the run's branch (or the base) with the hidden tests applied.
+
+    With a warm `pool` (a repository without setup commands) the checkout goes into a started
+    sandbox's slot, so judging does not wait for a container to start."""
     run_clone = clone_dir_for(str(throwaway), config.factory.data_dir / "clones")
     source = run_clone if run_clone.is_dir() else throwaway
     runner = factory_git(source, trusted=[throwaway])
@@ -102,19 +107,51 @@ def judge_change(
             )
         except GitError:
             sha = base_commit  # the run never committed: its change is the base itself
+    timeout = config.sandbox.command_timeout_s
+    if pool is not None and not repo.setup:
+        warm = pool.acquire()
+        slot = warm.worktree
+        assert slot is not None
+        try:
+            with detached_checkout(source, sha, slot, into_empty=True):
+                try:
+                    _hidden_tests(
+                        path=slot,
+                        source=source,
+                        throwaway=throwaway,
+                        base_commit=base_commit,
+                        test_patch=test_patch,
+                    )
+                    return run_test_suite(warm, slot, repo.test_command, timeout=timeout)
+                finally:
+                    warm.remove()  # first: it hands the slot back before the checkout goes
+        finally:
+            warm.remove()
+            shutil.rmtree(slot, ignore_errors=True)
     path = config.factory.data_dir / "eval-checkouts" / f"judge-{uuid.uuid4().hex[:10]}"
     with detached_checkout(source, sha, path):
-        checkout = factory_git(path, trusted=[source, throwaway])
-        for name in test_patch_paths(test_patch):
-            try:
-                run_git(checkout, "checkout", base_commit, "--", name, action="restore a test")
-            except GitError:
-                (path / name).unlink(missing_ok=True)  # not in the base: the patch creates it
-        apply_patch(path, test_patch, trusted=[source, throwaway])
+        _hidden_tests(
+            path=path,
+            source=source,
+            throwaway=throwaway,
+            base_commit=base_commit,
+            test_patch=test_patch,
+        )
         image = prepare_setup_image(config.sandbox, path, repo.setup, run_id=label).image
         with DockerSandbox(
             config.sandbox, worktree=path, run_id=label, role="eval", image=image
         ) as sandbox:
-            return run_test_suite(
-                sandbox, path, repo.test_command, timeout=config.sandbox.command_timeout_s
-            )
+            return run_test_suite(sandbox, path, repo.test_command, timeout=timeout)
+
+
+def _hidden_tests(
+    *, path: Path, source: Path, throwaway: Path, base_commit: str, test_patch: str
+) -> None:
+    """Every file the test patch touches back as at the base, then the test patch applied."""
+    checkout = factory_git(path, trusted=[source, throwaway])
+    for name in test_patch_paths(test_patch):
+        try:
+            run_git(checkout, "checkout", base_commit, "--", name, action="restore a test")
+        except GitError:
+            (path / name).unlink(missing_ok=True)  # not in the base: the patch creates it
+    apply_patch(path, test_patch, trusted=[source, throwaway])

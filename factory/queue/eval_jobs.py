@@ -116,16 +116,17 @@ def drive_eval_job(
         if refused is not None:
             _settle_when_idle(store, plan)
             return {"eval_id": eval_id, "instance_id": instance_id, "skipped": refused}
+        one_at_a_time = plan.options.model_copy(update={"concurrency": 1})  # one attempt a job
         left = unfinished_run(store, plan, instance_id, attempt)
         if left is not None:  # a retry after the worker died: its run resumes here
             remove_dead_sandboxes(left)
             wait_for_dead_lease(config, store, left, context)
-        attempts = Attempts(config, store, plan)
 
         def should_stop() -> str | None:
             return "the worker is stopping" if context.should_abort() else None
 
-        result, status = attempts.run(task, attempt, should_stop)
+        with Attempts(config, store, plan.model_copy(update={"options": one_at_a_time})) as runs:
+            result, status = runs.run(task, attempt, should_stop)
         if status == "stopped" and context.abort_reason() is AbortReason.SHUTDOWN:
             raise JobAborted(f"worker stopping: attempt {instance_id} #{attempt} goes back")
         _settle_when_idle(store, plan)
