@@ -255,6 +255,9 @@ def run_command(
         model=model,
         resume=resume,
     )
+    if enqueue:
+        _enqueue(config, options, as_json)
+        return
     stop = StopSignal()
     with cli_store(config) as store, stop.installed(announce=_say):
         summary = run_eval(

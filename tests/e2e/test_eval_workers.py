@@ -59,7 +59,7 @@ def test_a_worker_runs_an_evals_attempts_and_settles_its_figures_within_the_budg
     history = build_fix_history(tmp_path / "calc")
     plain = load_config(config_for(tmp_path, history.path))
     with Store.open(plain) as store:
-        assert len(mine_repo(plain, store, "calc", repeats=1).tasks) == 3
+        assert len(mine_repo(plain, store, "calc", repeats=2).tasks) == 3
     server = ScriptedModelServer("oracle", _scripted_tasks(history, plain))
     server.serve()
     config = config_for(tmp_path, history.path, model_url=server.url, extra="")

@@ -87,3 +87,17 @@ def test_report_and_compare_without_evals_say_what_to_do(tmp_path: Path, invoke:
     result = invoke("--config", config, "eval", "compare", "e-missing", "abcdef1")
     assert result.exit_code == 2 and "no eval 'e-missing'" in result.output
     assert "unexpected error" not in result.output
+
+
+def test_enqueue_on_a_sqlite_store_is_refused_and_records_no_eval(
+    tmp_path: Path, invoke: Invoke
+) -> None:
+    config = configured(tmp_path)
+    source = tmp_path / "swe.jsonl"
+    source.write_text(json.dumps(TASK) + "\n")
+    assert invoke("--config", config, "eval", "import", str(source)).exit_code == 0
+    result = invoke("--config", config, "eval", "run", "--repo", "app", "--enqueue", "--json")
+    assert result.exit_code == 1, result.output
+    assert "PostgreSQL" in json.loads(result.stdout)["error"]["message"]
+    listed = invoke("--config", config, "eval", "list", "--json")
+    assert json.loads(listed.stdout) == {"evals": []}
