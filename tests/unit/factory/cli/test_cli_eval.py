@@ -101,3 +101,45 @@ def test_enqueue_on_a_sqlite_store_is_refused_and_records_no_eval(
     assert "PostgreSQL" in json.loads(result.stdout)["error"]["message"]
     listed = invoke("--config", config, "eval", "list", "--json")
     assert json.loads(listed.stdout) == {"evals": []}
+
+
+def test_autonomy_show_names_the_eval_evidence_under_the_current_configuration(
+    tmp_path: Path, invoke: Invoke, db_url: str
+) -> None:
+    import git
+
+    from factory.config import load_config
+    from factory.config.fingerprint import configuration_hash
+    from factory.store import Store
+
+    repo = tmp_path / "app"
+    actor = git.Actor("Dev", "dev@example.com")
+    handle = git.Repo.init(repo, initial_branch="main")
+    (repo / "a.py").write_text("a = 1\n")
+    handle.index.add(["a.py"])
+    handle.index.commit("start", author=actor, committer=actor)
+    path = tmp_path / "factory.toml"
+    path.write_text(
+        f'[factory]\ndata_dir = "{tmp_path / "data"}"\n\n[repos.app]\npath = "{repo}"\n'
+        'base_branch = "main"\ntest_command = "pytest"\n'
+        'autonomy = { min = "L1", max = "L3" }\n\n'
+        "[repos.app.autonomy_evidence]\nmin_resolved = 0.6\nmax_false_merge = 0.0\nmin_tasks = 2\n"
+    )
+    shown = invoke("--config", str(path), "autonomy", "show", "--json")
+    held = json.loads(shown.stdout)["repos"]["app"]
+    config = load_config(path)
+    current = configuration_hash(config, config.repos["app"])
+    assert held["config_hash"] == current
+    assert (
+        held["held_by_eval"] == f"no finished eval under the current configuration {current[:12]}"
+    )
+
+    with Store(db_url) as store:
+        weak = store.create_eval("app", current, {})
+        store.set_eval_summary(
+            weak.id, {"tasks": 3, "resolved": {"value": 0.5}, "false_merge": {"value": 0.0}}
+        )
+        store.set_eval_status(weak.id, "finished")
+    shown = invoke("--config", str(path), "autonomy", "show")
+    said = " ".join(shown.stdout.split())  # the console wraps long lines
+    assert f"above L1 needs an eval: eval {weak.id} resolved 50%; at least 60% is required" in said
