@@ -13,7 +13,7 @@ from factory.support.timespec import TimeSpecError, is_duration, parse_moment
 
 
 class PeriodError(TimeSpecError):
-    """`--since` does not fall before `--until`."""
+    """`--since` does not fall before `--until`, or the period before it leaves the calendar."""
 
 
 def make_period(
@@ -27,9 +27,16 @@ def make_period(
             f"--since ({start:%Y-%m-%d %H:%M}) must be before --until ({end:%Y-%m-%d %H:%M})"
         )
     length = end - start
+    try:
+        previous_since = start - length  # the trends' comparison period
+    except OverflowError:
+        raise PeriodError(
+            f"the period before --since ({start:%Y-%m-%d}) would begin before the year 1; "
+            "review a shorter or later period"
+        ) from None
     return Period(
         since=start,
         until=end,
-        previous_since=start - length,
+        previous_since=previous_since,
         days=length.total_seconds() / 86400,
     )

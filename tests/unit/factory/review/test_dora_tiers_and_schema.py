@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from factory.review.dora_tiers import tier_for
-from factory.review.records import RunFacts, fold_event
+from factory.review.run_facts import RunFacts, fold_event
 from factory.review.schema import review_json_schema
 from factory.review.trends import trend_of
 
