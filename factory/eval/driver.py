@@ -274,6 +274,16 @@ class Attempts:
         source, env = repo_forge(config, store, plan.repo).clone_source()
         self.clone = ensure_clone(source, config.factory.data_dir / "clones", env=env)
         self.pool: WarmPool | None = None
+        self.judges_left: int | None = None
+        """Attempts still to be judged, when the driver knows: the pool refills only for them."""
+        self._lock = threading.Lock()
+
+    def refill_after_judging(self) -> bool:
+        with self._lock:
+            if self.judges_left is None:
+                return True
+            self.judges_left -= 1
+            return self.judges_left > 0
 
     def __enter__(self) -> Attempts:
         if not self.repo.setup:
@@ -301,6 +311,7 @@ class Attempts:
             should_stop,
             unfinished_run(self.store, self.plan, task.instance_id, number),
             self.pool,
+            self.refill_after_judging,
         )
         self.store.record_eval_result(
             self.plan.eval_id,
@@ -363,6 +374,7 @@ def _drive(
     progress: Progress,
 ) -> EvalSummary:
     pending = pending_attempts(store, plan)
+    attempts.judges_left = len(pending)
     progress(
         f"eval {plan.eval_id}: {len(plan.tasks)} tasks x {plan.options.repeat}, "
         f"{len(pending)} to run"
@@ -416,6 +428,7 @@ def _attempt(
     should_stop: StopCheck,
     stopped_run: str | None,
     pool: WarmPool | None = None,
+    refill: Callable[[], bool] = lambda: True,
 ) -> tuple[TaskResult, str]:
     """One attempt: (its result, `done` | `error` | `stopped`)."""
     label = f"{slugify(task.instance_id, 40)}-{number}"
@@ -458,6 +471,7 @@ def _attempt(
             test_patch=task.test_patch,
             label=f"j-{summary.run_id[2:]}",
             pool=pool,
+            refill=refill(),
         )
     except Exception as error:  # judging failed: the attempt is not counted, and says why
         return result.model_copy(update={"error": f"judging: {_first_line(error)}"}), "error"

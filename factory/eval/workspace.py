@@ -87,6 +87,7 @@ def judge_change(
     test_patch: str,
     label: str,
     pool: WarmPool | None = None,
+    refill: bool = True,
 ) -> TestReport:
     """The suite's report on the run's branch (or the base) with the hidden tests applied.
 
@@ -109,7 +110,7 @@ def judge_change(
             sha = base_commit  # the run never committed: its change is the base itself
     timeout = config.sandbox.command_timeout_s
     if pool is not None and not repo.setup:
-        warm = pool.acquire()
+        warm = pool.acquire(refill=refill)
         slot = warm.worktree
         assert slot is not None
         try:

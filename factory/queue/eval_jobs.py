@@ -126,6 +126,7 @@ def drive_eval_job(
             return "the worker is stopping" if context.should_abort() else None
 
         with Attempts(config, store, plan.model_copy(update={"options": one_at_a_time})) as runs:
+            runs.judges_left = 1  # this job judges one attempt; its pool starts no second
             result, status = runs.run(task, attempt, should_stop)
         if status == "stopped" and context.abort_reason() is AbortReason.SHUTDOWN:
             raise JobAborted(f"worker stopping: attempt {instance_id} #{attempt} goes back")

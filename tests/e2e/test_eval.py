@@ -198,6 +198,42 @@ def test_an_eval_starts_no_attempt_that_could_pass_its_budget(
         assert store.get_eval(summary.eval_id).status == "stopped"
 
 
+def test_a_stopped_eval_keeps_its_attempt_resumable_and_resume_judges_it(
+    mined: tuple[Path, FixHistory], tmp_path: Path
+) -> None:
+    from factory.support.stopping import StopSignal
+
+    root, history = mined
+    stop = StopSignal()
+    server = ScriptedModelServer(
+        "oracle",
+        _scripted_tasks(history, load_config(root / "factory.toml")),
+        on_coder=lambda: stop.request("SIGINT received"),
+    )
+    server.serve()
+    try:
+        data = tmp_path / "data"
+        data.mkdir()
+        (data / "factory.db").write_bytes((root / "data" / "factory.db").read_bytes())
+        config = load_config(config_for(tmp_path, history.path, model_url=server.url))
+        with Store.open(config) as store:
+            stopped = run_eval(config, store, EvalOptions(repo="calc", limit=1), stop=stop)
+            assert stopped.status == "stopped" and stopped.stopped_reason == "SIGINT received"
+            assert stopped.figures.attempts == 0
+            (left,) = store.eval_results([stopped.eval_id])
+            assert left.status == "stopped" and left.run_id is not None
+            assert store.get_run(left.run_id).status == "running"  # no driver: resumable
+            server.on_coder = None
+            resumed = run_eval(config, store, EvalOptions(resume=stopped.eval_id))
+            assert resumed.eval_id == stopped.eval_id and resumed.status == "finished"
+            (judged,) = resumed.results
+            assert judged.run_id == left.run_id and judged.resolved
+            events = [event.kind for event in store.events(left.run_id)]
+            assert events.count("run.started") == 1 and "run.resumed" in events
+    finally:
+        server.close()
+
+
 def test_the_bundled_sample_mines_into_one_task_from_its_fix(tmp_path: Path) -> None:
     from factory.demo.run_demo import REPO_NAME, prepare_demo
     from tests.e2e import script

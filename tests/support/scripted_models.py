@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -68,9 +69,16 @@ def _completion(text: str, calls: list[dict[str, Any]], serial: int) -> dict[str
 
 
 class ScriptedModelServer:
-    def __init__(self, behaviour: Behaviour, tasks: list[ScriptedTask]) -> None:
+    def __init__(
+        self,
+        behaviour: Behaviour,
+        tasks: list[ScriptedTask],
+        on_coder: Callable[[], None] | None = None,
+    ) -> None:
         self.behaviour = behaviour
         self.tasks = tasks
+        self.on_coder = on_coder
+        """Called on each coder request before it is answered (a test stops an eval there)."""
         self.requests = 0
         self._lock = threading.Lock()
         server = self
@@ -121,6 +129,8 @@ class ScriptedModelServer:
             verdict = {"verdict": "approve", "summary": "Looks right.", "findings": []}
             return _completion("Approve.", [_call(0, "submit", verdict)], serial)
         task = self._task(body)
+        if self.on_coder is not None:
+            self.on_coder()
         if turn > 0 or self.behaviour == "null":
             done = {"summary": f"{self.behaviour} coder done", "files": list(task.code_files)}
             return _completion("Done.", [_call(0, "submit", done)], serial)
