@@ -38,7 +38,7 @@ from factory.run.hooks import RunHooks, StopCheck
 from factory.run.runner import RunSummary, resume_run, start_run
 from factory.run.setup import RunOptions
 from factory.store import RunStatus, Store
-from factory.store.models import EvalTaskRecord
+from factory.store.models import EvalResultRecord, EvalTaskRecord
 from factory.support.stopping import StopSignal
 from factory.tickets.model import MAX_TICKET_CHARS, Ticket
 from policies.config import AutonomyLevel, AutonomyRange
@@ -254,9 +254,24 @@ def pending_attempts(store: Store, plan: EvalPlan) -> list[tuple[EvalTask, int]]
 
 def unfinished_run(store: Store, plan: EvalPlan, instance_id: str, number: int) -> str | None:
     """The run a stopped (or abandoned) attempt left behind, which its next try resumes."""
+    row = _unjudged_row(store, plan, instance_id, number)
+    return row.run_id if row is not None else None
+
+
+def _earlier_wall(store: Store, plan: EvalPlan, instance_id: str, number: int) -> float:
+    """Seconds the attempt's earlier stretches took (a stopped attempt recorded its own)."""
+    row = _unjudged_row(store, plan, instance_id, number)
+    if row is None or row.status != "stopped":
+        return 0.0
+    return float(json.loads(row.result or "{}").get("wall_s", 0.0))
+
+
+def _unjudged_row(
+    store: Store, plan: EvalPlan, instance_id: str, number: int
+) -> EvalResultRecord | None:
     for row in store.eval_results([plan.eval_id]):
         if (row.instance_id, row.attempt) == (instance_id, number) and row.status not in JUDGED:
-            return row.run_id
+            return row
     return None
 
 
@@ -312,6 +327,7 @@ class Attempts:
             unfinished_run(self.store, self.plan, task.instance_id, number),
             self.pool,
             self.refill_after_judging,
+            _earlier_wall(self.store, self.plan, task.instance_id, number),
         )
         self.store.record_eval_result(
             self.plan.eval_id,
@@ -429,6 +445,7 @@ def _attempt(
     stopped_run: str | None,
     pool: WarmPool | None = None,
     refill: Callable[[], bool] = lambda: True,
+    wall_before: float = 0.0,
 ) -> tuple[TaskResult, str]:
     """One attempt: (its result, `done` | `error` | `stopped`)."""
     label = f"{slugify(task.instance_id, 40)}-{number}"
@@ -457,7 +474,8 @@ def _attempt(
     except Exception as error:  # the attempt failed to run: recorded, never a crash of the eval
         remove_throwaway(config, throwaway)
         return result.model_copy(update={"error": _first_line(error)}), "error"
-    result = _from_run(store, result, summary, time.perf_counter() - began, forge)
+    wall = wall_before + time.perf_counter() - began
+    result = _from_run(store, result, summary, wall, forge)
     if summary.status is RunStatus.RUNNING:
         return result.model_copy(update={"error": "stopped before the run ended"}), "stopped"
     try:

@@ -23,6 +23,8 @@ class TaskResult(BaseModel):
     """None when any model call had no price: unknown, not zero."""
     tokens: int = 0
     wall_s: float = 0.0
+    """Seconds from the attempt's start to the end of its run, summed over its stretches
+    (a stopped attempt resumed later adds the stretch before the stop); judging excluded."""
     iterations: int = 0
     gate_level: str | None = None
     gate_decision: str | None = None
