@@ -119,7 +119,7 @@ def tasks_command(
 
     config = cli_config()
     with cli_store(config) as store:
-        rows = store.eval_tasks(repo, status="dropped" if dropped else "valid")
+        rows = store.evals.tasks(repo, status="dropped" if dropped else "valid")
     items = [
         {
             "repo": row.repo,
@@ -162,7 +162,7 @@ def export_command(
 
     config = cli_config()
     with cli_store(config) as store:
-        tasks = [task_from_record(row) for row in store.eval_tasks(repo)]
+        tasks = [task_from_record(row) for row in store.evals.tasks(repo)]
     if not tasks:
         raise fail("no tasks to export; `factory eval mine --repo NAME` finds some")
     if output is None:
@@ -326,7 +326,7 @@ def list_command(
 
     config = cli_config()
     with cli_store(config) as store:
-        records = store.list_evals(repo=repo)
+        records = store.evals.latest(repo=repo)
     items: list[dict[str, Any]] = [
         {
             "id": r.id,
@@ -374,7 +374,7 @@ def report_command(
     config = cli_config()
     with cli_store(config) as store:
         if eval_id is None:
-            latest = store.list_evals(limit=1)
+            latest = store.evals.latest(limit=1)
             if not latest:
                 raise fail("no evals yet; `factory eval run --repo NAME` runs one")
             eval_id = latest[0].id

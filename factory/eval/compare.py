@@ -41,19 +41,19 @@ class Comparison(BaseModel):
 
 def _side(store: Store, name: str) -> CompareSide:
     if name.startswith(EVAL_ID_PREFIX):
-        records = [store.get_eval(name)]
+        records = [store.evals.get(name)]
     else:
         if len(name) < 7 or any(c not in "0123456789abcdef" for c in name.lower()):
             raise EvalInputError(f"{name!r} is neither an eval id (e-...) nor a configuration hash")
         records = [
-            r for r in store.list_evals(limit=10_000) if r.config_hash.startswith(name.lower())
+            r for r in store.evals.latest(limit=10_000) if r.config_hash.startswith(name.lower())
         ]
         if not records:
             raise EvalInputError(f"no eval ran under a configuration hash starting {name!r}")
     ids = [record.id for record in records]
     results = [
         TaskResult.model_validate_json(row.result)
-        for row in store.eval_results(ids)
+        for row in store.evals.results(ids)
         if row.status in ("done", "error")
     ]
     return CompareSide(

@@ -90,7 +90,7 @@ def task_from_record(row: EvalTaskRecord) -> EvalTask:
 def store_tasks(store: Store, repo: str, tasks: list[EvalTask]) -> None:
     """Import tasks (from a file) into the store under `repo`, replacing same-id tasks."""
     for task in tasks:
-        store.save_eval_task(
+        store.evals.save_task(
             repo,
             task.instance_id,
             base_commit=task.base_commit,
@@ -129,7 +129,7 @@ def task_set(
         store_tasks(store, name, tasks)
     else:
         name = choose_repo(config, options.repo, [])
-        tasks = [task_from_record(row) for row in store.eval_tasks(name)]
+        tasks = [task_from_record(row) for row in store.evals.tasks(name)]
         if not tasks:
             raise EvalInputError(
                 f"{name} has no eval tasks; `factory eval mine --repo {name}` finds some, "
@@ -195,11 +195,11 @@ class EvalPlan(BaseModel):
 
 def recorded_eval(config: FactoryConfig, store: Store, eval_id: str) -> EvalPlan:
     """The eval `eval_id` as it was started (its options and task set)."""
-    record = store.get_eval(eval_id)
+    record = store.evals.get(eval_id)
     params = json.loads(record.params)
     recorded = EvalOptions.model_validate({**params["options"], "resume": record.id})
     wanted = set(params["tasks"])
-    rows = store.eval_tasks(record.repo)
+    rows = store.evals.tasks(record.repo)
     tasks = [task_from_record(row) for row in rows if row.instance_id in wanted]
     if record.repo not in config.repos:
         raise EvalInputError(f"eval {record.id} is of {record.repo!r}, not in factory.toml")
@@ -216,11 +216,11 @@ def open_eval(config: FactoryConfig, store: Store, options: EvalOptions) -> Eval
     """A new eval recorded from `options`, or (`options.resume`) the stopped one to continue."""
     if options.resume is not None:
         plan = recorded_eval(config, store, options.resume)
-        store.set_eval_status(plan.eval_id, "running")
+        store.evals.set_status(plan.eval_id, "running")
         return plan
     name, tasks = task_set(config, store, options)
     config_hash = configuration_hash(config, config.repos[name], model_override=options.model)
-    record = store.create_eval(
+    record = store.evals.create(
         name,
         config_hash,
         {
@@ -241,7 +241,7 @@ JUDGED = ("done", "error")
 def pending_attempts(store: Store, plan: EvalPlan) -> list[tuple[EvalTask, int]]:
     judged = {
         (row.instance_id, row.attempt)
-        for row in store.eval_results([plan.eval_id])
+        for row in store.evals.results([plan.eval_id])
         if row.status in JUDGED
     }
     return [
@@ -269,7 +269,7 @@ def _earlier_wall(store: Store, plan: EvalPlan, instance_id: str, number: int) -
 def _unjudged_row(
     store: Store, plan: EvalPlan, instance_id: str, number: int
 ) -> EvalResultRecord | None:
-    for row in store.eval_results([plan.eval_id]):
+    for row in store.evals.results([plan.eval_id]):
         if (row.instance_id, row.attempt) == (instance_id, number) and row.status not in JUDGED:
             return row
     return None
@@ -286,7 +286,7 @@ class Attempts:
         self.plan = plan
         self.repo = config.repos[plan.repo]
         self.base_branch = base_branch_of(self.repo)
-        source, env = repo_forge(config, store, plan.repo).clone_source()
+        source, env = repo_forge(config, store.pull_requests, plan.repo).clone_source()
         self.clone = ensure_clone(source, config.factory.data_dir / "clones", env=env)
         self.pool: WarmPool | None = None
         self.judges_left: int | None = None
@@ -329,7 +329,7 @@ class Attempts:
             self.refill_after_judging,
             _earlier_wall(self.store, self.plan, task.instance_id, number),
         )
-        self.store.record_eval_result(
+        self.store.evals.record_result(
             self.plan.eval_id,
             task.instance_id,
             number,
@@ -342,14 +342,14 @@ class Attempts:
 
 def settle_eval(store: Store, plan: EvalPlan, stopped_reason: str | None = None) -> EvalSummary:
     """The eval's figures over what was judged, stored; `finished` once every attempt was."""
-    rows = store.eval_results([plan.eval_id])
+    rows = store.evals.results([plan.eval_id])
     judged = [row for row in rows if row.status in JUDGED]
     left = len(judged) < plan.attempts
     results = [TaskResult.model_validate_json(row.result) for row in judged]
     summary = figures(results)
     status = "stopped" if left else "finished"
-    store.set_eval_summary(plan.eval_id, summary.model_dump(mode="json"))
-    store.set_eval_status(plan.eval_id, status)
+    store.evals.set_summary(plan.eval_id, summary.model_dump(mode="json"))
+    store.evals.set_status(plan.eval_id, status)
     if left and stopped_reason is None:
         skipped = [row for row in rows if row.status == "skipped"]
         if skipped:
@@ -458,7 +458,7 @@ def _attempt(
         ticket=_ticket(eval_id, name, task, number),
         eval_id=eval_id,
         forge=forge,
-        on_run_created=lambda run_id: store.note_eval_run(
+        on_run_created=lambda run_id: store.evals.note_run(
             eval_id, task.instance_id, number, run_id
         ),
     )
@@ -528,7 +528,7 @@ def _from_run(
 def _rejudged(config: FactoryConfig, store: Store, summary: RunSummary) -> dict[str, str]:
     """The last recorded gate context of the run, judged at L2 and L3 (empty: never gated)."""
     payload: dict[str, Any] | None = None
-    for event in store.events(summary.run_id):
+    for event in store.events.read(summary.run_id):
         if event.kind == GATE_DECISION_EVENT:
             payload = json.loads(event.payload)
     if payload is None:

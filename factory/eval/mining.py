@@ -223,7 +223,7 @@ def mine_repo(
     started = time.perf_counter()
     report = MiningReport(repo=name)
     try:
-        forge = repo_forge(config, store, name)
+        forge = repo_forge(config, store.pull_requests, name)
     except MissingForgeToken as missing:
         raise SetupError(str(missing)) from missing
     source, env = forge.clone_source()
@@ -242,7 +242,7 @@ def mine_repo(
         report.candidates.append(mined)
         if mined.task is not None:
             task = mined.task
-            store.save_eval_task(
+            store.evals.save_task(
                 name,
                 task.instance_id,
                 base_commit=task.base_commit,
@@ -259,7 +259,7 @@ def mine_repo(
             progress(f"{mined.instance_id}: task ({len(task.FAIL_TO_PASS)} fail-to-pass)")
         else:
             patch, test_patch = split_change(clone, candidate)
-            store.save_eval_task(
+            store.evals.save_task(
                 name,
                 mined.instance_id,
                 base_commit=candidate.parent,

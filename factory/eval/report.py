@@ -49,11 +49,11 @@ class EvalReport(BaseModel):
 
 
 def build_report(store: Store, eval_id: str) -> EvalReport:
-    record = store.get_eval(eval_id)
+    record = store.evals.get(eval_id)
     params = json.loads(record.params)
     results = [
         TaskResult.model_validate_json(row.result)
-        for row in store.eval_results([eval_id])
+        for row in store.evals.results([eval_id])
         if row.status in ("done", "error")
     ]
     return EvalReport(

@@ -15,7 +15,7 @@ from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
 from factory.forges.local import LocalForge
 from factory.git import DiffStats, GitError, diff_stats, factory_git, run_git
 from factory.store import RunStatus, Store
-from factory.store.models import utcnow
+from factory.support.utc import utcnow
 
 
 class PullRequestView(BaseModel):
@@ -38,7 +38,7 @@ def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
             "not with `factory pr`"
         )
     return LocalForge(
-        store,
+        store.pull_requests,
         repo_name=repo,
         repo_path=settings.path,
         clone_cache=config.factory.data_dir / "clones",
@@ -54,7 +54,7 @@ def choose_repo(config: FactoryConfig, store: Store, number: int, repo: str | No
     local = [name for name, settings in config.repos.items() if settings.path is not None]
     if len(local) == 1:
         return local[0]
-    holders = sorted({row.repo for row in store.list_pull_requests() if row.number == number})
+    holders = sorted({row.repo for row in store.pull_requests.all() if row.number == number})
     holders = [name for name in holders if name in local]
     if len(holders) == 1:
         return holders[0]
@@ -123,17 +123,17 @@ def close_pull_request(
 
 
 def _record(store: Store, pull: PullRequestInfo, kind: str, extra: dict[str, Any]) -> None:
-    if pull.run_id is None or store.find_run(pull.run_id) is None:
+    if pull.run_id is None or store.runs.find(pull.run_id) is None:
         return
     payload = {"number": pull.number, "head_branch": pull.head_branch, **extra}
-    store.append_event(pull.run_id, kind, f"human:{getpass.getuser()}", payload)
+    store.events.append(pull.run_id, kind, f"human:{getpass.getuser()}", payload)
 
 
 def _settle_run(store: Store, pull: PullRequestInfo, status: RunStatus, outcome: str) -> None:
     """The run that opened the pull request ends the way the person decided."""
-    if pull.run_id is None or store.find_run(pull.run_id) is None:
+    if pull.run_id is None or store.runs.find(pull.run_id) is None:
         return
-    store.update_run(pull.run_id, status=status, outcome=outcome[:500], finished_at=utcnow())
+    store.runs.update(pull.run_id, status=status, outcome=outcome[:500], finished_at=utcnow())
 
 
 __all__ = [

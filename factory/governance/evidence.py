@@ -17,7 +17,7 @@ from policies.models import EvalEvidence, TrackRecord
 
 def eval_evidence(store: Store, repo: str, config_hash: str) -> EvalEvidence:
     """The latest finished eval of `repo` under `config_hash` (eval_id None when none)."""
-    for record in store.list_evals(repo=repo, config_hash=config_hash):
+    for record in store.evals.latest(repo=repo, config_hash=config_hash):
         if record.status != "finished":
             continue
         summary = json.loads(record.summary or "{}")
@@ -37,10 +37,10 @@ def under_configuration(
     """`record` with only the merges of runs made under `config_hash`; reverts, incidents
     and rejections stay whatever configuration made the change they name."""
     current: set[int] = set()
-    for pull in store.list_pull_requests(repo=repo):
+    for pull in store.pull_requests.all(repo=repo):
         if pull.run_id is None:
             continue
-        run = store.find_run(pull.run_id)
+        run = store.runs.find(pull.run_id)
         if run is not None and run.config_hash == config_hash:
             current.add(pull.number)
     merges = [merge for merge in record.merges if merge.pr in current]

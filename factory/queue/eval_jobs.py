@@ -30,7 +30,8 @@ from factory.eval.driver import (
 )
 from factory.eval.results import TaskResult
 from factory.queue.app import open_queue
-from factory.queue.tasks import EVAL_TASK, remove_dead_sandboxes, wait_for_dead_lease
+from factory.queue.task_names import EVAL_TASK
+from factory.queue.tasks import remove_dead_sandboxes, wait_for_dead_lease
 from factory.run.batch_budget import Spend, SweepBudget, over_budget, per_run_limit
 from factory.store import Store
 
@@ -94,7 +95,7 @@ def drive_eval_job(
             return {"eval_id": eval_id, "skipped": f"{instance_id} is not a task of the eval"}
         if any(
             (row.instance_id, row.attempt, row.status in JUDGED) == (instance_id, attempt, True)
-            for row in store.eval_results([eval_id])
+            for row in store.evals.results([eval_id])
         ):
             return {"eval_id": eval_id, "instance_id": instance_id, "status": "already judged"}
         budget = SweepBudget(usd=plan.options.budget_usd, tokens=plan.options.budget_tokens)
@@ -112,7 +113,7 @@ def drive_eval_job(
             refused = over_budget(budget, committed, limit)
             return None if refused is None else f"budget: {refused}"
 
-        refused = store.begin_eval_attempt(eval_id, instance_id, attempt, refuse)
+        refused = store.evals.begin_attempt(eval_id, instance_id, attempt, refuse)
         if refused is not None:
             _settle_when_idle(store, plan)
             return {"eval_id": eval_id, "instance_id": instance_id, "skipped": refused}
@@ -142,6 +143,6 @@ def drive_eval_job(
 def _settle_when_idle(store: Store, plan: EvalPlan) -> None:
     """Settle the eval once every attempt has a row and none is running (idempotent: two
     jobs ending together compute the same figures from the same rows)."""
-    rows = store.eval_results([plan.eval_id])
+    rows = store.evals.results([plan.eval_id])
     if len(rows) >= plan.attempts and not any(row.status == "running" for row in rows):
         settle_eval(store, plan)

@@ -157,7 +157,7 @@ def new_run_state(
 
 
 def _branch_taken(store: Store, repo: str, branch: str) -> bool:
-    return any(run.branch == branch for run in store.list_runs(repo=repo, limit=1000))
+    return any(run.branch == branch for run in store.runs.latest(repo=repo, limit=1000))
 
 
 def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatModel]:
@@ -184,7 +184,7 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
 def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
     """The forge the repository's branches and pull requests live on."""
     try:
-        return repo_forge(config, store, name)
+        return repo_forge(config, store.pull_requests, name, repo)
     except MissingForgeToken as error:
         raise SetupError(str(error)) from error
 
@@ -225,7 +225,7 @@ def equip_run(
     and the worktree is checked out into its empty slot, which it already mounts.
     """
     data = config.factory.data_dir
-    run = store.get_run(run_id)
+    run = store.runs.get(run_id)
     assert run.branch is not None
     if operator_repo.base_branch is None and values.get("base_branch"):
         # Detected when the run started (see factory.checks.preflight) and checkpointed since.
@@ -276,7 +276,7 @@ def equip_run(
             budget=_budget(repo.budget, values),
             on_event=on_event,
             prices=PriceTable(config.pricing),
-            transcripts=store,
+            transcripts=store.blobs,
             context_window=config.models.default.context_window,
             test_command=repo.test_command,
             command_timeout_s=config.sandbox.command_timeout_s,

@@ -1,4 +1,4 @@
-"""Eval records: mined tasks (and the candidates mining dropped), evals, per-task results.
+"""`EvalRepository`: mined tasks (and the candidates mining dropped), evals, per-task results.
 
 An eval's runs are ordinary rows in `runs` with `eval_id` set; this module keeps what only
 an eval has: its task set, its parameters and configuration hash, and the judged outcome of
@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from factory.store.models import EvalRecord, EvalResultRecord, EvalTaskRecord, utcnow
+from factory.store.models import EvalRecord, EvalResultRecord, EvalTaskRecord
+from factory.store.sessions import SessionScopes
 from factory.support.errors import FactoryError
+from factory.support.utc import utcnow
 
 EVAL_ID_PREFIX = "e-"
 TASK_FIELDS = frozenset(
@@ -49,23 +49,20 @@ class EvalNotFound(FactoryError, KeyError):
         return f"no eval {self.eval_id!r}; `factory eval list` shows them"
 
 
-class EvalRecords:
-    """Mixed into `Store`; relies on its `_read()`/`_write()` scopes."""
+class EvalRepository:
+    """Mined tasks (and dropped candidates), evals, and every attempt's recorded outcome."""
 
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    def __init__(self, scopes: SessionScopes) -> None:
+        self._scopes = scopes
 
     # -- tasks ------------------------------------------------------------------------------
 
-    def save_eval_task(self, repo: str, instance_id: str, **fields: Any) -> None:
+    def save_task(self, repo: str, instance_id: str, **fields: Any) -> None:
         """Insert or replace the task (or dropped candidate) `instance_id` of `repo`."""
         unknown = set(fields) - TASK_FIELDS
         if unknown:
             raise ValueError(f"unknown eval task fields {sorted(unknown)}")
-        with self._write() as session:
+        with self._scopes.write() as session:
             row = session.scalars(
                 select(EvalTaskRecord).where(
                     EvalTaskRecord.repo == repo, EvalTaskRecord.instance_id == instance_id
@@ -78,21 +75,19 @@ class EvalRecords:
                 setattr(row, name, value)
             row.created_at = utcnow()
 
-    def eval_tasks(
-        self, repo: str | None = None, status: str | None = "valid"
-    ) -> list[EvalTaskRecord]:
+    def tasks(self, repo: str | None = None, status: str | None = "valid") -> list[EvalTaskRecord]:
         """Tasks (status `valid`), dropped candidates (`dropped`), or both (None), oldest first."""
         query = select(EvalTaskRecord).order_by(EvalTaskRecord.id)
         if repo is not None:
             query = query.where(EvalTaskRecord.repo == repo)
         if status is not None:
             query = query.where(EvalTaskRecord.status == status)
-        with self._read() as session:
+        with self._scopes.read() as session:
             return list(session.scalars(query))
 
     # -- evals ------------------------------------------------------------------------------
 
-    def create_eval(self, repo: str, config_hash: str, params: Mapping[str, Any]) -> EvalRecord:
+    def create(self, repo: str, config_hash: str, params: Mapping[str, Any]) -> EvalRecord:
         record = EvalRecord(
             id=f"{EVAL_ID_PREFIX}{uuid.uuid4().hex[:10]}",
             repo=repo,
@@ -102,18 +97,18 @@ class EvalRecords:
             summary="{}",
             started_at=utcnow(),
         )
-        with self._write() as session:
+        with self._scopes.write() as session:
             session.add(record)
         return record
 
-    def get_eval(self, eval_id: str) -> EvalRecord:
-        with self._read() as session:
+    def get(self, eval_id: str) -> EvalRecord:
+        with self._scopes.read() as session:
             record = session.get(EvalRecord, eval_id)
         if record is None:
             raise EvalNotFound(eval_id)
         return record
 
-    def list_evals(
+    def latest(
         self, repo: str | None = None, config_hash: str | None = None, limit: int = 100
     ) -> list[EvalRecord]:
         """Newest first."""
@@ -122,19 +117,19 @@ class EvalRecords:
             query = query.where(EvalRecord.repo == repo)
         if config_hash is not None:
             query = query.where(EvalRecord.config_hash == config_hash)
-        with self._read() as session:
+        with self._scopes.read() as session:
             return list(session.scalars(query))
 
-    def set_eval_status(self, eval_id: str, status: str) -> None:
-        with self._write() as session:
+    def set_status(self, eval_id: str, status: str) -> None:
+        with self._scopes.write() as session:
             record = session.get(EvalRecord, eval_id)
             if record is None:
                 raise EvalNotFound(eval_id)
             record.status = status
             record.finished_at = None if status == "running" else utcnow()
 
-    def set_eval_summary(self, eval_id: str, summary: Mapping[str, Any]) -> None:
-        with self._write() as session:
+    def set_summary(self, eval_id: str, summary: Mapping[str, Any]) -> None:
+        with self._scopes.write() as session:
             record = session.get(EvalRecord, eval_id)
             if record is None:
                 raise EvalNotFound(eval_id)
@@ -142,7 +137,7 @@ class EvalRecords:
 
     # -- results ----------------------------------------------------------------------------
 
-    def record_eval_result(
+    def record_result(
         self,
         eval_id: str,
         instance_id: str,
@@ -153,7 +148,7 @@ class EvalRecords:
         result: Mapping[str, Any],
     ) -> None:
         """Insert or replace one attempt's outcome."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             row = session.scalars(
                 select(EvalResultRecord).where(
                     EvalResultRecord.eval_id == eval_id,
@@ -169,7 +164,7 @@ class EvalRecords:
             row.result = json.dumps(dict(result), default=str)
             row.created_at = utcnow()
 
-    def begin_eval_attempt(
+    def begin_attempt(
         self,
         eval_id: str,
         instance_id: str,
@@ -183,7 +178,7 @@ class EvalRecords:
         is then recorded `running` (or `skipped`, with the reason) in the same transaction, so
         two workers never both pass the same budget. Returns the refusal, or None.
         """
-        with self._write() as session:
+        with self._scopes.write() as session:
             # FOR UPDATE on PostgreSQL; SQLite's write transaction already serialises this.
             record = session.scalars(
                 select(EvalRecord).where(EvalRecord.id == eval_id).with_for_update()
@@ -210,10 +205,10 @@ class EvalRecords:
             mine.created_at = utcnow()
         return reason
 
-    def note_eval_run(self, eval_id: str, instance_id: str, attempt: int, run_id: str) -> None:
+    def note_run(self, eval_id: str, instance_id: str, attempt: int, run_id: str) -> None:
         """The run an attempt started, recorded as soon as it exists: a process that dies
         mid-attempt leaves a `running` row naming the run its next try resumes."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             row = session.scalars(
                 select(EvalResultRecord).where(
                     EvalResultRecord.eval_id == eval_id,
@@ -230,11 +225,11 @@ class EvalRecords:
             row.status = "running"
             row.created_at = utcnow()
 
-    def eval_results(self, eval_ids: Sequence[str]) -> list[EvalResultRecord]:
+    def results(self, eval_ids: Sequence[str]) -> list[EvalResultRecord]:
         query = (
             select(EvalResultRecord)
             .where(EvalResultRecord.eval_id.in_(list(eval_ids)))
             .order_by(EvalResultRecord.instance_id, EvalResultRecord.attempt)
         )
-        with self._read() as session:
+        with self._scopes.read() as session:
             return list(session.scalars(query))

@@ -125,14 +125,12 @@ def gather_facts(
     facts: dict[str, TicketFacts] = {}
     for item in backlog:
         if item.repo not in halts:
-            halt = store.is_halted(item.repo)
+            halt = store.halts.for_repo(item.repo)
             halts[item.repo] = f"halted by {halt.by}: {halt.reason}" if halt else None
-        runs = store.runs_for_ticket(item.identity)
+        runs = store.runs.of_ticket(item.identity)
         latest = runs[0] if runs else None
         failures = sum(
-            1
-            for run in runs
-            if run.status in FAILED_STATUSES and _aware(run.created_at) >= moment - window
+            1 for run in runs if run.status in FAILED_STATUSES and run.created_at >= moment - window
         )
         branches = {run.branch for run in runs if run.branch}
         facts[item.identity] = TicketFacts(
@@ -151,7 +149,3 @@ def gather_facts(
             halt=halts[item.repo],
         )
     return facts
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

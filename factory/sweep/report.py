@@ -157,13 +157,33 @@ def _ticket_line(outcome: TicketOutcome) -> str:
 
 def to_markdown(report: MorningReport) -> str:
     title = "Sweep plan (dry run)" if report.dry_run else f"Morning report: sweep {report.sweep_id}"
-    cost = report.cost
     lines = [
         f"# {title}",
         "",
         f"{report.started_at} to {report.finished_at}, {report.wall_s:.0f} s wall time, "
         f"{report.concurrency} at a time.",
         "",
+        *_totals_table(report),
+    ]
+    if report.stopped:
+        lines += ["", f"The sweep stopped early: {report.stopped}."]
+    if report.dry_run:
+        lines += ["", "## Would work on", ""]
+        lines += [
+            f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
+            for p in report.planned
+        ] or ["- nothing"]
+    lines += _outcome_sections(report)
+    lines += _skipped_sections(report)
+    if report.problems:
+        lines += ["", "## Sources that could not be read", ""]
+        lines += [f"- {problem}" for problem in report.problems]
+    return "\n".join(lines) + "\n"
+
+
+def _totals_table(report: MorningReport) -> list[str]:
+    cost = report.cost
+    lines = [
         "| | |",
         "| --- | --- |",
         f"| tickets considered | {report.considered} |",
@@ -183,14 +203,10 @@ def to_markdown(report: MorningReport) -> str:
     lines.append(
         f"| spent on runs that delivered nothing | {_money(cost.wasted_usd, cost.known)} |"
     )
-    if report.stopped:
-        lines += ["", f"The sweep stopped early: {report.stopped}."]
-    if report.dry_run:
-        lines += ["", "## Would work on", ""]
-        lines += [
-            f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
-            for p in report.planned
-        ] or ["- nothing"]
+    return lines
+
+
+def _outcome_sections(report: MorningReport) -> list[str]:
     sections: list[tuple[str, list[TicketOutcome], str]] = [
         ("Merged", report.merged, ""),
         ("Pull requests open", report.pull_requests, ""),
@@ -200,6 +216,7 @@ def to_markdown(report: MorningReport) -> str:
         ("No change needed", report.no_change, ""),
         ("Stopped at a checkpoint (the next sweep resumes them)", report.interrupted, ""),
     ]
+    lines: list[str] = []
     for heading, items, extra in sections:
         if not items:
             continue
@@ -216,18 +233,20 @@ def to_markdown(report: MorningReport) -> str:
                 lines += [f"  - {reason}" for reason in outcome.reasons]
             if extra == "error":
                 lines.append(f"  - {_failure_reason(outcome)}: {outcome.error or outcome.status}")
-    if report.skipped:
-        lines += ["", "## Skipped", ""]
-        for reason in SkipReason:
-            items_skipped = [s for s in report.skipped if s.reason == reason]
-            if not items_skipped:
-                continue
-            lines.append(f"### {SKIP_TITLES[reason]} ({len(items_skipped)})")
-            lines += [f"- **{s.identity}** {s.title}: {s.detail}" for s in items_skipped]
-    if report.problems:
-        lines += ["", "## Sources that could not be read", ""]
-        lines += [f"- {problem}" for problem in report.problems]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _skipped_sections(report: MorningReport) -> list[str]:
+    if not report.skipped:
+        return []
+    lines = ["", "## Skipped", ""]
+    for reason in SkipReason:
+        items_skipped = [s for s in report.skipped if s.reason == reason]
+        if not items_skipped:
+            continue
+        lines.append(f"### {SKIP_TITLES[reason]} ({len(items_skipped)})")
+        lines += [f"- **{s.identity}** {s.title}: {s.detail}" for s in items_skipped]
+    return lines
 
 
 def write_report(report: MorningReport, directory: Path) -> dict[str, str]:

@@ -45,10 +45,10 @@ def test_mining_keeps_the_three_fixes_and_drops_the_flaky_and_the_untestable(
     root, history = mined
     config = load_config(root / "factory.toml")
     with Store.open(config) as store:
-        tasks = {row.source_commit: row for row in store.eval_tasks("calc")}
+        tasks = {row.source_commit: row for row in store.evals.tasks("calc")}
         dropped = {
             row.problem_statement: row.drop_reason
-            for row in store.eval_tasks("calc", status="dropped")
+            for row in store.evals.tasks("calc", status="dropped")
         }
     assert set(tasks) == set(history.fixes.values())
     by_subject = {subject: tasks[sha] for subject, sha in history.fixes.items()}
@@ -83,7 +83,7 @@ def test_mining_keeps_the_three_fixes_and_drops_the_flaky_and_the_untestable(
 
 def _scripted_tasks(history: FixHistory, config: FactoryConfig) -> list[ScriptedTask]:
     with Store.open(config) as store:
-        rows = store.eval_tasks("calc")
+        rows = store.evals.tasks("calc")
     tasks = []
     for row in rows:
         names = _git(
@@ -152,9 +152,9 @@ def test_the_oracle_resolves_every_task_and_nothing_reaches_a_forge(
         assert result.decision_at["L3"] == "merge"
         assert {a["action"] for a in result.would_deliver} >= {"push", "open_pull_request"}
     with Store.open(config) as store:
-        assert store.list_runs() == []  # eval runs are not the factory's delivery
-        assert store.list_pull_requests() == []
-        eval_runs = store.list_runs(eval_id=summary.eval_id)
+        assert store.runs.latest() == []  # eval runs are not the factory's delivery
+        assert store.pull_requests.all() == []
+        eval_runs = store.runs.latest(eval_id=summary.eval_id)
         assert len(eval_runs) == 3 and all(run.config_hash for run in eval_runs)
     history = mined[1]
     assert _git(history.path, "branch", "--list").split() == ["*", "main"]
@@ -194,8 +194,8 @@ def test_an_eval_starts_no_attempt_that_could_pass_its_budget(
     assert summary.stopped_reason is not None
     assert "per-run limit of $1.00 would pass the $0.50 budget" in summary.stopped_reason
     with Store.open(config) as store:
-        assert store.list_runs(eval_id=summary.eval_id) == []
-        assert store.get_eval(summary.eval_id).status == "stopped"
+        assert store.runs.latest(eval_id=summary.eval_id) == []
+        assert store.evals.get(summary.eval_id).status == "stopped"
 
 
 def test_a_stopped_eval_keeps_its_attempt_resumable_and_resume_judges_it(
@@ -220,15 +220,15 @@ def test_a_stopped_eval_keeps_its_attempt_resumable_and_resume_judges_it(
             stopped = run_eval(config, store, EvalOptions(repo="calc", limit=1), stop=stop)
             assert stopped.status == "stopped" and stopped.stopped_reason == "SIGINT received"
             assert stopped.figures.attempts == 0
-            (left,) = store.eval_results([stopped.eval_id])
+            (left,) = store.evals.results([stopped.eval_id])
             assert left.status == "stopped" and left.run_id is not None
-            assert store.get_run(left.run_id).status == "running"  # no driver: resumable
+            assert store.runs.get(left.run_id).status == "running"  # no driver: resumable
             server.on_coder = None
             resumed = run_eval(config, store, EvalOptions(resume=stopped.eval_id))
             assert resumed.eval_id == stopped.eval_id and resumed.status == "finished"
             (judged,) = resumed.results
             assert judged.run_id == left.run_id and judged.resolved
-            events = [event.kind for event in store.events(left.run_id)]
+            events = [event.kind for event in store.events.read(left.run_id)]
             assert events.count("run.started") == 1 and "run.resumed" in events
     finally:
         server.close()

@@ -20,7 +20,7 @@ def router(dashboard: Dashboard) -> APIRouter:
     @routes.get("/evals", response_class=HTMLResponse)
     def evals(request: Request) -> HTMLResponse:
         rows: list[dict[str, Any]] = []
-        for record in dashboard.store.list_evals():
+        for record in dashboard.store.evals.latest():
             summary = json.loads(record.summary or "{}")
             rows.append(
                 {

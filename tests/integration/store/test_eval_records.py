@@ -11,7 +11,7 @@ HASH_A, HASH_B = "a" * 64, "b" * 64
 
 
 def test_tasks_are_replaced_by_instance_id_and_drops_keep_their_reason(store: Store) -> None:
-    store.save_eval_task(
+    store.evals.save_task(
         "app",
         "app__1",
         base_commit="0" * 40,
@@ -19,7 +19,7 @@ def test_tasks_are_replaced_by_instance_id_and_drops_keep_their_reason(store: St
         fail_to_pass='["t::a"]',
         status="valid",
     )
-    store.save_eval_task(
+    store.evals.save_task(
         "app",
         "app__1",
         base_commit="1" * 40,
@@ -27,40 +27,40 @@ def test_tasks_are_replaced_by_instance_id_and_drops_keep_their_reason(store: St
         fail_to_pass='["t::a"]',
         status="valid",
     )
-    store.save_eval_task(
+    store.evals.save_task(
         "app",
         "app__2",
         base_commit="2" * 40,
         status="dropped",
         drop_reason="flaky: t::b changed outcome",
     )
-    (task,) = store.eval_tasks("app")
+    (task,) = store.evals.tasks("app")
     assert (task.instance_id, task.base_commit, task.problem_statement) == (
         "app__1",
         "1" * 40,
         "one again",
     )
-    (dropped,) = store.eval_tasks("app", status="dropped")
+    (dropped,) = store.evals.tasks("app", status="dropped")
     assert dropped.drop_reason == "flaky: t::b changed outcome"
-    assert len(store.eval_tasks(None, status=None)) == 2
+    assert len(store.evals.tasks(None, status=None)) == 2
 
 
 def test_the_evidence_is_the_latest_finished_eval_under_the_hash(store: Store) -> None:
     assert eval_evidence(store, "app", HASH_A).eval_id is None
-    old = store.create_eval("app", HASH_A, {})
-    store.set_eval_summary(
+    old = store.evals.create("app", HASH_A, {})
+    store.evals.set_summary(
         old.id, {"tasks": 20, "resolved": {"value": 0.4}, "false_merge": {"value": 0.0}}
     )
-    store.set_eval_status(old.id, "finished")
-    newer = store.create_eval("app", HASH_A, {})
-    store.set_eval_summary(
+    store.evals.set_status(old.id, "finished")
+    newer = store.evals.create("app", HASH_A, {})
+    store.evals.set_summary(
         newer.id, {"tasks": 21, "resolved": {"value": 0.7}, "false_merge": {"value": 0.0}}
     )
-    store.set_eval_status(newer.id, "finished")
-    stopped = store.create_eval("app", HASH_A, {})
-    store.set_eval_status(stopped.id, "stopped")
-    other = store.create_eval("app", HASH_B, {})
-    store.set_eval_status(other.id, "finished")
+    store.evals.set_status(newer.id, "finished")
+    stopped = store.evals.create("app", HASH_A, {})
+    store.evals.set_status(stopped.id, "stopped")
+    other = store.evals.create("app", HASH_B, {})
+    store.evals.set_status(other.id, "finished")
     found = eval_evidence(store, "app", HASH_A)
     assert (found.eval_id, found.tasks, found.resolved_rate) == (newer.id, 21, 0.7)
     assert eval_evidence(store, "app", HASH_B).tasks == 0
@@ -68,10 +68,10 @@ def test_the_evidence_is_the_latest_finished_eval_under_the_hash(store: Store) -
 
 def test_only_merges_made_under_the_configuration_count_toward_promotion(store: Store) -> None:
     now = datetime.now(UTC)
-    before = store.create_run("t#1", "app", config_hash=HASH_A)
-    after = store.create_run("t#2", "app", config_hash=HASH_B)
+    before = store.runs.create("t#1", "app", config_hash=HASH_A)
+    after = store.runs.create("t#2", "app", config_hash=HASH_B)
     for number, run in ((1, before), (2, after)):
-        store.create_pull_request(
+        store.pull_requests.create(
             repo="app",
             number=number,
             title="x",
@@ -87,7 +87,7 @@ def test_only_merges_made_under_the_configuration_count_toward_promotion(store: 
 
 
 def test_eval_runs_stay_out_of_run_listings(store: Store) -> None:
-    store.create_run("t#1", "app")
-    evaluated = store.create_run("eval:e-1/app__1/0", "app", eval_id="e-1", config_hash=HASH_A)
-    assert [run.ticket_ref for run in store.list_runs()] == ["t#1"]
-    assert [run.id for run in store.list_runs(eval_id="e-1")] == [evaluated.id]
+    store.runs.create("t#1", "app")
+    evaluated = store.runs.create("eval:e-1/app__1/0", "app", eval_id="e-1", config_hash=HASH_A)
+    assert [run.ticket_ref for run in store.runs.latest()] == ["t#1"]
+    assert [run.id for run in store.runs.latest(eval_id="e-1")] == [evaluated.id]

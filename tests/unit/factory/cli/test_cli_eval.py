@@ -135,11 +135,11 @@ def test_autonomy_show_names_the_eval_evidence_under_the_current_configuration(
     )
 
     with Store(db_url) as store:
-        weak = store.create_eval("app", current, {})
-        store.set_eval_summary(
+        weak = store.evals.create("app", current, {})
+        store.evals.set_summary(
             weak.id, {"tasks": 3, "resolved": {"value": 0.5}, "false_merge": {"value": 0.0}}
         )
-        store.set_eval_status(weak.id, "finished")
+        store.evals.set_status(weak.id, "finished")
     shown = invoke("--config", str(path), "autonomy", "show")
     said = " ".join(shown.stdout.split())  # the console wraps long lines
     assert f"above L1 needs an eval: eval {weak.id} resolved 50%; at least 60% is required" in said

@@ -10,14 +10,14 @@ from .conftest import Invoke
 
 def seed(db_url: str) -> tuple[str, str]:
     with Store(db_url) as store:
-        first = store.create_run("acme/app#1", "app", branch="factory/1")
-        store.append_events(
+        first = store.runs.create("acme/app#1", "app", branch="factory/1")
+        store.events.append_many(
             first.id,
             [NewEvent("plan.created", "planner", {"steps": 2}), NewEvent("pr.opened", "system")],
         )
-        store.update_run(first.id, status="pr_open", outcome="PR #1 opened")
-        second = store.create_run("acme/web#2", "web")
-        store.append_event(second.id, "run.started", "system")
+        store.runs.update(first.id, status="pr_open", outcome="PR #1 opened")
+        second = store.runs.create("acme/web#2", "web")
+        store.events.append(second.id, "run.started", "system")
     return first.id, second.id
 
 

@@ -20,12 +20,14 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
     user, data, config, repo = user_repo_with_config(tmp_path)
     database = data / "factory.db"
     with Store(f"sqlite:///{database}") as store:
-        forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
+        forge = LocalForge(
+            store.pull_requests, repo_name="demo", repo_path=user, clone_cache=data / "clones"
+        )
         clone = ensure_clone(str(user), tmp_path / "run-clones")
         for number, run_id in ((1, "r-merged0001"), (2, "r-closed0002"), (3, None)):
             branch = f"factory/{number}-change"
             if run_id is not None:
-                store.create_run(
+                store.runs.create(
                     f"t{number}", "demo", branch=branch, status=RunStatus.PR_OPEN, run_id=run_id
                 )
             worktree = create_worktree(
@@ -63,14 +65,14 @@ def test_merging_marks_the_run_merged_and_closing_marks_it_rejected(
     assert invoke(config, "merge", "1")[0] == 0
     assert invoke(config, "close", "2", "--comment", "not needed")[0] == 0
     with Store(f"sqlite:///{database}") as store:
-        merged = store.get_run("r-merged0001")
+        merged = store.runs.get("r-merged0001")
         assert merged.status == RunStatus.MERGED.value
         assert merged.outcome is not None and merged.outcome.startswith("merged as ")
         assert merged.finished_at is not None
-        rejected = store.get_run("r-closed0002")
+        rejected = store.runs.get("r-closed0002")
         assert rejected.status == RunStatus.REJECTED.value
         assert rejected.outcome == "PR #2 closed: not needed"
-        kinds = [event.kind for event in store.events("r-closed0002")]
+        kinds = [event.kind for event in store.events.read("r-closed0002")]
         assert kinds == ["pr.closed"]
 
 
@@ -81,5 +83,5 @@ def test_a_pull_request_without_a_run_merges_and_touches_no_run(
     code, out = invoke(config, "merge", "3")
     assert code == 0, out
     with Store(f"sqlite:///{database}") as store:
-        statuses = {run.id: run.status for run in store.list_runs()}
+        statuses = {run.id: run.status for run in store.runs.latest()}
     assert statuses == {"r-merged0001": "pr_open", "r-closed0002": "pr_open"}

@@ -35,7 +35,7 @@ def store(config: FactoryConfig) -> Iterator[Store]:
 def test_the_eval_list_and_report_show_the_figures_and_escape_outside_text(
     config: FactoryConfig, store: Store
 ) -> None:
-    record = store.create_eval("svc", "c" * 64, {"options": {"repeat": 1}, "tasks": ["a", "b"]})
+    record = store.evals.create("svc", "c" * 64, {"options": {"repeat": 1}, "tasks": ["a", "b"]})
     results = [
         TaskResult(
             instance_id="svc__a",
@@ -55,7 +55,7 @@ def test_the_eval_list_and_report_show_the_figures_and_escape_outside_text(
         ),
     ]
     for result in results:
-        store.record_eval_result(
+        store.evals.record_result(
             record.id,
             result.instance_id,
             0,
@@ -63,8 +63,8 @@ def test_the_eval_list_and_report_show_the_figures_and_escape_outside_text(
             status="done",
             result=result.model_dump(mode="json"),
         )
-    store.set_eval_summary(record.id, figures(results).model_dump(mode="json"))
-    store.set_eval_status(record.id, "finished")
+    store.evals.set_summary(record.id, figures(results).model_dump(mode="json"))
+    store.evals.set_status(record.id, "finished")
     web = TestClient(create_app(config, store, None), follow_redirects=False)
 
     listing = web.get("/evals")
