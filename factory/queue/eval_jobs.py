@@ -30,7 +30,7 @@ from factory.eval.driver import (
 )
 from factory.eval.results import TaskResult
 from factory.queue.app import open_queue
-from factory.queue.task_names import EVAL_TASK
+from factory.queue.task_names import EVAL_TASK, RUNS_QUEUE
 from factory.queue.tasks import remove_dead_sandboxes, wait_for_dead_lease
 from factory.run.batch_budget import Spend, SweepBudget, over_budget, per_run_limit
 from factory.store import Store
@@ -66,9 +66,9 @@ def enqueue_eval(config: FactoryConfig, store: Store, options: EvalOptions) -> E
             lock = attempt_lock(plan.eval_id, task.instance_id, number)
             try:
                 jobs.append(
-                    app.tasks[EVAL_TASK]
-                    .configure(lock=lock, queueing_lock=lock)
-                    .defer(eval_id=plan.eval_id, instance_id=task.instance_id, attempt=number)
+                    app.configure_task(
+                        EVAL_TASK, queue=RUNS_QUEUE, lock=lock, queueing_lock=lock
+                    ).defer(eval_id=plan.eval_id, instance_id=task.instance_id, attempt=number)
                 )
             except AlreadyEnqueued:
                 already += 1
