@@ -61,6 +61,23 @@ class EarnedAutonomyRule(BaseModel):
 MAX_POINTS = 1000
 
 
+class EvidenceRule(BaseModel):
+    """`[repos."x".autonomy_evidence]`: promotion above L1 needs a passing eval (docs/eval.md).
+
+    An eval passes when it finished under the current configuration hash with at least
+    `min_tasks` tasks, a resolve rate of at least `min_resolved` and a false merge rate of at
+    most `max_false_merge` (point estimates over every judged attempt)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_resolved: float = Field(default=0.6, ge=0.0, le=1.0)
+    """The least share of judged attempts the hidden tests must call resolved."""
+    max_false_merge: float = Field(default=0.0, ge=0.0, le=1.0)
+    """The most share of judged attempts L3 would have merged although they were unresolved."""
+    min_tasks: int = Field(default=20, gt=0, le=1_000_000)
+    """The fewest distinct tasks the eval must have run."""
+
+
 class RiskRule(BaseModel):
     """The risk score that decides whether L2 may merge by itself. Points add up; see docs."""
 

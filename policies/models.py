@@ -187,6 +187,18 @@ class RejectionRecord(BaseModel):
     reason: str = ""
 
 
+class EvalEvidence(BaseModel):
+    """The latest finished eval under the repository's current configuration, if any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config_hash: str
+    eval_id: str | None = None
+    tasks: int = 0
+    resolved_rate: float | None = None
+    false_merge_rate: float | None = None
+
+
 class TrackRecord(BaseModel):
     """The factory's history in one repository: what it merged and what went wrong later."""
 

@@ -19,7 +19,7 @@ line or one JSON object and a documented exit code; a crash report for a bug.
   `trajectory`, `runs trajectory`), `pr`, `audit`,
   `config`, `doctor`, `init` (with `init_repo`, what it detects and writes), `demo`, `halt`,
   `autonomy`, `policy`, `sandbox`, `review`, `incident`, `serve`, `sweep` (sweep, sweeps),
-  `ticket`, `worker`, `jobs`.
+  `eval` (mine, tasks, export, import, run, list, report, compare), `ticket`, `worker`, `jobs`.
 - `live`, `sweep_view`, `activity`: the Rich live views of a run and a sweep, and the line
   that says what an agent is doing.
 """
@@ -29,6 +29,7 @@ from factory.cli import autonomy as _autonomy  # noqa: F401  (registers `factory
 from factory.cli import config as _config  # noqa: F401  (registers `factory config`)
 from factory.cli import demo as _demo  # noqa: F401  (registers `factory demo`)
 from factory.cli import doctor as _doctor  # noqa: F401  (registers `factory doctor`)
+from factory.cli import eval as _eval  # noqa: F401  (registers `factory eval`)
 from factory.cli import halt as _halt  # noqa: F401  (registers `factory halt`, `unhalt`)
 from factory.cli import incident as _incident  # noqa: F401  (registers `factory incident`)
 from factory.cli import init as _init  # noqa: F401  (registers `factory init`)

@@ -52,6 +52,9 @@ def run_record(run: Run) -> dict[str, Any]:
         "finished_at": run.finished_at,
         "events": run.event_count,
         "head_hash": run.head_hash,
+        "config_hash": run.config_hash,
+        # An eval's run worked on a throwaway clone and delivered nothing (docs/eval.md).
+        "eval": run.eval_id,
     }
 
 

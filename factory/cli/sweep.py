@@ -131,10 +131,10 @@ def sweep(
     Every configured repository is swept unless --repo names some (repeat it for several).
     """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config.errors import ConfigError
+    from factory.support.stopping import StopSignal
     from factory.sweep.driver import SweepError, run_sweep
     from factory.sweep.outcome import SweepRequest
     from factory.sweep.report import ReportPostError, build_report, parse_post_target
-    from factory.sweep.stopping import StopSignal
     from factory.tickets.model import TicketError
 
     config = cli_config()

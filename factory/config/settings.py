@@ -36,7 +36,13 @@ from factory.config.limits import LimitsConfig
 from factory.config.schedule import ScheduleConfig
 from factory.config.sweep import SweepConfig
 from harness.config import BudgetConfig, ModelPrice, ModelsConfig, StuckConfig
-from policies.config import AutonomyRange, EarnedAutonomyRule, PolicySpec, RiskRule
+from policies.config import (
+    AutonomyRange,
+    EarnedAutonomyRule,
+    EvidenceRule,
+    PolicySpec,
+    RiskRule,
+)
 from policies.globs import Glob
 from sandboxes.config import SandboxConfig
 
@@ -116,6 +122,9 @@ class RepoConfig(BaseModel):
     autonomy: AutonomyRange = Field(default_factory=AutonomyRange)
     earned_autonomy: EarnedAutonomyRule = Field(default_factory=EarnedAutonomyRule)
     """How the effective level moves inside `autonomy` with the factory's track record here."""
+    autonomy_evidence: EvidenceRule | None = None
+    """When set, a level above L1 needs a passing eval under the current configuration, and
+    only merges made under it count toward promotion (docs/eval.md)."""
     risk: RiskRule = Field(default_factory=RiskRule)
     """The risk score that decides whether L2 may merge a change by itself."""
     policies: list[PolicySpec] = Field(default_factory=list)

@@ -263,11 +263,17 @@ def tracked_paths(worktree: RunWorktree, paths: list[str]) -> set[str]:
 
 
 @contextmanager
-def detached_checkout(clone: Path, sha: str, path: Path) -> Iterator[Path]:
+def detached_checkout(
+    clone: Path, sha: str, path: Path, *, into_empty: bool = False
+) -> Iterator[Path]:
     """A throwaway checkout of commit `sha` at `path` (the base commit, for a baseline suite or
-    a test-command check), removed afterwards. GitError when it cannot be made."""
+    a test-command check), removed afterwards. GitError when it cannot be made.
+
+    `into_empty`: `path` is an empty directory that must stay the same directory (a warm
+    sandbox's slot, bind-mounted already), so it is filled rather than made anew."""
     runner = factory_git(clone, trusted=[path])
-    shutil.rmtree(path, ignore_errors=True)
+    if not into_empty:
+        shutil.rmtree(path, ignore_errors=True)
     # Under the clone's lock like every worktree change: a prune while another run's
     # `worktree add` is half done would delete that run's worktree entry.
     with clone_lock(clone):

@@ -16,6 +16,7 @@
 - `baseline`: the test suite's result on the base commit, cached per base sha and command.
 - `pr_body`: the pull request's description.
 - `reaping`: removing sandboxes of dead processes whenever a run starts or resumes.
-- `hooks`: what a driver of many runs (the sweep) adds around one run.
+- `hooks`: what a driver of many runs (the sweep, an eval) adds around one run.
+- `batch_budget`: when a driver of many runs (the sweep, an eval) stops *starting* runs.
 - `checkpoints`: LangGraph's checkpointer for the store's database, and its retention.
 """

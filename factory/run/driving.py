@@ -162,7 +162,9 @@ def _drive_graph(
     with open_checkpointer(config) as checkpointer:
         saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
         values = saved.checkpoint["channel_values"] if saved is not None else {}
-        with equip_run(config, store, run_id, name, repo, options, values, hooks.pool) as ctx:
+        with equip_run(
+            config, store, run_id, name, repo, options, values, hooks.pool, hooks.forge
+        ) as ctx:
             ctx.observer = observer
             ctx.check_lease = lease.check
             ctx.hooks = hooks

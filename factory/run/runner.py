@@ -18,6 +18,7 @@ from langgraph.types import Command
 
 from factory.checks.preflight import require_preflight
 from factory.config import FactoryConfig, RepoConfig
+from factory.config.fingerprint import configuration_hash
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
     CLAIM_KEY_FIELD,
@@ -102,7 +103,7 @@ def start_run(
     reaped = len(reap_orphan_sandboxes())
     start = _Start(name, repo, ticket, options, claim_key(name, ticket), state)
     start, notes = _check_open_pull(config, store, start)
-    _create_claimed_run(config, store, start, hooks.ticket_runs_seen)
+    _create_claimed_run(config, store, start, hooks)
     new_id = start.state.run_id
     with hold_lease(config, store, new_id) as lease:
         store.runs.update(
@@ -218,11 +219,12 @@ def _check_open_pull(
 
 
 def _create_claimed_run(
-    config: FactoryConfig, store: Store, start: _Start, runs_seen: frozenset[str] | None
+    config: FactoryConfig, store: Store, start: _Start, hooks: RunHooks
 ) -> None:
     """The run row, `queued`, with the ticket's claim taken in the same transaction (refused
-    while another open run holds it, or when a run not in `runs_seen` appeared). A
-    `--force-new` run takes the claim only if it is free."""
+    while another open run holds it, or when a run not in the hooks' `ticket_runs_seen`
+    appeared), its eval (if an eval drives it) and its configuration hash. A `--force-new`
+    run takes the claim only if it is free."""
     repo, state, force_new = start.repo, start.state, start.options.force_new
     try:
         store.runs.create(
@@ -234,7 +236,9 @@ def _create_claimed_run(
             run_id=state.run_id,
             repo_path=None if start.name in config.repos or repo.path is None else str(repo.path),
             ticket_key=None if force_new else start.key,
-            ticket_runs_seen=runs_seen,
+            ticket_runs_seen=hooks.ticket_runs_seen,
+            eval_id=hooks.eval_id,
+            config_hash=configuration_hash(config, repo, model_override=start.options.model),
         )
     except TicketClaimed as claimed:
         raise RunError(

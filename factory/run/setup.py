@@ -222,6 +222,7 @@ def equip_run(
     options: RunOptions,
     values: dict[str, Any],
     pool: WarmPool | None = None,
+    forge: Forge | None = None,
 ) -> Iterator[RunContext]:
     """Clone, worktree, sandbox, models and budget for one stretch of a run; all torn down after.
 
@@ -234,7 +235,7 @@ def equip_run(
     if operator_repo.base_branch is None and values.get("base_branch"):
         # Detected when the run started (see factory.checks.preflight) and checkpointed since.
         operator_repo = operator_repo.model_copy(update={"base_branch": values["base_branch"]})
-    forge = make_forge(config, store, name, operator_repo)
+    forge = forge or make_forge(config, store, name, operator_repo)
     source, env = forge.clone_source()
     try:
         clone = ensure_clone(source, data / "clones", env=env)

@@ -19,6 +19,7 @@ from factory.store.database import (
     make_engine,
     migrate,
 )
+from factory.store.evals import EvalRepository
 from factory.store.events import EventRepository
 from factory.store.halts import HaltRepository
 from factory.store.incidents import IncidentRepository
@@ -55,6 +56,8 @@ class Store:
     pull_requests: PullRequestRepository
     webhook_deliveries: WebhookDeliveryRepository
     """Every webhook delivery received, so a replayed one is refused for good."""
+    evals: EvalRepository
+    """Mined tasks, evals and their attempts (docs/eval.md)."""
 
     def __init__(
         self,
@@ -87,6 +90,7 @@ class Store:
         self.spend = SpendLedger(scopes.read, scopes.write)
         self.pull_requests = PullRequestRepository(scopes)
         self.webhook_deliveries = WebhookDeliveryRepository(scopes)
+        self.evals = EvalRepository(scopes)
 
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from factory.config import FactoryConfig
 from factory.store import Store
+from factory.support.stopping import StopSignal
 from factory.sweep.activity import SweepObserver
 from factory.sweep.admission import SweepAdmission, plan_dry_run
 from factory.sweep.backlog_selection import select_backlog
@@ -25,7 +26,6 @@ from factory.sweep.execution import SweepExecution
 from factory.sweep.outcome import SweepRequest, SweepResult
 from factory.sweep.recording import record_finished, record_started
 from factory.sweep.report import spend_alert_lines
-from factory.sweep.stopping import StopSignal
 from factory.sweep.validation import (
     SweepError,
     check_request,

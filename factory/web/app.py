@@ -21,10 +21,10 @@ from factory.store import Store
 from factory.web.actions import ActionRunner
 from factory.web.dashboard import Dashboard
 from factory.web.inputs import BadRequest, refuse_unstorable_text
-from factory.web.routes import approvals, halts, login, review, runs, sweeps
+from factory.web.routes import approvals, evals, halts, login, review, runs, sweeps
 from factory.web.security import NotAllowed, Sessions, refuse_cross_origin
 
-PAGE_FAMILIES = (review, runs, sweeps, approvals, halts, login)
+PAGE_FAMILIES = (review, runs, sweeps, evals, approvals, halts, login)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
