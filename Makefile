@@ -54,7 +54,7 @@ test: $(STAMP) lint image chromium-notice
 
 # The fault and attack suites (tests marked `chaos`; `make test` runs them too), driven for
 # real: Docker, PostgreSQL, chromium. Restarting the Docker engine stops every container on the
-# machine, so that one case runs only where FACTORY_CHAOS_RESTART_ENGINE=1 says the engine is
+# machine, so that one case runs only where FACTORY_TEST_RESTART_ENGINE=1 says the engine is
 # this suite's alone (.ci/run sets it).
 chaos: $(STAMP) image chromium-notice
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q -m chaos

@@ -186,10 +186,10 @@ def test_a_sandbox_killed_from_outside_mid_command_stops_the_run_resumably(
 def _engine_restart_command() -> list[str]:
     if os.geteuid() != 0:
         pytest.skip("restarting the Docker engine needs root (CI runs as root)")
-    if os.environ.get("FACTORY_CHAOS_RESTART_ENGINE") != "1":
+    if os.environ.get("FACTORY_TEST_RESTART_ENGINE") != "1":
         pytest.skip(
             "SKIPPED: restarting the Docker engine kills every container on this machine, other "
-            "people's too; set FACTORY_CHAOS_RESTART_ENGINE=1 where the engine is yours (CI does)"
+            "people's too; set FACTORY_TEST_RESTART_ENGINE=1 where the engine is yours (CI does)"
         )
     if (
         shutil.which("systemctl")
