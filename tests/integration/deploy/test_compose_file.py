@@ -21,7 +21,9 @@ def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
         if os.environ.get("CI"):
             pytest.fail("docker-compose (Debian's package) is missing on CI")
         pytest.skip("docker-compose is not installed")
-    clean = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("POSTGRES_PASSWORD", "FACTORY_WEB_TOKEN")
+    }
     return subprocess.run(
         ["docker-compose", "-f", str(COMPOSE), "config"],
         env={**clean, **env},
@@ -33,7 +35,7 @@ def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_compose_file_validates_and_names_every_service() -> None:
-    result = compose_config(POSTGRES_PASSWORD="pw")
+    result = compose_config(POSTGRES_PASSWORD="pw", FACTORY_WEB_TOKEN="t0ken")
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
     assert set(resolved["services"]) == {"postgres", "worker", "dashboard"}
@@ -45,6 +47,14 @@ def test_the_compose_file_validates_and_names_every_service() -> None:
 
 
 def test_the_database_password_must_be_given() -> None:
-    result = compose_config()
+    result = compose_config(FACTORY_WEB_TOKEN="t0ken")
     assert result.returncode != 0
     assert "POSTGRES_PASSWORD" in result.stderr
+
+
+def test_the_dashboard_token_must_be_given() -> None:
+    # The dashboard listens beyond loopback inside the stack, which `factory serve` refuses
+    # without a token; compose says so before anything starts.
+    result = compose_config(POSTGRES_PASSWORD="pw")
+    assert result.returncode != 0
+    assert "FACTORY_WEB_TOKEN" in result.stderr
