@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from factory.forges.local_review import PullRequestView
 
 pr_app = typer.Typer(
-    help="Review the factory's pull requests on the local forge: list, show, merge, close.",
+    help="Review the factory's pull requests on the local forge: list, show, merge, close; "
+    "sync what people did to them on GitHub.",
     no_args_is_help=True,
 )
 app.add_typer(pr_app, name="pr")
@@ -139,6 +140,63 @@ def close(
         print_json(pull_record(pull, forge.repo_name))
         return
     console.print(f"closed #{number} ({pull.head_branch} kept)", highlight=False)
+
+
+@pr_app.command("sync")
+def sync(
+    repo: str | None = typer.Option(
+        None, "--repo", help="Only this repository (its name in factory.toml)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Record what people did to the factory's open pull requests on the forge.
+
+    A pull request merged or closed with GitHub's buttons is read back from GitHub and
+    recorded on the run that opened it (the run then reads `merged` or `rejected`, and the
+    review counts the merge). Every sweep does this first; the webhook does it at once.
+    """
+    from factory.run.pr_sync import sync_repo
+    from factory.run.setup import SetupError
+
+    config = cli_config()
+    names = [repo] if repo is not None else sorted(config.repos)
+    try:
+        for name in names:
+            config.repo(name)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    settled = []
+    with cli_store(config) as store, _forge_errors():
+        for name in names:
+            try:
+                settled += sync_repo(config, store, name)
+            except SetupError as exc:
+                raise fail(str(exc), code=1) from exc
+    if as_json:
+        print_json(
+            {
+                "settled": [
+                    {
+                        "repo": item.repo,
+                        "run_id": item.run_id,
+                        "pull_request": item.number,
+                        "decision": item.decision,
+                        "by": item.by,
+                    }
+                    for item in settled
+                ]
+            }
+        )
+        return
+    if not settled:
+        console.print("nothing new: every factory pull request waiting for people is still open")
+        return
+    for item in settled:
+        by = f" by {item.by}" if item.by else ""
+        console.print(
+            f"{item.repo} #{item.number} {item.decision}{by}: recorded on run {item.run_id}",
+            highlight=False,
+        )
 
 
 @contextmanager

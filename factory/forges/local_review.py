@@ -2,20 +2,19 @@
 
 Merges and closes by a person are appended to the run's audit chain (actor `human:<name>`),
 and the run's status follows (`merged` / `rejected`), so the record of a pull request's fate
-lives with the run that opened it.
+lives with the run that opened it (`pull_outcomes.py`, shared with GitHub's merge button).
 """
 
 import getpass
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig
 from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
 from factory.forges.local import LocalForge
+from factory.forges.pull_outcomes import person, record_closed, record_merged
 from factory.git import DiffStats, GitError, diff_stats, factory_git, run_git
-from factory.store import RunStatus, Store
-from factory.store.models import utcnow
+from factory.store import Store
 
 
 class PullRequestView(BaseModel):
@@ -105,10 +104,12 @@ def merge_pull_request(store: Store, forge: LocalForge, number: int, *, ready: b
             f"#{number} is a draft: the factory wants a person to review it first; "
             f"after reviewing, run `factory pr merge {number} --ready`"
         )
-    sha = forge.merge(number)
-    _record(store, pull, "pr.merged", {"merged_sha": sha})
-    _settle_run(store, pull, RunStatus.MERGED, f"merged as {sha[:12]}")
-    return sha
+    forge.merge(number)
+    merged = forge.get_pull_request(number)
+    record_merged(
+        store, merged.run_id, merged, by=person(getpass.getuser()), via="factory pr merge"
+    )
+    return str(merged.merged_sha)
 
 
 def close_pull_request(
@@ -117,23 +118,15 @@ def close_pull_request(
     if comment:
         forge.comment(number, comment)
     closed = forge.close(number)
-    _record(store, closed, "pr.closed", {"comment": comment or ""})
-    _settle_run(store, closed, RunStatus.REJECTED, f"PR #{number} closed: {comment or 'no reason'}")
+    record_closed(
+        store,
+        closed.run_id,
+        closed,
+        by=person(getpass.getuser()),
+        via="factory pr close",
+        comment=comment,
+    )
     return closed
-
-
-def _record(store: Store, pull: PullRequestInfo, kind: str, extra: dict[str, Any]) -> None:
-    if pull.run_id is None or store.find_run(pull.run_id) is None:
-        return
-    payload = {"number": pull.number, "head_branch": pull.head_branch, **extra}
-    store.append_event(pull.run_id, kind, f"human:{getpass.getuser()}", payload)
-
-
-def _settle_run(store: Store, pull: PullRequestInfo, status: RunStatus, outcome: str) -> None:
-    """The run that opened the pull request ends the way the person decided."""
-    if pull.run_id is None or store.find_run(pull.run_id) is None:
-        return
-    store.update_run(pull.run_id, status=status, outcome=outcome[:500], finished_at=utcnow())
 
 
 __all__ = [

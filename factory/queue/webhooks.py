@@ -1,4 +1,5 @@
-"""GitHub webhooks that queue runs: an issue labelled for the factory, or `/factory run`.
+"""GitHub webhooks: queue runs (an issue labelled for the factory, or `/factory run`), and
+record what a person did to a factory pull request (merged or closed it on GitHub).
 
 `github_webhook_router(config)` is a FastAPI router (POST `/webhooks/github`) for `factory
 serve` to mount; `webhook_app(config)` serves it alone. Every delivery must carry GitHub's
@@ -12,8 +13,13 @@ Queued (202):
 - `issues` / `labeled` with `[queue] webhook_label`, on a repository configured by `github =`;
 - `issue_comment` / `created` whose body starts with `/factory run`, by an owner, member or
   collaborator of the repository (anyone may comment on a public issue).
+Recorded (200):
+- `pull_request` / `closed` on a configured repository: the pull request is read back from
+  GitHub (the payload's word is not taken for it) and, when a run of this store opened it,
+  its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge.
 Everything else is acknowledged and ignored (200). A redelivered or replayed delivery queues
-nothing new: the ticket's queueing lock returns the job it already has.
+nothing new: the ticket's queueing lock returns the job it already has, and a pull request's
+fate is recorded once.
 """
 
 from __future__ import annotations
@@ -74,6 +80,20 @@ def wanted_issue(
     return None
 
 
+def closed_pull_request(
+    config: FactoryConfig, event: str, payload: dict[str, Any]
+) -> tuple[str, int] | None:
+    """(configured repository name, pull request number) when a pull request was closed."""
+    if event != "pull_request" or payload.get("action") != "closed":
+        return None
+    full_name = str((payload.get("repository") or {}).get("full_name") or "")
+    repo = next((name for name, r in config.repos.items() if r.github == full_name), None)
+    number = (payload.get("pull_request") or {}).get("number")
+    if repo is None or not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return repo, number
+
+
 def github_webhook_router(config: FactoryConfig) -> APIRouter:
     """POST /webhooks/github: verify, then queue one run per ticket."""
     router = APIRouter()
@@ -94,7 +114,13 @@ def github_webhook_router(config: FactoryConfig) -> APIRouter:
             payload = json.loads(body)
         except ValueError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
-        wanted = wanted_issue(config, event, payload) if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            return JSONResponse({"ok": True, "queued": False})
+        closed = closed_pull_request(config, event, payload)
+        if closed is not None:
+            settled = await run_in_threadpool(_settle_pull, config, *closed)
+            return JSONResponse({"ok": True, "queued": False, "recorded": settled})
+        wanted = wanted_issue(config, event, payload)
         if wanted is None:
             return JSONResponse({"ok": True, "queued": False})
         repo, number, full_name = wanted
@@ -110,6 +136,17 @@ def _queue_issue(config: FactoryConfig, repo: str, full_name: str, number: int) 
 
     queued = queue_ticket(config, f"{full_name}#{number}", RunOptions(repo=repo))
     return queued.model_dump()
+
+
+def _settle_pull(config: FactoryConfig, repo: str, number: int) -> dict[str, Any] | None:
+    from factory.run.pr_sync import sync_pull_request
+    from factory.store import Store
+
+    with Store.open(config) as store:
+        settled = sync_pull_request(config, store, repo, number)
+    if settled is None:
+        return None
+    return {"run_id": settled.run_id, "pull_request": number, "decision": settled.decision}
 
 
 def webhook_app(config: FactoryConfig) -> FastAPI:

@@ -33,6 +33,7 @@ EVENT_KINDS = (
     "tests.report",
     "gate.decision",
     "merge.done",
+    "pr.merged",
     "approval.approve",
     "approval.reject",
     "approval.approved",
@@ -181,8 +182,9 @@ class ReviewRecords:
 
 
 def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
-    """Runs of the period and the one before, plus any still waiting for a person (a sweep's
-    audit-chain anchor, a row in `runs` with the sweep's id and repository `*`, is no run)."""
+    """Runs of the period and the one before, plus any still waiting for a person or settled
+    since (a pull request opened long ago and merged now is a change of now). A sweep's
+    audit-chain anchor, a row in `runs` with the sweep's id and repository `*`, is no run."""
     query = select(
         Run.id,
         Run.ticket_ref,
@@ -196,7 +198,11 @@ def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
     ).where(
         Run.id.not_like(f"{SWEEP_ID_PREFIX}%"),
         Run.created_at < period.until,
-        or_(Run.created_at >= period.previous_since, Run.status.in_(WAITING)),
+        or_(
+            Run.created_at >= period.previous_since,
+            Run.updated_at >= period.previous_since,
+            Run.status.in_(WAITING),
+        ),
     )
     if repos:
         query = query.where(Run.repo.in_(list(repos)))
@@ -389,10 +395,17 @@ def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: st
                 facts.touched_protected = True
             if outcome != "allow" and policy == "secret_scan":
                 facts.secret_caught = True
-    elif kind == "merge.done":
-        facts.merged_at = parse_ts(ts)
-        facts.merged_by = str(data.get("by") or "factory")
-        facts.merge_sha = data.get("sha")
+    elif kind in ("merge.done", "pr.merged") and facts.merged_at is None:
+        # The factory merged (`merge.done`), or a person did (`pr.merged`: `factory pr merge`,
+        # or GitHub's button as the forge reported it, at the forge's time). The first counts.
+        if kind == "merge.done":
+            facts.merged_at = parse_ts(ts)
+            facts.merged_by = str(data.get("by") or "factory")
+            facts.merge_sha = data.get("sha")
+        else:
+            facts.merged_at = parse_ts(str(data.get("merged_at") or ts))
+            facts.merged_by = actor.removeprefix("human:")
+            facts.merge_sha = data.get("merged_sha")
     elif kind in ("approval.approve", "approval.approved"):
         facts.approved_by = actor.removeprefix("human:")
         facts.decided_at = facts.decided_at or parse_ts(ts)

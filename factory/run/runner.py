@@ -18,7 +18,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict
 
 from factory.checks.preflight import require_preflight
-from factory.config import FactoryConfig, RepoConfig
+from factory.config import FactoryConfig
 from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -159,19 +159,15 @@ def start_run(
     reaped = len(reap_orphan_sandboxes())
     key = claim_key(name, ticket)
     notes: list[str] = []
-    open_pull = _open_pull_on_github(config, store, name, repo, ticket)
+    open_pull = open_factory_pull_request(
+        make_forge(config, store, name, repo), store, name, ticket
+    )
     if options.force_new:
         notes.append(_forced_note(store, name, key, open_pull))
         if open_pull is not None and open_pull.head_branch == state.branch:
             state = state.model_copy(update={"branch": f"{state.branch}-{state.run_id[2:8]}"})
     elif open_pull is not None:
-        holder = run_of_branch(store, name, open_pull.head_branch)
-        raise RunError(
-            f"ticket {ticket.ref} already has an open pull request from the factory, "
-            f"#{open_pull.number} (branch {open_pull.head_branch}"
-            + (f", run {holder})" if holder else ")")
-            + "; review or close it, or pass --force-new to start a second run on purpose"
-        )
+        raise RunError(_open_pull_refusal(store, name, ticket, open_pull))
     try:
         store.create_run(
             ticket.ref,
@@ -192,6 +188,7 @@ def start_run(
     if options.force_new:
         with contextlib.suppress(TicketClaimed):  # hold the claim if the other run ended
             store.claim_ticket(key, state.run_id)
+        store.update_run(state.run_id, ticket_id=key)  # still one of the ticket's runs
     with _lease(config, store, state.run_id) as lease:
         store.update_run(
             state.run_id, status=RunStatus.RUNNING, started_at=utcnow(), sweep_id=hooks.sweep_id
@@ -343,13 +340,17 @@ def _takeover_notes(lease: DriverLease) -> list[str]:
     return [f"took the run over from {previous.owner}, which {why}"]
 
 
-def _open_pull_on_github(
-    config: FactoryConfig, store: Store, name: str, repo: RepoConfig, ticket: Ticket
-) -> PullRequestInfo | None:
-    """A GitHub ticket's open PR from a factory branch, found on the forge itself."""
-    if ticket.source != "github" or repo.github is None:
-        return None
-    return open_factory_pull_request(make_forge(config, store, name, repo), ticket)
+def _open_pull_refusal(store: Store, repo: str, ticket: Ticket, pull: PullRequestInfo) -> str:
+    """Why a second plain run is refused: the open pull request, its run, what to do."""
+    holder = run_of_branch(store, repo, pull.head_branch)
+    where = pull.url if pull.forge == "github" and pull.url else f"`factory pr show {pull.number}`"
+    return (
+        f"ticket {ticket.ref} already has an open pull request from the factory, "
+        f"#{pull.number} (branch {pull.head_branch}"
+        + (f", run {holder}" if holder else "")
+        + f"; {where}): review, merge or close it, "
+        "or pass --force-new to start a second run on purpose"
+    )
 
 
 def _forced_note(store: Store, repo: str, key: str, open_pull: PullRequestInfo | None) -> str:

@@ -16,8 +16,9 @@ from agents.test_report import detect_test_command
 from factory.config import FactoryConfig, RepoConfig
 from factory.config.prices import UnenforceableBudget, check_budget_enforceable
 from factory.config.repo_settings import governing_repo_config
+from factory.config.settings import Secrets
 from factory.forges.base import Forge
-from factory.forges.build import MissingForgeToken, repo_forge
+from factory.forges.build import MissingForgeToken, build_forge
 from factory.git import branch_name, create_worktree, ensure_clone, read_from_base, remove_worktree
 from factory.git.base_branch import base_branch_of
 from factory.git.command import GitError
@@ -182,9 +183,17 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
 
 
 def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
-    """The forge the repository's branches and pull requests live on."""
+    """The forge the repository's branches and pull requests live on (also for a checkout
+    given by path, which factory.toml does not name)."""
+    token = Secrets.from_env().github_token
     try:
-        return repo_forge(config, store, name)
+        return build_forge(
+            repo.forge_settings(name),
+            store=store,
+            data_dir=config.factory.data_dir,
+            identity=config.git,
+            github_token=token.get_secret_value() if token else None,
+        )
     except MissingForgeToken as error:
         raise SetupError(str(error)) from error
 
