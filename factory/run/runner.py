@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.checks.preflight import require_preflight
 from factory.config import FactoryConfig
+from factory.config.prices import token_budget_note
 from factory.forges.base import PullRequestInfo
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -40,6 +41,7 @@ from factory.run.setup import (
     equip_run,
     make_forge,
     new_run_state,
+    operator_budget,
     resolve_repo,
     run_repo,
 )
@@ -53,6 +55,7 @@ from factory.store import (
     TicketClaimed,
 )
 from factory.store.models import Run, utcnow
+from factory.support import failpoints
 from factory.support.errors import FactoryError, error_text
 from factory.tickets import resolve_ticket
 from factory.tickets.model import Ticket
@@ -159,6 +162,10 @@ def start_run(
     reaped = len(reap_orphan_sandboxes())
     key = claim_key(name, ticket)
     notes: list[str] = []
+    budget_note = _budget_note(config, name, options)
+    if budget_note is not None:
+        notes.append(budget_note)
+        log.warning("the run's budget is tokens", note=budget_note)
     open_pull = open_factory_pull_request(
         make_forge(config, store, name, repo), store, name, ticket
     )
@@ -205,13 +212,15 @@ def start_run(
                 "repo_path": str(repo.path) if repo.path is not None else None,
                 CLAIM_KEY_FIELD: key,
                 "options": options.model_dump(mode="json"),
+                "budget_note": budget_note,
                 "driver": str(lease.owner),
                 # Enough to start over should the process die before the first checkpoint.
                 "state": state.model_dump(mode="json"),
             },
         )
         if options.force_new:
-            store.append_event(state.run_id, "run.forced_new", "system", {"note": notes[-1]})
+            forced = next(note for note in notes if note.startswith("--force-new"))
+            store.append_event(state.run_id, "run.forced_new", "system", {"note": forced})
         if assessment is not None:
             store.append_event(
                 state.run_id, "autonomy.assessed", "system", assessment.model_dump(mode="json")
@@ -219,6 +228,7 @@ def start_run(
             changed = assessment.level_change_event()
             if changed is not None:
                 store.append_event(state.run_id, LEVEL_CHANGED_EVENT, "system", changed)
+        failpoints.hit("run:started")  # every check a run makes before it starts is behind
         return _drive(
             config, store, state.run_id, options, state, observer, lease, reaped, notes, hooks
         )
@@ -338,6 +348,13 @@ def _takeover_notes(lease: DriverLease) -> list[str]:
         return []
     why = "has exited" if previous.owner.is_gone() else "stopped renewing its lease"
     return [f"took the run over from {previous.owner}, which {why}"]
+
+
+def _budget_note(config: FactoryConfig, name: str, options: RunOptions) -> str | None:
+    """What the run's budget is when a model has no price (its token limit), else None."""
+    if options.replay is not None:
+        return None  # a cassette's turns are played back, not bought
+    return token_budget_note(config, operator_budget(config, name, options), options.model)
 
 
 def _open_pull_refusal(store: Store, repo: str, ticket: Ticket, pull: PullRequestInfo) -> str:

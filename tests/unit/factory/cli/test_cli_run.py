@@ -58,7 +58,7 @@ base_url = "http://127.0.0.1:9/v1"
 def test_a_dollar_budget_over_a_model_without_a_price_is_refused_at_start(
     invoke: Invoke, checkout: Path, tmp_path: Path
 ) -> None:
-    (tmp_path / "factory.toml").write_text(LOCAL_MODEL)
+    (tmp_path / "factory.toml").write_text(LOCAL_MODEL + "\n[budgets]\nmax_usd = 5.0\n")
     (tmp_path / "ticket.md").write_text("---\ntitle: Do a thing\n---\nPlease.\n")
 
     result = invoke("run", "ticket.md", "--repo", str(checkout))
@@ -69,9 +69,9 @@ def test_a_dollar_budget_over_a_model_without_a_price_is_refused_at_start(
     assert json.loads(invoke("runs", "list", "--json").output) == []
 
 
-def test_a_token_budget_makes_an_unpriced_model_acceptable() -> None:
+def test_an_unpriced_model_runs_on_tokens_unless_a_dollar_limit_alone_was_chosen() -> None:
     from factory.config import parse_config
-    from factory.config.prices import check_budget_enforceable
+    from factory.config.prices import UnenforceableBudget, check_budget_enforceable
     from harness.config import BudgetConfig
 
     config = parse_config(
@@ -80,6 +80,10 @@ def test_a_token_budget_makes_an_unpriced_model_acceptable() -> None:
         base_dir=Path("."),
         environ={},
     )
+    check_budget_enforceable(config, BudgetConfig())  # the default dollar limit: on tokens
     check_budget_enforceable(config, BudgetConfig(max_tokens=300_000))  # no error
+    check_budget_enforceable(config, BudgetConfig(max_usd=5, max_tokens=300_000))  # no error
+    with pytest.raises(UnenforceableBudget, match="5.00 dollar limit cannot be enforced"):
+        check_budget_enforceable(config, BudgetConfig(max_usd=5))
     priced = config.model_copy(update={"pricing": {"qwen3-coder": {"input": 1, "output": 2}}})
     check_budget_enforceable(priced, BudgetConfig())  # no error
