@@ -107,9 +107,7 @@ def price_findings(config: FactoryConfig, repos: Iterable[str]) -> list[CheckFin
     } or {"budgets.max_usd": config.budgets}
     for key, limits in scopes.items():
         if unenforceable(limits):
-            findings.append(
-                CheckFinding(key=key, detail=unenforceable_message(missing[0], limits))
-            )
+            findings.append(CheckFinding(key=key, detail=unenforceable_message(missing[0], limits)))
     tokens = min(limits.max_tokens for limits in scopes.values())
     findings += [
         CheckFinding(

@@ -1,4 +1,8 @@
-"""`factory halt` / `factory unhalt`: the kill switch for one repository or the whole factory."""
+"""`factory halt` / `factory unhalt`: the kill switch for the whole factory or one repository.
+
+The andon cord is one short command: `factory halt` stops everything, `factory unhalt` lifts
+that; `--repo NAME` narrows either to one repository.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
@@ -18,9 +23,13 @@ if TYPE_CHECKING:
 console = Console()
 
 REPO_OPTION = typer.Option(
-    None, "--repo", help="The repository (its name in factory.toml) to act on."
+    None,
+    "--repo",
+    help="Only this repository (its name in factory.toml); without it, the whole factory.",
 )
-ALL_OPTION = typer.Option(False, "--all", help="Act on the whole factory (every repository).")
+ALL_OPTION = typer.Option(
+    False, "--all", help="The whole factory (what no option means too; kept for scripts)."
+)
 BY_OPTION = typer.Option(
     None, "--by", help="Who is acting, for the audit log (default: your user name)."
 )
@@ -28,13 +37,12 @@ JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for scri
 
 
 def _scope(repo: str | None, everything: bool) -> str:
-    if bool(repo) == everything:
-        raise fail("choose exactly one of --repo NAME or --all")
-    if everything:
-        from factory.governance.halts import ALL
+    from factory.governance.halts import ALL
 
+    if repo is not None and everything:
+        raise fail("choose one of --repo NAME or --all (the whole factory), not both")
+    if repo is None:
         return ALL
-    assert repo is not None
     try:
         cli_config().repo(repo)  # a typo in a kill switch must not silently halt nothing
     except ConfigError as exc:
@@ -64,23 +72,25 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
         console.print(f"{result.already}; no second halt was added.", highlight=False)
         return
     if verb == "unhalt" and not result.halts:
-        console.print(f"{target} was not halted; nothing to lift.")
+        console.print(f"{target} was not halted; nothing to lift.", highlight=False)
         return
-    console.print(
-        f"[bold]{verb}ed[/] {target}; "
-        f"{len(result.runs_notified)} run(s) in flight noted it in their audit log."
-    )
+    count = len(result.runs_notified)
+    runs = "1 run in flight noted it" if count == 1 else f"{count} runs in flight noted it"
+    console.print(f"[bold]{verb}ed[/] {escape(target)}; {runs} in their audit log.")
 
 
 @app.command("halt")
 def halt_command(
-    reason: str = typer.Option(..., "--reason", help="Why work must stop (kept in the audit log)."),
+    reason: str = typer.Option(
+        "", "--reason", help="Why work must stop (kept in the audit log; optional)."
+    ),
     repo: str | None = REPO_OPTION,
     everything: bool = ALL_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Stop work: no new runs start, running runs stop at the next step, nothing merges."""
+    """Stop work everywhere (or in one repository with --repo): no new runs start, running
+    runs stop at their next step, nothing merges. `factory unhalt` lifts it."""
     from factory.governance.halts import halt
 
     scope = _scope(repo, everything)
@@ -93,15 +103,31 @@ def halt_command(
 
 @app.command("unhalt")
 def unhalt_command(
-    repo: str | None = REPO_OPTION,
+    repo: str | None = typer.Option(
+        None,
+        "--repo",
+        help="Lift this repository's halt; without it, the factory-wide halt "
+        "(a repository halted on its own stays halted).",
+    ),
     everything: bool = typer.Option(
-        False, "--all", help="Lift the factory-wide halt (halts on single repos stay)."
+        False, "--all", help="The factory-wide halt (what no option means too)."
     ),
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Lift a halt; halted runs can then be resumed with `factory resume RUN`."""
-    from factory.governance.halts import unhalt
+    """Lift the factory-wide halt (or one repository's with --repo); halted runs can then be
+    resumed with `factory resume RUN`."""
+    from factory.governance.halts import active_halts, unhalt, unhalt_hint
 
     scope = _scope(repo, everything)
-    _render(unhalt(cli_store(), scope, by or getpass.getuser()), "unhalt", as_json)
+    store = cli_store()
+    result = unhalt(store, scope, by or getpass.getuser())
+    _render(result, "unhalt", as_json)
+    if not as_json:
+        for still in active_halts(store):
+            console.print(
+                f"still halted: {escape(still.scope)} by {escape(still.by)} "
+                f"({escape(still.reason)}); `{unhalt_hint(still)}` lifts it",
+                highlight=False,
+                soft_wrap=True,  # a command to copy is never folded
+            )

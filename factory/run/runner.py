@@ -30,6 +30,7 @@ from factory.governance.claims import (
     recorded_claim_key,
     run_of_branch,
 )
+from factory.governance.halts import unhalt_hint
 from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer, prune_finished
 from factory.run.graph import build_graph
@@ -157,7 +158,9 @@ def start_run(
     require_preflight(config, {name: repo}, replay=options.replay)
     halt = store.is_halted(name)
     if halt is not None:
-        raise RunError(f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it")
+        raise RunError(
+            f"{name} is halted by {halt.by} ({halt.reason}); `{unhalt_hint(halt)}` lifts it"
+        )
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
     reaped = len(reap_orphan_sandboxes())
     key = claim_key(name, ticket)
@@ -257,7 +260,7 @@ def resume_run(
         _check_resumable(store, run)  # again: the previous driver may have finished meanwhile
         halt = store.is_halted(run.repo)
         if halt is not None:
-            raise RunError(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
+            raise RunError(f"{run.repo} is halted ({halt.reason}); `{unhalt_hint(halt)}` first")
         _claim_again(store, run)
         notes = _takeover_notes(lease)
         hooks = hooks or RunHooks()
@@ -543,7 +546,9 @@ def waiting_for(store: Store, run: Run) -> str | None:
             f"`factory approve {run.id}` or `factory reject {run.id} --reason ...`"
         )
     if status == RunStatus.HALTED:
-        return f"the halt to be lifted (`factory unhalt`), then `factory resume {run.id}`"
+        halt = store.is_halted(run.repo)
+        lift = f"`{unhalt_hint(halt)}`" if halt is not None else "lifted"
+        return f"the halt to be lifted ({lift}), then `factory resume {run.id}`"
     if status == RunStatus.FAILED and not _ended(store, run.id):
         cause = run.outcome or "see its events"
         return f"the cause to be fixed ({cause}), then `factory resume {run.id}`"

@@ -34,6 +34,33 @@ class StoreUnavailableError(FactoryError, RuntimeError):
     exit_code = FAILED
 
 
+SUPPORTED_BACKENDS = {
+    "sqlite": "sqlite:///PATH",
+    "postgresql": "postgresql+psycopg://USER@HOST/DB",
+}
+"""The databases the store runs on (its migrations, locks and chain queries are tested on
+these two), each with the URL shape to use."""
+
+
+class UnsupportedDatabase(FactoryError, ValueError):
+    """A database SQLAlchemy knows but the store does not run on (MySQL, Oracle...)."""
+
+    code = "config"
+
+
+def unsupported_backend(url: str) -> str | None:
+    """Why `url` names a database the store does not run on, or None when it is supported
+    (or not a URL at all, which is said elsewhere)."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        return None
+    if backend in SUPPORTED_BACKENDS:
+        return None
+    supported = " or ".join(f"{name} ({shape})" for name, shape in SUPPORTED_BACKENDS.items())
+    return f"{describe_url(url)}: {backend} is not supported; the store runs on {supported}"
+
+
 def describe_url(url: str) -> str:
     """The URL with any password hidden, for messages that get pasted into tickets."""
     try:
@@ -44,6 +71,9 @@ def describe_url(url: str) -> str:
 
 def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
     """`_make_engine`, with a missing driver or a malformed URL said in one line."""
+    unsupported = unsupported_backend(url)
+    if unsupported is not None:
+        raise UnsupportedDatabase(unsupported)
     try:
         return _make_engine(url, busy_timeout_s=busy_timeout_s)
     except (ArgumentError, ModuleNotFoundError) as exc:

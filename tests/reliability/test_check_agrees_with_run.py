@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from factory.support.failpoints import ENV as FAILPOINTS, FailpointReached
+from factory.support.failpoints import ENV as FAILPOINTS
+from factory.support.failpoints import FailpointReached
 from tests.reliability.conftest import World
 from tests.reliability.test_bad_config import CASES, ConfigCase, _apply
 
