@@ -351,6 +351,19 @@ def load_records(store: Store, period: Period, repos: Iterable[str] | None = Non
     return ReviewRecords(period, runs, pulls, tickets, halts, incidents, ticket_runs)
 
 
+def no_new_failures(report: dict[str, Any]) -> bool:
+    """A `tests.report` by the run's own rule (`TestReport.green`): recorded since the event
+    carries it; for older events, the same rule from the counts the event kept."""
+    if "green" in report:
+        return bool(report["green"])
+    if report.get("newly_failing"):
+        return False
+    if report.get("exit_code") == 0:
+        return True
+    failing = int(report.get("failed") or 0) + int(report.get("errors") or 0)
+    return bool(report.get("structured")) and 0 < failing <= len(report.get("still_failing") or [])
+
+
 def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: str) -> None:
     """Add one event to a run's facts (events arrive in chain order)."""
     data = orjson.loads(payload_text)
@@ -380,8 +393,7 @@ def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: st
         facts._failing_since_commit = set()
     elif kind == "tests.report":
         failing = set(data.get("newly_failing") or [])
-        green = not failing and (data.get("exit_code") == 0 or not data.get("failed"))
-        facts.test_reports.append(green)
+        facts.test_reports.append(no_new_failures(data))
         # Failed, then passed with no commit in between: the same code, so the test is flaky.
         facts.flaky.extend(sorted(facts._failing_since_commit - failing))
         facts._failing_since_commit = failing

@@ -95,7 +95,8 @@ def find_risks(
                 f"{pillars.name}: {len(old)} run(s) waiting for a person over a day "
                 f"(oldest {old[0].age_hours:.0f} h)",
                 [w.run_id for w in old[:5]],
-                f"decide them: `factory approve {old[0].run_id}` or `factory reject`",
+                f"decide them: `factory approve {old[0].run_id}` or "
+                f"`factory reject {old[0].run_id} --reason ...`",
             )
         green = pillars.reliability.first_try_green_rate
         if (
@@ -106,7 +107,7 @@ def find_risks(
             add(
                 "medium",
                 pillars.name,
-                f"{pillars.name}: first-try green rate "
+                f"{pillars.name}: runs with no new failures at the first try "
                 f"{_pct(green.previous)} → {_pct(green.value)}",
                 [f"{pillars.runs} runs in the period"],
                 "look at the failing runs' test reports; check the base branch's tests",

@@ -19,7 +19,7 @@ import uvicorn
 from factory.config import FactoryConfig, parse_config
 from factory.queue.jobs import list_jobs
 from factory.queue.webhooks import SECRET_ENV, signature_of, webhook_app
-from factory.store import Store
+from factory.store import RunStatus, Store
 from tests.support.databases import scratch_database
 from tests.support.fake_github import serve_fake_github
 
@@ -204,7 +204,7 @@ def test_a_closed_pull_request_is_read_back_from_github_and_recorded_once(
             "state": "open",
             "merged": False,
         }
-        run = store.create_run("acme/app#7", "app", status="pr_open", run_id="r-webhook01")
+        run = store.create_run("acme/app#7", "app", status=RunStatus.PR_OPEN, run_id="r-webhook01")
         store.append_event(run.id, "pr.opened", "system", {"number": 100})
 
         forged = deliver(server, "pull_request", closed(100, merged=True), delivery="d-forged")

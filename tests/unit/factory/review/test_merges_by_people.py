@@ -168,3 +168,35 @@ def test_a_factory_merge_found_only_in_git_history_counts_once(tmp_path: Path) -
     assert entry.agent.lead_time_commit.value == 5.0
     assert known  # the merge commit exists on the first-parent line
     assert result.factory.delivery.prs_merged.value == 2
+
+
+def test_first_try_reads_a_run_exactly_as_the_run_judged_its_tests(tmp_path: Path) -> None:
+    """One failing test that already failed on the base: the run said "no new failures"
+    (and its gate let it through); the review's first-try figure counts it the same way,
+    from the recorded verdict and, for events recorded before it, from the counts."""
+    store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
+    history = History(store)
+    as_on_base = {
+        "exit_code": 1,
+        "failed": 1,
+        "errors": 0,
+        "structured": True,
+        "newly_failing": [],
+        "still_failing": ["tests::test_slow"],
+    }
+    broke = {**as_on_base, "failed": 2, "newly_failing": ["tests::test_new"]}
+    for run_id, report in (
+        ("r-recorded1", {**as_on_base, "green": True}),
+        ("r-older0001", as_on_base),
+        ("r-broke0001", broke),
+    ):
+        history.run(
+            "svc",
+            f"T-{run_id}",
+            at=days_ago(3),
+            status="pr_open",
+            run_id=run_id,
+            steps=[(days_ago(3), "tests.report", "system", report)],
+        )
+    result = build_review(config_for(tmp_path, {"svc": None}), store, ReviewOptions(now=NOW))
+    assert result.factory.reliability.first_try_green_rate.value == round(2 / 3, 4)
