@@ -11,6 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.listing import nothing_to_list
 from factory.config.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -150,7 +151,12 @@ def list_incidents(
         print_json([incident_record(incident) for incident in incidents])
         return
     if not incidents:
-        console.print("no incidents recorded")
+        start = "`factory incident open --repo R --title T` records one"
+        console.print(
+            nothing_to_list("incidents", {"--repo": repo, "--open": open_only}, start),
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     table = Table("id", "repo", "severity", "title", "root cause", "opened", "resolved")
     for incident in incidents:

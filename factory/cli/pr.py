@@ -12,6 +12,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.listing import nothing_to_list
 from factory.config.errors import ConfigError
 from factory.store.statuses import PullRequestStatus
 
@@ -53,7 +54,15 @@ def list_pull_requests(
         print_json([{key: getattr(row, key) for key in _ROW_FIELDS} for row in rows])
         return
     if not rows:
-        console.print("no pull requests yet: `factory run TICKET` opens them")
+        filters = {"--repo": repo, "--status": status}
+        known = list(cli_config().repos)
+        console.print(
+            nothing_to_list(
+                "pull requests", filters, "`factory run TICKET` opens them", known_repos=known
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     table = Table("repo", "#", "status", "title", "branch", "run")
     for row in rows:

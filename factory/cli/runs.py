@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from factory.cli.app import app
-from factory.cli.context import cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.listing import nothing_to_list
 from factory.store.statuses import RunStatus
 
 if TYPE_CHECKING:
@@ -89,7 +90,14 @@ def list_runs(
         print_json([run_record(run) for run in runs])
         return
     if not runs:
-        console.print("no runs yet: `factory run TICKET` starts one")
+        filters = {"--status": status, "--repo": repo}
+        console.print(
+            nothing_to_list(
+                "runs", filters, "`factory run TICKET` starts one", known_repos=_repos()
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     table = Table()
     for column in ("run", "status", "repo", "ticket", "cost", "tokens", "events", "created"):
@@ -145,6 +153,10 @@ def show_run(
         for event in trail:
             table.add_row(str(event.seq), event.ts, event.actor, event.kind, _short(event.payload))
         console.print(table)
+
+
+def _repos() -> list[str]:
+    return list(cli_config().repos)
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.listing import nothing_to_list
 
 ticket_app = typer.Typer(
     help="Put tickets in the sweep's backlog and list them.", no_args_is_help=True
@@ -94,7 +95,10 @@ def list_tickets(
         print_json(records)
         return
     if not records:
-        console.print("the backlog is empty: `factory ticket add FILE` adds a ticket")
+        start = "`factory ticket add FILE` adds one"
+        console.print(
+            nothing_to_list("tickets", {"--repo": repo}, start), highlight=False, soft_wrap=True
+        )
         return
     table = Table()
     for column in ("ticket", "repo", "priority", "title", "latest run"):

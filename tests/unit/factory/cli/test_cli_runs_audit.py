@@ -37,6 +37,23 @@ def test_runs_list_table_for_people(invoke: Invoke, db_url: str) -> None:
     assert result.exit_code == 0 and first in result.stdout and "pr_open" in result.stdout
 
 
+def test_an_empty_listing_says_nothing_matched_and_names_the_filter(
+    invoke: Invoke, db_url: str
+) -> None:
+    assert invoke("runs", "list").stdout.startswith("no runs yet: `factory run TICKET`")
+    seed(db_url)
+    failed = invoke("runs", "list", "--status", "failed")
+    assert failed.exit_code == 0 and failed.stdout.strip() == "no runs match --status failed"
+    nosuch = invoke("runs", "list", "--repo", "nosuch", "--status", "pr_open").stdout.strip()
+    assert nosuch == (
+        "no runs match --status pr_open --repo nosuch "
+        "(factory.toml names no repository 'nosuch'; configured: none)"
+    )
+    prs = invoke("pr", "list", "--status", "merged").stdout.strip()
+    assert prs == "no pull requests match --status merged"
+    assert "yet" not in invoke("incident", "list", "--open").stdout
+
+
 def test_runs_list_rejects_an_unknown_status_with_the_allowed_ones(invoke: Invoke) -> None:
     result = invoke("runs", "list", "--status", "finished")
     assert result.exit_code == 2
