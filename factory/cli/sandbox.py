@@ -76,12 +76,20 @@ def prune_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would go, remove nothing."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Remove sandbox containers whose owning process died or whose run is over. Safe any time."""
+    """Remove this installation's sandbox containers whose owning process died or whose run is
+    over (and unlabelled ones from older versions). Safe any time: other installations sharing
+    the Docker engine keep theirs."""
+    from factory.store.database import installation_id
     from sandboxes.prune import prune
 
     config = cli_config()
     try:
-        report = prune(_store_is_active(config), dry_run=dry_run)
+        report = prune(
+            _store_is_active(config),
+            dry_run=dry_run,
+            installation=installation_id(config.database_url),
+            unlabelled_too=True,
+        )
     except SandboxError as exc:
         raise fail(str(exc), code=1) from exc
     if as_json:
@@ -128,15 +136,22 @@ def exec_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run one command in a hardened sandbox, as agents do (a manual check)."""
+    from factory.store.database import installation_id
     from sandboxes.docker_sandbox import DockerSandbox
 
-    cfg = cli_config().sandbox
+    config = cli_config()
+    cfg = config.sandbox
     if worktree is not None and not worktree.is_dir():
         raise fail(f"--worktree {worktree} is not a directory; pass one that is")
     run_id = f"manual-{uuid.uuid4().hex[:8]}"
     try:
         with DockerSandbox(
-            cfg, worktree=worktree, run_id=run_id, role="manual", image=image
+            cfg,
+            worktree=worktree,
+            run_id=run_id,
+            role="manual",
+            image=image,
+            installation=installation_id(config.database_url),
         ) as sandbox:
             result = sandbox.exec(cmd, timeout=timeout)
     except SandboxError as exc:

@@ -162,7 +162,7 @@ def start_run(
             f"{name} is halted by {halt.by} ({halt.reason}); `{unhalt_hint(halt)}` lifts it"
         )
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
-    reaped = len(reap_orphan_sandboxes())
+    reaped = len(reap_orphan_sandboxes(config))
     key = claim_key(name, ticket)
     notes: list[str] = []
     budget_note = _budget_note(config, name, options)
@@ -254,7 +254,7 @@ def resume_run(
     _check_resumable(store, run)
     options = options or _recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
-    reaped = len(reap_orphan_sandboxes())
+    reaped = len(reap_orphan_sandboxes(config))
     with _lease(config, store, run_id) as lease:
         run = store.get_run(run_id)
         _check_resumable(store, run)  # again: the previous driver may have finished meanwhile
@@ -287,7 +287,7 @@ def answer_approval(
 ) -> RunSummary:
     """Resume a run waiting in `await_approval` with a person's approve or reject."""
     store.get_run(run_id)
-    reaped = len(reap_orphan_sandboxes())
+    reaped = len(reap_orphan_sandboxes(config))
     with _lease(config, store, run_id) as lease:
         run = store.get_run(run_id)
         if run.status != RunStatus.WAITING_APPROVAL.value:

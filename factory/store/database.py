@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,21 @@ def unsupported_backend(url: str) -> str | None:
         return None
     supported = " or ".join(f"{name} ({shape})" for name, shape in SUPPORTED_BACKENDS.items())
     return f"{describe_url(url)}: {backend} is not supported; the store runs on {supported}"
+
+
+def installation_id(url: str) -> str:
+    """A stable id of the installation whose records live at `url`: twelve hex digits of the
+    database it names (a SQLite file by its absolute path; a server database without its
+    password). Sandboxes carry it, so each installation sharing a Docker engine reaps only
+    its own containers."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return hashlib.sha256(url.encode()).hexdigest()[:12]
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=str(Path(str(parsed.database)).expanduser().resolve()))
+    identity = parsed.set(password=None).render_as_string(hide_password=False)
+    return hashlib.sha256(identity.encode()).hexdigest()[:12]
 
 
 def describe_url(url: str) -> str:

@@ -28,6 +28,7 @@ from factory.run.runner import RunError, RunSummary, resume_run, start_run
 from factory.run.setup import ROLES, RunOptions
 from factory.run.state import RunState
 from factory.store import LeaseHeld, Store, TicketClaimed
+from factory.store.database import installation_id
 from factory.support.errors import FactoryError
 from factory.sweep.backlog import (
     BacklogProblem,
@@ -298,7 +299,10 @@ class _Execution:
         with ExitStack() as stack:
             if picks and self.config.sandbox.warm_pool_size > 0:
                 size = min(self.config.sandbox.warm_pool_size, self.concurrency)
-                self._pool = stack.enter_context(WarmPool(self.config.sandbox, size=size))
+                installation = installation_id(self.config.database_url)
+                self._pool = stack.enter_context(
+                    WarmPool(self.config.sandbox, size=size, installation=installation)
+                )
             workers = stack.enter_context(
                 ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="sweep")
             )
