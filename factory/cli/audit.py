@@ -13,6 +13,7 @@ from rich.console import Console
 
 from factory.cli.app import app
 from factory.cli.context import cli_store, fail, print_json
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.store import Store
@@ -72,7 +73,8 @@ def digest_command(
         return
     console.print(
         f"global head {digest.hash}\n"
-        f"digest row {digest.seq}: {digest.events} events in {digest.runs} runs, at {digest.ts}\n"
+        f"digest row {digest.seq}: {plural(digest.events, 'event')} in "
+        f"{plural(digest.runs, 'run')}, at {digest.ts}\n"
         "save `factory audit digest --json` output elsewhere; "
         "`factory audit verify --against FILE` proves the log still extends it",
         highlight=False,
@@ -106,7 +108,7 @@ def export_command(
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_jsonl(store, out, run_id=run_id, since=start)
-    Console(stderr=True).print(f"{count} events written to {output}", highlight=False)
+    Console(stderr=True).print(f"{plural(count, 'event')} written to {output}", highlight=False)
 
 
 def _known_run(store: Store, run_id: str) -> None:
@@ -139,5 +141,5 @@ def _read_digest(path: Path) -> GlobalDigest:
     except ValidationError as exc:
         raise fail(
             f"{path} is not a digest saved by `factory audit digest --json` "
-            f"({exc.error_count()} problem(s), first: {exc.errors()[0]['msg']})"
+            f"({plural(exc.error_count(), 'problem')}, first: {exc.errors()[0]['msg']})"
         ) from exc

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import options, print_json
+from factory.support.wording import plural
 
 console = Console()
 
@@ -56,7 +57,9 @@ def doctor(
             table.add_row(Text(check.key), marks[check.severity], detail)
         console.print(table)
         console.print(
-            f"[red]{len(failed)} check(s) failed[/]" if failed else "[green]all checks passed[/]"
+            f"[red]{plural(len(failed), 'check')} failed[/]"
+            if failed
+            else "[green]all checks passed[/]"
         )
     if failed:
         raise typer.Exit(1)

@@ -16,6 +16,7 @@ from rich.markup import escape
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config.errors import ConfigError
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.governance.halts import HaltResult
@@ -75,8 +76,8 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
         console.print(f"{target} was not halted; nothing to lift.", highlight=False)
         return
     count = len(result.runs_notified)
-    runs = "1 run in flight noted it" if count == 1 else f"{count} runs in flight noted it"
-    console.print(f"[bold]{verb}ed[/] {escape(target)}; {runs} in their audit log.")
+    noted = f"{plural(count, 'run')} in flight noted it in {'its' if count == 1 else 'their'}"
+    console.print(f"[bold]{verb}ed[/] {escape(target)}; {noted} audit log.")
 
 
 @app.command("halt")

@@ -133,7 +133,9 @@ def sync_incidents(
         print_json({"created": result.created, "updated": result.updated})
         return
     console.print(
-        f"{len(result.created)} new, {len(result.updated)} refreshed incident(s) from GitHub",
+        f"{len(result.created)} new, {len(result.updated)} refreshed "
+        f"{'incident' if len(result.created) + len(result.updated) == 1 else 'incidents'} "
+        "from GitHub",
         highlight=False,
     )
 

@@ -16,6 +16,7 @@ from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.config import load_config
 from factory.config.errors import ConfigError
+from factory.support.wording import plural
 from policies.config import AutonomyLevel
 from policies.errors import PolicyConfigError
 
@@ -149,7 +150,7 @@ def parse_since(text: str, now: datetime) -> datetime:
 
 def _render_replay(report: ReplayReport, source: str) -> None:
     console.print(
-        f"replayed {report.evaluated} recorded decision(s) under {source}: "
+        f"replayed {plural(report.evaluated, 'recorded decision')} under {source}: "
         f"[bold]{len(report.changes)}[/] would change, {report.unchanged} unchanged.",
         soft_wrap=True,
         highlight=False,

@@ -99,7 +99,7 @@ def show(
             record["diff"] = patch
         print_json(record)
         return
-    _render(view)
+    _render(view, diff_shown=patch is not None)
     if patch is not None:
         console.print(patch, markup=False, highlight=False)
 
@@ -240,7 +240,7 @@ _ROW_FIELDS = (
 )
 
 
-def _render(view: PullRequestView) -> None:
+def _render(view: PullRequestView, *, diff_shown: bool = False) -> None:
     from rich.markdown import Markdown  # markdown-it is a noticeable share of start-up
 
     pull = view.pull
@@ -262,10 +262,12 @@ def _render(view: PullRequestView) -> None:
     console.print(Markdown(pull.body or "(no description)"))
     if pull.status in ("open", "draft"):
         ready = " --ready" if pull.status == "draft" else ""
+        steps = [] if diff_shown else [f"`factory pr show {pull.number} --diff`"]
+        steps.append(f"`factory pr merge {pull.number}{ready}`")
         console.print(
-            f"\nnext: `factory pr show {pull.number} --diff`, "
-            f"`factory pr merge {pull.number}{ready}` or `factory pr close {pull.number}`",
+            f"\nnext: {', '.join(steps)} or `factory pr close {pull.number}`",
             highlight=False,
+            soft_wrap=True,
         )
 
 

@@ -13,6 +13,7 @@ from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
 from factory.cli.listing import nothing_to_list
 from factory.store.statuses import RunStatus
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.store import Event, Run
@@ -57,7 +58,7 @@ def cost_label(run: Run) -> str:
     """Dollars when every model call was priced; otherwise says the cost is unknown."""
     if run.cost_known:
         return f"${run.cost_usd:.4f}"
-    return f"unknown ({run.unpriced_calls} calls without a price)"
+    return f"unknown ({plural(run.unpriced_calls, 'call')} without a price)"
 
 
 def event_record(event: Event) -> dict[str, Any]:

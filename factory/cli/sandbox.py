@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from factory.cli.app import app
@@ -59,8 +60,14 @@ def build_base_command(
     if as_json:
         typer.echo(json.dumps(outcome.__dict__))
         return
-    verb = "already current" if outcome.skipped else f"built in {outcome.duration_s:.0f} s"
-    console.print(f"[green]{outcome.image}[/] {verb} (content {outcome.content})")
+    verb = (
+        "is already current; nothing to build"
+        if outcome.skipped
+        else f"built in {outcome.duration_s:.0f} s"
+    )
+    console.print(
+        f"[green]{escape(outcome.image)}[/] {verb} (content {outcome.content})", highlight=False
+    )
 
 
 def _progress_printer() -> Callable[[str], None]:

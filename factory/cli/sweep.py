@@ -12,6 +12,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.cli.errors import CommandError
@@ -204,7 +205,8 @@ def _enqueue(
         else "workers drive them; `factory sweeps show {id}` gives the report once they are done"
     )
     console.print(
-        f"sweep {result.sweep_id}: {ours} job(s) for {result.considered} ticket(s) considered, "
+        f"sweep {result.sweep_id}: {plural(ours, 'job')} for "
+        f"{plural(result.considered, 'ticket')} considered, "
         f"{len(result.skips)} skipped; " + follow.format(id=result.sweep_id),
         highlight=False,
     )

@@ -11,6 +11,7 @@ from factory.review.schema import (
     Risk,
     Scorecard,
 )
+from factory.support.wording import plural
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 CFR_ALARM = 0.15
@@ -83,7 +84,7 @@ def find_risks(
             add(
                 "high",
                 pillars.name,
-                f"{pillars.name}: {linked:.0f} incident(s) caused by factory changes",
+                f"{pillars.name}: {plural(int(linked), 'incident')} caused by factory changes",
                 [f"{pillars.name}: see `factory incident list --repo {pillars.name}`"],
                 "review the root causes; lower the max level until the gates would catch them",
             )
@@ -92,7 +93,7 @@ def find_risks(
             add(
                 "medium",
                 pillars.name,
-                f"{pillars.name}: {len(old)} run(s) waiting for a person over a day "
+                f"{pillars.name}: {plural(len(old), 'run')} waiting for a person over a day "
                 f"(oldest {old[0].age_hours:.0f} h)",
                 [w.run_id for w in old[:5]],
                 f"decide them: `factory approve {old[0].run_id}` or "
@@ -109,7 +110,7 @@ def find_risks(
                 pillars.name,
                 f"{pillars.name}: runs with no new failures at the first try "
                 f"{_pct(green.previous)} → {_pct(green.value)}",
-                [f"{pillars.runs} runs in the period"],
+                [f"{plural(pillars.runs, 'run')} in the period"],
                 "look at the failing runs' test reports; check the base branch's tests",
             )
         wasted, spend = (
@@ -136,7 +137,7 @@ def find_risks(
         if initiative.on_track is False or initiative.stalled:
             why = []
             if initiative.stalled:
-                why.append(f"{initiative.stalled} stalled ticket(s)")
+                why.append(f"{plural(initiative.stalled, 'stalled ticket')}")
             if initiative.on_track is False and initiative.due:
                 projected = (
                     f"{initiative.projected_completion:%Y-%m-%d}"
@@ -157,7 +158,7 @@ def find_risks(
             add(
                 "low",
                 card.repo,
-                f"{card.repo}: below standard on {len(failing)} rule(s)",
+                f"{card.repo}: below standard on {plural(len(failing), 'rule')}",
                 [f"{check.rule}: {check.evidence}" for check in failing],
                 failing[0].fix or "see its scorecard",
             )

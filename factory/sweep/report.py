@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from factory.forges.github_client import DEFAULT_API_URL, github_client
 from factory.support.errors import FactoryError
+from factory.support.wording import plural
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
 from factory.tickets.github import parse_issue_ref
@@ -156,10 +157,11 @@ def _ticket_line(outcome: TicketOutcome) -> str:
 
 
 def to_markdown(report: MorningReport) -> str:
-    title = "Sweep plan (dry run)" if report.dry_run else f"Morning report: sweep {report.sweep_id}"
+    if report.dry_run:
+        return _plan_markdown(report)
     cost = report.cost
     lines = [
-        f"# {title}",
+        f"# Morning report: sweep {report.sweep_id}",
         "",
         f"{report.started_at} to {report.finished_at}, {report.wall_s:.0f} s wall time, "
         f"{report.concurrency} at a time.",
@@ -185,12 +187,6 @@ def to_markdown(report: MorningReport) -> str:
     )
     if report.stopped:
         lines += ["", f"The sweep stopped early: {report.stopped}."]
-    if report.dry_run:
-        lines += ["", "## Would work on", ""]
-        lines += [
-            f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
-            for p in report.planned
-        ] or ["- nothing"]
     sections: list[tuple[str, list[TicketOutcome], str]] = [
         ("Merged", report.merged, ""),
         ("Pull requests open", report.pull_requests, ""),
@@ -216,6 +212,31 @@ def to_markdown(report: MorningReport) -> str:
                 lines += [f"  - {reason}" for reason in outcome.reasons]
             if extra == "error":
                 lines.append(f"  - {_failure_reason(outcome)}: {outcome.error or outcome.status}")
+    return "\n".join(lines + _skips_and_problems(report)) + "\n"
+
+
+def _plan_markdown(report: MorningReport) -> str:
+    """A dry run did nothing, so its plan says what a sweep would do, not a report of zeros."""
+    planned = len(report.planned)
+    lines = [
+        "# Sweep plan (dry run)",
+        "",
+        f"{plural(report.considered, 'ticket')} considered: {planned} would be started or "
+        f"resumed, {len(report.skipped)} skipped, {report.concurrency} at a time. Nothing was "
+        "started.",
+        "",
+        "## Would work on",
+        "",
+    ]
+    lines += [
+        f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
+        for p in report.planned
+    ] or ["- nothing"]
+    return "\n".join(lines + _skips_and_problems(report)) + "\n"
+
+
+def _skips_and_problems(report: MorningReport) -> list[str]:
+    lines: list[str] = []
     if report.skipped:
         lines += ["", "## Skipped", ""]
         for reason in SkipReason:
@@ -227,7 +248,7 @@ def to_markdown(report: MorningReport) -> str:
     if report.problems:
         lines += ["", "## Sources that could not be read", ""]
         lines += [f"- {problem}" for problem in report.problems]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def write_report(report: MorningReport, directory: Path) -> dict[str, str]:

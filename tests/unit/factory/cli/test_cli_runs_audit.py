@@ -85,6 +85,19 @@ def test_audit_verify_reports_counts(invoke: Invoke, db_url: str) -> None:
     assert result.stdout.strip() == "3 events in 2 runs, chain intact"
 
 
+def test_audit_verify_says_when_it_counts_a_sweeps_chain(invoke: Invoke, db_url: str) -> None:
+    seed(db_url)
+    with Store(db_url) as store:
+        sweep = store.create_sweep({"dry_run": False})
+        store.sweep_event(sweep.id, "sweep.started", {"considered": 0})
+    result = invoke("audit", "verify")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == (
+        "4 events in 2 runs and 1 sweep (a sweep's events are a chain too), chain intact"
+    )
+    assert invoke("runs", "list", "--json").stdout.count('"id"') == 2  # a sweep is no run
+
+
 def test_audit_digest_json_round_trips_into_verify_against(
     invoke: Invoke, db_url: str, tmp_path: Path
 ) -> None:
