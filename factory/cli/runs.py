@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -54,6 +56,29 @@ def run_record(run: Run) -> dict[str, Any]:
     }
 
 
+FLEXIBLE = ("repo", "ticket")
+"""The columns of `runs list` that give way (with an ellipsis) when the terminal is narrow."""
+
+
+def _when(moment: datetime, this_year: int) -> str:
+    """`12-06 02:36` this year, `2025-12-06` before: a listing's times, read at a glance."""
+    return f"{moment:%m-%d %H:%M}" if moment.year == this_year else f"{moment:%Y-%m-%d}"
+
+
+def ticket_name(ref: str) -> str:
+    """How a listing names a ticket: a GitHub issue by its reference, a file by its name
+    (never the temporary or absolute path it was read from), stdin as `stdin`."""
+    from pathlib import PurePath
+
+    from factory.tickets.github import parse_issue_ref
+
+    if ref == "-":
+        return "stdin"
+    if parse_issue_ref(ref) is not None or "://" in ref:
+        return ref
+    return PurePath(ref).name or ref
+
+
 def cost_label(run: Run) -> str:
     """Dollars when every model call was priced; otherwise says the cost is unknown."""
     if run.cost_known:
@@ -100,21 +125,35 @@ def list_runs(
             soft_wrap=True,
         )
         return
-    table = Table()
-    for column in ("run", "status", "repo", "ticket", "cost", "tokens", "events", "created"):
-        # Ids and statuses get copied into other commands: never fold them across lines.
-        table.add_column(column, no_wrap=column in ("run", "status"))
-    for run, seen in observed:
-        table.add_row(
+    # Fits 80 columns: no vertical rules; ids, statuses and times are never folded or cut
+    # (they get copied into other commands), the repository and ticket give way instead.
+    # Tokens and event counts are in `runs show` and `--json`.
+    this_year = datetime.now(UTC).year
+    rows = [
+        (
             run.id,
             seen.value,
             run.repo,
-            run.ticket_ref,
+            ticket_name(run.ticket_ref),
             f"${run.cost_usd:.2f}" if run.cost_known else "unknown",
-            str(run.tokens),
-            str(run.event_count),
-            f"{run.created_at:%Y-%m-%d %H:%M}",
+            _when(run.created_at, this_year),
         )
+        for run, seen in observed
+    ]
+    columns = ("run", "status", "repo", "ticket", "cost", "created (UTC)")
+    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
+    fixed = sum(w for column, w in zip(columns, widths, strict=True) if column not in FLEXIBLE)
+    room = max(console.width - fixed - 2 * (len(columns) - 1), 2 * len("ticket"))
+    repo_room = min(widths[columns.index("repo")], max(len("repo"), room // 3))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for column, width in zip(columns, widths, strict=True):
+        if column in FLEXIBLE:
+            share = repo_room if column == "repo" else room - repo_room
+            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=share)
+        else:
+            table.add_column(column, no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 

@@ -54,6 +54,31 @@ def test_an_empty_listing_says_nothing_matched_and_names_the_filter(
     assert "yet" not in invoke("incident", "list", "--open").stdout
 
 
+def test_runs_list_fits_80_columns_with_whole_ids_and_ticket_names(
+    invoke: Invoke, db_url: str, tmp_path: Path
+) -> None:
+    ids = []
+    with Store(db_url) as store:
+        for ref, repo, status in (
+            (str(tmp_path / "factory-demo-x1y2z3" / "ticket.md"), "numerals", None),
+            ("acme/payments-service#1234", "payments-service", "waiting_approval"),
+            ("-", "numerals", "pr_open"),
+        ):
+            run = store.create_run(ref, repo)
+            if status is not None:
+                store.update_run(run.id, status=status)
+            ids.append(run.id)
+    result = invoke("runs", "list", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    for run_id in ids:
+        assert sum(run_id in line for line in lines) == 1  # whole, on one line
+    assert "ticket.md" in result.stdout and "factory-demo" not in result.stdout
+    assert "waiting_approval" in result.stdout and "acme/paym" in result.stdout  # cut, not lost
+    assert "stdin" in result.stdout
+
+
 def test_runs_list_rejects_an_unknown_status_with_the_allowed_ones(invoke: Invoke) -> None:
     result = invoke("runs", "list", "--status", "finished")
     assert result.exit_code == 2
