@@ -1,6 +1,9 @@
-"""Counted nouns as a person writes them: "1 file", "2 files", never "1 files" or "file(s)"."""
+"""Words and times as a person reads them: "1 file", "2 files" (never "1 files" or
+"file(s)"); `2026-12-06 02:36:37 UTC` (never an ISO stamp with microseconds)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 
 def plural(count: int | float, noun: str, many: str | None = None) -> str:
@@ -8,3 +11,16 @@ def plural(count: int | float, noun: str, many: str | None = None) -> str:
     plural (`plural(2, "check", "checks failed")`...)."""
     shown = f"{count:g}" if isinstance(count, float) else str(count)
     return f"{shown} {noun if count == 1 else (many or noun + 's')}"
+
+
+def readable_time(moment: datetime | str | None) -> str:
+    """A recorded time (an event's ISO `ts`, or a datetime) to the second, in UTC, said so."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError:
+            return moment  # not a time after all: shown as recorded
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{aware.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
