@@ -109,8 +109,8 @@ class BudgetConfig(BaseModel):
 
     max_steps: int = Field(default=200, gt=0)
     max_tokens: int = Field(default=2_000_000, gt=0)
-    max_usd: float = Field(default=10.0, gt=0)
-    max_wall_s: float = Field(default=3600.0, gt=0)
+    max_usd: float = Field(default=10.0, gt=0, allow_inf_nan=False)
+    max_wall_s: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
 
 
 class ModelPrice(BaseModel):
@@ -118,7 +118,7 @@ class ModelPrice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cache_read: float = Field(default=0.0, ge=0)
-    cache_write: float = Field(default=0.0, ge=0)
+    input: float = Field(ge=0, allow_inf_nan=False)
+    output: float = Field(ge=0, allow_inf_nan=False)
+    cache_read: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    cache_write: float = Field(default=0.0, ge=0, allow_inf_nan=False)

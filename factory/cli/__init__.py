@@ -9,11 +9,16 @@ tests/unit/factory/cli/test_cli_startup.py keeps it that way.
 Every failure leaves through one handler, `errors.exit_code_of` (see `app.FactoryGroup`): one
 line or one JSON object and a documented exit code; a crash report for a bug.
 
-- `app`: the Typer app and its group (global options, the one error handler); `errors`,
-  `context`: error rendering and exit codes; the config and store a command works with.
+- `app`: the Typer app and its group (global options, the one error handler); `errors`:
+  error rendering and exit codes; `context`: the config and store a command works with;
+  `global_options`: what was given before the command (`--config`, `--log-format`).
+- `options`: the options several commands share, defined once (`--json`, `--repo`, `--since`,
+  `--until`, `--output`, `--label`) with the parsers of times and dollars; `output`: the JSON
+  printer and the Rich consoles, which print text as written (markup off).
 - One module per command group: `run` (run, resume, approve, reject), `runs`, `pr`, `audit`,
-  `config`, `doctor`, `init`, `demo`, `halt`, `autonomy`, `policy`, `sandbox`, `review`,
-  `incident`, `serve`, `sweep` (sweep, sweeps), `ticket`, `worker`, `jobs`.
+  `config`, `doctor`, `init` (with `init_repo`, what it detects and writes), `demo`, `halt`,
+  `autonomy`, `policy`, `sandbox`, `review`, `incident`, `serve`, `sweep` (sweep, sweeps),
+  `ticket`, `worker`, `jobs`.
 - `live`, `sweep_view`, `activity`: the Rich live views of a run and a sweep, and the line
   that says what an agent is doing.
 """

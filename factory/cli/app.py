@@ -9,8 +9,8 @@ import typer
 from typer.core import TyperGroup
 
 from factory import __version__
-from factory.cli.context import set_global_options
 from factory.cli.errors import exit_code_of
+from factory.cli.global_options import set_global_options
 from factory.support.logs import LogFormat
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_store, fail, print_json
+from factory.cli.context import cli_store, fail
+from factory.cli.options import JsonFlag, OptionalSince, Output
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.support.wording import plural
 
 if TYPE_CHECKING:
@@ -24,7 +27,11 @@ audit_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(audit_app, name="audit")
-console = Console()
+console = make_console()
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
 
 
 @audit_app.command("verify")
@@ -35,7 +42,7 @@ def verify_command(
         "--against",
         help="A file saved from `factory audit digest --json`: prove the log still extends it.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Re-derive every hash. Exit 0 if the chain is intact, 1 naming the first break."""
     from factory.store.audit import verify
@@ -48,22 +55,21 @@ def verify_command(
     if as_json:
         print_json(report.model_dump() | {"summary": report.summary()})
     elif report.ok:
-        console.print(f"[green]{report.summary()}[/]", highlight=False)
+        console.print(Text(report.summary(), style="green"))
     else:
-        console.print(f"[red]{report.summary()}[/]", highlight=False, soft_wrap=True)
+        console.print(Text(report.summary(), style="red"), soft_wrap=True)
         for extra in report.breaks[1:]:
-            console.print(f"  also: {extra.describe()}", highlight=False, soft_wrap=True)
+            console.print(f"  also: {extra.describe()}", soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 
 
 @audit_app.command("digest")
-def digest_command(
-    as_json: bool = typer.Option(
-        False, "--json", help="Print the digest as JSON (save it; `verify --against` reads it)."
-    ),
-) -> None:
-    """Print the current global head (hash, counts, time) to keep somewhere else."""
+def digest_command(as_json: JsonFlag = False) -> None:
+    """Print the current global head (hash, counts, time) to keep somewhere else.
+
+    Save `factory audit digest --json` elsewhere: `factory audit verify --against FILE` proves the log still extends it.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.store.audit import current_digest
 
     with cli_store() as store:
@@ -76,30 +82,27 @@ def digest_command(
         f"digest row {digest.seq}: {plural(digest.events, 'event')} in "
         f"{plural(digest.runs, 'run')}, at {digest.ts}\n"
         "save `factory audit digest --json` output elsewhere; "
-        "`factory audit verify --against FILE` proves the log still extends it",
-        highlight=False,
+        "`factory audit verify --against FILE` proves the log still extends it"
     )
 
 
 @audit_app.command("export")
 def export_command(
     run_id: str | None = typer.Option(None, "--run", help="Export only this run's events."),
-    since: str | None = typer.Option(
-        None, "--since", help="Only events at or after this time (ISO 8601, e.g. 2026-01-31T12:00)."
+    since: OptionalSince = None,
+    export_format: ExportFormat = typer.Option(
+        ExportFormat.JSONL, "--format", help="jsonl: one JSON event per line, for SIEMs."
     ),
-    export_format: str = typer.Option(
-        "jsonl", "--format", help="Output format; jsonl (one JSON event per line) for SIEMs."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of stdout."
-    ),
+    output: Output = None,
 ) -> None:
-    """Stream events, oldest first, with their hashes, for a SIEM or an archive."""
-    from factory.store.audit import export_jsonl
+    """Stream events, oldest first, with their hashes, for a SIEM or an archive.
 
-    if export_format != "jsonl":
-        raise fail(f"unknown format {export_format!r}; the only format is jsonl")
-    start = _parse_since(since) if since else None
+    With --since, only the events recorded at or after that time.
+    """
+    from factory.store.audit import export_jsonl
+    from factory.support.timespec import parse_moment
+
+    start = parse_moment(since) if since else None
     with cli_store() as store:
         if run_id is not None:
             _known_run(store, run_id)
@@ -108,7 +111,7 @@ def export_command(
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_jsonl(store, out, run_id=run_id, since=start)
-    Console(stderr=True).print(f"{plural(count, 'event')} written to {output}", highlight=False)
+    make_console(stderr=True).print(f"{plural(count, 'event')} written to {output}")
 
 
 def _known_run(store: Store, run_id: str) -> None:
@@ -119,16 +122,6 @@ def _known_run(store: Store, run_id: str) -> None:
             kind="not_found",
             hint="a run whose row was deleted still shows in `factory audit verify` without --run",
         )
-
-
-def _parse_since(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise fail(
-            f"--since {text!r} is not a date/time; use ISO 8601 like 2026-01-31T12:00"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _read_digest(path: Path) -> GlobalDigest:

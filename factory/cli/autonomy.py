@@ -1,25 +1,31 @@
 """`factory autonomy show`: each repository's configured range, earned level, and evidence."""
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.config.errors import ConfigError
 
 autonomy_app = typer.Typer(
     help="How much the factory may do alone in each repository, and why.", no_args_is_help=True
 )
 app.add_typer(autonomy_app, name="autonomy")
-console = Console()
+console = make_console()
 
 
 @autonomy_app.command("show")
 def show_command(
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository (default: all)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """The configured range, the effective level earned from the track record, and evidence."""
+    """The configured range, the effective level earned from the track record, and evidence.
+
+    For every configured repository, or only --repo NAME.
+    """
     from factory.governance.autonomy import assess_repo
 
     config = cli_config()
@@ -50,11 +56,15 @@ def show_command(
     for name, a in assessments.items():
         moved = f" (was {a.changed_from})" if a.changed_from else ""
         console.print(
-            f"[bold]{name}[/]: range {a.range.min}..{a.range.max}, "
-            f"effective [bold]{a.level}[/]{moved}"
+            Text.assemble(
+                (name, "bold"),
+                f": range {a.range.min}..{a.range.max}, effective ",
+                (str(a.level), "bold"),
+                moved,
+            )
         )
         halt = halts[name]
         if halt is not None:
-            console.print(f"  [red]halted[/] by {halt.by}: {halt.reason}", highlight=False)
+            console.print(Text.assemble("  ", ("halted", "red"), f" by {halt.by}: {halt.reason}"))
         for line in a.evidence:
-            console.print(f"  - {line}", highlight=False)
+            console.print(f"  - {line}")

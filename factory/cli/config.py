@@ -3,43 +3,40 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.syntax import Syntax
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import BAD_INPUT, cli_config, fail, print_json
+from factory.cli.context import BAD_INPUT, cli_config, fail
 from factory.cli.errors import FAILED
+from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 
 config_app = typer.Typer(
     help="Validate and inspect factory.toml (from --config, FACTORY_CONFIG or ./factory.toml).",
     no_args_is_help=True,
 )
 app.add_typer(config_app, name="config")
-console = Console()
+console = make_console()
 
 
 @config_app.command("check")
 def check(
-    repo: str | None = typer.Option(
-        None, "--repo", help="Check only this repository (a name from factory.toml)."
-    ),
+    repo: OptionalRepo = None,
     offline: bool = typer.Option(
         False,
         "--offline",
         help="Skip what needs the Docker engine or the network (sandbox image, GitHub).",
     ),
-    as_json: bool = typer.Option(
-        False, "--json", help='Print {"ok", "source", "repos", "findings"} as JSON for scripts.'
-    ),
+    as_json: JsonFlag = False,
 ) -> None:
     """Check everything a run needs before it starts: exit 0 if usable, else list each problem.
 
-    Beyond the file itself: each repository's path, commits and base branch (detected when
-    omitted), every glob and policy with its parameters, the database, the models' keys or
-    cassettes, and the Docker engine with the sandbox image. Exit 2 when the configuration is
-    wrong, 1 when only the machine is (Docker down, the database unreachable, the disk full).
-    """
+    Beyond the file itself: each repository's path, commits and base branch (detected when omitted), every glob and policy with its parameters, the database, the models' keys or cassettes, and the Docker engine with the sandbox image. Exit 2 when the configuration is wrong, 1 when only the machine is (Docker down, the database unreachable, the disk full).
+
+    With --repo NAME, only that repository is checked. --json prints {"ok", "source", "repos", "findings"}.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.checks.findings import PreflightFailed
     from factory.checks.preflight import preflight
 
@@ -66,21 +63,22 @@ def check(
         )
         return
     for finding in findings:
-        label = "[yellow]warning[/]" if finding.severity == "warning" else "[cyan]note[/]"
-        console.print(f"{label}: {escape(finding.line)}", highlight=False, soft_wrap=True)
+        label = ("warning", "yellow") if finding.severity == "warning" else ("note", "cyan")
+        console.print(Text.assemble(label, ": ", finding.line), soft_wrap=True)
     names = ", ".join(checked) or "no repositories"
     console.print(
-        f"[green]ok[/]: {escape(config.source)} is valid ({escape(names)})",
-        highlight=False,
-        soft_wrap=True,
+        Text.assemble(("ok", "green"), f": {config.source} is valid ({names})"), soft_wrap=True
     )
 
 
 @config_app.command("show")
 def show(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts instead of TOML."),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Print the resolved configuration (file + FACTORY_* overrides + defaults), secrets hidden."""
+    """Print the resolved configuration (file + FACTORY_* overrides + defaults), secrets hidden.
+
+    As TOML, or as JSON with --json.
+    """
     config = cli_config()
     data = config.redacted()
     if as_json:
@@ -132,9 +130,8 @@ def _render_tables(
             for name, item in plain.items():
                 if item is None:
                     meaning = _meaning(unset, (*here, name))
-                    lines.append(
-                        f"# {_toml_key(name)}: not set" + (f": {meaning}" if meaning else "")
-                    )
+                    note = f": {meaning}" if meaning else ""
+                    lines.append(f"# {_toml_key(name)}: not set{note}")
                 else:
                     lines.append(f"{_toml_key(name)} = {_toml_value(item)}")
         _render_tables(value, here, lines, unset)
@@ -142,9 +139,8 @@ def _render_tables(
 
 def _meaning(unset: dict[tuple[str, ...], str], path: tuple[str, ...]) -> str | None:
     for pattern, meaning in unset.items():
-        if len(pattern) == len(path) and all(
-            p in ("*", q) for p, q in zip(pattern, path, strict=True)
-        ):
+        fits = len(pattern) == len(path)
+        if fits and all(p in ("*", q) for p, q in zip(pattern, path, strict=True)):
             return meaning
     return None
 

@@ -1,4 +1,4 @@
-"""What every command shares: the global options, and loading config/store the same way.
+"""What every command shares: loading the config and the store the same way, and failing.
 
 Command modules call `cli_config()` / `cli_store()` rather than `load_config()` directly, so
 `factory --config PATH <command>` and bad-input handling (message, exit 2) work everywhere.
@@ -6,37 +6,19 @@ Command modules call `cli_config()` / `cli_store()` rather than `load_config()` 
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import typer
+from typing import TYPE_CHECKING
 
 from factory.cli.errors import BAD_INPUT, CommandError
+from factory.cli.global_options import options
 from factory.config import FactoryConfig, load_config
 from factory.config.errors import ConfigError
-from factory.support.logs import LogFormat, configure_logging
+from factory.support.logs import configure_logging
 
 if TYPE_CHECKING:
     from factory.store import Store
 
-__all__ = ["BAD_INPUT", "CommandError", "cli_config", "cli_store", "fail", "print_json"]
-
-
-@dataclass
-class GlobalOptions:
-    config_path: Path | None = None
-    log_format: LogFormat | None = None
-
-
-options = GlobalOptions()
-"""Set by the root callback on every invocation (tests invoke the app many times per process)."""
-
-
-def set_global_options(config_path: Path | None, log_format: LogFormat | None) -> None:
-    options.config_path = config_path
-    options.log_format = log_format
+__all__ = ["BAD_INPUT", "CommandError", "cli_config", "cli_store", "fail"]
 
 
 DATABASE_HINT = "check [factory] database_url (or FACTORY_DATABASE_URL) and that the server is up"
@@ -113,17 +95,3 @@ def _shown_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL is shown as typed; it has no password to hide
         return url
-
-
-def print_json(value: Any) -> None:
-    """One JSON document on stdout for scripts (no Rich markup, no wrapping).
-
-    Text that is not valid Unicode (a file name's undecodable bytes arrive as lone surrogates)
-    is written as `\\udcXX` escapes, never raw, so the document always parses.
-    """
-    text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(value, indent=2, default=str, ensure_ascii=True)
-    typer.echo(text)

@@ -8,10 +8,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import fail, print_json
+from factory.cli.context import fail
 from factory.cli.live import LiveView, render_summary, summary_json
+from factory.cli.options import JsonFlag
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.support.logs import configure_logging
 
 SCRIPTED = (
@@ -33,7 +37,7 @@ def demo(
         "morning report: merged, waiting for a human, refused by a gate, tests still red, "
         "run budget exhausted, no change needed.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Fix a real bug in a bundled sample library, end to end, and open a pull request.
 
@@ -43,10 +47,11 @@ def demo(
     """
     from factory.demo.run_demo import next_steps, run_demo
 
-    console = Console()
+    console = make_console()
     configure_logging("json" if as_json else "console", "warning")
     if not as_json:
-        console.print(f"[bold]{SCRIPTED}[/]\n")
+        console.print(Text(SCRIPTED, style="bold"))
+        console.print()
     if tickets is not None:
         _sweep_demo(tickets, directory, as_json, console)
         return
@@ -66,11 +71,13 @@ def demo(
         )
     else:
         render_summary(result.summary)
-        console.print(f"\n[bold]audit verify[/]: {result.audit.summary()}\n")
+        console.print()
+        console.print(Text.assemble(("audit verify", "bold"), f": {result.audit.summary()}"))
+        console.print()
         on_path = shutil.which("factory")
         ours = on_path is not None and Path(on_path).resolve() == Path(sys.argv[0]).resolve()
         program = "factory" if ours else sys.argv[0]
-        console.print(next_steps(result, program), soft_wrap=True, highlight=False)
+        console.print(next_steps(result, program), soft_wrap=True)
         console.print(f"\n{SCRIPTED}")
     ok = result.audit.ok and result.summary.state.pr_number is not None
     raise typer.Exit(0 if ok else 1)
@@ -97,12 +104,10 @@ def _sweep_demo(tickets: int, directory: Path | None, as_json: bool, console: Co
             {**report.model_dump(mode="json"), "directory": str(root), "scripted_model": True}
         )
         return
-    console.print(to_markdown(report), markup=False, highlight=False, soft_wrap=True)
+    console.print(to_markdown(report), soft_wrap=True)
     console.print(
         f"The demo lives in {root}; `factory --config {root / 'factory.toml'} sweeps list` "
         "and `runs list` show its records.",
-        markup=False,
-        highlight=False,
         soft_wrap=True,
     )
     console.print(f"\n{SCRIPTED}")

@@ -20,10 +20,11 @@ from typing import Any
 
 import typer
 from pydantic import BaseModel, ConfigDict
-from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from factory import __version__
+from factory.cli.global_options import options
+from factory.cli.output import console, print_json
 from factory.support.errors import BAD_INPUT, FAILED, FactoryError, error_text
 
 DEBUG_ENV = "FACTORY_DEBUG"
@@ -135,24 +136,21 @@ def usage_error(exc: typer.TyperException) -> CommandError:
     """A Click/Typer usage error (unknown option, value out of range) as a CommandError."""
     ctx: Any = getattr(exc, "ctx", None)
     hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `factory --help`"
-    return CommandError(
-        exc.format_message(), exit_code=exc.exit_code or BAD_INPUT, code="usage", hint=hint
-    )
+    # Typer words a refused choice "Invalid value for '--x': Value error, 'y' is not ...".
+    message = exc.format_message().replace(": Value error, ", ": ")
+    return CommandError(message, exit_code=exc.exit_code or BAD_INPUT, code="usage", hint=hint)
 
 
 def report(error: CommandError, *, as_json: bool) -> None:
     """Print the failure: JSON on stdout for scripts, one `error:` line on stderr for people."""
     payload = ErrorReport(code=error.code, message=error.message, hint=error.hint)
     if as_json:
-        from factory.cli.context import print_json
-
         print_json({"ok": False, "error": payload.model_dump()})
         return
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    # Messages quote config (`[models.default]`, `[repos."x"]`): print them, don't parse them.
-    console.print(f"[red]error:[/] {escape(_printable(error.message))}")
+    out = console(stderr=True, soft_wrap=True)
+    out.print(Text.assemble(("error:", "red"), " ", _printable(error.message)))
     if error.hint:
-        console.print(f"[yellow]hint:[/] {escape(_printable(error.hint))}")
+        out.print(Text.assemble(("hint:", "yellow"), " ", _printable(error.hint)))
 
 
 def crash(exc: BaseException, args: Sequence[str], *, as_json: bool, debug: bool) -> int:
@@ -199,7 +197,6 @@ def _crash_folders() -> list[Path]:
 
     folders: list[Path] = []
     try:
-        from factory.cli.context import options
         from factory.config import load_config
 
         folders.append(load_config(options.config_path).factory.data_dir / CRASH_DIR)

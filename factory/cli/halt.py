@@ -10,31 +10,27 @@ import getpass
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.config.errors import ConfigError
 from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.governance.halts import HaltResult
 
-console = Console()
+console = make_console()
 
-REPO_OPTION = typer.Option(
-    None,
-    "--repo",
-    help="Only this repository (its name in factory.toml); without it, the whole factory.",
-)
 ALL_OPTION = typer.Option(
     False, "--all", help="The whole factory (what no option means too; kept for scripts)."
 )
 BY_OPTION = typer.Option(
     None, "--by", help="Who is acting, for the audit log (default: your user name)."
 )
-JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for scripts.")
 
 
 def _scope(repo: str | None, everything: bool) -> str:
@@ -70,14 +66,14 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
         return
     target = "the whole factory" if result.scope == ALL else result.scope
     if result.already is not None:
-        console.print(f"{result.already}; no second halt was added.", highlight=False)
+        console.print(f"{result.already}; no second halt was added.")
         return
     if verb == "unhalt" and not result.halts:
-        console.print(f"{target} was not halted; nothing to lift.", highlight=False)
+        console.print(f"{target} was not halted; nothing to lift.")
         return
     count = len(result.runs_notified)
     noted = f"{plural(count, 'run')} in flight noted it in {'its' if count == 1 else 'their'}"
-    console.print(f"[bold]{verb}ed[/] {escape(target)}; {noted} audit log.")
+    console.print(Text.assemble((f"{verb}ed", "bold"), f" {target}; {noted} audit log."))
 
 
 @app.command("halt")
@@ -85,13 +81,16 @@ def halt_command(
     reason: str = typer.Option(
         "", "--reason", help="Why work must stop (kept in the audit log; optional)."
     ),
-    repo: str | None = REPO_OPTION,
+    repo: OptionalRepo = None,
     everything: bool = ALL_OPTION,
     by: str | None = BY_OPTION,
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Stop work everywhere (or in one repository with --repo): no new runs start, running
-    runs stop at their next step, nothing merges. `factory unhalt` lifts it."""
+    """Stop work: no new runs start, running runs stop at the next step, nothing merges.
+
+    With no option, halts the whole factory; --repo NAME halts one repository. `factory
+    unhalt` lifts it.
+    """
     from factory.governance.halts import halt
 
     scope = _scope(repo, everything)
@@ -104,31 +103,27 @@ def halt_command(
 
 @app.command("unhalt")
 def unhalt_command(
-    repo: str | None = typer.Option(
-        None,
-        "--repo",
-        help="Lift this repository's halt; without it, the factory-wide halt "
-        "(a repository halted on its own stays halted).",
-    ),
+    repo: OptionalRepo = None,
     everything: bool = typer.Option(
-        False, "--all", help="The factory-wide halt (what no option means too)."
+        False, "--all", help="The factory-wide halt (what no option means too; kept for scripts)."
     ),
     by: str | None = BY_OPTION,
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Lift the factory-wide halt (or one repository's with --repo); halted runs can then be
-    resumed with `factory resume RUN`."""
+    """Lift a halt; halted runs can then be resumed with `factory resume RUN`.
+
+    With no option, lifts the factory-wide halt (a repository halted on its own stays halted,
+    and is named with the command that lifts it); --repo NAME lifts that repository's.
+    """
     from factory.governance.halts import active_halts, unhalt, unhalt_hint
 
     scope = _scope(repo, everything)
     store = cli_store()
-    result = unhalt(store, scope, by or getpass.getuser())
-    _render(result, "unhalt", as_json)
+    _render(unhalt(store, scope, by or getpass.getuser()), "unhalt", as_json)
     if not as_json:
         for still in active_halts(store):
             console.print(
-                f"still halted: {escape(still.scope)} by {escape(still.by)} "
-                f"({escape(still.reason)}); `{unhalt_hint(still)}` lifts it",
-                highlight=False,
+                f"still halted: {still.scope} by {still.by} ({still.reason}); "
+                f"`{unhalt_hint(still)}` lifts it",
                 soft_wrap=True,  # a command to copy is never folded
             )

@@ -6,12 +6,14 @@ import getpass
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
+from factory.cli.options import JsonFlag, OptionalRepo, Repo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.config.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -22,8 +24,7 @@ incident_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(incident_app, name="incident")
-console = Console()
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts.")
+console = make_console()
 BY_OPTION = typer.Option(None, "--by", help="Who is acting (default: your user name).")
 
 
@@ -43,7 +44,7 @@ def incident_record(incident: Incident) -> dict[str, Any]:
 
 @incident_app.command("open")
 def open_incident(
-    repo: str = typer.Option(..., "--repo", help="The repository (its name in factory.toml)."),
+    repo: Repo,
     title: str = typer.Option(..., "--title", help="What broke, in a line."),
     root_cause: str | None = typer.Option(
         None,
@@ -52,7 +53,7 @@ def open_incident(
     ),
     severity: str | None = typer.Option(None, "--severity", help="sev1 (worst) .. sev4."),
     by: str | None = BY_OPTION,
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
     """Open an incident, optionally naming the change that caused it.
 
@@ -73,14 +74,14 @@ def open_incident(
         print_json(incident_record(incident))
         return
     cause = f", root cause {incident.root_cause}" if incident.root_cause else ""
-    console.print(f"incident {incident.id} opened on {repo}{cause}", highlight=False)
+    console.print(f"incident {incident.id} opened on {repo}{cause}")
 
 
 @incident_app.command("resolve")
 def resolve_incident(
     incident_id: int = typer.Argument(..., help="The incident's number."),
     by: str | None = BY_OPTION,
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
     """Mark an incident resolved; its open -> resolve time is the recovery time."""
     from factory.store import IncidentNotFoundError
@@ -93,18 +94,18 @@ def resolve_incident(
     if as_json:
         print_json(incident_record(incident))
         return
-    console.print(f"incident {incident.id} resolved", highlight=False)
+    console.print(f"incident {incident.id} resolved")
 
 
 @incident_app.command("sync")
 def sync_incidents(
-    repo: str = typer.Option(..., "--repo", help="A repository on GitHub (`github = ...`)."),
-    as_json: bool = JSON_OPTION,
+    repo: Repo,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Copy the repository's GitHub issues labelled `incident` into the record.
+    """Copy the GitHub issues labelled `incident` of --repo NAME into the record.
 
-    A body line `root cause: <sha>` names the change; closing the issue resolves it.
-    Needs GITHUB_TOKEN."""
+    The repository must be on GitHub (`github = "owner/name"` in its section). A body line `root cause: <sha>` names the change; closing the issue resolves it. Needs GITHUB_TOKEN.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config import Secrets
     from factory.forges.github_client import github_api_url, github_client
     from factory.review.github_incidents import sync_github_incidents
@@ -136,17 +137,16 @@ def sync_incidents(
         f"{len(result.created)} new, {len(result.updated)} refreshed "
         f"{'incident' if len(result.created) + len(result.updated) == 1 else 'incidents'} "
         "from GitHub",
-        highlight=False,
     )
 
 
 @incident_app.command("list")
 def list_incidents(
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    repo: OptionalRepo = None,
     open_only: bool = typer.Option(False, "--open", help="Only incidents not resolved yet."),
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
-    """List incidents, oldest first."""
+    """List incidents, oldest first (of --repo NAME only, when given)."""
     with cli_store() as store:
         incidents = store.list_incidents(repo, open_only=open_only)
     if as_json:
@@ -156,7 +156,6 @@ def list_incidents(
         start = "`factory incident open --repo R --title T` records one"
         console.print(
             nothing_to_list("incidents", {"--repo": repo, "--open": open_only}, start),
-            highlight=False,
             soft_wrap=True,
         )
         return

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import fail, options, print_json
+from factory.cli.context import fail
+from factory.cli.global_options import options
+from factory.cli.options import JsonFlag, OptionalRepo, either, hidden_alias
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.config import CONFIG_FILE_NAME
 
-console = Console()
+console = make_console()
 
 
 @app.command("init")
@@ -20,9 +23,7 @@ def init(
     path: Path = typer.Argument(
         Path("."), help="The git repository to configure (default: the current directory)."
     ),
-    name: str | None = typer.Option(
-        None, "--name", help="Section name for the repository (default: its folder's name)."
-    ),
+    repo: OptionalRepo = None,
     local: bool = typer.Option(
         False,
         "--local",
@@ -31,20 +32,21 @@ def init(
     print_only: bool = typer.Option(
         False, "--print", help="Only print the section; write nothing."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print what was detected as JSON."),
+    as_json: JsonFlag = False,
+    old_name: str | None = hidden_alias("--name"),
 ) -> None:
     """Add a repository's section to factory.toml, its base branch and test command detected.
 
-    Detects the base branch, test command and GitHub name, and writes the section to
-    ./factory.toml (or the file `factory --config FILE` names). An existing section of the
-    same name is never overwritten."""
-    from factory.config.init_repo import InitError, init_repo
+    Detects the base branch, test command and GitHub name, and writes the section to ./factory.toml (or the file `factory --config FILE` names). The section is named by --repo (default: the repository folder's name); other commands then take that name as --repo. An existing section of the same name is never overwritten.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
+    from factory.cli.init_repo import InitError, init_repo
 
     config_path = options.config_path or Path.cwd() / CONFIG_FILE_NAME
+    name = either(repo, old_name, None)
     try:
         result = init_repo(path, config_path, name=name, local=local, write=not print_only)
     except InitError as error:
-        raise fail(escape(str(error))) from error
+        raise fail(str(error)) from error
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -52,11 +54,19 @@ def init(
         typer.echo(result.section, nl=False)
         return
     found = result.detection
-    console.print(
-        f'added [bold]\\[repos."{found.name}"][/] to {config_path}: base branch '
-        f"{found.base_branch} ({found.base_branch_source}), tests: "
-        f"{found.test_command or '[yellow]none detected, set test_command[/]'}"
-        + (f", GitHub {found.github}" if found.github else ""),
-        highlight=False,
+    tests = (
+        Text(found.test_command)
+        if found.test_command
+        else Text("none detected, set test_command", style="yellow")
     )
-    console.print(f"next: factory --config {config_path} config check", highlight=False)
+    console.print(
+        Text.assemble(
+            "added ",
+            (f'[repos."{found.name}"]', "bold"),
+            f" to {config_path}: base branch {found.base_branch} ({found.base_branch_source}), "
+            "tests: ",
+            tests,
+            f", GitHub {found.github}" if found.github else "",
+        )
+    )
+    console.print(f"next: factory --config {config_path} config check")

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, database_unreachable, fail, print_json
+from factory.cli.context import cli_config, database_unreachable, fail
 from factory.cli.listing import nothing_to_list
+from factory.cli.options import JsonFlag
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.support.errors import error_text
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ jobs_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(jobs_app, name="jobs")
-console = Console()
+console = make_console()
 
 
 def queue_call(action: Callable[[], T]) -> T:
@@ -57,15 +59,13 @@ def enqueue_command(config: FactoryConfig, ticket: str, options: RunOptions, as_
     if queued.already:
         console.print(
             f"{queued.ticket} is already {'running' if queued.status == 'doing' else 'queued'} "
-            f"as job {queued.job_id} (run {queued.run_id}); nothing added",
-            highlight=False,
+            f"as job {queued.job_id} (run {queued.run_id}); nothing added"
         )
     else:
         console.print(
             f"queued job {queued.job_id} for {queued.ticket} (run {queued.run_id}); "
             "`factory worker` runs it, `factory jobs show "
-            f"{queued.job_id}` follows it",
-            highlight=False,
+            f"{queued.job_id}` follows it"
         )
 
 
@@ -75,7 +75,7 @@ def list_command(
         None, "--status", help="Only jobs in this state: todo, doing, succeeded, failed, ..."
     ),
     queue: str | None = typer.Option(None, "--queue", help="Only jobs of this queue."),
-    as_json: bool = typer.Option(False, "--json", help="Print the jobs as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """The jobs on the queue, newest first: which ticket, which run, in what state."""
     from factory.queue.jobs import list_jobs
@@ -88,7 +88,7 @@ def list_command(
     if not jobs:
         start = "`factory run --enqueue TICKET` queues one"
         filters = {"--status": status, "--queue": queue}
-        console.print(nothing_to_list("jobs", filters, start), highlight=False, soft_wrap=True)
+        console.print(nothing_to_list("jobs", filters, start), soft_wrap=True)
         return
     table = Table("job", "status", "queue", "task", "attempts", "ticket", "run")
     for job in jobs:
@@ -108,15 +108,14 @@ def _render(job: JobView) -> None:
     console.print(
         f"job {job.id}: {job.status} ({job.task} on {job.queue}, attempts {job.attempts})\n"
         f"ticket {job.ticket or '-'}  run {job.run_id or '-'}"
-        + (f"\n`factory runs show {job.run_id}` shows the run" if job.run_id else ""),
-        highlight=False,
+        + (f"\n`factory runs show {job.run_id}` shows the run" if job.run_id else "")
     )
 
 
 @jobs_app.command("show")
 def show_command(
     job_id: int = typer.Argument(..., help="The job id (see `factory jobs list`)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """One job: its state, attempts, ticket and run."""
     from factory.queue.jobs import show_job
@@ -132,7 +131,7 @@ def show_command(
 @jobs_app.command("cancel")
 def cancel_command(
     job_id: int = typer.Argument(..., help="The job id (see `factory jobs list`)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Cancel a waiting job, or stop a running one at its next node boundary.
 

@@ -7,13 +7,13 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.live import Live
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from factory.cli.activity import activity_line
+from factory.cli.output import console as make_console
 from factory.support.wording import plural
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from factory.run.state import RunState
     from harness.events import HarnessEvent
 
-console = Console(stderr=True)
+console = make_console(stderr=True)
 NODES = ("intake", "plan", "code", "test", "review", "gate", "deliver", "await_approval")
 
 
@@ -154,17 +154,16 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
 
 
 def render_summary(summary: RunSummary) -> None:
-    out = Console(soft_wrap=True)  # commands and paths stay whole when piped
+    out = make_console(soft_wrap=True)  # commands and paths stay whole when piped
     state = summary.state
-    out.print(f"[bold]run {summary.run_id}[/]: {summary.status.value}")
+    out.print(Text.assemble((f"run {summary.run_id}", "bold"), f": {summary.status.value}"))
     if summary.reaped_sandboxes:
         out.print(
             f"  removed {plural(summary.reaped_sandboxes, 'sandbox container')} left by dead "
-            "processes",
-            highlight=False,
+            "processes"
         )
     for note in summary.notes:
-        out.print(f"  note     {escape(note)}", highlight=False)
+        out.print(f"  note     {note}")
     out.print(f"  branch   {state.branch}")
     if state.pr_number:
         out.print(f"  pull request #{state.pr_number}  {state.pr_url or ''}")
@@ -178,7 +177,7 @@ def render_summary(summary: RunSummary) -> None:
         for reason in decision.reasons:
             out.print(f"    - {reason}")
     if state.error:
-        out.print(f"  [yellow]{state.error}[/]")
+        out.print(Text.assemble("  ", (state.error, "yellow")))
     out.print(f"  {state.cost_text()}  ({state.tokens} tokens, {state.model_calls} model calls)")
     if summary.waiting_for is not None:
         out.print(

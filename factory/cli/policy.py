@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.options import (
+    JsonFlag,
+    Labels,
+    OptionalRepo,
+    Repo,
+    Since,
+    either,
+    hidden_alias,
+)
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.config import load_config
 from factory.config.errors import ConfigError
 from factory.support.wording import plural
@@ -30,11 +39,9 @@ policy_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(policy_app, name="policy")
-console = Console()
+console = make_console()
 
 _COLOURS = {"allow": "green", "needs_human": "yellow", "refuse": "red"}
-_SINCE = re.compile(r"^(\d+)([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class TestsFlag(StrEnum):
@@ -73,26 +80,33 @@ def _render_check(result: Judgement) -> None:
     for verdict in decision.verdicts:
         colour = _COLOURS[verdict.outcome.value]
         table.add_row(
-            verdict.policy, f"[{colour}]{verdict.outcome.value}[/]", "\n".join(verdict.reasons)
+            verdict.policy,
+            Text(verdict.outcome.value, style=colour),
+            "\n".join(verdict.reasons),
         )
     console.print(table)
     draft = " (draft)" if decision.draft and decision.decision.value == "pull_request" else ""
     console.print(
-        f"decision: [bold]{decision.decision.value}{draft}[/] at {decision.level}; "
-        f"risk {decision.risk.score} ({'low' if decision.risk.low else 'not low'})",
+        Text.assemble(
+            "decision: ",
+            (f"{decision.decision.value}{draft}", "bold"),
+            f" at {decision.level}; ",
+            f"risk {decision.risk.score} ({'low' if decision.risk.low else 'not low'})",
+        ),
         soft_wrap=True,
-        highlight=False,
     )
     for reason in decision.reasons:
-        console.print(f"  - {reason}", highlight=False)
+        console.print(f"  - {reason}")
     if result.assessment is not None:
         console.print(f"level earned from the track record: {result.assessment.evidence[-1]}")
 
 
 @policy_app.command("check")
 def check_command(
-    repo: str = typer.Option(..., "--repo", help="The repository (its name in factory.toml)."),
-    diff: Path = typer.Option(..., "--diff", help="A unified diff (git diff / diff -u output)."),
+    repo: Repo,
+    patch_file: Path | None = typer.Option(
+        None, "--patch", metavar="FILE", help="The change: a unified diff (git diff, diff -u)."
+    ),
     tests: TestsFlag = typer.Option(
         TestsFlag.PASS, "--tests", help="Pretend the test suite passed or failed."
     ),
@@ -102,18 +116,30 @@ def check_command(
     level: AutonomyLevel | None = typer.Option(
         None, "--level", help="Judge at this level (default: the level the repo has earned)."
     ),
-    labels: str = typer.Option("", "--labels", help="Ticket labels, comma-separated (bug,docs)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
+    labels: Labels = [],  # noqa: B006 - Typer reads the default; it is never mutated
+    as_json: JsonFlag = False,
+    old_diff: Path | None = hidden_alias("--diff"),
+    old_labels: str | None = hidden_alias("--labels"),
 ) -> None:
-    """Show every policy's verdict and the final decision for a patch, without running."""
+    """Show every policy's verdict and the final decision for a patch, without running.
+
+    The change is --patch FILE, a unified diff as `git diff` writes it. The ticket is judged as if it carried each --label given (repeat it, or separate labels with commas).
+
+    Example: git diff main... > change.patch && factory policy check --repo web --patch change.patch --label bug
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.gate.check import check_patch
     from factory.gate.diff import DiffParseError
     from factory.git import GitError
 
+    diff = patch_file or old_diff
+    if diff is None:
+        raise fail("name the change to judge: --patch FILE (a unified diff)", kind="usage")
     try:
         patch = diff.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise fail(f"cannot read the patch file {diff}: {exc.strerror or exc}") from exc
+    given = [*labels, *([old_labels] if old_labels else [])]
+    ticket_labels = [part.strip() for label in given for part in label.split(",") if part.strip()]
     config = cli_config()
     try:
         result = check_patch(
@@ -124,7 +150,7 @@ def check_command(
             tests=tests.value,  # type: ignore[arg-type]
             review=review.value,
             level=level,
-            labels=[label.strip() for label in labels.split(",") if label.strip()],
+            labels=ticket_labels,
         )
     except (ConfigError, DiffParseError, GitError, PolicyConfigError) as exc:
         raise fail(f"{exc}" if not isinstance(exc, DiffParseError) else f"{diff}: {exc}") from exc
@@ -134,26 +160,14 @@ def check_command(
         _render_check(result)
 
 
-def parse_since(text: str, now: datetime) -> datetime:
-    """`30d`, `12h`, `2w`, `90m`, or an ISO date/time."""
-    match = _SINCE.match(text.strip())
-    if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ValueError(
-            f"--since {text!r}: use a duration like 30d, 12h, 2w or a date like 2026-11-01"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _render_replay(report: ReplayReport, source: str) -> None:
     console.print(
-        f"replayed {plural(report.evaluated, 'recorded decision')} under {source}: "
-        f"[bold]{len(report.changes)}[/] would change, {report.unchanged} unchanged.",
+        Text.assemble(
+            f"replayed {plural(report.evaluated, 'recorded decision')} under {source}: ",
+            (str(len(report.changes)), "bold"),
+            f" would change, {report.unchanged} unchanged.",
+        ),
         soft_wrap=True,
-        highlight=False,
     )
     if report.changes:
         table = Table()
@@ -166,32 +180,36 @@ def _render_replay(report: ReplayReport, source: str) -> None:
                 change.at,
                 change.level.value,
                 change.recorded.value,
-                f"[bold]{change.replayed.value}[/]",
+                Text(change.replayed.value, style="bold"),
                 "\n".join(change.changed_verdicts),
             )
         console.print(table)
     for note in report.skipped:
-        console.print(f"[yellow]skipped[/] {note}", highlight=False)
+        console.print(Text.assemble(("skipped", "yellow"), " ", note))
 
 
 @policy_app.command("replay")
 def replay_command(
-    since: str = typer.Option("30d", "--since", help="How far back: 30d, 12h, 2w or a date."),
-    repo: str | None = typer.Option(None, "--repo", help="Only runs in this repository."),
-    proposed: Path | None = typer.Option(
+    since: Since = "30d",
+    repo: OptionalRepo = None,
+    proposed_config: Path | None = typer.Option(
         None,
-        "--config",
+        "--proposed-config",
+        metavar="FILE",
         help="A proposed factory.toml to judge past runs with (default: the current config).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
+    as_json: JsonFlag = False,
+    old_config: Path | None = hidden_alias("--config"),
 ) -> None:
-    """List past runs whose gate decision would change under the current or a proposed config."""
-    from factory.gate.replay import replay_decisions
+    """List past runs whose gate decision would change under the current or a proposed config.
 
-    try:
-        start = parse_since(since, datetime.now(UTC))
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
+    Replays the gate decisions recorded since --since (default: the last 30 days), of --repo only when given.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
+    from factory.gate.replay import replay_decisions
+    from factory.support.timespec import parse_moment
+
+    start = parse_moment(since)
+    proposed = either(proposed_config, old_config, None)
     current = cli_config()
     try:
         judging = load_config(proposed) if proposed is not None else current

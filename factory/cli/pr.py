@@ -7,12 +7,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
+from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.config.errors import ConfigError
 from factory.store.statuses import PullRequestStatus
 
@@ -26,10 +29,8 @@ pr_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(pr_app, name="pr")
-console = Console()
-REPO_HELP = "The repository (its name in factory.toml); needed only when several have this number."
+console = make_console()
 NUMBER_HELP = "The pull request number, as `factory pr list` prints it."
-JSON_HELP = "Print JSON for scripts."
 STATUSES = [status.value for status in PullRequestStatus]
 
 
@@ -39,13 +40,13 @@ def pull_record(pull: PullRequestInfo, repo: str) -> dict[str, Any]:
 
 @pr_app.command("list")
 def list_pull_requests(
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    repo: OptionalRepo = None,
     status: str | None = typer.Option(
         None, "--status", help=f"Only pull requests in this state: {', '.join(STATUSES)}."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
-    """List pull requests the factory opened, oldest first."""
+    """List pull requests the factory opened, oldest first (of --repo NAME only, when given)."""
     if status is not None and status not in STATUSES:
         raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     with cli_store() as store:
@@ -60,7 +61,6 @@ def list_pull_requests(
             nothing_to_list(
                 "pull requests", filters, "`factory run TICKET` opens them", known_repos=known
             ),
-            highlight=False,
             soft_wrap=True,
         )
         return
@@ -75,11 +75,14 @@ def list_pull_requests(
 @pr_app.command("show")
 def show(
     number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
-    repo: str | None = typer.Option(None, "--repo", help=REPO_HELP),
+    repo: OptionalRepo = None,
     diff: bool = typer.Option(False, "--diff", help="Also print the change as a unified diff."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Show one pull request: status, branches, size of the change, and its description."""
+    """Show one pull request: status, branches, size of the change, and its description.
+
+    --repo NAME is needed only when several repositories have a pull request of this number.
+    """
     from factory.forges.local_review import (
         choose_repo,
         local_forge,
@@ -101,19 +104,22 @@ def show(
         return
     _render(view, diff_shown=patch is not None)
     if patch is not None:
-        console.print(patch, markup=False, highlight=False)
+        console.print(patch)
 
 
 @pr_app.command("merge")
 def merge(
     number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
-    repo: str | None = typer.Option(None, "--repo", help=REPO_HELP),
+    repo: OptionalRepo = None,
     ready: bool = typer.Option(
         False, "--ready", help="Merge a draft too: you reviewed what the factory flagged."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Merge a pull request into its base branch with a real git merge commit."""
+    """Merge a pull request into its base branch with a real git merge commit.
+
+    --repo NAME is needed only when several repositories have a pull request of this number.
+    """
     from factory.forges.local_review import choose_repo, local_forge, merge_pull_request
 
     config = cli_config()
@@ -124,21 +130,22 @@ def merge(
     if as_json:
         print_json(pull_record(pull, forge.repo_name))
         return
-    console.print(
-        f"merged #{number} into {pull.base_branch} of {forge.target} as {sha[:12]}", highlight=False
-    )
+    console.print(f"merged #{number} into {pull.base_branch} of {forge.target} as {sha[:12]}")
 
 
 @pr_app.command("close")
 def close(
     number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
-    repo: str | None = typer.Option(None, "--repo", help=REPO_HELP),
+    repo: OptionalRepo = None,
     comment: str | None = typer.Option(
         None, "--comment", help="Why it is closed (kept on the pull request and in the audit log)."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Close a pull request without merging; its branch stays for reference."""
+    """Close a pull request without merging; its branch stays for reference.
+
+    --repo NAME is needed only when several repositories have a pull request of this number.
+    """
     from factory.forges.local_review import choose_repo, close_pull_request, local_forge
 
     config = cli_config()
@@ -148,21 +155,17 @@ def close(
     if as_json:
         print_json(pull_record(pull, forge.repo_name))
         return
-    console.print(f"closed #{number} ({pull.head_branch} kept)", highlight=False)
+    console.print(f"closed #{number} ({pull.head_branch} kept)")
 
 
 @pr_app.command("sync")
-def sync(
-    repo: str | None = typer.Option(
-        None, "--repo", help="Only this repository (its name in factory.toml)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-) -> None:
+def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
     """Record what people did to the factory's open pull requests on the forge.
 
     A pull request merged or closed with GitHub's buttons is read back from GitHub and
     recorded on the run that opened it (the run then reads `merged` or `rejected`, and the
     review counts the merge). Every sweep does this first; the webhook does it at once.
+    Every configured repository, or --repo NAME only.
     """
     from factory.run.pr_sync import sync_repo
     from factory.run.setup import SetupError
@@ -203,8 +206,7 @@ def sync(
     for item in settled:
         by = f" by {item.by}" if item.by else ""
         console.print(
-            f"{item.repo} #{item.number} {item.decision}{by}: recorded on run {item.run_id}",
-            highlight=False,
+            f"{item.repo} #{item.number} {item.decision}{by}: recorded on run {item.run_id}"
         )
 
 
@@ -244,7 +246,11 @@ def _render(view: PullRequestView, *, diff_shown: bool = False) -> None:
     from rich.markdown import Markdown  # markdown-it is a noticeable share of start-up
 
     pull = view.pull
-    console.print(f"[bold]#{pull.number} {pull.title}[/]  [{_colour(pull.status)}]{pull.status}[/]")
+    console.print(
+        Text.assemble(
+            (f"#{pull.number} {pull.title}", "bold"), "  ", (pull.status, _colour(pull.status))
+        )
+    )
     lines = {
         "repo": view.repo,
         "branch": f"{pull.head_branch} -> {pull.base_branch}",
@@ -255,9 +261,9 @@ def _render(view: PullRequestView, *, diff_shown: bool = False) -> None:
     }
     for key, value in lines.items():
         if value:
-            console.print(f"[bold]{key:>10}[/]  {value}", highlight=False)
+            console.print(Text.assemble((f"{key:>10}", "bold"), f"  {value}"))
     if view.stats and view.stats.files:
-        console.print("[bold]     files[/]  " + ", ".join(view.stats.files), highlight=False)
+        console.print(Text.assemble((f"{'files':>10}", "bold"), "  " + ", ".join(view.stats.files)))
     console.print()
     console.print(Markdown(pull.body or "(no description)"))
     if pull.status in ("open", "draft"):
@@ -265,9 +271,7 @@ def _render(view: PullRequestView, *, diff_shown: bool = False) -> None:
         steps = [] if diff_shown else [f"`factory pr show {pull.number} --diff`"]
         steps.append(f"`factory pr merge {pull.number}{ready}`")
         console.print(
-            f"\nnext: {', '.join(steps)} or `factory pr close {pull.number}`",
-            highlight=False,
-            soft_wrap=True,
+            f"\nnext: {', '.join(steps)} or `factory pr close {pull.number}`", soft_wrap=True
         )
 
 

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.live import LiveView, render_summary, summary_json
+from factory.cli.options import JsonFlag, RepoOrCheckout, dollars
+from factory.cli.output import print_json
 
 if TYPE_CHECKING:
     from factory.run.runner import RunSummary
@@ -34,9 +36,7 @@ def run(
     ticket: str = typer.Argument(
         ..., help="A Markdown file, `-` for stdin, or a GitHub issue (owner/repo#123 or its URL)."
     ),
-    repo: str | None = typer.Option(
-        None, "--repo", help="Repository name from factory.toml, or the path of a git checkout."
-    ),
+    repo: RepoOrCheckout = None,
     model: str | None = typer.Option(None, "--model", help="Use this model name for every agent."),
     # Ranges are the run's own (RunOptions), checked in `_run_options`: one definition.
     max_iterations: int | None = typer.Option(
@@ -47,6 +47,8 @@ def run(
     budget_usd: float | None = typer.Option(
         None,
         "--budget-usd",
+        metavar="DOLLARS",
+        parser=dollars,
         help="Stop the run when it has spent this many dollars (more than 0).",
     ),
     record: Path | None = typer.Option(
@@ -72,14 +74,14 @@ def run(
         help="Put the run on the job queue for `factory worker` instead of running it here "
         "(PostgreSQL store). A ticket already queued or running keeps its one job.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Turn a ticket into a tested, reviewed pull request.
 
-    The planner, coder, tester and reviewer work in a sandbox on a new branch; the gate
-    decides, from the repository's policies, whether the change merges, waits for a person,
-    or stays a pull request.
-    """
+    The planner, coder, tester and reviewer work in a sandbox on a new branch; the gate decides, from the repository's policies, whether the change merges, waits for a person, or stays a pull request.
+
+    --repo names a repository of factory.toml (by name, or by its GitHub owner/name) or a git checkout on disk; it may be left out when factory.toml has one repository.
+    """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.run.runner import start_run
 
     options = _run_options(
@@ -109,7 +111,7 @@ def run(
 @app.command(epilog=EXIT_HELP)
 def resume(
     run_id: str = typer.Argument(..., help="The run id (see `factory runs list`)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Continue a run that stopped, was killed, or was halted, from its last checkpoint.
 
@@ -134,7 +136,7 @@ def approve(
     by: str = typer.Option(
         "", "--by", help="Who approves (defaults to $USER); recorded in the audit log."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Approve a waiting run: its pull request is merged and the run finishes."""
     from factory.run.runner import answer_approval
@@ -151,7 +153,7 @@ def reject(
     run_id: str = typer.Argument(..., help="A run waiting for approval."),
     reason: str = typer.Option(..., "--reason", help="Why; added to the pull request and the log."),
     by: str = typer.Option("", "--by", help="Who rejects (defaults to $USER)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Reject a waiting run: its pull request is closed unmerged and the run ends."""
     from factory.run.runner import answer_approval

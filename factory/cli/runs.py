@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
+from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.store.statuses import RunStatus
 from factory.support.wording import plural
 
@@ -24,7 +27,7 @@ runs_app = typer.Typer(
     help="List runs and show one run with its audit events.", no_args_is_help=True
 )
 app.add_typer(runs_app, name="runs")
-console = Console()
+console = make_console()
 RUN_STATUSES = tuple(status.value for status in RunStatus)
 STATUS_HELP = "Only runs in this status: " + ", ".join(RUN_STATUSES) + "."
 
@@ -100,11 +103,14 @@ def event_record(event: Event) -> dict[str, Any]:
 @runs_app.command("list")
 def list_runs(
     status: str | None = typer.Option(None, "--status", help=STATUS_HELP),
-    repo: str | None = typer.Option(None, "--repo", help="Only runs on this repository."),
+    repo: OptionalRepo = None,
     limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many (newest first)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: JsonFlag = False,
 ) -> None:
-    """List runs, newest first. A run whose driving process is gone shows as `interrupted`."""
+    """List runs, newest first. A run whose driving process is gone shows as `interrupted`.
+
+    With --repo NAME, only the runs on that repository.
+    """
     from factory.governance.liveness import list_observed_runs
 
     if status is not None and status not in RUN_STATUSES:
@@ -117,13 +123,8 @@ def list_runs(
         return
     if not runs:
         filters = {"--status": status, "--repo": repo}
-        console.print(
-            nothing_to_list(
-                "runs", filters, "`factory run TICKET` starts one", known_repos=_repos()
-            ),
-            highlight=False,
-            soft_wrap=True,
-        )
+        start = "`factory run TICKET` starts one"
+        console.print(nothing_to_list("runs", filters, start, known_repos=_repos()), soft_wrap=True)
         return
     # Fits 80 columns: no vertical rules; ids, statuses and times are never folded or cut
     # (they get copied into other commands), the repository and ticket give way instead.
@@ -161,7 +162,7 @@ def list_runs(
 def show_run(
     run_id: str = typer.Argument(..., metavar="RUN", help="The run id, as `runs list` prints it."),
     events: bool = typer.Option(False, "--events", help="Also list the run's audit events."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Show one run: ticket, status, cost, outcome, and optionally every event in order."""
     from factory.run.runner import waiting_for
@@ -185,9 +186,9 @@ def show_run(
         if key == "cost_usd":
             key, value = "cost", cost_label(run)
         if value is not None:
-            console.print(f"[bold]{key:>15}[/]  {value}", highlight=False, soft_wrap=True)
+            console.print(Text.assemble((f"{key:>15}", "bold"), f"  {value}"), soft_wrap=True)
     if waits is not None:
-        console.print(f"[bold]{'waiting for':>15}[/]  {waits}", highlight=False, soft_wrap=True)
+        console.print(Text.assemble((f"{'waiting for':>15}", "bold"), f"  {waits}"), soft_wrap=True)
     if events:
         table = Table("seq", "time", "actor", "kind", "payload")
         for event in trail:

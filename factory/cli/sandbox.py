@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, fail
+from factory.cli.options import JsonFlag
+from factory.cli.output import console as make_console
 from factory.config import FactoryConfig
 from sandboxes.errors import SandboxError
 
@@ -22,11 +22,8 @@ sandbox_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(sandbox_app, name="sandbox")
-console = Console(stderr=True)
+console = make_console(stderr=True)
 ACTIVE_STATUSES = frozenset({"queued", "running"})
-
-
-JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for scripts.")
 
 
 @sandbox_app.command("build-base")
@@ -44,7 +41,7 @@ def build_base_command(
     suite: str = typer.Option(
         None, "--suite", help="Debian suite, e.g. bookworm (default: /etc/apt)."
     ),
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
     """Build the sandbox image offline (debootstrap + docker import); skips when it is current."""
     from sandboxes.builder import build_base
@@ -65,9 +62,7 @@ def build_base_command(
         if outcome.skipped
         else f"built in {outcome.duration_s:.0f} s"
     )
-    console.print(
-        f"[green]{escape(outcome.image)}[/] {verb} (content {outcome.content})", highlight=False
-    )
+    console.print(Text.assemble((outcome.image, "green"), f" {verb} (content {outcome.content})"))
 
 
 def _progress_printer() -> Callable[[str], None]:
@@ -81,7 +76,7 @@ def _progress_printer() -> Callable[[str], None]:
 @sandbox_app.command("prune")
 def prune_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would go, remove nothing."),
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
     """Remove this installation's sandbox containers whose owning process died or whose run is
     over (and unlabelled ones from older versions). Safe any time: other installations sharing
@@ -132,7 +127,11 @@ def _store_is_active(config: FactoryConfig) -> Callable[[str], bool] | None:
 )
 def exec_command(
     cmd: list[str] = typer.Argument(..., help="The command and its arguments, after `--`."),
-    image: str = typer.Option(None, "--image", help="Image to run in (default: [sandbox].image)."),
+    image: str = typer.Option(
+        None,
+        "--image",
+        help="Image to run in (default: the sandbox section's `image` in factory.toml).",
+    ),
     worktree: Path = typer.Option(
         None,
         "--worktree",
@@ -140,7 +139,7 @@ def exec_command(
         "worktree, never a checkout you care about.",
     ),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds before the command is killed."),
-    as_json: bool = JSON_OPTION,
+    as_json: JsonFlag = False,
 ) -> None:
     """Run one command in a hardened sandbox, as agents do (a manual check)."""
     from factory.store.database import installation_id
@@ -169,7 +168,7 @@ def exec_command(
         typer.echo(result.stdout, nl=False)
         typer.echo(result.stderr, nl=False, err=True)
         if result.timed_out:
-            console.print(f"[red]timed out after {timeout:g} s[/]")
+            console.print(Text(f"timed out after {timeout:g} s", style="red"))
         if result.oom_killed:
-            console.print("[red]killed: out of memory[/]")
+            console.print(Text("killed: out of memory", style="red"))
     raise typer.Exit(result.exit_code if 0 <= result.exit_code < 256 else 1)

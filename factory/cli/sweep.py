@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.options import JsonFlag, OptionalLabel, Repos, dollars, duration
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 from factory.support.wording import plural
 
 if TYPE_CHECKING:
@@ -22,7 +26,7 @@ if TYPE_CHECKING:
 
 sweeps_app = typer.Typer(help="List past sweeps and show one sweep's report.", no_args_is_help=True)
 app.add_typer(sweeps_app, name="sweeps")
-console = Console()
+console = make_console()
 STOPPED_EXIT = 130
 
 SWEEP_EPILOG = (
@@ -40,18 +44,8 @@ SWEEP_EPILOG = (
 
 @app.command(epilog=SWEEP_EPILOG)
 def sweep(
-    repo: list[str] = typer.Option(
-        [],
-        "--repo",
-        metavar="NAME",
-        help="A repository name from factory.toml (repeat it); default: all of them.",
-    ),
-    label: str | None = typer.Option(
-        None,
-        "--label",
-        help="GitHub label marking tickets for agents (default: each repo's "
-        "`backlog_label`, `agent-ready`).",
-    ),
+    repo: Repos = [],  # noqa: B006 - Typer reads the default; it is never mutated
+    label: OptionalLabel = None,
     limit: int | None = typer.Option(
         None, "--limit", min=0, help="Start at most N tickets (with --enqueue: queue at most N)."
     ),
@@ -66,7 +60,8 @@ def sweep(
     budget_usd: float | None = typer.Option(
         None,
         "--budget-usd",
-        min=0.01,
+        metavar="DOLLARS",
+        parser=dollars,
         help="Stop starting tickets once spend plus the next ticket's per-run limit would pass it "
         "(also with --enqueue).",
     ),
@@ -76,10 +71,12 @@ def sweep(
         min=1,
         help="The same, in tokens (needed for unpriced models; also with --enqueue).",
     ),
-    max_wall: str | None = typer.Option(
+    max_wall: timedelta | None = typer.Option(
         None,
         "--max-wall",
-        help="Stop starting tickets after this long (8h, 90m, 1h30m); running ones stop at "
+        metavar="DURATION",
+        parser=duration,
+        help="Stop starting tickets after this long (8h, 90m, 1h30m, 2d); running ones stop at "
         "their next checkpoint, resumably (also with --enqueue, on the workers' clocks).",
     ),
     dry_run: bool = typer.Option(
@@ -114,22 +111,24 @@ def sweep(
         "instead of driving the tickets here (PostgreSQL store; a ticket already queued is not "
         "queued twice). The options that apply are listed below.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object at the end."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Sweep the backlog: every ticket marked for agents gets a run, once, within a budget.
 
-    Tickets come from GitHub issues with the label, each repository's `backlog_dir` of Markdown tickets, and `factory ticket add`. They are taken by priority, then age; every ticket not started is listed with its reason. At the end a morning report says what merged, what waits for whom, what failed and what it cost.
+    Tickets come from GitHub issues with the label (--label, else each repository's `backlog_label`, `agent-ready` by default), each repository's `backlog_dir` of Markdown tickets, and `factory ticket add`. They are taken by priority, then age; every ticket not started is listed with its reason. At the end a morning report says what merged, what waits for whom, what failed and what it cost.
+
+    Every configured repository is swept unless --repo names some (repeat it for several).
     """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config.errors import ConfigError
     from factory.sweep.driver import SweepError, run_sweep
-    from factory.sweep.outcome import SweepRequest, parse_duration
+    from factory.sweep.outcome import SweepRequest
     from factory.sweep.report import ReportPostError, build_report, parse_post_target
     from factory.sweep.stopping import StopSignal
     from factory.tickets.model import TicketError
 
     config = cli_config()
+    wall = max_wall.total_seconds() if max_wall is not None else None
     try:
-        wall = parse_duration(max_wall) if max_wall is not None else None
         if post_report is not None:
             parse_post_target(post_report)
     except (ValueError, ReportPostError) as error:
@@ -195,9 +194,9 @@ def _enqueue(
         return
     for job in result.queued:
         if not job.already:
-            console.print(f"job {job.job_id}: {job.ticket} -> run {job.run_id}", highlight=False)
+            console.print(f"job {job.job_id}: {job.ticket} -> run {job.run_id}")
     for skipped in result.skips:
-        console.print(f"skipped: {skipped.identity}: {skipped.detail}", highlight=False)
+        console.print(f"skipped: {skipped.identity}: {skipped.detail}")
     ours = sum(1 for job in result.queued if not job.already)
     follow = (
         "it is finished: `factory sweeps show {id}`"
@@ -207,8 +206,7 @@ def _enqueue(
     console.print(
         f"sweep {result.sweep_id}: {plural(ours, 'job')} for "
         f"{plural(result.considered, 'ticket')} considered, "
-        f"{len(result.skips)} skipped; " + follow.format(id=result.sweep_id),
-        highlight=False,
+        f"{len(result.skips)} skipped; " + follow.format(id=result.sweep_id)
     )
 
 
@@ -231,25 +229,25 @@ def _post(report: MorningReport, target: str, as_json: bool) -> str | None:
         return post_report(target, to_markdown(report))
     except ReportPostError as error:
         # The sweep itself is done and recorded; say so rather than hide the report.
-        Console(stderr=True).print(f"[red]error:[/] {error}", highlight=False)
+        make_console(stderr=True).print(Text.assemble(("error:", "red"), " ", str(error)))
         return None
 
 
 def _render(report: MorningReport, files: dict[str, str], posted: str | None) -> None:
     from factory.sweep.report import to_markdown
 
-    out = Console(soft_wrap=True)
-    out.print(to_markdown(report), markup=False, highlight=False)
+    out = make_console(soft_wrap=True)
+    out.print(to_markdown(report))
     for kind, path in files.items():
-        out.print(f"report ({kind}): {path}", markup=False, highlight=False)
+        out.print(f"report ({kind}): {path}")
     if posted:
-        out.print(f"posted: {posted}", markup=False, highlight=False)
+        out.print(f"posted: {posted}")
 
 
 @sweeps_app.command("list")
 def list_sweeps(
     limit: int = typer.Option(20, "--limit", min=1, help="Show at most this many (newest first)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: JsonFlag = False,
 ) -> None:
     """List sweeps, newest first, with their headline numbers."""
     with cli_store() as store:
@@ -282,7 +280,7 @@ def list_sweeps(
 @sweeps_app.command("show")
 def show_sweep(
     sweep_id: str = typer.Argument(..., metavar="SWEEP", help="The sweep id (`sweeps list`)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Show one sweep's morning report and the runs it drove."""
     from factory.sweep.report import MorningReport, to_markdown
@@ -307,14 +305,12 @@ def show_sweep(
             if found.owner == WORKERS_OWNER
             else f"process {found.owner}"
         )
-        console.print(
-            f"sweep {sweep_id} is {record['status']} ({driver}); its runs:", highlight=False
-        )
+        console.print(f"sweep {sweep_id} is {record['status']} ({driver}); its runs:")
         for run in runs:
-            console.print(f"  {run['id']}  {run['status']}  {run['ticket']}", highlight=False)
+            console.print(f"  {run['id']}  {run['status']}  {run['ticket']}")
         return
     report = MorningReport.model_validate(record["report"])
-    Console(soft_wrap=True).print(to_markdown(report), markup=False, highlight=False)
+    make_console(soft_wrap=True).print(to_markdown(report))
 
 
 def _sweep_record(item: Any) -> dict[str, Any]:

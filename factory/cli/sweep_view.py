@@ -7,12 +7,13 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
 from factory.cli.activity import activity_line
+from factory.cli.output import console as make_console
 from factory.sweep.driver import SweepObserver
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from factory.sweep.selection import Pick, Skip
     from harness.events import HarnessEvent
 
-console = Console(stderr=True)
+console = make_console(stderr=True)
 
 
 class _Row:
@@ -69,7 +70,7 @@ class SweepView(SweepObserver):
             self._live.__exit__(exc_type, exc, tb)
 
     def announce(self, line: str) -> None:
-        console.print(f"[yellow]{line}[/]", highlight=False)
+        console.print(Text(line, style="yellow"))
 
     def ticket_started(self, pick: Pick) -> None:
         with self._lock:
@@ -111,7 +112,7 @@ class SweepView(SweepObserver):
             pr = f" PR #{outcome.pr_number}" if outcome.pr_number else ""
             self._finished.append(f"{outcome.identity}: {outcome.status}{pr}")
         if self._live is None and console.is_terminal:
-            console.print(f"{outcome.identity}: {outcome.status}", highlight=False)
+            console.print(f"{outcome.identity}: {outcome.status}")
 
     def skipped(self, skipped: Skip) -> None:
         with self._lock:

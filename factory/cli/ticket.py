@@ -7,18 +7,20 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from factory.cli.app import app
-from factory.cli.context import cli_config, cli_store, fail, print_json
+from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
+from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.output import console as make_console
+from factory.cli.output import print_json
 
 ticket_app = typer.Typer(
     help="Put tickets in the sweep's backlog and list them.", no_args_is_help=True
 )
 app.add_typer(ticket_app, name="ticket")
-console = Console()
+console = make_console()
 
 
 @ticket_app.command("add")
@@ -26,14 +28,12 @@ def add_ticket(
     source: str = typer.Argument(
         ..., metavar="FILE|-", help="A Markdown ticket (front matter optional), or - for stdin."
     ),
-    repo: str | None = typer.Option(
-        None, "--repo", help="The repository from factory.toml (default: the ticket's `repo:`)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Add a ticket to the backlog: the next `factory sweep` of its repository considers it.
 
-    Adding the same ticket again (same title, same repository) refreshes it: a ticket's identity is `<repo>:<title-slug>`, the same as for that ticket in a `backlog_dir`.
+    The ticket goes to --repo NAME, else to the repository its front matter names (`repo:`). Adding the same ticket again (same title, same repository) refreshes it: a ticket's identity is `<repo>:<title-slug>`, the same as for that ticket in a `backlog_dir`.
     """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config.errors import ConfigError
     from factory.sweep.backlog import add_to_backlog
@@ -65,15 +65,18 @@ def add_ticket(
     if as_json:
         print_json(record)
     else:
-        console.print(f"added {added.identity} to the backlog of {added.repo}", highlight=False)
+        console.print(f"added {added.identity} to the backlog of {added.repo}")
 
 
 @ticket_app.command("list")
 def list_tickets(
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository's tickets."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """List the tickets added with `factory ticket add`, oldest first, with their latest run."""
+    """List the tickets added with `factory ticket add`, oldest first, with their latest run.
+
+    With --repo NAME, only that repository's tickets.
+    """
     with cli_store() as store:
         rows = store.backlog_tickets(repo=repo)
         records = []
@@ -96,9 +99,7 @@ def list_tickets(
         return
     if not records:
         start = "`factory ticket add FILE` adds one"
-        console.print(
-            nothing_to_list("tickets", {"--repo": repo}, start), highlight=False, soft_wrap=True
-        )
+        console.print(nothing_to_list("tickets", {"--repo": repo}, start), soft_wrap=True)
         return
     table = Table()
     for column in ("ticket", "repo", "priority", "title", "latest run"):

@@ -3,7 +3,8 @@
 schema.py            the review as pydantic models (versioned); its JSON Schema
 dora_tiers.py        the one table of DORA tiers (2024 report) and `tier_for`
 period.py            the reviewed period and the one before it, from `--since`/`--until`
-records.py           one read of the store for a period: runs, their events, PRs, tickets...
+records.py           one read of the store for a period, a step per table: runs, events, PRs...
+run_facts.py         what one run's events say (`RunFacts`), folded as they stream from the store
 github_incidents.py  GitHub issues labelled `incident` copied into the store (`incident sync`)
 clones.py            which checkout to read: the configured path, else the factory's cached clone
 git_history.py       deployments on a base branch, agent vs human (Factory-Run trailers), reverts
@@ -15,7 +16,7 @@ sweep_records.py     sweep completion: tickets sweeps selected, and which reache
 initiatives.py       done/open/in flight/stalled and projected completion per initiative
 ownership.py         owners and domains from CODEOWNERS and catalog-info.yaml on the base branch
 scorecards.py        the standards scorecard of each repository, with evidence
-risks.py             the top risks, ranked, each with a suggested action
+risks.py             the top risks: one rule per kind of risk, ranked, each with an action
 build.py             `build_review`: all of the above into one `OperationalReview`
 charts.py            matplotlib charts as inline SVG (server-side, no external assets)
 render.py            Markdown and HTML (Jinja2) renderings of an `OperationalReview`

@@ -23,10 +23,9 @@ from factory.review.ownership import Ownership, read_ownership
 from factory.review.period import make_period
 from factory.review.pillars import build_pillars, select_group
 from factory.review.records import ReviewRecords, load_records
-from factory.review.risks import find_risks
+from factory.review.risks import RiskInputs, find_risks
 from factory.review.schema import AuditStatus, OperationalReview, Pillars, RepoDora
 from factory.review.scorecards import scorecard
-from factory.review.sweep_records import load_sweep_tickets
 from factory.store import Store
 from factory.support.errors import FactoryError
 from policies.models import RevertRecord
@@ -59,9 +58,6 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
     ownership = {name: read_ownership(source.path, source.base) for name, source in sources.items()}
     selected = _select_repos(config, store, options, ownership)
     records = load_records(store, period, selected or None)
-    records.sweeps_recorded, records.sweep_tickets = load_sweep_tickets(
-        store, period.previous_since
-    )
     names = sorted(
         set(selected or [])
         | {run.repo for run in records.runs.values()}
@@ -146,7 +142,7 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
         domains=[pillars("domain", d, r) for d, r in sorted(domains.items())],
         initiatives=initiatives,
         scorecards=scorecards,
-        risks=find_risks(repositories, dora, initiatives, scorecards, factory),
+        risks=find_risks(RiskInputs(repositories, dora, initiatives, scorecards, factory)),
         notes=notes,
     )
 

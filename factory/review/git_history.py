@@ -15,7 +15,7 @@ from pathlib import Path
 from factory.git import factory_git, run_git
 from factory.git.base_reader import resolve_base
 from factory.governance.track_record import revert_records
-from factory.review.records import aware
+from factory.support.utc import as_utc
 from policies.models import RevertRecord
 
 FIELD, RECORD = "\x1f", "\x1e"
@@ -65,8 +65,8 @@ def read_history(repo: Path, base: str, since: datetime) -> GitHistory:
         commits[sha] = GitCommit(
             sha=sha,
             parents=parents.split(),
-            authored=aware(datetime.fromisoformat(authored)),
-            committed=aware(datetime.fromisoformat(committed)),
+            authored=as_utc(datetime.fromisoformat(authored)),
+            committed=as_utc(datetime.fromisoformat(committed)),
             factory_run=(trailer.split(",")[0].strip() or None),
             subject=subject,
         )

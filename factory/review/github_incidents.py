@@ -9,24 +9,18 @@ incident. The root cause is read by the one parser of that convention,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from github import Github
 
 from factory.governance.track_record import INCIDENT_LABEL, IncidentIssue, incident_records
 from factory.store import Store
+from factory.support.utc import as_utc, utcnow
 
 
 @dataclass
 class IncidentSync:
     created: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sync_github_incidents(
@@ -37,7 +31,7 @@ def sync_github_incidents(
     for issue in client.get_repo(github_name).get_issues(state="all", labels=[INCIDENT_LABEL]):
         if issue.pull_request is not None:
             continue
-        opened = _utc(issue.created_at) or datetime.now(UTC)
+        opened = as_utc(issue.created_at) if issue.created_at else utcnow()
         causes = incident_records(
             [
                 IncidentIssue(
@@ -55,7 +49,7 @@ def sync_github_incidents(
             by=f"github:{issue.user.login}" if issue.user else "github",
             root_cause=causes[0].root_cause_sha if causes else None,
             opened_at=opened,
-            resolved_at=_utc(issue.closed_at),
+            resolved_at=as_utc(issue.closed_at) if issue.closed_at else None,
         )
         (result.created if created else result.updated).append(incident.id)
     return result

@@ -1,55 +1,42 @@
-"""The reviewed period (`--since 30d --until 2026-11-30`) and the equally long one before it."""
+"""The reviewed period (`--since 30d --until 2026-11-30`) and the equally long one before it.
+
+Times are read with the one grammar of `factory/support/timespec.py`; a duration for `--since`
+counts back from `--until` (default now), so `--since 30d --until 2026-11-30` is November.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from factory.review.schema import Period
-from factory.support.errors import FactoryError
-
-_SPAN = re.compile(r"^(\d+)\s*([hdw])$")
-_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+from factory.support.timespec import TimeSpecError, is_duration, parse_moment
 
 
-class PeriodError(FactoryError, ValueError):
-    """`--since`/`--until` could not be read; the message shows what is accepted."""
-
-    code = "bad_input"
-
-
-def parse_moment(text: str, now: datetime) -> datetime:
-    """`30d`, `12h`, `2w` (that long before now), or an ISO date/time (UTC unless it says)."""
-    text = text.strip()
-    span = _SPAN.match(text)
-    if span:
-        return now - int(span.group(1)) * _UNITS[span.group(2)]
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
-        except ValueError:
-            raise PeriodError(
-                f"cannot read {text!r} as a time; use 30d, 12h, 2w, 2026-11-01 or 2026-11-01T09:00"
-            ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+class PeriodError(TimeSpecError):
+    """`--since` does not fall before `--until`, or the period before it leaves the calendar."""
 
 
 def make_period(
     since: str = "30d", until: str | None = None, now: datetime | None = None
 ) -> Period:
     now = now or datetime.now(UTC)
-    end = parse_moment(until, now) if until else now
-    start = parse_moment(since, end if _SPAN.match(since.strip()) else now)
+    end = parse_moment(until, now, option="--until") if until else now
+    start = parse_moment(since, end if is_duration(since) else now, option="--since")
     if start >= end:
         raise PeriodError(
             f"--since ({start:%Y-%m-%d %H:%M}) must be before --until ({end:%Y-%m-%d %H:%M})"
         )
     length = end - start
+    try:
+        previous_since = start - length  # the trends' comparison period
+    except OverflowError:
+        raise PeriodError(
+            f"the period before --since ({start:%Y-%m-%d}) would begin before the year 1; "
+            "review a shorter or later period"
+        ) from None
     return Period(
         since=start,
         until=end,
-        previous_since=start - length,
+        previous_since=previous_since,
         days=length.total_seconds() / 86400,
     )

@@ -15,6 +15,7 @@ from typing import Literal
 
 from factory.review.dora import Change
 from factory.review.records import HaltRow, IncidentRow, PullRecord, ReviewRecords, RunRecord
+from factory.review.run_facts import parse_ts
 from factory.review.schema import (
     AuditStatus,
     AutonomyChange,
@@ -27,7 +28,7 @@ from factory.review.schema import (
     Vigilance,
     WaitingRun,
 )
-from factory.review.sweep_records import SweepTicket, completion
+from factory.review.sweep_records import SweepCompletionTicket, completion
 from factory.review.trends import figure
 from factory.store.statuses import RunStatus
 
@@ -55,7 +56,7 @@ class GroupData:
     incidents: list[IncidentRow]
     halts: list[HaltRow]
     pulls: list[PullRecord]
-    sweep_tickets: list[SweepTicket] = field(default_factory=list)
+    sweep_tickets: list[SweepCompletionTicket] = field(default_factory=list)
     sweeps_recorded: int = 0
     """How many sweeps the store holds at all: none makes sweep completion unknown, not 0."""
 
@@ -339,8 +340,6 @@ def _halts(halts: Sequence[HaltRow], since: datetime, until: datetime) -> list[H
 
 
 def _autonomy_changes(runs: Sequence[RunRecord]) -> list[AutonomyChange]:
-    from factory.review.records import parse_ts
-
     changes = []
     for run in runs:
         for change in run.facts.level_changes:

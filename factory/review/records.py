@@ -1,5 +1,6 @@
 """One read of the store for a review: the runs of two periods, the events the figures need,
-pull requests, tickets, halts and incidents. Everything later is computed from this snapshot.
+pull requests, tickets, halts, incidents and sweeps. Everything later is computed from this
+snapshot; `load_records` reads it in one step per table.
 
 Events are read with one SELECT (only the kinds a figure uses) and folded into `RunFacts` per
 run as they stream, so memory holds facts, not a million event rows.
@@ -10,91 +11,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
 
-import orjson
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Connection, Select, or_, select
 
 from factory.config.initiatives import INITIATIVE_LABEL_PREFIX
+from factory.review.run_facts import EVENT_KINDS, RunFacts, fold_event
 from factory.review.schema import Period
+from factory.review.sweep_records import SweepCompletionTicket, load_sweep_tickets
 from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
 from factory.store.statuses import RunStatus
 from factory.store.sweeps import SWEEP_ID_PREFIX
+from factory.support.utc import as_utc
 
-if TYPE_CHECKING:
-    from factory.review.sweep_records import SweepTicket
-
-EVENT_KINDS = (
-    "model.call",
-    "node.finished",
-    "git.commit",
-    "tests.report",
-    "gate.decision",
-    "merge.done",
-    "pr.merged",
-    "approval.approve",
-    "approval.reject",
-    "approval.approved",
-    "approval.rejected",
-    "run.waiting",
-    "run.stopped",
-    "run.error",
-    "autonomy.level_changed",
-    "tests.baseline",
-)
 WAITING = (RunStatus.WAITING_APPROVAL.value, RunStatus.NEEDS_HUMAN.value)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time the store writes is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def parse_ts(text: str) -> datetime:
-    return aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
-
-
-@dataclass
-class RunFacts:
-    """What one run's events say, folded as they stream by."""
-
-    model_calls: int = 0
-    unpriced_calls: int = 0
-    cost_usd: float = 0.0
-    cost_by_role: dict[str, float | None] = field(default_factory=dict)
-    cost_by_model: dict[str, float | None] = field(default_factory=dict)
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cache_read: int = 0
-    sandbox_s: float = 0.0
-    commits: list[str] = field(default_factory=list)
-    first_commit_at: datetime | None = None
-    code_rounds: int = 0
-    test_reports: list[bool] = field(default_factory=list)
-    flaky: list[str] = field(default_factory=list)
-    verdicts: list[tuple[str, str]] = field(default_factory=list)
-    """(policy, outcome) of every gate verdict."""
-    decision: str | None = None
-    touched_protected: bool = False
-    secret_caught: bool = False
-    merged_at: datetime | None = None
-    merged_by: str | None = None
-    merge_sha: str | None = None
-    approved_by: str | None = None
-    waiting_since: datetime | None = None
-    decided_at: datetime | None = None
-    stop_reason: str | None = None
-    level_changes: list[dict[str, Any]] = field(default_factory=list)
-    baseline: tuple[datetime, int | None, str] | None = None
-    """(when, exit code if recorded, summary) of the base commit's test run."""
-    _failing_since_commit: set[str] = field(default_factory=set)
-
-    @property
-    def cost(self) -> float | None:
-        """Exact dollars, or None when any model call had no known price."""
-        return None if self.unpriced_calls else self.cost_usd
+IN_CHUNK = 500
+"""Refs per `IN (...)` list, under the 999 bound parameters older SQLite builds allow."""
 
 
 @dataclass
@@ -176,7 +109,7 @@ class ReviewRecords:
     incidents: list[IncidentRow]
     ticket_runs: dict[str, list[TicketRun]] = field(default_factory=dict)
     """Every run (any time) of the tickets that belong to an initiative."""
-    sweep_tickets: list[SweepTicket] = field(default_factory=list)
+    sweep_tickets: list[SweepCompletionTicket] = field(default_factory=list)
     """Tickets of the sweeps that began in the period or the one before (sweep_records.py)."""
     sweeps_recorded: int = 0
 
@@ -220,216 +153,172 @@ def event_query(period: Period, repos: Iterable[str] | None = None) -> Select:
 
 
 def load_records(store: Store, period: Period, repos: Iterable[str] | None = None) -> ReviewRecords:
+    """The review's snapshot of the store: each table read once, one step per table."""
     repos = list(repos or [])
     with store.engine.connect() as connection:
-        runs = {
-            row.id: RunRecord(
-                id=row.id,
-                ticket_ref=row.ticket_ref,
-                repo=row.repo,
-                level=row.autonomy_level,
-                status=row.status,
-                outcome=row.outcome,
-                created_at=aware(row.created_at),
-                finished_at=aware(row.finished_at) if row.finished_at else None,
-                updated_at=aware(row.updated_at),
-            )
-            for row in connection.execute(run_query(period, repos))
-        }
-        # The heaviest read (a quarter of a million rows for ten thousand runs) goes through
-        # the driver's own cursor: SQLAlchemy result rows cost more than folding the events.
-        sql = str(
-            event_query(period, repos).compile(
-                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
-            )
+        runs = _read_runs(connection, period, repos)
+        _fold_events(connection, period, repos, runs)
+        pulls = _read_pulls(connection, repos)
+        tickets = _read_tickets(connection, {run.ticket_ref for run in runs.values()})
+        ticket_runs = _read_initiative_runs(connection, tickets)
+        halts = _read_halts(connection)
+        incidents = _read_incidents(connection)
+    sweeps_recorded, sweep_tickets = load_sweep_tickets(store, period.previous_since)
+    return ReviewRecords(
+        period,
+        runs,
+        pulls,
+        tickets,
+        halts,
+        incidents,
+        ticket_runs,
+        sweep_tickets=sweep_tickets,
+        sweeps_recorded=sweeps_recorded,
+    )
+
+
+def _read_runs(connection: Connection, period: Period, repos: list[str]) -> dict[str, RunRecord]:
+    return {
+        row.id: RunRecord(
+            id=row.id,
+            ticket_ref=row.ticket_ref,
+            repo=row.repo,
+            level=row.autonomy_level,
+            status=row.status,
+            outcome=row.outcome,
+            created_at=as_utc(row.created_at),
+            finished_at=as_utc(row.finished_at) if row.finished_at else None,
+            updated_at=as_utc(row.updated_at),
         )
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        try:
-            cursor.execute(sql)
-            current: RunRecord | None = None
-            for run_id, kind, actor, ts, payload in cursor:
-                if current is None or current.id != run_id:
-                    current = runs.get(run_id)
-                if current is not None:
-                    fold_event(current.facts, kind, actor, ts, payload)
-        finally:
-            cursor.close()
-        pulls_query = select(
-            PullRequest.repo,
-            PullRequest.number,
-            PullRequest.run_id,
-            PullRequest.status,
-            PullRequest.merged_sha,
-            PullRequest.created_at,
-            PullRequest.updated_at,
+        for row in connection.execute(run_query(period, repos))
+    }
+
+
+def _fold_events(
+    connection: Connection, period: Period, repos: list[str], runs: dict[str, RunRecord]
+) -> None:
+    """Fold the events of `runs` into their facts as the rows stream by."""
+    # The heaviest read (a quarter of a million rows for ten thousand runs) goes through
+    # the driver's own cursor: SQLAlchemy result rows cost more than folding the events.
+    sql = str(
+        event_query(period, repos).compile(
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
         )
-        if repos:
-            pulls_query = pulls_query.where(PullRequest.repo.in_(repos))
-        pulls = [
-            PullRecord(
-                row.repo,
-                row.number,
-                row.run_id,
-                row.status,
-                row.merged_sha,
-                aware(row.created_at),
-                aware(row.updated_at),
-            )
-            for row in connection.execute(pulls_query)
-        ]
-        refs = {run.ticket_ref for run in runs.values()}
-        tickets: dict[str, ReviewTicket] = {}
-        ticket_rows = connection.execute(
-            select(
-                TicketRecord.ref,
-                TicketRecord.title,
-                TicketRecord.labels,
-                TicketRecord.created_at,
-                TicketRecord.updated_at,
-            )
+    )
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        current: RunRecord | None = None
+        for run_id, kind, actor, ts, payload in cursor:
+            if current is None or current.id != run_id:
+                current = runs.get(run_id)
+            if current is not None:
+                fold_event(current.facts, kind, actor, ts, payload)
+    finally:
+        cursor.close()
+
+
+def _read_pulls(connection: Connection, repos: list[str]) -> list[PullRecord]:
+    query = select(
+        PullRequest.repo,
+        PullRequest.number,
+        PullRequest.run_id,
+        PullRequest.status,
+        PullRequest.merged_sha,
+        PullRequest.created_at,
+        PullRequest.updated_at,
+    )
+    if repos:
+        query = query.where(PullRequest.repo.in_(repos))
+    return [
+        PullRecord(
+            row.repo,
+            row.number,
+            row.run_id,
+            row.status,
+            row.merged_sha,
+            as_utc(row.created_at),
+            as_utc(row.updated_at),
         )
-        for row in ticket_rows:
-            labels = json.loads(row.labels or "[]")
-            if row.ref in refs or any(
-                str(label).lower().startswith(INITIATIVE_LABEL_PREFIX) for label in labels
-            ):
-                tickets[row.ref] = ReviewTicket(
-                    row.ref, row.title, labels, aware(row.created_at), aware(row.updated_at)
-                )
-        initiative_refs = [ref for ref, ticket in tickets.items() if ticket.initiatives]
-        ticket_runs: dict[str, list[TicketRun]] = {}
-        for start in range(0, len(initiative_refs), 500):
-            chunk = initiative_refs[start : start + 500]
-            for ticket_run in connection.execute(
-                select(Run.ticket_ref, Run.status, Run.created_at, Run.updated_at).where(
-                    Run.ticket_ref.in_(chunk)
-                )
-            ):
-                ticket_runs.setdefault(ticket_run.ticket_ref, []).append(
-                    TicketRun(
-                        ticket_run.status,
-                        aware(ticket_run.created_at),
-                        aware(ticket_run.updated_at),
-                    )
-                )
-        halts = [
-            HaltRow(
-                row.scope,
-                row.reason,
-                row.by,
-                aware(row.created_at),
-                aware(row.lifted_at) if row.lifted_at else None,
-            )
-            for row in connection.execute(
-                select(Halt.scope, Halt.reason, Halt.by, Halt.created_at, Halt.lifted_at)
-            )
-        ]
-        incidents = [
-            IncidentRow(
-                row.id,
-                row.repo,
-                row.title,
-                row.severity,
-                row.root_cause,
-                aware(row.opened_at),
-                aware(row.resolved_at) if row.resolved_at else None,
-            )
-            for row in connection.execute(
-                select(
-                    Incident.id,
-                    Incident.repo,
-                    Incident.title,
-                    Incident.severity,
-                    Incident.root_cause,
-                    Incident.opened_at,
-                    Incident.resolved_at,
-                ).order_by(Incident.id)
-            )
-        ]
-    return ReviewRecords(period, runs, pulls, tickets, halts, incidents, ticket_runs)
+        for row in connection.execute(query)
+    ]
 
 
-def no_new_failures(report: dict[str, Any]) -> bool:
-    """A `tests.report` by the run's own rule (`TestReport.green`): recorded since the event
-    carries it; for older events, the same rule from the counts the event kept."""
-    if "green" in report:
-        return bool(report["green"])
-    if report.get("newly_failing"):
-        return False
-    if report.get("exit_code") == 0:
-        return True
-    failing = int(report.get("failed") or 0) + int(report.get("errors") or 0)
-    return bool(report.get("structured")) and 0 < failing <= len(report.get("still_failing") or [])
+def _read_tickets(connection: Connection, refs: set[str]) -> dict[str, ReviewTicket]:
+    """The tickets of the runs read, and every ticket of an initiative."""
+    tickets: dict[str, ReviewTicket] = {}
+    rows = connection.execute(
+        select(
+            TicketRecord.ref,
+            TicketRecord.title,
+            TicketRecord.labels,
+            TicketRecord.created_at,
+            TicketRecord.updated_at,
+        )
+    )
+    for row in rows:
+        labels = json.loads(row.labels or "[]")
+        if row.ref in refs or any(
+            str(label).lower().startswith(INITIATIVE_LABEL_PREFIX) for label in labels
+        ):
+            tickets[row.ref] = ReviewTicket(
+                row.ref, row.title, labels, as_utc(row.created_at), as_utc(row.updated_at)
+            )
+    return tickets
 
 
-def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: str) -> None:
-    """Add one event to a run's facts (events arrive in chain order)."""
-    data = orjson.loads(payload_text)
-    if kind == "model.call":  # most of the rows: written out, no loops, no temporaries
-        facts.model_calls += 1
-        cost = data.get("cost_usd")
-        model = data.get("model") or "unknown model"
-        by_role, by_model = facts.cost_by_role, facts.cost_by_model
-        before = by_role.get(actor, 0.0)
-        by_role[actor] = None if cost is None or before is None else before + cost
-        before = by_model.get(model, 0.0)
-        by_model[model] = None if cost is None or before is None else before + cost
-        if cost is None:
-            facts.unpriced_calls += 1
-        else:
-            facts.cost_usd += cost
-        facts.tokens_in += (data.get("input_tokens") or 0) + (data.get("cache_write_tokens") or 0)
-        facts.cache_read += data.get("cache_read_tokens") or 0
-        facts.tokens_out += data.get("output_tokens") or 0
-    elif kind == "node.finished":
-        facts.sandbox_s += data.get("sandbox_s") or 0.0
-        if data.get("node") == "code":
-            facts.code_rounds += 1
-    elif kind == "git.commit":
-        facts.commits.append(str(data.get("sha")))
-        facts.first_commit_at = facts.first_commit_at or parse_ts(ts)
-        facts._failing_since_commit = set()
-    elif kind == "tests.report":
-        failing = set(data.get("newly_failing") or [])
-        facts.test_reports.append(no_new_failures(data))
-        # Failed, then passed with no commit in between: the same code, so the test is flaky.
-        facts.flaky.extend(sorted(facts._failing_since_commit - failing))
-        facts._failing_since_commit = failing
-    elif kind == "gate.decision":
-        decision = data.get("decision") or {}
-        facts.decision = decision.get("decision")
-        for verdict in decision.get("verdicts") or []:
-            policy, outcome = verdict.get("policy") or "?", verdict.get("outcome") or "?"
-            facts.verdicts.append((policy, outcome))
-            if outcome != "allow" and policy == "protected_paths":
-                facts.touched_protected = True
-            if outcome != "allow" and policy == "secret_scan":
-                facts.secret_caught = True
-    elif kind in ("merge.done", "pr.merged") and facts.merged_at is None:
-        # The factory merged (`merge.done`), or a person did (`pr.merged`: `factory pr merge`,
-        # or GitHub's button as the forge reported it, at the forge's time). The first counts.
-        if kind == "merge.done":
-            facts.merged_at = parse_ts(ts)
-            facts.merged_by = str(data.get("by") or "factory")
-            facts.merge_sha = data.get("sha")
-        else:
-            facts.merged_at = parse_ts(str(data.get("merged_at") or ts))
-            facts.merged_by = actor.removeprefix("human:")
-            facts.merge_sha = data.get("merged_sha")
-    elif kind in ("approval.approve", "approval.approved"):
-        facts.approved_by = actor.removeprefix("human:")
-        facts.decided_at = facts.decided_at or parse_ts(ts)
-    elif kind in ("approval.reject", "approval.rejected"):
-        facts.decided_at = facts.decided_at or parse_ts(ts)
-    elif kind == "run.waiting":
-        facts.waiting_since = parse_ts(ts)
-    elif kind == "run.stopped":
-        facts.stop_reason = str(data.get("reason") or "stopped")
-    elif kind == "run.error":
-        facts.stop_reason = "error"
-    elif kind == "tests.baseline":
-        facts.baseline = (parse_ts(ts), data.get("exit_code"), str(data.get("summary") or ""))
-    elif kind == "autonomy.level_changed":
-        facts.level_changes.append({**data, "at": ts})
+def _read_initiative_runs(
+    connection: Connection, tickets: dict[str, ReviewTicket]
+) -> dict[str, list[TicketRun]]:
+    """Every run, of any time, of the tickets that belong to an initiative."""
+    refs = [ref for ref, ticket in tickets.items() if ticket.initiatives]
+    ticket_runs: dict[str, list[TicketRun]] = {}
+    for start in range(0, len(refs), IN_CHUNK):
+        query = select(Run.ticket_ref, Run.status, Run.created_at, Run.updated_at).where(
+            Run.ticket_ref.in_(refs[start : start + IN_CHUNK])
+        )
+        for row in connection.execute(query):
+            ticket_runs.setdefault(row.ticket_ref, []).append(
+                TicketRun(row.status, as_utc(row.created_at), as_utc(row.updated_at))
+            )
+    return ticket_runs
+
+
+def _read_halts(connection: Connection) -> list[HaltRow]:
+    query = select(Halt.scope, Halt.reason, Halt.by, Halt.created_at, Halt.lifted_at)
+    return [
+        HaltRow(
+            row.scope,
+            row.reason,
+            row.by,
+            as_utc(row.created_at),
+            as_utc(row.lifted_at) if row.lifted_at else None,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def _read_incidents(connection: Connection) -> list[IncidentRow]:
+    query = select(
+        Incident.id,
+        Incident.repo,
+        Incident.title,
+        Incident.severity,
+        Incident.root_cause,
+        Incident.opened_at,
+        Incident.resolved_at,
+    ).order_by(Incident.id)
+    return [
+        IncidentRow(
+            row.id,
+            row.repo,
+            row.title,
+            row.severity,
+            row.root_cause,
+            as_utc(row.opened_at),
+            as_utc(row.resolved_at) if row.resolved_at else None,
+        )
+        for row in connection.execute(query)
+    ]

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from factory.review.records import aware
 from factory.store import Store
 from factory.store.models import Sweep
 from factory.store.statuses import RunStatus
 from factory.store.sweeps import observed_sweep_status
+from factory.support.utc import as_utc
 
 REPORT_LISTS = (
     "merged",
@@ -36,7 +36,7 @@ NOT_ENDED = frozenset({RunStatus.RUNNING.value, RunStatus.QUEUED.value})
 
 
 @dataclass(frozen=True)
-class SweepTicket:
+class SweepCompletionTicket:
     """One ticket one sweep selected, and whether it reached an ending in that sweep."""
 
     sweep_id: str
@@ -46,13 +46,13 @@ class SweepTicket:
     ended: bool
 
 
-def load_sweep_tickets(store: Store, since: datetime) -> tuple[int, list[SweepTicket]]:
+def load_sweep_tickets(store: Store, since: datetime) -> tuple[int, list[SweepCompletionTicket]]:
     """(how many sweeps are recorded at all, the tickets of those judged that began since)."""
     with store.engine.connect() as connection:
         recorded = connection.execute(select(func.count()).select_from(Sweep)).scalar_one()
-    tickets: list[SweepTicket] = []
+    tickets: list[SweepCompletionTicket] = []
     for sweep in store.list_sweeps(limit=100_000):
-        started = aware(sweep.started_at)
+        started = as_utc(sweep.started_at)
         if started < since:
             continue
         status = observed_sweep_status(sweep)
@@ -65,7 +65,7 @@ def load_sweep_tickets(store: Store, since: datetime) -> tuple[int, list[SweepTi
             tickets += _from_report(sweep.id, started, report)
         else:
             tickets += [
-                SweepTicket(
+                SweepCompletionTicket(
                     sweep.id,
                     started,
                     run.repo,
@@ -77,20 +77,22 @@ def load_sweep_tickets(store: Store, since: datetime) -> tuple[int, list[SweepTi
     return recorded, tickets
 
 
-def _from_report(sweep_id: str, started: datetime, report: dict[str, Any]) -> list[SweepTicket]:
+def _from_report(
+    sweep_id: str, started: datetime, report: dict[str, Any]
+) -> list[SweepCompletionTicket]:
     left = {item["identity"] for item in report.get("interrupted", [])}
     seen: dict[str, str] = {}
     for name in REPORT_LISTS:
         for item in report.get(name, []):
             seen.setdefault(item["identity"], item["repo"])
     return [
-        SweepTicket(sweep_id, started, repo, identity, identity not in left)
+        SweepCompletionTicket(sweep_id, started, repo, identity, identity not in left)
         for identity, repo in seen.items()
     ]
 
 
 def completion(
-    tickets: list[SweepTicket], repos: set[str], since: datetime, until: datetime
+    tickets: list[SweepCompletionTicket], repos: set[str], since: datetime, until: datetime
 ) -> float | None:
     """Ended / selected for the sweeps that began in [since, until); None when none selected."""
     chosen = [t for t in tickets if t.repo in repos and since <= t.started_at < until]

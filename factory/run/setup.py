@@ -53,7 +53,7 @@ class RunOptions(BaseModel):
     repo: str | None = None
     model: str | None = None
     max_iterations: int | None = Field(default=None, ge=1, le=20)
-    budget_usd: float | None = Field(default=None, gt=0)
+    budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     record: Path | None = None
     replay: Path | None = None
     keep_worktree: bool = False

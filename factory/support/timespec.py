@@ -3,6 +3,11 @@
 A duration is a count and a unit, `30s`, `15m`, `12h`, `30d`, `2w`, or several of them
 (`1h30m`); a bare number is seconds. A moment is a duration before now, or an ISO date
 (`2026-11-01`, midnight UTC) or date and time (`2026-11-01T09:00`, UTC unless it says).
+
+Both are bounded by a century (a duration at most that long, a moment at most that far from
+now), so whatever a command computes from them (the period before a review's, a deadline) stays
+inside the years `datetime` can hold: a typo such as `99999999d` or `9999-12-31` is an error
+naming the option, never an OverflowError later.
 """
 
 from __future__ import annotations
@@ -51,22 +56,26 @@ def parse_duration(text: str, *, option: str = "") -> timedelta:
 
 
 def parse_moment(text: str, now: datetime | None = None, *, option: str = "") -> datetime:
-    """A duration before `now` (default: this moment), or an ISO date or date and time, in UTC."""
-    now = now or datetime.now(UTC)
+    """A duration before `now` (default: this moment), or an ISO date or date and time, in UTC;
+    at most a century from `now` either way."""
+    now = as_utc(now or datetime.now(UTC))
     value = text.strip()
     label = f"{option} " if option else ""
     if is_duration(value):
         return now - parse_duration(value, option=option)
     try:
-        moment = datetime.fromisoformat(value)
+        moment = as_utc(datetime.fromisoformat(value))
     except ValueError:
         try:
-            moment = datetime.combine(date.fromisoformat(value), datetime.min.time())
+            moment = as_utc(datetime.combine(date.fromisoformat(value), datetime.min.time()))
         except ValueError:
             raise TimeSpecError(
                 f"{label}cannot read {text!r} as a time; use {MOMENT_EXAMPLES}"
             ) from None
-    return as_utc(moment)
+    # Aware datetimes subtract without building a date, so this cannot overflow itself.
+    if abs((moment - now).total_seconds()) > MAX_SECONDS:
+        raise TimeSpecError(f"{label}{text!r} is more than a century from now; write a nearer time")
+    return moment.astimezone(UTC)
 
 
 def _is_number(value: str) -> bool:

@@ -19,8 +19,10 @@ def readable_time(moment: datetime | str | None) -> str:
         return ""
     if isinstance(moment, str):
         try:
-            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
         except ValueError:
             return moment  # not a time after all: shown as recorded
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    else:
+        parsed = moment
+    aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return f"{aware.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"

@@ -28,7 +28,7 @@ class SweepBudgetError(FactoryError, ValueError):
 class SweepBudget(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    usd: float | None = Field(default=None, gt=0)
+    usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     tokens: int | None = Field(default=None, gt=0)
 
     @property

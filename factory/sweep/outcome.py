@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -11,24 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.sweep.backlog import BacklogProblem
 from factory.sweep.selection import Pick, Skip
-
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str) -> float:
-    """`8h`, `90m`, `1h30m`, `45s` or plain seconds -> seconds; ValueError says the format."""
-    value = text.strip().lower()
-    if value.replace(".", "", 1).isdigit():
-        seconds = float(value)
-    else:
-        match = _DURATION.match(value)
-        if not value or match is None:
-            raise ValueError(f"{text!r} is not a duration; write it like 8h, 90m, 1h30m or 45s")
-        hours, minutes, secs = (int(part or 0) for part in match.groups())
-        seconds = hours * 3600 + minutes * 60 + secs
-    if seconds <= 0:
-        raise ValueError(f"{text!r}: a duration must be positive")
-    return seconds
 
 
 class SweepRequest(BaseModel):
@@ -42,9 +23,9 @@ class SweepRequest(BaseModel):
     """Overrides each repository's `backlog_label` for GitHub issues."""
     limit: int | None = Field(default=None, ge=0)
     concurrency: int | None = Field(default=None, ge=1, le=64)
-    budget_usd: float | None = Field(default=None, gt=0)
+    budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_tokens: int | None = Field(default=None, gt=0)
-    max_wall_s: float | None = Field(default=None, gt=0)
+    max_wall_s: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     dry_run: bool = False
     replay_dir: Path | None = None
     """Answer each ticket from `<dir>/<ticket-key>.jsonl` (else `<dir>/default.jsonl`)."""

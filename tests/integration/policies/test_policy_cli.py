@@ -50,7 +50,7 @@ def patch_from_branch(repo: Path, tmp_path: Path, edits: dict[str, str], name: s
 
 def check_json(config: Path, patch: Path, *flags: str) -> dict[str, Any]:
     code, out, err = run_cli(
-        config, "policy", "check", "--repo", "demo", "--diff", str(patch), "--json", *flags
+        config, "policy", "check", "--repo", "demo", "--patch", str(patch), "--json", *flags
     )
     assert code == 0, err
     result: dict[str, Any] = json.loads(out)
@@ -124,7 +124,7 @@ def test_check_output_for_people_lists_each_verdict(
 ) -> None:
     patch = patch_from_branch(repo, tmp_path, {".github/workflows/ci.yml": "on: push\n"}, "ci")
     code, out, _ = run_cli(
-        write_config(), "policy", "check", "--repo", "demo", "--diff", str(patch), "--level", "L1"
+        write_config(), "policy", "check", "--repo", "demo", "--patch", str(patch), "--level", "L1"
     )
     assert code == 0
     assert "ci_files" in out and "needs_human" in out
@@ -134,13 +134,14 @@ def test_check_output_for_people_lists_each_verdict(
 @pytest.mark.parametrize(
     ("args", "config_extra", "message"),
     [
-        (["--repo", "demo", "--diff", "missing.patch"], "", "cannot read the patch file"),
-        (["--repo", "demo", "--diff", "{notdiff}"], "", "expected a unified diff"),
-        (["--repo", "nope", "--diff", "{patch}"], "", "unknown repository 'nope'"),
-        (["--repo", "demo", "--diff", "{patch}", "--level", "L9"], "", "L9"),
-        (["--repo", "demo", "--diff", "{patch}", "--tests", "maybe"], "", "maybe"),
+        (["--repo", "demo", "--patch", "missing.patch"], "", "cannot read the patch file"),
+        (["--repo", "demo", "--patch", "{notdiff}"], "", "expected a unified diff"),
+        (["--repo", "nope", "--patch", "{patch}"], "", "unknown repository 'nope'"),
+        (["--repo", "demo", "--patch", "{patch}", "--level", "L9"], "", "L9"),
+        (["--repo", "demo", "--patch", "{patch}", "--tests", "maybe"], "", "maybe"),
+        (["--repo", "demo"], "", "--patch FILE"),
         (
-            ["--repo", "demo", "--diff", "{patch}"],
+            ["--repo", "demo", "--patch", "{patch}"],
             '[[repos.demo.policies]]\nname = "typo"\n',
             "unknown policy 'typo'",
         ),
@@ -293,7 +294,7 @@ def test_replay_lists_runs_whose_decision_a_proposed_config_changes(
         name="proposed.toml",
     )
     code, out, err = run_cli(
-        current, "policy", "replay", "--since", "1d", "--config", str(proposed), "--json"
+        current, "policy", "replay", "--since", "1d", "--proposed-config", str(proposed), "--json"
     )
     assert code == 0, err
     report = json.loads(out)
@@ -302,9 +303,54 @@ def test_replay_lists_runs_whose_decision_a_proposed_config_changes(
     assert (change["recorded"], change["replayed"]) == ("merge", "needs_human")
     assert "diff_size: allow -> needs_human" in change["changed_verdicts"]
 
-    code, out, _ = run_cli(current, "policy", "replay", "--config", str(proposed))
+    code, out, _ = run_cli(current, "policy", "replay", "--proposed-config", str(proposed))
     assert code == 0 and "1 would change" in out
     assert run_cli(current, "policy", "replay", "--since", "yesterday")[0] == 2
+    # The old spelling, which shadowed the global --config, still names the proposed file.
+    code, out, _ = run_cli(current, "policy", "replay", "--config", str(proposed), "--json")
+    assert code == 0 and [c["run_id"] for c in json.loads(out)["changes"]] == [runs["big"]]
+
+
+BUG_NEEDS_A_TEST = (
+    '[[repos.demo.policies]]\nname = "tests_green"\nparams = { require_new_test_for_bugs = true }\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("flags", "outcome"),
+    [
+        ([], "allow"),
+        (["--label", "docs"], "allow"),
+        (["--label", "docs", "--label", "bug"], "needs_human"),
+        (["--label", "docs,bug"], "needs_human"),
+        (["--labels", "docs,bug"], "needs_human"),  # the old spelling
+    ],
+)
+def test_check_judges_the_ticket_labels_given(
+    repo: Path,
+    tmp_path: Path,
+    write_config: Callable[..., Path],
+    flags: list[str],
+    outcome: str,
+) -> None:
+    patch = patch_from_branch(repo, tmp_path, {"src/app.py": "fixed = True\n"}, "labelled")
+    result = check_json(write_config(BUG_NEEDS_A_TEST), patch, "--level", "L2", *flags)
+    tests_green = verdict(result, "tests_green")
+    assert tests_green["outcome"] == outcome, tests_green
+
+
+def test_check_still_reads_the_patch_from_the_old_diff_option(
+    repo: Path, tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    patch = patch_from_branch(repo, tmp_path, {"src/app.py": "print('old')\n"}, "old-option")
+    config = write_config()
+    code, out, err = run_cli(
+        config, "policy", "check", "--repo", "demo", "--diff", str(patch), "--json"
+    )
+    assert code == 0, err
+    old, new = json.loads(out), check_json(config, patch)
+    assert old["decision"] == new["decision"] == "pull_request"
+    assert [v["outcome"] for v in old["verdicts"]] == [v["outcome"] for v in new["verdicts"]]
 
 
 def test_autonomy_show_reports_a_halt(write_config: Callable[..., Path]) -> None:

@@ -162,7 +162,7 @@ def test_unknown_repository_and_bad_duration_are_one_line_errors(world: Path) ->
     code, out = invoke(world, "sweep", "--repo", "nope", "--dry-run", "--json")
     assert code == 2 and "unknown repository 'nope'" in json.loads(out)["error"]["message"]
     code, out = invoke(world, "sweep", "--max-wall", "soon", "--json")
-    assert code == 2 and "8h" in json.loads(out)["error"]["message"]
+    assert code == 2 and "12h" in json.loads(out)["error"]["message"]
 
 
 def test_a_ticket_added_to_the_store_is_the_same_ticket_as_its_backlog_file(

@@ -61,13 +61,41 @@ def test_review_prints_json_markdown_and_writes_html(invoke: Invoke, tmp_path: P
     markdown = invoke("review")
     assert "## Top risks" in markdown.output and "unknown" in markdown.output
     out = tmp_path / "review.html"
-    assert invoke("review", "--format", "html", "--out", str(out)).exit_code == 0
+    assert invoke("review", "--format", "html", "--output", str(out)).exit_code == 0
     html = out.read_text()
     assert (
         "@media print" in html
         and "<script" not in html
         and "http://" not in html.replace("http://www.w3.org", "")
     )
+
+
+def test_review_takes_json_as_every_command_does(invoke: Invoke, tmp_path: Path) -> None:
+    write_config(tmp_path)
+    flag = invoke("review", "--since", "7d", "--until", "2026-11-30", "--json", "--no-verify")
+    assert flag.exit_code == 0, flag.output
+    formatted = invoke(
+        "review", "--since", "7d", "--until", "2026-11-30", "--format", "json", "--no-verify"
+    )
+    drop = ("generated_at",)
+    assert {k: v for k, v in json.loads(flag.stdout).items() if k not in drop} == {
+        k: v for k, v in json.loads(formatted.stdout).items() if k not in drop
+    }
+    both = invoke("review", "--json", "--format", "html")
+    assert both.exit_code == 2
+    assert "two formats" in json.loads(both.stdout)["error"]["message"]
+    failed = invoke("review", "--team", "@acme/nobody", "--json")
+    assert failed.exit_code == 2 and json.loads(failed.stdout)["ok"] is False
+
+
+def test_review_writes_to_output_and_still_to_the_old_out(invoke: Invoke, tmp_path: Path) -> None:
+    write_config(tmp_path)
+    for spelling in ("--output", "-o", "--out"):
+        target = tmp_path / f"review{spelling}.md"
+        result = invoke("review", "--no-verify", spelling, str(target))
+        assert result.exit_code == 0, result.output
+        assert "## Top risks" in target.read_text()
+        assert f"wrote {target}" in result.stderr
 
 
 def test_review_refuses_bad_periods_and_filters(invoke: Invoke, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from factory.review.build import ReviewOptions, build_review
 from factory.review.charts import review_charts
 from factory.review.dora_tiers import tier_for
-from factory.review.records import RunFacts, fold_event
+from factory.review.run_facts import RunFacts, fold_event
 from factory.review.schema import review_json_schema
 from factory.review.trends import trend_of
 from factory.store import Store

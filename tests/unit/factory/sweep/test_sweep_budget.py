@@ -14,7 +14,6 @@ from factory.sweep.budget import (
     over_budget,
     require_enforceable,
 )
-from factory.sweep.outcome import parse_duration
 
 
 def test_the_next_ticket_starts_only_if_its_whole_limit_still_fits() -> None:
@@ -42,16 +41,3 @@ def test_a_usd_budget_with_an_unpriced_model_asks_for_a_token_budget(tmp_path: P
         environ={},
     )
     require_enforceable(SweepBudget(usd=5.0), ["my-local-llama"], priced)
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("8h", 28800), ("90m", 5400), ("1h30m", 5400), ("45s", 45), ("12", 12)]
-)
-def test_durations_read_as_written(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["", "soon", "0", "5d"])
-def test_a_bad_duration_says_how_to_write_one(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_duration(text)

@@ -76,6 +76,26 @@ def test_pages_render_the_record(config: FactoryConfig, store: Store) -> None:
     assert web.get("/review?since=soon").status_code == 400
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/review?since=99999999d",
+        "/review?until=9999-12-31",
+        "/review?since=0001-01-01",
+        "/review?since=2026-11-10&until=2026-11-01",
+        "/runs?since=99999999d",
+        "/runs?until=9999-12-31",
+        "/runs?since=yesterday",
+    ],
+)
+def test_a_time_out_of_range_is_a_400_naming_it(
+    config: FactoryConfig, store: Store, query: str
+) -> None:
+    answer = client(config, store).get(query)
+    assert answer.status_code == 400
+    assert "century" in answer.text or "cannot read" in answer.text or "before" in answer.text
+
+
 def test_a_live_run_page_refreshes_itself(config: FactoryConfig, store: Store) -> None:
     run_id = History(store).run("svc", "T-2", at=days_ago(0, 1), status="running")
     assert 'http-equiv="refresh"' in client(config, store).get(f"/runs/{run_id}").text

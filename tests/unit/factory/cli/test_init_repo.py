@@ -7,8 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from factory.cli import app
+from factory.cli.init_repo import NO_TEST_COMMAND, InitError, detect_repo, init_repo
 from factory.config import load_config
-from factory.config.init_repo import NO_TEST_COMMAND, InitError, detect_repo, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -110,7 +110,7 @@ def test_a_github_origin_writes_github_unless_local_is_asked(tmp_path: Path) -> 
     repo.create_remote("origin", "git@github.com:acme/app.git")
     config = tmp_path / "factory.toml"
     assert invoke(config, str(tmp_path / "app"))[0] == 0
-    assert invoke(config, str(tmp_path / "app"), "--name", "app-local", "--local")[0] == 0
+    assert invoke(config, str(tmp_path / "app"), "--repo", "app-local", "--local")[0] == 0
     loaded = load_config(config, environ={})
     assert (loaded.repos["app"].github, loaded.repos["app"].path) == ("acme/app", None)
     assert loaded.repos["app"].test_command == "cargo test"
@@ -125,8 +125,18 @@ def test_an_existing_section_is_never_overwritten(tmp_path: Path) -> None:
     before = config.read_text()
     code, out = invoke(config, str(tmp_path / "app"))
     assert code == 2
-    assert '[repos."app"]' in out and "--name NAME" in out
+    assert 'already has [repos."app"];' in out and "--repo NAME" in out
+    assert "\\[" not in out  # printed as written, not escaped for Rich
     assert config.read_text() == before
+
+
+def test_the_old_name_option_still_names_the_section(tmp_path: Path) -> None:
+    make_repo(tmp_path / "app")
+    config = tmp_path / "factory.toml"
+    code, out = invoke(config, str(tmp_path / "app"), "--name", "legacy")
+    assert code == 0, out
+    assert '[repos."legacy"]' in out
+    assert set(load_config(config, environ={}).repos) == {"legacy"}
 
 
 def test_print_writes_nothing_and_the_printed_section_is_valid(tmp_path: Path) -> None:

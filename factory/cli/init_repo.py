@@ -19,6 +19,7 @@ from agents.test_report import detect_test_command
 from factory.config import ConfigError, parse_config
 from factory.git.base_branch import BaseBranchSource, detect_with
 from factory.git.command import GitError, factory_git, run_git
+from factory.support.errors import FactoryError
 
 NO_TEST_COMMAND = "echo 'set test_command in factory.toml' >&2; exit 1"
 """Written when no test runner is detected: runs fail loudly until a person sets it."""
@@ -29,7 +30,7 @@ _GITHUB_ORIGIN = re.compile(
 )
 
 
-class InitError(ValueError):
+class InitError(FactoryError, ValueError):
     """`factory init` cannot do what was asked; the message says what to do instead."""
 
 
@@ -208,7 +209,7 @@ def _check_new_name(existing: str, name: str, config_path: Path) -> None:
     if isinstance(repos, dict) and name in repos:
         raise InitError(
             f'{config_path} already has [repos."{name}"]; edit that section, or add this '
-            "repository under another name with `factory init --name NAME`"
+            "repository under another name with `factory init --repo NAME`"
         )
 
 
