@@ -59,6 +59,7 @@ def run_record(run: Run) -> dict[str, Any]:
     }
 
 
+TICKET_FILE_SUFFIXES = (".md", ".markdown", ".txt")
 FLEXIBLE = ("repo", "ticket")
 """The columns of `runs list` that give way (with an ellipsis) when the terminal is narrow."""
 
@@ -73,13 +74,14 @@ def ticket_name(ref: str) -> str:
     (never the temporary or absolute path it was read from), stdin as `stdin`."""
     from pathlib import PurePath
 
-    from factory.tickets.github import parse_issue_ref
-
     if ref == "-":
         return "stdin"
-    if parse_issue_ref(ref) is not None or "://" in ref:
+    if "://" in ref:
         return ref
-    return PurePath(ref).name or ref
+    path = PurePath(ref)
+    if path.is_absolute() or path.suffix.lower() in TICKET_FILE_SUFFIXES:
+        return path.name or ref
+    return ref
 
 
 def cost_label(run: Run) -> str:
