@@ -6,6 +6,7 @@ lives with the run that opened it (`pull_outcomes.py`, shared with GitHub's merg
 """
 
 import getpass
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,9 +30,13 @@ class PullRequestView(BaseModel):
 
 
 def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
-    """The local forge of a configured repository."""
-    settings = config.repo(repo)
-    if settings.path is None:
+    """The local forge of a configured repository, or of a checkout a run was given by path
+    (`factory run --repo ./app`), which factory.toml does not name."""
+    settings = config.repos.get(repo)
+    path = settings.path if settings is not None else checkout_of(store, repo)
+    if settings is None and path is None:
+        config.repo(repo)  # unknown names fail with the list of known ones
+    if path is None:
         raise ForgeError(
             f"repository {repo!r} lives on GitHub; review its pull requests there, "
             "not with `factory pr`"
@@ -39,24 +44,39 @@ def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
     return LocalForge(
         store,
         repo_name=repo,
-        repo_path=settings.path,
+        repo_path=path,
         clone_cache=config.factory.data_dir / "clones",
         identity=config.git,
     )
 
 
+def checkout_of(store: Store, repo: str) -> Path | None:
+    """The checkout runs on the unconfigured repository `repo` worked in, if any did."""
+    for run in store.list_runs(repo=repo, limit=100):
+        if run.repo_path:
+            return Path(run.repo_path)
+    return None
+
+
 def choose_repo(config: FactoryConfig, store: Store, number: int, repo: str | None) -> str:
-    """The repository a bare `#number` means: the named one, the only one, or the only match."""
+    """The repository a bare `#number` means: the named one, the only one with a local pull
+    request of that number, else the only local repository configured."""
     if repo is not None:
-        config.repo(repo)  # unknown names fail with the list of known ones
+        if repo not in config.repos and checkout_of(store, repo) is None:
+            config.repo(repo)  # unknown names fail with the list of known ones
         return repo
     local = [name for name, settings in config.repos.items() if settings.path is not None]
-    if len(local) == 1:
-        return local[0]
-    holders = sorted({row.repo for row in store.list_pull_requests() if row.number == number})
-    holders = [name for name in holders if name in local]
+    holders = sorted(
+        {
+            row.repo
+            for row in store.list_pull_requests()
+            if row.number == number and row.forge == "local"
+        }
+    )
     if len(holders) == 1:
         return holders[0]
+    if not holders and len(local) == 1:
+        return local[0]
     if not holders:
         raise PullRequestNotFound(f"no pull request #{number}; `factory pr list` shows them")
     raise ForgeError(f"#{number} exists in {', '.join(holders)}; pass --repo NAME")
