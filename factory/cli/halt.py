@@ -88,8 +88,8 @@ def halt_command(
 ) -> None:
     """Stop work: no new runs start, running runs stop at the next step, nothing merges.
 
-    With no option, halts the whole factory; --repo NAME halts one repository. `factory
-    unhalt` lifts it.
+    With no option, halts the whole factory; --repo NAME halts one repository.
+    `factory unhalt` lifts it.
     """
     from factory.governance.halts import halt
 
@@ -112,8 +112,9 @@ def unhalt_command(
 ) -> None:
     """Lift a halt; halted runs can then be resumed with `factory resume RUN`.
 
-    With no option, lifts the factory-wide halt (a repository halted on its own stays halted,
-    and is named with the command that lifts it); --repo NAME lifts that repository's.
+    With no option, lifts the factory-wide halt; --repo NAME lifts that
+    repository's. A repository halted on its own stays halted, and is named
+    with the command that lifts it.
     """
     from factory.governance.halts import active_halts, unhalt, unhalt_hint
 

@@ -162,10 +162,11 @@ def close(
 def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
     """Record what people did to the factory's open pull requests on the forge.
 
-    A pull request merged or closed with GitHub's buttons is read back from GitHub and
-    recorded on the run that opened it (the run then reads `merged` or `rejected`, and the
-    review counts the merge). Every sweep does this first; the webhook does it at once.
-    Every configured repository, or --repo NAME only.
+    A pull request merged or closed with GitHub's buttons is read back from
+    GitHub and recorded on the run that opened it: the run then reads `merged`
+    or `rejected`, and the review counts the merge. Every sweep does this
+    first; the webhook does it at once. Every configured repository, or
+    --repo NAME only.
     """
     from factory.run.pr_sync import sync_repo
     from factory.run.setup import SetupError
