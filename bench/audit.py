@@ -1,6 +1,6 @@
 """Audit log throughput: appending and verifying events, each against a plain baseline.
 
-- append: `Store.append_events` (canonical JSON, hashing, chaining, run head, digest row) in
+- append: `store.events.append_many` (canonical JSON, hashing, chaining, run head, digest row) in
   batches of --batch vs plain `sqlite3` `executemany` of the very same rows into a table of the
   same shape (same indexes, same pragmas), with the same transaction shape: one commit per batch.
   The one-transaction executemany of all rows at once is printed too, for the record.
@@ -49,19 +49,19 @@ def make_events(count: int) -> list[NewEvent]:
 
 def time_store_append(path: Path, events: list[NewEvent], batch: int) -> tuple[float, str]:
     with Store(f"sqlite:///{path}") as store:
-        run_id = store.create_run("bench#1", "bench").id
+        run_id = store.runs.create("bench#1", "bench").id
         started = time.perf_counter()
         for start in range(0, len(events), batch):
-            store.append_events(run_id, events[start : start + batch])
+            store.events.append_many(run_id, events[start : start + batch])
         return time.perf_counter() - started, run_id
 
 
 def time_single_appends(path: Path, count: int) -> float:
     with Store(f"sqlite:///{path}") as store:
-        run_id = store.create_run("bench#2", "bench").id
+        run_id = store.runs.create("bench#2", "bench").id
         started = time.perf_counter()
         for index in range(count):
-            store.append_event(run_id, "tool.call", "coder", {"step": index})
+            store.events.append(run_id, "tool.call", "coder", {"step": index})
         return time.perf_counter() - started
 
 

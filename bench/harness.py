@@ -48,7 +48,7 @@ class BlobCounter:
     def __init__(self) -> None:
         self.count = 0
 
-    def put_blob(self, data: bytes) -> str:
+    def put(self, data: bytes) -> str:
         self.count += 1
         return str(self.count)
 

@@ -1,6 +1,6 @@
 """Audit log appends on PostgreSQL, against a plain psycopg `executemany` of the same rows.
 
-- store: `Store.append_events` (canonical JSON, hashing, chaining; the run row locked FOR
+- store: `store.events.append_many` (canonical JSON, hashing, chaining; the run row locked FOR
   UPDATE, its head moved; the digest chain's advisory lock and row) in batches of --batch.
 - baseline: psycopg 3 `executemany` of the very same rows into a table of the same shape (same
   unique key and index), one transaction per batch, on the same server.
@@ -37,10 +37,10 @@ PLAIN_TABLE = (
 
 def time_store_append(server: str, events: list[NewEvent], batch: int) -> float:
     with fresh_postgres_database(server) as url, Store(url) as store:
-        run_id = store.create_run("bench#1", "bench").id
+        run_id = store.runs.create("bench#1", "bench").id
         started = time.perf_counter()
         for start in range(0, len(events), batch):
-            store.append_events(run_id, events[start : start + batch])
+            store.events.append_many(run_id, events[start : start + batch])
         return time.perf_counter() - started
 
 
@@ -50,8 +50,8 @@ def stored_rows(server: str, events: list[NewEvent]) -> list[tuple[Any, ...]]:
 
     with fresh_postgres_database(server) as url:
         with Store(url) as store:
-            run_id = store.create_run("bench#rows", "bench").id
-            store.append_events(run_id, events)
+            run_id = store.runs.create("bench#rows", "bench").id
+            store.events.append_many(run_id, events)
         with psycopg.connect(libpq_dsn(url)) as connection:
             query = f"SELECT {COLUMNS} FROM events WHERE run_id = %s ORDER BY seq"
             return connection.execute(query, (run_id,)).fetchall()
@@ -74,10 +74,10 @@ def time_plain_insert(server: str, rows: list[tuple[Any, ...]], batch: int) -> f
 
 def time_single_appends(server: str, count: int) -> float:
     with fresh_postgres_database(server) as url, Store(url) as store:
-        run_id = store.create_run("bench#2", "bench").id
+        run_id = store.runs.create("bench#2", "bench").id
         started = time.perf_counter()
         for index in range(count):
-            store.append_event(run_id, "tool.call", "coder", {"step": index})
+            store.events.append(run_id, "tool.call", "coder", {"step": index})
         return time.perf_counter() - started
 
 

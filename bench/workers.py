@@ -28,7 +28,7 @@ from bench._scratch_postgres import fresh_postgres_database, postgres_server_url
 from factory.config import load_config
 from factory.demo.run_demo import prepare_demo
 from factory.queue.enqueue import enqueue_run
-from factory.queue.tasks import RUN_TASK
+from factory.queue.task_names import RUN_TASK
 from factory.run.setup import RunOptions
 
 FACTORY = str(Path(sys.executable).parent / "factory")

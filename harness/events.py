@@ -46,7 +46,7 @@ EventCallback = Callable[[HarnessEvent], None]
 class TranscriptSink(Protocol):
     """Keeps large blobs (the full request and response of each model call) and names them."""
 
-    def put_blob(self, data: bytes) -> str:
+    def put(self, data: bytes) -> str:
         """Store `data` and return a reference that can fetch it back."""
         ...
 

@@ -200,7 +200,7 @@ class AgentLoop:
             record["latency_s"] = latency
             record["request"] = request_record(history, schemas, prompt, self._dumps)
             record["reply"] = reply.model_dump(mode="json")
-            ref = self.transcripts.put_blob(encode_transcript(record))
+            ref = self.transcripts.put(encode_transcript(record))
         self._charge(reply, chat.name, latency, ref)
         return reply
 

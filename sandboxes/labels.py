@@ -15,9 +15,17 @@ CONTENT = "agent-factory.content"
 SETUP_KEY = "agent-factory.setup-key"
 
 
+def this_process() -> tuple[str, int]:
+    """This process as (host name, pid): the owner of the containers, run leases and sweeps it
+    starts, which another process of the same host can check is still alive."""
+    return socket.gethostname(), os.getpid()
+
+
 def owner_label() -> str:
-    """`host:pid` of this process, so `prune` can tell whether the owner is still alive."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """`host:pid` of this process, as a container's owner label and a sweep's owner record it,
+    so that whoever finds one (`prune`, a sweep listing) can tell whether its owner lives."""
+    host, pid = this_process()
+    return f"{host}:{pid}"
 
 
 def container_labels(run_id: str, role: str, installation: str | None = None) -> dict[str, str]:

@@ -101,7 +101,7 @@ def _clone(config: FactoryConfig, name: str, repo: RepoConfig) -> Path:
     """The cached clone a run would use, fetched from the repository's forge."""
     try:
         with Store(config.database_url) as store:
-            forge = repo_forge(config, store, name)
+            forge = repo_forge(config, store.pull_requests, name)
             source, env = forge.clone_source()
         return ensure_clone(source, config.factory.data_dir / "clones", env=env)
     except (MissingForgeToken, ForgeError) as error:

@@ -116,7 +116,7 @@ def export_command(
 
 def _known_run(store: Store, run_id: str) -> None:
     """Exit 2 for an id the log has never seen (a deleted run still has events or digests)."""
-    if store.find_run(run_id) is None and not store.events(run_id):
+    if store.runs.find(run_id) is None and not store.events.read(run_id):
         raise fail(
             f"no run {run_id!r} in the audit log; `factory runs list` shows the runs there are",
             kind="not_found",

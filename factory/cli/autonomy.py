@@ -35,7 +35,7 @@ def show_command(
         assessments = {name: assess_repo(config, store, name) for name in names}
     except (ConfigError, ValueError) as exc:
         raise fail(str(exc)) from exc
-    halts = {name: store.is_halted(name) for name in names}
+    halts = {name: store.halts.for_repo(name) for name in names}
     halt_reasons = {name: halt.reason if halt else None for name, halt in halts.items()}
     if as_json:
         print_json(

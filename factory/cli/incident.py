@@ -65,7 +65,7 @@ def open_incident(
         raise fail(str(error)) from None
     with cli_store() as store:
         try:
-            incident = store.open_incident(
+            incident = store.incidents.open(
                 repo, title, by=by or getpass.getuser(), root_cause=root_cause, severity=severity
             )
         except ValueError as error:
@@ -88,7 +88,7 @@ def resolve_incident(
 
     with cli_store() as store:
         try:
-            incident = store.resolve_incident(incident_id, by=by or getpass.getuser())
+            incident = store.incidents.resolve(incident_id, by=by or getpass.getuser())
         except IncidentNotFoundError as error:
             raise fail(str(error)) from None
     if as_json:
@@ -148,7 +148,7 @@ def list_incidents(
 ) -> None:
     """List incidents, oldest first (of --repo NAME only, when given)."""
     with cli_store() as store:
-        incidents = store.list_incidents(repo, open_only=open_only)
+        incidents = store.incidents.all(repo, open_only=open_only)
     if as_json:
         print_json([incident_record(incident) for incident in incidents])
         return

@@ -50,7 +50,7 @@ def list_pull_requests(
     if status is not None and status not in STATUSES:
         raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     with cli_store() as store:
-        rows = store.list_pull_requests(repo=repo, status=status)
+        rows = store.pull_requests.all(repo=repo, status=status)
     if as_json:
         print_json([{key: getattr(row, key) for key in _ROW_FIELDS} for row in rows])
         return

@@ -172,10 +172,10 @@ def show_run(
 
     with cli_store() as store:
         try:
-            run = store.get_run(run_id)
+            run = store.runs.get(run_id)
         except RunNotFoundError as exc:
             raise fail(str(exc)) from exc
-        trail = store.events(run_id) if events else []
+        trail = store.events.read(run_id) if events else []
         waits = waiting_for(store, run)
     if as_json:
         record = run_record(run)

@@ -116,7 +116,7 @@ def _store_is_active(config: FactoryConfig) -> Callable[[str], bool] | None:
 
     def is_active(run_id: str) -> bool:
         # A run recorded as running whose lease is dead is interrupted: its sandboxes can go.
-        run = store.find_run(run_id)
+        run = store.runs.find(run_id)
         return run is not None and observed_status(run).value in ACTIVE_STATUSES
 
     return is_active

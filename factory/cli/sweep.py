@@ -251,7 +251,7 @@ def list_sweeps(
 ) -> None:
     """List sweeps, newest first, with their headline numbers."""
     with cli_store() as store:
-        sweeps = store.list_sweeps(limit=limit)
+        sweeps = store.sweeps.latest(limit=limit)
     records = [_sweep_record(item) for item in sweeps]
     if as_json:
         print_json(records)
@@ -286,12 +286,12 @@ def show_sweep(
     from factory.sweep.report import MorningReport, to_markdown
 
     with cli_store() as store:
-        found = store.get_sweep(sweep_id)
+        found = store.sweeps.get(sweep_id)
         if found is None:
             raise _fail(f"no sweep {sweep_id!r}; `factory sweeps list` shows them", as_json)
         runs = [
             {"id": run.id, "ticket": run.ticket_id, "status": run.status, "cost_usd": run.cost_usd}
-            for run in store.sweep_runs(sweep_id)
+            for run in store.runs.of_sweep(sweep_id)
         ]
     record = _sweep_record(found)
     if as_json:

@@ -78,10 +78,10 @@ def list_tickets(
     With --repo NAME, only that repository's tickets.
     """
     with cli_store() as store:
-        rows = store.backlog_tickets(repo=repo)
+        rows = store.tickets.backlog(repo=repo)
         records = []
         for row in rows:
-            runs = store.runs_for_ticket(row.ref)
+            runs = store.runs.of_ticket(row.ref)
             records.append(
                 {
                     "identity": row.ref,

@@ -1,7 +1,7 @@
 """Configuration: the settings models of `factory.toml`, and nothing above them.
 
-- `settings`: the `factory.toml` models, finding and loading the file, `FACTORY_*` overrides,
-  secrets from the environment.
+- `settings`: the `factory.toml` models; secrets from the environment.
+- `loading`: finding and reading the file, `FACTORY_*` overrides, validation into `ConfigError`s.
 - `errors`: `ConfigError` and turning pydantic and TOML errors into lines a person can act on.
 - `repo_settings`: a repository's own `factory.toml` (text read from its base branch by the
   caller), narrowing the operator's settings.
@@ -15,15 +15,13 @@ the outer packages' own config models (`harness.config`, `policies.config`, `san
 """
 
 from factory.config.errors import ConfigError
+from factory.config.loading import discover_config_path, load_config, parse_config
 from factory.config.settings import (
     CONFIG_FILE_NAME,
     CoreConfig,
     FactoryConfig,
     RepoConfig,
     Secrets,
-    discover_config_path,
-    load_config,
-    parse_config,
 )
 
 __all__ = [

@@ -11,7 +11,7 @@ from factory.config.forges import (
     LocalForgeSettings,
 )
 from factory.config.git import BotIdentity
-from factory.config.settings import FactoryConfig, Secrets
+from factory.config.settings import FactoryConfig, RepoConfig, Secrets
 from factory.forges.base import Forge, ForgeError
 from factory.forges.local import PullRequestStore
 
@@ -23,7 +23,7 @@ class MissingForgeToken(ForgeError):
 def build_forge(
     settings: ForgeSettings,
     *,
-    store: PullRequestStore,
+    pull_requests: PullRequestStore,
     data_dir: Path,
     identity: BotIdentity,
     github_token: str | None = None,
@@ -33,7 +33,7 @@ def build_forge(
         from factory.forges.local import LocalForge
 
         return LocalForge(
-            store,
+            pull_requests,
             repo_name=settings.name,
             repo_path=settings.path,
             clone_cache=data_dir / "clones",
@@ -52,12 +52,19 @@ def build_forge(
     )
 
 
-def repo_forge(config: FactoryConfig, store: PullRequestStore, name: str) -> Forge:
-    """The forge configured repository `name` lives on, with the token from the environment."""
+def repo_forge(
+    config: FactoryConfig,
+    pull_requests: PullRequestStore,
+    name: str,
+    repo: RepoConfig | None = None,
+) -> Forge:
+    """The forge repository `name` lives on, with the token from the environment. `repo` is
+    the repository as the caller resolved it: a checkout given by its path has no `[repos]`
+    entry to look `name` up in."""
     token = Secrets.from_env().github_token
     return build_forge(
-        config.repo(name).forge_settings(name),
-        store=store,
+        (repo or config.repo(name)).forge_settings(name),
+        pull_requests=pull_requests,
         data_dir=config.factory.data_dir,
         identity=config.git,
         github_token=token.get_secret_value() if token else None,

@@ -20,13 +20,13 @@ from factory.store.models import PullRequest
 
 
 class PullRequestStore(Protocol):
-    """The part of `factory.store.Store` this forge uses."""
+    """What this forge needs of the store: its pull requests (`Store.pull_requests`)."""
 
-    def create_pull_request(self, **fields: Any) -> PullRequest: ...
-    def get_pull_request(self, repo: str, number: int) -> PullRequest | None: ...
-    def find_pull_request(self, repo: str, head_branch: str) -> PullRequest | None: ...
-    def update_pull_request(self, repo: str, number: int, **fields: Any) -> PullRequest: ...
-    def list_pull_requests(self, repo: str | None = None) -> list[PullRequest]: ...
+    def create(self, **fields: Any) -> PullRequest: ...
+    def get(self, repo: str, number: int) -> PullRequest | None: ...
+    def of_branch(self, repo: str, head_branch: str) -> PullRequest | None: ...
+    def update(self, repo: str, number: int, **fields: Any) -> PullRequest: ...
+    def all(self, repo: str | None = None) -> list[PullRequest]: ...
 
 
 def push_target(repo_path: Path) -> Path:
@@ -53,14 +53,14 @@ class LocalForge:
 
     def __init__(
         self,
-        store: PullRequestStore,
+        pull_requests: PullRequestStore,
         *,
         repo_name: str,
         repo_path: Path,
         clone_cache: Path,
         identity: BotIdentity | None = None,
     ) -> None:
-        self._store = store
+        self._pull_requests = pull_requests
         self.repo_name = repo_name
         self.repo_path = repo_path
         self.target = push_target(repo_path)
@@ -77,7 +77,7 @@ class LocalForge:
             raise ForgeError(str(error)) from None
 
     def find_pull_request(self, head_branch: str) -> PullRequestInfo | None:
-        row = self._store.find_pull_request(self.repo_name, head_branch)
+        row = self._pull_requests.of_branch(self.repo_name, head_branch)
         return _info(row) if row is not None else None
 
     def open_pull_request(self, request: PullRequestRequest) -> PullRequestInfo:
@@ -89,7 +89,7 @@ class LocalForge:
             raise ForgeError(
                 f"branch {request.head_branch} was not pushed to {self.target}; push it first"
             )
-        row = self._store.create_pull_request(
+        row = self._pull_requests.create(
             base_sha=self._fork_point(request.base_branch, head_sha),
             run_id=request.run_id,
             repo=self.repo_name,
@@ -110,14 +110,14 @@ class LocalForge:
 
     def update_body(self, number: int, body: str) -> PullRequestInfo:
         self._row(number)
-        return _info(self._store.update_pull_request(self.repo_name, number, body=body))
+        return _info(self._pull_requests.update(self.repo_name, number, body=body))
 
     def comment(self, number: int, text: str) -> None:
         # The store keeps no comment thread; comments are appended to the body so
         # `factory pr show` displays them in order.
         row = self._row(number)
         body = f"{row.body.rstrip()}\n\n---\n**Comment**\n\n{text.strip()}\n"
-        self._store.update_pull_request(self.repo_name, number, body=body)
+        self._pull_requests.update(self.repo_name, number, body=body)
 
     def request_reviewers(self, number: int, reviewers: list[str]) -> None:
         if not reviewers:
@@ -125,7 +125,7 @@ class LocalForge:
         row = self._row(number)
         names = ", ".join(f"@{name}" for name in reviewers)
         body = f"{row.body.rstrip()}\n\n**Review requested from:** {names}\n"
-        self._store.update_pull_request(self.repo_name, number, body=body)
+        self._pull_requests.update(self.repo_name, number, body=body)
 
     def merge(self, number: int) -> str:
         row = self._row(number)
@@ -146,7 +146,7 @@ class LocalForge:
             message=f"Merge pull request #{number} from {row.head_branch}\n\n{row.title}",
             identity=self._identity,
         )
-        self._store.update_pull_request(
+        self._pull_requests.update(
             self.repo_name, number, status="merged", merged_sha=sha, head_sha=current, draft=False
         )
         return sha
@@ -155,23 +155,21 @@ class LocalForge:
         row = self._row(number)
         if row.status == "merged":
             raise ForgeError(f"pull request #{number} is already merged; it cannot be closed")
-        return _info(self._store.update_pull_request(self.repo_name, number, status="closed"))
+        return _info(self._pull_requests.update(self.repo_name, number, status="closed"))
 
     def mark_ready(self, number: int) -> PullRequestInfo:
         """Turn a draft into a pull request ready for review."""
         row = self._row(number)
         if row.status != "draft":
             return _info(row)
-        return _info(
-            self._store.update_pull_request(self.repo_name, number, status="open", draft=False)
-        )
+        return _info(self._pull_requests.update(self.repo_name, number, status="open", draft=False))
 
     def open_pull_requests(self) -> list[PullRequestInfo]:
-        rows = self._store.list_pull_requests(repo=self.repo_name)
+        rows = self._pull_requests.all(repo=self.repo_name)
         return [_info(row) for row in rows if row.status in ("open", "draft")]
 
     def _row(self, number: int) -> Any:
-        row = self._store.get_pull_request(self.repo_name, number)
+        row = self._pull_requests.get(self.repo_name, number)
         if row is None:
             raise PullRequestNotFound(
                 f"no pull request #{number} in {self.repo_name}; `factory pr list` shows them"

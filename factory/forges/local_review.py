@@ -42,7 +42,7 @@ def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
             "not with `factory pr`"
         )
     return LocalForge(
-        store,
+        store.pull_requests,
         repo_name=repo,
         repo_path=path,
         clone_cache=config.factory.data_dir / "clones",
@@ -52,7 +52,7 @@ def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
 
 def checkout_of(store: Store, repo: str) -> Path | None:
     """The checkout runs on the unconfigured repository `repo` worked in, if any did."""
-    for run in store.list_runs(repo=repo, limit=100):
+    for run in store.runs.latest(repo=repo, limit=100):
         if run.repo_path:
             return Path(run.repo_path)
     return None
@@ -69,7 +69,7 @@ def choose_repo(config: FactoryConfig, store: Store, number: int, repo: str | No
     holders = sorted(
         {
             row.repo
-            for row in store.list_pull_requests()
+            for row in store.pull_requests.all()
             if row.number == number and row.forge == "local"
         }
     )

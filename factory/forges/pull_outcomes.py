@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from factory.forges.base import PullRequestInfo
 from factory.store import RunStatus, Store
-from factory.store.models import utcnow
+from factory.support.utc import utcnow
 
 MERGED_EVENT = "pr.merged"
 CLOSED_EVENT = "pr.closed"
@@ -73,7 +73,7 @@ def record_closed(
 
 def recorded_decision(store: Store, run_id: str) -> Decision | None:
     """What the run's record already says became of its pull request, if anything."""
-    for event in reversed(store.events(run_id)):
+    for event in reversed(store.events.read(run_id)):
         if event.kind in MERGED_KINDS:
             return "merged"
         if event.kind in CLOSED_KINDS:
@@ -83,7 +83,7 @@ def recorded_decision(store: Store, run_id: str) -> Decision | None:
 
 def run_pull_request(store: Store, run_id: str) -> int | None:
     """The number of the pull request the run opened (or found open for its branch)."""
-    for event in reversed(store.events(run_id)):
+    for event in reversed(store.events.read(run_id)):
         if event.kind in ("pr.opened", "pr.reused"):
             number = json.loads(event.payload).get("number")
             return int(number) if number is not None else None
@@ -99,14 +99,14 @@ def _record(
     status: RunStatus,
     outcome: str,
 ) -> bool:
-    if run_id is None or store.find_run(run_id) is None:
+    if run_id is None or store.runs.find(run_id) is None:
         return False
     if recorded_decision(store, run_id) == decision:
         return False
     kind = MERGED_EVENT if decision == "merged" else CLOSED_EVENT
-    store.append_event(run_id, kind, by, payload)
-    store.update_run(run_id, status=status, outcome=outcome[:500], finished_at=utcnow())
-    store.release_run_claims(run_id)  # a run waiting for approval held its ticket's claim
+    store.events.append(run_id, kind, by, payload)
+    store.runs.update(run_id, status=status, outcome=outcome[:500], finished_at=utcnow())
+    store.claims.release_run(run_id)  # a run waiting for approval held its ticket's claim
     return True
 
 

@@ -49,8 +49,8 @@ def judge_change(config: FactoryConfig, store: Store, request: GateRequest) -> J
     level = request.level or (assessment.level if assessment else settings.autonomy.min)
     track_record = request.track_record
     if track_record is None and base is not None:
-        track_record = gather_track_record(store, request.repo, base.repo, base.sha)
-    halt = store.is_halted(request.repo)
+        track_record = gather_track_record(store.pull_requests, request.repo, base.repo, base.sha)
+    halt = store.halts.for_repo(request.repo)
     ctx = build_gate_context(
         request,
         level=level,

@@ -72,7 +72,7 @@ def latest_gate_records(
     """run id -> (timestamp, payload) of each run's last `gate.decision` since `since`."""
     latest: dict[str, tuple[str, dict[str, object]]] = {}
     skipped: list[str] = []
-    for event in store.iter_events(since=since):
+    for event in store.events.iterate(since=since):
         if event.kind != GATE_DECISION_EVENT:
             continue
         try:

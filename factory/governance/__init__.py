@@ -5,5 +5,6 @@
 - `halts`: the kill switch, for all repositories or one (a scope is halted once).
 - `liveness`: one live driver per run: `DriverLease` (the lease and its heartbeat) and the
   status a run truly has now (`running` only with a live driver, else `interrupted`).
-- `claims`: one open run per ticket: claim keys, and the ticket's open factory PR on the forge.
+- `claims`: one open run per ticket: claim keys, the ticket's open factory PR on the forge (and
+  why a run is refused while it is open), and what `--force-new` did, in words.
 """

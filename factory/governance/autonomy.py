@@ -16,7 +16,7 @@ LEVEL_CHANGED_EVENT = "autonomy.level_changed"
 
 def previous_level(store: Store, repo: str) -> AutonomyLevel | None:
     """The level the latest run of `repo` ran at, if any run recorded one."""
-    for run in store.list_runs(repo=repo, limit=20):
+    for run in store.runs.latest(repo=repo, limit=20):
         if run.autonomy_level in {level.value for level in AutonomyLevel}:
             return AutonomyLevel(run.autonomy_level)
     return None
@@ -36,7 +36,9 @@ def assess_repo(
     `assessment.level_change_event()` as a `autonomy.level_changed` event when it is not None.
     """
     settings = config.repo(repo)
-    record = gather_track_record(store, repo, settings.path, base_branch_of(settings), incidents)
+    record = gather_track_record(
+        store.pull_requests, repo, settings.path, base_branch_of(settings), incidents
+    )
     return assess_autonomy(
         settings.autonomy,
         record,

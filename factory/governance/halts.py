@@ -3,14 +3,15 @@
 The halts table records who, when and why; every run in flight in the halted scope also
 gets a `factory.halted` / `factory.unhalted` event in its own audit chain, so its
 trajectory shows why it stopped. Stopping at the next node boundary is the graph's job:
-it asks `Store.is_halted(repo)` between nodes, and the `halt` policy refuses to let a
+it asks `store.halts.for_repo(repo)` between nodes, and the `halt` policy refuses to let a
 halted run merge.
 """
 
 from dataclasses import dataclass, field
 
+from factory.store.halts import AlreadyHalted
 from factory.store.models import Halt, RunStatus
-from factory.store.store import AlreadyHalted, Store
+from factory.store.store import Store
 
 HALTED_EVENT = "factory.halted"
 UNHALTED_EVENT = "factory.unhalted"
@@ -44,7 +45,7 @@ def _runs_in_scope(store: Store, scope: str) -> list[str]:
     return [
         run.id
         for status in IN_FLIGHT
-        for run in store.list_runs(status=status, repo=repo, limit=10_000)
+        for run in store.runs.latest(status=status, repo=repo, limit=10_000)
     ]
 
 
@@ -56,26 +57,26 @@ def halt(store: Store, scope: str, reason: str, by: str) -> HaltResult:
     an empty reason is recorded as "no reason given"."""
     reason = reason.strip() or NO_REASON
     try:
-        record = store.add_halt(scope, reason, by)
+        record = store.halts.add(scope, reason, by)
     except AlreadyHalted as already:
         return HaltResult(scope=scope, halts=[already.halt], already=str(already))
     runs = _runs_in_scope(store, scope)
     payload = {"scope": scope, "reason": reason, "by": by, "halt_id": record.id}
     for run_id in runs:
-        store.append_event(run_id, HALTED_EVENT, f"human:{by}", payload)
+        store.events.append(run_id, HALTED_EVENT, f"human:{by}", payload)
     return HaltResult(scope=scope, halts=[record], runs_notified=runs)
 
 
 def active_halts(store: Store) -> list[Halt]:
     """Every halt in force, the factory-wide one first."""
-    return sorted(store.active_halts(), key=lambda h: (h.scope != ALL, h.scope))
+    return sorted(store.halts.active(), key=lambda h: (h.scope != ALL, h.scope))
 
 
 def unhalt(store: Store, scope: str, by: str) -> HaltResult:
     """Lift the active halts on `scope`. Halts on other scopes stay."""
-    lifted = store.lift_halt(scope, by)
+    lifted = store.halts.lift(scope, by)
     runs = _runs_in_scope(store, scope) if lifted else []
     payload = {"scope": scope, "by": by, "lifted": [h.id for h in lifted]}
     for run_id in runs:
-        store.append_event(run_id, UNHALTED_EVENT, f"human:{by}", payload)
+        store.events.append(run_id, UNHALTED_EVENT, f"human:{by}", payload)
     return HaltResult(scope=scope, halts=lifted, runs_notified=runs)

@@ -40,7 +40,7 @@ class DriverLease:
         self._beat: threading.Thread | None = None
 
     def __enter__(self) -> Self:
-        self.lease = self.store.acquire_lease(self.run_id, self.owner, self.ttl_s)
+        self.lease = self.store.leases.acquire(self.run_id, self.owner, self.ttl_s)
         self._beat = threading.Thread(
             target=self._heartbeat, name=f"lease-{self.run_id}", daemon=True
         )
@@ -57,7 +57,7 @@ class DriverLease:
         if self._beat is not None:
             self._beat.join()
         if self._lost is None:
-            self.store.release_lease(self.run_id, self.owner)
+            self.store.leases.release(self.run_id, self.owner)
 
     @property
     def took_over(self) -> Lease | None:
@@ -73,7 +73,7 @@ class DriverLease:
         if self._lost is not None:
             raise self._lost
         try:
-            self.store.renew_lease(self.run_id, self.owner, self.ttl_s)
+            self.store.leases.renew(self.run_id, self.owner, self.ttl_s)
         except LeaseLost as lost:
             self._lost = lost
             raise
@@ -90,7 +90,7 @@ class DriverLease:
         while not self._stop.wait(self.ttl_s / 3):
             try:
                 with failpoints.QUIET:
-                    self.store.renew_lease(self.run_id, self.owner, self.ttl_s)
+                    self.store.leases.renew(self.run_id, self.owner, self.ttl_s)
             except LeaseLost as lost:
                 log.warning("run lease lost", run_id=self.run_id, reason=str(lost))
                 self._lost = lost
@@ -122,6 +122,6 @@ def list_observed_runs(
     """Runs newest first with their observed status; `running`/`interrupted` split on the lease."""
     wanted = RunStatus(status) if status is not None else None
     stored = RunStatus.RUNNING if wanted == RunStatus.INTERRUPTED else wanted
-    runs = store.list_runs(status=stored, repo=repo, limit=limit)
+    runs = store.runs.latest(status=stored, repo=repo, limit=limit)
     observed = [(run, observed_status(run)) for run in runs]
     return [pair for pair in observed if wanted is None or pair[1] == wanted]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.git.base_reader import resolve_base
 from factory.git.command import factory_git, run_git
+from factory.support.utc import as_utc
 from policies.models import (
     IncidentRecord,
     MergedChange,
@@ -53,11 +54,9 @@ class PullRequestRow(Protocol):
 
 
 class PullRequestSource(Protocol):
-    def list_pull_requests(self, repo: str | None = None) -> Sequence[PullRequestRow]: ...
+    """The store's pull requests (`Store.pull_requests`)."""
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    def all(self, repo: str | None = None) -> Sequence[PullRequestRow]: ...
 
 
 def revert_records(
@@ -82,7 +81,7 @@ def revert_records(
             continue
         stamp, _, message = rest.partition("\0")
         at = datetime.fromtimestamp(int(stamp), UTC)
-        if since is not None and at < _aware(since):
+        if since is not None and at < as_utc(since):
             break
         records.extend(
             RevertRecord(revert_sha=sha, reverted_sha=reverted.lower(), at=at)
@@ -98,20 +97,20 @@ def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:
         if INCIDENT_LABEL not in {label.lower() for label in issue.labels}:
             continue
         records.extend(
-            IncidentRecord(ref=issue.ref, root_cause_sha=sha.lower(), at=_aware(issue.created_at))
+            IncidentRecord(ref=issue.ref, root_cause_sha=sha.lower(), at=as_utc(issue.created_at))
             for sha in _ROOT_CAUSE.findall(issue.body)
         )
     return records
 
 
 def store_history(
-    store: PullRequestSource, repo: str
+    pull_requests: PullRequestSource, repo: str
 ) -> tuple[list[MergedChange], list[RejectionRecord]]:
     """Merged factory PRs (with their merge commit) and PRs humans closed without merging."""
     merges: list[MergedChange] = []
     rejections: list[RejectionRecord] = []
-    for pull in store.list_pull_requests(repo=repo):
-        at = _aware(pull.updated_at)
+    for pull in pull_requests.all(repo=repo):
+        at = pull.updated_at
         if pull.status == "merged" and pull.merged_sha:
             merges.append(MergedChange(sha=pull.merged_sha, merged_at=at, pr=pull.number))
         elif pull.status == "closed":
@@ -120,7 +119,7 @@ def store_history(
 
 
 def gather_track_record(
-    store: PullRequestSource,
+    pull_requests: PullRequestSource,
     repo: str,
     repo_path: Path | None,
     base: str,
@@ -128,7 +127,7 @@ def gather_track_record(
     since: datetime | None = None,
 ) -> TrackRecord:
     """The whole record for `repo`. Without a local clone (`repo_path` None) no reverts are seen."""
-    merges, rejections = store_history(store, repo)
+    merges, rejections = store_history(pull_requests, repo)
     reverts = revert_records(repo_path, base, since) if repo_path is not None else []
     return TrackRecord(
         merges=merges,

@@ -1,10 +1,14 @@
-"""The procrastinate App on the store's PostgreSQL, with the factory's tasks registered.
+"""The procrastinate App on the store's PostgreSQL: reachable, its schema in place.
 
 Jobs live in the same database as the records (procrastinate's own `procrastinate_*` tables),
 so a worker needs one URL and one server, and a job and its run are backed up together.
 procrastinate's schema is applied on first use, once, under an advisory lock so workers
 starting together do not race; upgrading procrastinate means applying its migrations (see
 docs/operations.md).
+
+The App built here has no tasks: deferring, listing and cancelling jobs go by task name
+(`task_names.py`). Only a worker, which runs jobs, registers the tasks on it
+(`worker.worker_app`).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ class QueueUnavailableError(FactoryError, RuntimeError):
 
 
 def build_app(config: FactoryConfig) -> procrastinate.App:
-    """A procrastinate App on the configured store's database, the factory's tasks on it."""
+    """A procrastinate App on the configured store's database (no tasks registered)."""
     url = config.database_url
     if not is_postgresql(url):
         raise QueueUnavailableError(
@@ -52,13 +56,9 @@ def build_app(config: FactoryConfig) -> procrastinate.App:
         raise QueueUnavailableError(
             "workers need procrastinate: pip install 'agent-factory[postgres]'"
         ) from exc
-    from factory.queue.tasks import register_tasks
-
-    app = procrastinate.App(
+    return procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_dsn(url)),
     )
-    register_tasks(app, config)
-    return app
 
 
 @contextmanager

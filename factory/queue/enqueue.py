@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from factory.config import FactoryConfig
 from factory.queue.app import open_queue
-from factory.queue.tasks import RUN_TASK
+from factory.queue.task_names import RUN_TASK, RUNS_QUEUE
 from factory.run.setup import RunOptions, new_run_id
 from factory.sweep.outcome import PickedTicket
 from factory.tickets import resolve_ticket
@@ -77,15 +77,14 @@ def queue_ticket(
         if sweep_id is not None and sweep is not None:
             of_sweep = {"sweep_id": sweep_id, "sweep_pick": sweep.model_dump(mode="json")}
         try:
-            job_id = (
-                app.tasks[RUN_TASK]
-                .configure(lock=lock, queueing_lock=lock)
-                .defer(
-                    ticket=source,
-                    run_id=run_id,
-                    options=options.model_dump(mode="json"),
-                    **of_sweep,
-                )
+            # By name, with the task's queue: only workers register the tasks themselves.
+            job_id = app.configure_task(
+                RUN_TASK, queue=RUNS_QUEUE, lock=lock, queueing_lock=lock
+            ).defer(
+                ticket=source,
+                run_id=run_id,
+                options=options.model_dump(mode="json"),
+                **of_sweep,
             )
         except AlreadyEnqueued:  # lost a race with another enqueue of the same ticket
             found = _open_job(app, lock)

@@ -15,7 +15,8 @@ from typing import Any
 import structlog
 
 from factory.config import FactoryConfig
-from factory.queue.tasks import RUN_TASK
+from factory.queue.app import open_queue
+from factory.queue.task_names import RUN_TASK
 from factory.store import Store
 from factory.store.sweeps import WORKERS_OWNER, SweepTransaction
 from factory.sweep.recorded import QUEUED, WorkersSweep, read_ledger, read_params, recorded_result
@@ -44,7 +45,7 @@ def finish_if_done(
     process died before recording them."""
     from factory.sweep.report import build_report
 
-    with store.sweep_transaction(sweep_id) as sweep:
+    with store.sweeps.transaction(sweep_id) as sweep:
         if sweep.status != "running":
             return False
         ledger = read_ledger((kind, payload) for kind, _ts, payload in sweep.events())
@@ -67,15 +68,11 @@ def finish_if_done(
 def _abandoned(sweep: SweepTransaction, after_s: float | None) -> bool:
     if after_s is None:
         return False
-    started = sweep.row.started_at
-    started = started if started.tzinfo is not None else started.replace(tzinfo=UTC)
-    return (datetime.now(UTC) - started).total_seconds() >= after_s
+    return (datetime.now(UTC) - sweep.row.started_at).total_seconds() >= after_s
 
 
 def _jobs_of(config: FactoryConfig, sweep_id: str) -> list[dict[str, Any]]:
     """Every run job, in any state, that carries the sweep's id."""
-    from factory.queue.app import open_queue
-
     with open_queue(config) as app:
         return [
             {
@@ -90,8 +87,6 @@ def _jobs_of(config: FactoryConfig, sweep_id: str) -> list[dict[str, Any]]:
 
 def _open_jobs(config: FactoryConfig, sweep_id: str) -> set[int]:
     """The sweep's run jobs that are waiting or running."""
-    from factory.queue.app import open_queue
-
     found: set[int] = set()
     with open_queue(config) as app:
         for status in ("todo", "doing"):
@@ -123,7 +118,7 @@ def finish_idle_sweeps(config: FactoryConfig) -> list[str]:
     task."""
     finished = []
     with Store.open(config) as store:
-        for sweep in store.running_sweeps(WORKERS_OWNER):
+        for sweep in store.sweeps.running(WORKERS_OWNER):
             if finish_if_done(config, store, sweep.id, abandoned_after_s=ABANDONED_AFTER_S):
                 finished.append(sweep.id)
     return finished

@@ -20,28 +20,39 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from factory.config import FactoryConfig
-from factory.store import RunStatus
+from factory.queue.sweep_end import finish_idle_sweeps
+from factory.queue.sweep_jobs import enqueue_sweep
+from factory.queue.sweep_ticket import QueuedSweepTicket
+from factory.queue.task_names import (
+    MAINTENANCE_QUEUE,
+    RECOVER_TASK,
+    RUN_TASK,
+    RUNS_QUEUE,
+    SWEEP_TASK,
+)
+from factory.run.hooks import RunHooks
+from factory.run.run_context import RunInterrupted
+from factory.run.runner import RunError, RunSummary, resume_run, start_run
+from factory.run.setup import RunOptions
+from factory.run.state import RunState
+from factory.store import Run, RunStatus, Store
+from factory.store.leases import Lease
+from factory.sweep.backlog import BACKLOG_REF_PREFIX, find_backlog_ticket
+from factory.sweep.outcome import PickedTicket, SweepRequest
+from factory.sweep.run_outcomes import failed_outcome, lost_race, run_outcome
+from factory.tickets.model import Ticket
 
 if TYPE_CHECKING:
     import procrastinate
     from procrastinate.job_context import JobContext
 
-    from factory.queue.sweep_jobs import SweepTicket
-    from factory.run.state import RunState
-    from factory.store import Store
-    from factory.tickets.model import Ticket
-
 log = structlog.get_logger()
-
-RUN_TASK = "run_ticket"
-RECOVER_TASK = "recover_stalled_jobs"
-SWEEP_TASK = "scheduled_sweep"
-RUNS_QUEUE = "runs"
-MAINTENANCE_QUEUE = "maintenance"
 
 
 def register_tasks(app: procrastinate.App, config: FactoryConfig) -> None:
-    """Put the factory's tasks on `app`; they close over the worker's configuration."""
+    """Put the factory's tasks on `app`; they close over the worker's configuration.
+
+    Only a worker needs them (`worker.worker_app`): queueing and listing jobs go by name."""
     from procrastinate import RetryStrategy
     from procrastinate.exceptions import JobAborted
 
@@ -78,10 +89,6 @@ def register_tasks(app: procrastinate.App, config: FactoryConfig) -> None:
 
 def run_scheduled_sweep(config: FactoryConfig) -> dict[str, Any]:
     """`[schedule] sweep`: `factory sweep --enqueue` over the scheduled repositories."""
-    from factory.queue.sweep_jobs import enqueue_sweep
-    from factory.store import Store
-    from factory.sweep.outcome import SweepRequest
-
     request = SweepRequest(repos=config.schedule.sweep_repos, limit=config.schedule.sweep_limit)
     with Store.open(config) as store:
         result = enqueue_sweep(config, store, request)
@@ -99,8 +106,6 @@ def run_scheduled_sweep(config: FactoryConfig) -> dict[str, Any]:
 
 
 def _finish_idle_sweeps(config: FactoryConfig) -> None:
-    from factory.queue.sweep_end import finish_idle_sweeps
-
     try:
         finished = finish_idle_sweeps(config)
     except Exception as error:  # recovery of jobs must go on whatever a sweep's records say
@@ -126,16 +131,10 @@ def drive_run_job(
     """
     from procrastinate.exceptions import JobAborted
 
-    from factory.run.hooks import RunHooks
-    from factory.run.runner import RunError, resume_run, start_run
-    from factory.run.setup import RunOptions
-    from factory.store import Store
-    from factory.sweep.driver import failed_outcome, lost_race, run_outcome
-
     job_id = int(context.job.id or 0)
     with Store.open(config) as store:
         sweep = _sweep_ticket(config, store, sweep_id, sweep_pick, run_id, job_id)
-        run = store.find_run(run_id)
+        run = store.runs.find(run_id)
         if run is not None and (run.finished_at is not None or _waits(run.status)):
             log.info("job's run already settled", job_id=job_id, run_id=run_id, status=run.status)
             if sweep is not None:
@@ -147,33 +146,10 @@ def drive_run_job(
             if skipped is not None:
                 log.info("sweep skipped the job's ticket", job_id=job_id, reason=skipped.detail)
                 return {"run_id": run_id, "skipped": skipped.reason.value}
-            seen = sweep.pick.runs_seen
-            hooks = RunHooks(
-                should_stop=sweep.should_stop,
-                sweep_id=sweep.sweep_id,
-                ticket_runs_seen=frozenset(seen) if seen is not None else None,
-            )
-        observer = _stop_when_asked(context)
+            hooks = sweep.run_hooks()
         began = time.perf_counter()
         try:
-            if run is None:
-                hooks.ticket = _store_ticket(store, ticket)
-                summary = start_run(
-                    config,
-                    store,
-                    ticket,
-                    RunOptions.model_validate(options),
-                    observer,
-                    hooks,
-                    run_id=run_id,
-                )
-            else:
-                # A sweep's job for an interrupted run resumes it on its first attempt.
-                kind = "job.retried" if context.job.attempts else "job.resumed"
-                store.append_event(run_id, kind, "system", {"job": job_id})
-                _remove_dead_sandboxes(run_id)
-                _wait_for_dead_lease(config, store, run_id, context)
-                summary = resume_run(config, store, run_id, observer=observer, hooks=hooks)
+            summary = _start_or_resume(config, store, context, ticket, run, run_id, options, hooks)
         except Exception as error:
             if sweep is None:
                 raise
@@ -191,6 +167,30 @@ def drive_run_job(
     return {"run_id": run_id, "status": summary.status.value}
 
 
+def _start_or_resume(
+    config: FactoryConfig,
+    store: Store,
+    context: JobContext,
+    ticket: str,
+    run: Run | None,
+    run_id: str,
+    options: dict[str, Any],
+    hooks: RunHooks,
+) -> RunSummary:
+    """The job's first attempt starts the run under its id; a later one (or a sweep's job for
+    an interrupted run) resumes it, once a dead worker's sandbox and lease are out of the way."""
+    observer = _stop_when_asked(context)
+    if run is None:
+        hooks.ticket = _store_ticket(store, ticket)
+        chosen = RunOptions.model_validate(options)
+        return start_run(config, store, ticket, chosen, observer, hooks, run_id=run_id)
+    kind = "job.retried" if context.job.attempts else "job.resumed"
+    store.events.append(run_id, kind, "system", {"job": int(context.job.id or 0)})
+    _remove_dead_sandboxes(run_id)
+    _wait_for_dead_lease(config, store, run_id, context)
+    return resume_run(config, store, run_id, observer=observer, hooks=hooks)
+
+
 def _sweep_ticket(
     config: FactoryConfig,
     store: Store,
@@ -198,21 +198,16 @@ def _sweep_ticket(
     pick: dict[str, Any] | None,
     run_id: str,
     job_id: int,
-) -> SweepTicket | None:
-    from factory.queue.sweep_jobs import SweepTicket
-    from factory.sweep.outcome import PickedTicket
-
+) -> QueuedSweepTicket | None:
     if sweep_id is None or pick is None:
         return None
-    return SweepTicket(config, store, sweep_id, PickedTicket.model_validate(pick), run_id, job_id)
+    picked = PickedTicket.model_validate(pick)
+    return QueuedSweepTicket(config, store, sweep_id, picked, run_id, job_id)
 
 
 def _store_ticket(store: Store, reference: str) -> Ticket | None:
     """The ticket of the store's backlog a `backlog:<identity>` reference names (None for an
     issue or a file, which the runner reads itself)."""
-    from factory.run.runner import RunError
-    from factory.sweep.backlog import BACKLOG_REF_PREFIX, find_backlog_ticket
-
     if not reference.startswith(BACKLOG_REF_PREFIX):
         return None
     found = find_backlog_ticket(store, reference)
@@ -234,11 +229,9 @@ def _wait_for_dead_lease(
     lease still live after that has a driver that is alive after all: `resume_run` then
     refuses, naming it, and the job fails for a person to look at.
     """
-    from factory.store.leases import Lease
-
     deadline = time.monotonic() + config.factory.lease_ttl_s + 1
     while time.monotonic() < deadline and not context.should_abort():
-        run = store.find_run(run_id)
+        run = store.runs.find(run_id)
         lease = Lease.of_run(run) if run is not None else None
         if lease is None or not lease.is_live():
             return
@@ -270,8 +263,6 @@ def _waits(status: str) -> bool:
 def _stop_when_asked(context: JobContext) -> Any:
     """An observer that stops the run at the next node boundary once the job should abort."""
     from procrastinate.job_context import AbortReason
-
-    from factory.run.run_context import RunInterrupted
 
     def observe(node: str, phase: str, _state: RunState | None) -> None:
         if phase != "started":

@@ -14,13 +14,26 @@ after the job is found stalled).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from factory.config import FactoryConfig
 from factory.queue.app import build_app, ensure_schema, require_reachable
-from factory.queue.tasks import MAINTENANCE_QUEUE, RUNS_QUEUE
+from factory.queue.task_names import MAINTENANCE_QUEUE, RUNS_QUEUE
+from factory.queue.tasks import register_tasks
 from factory.store.database import libpq_dsn
 
+if TYPE_CHECKING:
+    import procrastinate
+
 DEFAULT_QUEUES = (RUNS_QUEUE, MAINTENANCE_QUEUE)
+
+
+def worker_app(config: FactoryConfig) -> procrastinate.App:
+    """The App with the factory's tasks on it: the run job, the recovery of stalled jobs, and
+    the `[schedule]` sweep, each closing over this worker's configuration."""
+    app = build_app(config)
+    register_tasks(app, config)
+    return app
 
 
 def run_worker(
@@ -30,7 +43,7 @@ def run_worker(
     name: str | None = None,
 ) -> None:
     """Work until SIGTERM/SIGINT; returns once running jobs have stopped."""
-    app = build_app(config)
+    app = worker_app(config)
     require_reachable(config.database_url)
     stalled_after = config.queue.stalled_after_seconds
     with app.open():

@@ -152,7 +152,7 @@ def _select_repos(
 ) -> list[str]:
     chosen: list[str] = []
     for repo in options.repos:
-        if repo not in config.repos and not store.list_runs(repo=repo, limit=1):
+        if repo not in config.repos and not store.runs.latest(repo=repo, limit=1):
             known = ", ".join(sorted(config.repos)) or "none configured"
             raise ReviewError(f"unknown repository {repo!r} (known: {known})")
         chosen.append(repo)
@@ -285,7 +285,7 @@ def _audit(
 
 
 def _repo_of_run(store: Store, run_id: str) -> str | None:
-    run = store.find_run(run_id)
+    run = store.runs.find(run_id)
     return run.repo if run else None
 
 

@@ -42,7 +42,7 @@ def sync_github_incidents(
                 )
             ]
         )
-        incident, created = store.record_forge_incident(
+        incident, created = store.incidents.record_from_forge(
             issue.html_url,
             repo,
             issue.title,

@@ -23,7 +23,6 @@ from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
 from factory.store.statuses import RunStatus
 from factory.store.sweeps import SWEEP_ID_PREFIX
-from factory.support.utc import as_utc
 
 WAITING = (RunStatus.WAITING_APPROVAL.value, RunStatus.NEEDS_HUMAN.value)
 IN_CHUNK = 500
@@ -186,9 +185,9 @@ def _read_runs(connection: Connection, period: Period, repos: list[str]) -> dict
             level=row.autonomy_level,
             status=row.status,
             outcome=row.outcome,
-            created_at=as_utc(row.created_at),
-            finished_at=as_utc(row.finished_at) if row.finished_at else None,
-            updated_at=as_utc(row.updated_at),
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+            updated_at=row.updated_at,
         )
         for row in connection.execute(run_query(period, repos))
     }
@@ -239,8 +238,8 @@ def _read_pulls(connection: Connection, repos: list[str]) -> list[PullRecord]:
             row.run_id,
             row.status,
             row.merged_sha,
-            as_utc(row.created_at),
-            as_utc(row.updated_at),
+            row.created_at,
+            row.updated_at,
         )
         for row in connection.execute(query)
     ]
@@ -264,7 +263,7 @@ def _read_tickets(connection: Connection, refs: set[str]) -> dict[str, ReviewTic
             str(label).lower().startswith(INITIATIVE_LABEL_PREFIX) for label in labels
         ):
             tickets[row.ref] = ReviewTicket(
-                row.ref, row.title, labels, as_utc(row.created_at), as_utc(row.updated_at)
+                row.ref, row.title, labels, row.created_at, row.updated_at
             )
     return tickets
 
@@ -281,7 +280,7 @@ def _read_initiative_runs(
         )
         for row in connection.execute(query):
             ticket_runs.setdefault(row.ticket_ref, []).append(
-                TicketRun(row.status, as_utc(row.created_at), as_utc(row.updated_at))
+                TicketRun(row.status, row.created_at, row.updated_at)
             )
     return ticket_runs
 
@@ -293,8 +292,8 @@ def _read_halts(connection: Connection) -> list[HaltRow]:
             row.scope,
             row.reason,
             row.by,
-            as_utc(row.created_at),
-            as_utc(row.lifted_at) if row.lifted_at else None,
+            row.created_at,
+            row.lifted_at,
         )
         for row in connection.execute(query)
     ]
@@ -317,8 +316,8 @@ def _read_incidents(connection: Connection) -> list[IncidentRow]:
             row.title,
             row.severity,
             row.root_cause,
-            as_utc(row.opened_at),
-            as_utc(row.resolved_at) if row.resolved_at else None,
+            row.opened_at,
+            row.resolved_at,
         )
         for row in connection.execute(query)
     ]

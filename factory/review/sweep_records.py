@@ -21,7 +21,6 @@ from factory.store import Store
 from factory.store.models import Sweep
 from factory.store.statuses import RunStatus
 from factory.store.sweeps import observed_sweep_status
-from factory.support.utc import as_utc
 
 REPORT_LISTS = (
     "merged",
@@ -51,8 +50,8 @@ def load_sweep_tickets(store: Store, since: datetime) -> tuple[int, list[SweepCo
     with store.engine.connect() as connection:
         recorded = connection.execute(select(func.count()).select_from(Sweep)).scalar_one()
     tickets: list[SweepCompletionTicket] = []
-    for sweep in store.list_sweeps(limit=100_000):
-        started = as_utc(sweep.started_at)
+    for sweep in store.sweeps.latest(limit=100_000):
+        started = sweep.started_at
         if started < since:
             continue
         status = observed_sweep_status(sweep)
@@ -72,7 +71,7 @@ def load_sweep_tickets(store: Store, since: datetime) -> tuple[int, list[SweepCo
                     run.ticket_id or run.ticket_ref,
                     run.status not in NOT_ENDED,
                 )
-                for run in store.sweep_runs(sweep.id)
+                for run in store.runs.of_sweep(sweep.id)
             ]
     return recorded, tickets
 

@@ -1,6 +1,11 @@
 """One ticket's run: the LangGraph graph, its nodes and state, and driving it to an ending.
 
-- `runner`: start, resume, approve and reject a run; what a run waits for.
+- `runner`: start, resume, approve and reject a run (what each checks before anything is
+  written); what a run waits for.
+- `driving`: driving under the run's lease: taking it (and a takeover's note), whether there is
+  anything left to resume, the ticket's claim taken back, the graph driven with the lease
+  checked at node boundaries, and a true run row however it stops (a lost lease writes nothing).
+- `summary`: `RunSummary` and the exit codes; the ending the graph reached, written to the row.
 - `graph`: the LangGraph state machine and its routing between nodes.
 - `nodes`: intake, plan, code, test, review, gate, deliver, await_approval; each restartable.
 - `state`: `RunState`, what the checkpointer saves after every node.

@@ -50,7 +50,7 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
         ctx.event("merge.blocked", {"pr": pr.number, "reason": str(blocked)})
         return update  # a human must satisfy the forge's rule: wait for approval
     ctx.event("merge.done", {"pr": pr.number, "sha": sha, "by": "factory"})
-    ctx.store.update_run(ctx.run_id, outcome=f"merged as {sha[:12]}")
+    ctx.store.runs.update(ctx.run_id, outcome=f"merged as {sha[:12]}")
     return {**update, "merged_sha": sha, "ending": "merged"}
 
 
@@ -143,7 +143,7 @@ def _tell_ticket(ctx: RunContext, state: RunState, purpose: str, text: str) -> N
 
     The event is the memory: a delivery repeated after a crash finds it and stays quiet.
     """
-    for event in ctx.store.events(ctx.run_id):
+    for event in ctx.store.events.read(ctx.run_id):
         if event.kind == "ticket.comment" and json.loads(event.payload).get("purpose") == purpose:
             return
     if (

@@ -62,7 +62,7 @@ def _record_output(ctx: RunContext, node: str, iteration: int, output: Any, call
 
 def _recorded_output(ctx: RunContext, node: str, iteration: int) -> dict[str, Any] | None:
     """The output an earlier attempt at this step recorded before it committed."""
-    for event in reversed(ctx.store.events(ctx.run_id)):
+    for event in reversed(ctx.store.events.read(ctx.run_id)):
         if event.kind != "agent.output":
             continue
         payload = json.loads(event.payload)
@@ -105,7 +105,7 @@ def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
     level = clamp_level(ctx.repo.autonomy, AutonomyLevel(state.level)).value
     if level != state.level:
         ctx.event("autonomy.narrowed", {"from": state.level, "to": level, "by": "base branch"})
-    ctx.store.record_ticket(
+    ctx.store.tickets.record(
         ticket.ref,
         title=ticket.title,
         body=ticket.body,
@@ -284,7 +284,7 @@ def await_approval(ctx: RunContext, state: RunState) -> dict[str, Any]:
     action = answer.get("action")
     by = str(answer.get("by") or "unknown")
     if action == "approve":
-        halt = ctx.store.is_halted(state.repo)
+        halt = ctx.store.halts.for_repo(state.repo)
         if halt is not None:
             raise RunHalted(f"approved, but merging is halted by {halt.by}: {halt.reason}")
         return delivery.merge_approved(ctx, state, by=by, comment=answer.get("comment"))

@@ -38,7 +38,7 @@ def awaiting_runs(store: Store, repo: str) -> list[tuple[str, int]]:
     """(run id, pull request number) of the repository's runs whose PR people decide."""
     found: list[tuple[str, int]] = []
     for status in AWAITING_PEOPLE:
-        for run in store.list_runs(status=status, repo=repo, limit=100_000):
+        for run in store.runs.latest(status=status, repo=repo, limit=100_000):
             number = run_pull_request(store, run.id)
             if number is not None:
                 found.append((run.id, number))

@@ -113,16 +113,16 @@ class RunContext:
         return self.config.factory.data_dir
 
     def event(self, kind: str, payload: Mapping[str, Any], actor: str = "system") -> None:
-        self.store.append_event(self.run_id, kind, actor, payload)
+        self.store.events.append(self.run_id, kind, actor, payload)
 
     def record_harness_event(self, event: HarnessEvent) -> None:
         payload = event.model_dump(mode="json", exclude_none=True)
         actor = payload.pop("role", None) or "system"
-        self.store.append_event(self.run_id, event.kind, actor, payload)
+        self.store.events.append(self.run_id, event.kind, actor, payload)
         if self.hooks.on_activity is not None:
             self.hooks.on_activity(event)
         if event.kind == "model.call":
-            self.store.add_usage(
+            self.store.runs.add_usage(
                 self.run_id,
                 cost_usd=event.cost_usd,
                 tokens_in=(event.input_tokens or 0)
@@ -139,7 +139,7 @@ class RunContext:
         def node(state: RunState) -> dict[str, Any]:
             if self.check_lease is not None:
                 self.check_lease()
-            halt = self.store.is_halted(state.repo)
+            halt = self.store.halts.for_repo(state.repo)
             if halt is not None:
                 self.event("run.halted", {"node": name, "reason": halt.reason, "by": halt.by})
                 raise RunHalted(f"halted by {halt.by}: {halt.reason}")

@@ -16,9 +16,8 @@ from agents.test_report import detect_test_command
 from factory.config import FactoryConfig, RepoConfig
 from factory.config.prices import UnenforceableBudget, check_budget_enforceable
 from factory.config.repo_settings import governing_repo_config
-from factory.config.settings import Secrets
 from factory.forges.base import Forge
-from factory.forges.build import MissingForgeToken, build_forge
+from factory.forges.build import MissingForgeToken, repo_forge
 from factory.git import branch_name, create_worktree, ensure_clone, read_from_base, remove_worktree
 from factory.git.base_branch import base_branch_of
 from factory.git.command import GitError
@@ -159,7 +158,7 @@ def new_run_state(
 
 
 def _branch_taken(store: Store, repo: str, branch: str) -> bool:
-    return any(run.branch == branch for run in store.list_runs(repo=repo, limit=1000))
+    return any(run.branch == branch for run in store.runs.latest(repo=repo, limit=1000))
 
 
 def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatModel]:
@@ -186,15 +185,8 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
 def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
     """The forge the repository's branches and pull requests live on (also for a checkout
     given by path, which factory.toml does not name)."""
-    token = Secrets.from_env().github_token
     try:
-        return build_forge(
-            repo.forge_settings(name),
-            store=store,
-            data_dir=config.factory.data_dir,
-            identity=config.git,
-            github_token=token.get_secret_value() if token else None,
-        )
+        return repo_forge(config, store.pull_requests, name, repo)
     except MissingForgeToken as error:
         raise SetupError(str(error)) from error
 
@@ -234,7 +226,7 @@ def equip_run(
     and the worktree is checked out into its empty slot, which it already mounts.
     """
     data = config.factory.data_dir
-    run = store.get_run(run_id)
+    run = store.runs.get(run_id)
     assert run.branch is not None
     if operator_repo.base_branch is None and values.get("base_branch"):
         # Detected when the run started (see factory.checks.preflight) and checkpointed since.
@@ -295,7 +287,7 @@ def equip_run(
             budget=_budget(repo.budget, values),
             on_event=on_event,
             prices=PriceTable(config.pricing),
-            transcripts=store,
+            transcripts=store.blobs,
             context_window=config.models.default.context_window,
             test_command=repo.test_command,
             command_timeout_s=config.sandbox.command_timeout_s,

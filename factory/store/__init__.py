@@ -1,34 +1,51 @@
-"""The record store: runs, hash-chained events, blobs, tickets, pull requests, halts, incidents,
-leases, claims, sweeps.
+"""The record store: runs, hash-chained events, blobs, tickets, approvals, halts, leases, claims,
+sweeps, incidents and pull requests, one repository each behind one `Store`.
 
     from factory.store import Store, RunStatus
-    store = Store.open(config)            # or Store("sqlite:///path.db"); migrates on open
-    run = store.create_run("owner/repo#12", "repo")
-    store.append_event(run.id, "plan.created", "planner", {"steps": 3})
+    with Store.open(config) as store:         # or Store("sqlite:///path.db"); migrates on open
+        run = store.runs.create("owner/repo#12", "repo")
+        store.events.append(run.id, "plan.created", "planner", {"steps": 3})
 
-- `store`: `Store`, the one door to the records (SQLAlchemy; SQLite by default, any URL).
-- `models`: the tables.
+- `store`: `Store`, the one door: opens the engine once (SQLite by default, any SQLAlchemy
+  URL), migrates, and holds one repository per concern as an attribute.
+- `sessions`: `SessionScopes`, the read sessions and write transactions every repository gets.
+- `models`: the tables; `UTCDateTime`, so every moment a repository returns is aware UTC.
 - `statuses`: run, pull request and approval statuses, importable without SQLAlchemy.
 - `database`: opening the database and applying the Alembic migrations (`migrations/`).
-- `appending`: appending events to a run's hash chain under the write lock.
+- `runs` (`store.runs`): create (claiming the ticket), get, update, add_usage, latest, of_ticket,
+  of_sweep.
+- `events` (`store.events`): the audit log's writes and reads: append, append_many, read,
+  iterate. `appending`: extending a run's hash chain and the digest chain under the write lock.
 - `chain`, `audit`, `sqlite_scan`: canonical event hashing and `factory audit verify`.
-- `pull_requests`: the local forge's pull request records.
-- `incidents`: production incidents and the change they name as root cause.
-- `leases`: the run lease, one live driver per run. `LeaseOwner(host, pid)` (`.this_process()`);
-  `Store.acquire_lease(run_id, owner, ttl_s) -> Lease` takes a free, expired or dead-owner
-  lease atomically or raises `LeaseHeld` ("run r-… is being driven by pid P on host H since T");
-  `renew_lease(run_id, owner, ttl_s)` (the heartbeat; `LeaseLost` when taken over),
-  `release_lease(run_id, owner) -> bool`, `lease_of(run_id)` (as recorded), `live_lease(run_id)`
-  (None unless a live process holds it); `Lease.of_run(run).is_live()` without a query.
-- `claims`: one open run per ticket. `Store.claim_ticket(ticket_key, run_id)` atomically or
-  `TicketClaimed` naming the open run (`.run_id`); `create_run(..., ticket_key=K)` claims in
-  the same transaction; `release_ticket_claim(ticket_key, run_id)`, `release_run_claims(run_id)`
-  when a run ends, `ticket_claim(ticket_key)`. Claims of ended or missing runs are taken over.
+- `blobs` (`store.blobs`): content-addressed bytes, the harness's transcript sink.
+- `tickets` (`store.tickets`): tickets as read, and the backlog of `factory ticket add`.
+- `approvals` (`store.approvals`): a person's approve or reject, also in the run's chain.
+- `halts` (`store.halts`): the kill switch; `AlreadyHalted` when a scope is halted twice.
+- `leases` (`store.leases`): one live driver per run. `LeaseOwner(host, pid)` (`.this_process()`,
+  the identity `sandboxes.labels` builds); `acquire(run_id, owner, ttl_s) -> Lease` takes a free,
+  expired or dead-owner lease atomically or raises `LeaseHeld` ("run r-… is being driven by pid
+  P on host H since T"); `renew` (the heartbeat; `LeaseLost` when taken over), `release`,
+  `of_run` (as recorded), `live` (None unless a live process holds it);
+  `Lease.of_run(run).is_live()` without a query.
+- `claims` (`store.claims`): one open run per ticket. `claim(ticket_key, run_id)` atomically or
+  `TicketClaimed` naming the open run (`.run_id`); `runs.create(..., ticket_key=K)` claims in
+  the same transaction; `release`, `release_run` when a run ends, `of_ticket`. Claims of ended
+  or missing runs are taken over.
+- `sweeps` (`store.sweeps`): sweep records, each sweep's own chain, `transaction` (the row
+  locked, so a sweep is finished once).
+- `incidents` (`store.incidents`): production incidents and the change each names as cause.
+- `pull_requests` (`store.pull_requests`): the local forge's pull request records.
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.
-- `sweeps`: sweep records (finished once, under the sweep's row lock), backlog tickets added to
-  the store, runs by ticket identity.
+
+Adding a repository (review rounds, eval tasks, spend limits will each bring one):
+1. its table in `models.py` (moments as `UTCDateTime`) and an Alembic revision in
+   `migrations/versions/` that creates exactly that (a test compares the two);
+2. a module named for the concern with one class, `XRepository(scopes: SessionScopes)`, reading
+   in `with self._scopes.read() as session` and writing in `with self._scopes.write() as
+   session`, returning model objects or plain data, never a session;
+3. one attribute on `Store` (annotated in the class, built in `__init__`), and a line here.
 
 Re-exports load on first use, so the CLI can read `factory.store.statuses` without SQLAlchemy.
 """
@@ -39,7 +56,9 @@ from factory.support.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
+    from factory.store.blobs import BlobNotFoundError
     from factory.store.claims import TicketClaimed
+    from factory.store.halts import AlreadyHalted
     from factory.store.incidents import IncidentNotFoundError
     from factory.store.leases import Lease, LeaseHeld, LeaseLost, LeaseOwner
     from factory.store.models import (
@@ -59,11 +78,13 @@ if TYPE_CHECKING:
         PullRequestStatus,
         RunStatus,
     )
-    from factory.store.store import AlreadyHalted, BlobNotFoundError, Store
+    from factory.store.store import Store
 
 _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
+    "factory.store.blobs": ("BlobNotFoundError",),
     "factory.store.claims": ("TicketClaimed",),
+    "factory.store.halts": ("AlreadyHalted",),
     "factory.store.incidents": ("IncidentNotFoundError",),
     "factory.store.leases": ("Lease", "LeaseHeld", "LeaseLost", "LeaseOwner"),
     "factory.store.models": (
@@ -83,7 +104,7 @@ _HOMES = {
         "PullRequestStatus",
         "RunStatus",
     ),
-    "factory.store.store": ("AlreadyHalted", "BlobNotFoundError", "Store"),
+    "factory.store.store": ("Store",),
 }
 
 __all__ = [

@@ -9,8 +9,9 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from factory.store.chain import GENESIS, canonical_json, digest_hash, link_hashes, timestamp
-from factory.store.models import AuditDigest, Event, Run, utcnow
+from factory.store.models import AuditDigest, Event, Run
 from factory.support.errors import FactoryError
+from factory.support.utc import utcnow
 
 EVENTS = cast(Table, Event.__table__)
 RUNS = cast(Table, Run.__table__)

@@ -149,7 +149,7 @@ def export_jsonl(
 ) -> int:
     """Write one JSON object per event (payload parsed, hashes kept); returns the count."""
     count = 0
-    for event in store.iter_events(run_id=run_id, since=since):
+    for event in store.events.iterate(run_id=run_id, since=since):
         record = {
             "run_id": event.run_id,
             "seq": event.seq,

@@ -13,16 +13,17 @@ claimant takes it over.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from factory.store.models import Run, TicketClaim, utcnow
+from factory.store.models import Run, TicketClaim
 from factory.store.retrying import retry_on_conflict
+from factory.store.sessions import SessionScopes
 from factory.store.statuses import OPEN_RUN_STATUSES
 from factory.support.errors import FactoryError
+from factory.support.utc import utcnow
 
 
 class TicketClaimed(FactoryError, RuntimeError):
@@ -31,10 +32,9 @@ class TicketClaimed(FactoryError, RuntimeError):
     code = "ticket_claimed"
 
     def __init__(self, ticket_key: str, run_id: str, claimed_at: datetime) -> None:
-        moment = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=UTC)
         super().__init__(
             f"ticket {ticket_key} already has an open run, {run_id} "
-            f"(since {moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)"
+            f"(since {claimed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)"
         )
         self.ticket_key = ticket_key
         self.run_id = run_id
@@ -52,16 +52,13 @@ class ClaimBusy(TicketClaimed):
         )
 
 
-class ClaimRecords:
-    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+class ClaimRepository:
+    """Ticket claims: taken (or taken over when stale), released, and read as recorded."""
 
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    def __init__(self, scopes: SessionScopes) -> None:
+        self._scopes = scopes
 
-    def _write(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def claim_ticket(self, ticket_key: str, run_id: str) -> TicketClaim:
+    def claim(self, ticket_key: str, run_id: str) -> TicketClaim:
         """Make `run_id` the ticket's open run, or raise TicketClaimed naming the one there is.
 
         Idempotent for the run that already holds the claim.
@@ -69,14 +66,14 @@ class ClaimRecords:
 
         def claim() -> TicketClaim:
             # A retry re-reads the claim another process inserted between our read and insert.
-            with self._write() as session:
+            with self._scopes.write() as session:
                 return take_claim(session, ticket_key, run_id)
 
         return retry_on_conflict(claim)
 
-    def release_ticket_claim(self, ticket_key: str, run_id: str) -> bool:
+    def release(self, ticket_key: str, run_id: str) -> bool:
         """Drop the claim if `run_id` holds it; False (and no change) otherwise."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             result = session.execute(
                 delete(TicketClaim).where(
                     TicketClaim.ticket_key == ticket_key, TicketClaim.run_id == run_id
@@ -84,9 +81,9 @@ class ClaimRecords:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def release_run_claims(self, run_id: str) -> list[str]:
+    def release_run(self, run_id: str) -> list[str]:
         """Drop every claim `run_id` holds (it ended); returns the ticket keys released."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             keys = list(
                 session.scalars(select(TicketClaim.ticket_key).where(TicketClaim.run_id == run_id))
             )
@@ -94,9 +91,9 @@ class ClaimRecords:
                 session.execute(delete(TicketClaim).where(TicketClaim.run_id == run_id))
             return keys
 
-    def ticket_claim(self, ticket_key: str) -> TicketClaim | None:
-        """The ticket's claim as recorded (it may be stale; `claim_ticket` decides that)."""
-        with self._read() as session:
+    def of_ticket(self, ticket_key: str) -> TicketClaim | None:
+        """The ticket's claim as recorded (it may be stale; `claim` decides that)."""
+        with self._scopes.read() as session:
             return session.get(TicketClaim, ticket_key)
 
 

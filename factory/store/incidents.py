@@ -1,15 +1,16 @@
-"""Incident records: opened by a person (or read from a forge), resolved later, never deleted."""
+"""`IncidentRepository`: production incidents, opened by a person or read from a forge's
+issues, resolved later, never deleted."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from factory.store.models import Incident, utcnow
+from factory.store.models import Incident
+from factory.store.sessions import SessionScopes
 from factory.support.errors import FactoryError
+from factory.support.utc import utcnow
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 
@@ -23,16 +24,13 @@ class IncidentNotFoundError(FactoryError, KeyError):
         return f"no incident {self.args[0]}; `factory incident list` shows them"
 
 
-class IncidentRecords:
-    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+class IncidentRepository:
+    """Incidents and the change each names as its root cause, when known."""
 
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    def __init__(self, scopes: SessionScopes) -> None:
+        self._scopes = scopes
 
-    def _write(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def open_incident(
+    def open(
         self,
         repo: str,
         title: str,
@@ -59,11 +57,11 @@ class IncidentRecords:
             opened_by=by,
             opened_at=opened_at or utcnow(),
         )
-        with self._write() as session:
+        with self._scopes.write() as session:
             session.add(incident)
         return incident
 
-    def record_forge_incident(
+    def record_from_forge(
         self,
         ref: str,
         repo: str,
@@ -76,7 +74,7 @@ class IncidentRecords:
         source: str = "github",
     ) -> tuple[Incident, bool]:
         """Insert or refresh the incident a forge issue (`ref`) records; (incident, created)."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             incident = session.scalar(select(Incident).where(Incident.ref == ref))
             created = incident is None
             if incident is None:
@@ -87,11 +85,9 @@ class IncidentRecords:
             incident.resolved_by = by if resolved_at is not None else None
         return incident, created
 
-    def resolve_incident(
-        self, incident_id: int, *, by: str, at: datetime | None = None
-    ) -> Incident:
+    def resolve(self, incident_id: int, *, by: str, at: datetime | None = None) -> Incident:
         """Mark an incident resolved (again resolving a resolved one keeps the first time)."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             incident = session.get(Incident, incident_id)
             if incident is None:
                 raise IncidentNotFoundError(incident_id)
@@ -99,12 +95,12 @@ class IncidentRecords:
                 incident.resolved_at, incident.resolved_by = at or utcnow(), by
         return incident
 
-    def list_incidents(self, repo: str | None = None, *, open_only: bool = False) -> list[Incident]:
+    def all(self, repo: str | None = None, *, open_only: bool = False) -> list[Incident]:
         """Oldest first."""
         query = select(Incident).order_by(Incident.opened_at, Incident.id)
         if repo is not None:
             query = query.where(Incident.repo == repo)
         if open_only:
             query = query.where(Incident.resolved_at.is_(None))
-        with self._read() as session:
+        with self._scopes.read() as session:
             return list(session.scalars(query))

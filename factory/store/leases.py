@@ -2,10 +2,10 @@
 
 A run's lease lives on its row: the driving process's host and pid, when it took the lease,
 its last heartbeat and when it expires. A lease is *live* while it has not expired and its
-owner, when that is a process of this host, still exists. `acquire_lease` takes a run whose
-lease is free, expired or held by a dead process in one write transaction (`BEGIN IMMEDIATE`
-on SQLite, the run row read `FOR UPDATE` elsewhere), so of two processes racing for one run
-exactly one wins and the other gets `LeaseHeld` naming the winner.
+owner, when that is a process of this host, still exists. `LeaseRepository.acquire` takes a
+run whose lease is free, expired or held by a dead process in one write transaction (`BEGIN
+IMMEDIATE` on SQLite, the run row read `FOR UPDATE` elsewhere), so of two processes racing for
+one run exactly one wins and the other gets `LeaseHeld` naming the winner.
 
 A pid can be reused by an unrelated process after its owner died; such a lease is then seen
 as live until it expires, never longer, because only its owner renews it.
@@ -13,9 +13,6 @@ as live until it expires, never longer, because only its owner renews it.
 
 from __future__ import annotations
 
-import os
-import socket
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,9 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from factory.store.appending import RunNotFoundError
-from factory.store.models import Run, utcnow
+from factory.store.models import Run
+from factory.store.sessions import SessionScopes
 from factory.support.errors import FactoryError
-from sandboxes.labels import owner_is_gone
+from factory.support.utc import utcnow
+from sandboxes.labels import owner_is_gone, this_process
 
 LEASE_COLUMNS = (
     Run.lease_host,
@@ -49,7 +48,7 @@ class LeaseOwner:
 
     @classmethod
     def this_process(cls) -> LeaseOwner:
-        return cls(socket.gethostname(), os.getpid())
+        return cls(*this_process())
 
     def is_gone(self) -> bool:
         """True when the owner is a process of this host that has exited."""
@@ -104,22 +103,19 @@ class LeaseLost(RuntimeError):
     """The lease is no longer this owner's: it expired and another process took the run over."""
 
 
-class LeaseRecords:
-    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+class LeaseRepository:
+    """Run leases: acquired, renewed (the heartbeat), released, and read as recorded or live."""
 
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    def __init__(self, scopes: SessionScopes) -> None:
+        self._scopes = scopes
 
-    def _write(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def acquire_lease(self, run_id: str, owner: LeaseOwner, ttl_s: float) -> Lease:
+    def acquire(self, run_id: str, owner: LeaseOwner, ttl_s: float) -> Lease:
         """Take the run's lease for `ttl_s` seconds, or raise LeaseHeld naming its live holder.
 
         Free, expired and dead-owner leases are taken (the one replaced is `previous` on the
         result); the owner's own lease is renewed, keeping its `since`.
         """
-        with self._write() as session:
+        with self._scopes.write() as session:
             current = _locked_lease(session, run_id)
             now = utcnow()
             if current is not None and current.owner != owner and current.is_live(now):
@@ -136,9 +132,9 @@ class LeaseRecords:
             session.execute(update(Run).where(Run.id == run_id).values(**_columns(lease)))
         return lease
 
-    def renew_lease(self, run_id: str, owner: LeaseOwner, ttl_s: float) -> Lease:
+    def renew(self, run_id: str, owner: LeaseOwner, ttl_s: float) -> Lease:
         """The heartbeat: push the expiry out, or raise LeaseLost when the lease is not ours."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             current = _locked_lease(session, run_id)
             if current is None or current.owner != owner:
                 holder = f"now {current.owner}" if current is not None else "released"
@@ -151,9 +147,9 @@ class LeaseRecords:
             )
         return Lease(run_id, owner, current.since, now, now + timedelta(seconds=ttl_s))
 
-    def release_lease(self, run_id: str, owner: LeaseOwner) -> bool:
+    def release(self, run_id: str, owner: LeaseOwner) -> bool:
         """Give the lease up; False when `owner` did not hold it (nothing is changed then)."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             result = session.execute(
                 update(Run)
                 .where(Run.id == run_id, Run.lease_host == owner.host, Run.lease_pid == owner.pid)
@@ -161,17 +157,17 @@ class LeaseRecords:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def lease_of(self, run_id: str) -> Lease | None:
+    def of_run(self, run_id: str) -> Lease | None:
         """The run's recorded lease, live or not (None when nobody holds it)."""
-        with self._read() as session:
+        with self._scopes.read() as session:
             row = session.execute(select(*LEASE_COLUMNS).where(Run.id == run_id)).first()
         if row is None:
             raise RunNotFoundError(run_id)
         return _lease(run_id, *row)
 
-    def live_lease(self, run_id: str) -> Lease | None:
+    def live(self, run_id: str) -> Lease | None:
         """The run's lease if a live process holds it, else None (free, expired, or owner gone)."""
-        lease = self.lease_of(run_id)
+        lease = self.of_run(run_id)
         return lease if lease is not None and lease.is_live() else None
 
 
@@ -195,9 +191,9 @@ def _lease(
     return Lease(
         run_id=run_id,
         owner=LeaseOwner(host, pid),
-        since=_aware(since or expires_at),
-        heartbeat_at=_aware(heartbeat_at or expires_at),
-        expires_at=_aware(expires_at),
+        since=since or expires_at,
+        heartbeat_at=heartbeat_at or expires_at,
+        expires_at=expires_at,
     )
 
 
@@ -209,11 +205,6 @@ def _columns(lease: Lease) -> dict[str, Any]:
         "lease_heartbeat_at": lease.heartbeat_at,
         "lease_expires_at": lease.expires_at,
     }
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without a zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _clock(moment: datetime) -> str:

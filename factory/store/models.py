@@ -2,16 +2,20 @@
 
 Every column type is portable (no SQLite- or PostgreSQL-only types). Timestamps that are hashed
 into the audit chain (`events.ts`, `audit_digests.ts`) are stored as the exact ISO-8601 text that
-was hashed, so verification never depends on how a driver round-trips datetimes.
+was hashed, so verification never depends on how a driver round-trips datetimes. Every other
+moment is a `UTCDateTime`: whatever the backend, it is read back as an aware UTC datetime, so
+nothing above the store converts what it reads.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Index,
@@ -19,15 +23,39 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from factory.store.statuses import PullRequestStatus, RunStatus
+from factory.support.utc import as_utc, utcnow
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+class UTCDateTime(TypeDecorator[datetime]):
+    """`DateTime(timezone=True)` that reads back aware UTC datetimes on every backend.
+
+    SQLite keeps no zone: it stores the clock time it is given and returns it naive. So a
+    moment is written as UTC (an aware one converted, a naive one taken to be UTC already) and
+    read back with UTC attached. PostgreSQL's `timestamptz` returns aware values in the
+    session's zone; they are turned to UTC too, so every repository hands out the same kind.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _in_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else _in_utc(value)
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """`moment` aware and on UTC's clock; converted only when it is not already (rows are many)."""
+    aware = as_utc(moment)
+    return aware if aware.tzinfo is UTC else aware.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -52,13 +80,11 @@ class Run(Base):
     """Model calls of a model without a price: while any, the run's cost is unknown."""
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     """Indexed: runs lists and the review select by it."""
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     head_hash: Mapped[str] = mapped_column(String(64))
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     repo_path: Mapped[str | None] = mapped_column(Text)
@@ -66,9 +92,9 @@ class Run(Base):
     # The run lease (see leases.py): which process drives the run, and until when.
     lease_host: Mapped[str | None] = mapped_column(String(255))
     lease_pid: Mapped[int | None] = mapped_column(Integer)
-    lease_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lease_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ticket_id: Mapped[str | None] = mapped_column(String(500), index=True)
     """The ticket's stable identity (factory/tickets/identity.py): same ticket, same id."""
     sweep_id: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -128,7 +154,7 @@ class Blob(Base):
     ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TicketRecord(Base):
@@ -147,8 +173,8 @@ class TicketRecord(Base):
     priority: Mapped[str | None] = mapped_column(String(50))
     backlog: Mapped[bool] = mapped_column(Boolean, default=False)
     """True for tickets put in the backlog with `factory ticket add`: sweeps pick them up."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Sweep(Base):
@@ -166,8 +192,8 @@ class Sweep(Base):
     """JSON: the options the sweep was started with."""
     owner: Mapped[str] = mapped_column(String(300))
     """`host:pid` of the process that drove it, or `workers` for `factory sweep --enqueue`."""
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totals: Mapped[str] = mapped_column(Text, default="{}")
     """JSON: the morning report (considered, started, merged, cost...), written at the end."""
 
@@ -195,8 +221,8 @@ class PullRequest(Base):
     url: Mapped[str | None] = mapped_column(String(500))
     forge: Mapped[str] = mapped_column(String(16), default="local")
     merged_sha: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 Index("ix_pull_requests_repo_head", PullRequest.repo, PullRequest.head_branch)
@@ -212,7 +238,7 @@ class Approval(Base):
     decision: Mapped[str] = mapped_column(String(16))
     by: Mapped[str] = mapped_column(String(200))
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TicketClaim(Base):
@@ -222,7 +248,7 @@ class TicketClaim(Base):
 
     ticket_key: Mapped[str] = mapped_column(String(500), primary_key=True)
     run_id: Mapped[str] = mapped_column(String(32), index=True)
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Halt(Base):
@@ -234,8 +260,8 @@ class Halt(Base):
     scope: Mapped[str] = mapped_column(String(200), index=True)
     reason: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lifted_by: Mapped[str | None] = mapped_column(String(200))
 
 
@@ -256,6 +282,23 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(16), default="factory")
     ref: Mapped[str | None] = mapped_column(String(500), unique=True)
     opened_by: Mapped[str] = mapped_column(String(200))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+
+
+def _utc_on_assignment(_target: Base, value: Any, _old: Any, _initiator: Any) -> Any:
+    return _in_utc(value) if isinstance(value, datetime) else value
+
+
+def _assign_moments_in_utc() -> None:
+    """A row just written is handed back as it was built, not read again: a moment a caller
+    gave it becomes UTC when assigned, so no repository returns a naive or other-zone time."""
+    for mapper in Base.registry.mappers:
+        for attribute in mapper.column_attrs:
+            if isinstance(attribute.columns[0].type, UTCDateTime):
+                column = getattr(mapper.class_, attribute.key)
+                event.listen(column, "set", _utc_on_assignment, retval=True)
+
+
+_assign_moments_in_utc()

@@ -1,36 +1,34 @@
-"""Pull request records: the local forge persists its pull requests through these methods."""
+"""`PullRequestRepository`: pull request records; the local forge persists its pull requests
+through it, and the track record reads what was merged and closed."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from factory.store.models import PullRequest, PullRequestStatus, utcnow
+from factory.store.models import PullRequest, PullRequestStatus
 from factory.store.retrying import retry_on_conflict
+from factory.store.sessions import SessionScopes
+from factory.support.utc import utcnow
 
 PR_FIELDS_FROZEN = frozenset({"id", "repo", "number", "created_at"})
 
 
-class PullRequestRows:
-    """Mixed into `Store`; relies on its `_read()` and `_write()` session scopes."""
+class PullRequestRepository:
+    """Pull requests numbered per repository: created, read, found by branch, updated, listed."""
 
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    def __init__(self, scopes: SessionScopes) -> None:
+        self._scopes = scopes
 
-    def _write(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def create_pull_request(self, **fields: Any) -> PullRequest:
+    def create(self, **fields: Any) -> PullRequest:
         """Needs repo, title, head_branch, base_branch; `number` is the repo's next if omitted."""
         fields.setdefault("status", PullRequestStatus.DRAFT if fields.get("draft") else "open")
         fields["status"] = PullRequestStatus(fields["status"]).value
         numbered = "number" in fields
 
         def create() -> PullRequest:
-            with self._write() as session:
+            with self._scopes.write() as session:
                 if not numbered:
                     top = session.scalar(
                         select(func.max(PullRequest.number)).where(
@@ -44,15 +42,15 @@ class PullRequestRows:
 
         return retry_on_conflict(create)
 
-    def get_pull_request(self, repo: str, number: int) -> PullRequest | None:
-        with self._read() as session:
+    def get(self, repo: str, number: int) -> PullRequest | None:
+        with self._scopes.read() as session:
             return session.scalar(
                 select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
             )
 
-    def find_pull_request(self, repo: str, head_branch: str) -> PullRequest | None:
+    def of_branch(self, repo: str, head_branch: str) -> PullRequest | None:
         """The newest pull request from this branch (so delivering twice finds the first)."""
-        with self._read() as session:
+        with self._scopes.read() as session:
             return session.scalar(
                 select(PullRequest)
                 .where(PullRequest.repo == repo, PullRequest.head_branch == head_branch)
@@ -60,13 +58,13 @@ class PullRequestRows:
                 .limit(1)
             )
 
-    def update_pull_request(self, repo: str, number: int, **fields: Any) -> PullRequest:
+    def update(self, repo: str, number: int, **fields: Any) -> PullRequest:
         frozen = PR_FIELDS_FROZEN.intersection(fields)
         if frozen:
             raise ValueError(f"pull request fields {sorted(frozen)} cannot be changed")
         if "status" in fields:
             fields["status"] = PullRequestStatus(fields["status"]).value
-        with self._write() as session:
+        with self._scopes.write() as session:
             pull = session.scalar(
                 select(PullRequest).where(PullRequest.repo == repo, PullRequest.number == number)
             )
@@ -79,7 +77,7 @@ class PullRequestRows:
             pull.updated_at = utcnow()
         return pull
 
-    def list_pull_requests(
+    def all(
         self, repo: str | None = None, status: PullRequestStatus | str | None = None
     ) -> list[PullRequest]:
         query = select(PullRequest).order_by(PullRequest.repo, PullRequest.number)
@@ -87,5 +85,5 @@ class PullRequestRows:
             query = query.where(PullRequest.repo == repo)
         if status is not None:
             query = query.where(PullRequest.status == PullRequestStatus(status).value)
-        with self._read() as session:
+        with self._scopes.read() as session:
             return list(session.scalars(query))

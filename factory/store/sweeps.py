@@ -1,4 +1,4 @@
-"""Sweep records: the `sweeps` table, backlog tickets put in the store, runs by ticket.
+"""`SweepRepository`: the `sweeps` table, each sweep's own audit chain, and its row lock.
 
 A sweep's own audit events (`sweep.started`, `sweep.skipped`, `sweep.finished`) go into the
 same hash-chained log as runs' events. The chain needs a head row in `runs`, so a sweep is
@@ -14,11 +14,9 @@ sweep finished by one job at a time.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -26,9 +24,12 @@ from sqlalchemy.orm import Session
 
 from factory.store.appending import NewEvent, append_to_chain, encode_events, record_digest
 from factory.store.chain import GENESIS, timestamp
-from factory.store.models import Event, Run, Sweep, TicketRecord, utcnow
+from factory.store.events import EventRepository
+from factory.store.models import Event, Run, Sweep
+from factory.store.sessions import SessionScopes
 from factory.store.statuses import RunStatus
-from sandboxes.labels import owner_is_gone, parse_owner
+from factory.support.utc import utcnow
+from sandboxes.labels import owner_is_gone, owner_label, parse_owner
 
 SWEEP_ID_PREFIX = "s-"
 SWEEP_ANCHOR_REPO = "*"
@@ -48,35 +49,22 @@ def observed_sweep_status(sweep: Sweep) -> str:
     return "interrupted" if owner is not None and owner_is_gone(*owner) else "running"
 
 
-def process_owner() -> str:
-    """`host:pid` of this process: who drives a sweep."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+class SweepRepository:
+    """Sweeps: created with their chain's anchor, extended, finished once, read and listed."""
 
+    def __init__(self, scopes: SessionScopes, events: EventRepository) -> None:
+        self._scopes = scopes
+        self._events = events
 
-class SweepRecords:
-    """Mixed into `Store`; relies on its `_read()`/`_write()` scopes and `append_event`."""
-
-    def _read(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    def append_event(
-        self, run_id: str, kind: str, actor: str, payload: Mapping[str, Any] | None = None
-    ) -> Any:
-        raise NotImplementedError
-
-    # -- sweeps -----------------------------------------------------------------------------
-
-    def create_sweep(self, params: Mapping[str, Any], owner: str | None = None) -> Sweep:
-        """A new running sweep, and the anchor of its audit chain. `owner`: this process."""
+    def create(self, params: Mapping[str, Any], owner: str | None = None) -> Sweep:
+        """A new running sweep, and the anchor of its audit chain. `owner`: this process
+        (`host:pid`, the owner label sandboxes use) unless given."""
         sweep_id = f"{SWEEP_ID_PREFIX}{uuid.uuid4().hex[:10]}"
         sweep = Sweep(
             id=sweep_id,
             status="running",
             params=json.dumps(dict(params), default=str),
-            owner=owner or process_owner(),
+            owner=owner or owner_label(),
             started_at=utcnow(),
             totals="{}",
         )
@@ -91,18 +79,18 @@ class SweepRecords:
             head_hash=GENESIS,
             event_count=0,
         )
-        with self._write() as session:
+        with self._scopes.write() as session:
             session.add(sweep)
             session.add(anchor)
             session.flush()
             record_digest(session.connection(), sweep_id, 0, GENESIS, timestamp())
         return sweep
 
-    def sweep_event(self, sweep_id: str, kind: str, payload: Mapping[str, Any]) -> None:
+    def record_event(self, sweep_id: str, kind: str, payload: Mapping[str, Any]) -> None:
         """Append to the sweep's own chain (`sweep.started`, `sweep.skipped`, ...)."""
-        self.append_event(sweep_id, kind, "system", payload)
+        self._events.append(sweep_id, kind, "system", payload)
 
-    def finish_sweep(
+    def finish(
         self,
         sweep_id: str,
         status: str,
@@ -112,103 +100,48 @@ class SweepRecords:
         """End a running sweep: `sweep.finished` (with `finished`, the totals) and the row's
         status and report, in one transaction. False, with nothing written, when the sweep
         was no longer running (another process finished it first)."""
-        with self.sweep_transaction(sweep_id) as sweep:
+        with self.transaction(sweep_id) as sweep:
             if sweep.status != "running":
                 return False
             sweep.finish(status, report, finished)
             return True
 
     @contextmanager
-    def sweep_transaction(self, sweep_id: str) -> Iterator[SweepTransaction]:
+    def transaction(self, sweep_id: str) -> Iterator[SweepTransaction]:
         """The sweep's row, locked until the `with` ends; its chain extended in the same
         transaction. Inside, call no other writing method of the store (SQLite would wait on
         its own write lock); reads are fine."""
-        with self._write() as session:
+        with self._scopes.write() as session:
             query = select(Sweep).where(Sweep.id == sweep_id).with_for_update()
             row = session.scalars(query).first()
             if row is None:
                 raise KeyError(f"no sweep {sweep_id!r}")
             yield SweepTransaction(session, row)
 
-    def running_sweeps(self, owner: str) -> list[Sweep]:
+    def running(self, owner: str) -> list[Sweep]:
         """Sweeps of this owner (e.g. `WORKERS_OWNER`) still running, oldest first."""
         query = (
             select(Sweep)
             .where(Sweep.status == "running", Sweep.owner == owner)
             .order_by(Sweep.started_at, Sweep.id)
         )
-        with self._read() as session:
+        with self._scopes.read() as session:
             return list(session.scalars(query))
 
-    def get_sweep(self, sweep_id: str) -> Sweep | None:
-        with self._read() as session:
+    def get(self, sweep_id: str) -> Sweep | None:
+        with self._scopes.read() as session:
             return session.get(Sweep, sweep_id)
 
-    def list_sweeps(self, limit: int = 20) -> list[Sweep]:
+    def latest(self, limit: int = 20) -> list[Sweep]:
         """Newest first."""
         query = select(Sweep).order_by(Sweep.started_at.desc(), Sweep.id).limit(limit)
-        with self._read() as session:
-            return list(session.scalars(query))
-
-    def sweep_runs(self, sweep_id: str) -> list[Run]:
-        with self._read() as session:
-            query = select(Run).where(Run.sweep_id == sweep_id).order_by(Run.created_at)
-            return list(session.scalars(query))
-
-    # -- runs by ticket -----------------------------------------------------------------------
-
-    def runs_for_ticket(self, ticket_id: str) -> list[Run]:
-        """Every run of the ticket with this stable identity, newest first."""
-        query = (
-            select(Run).where(Run.ticket_id == ticket_id).order_by(Run.created_at.desc(), Run.id)
-        )
-        with self._read() as session:
-            return list(session.scalars(query))
-
-    # -- the backlog in the store ---------------------------------------------------------------
-
-    def add_backlog_ticket(
-        self,
-        ref: str,
-        *,
-        title: str,
-        body: str,
-        repo: str,
-        labels: Sequence[str] = (),
-        priority: str | None = None,
-        source: str = "store",
-    ) -> TicketRecord:
-        """Put a ticket in the backlog (or refresh it): the next sweep of `repo` considers it."""
-        with self._write() as session:
-            ticket = session.get(TicketRecord, ref) or TicketRecord(ref=ref, created_at=utcnow())
-            ticket.title, ticket.body, ticket.source = title, body, source
-            ticket.labels = json.dumps(list(labels))
-            ticket.repo, ticket.priority, ticket.backlog = repo, priority, True
-            ticket.updated_at = utcnow()
-            session.add(ticket)
-        return ticket
-
-    def backlog_ticket(self, ref: str) -> TicketRecord | None:
-        """One ticket of the store's backlog by its identity, if it is there."""
-        with self._read() as session:
-            ticket = session.get(TicketRecord, ref)
-        return ticket if ticket is not None and ticket.backlog else None
-
-    def backlog_tickets(self, repo: str | None = None) -> list[TicketRecord]:
-        """Tickets added with `factory ticket add`, oldest first."""
-        query = (
-            select(TicketRecord)
-            .where(TicketRecord.backlog.is_(True))
-            .order_by(TicketRecord.created_at)
-        )
-        if repo is not None:
-            query = query.where(TicketRecord.repo == repo)
-        with self._read() as session:
+        with self._scopes.read() as session:
             return list(session.scalars(query))
 
 
 class SweepTransaction:
-    """A sweep's row, locked, and its chain, within one write transaction (`sweep_transaction`)."""
+    """A sweep's row, locked, and its chain, within one write transaction
+    (`SweepRepository.transaction`)."""
 
     def __init__(self, session: Session, row: Sweep) -> None:
         self._session = session

@@ -3,11 +3,21 @@
 - `backlog`: the sources (GitHub issues by label, a repository's `backlog_dir`, the store's
   backlog from `factory ticket add`) and the `BacklogTicket` they yield.
 - `facts`: what the world says about each ticket (open PRs on the forge, runs, leases, halts).
-- `selection`: priority then age, and every skipped ticket with its reason; `--dry-run` is this.
+- `selection`: priority then age, and every skipped ticket with its reason (pure).
+- `backlog_selection`: the selection step: backlog read, facts gathered, `selection` applied;
+  what `--dry-run`, the sweep and `--enqueue` all start from.
+- `validation`: the request checked before anything is recorded (`SweepError`).
+- `cassettes`: `--replay-dir`: each ticket's cassette and the model it is priced as.
 - `budget`: when the sweep stops *starting* tickets (USD, or tokens for unpriced models).
+- `admission`: before each start: the stop signal, `--max-wall`, `--limit`, the budget over
+  spent and reserved; the dry run's plan under the same rules.
+- `execution`: the thread pool: K tickets at once through the runner, draining on a stop.
+- `activity`: `SweepObserver`, what a live view hears.
+- `run_outcomes`: a ticket's outcome told from its run; a race lost to another process as a skip.
+- `recording`: the in-process sweep's row, `sweep.started`, each `sweep.skipped`, and its end.
 - `outcome`: the request, each ticket's outcome, the sweep's result (what reports render).
 - `stopping`: Ctrl-C and SIGTERM: drain first, stop at once on the second.
-- `driver`: the sweep itself: a bounded pool of runs through the runner, its records and events.
+- `driver`: `run_sweep`, the sweep from request to report, in order.
 - `report`: the morning report (Markdown and JSON), its files, posting it on a tracking issue.
 - `recorded`: a sweep driven by workers told from its chain: budget, deadline, its result.
 

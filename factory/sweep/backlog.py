@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from factory.config import FactoryConfig, RepoConfig
 from factory.git.worktree import slugify
 from factory.store import Store, TicketRecord
+from factory.support.utc import as_utc
 from factory.tickets.github import GitHubIssueSource
 from factory.tickets.identity import ticket_identity
 from factory.tickets.markdown import parse_markdown_ticket
@@ -112,7 +113,7 @@ def labelled_issues(
             ticket=ticket,
             source="github",
             origin=ticket.url or ticket.ref,
-            opened_at=_aware(opened) or datetime.now(UTC),
+            opened_at=as_utc(opened) if opened is not None else datetime.now(UTC),
         )
         for ticket, opened in found
     ]
@@ -159,7 +160,7 @@ def backlog_dir_tickets(
 
 def store_backlog_tickets(store: Store, name: str) -> list[BacklogTicket]:
     """Tickets put in the backlog with `factory ticket add` for this repository."""
-    return [_store_ticket(row) for row in store.backlog_tickets(repo=name)]
+    return [_store_ticket(row) for row in store.tickets.backlog(repo=name)]
 
 
 def backlog_reference(identity: str) -> str:
@@ -170,7 +171,7 @@ def backlog_reference(identity: str) -> str:
 
 def find_backlog_ticket(store: Store, reference: str) -> BacklogTicket | None:
     """The store's backlog ticket a `backlog:<identity>` reference names, if it is there."""
-    row = store.backlog_ticket(reference.removeprefix(BACKLOG_REF_PREFIX))
+    row = store.tickets.in_backlog(reference.removeprefix(BACKLOG_REF_PREFIX))
     return _store_ticket(row) if row is not None and row.repo else None
 
 
@@ -192,7 +193,7 @@ def _store_ticket(row: TicketRecord) -> BacklogTicket:
         ticket=ticket,
         source="store",
         origin="store",
-        opened_at=_aware(row.created_at) or datetime.now(UTC),
+        opened_at=row.created_at,
     )
 
 
@@ -232,12 +233,6 @@ def _labels(text: str | None) -> list[str]:
     return [str(label) for label in value] if isinstance(value, list) else []
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def add_to_backlog(
     config: FactoryConfig, store: Store, text: str, *, origin: str, repo: str | None
 ) -> BacklogTicket:
@@ -259,7 +254,7 @@ def add_to_backlog(
         wanted = next(iter(config.repos))
     config.repo(wanted)  # an unknown name is a ConfigError naming the known ones
     identity = ticket_identity(wanted, ticket)
-    row = store.add_backlog_ticket(
+    row = store.tickets.add_to_backlog(
         identity,
         title=ticket.title,
         body=ticket.body,
@@ -273,5 +268,5 @@ def add_to_backlog(
         ticket=ticket,
         source="store",
         origin="store",
-        opened_at=_aware(row.created_at) or datetime.now(UTC),
+        opened_at=row.created_at,
     )

@@ -110,7 +110,7 @@ class OpenPullRequests:
     def for_ticket(self, item: BacklogTicket, branches: set[str]) -> PullRequestInfo | None:
         """The ticket's open pull request (`branches`: its runs'), as `factory run` finds it."""
         if item.repo not in self._branches:
-            runs = self._store.list_runs(repo=item.repo, limit=100_000)
+            runs = self._store.runs.latest(repo=item.repo, limit=100_000)
             self._branches[item.repo] = {run.branch for run in runs if run.branch}
         others = self._branches[item.repo] - branches
         return pull_request_of_ticket(self.in_repo(item.repo), item.ticket, branches, others)
@@ -130,14 +130,12 @@ def gather_facts(
     facts: dict[str, TicketFacts] = {}
     for item in backlog:
         if item.repo not in halts:
-            halt = store.is_halted(item.repo)
+            halt = store.halts.for_repo(item.repo)
             halts[item.repo] = f"halted by {halt.by}: {halt.reason}" if halt else None
-        runs = store.runs_for_ticket(item.identity)
+        runs = store.runs.of_ticket(item.identity)
         latest = runs[0] if runs else None
         failures = sum(
-            1
-            for run in runs
-            if run.status in FAILED_STATUSES and _aware(run.created_at) >= moment - window
+            1 for run in runs if run.status in FAILED_STATUSES and run.created_at >= moment - window
         )
         branches = {run.branch for run in runs if run.branch}
         merged = next((run for run in runs if run.status == RunStatus.MERGED.value), None)
@@ -160,7 +158,3 @@ def _brief(run: Run) -> RunBrief:
         live=lease_is_live(run),
         outcome=run.outcome,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -150,7 +150,7 @@ def recorded_result(
         sweep_id=sweep_id,
         dry_run=False,
         request=request,
-        started_at=_aware(started_at),
+        started_at=started_at,
         finished_at=finished,
         considered=int(started.get("considered", 0)) + len(problems),
         outcomes=ledger.outcomes,
@@ -159,7 +159,3 @@ def recorded_result(
         stopped=past_deadline(deadline, finished),
         concurrency=ledger.peak,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

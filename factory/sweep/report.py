@@ -159,60 +159,20 @@ def _ticket_line(outcome: TicketOutcome) -> str:
 def to_markdown(report: MorningReport) -> str:
     if report.dry_run:
         return _plan_markdown(report)
-    cost = report.cost
     lines = [
         f"# Morning report: sweep {report.sweep_id}",
         "",
         f"{report.started_at} to {report.finished_at}, {report.wall_s:.0f} s wall time, "
         f"{report.concurrency} at a time.",
         "",
-        "| | |",
-        "| --- | --- |",
-        f"| tickets considered | {report.considered} |",
-        f"| started / resumed | {report.started} / {report.resumed} |",
-        f"| pull requests opened | {report.prs_opened} |",
-        f"| merged | {len(report.merged)} |",
-        f"| waiting for a human | {len(report.waiting_for_human)} |",
-        f"| refused by a gate | {len(report.refused)} |",
-        f"| failed | {len(report.failed)} |",
-        f"| no change needed | {len(report.no_change)} |",
-        f"| stopped at a checkpoint (resumable) | {len(report.interrupted)} |",
-        f"| skipped | {len(report.skipped)} |",
-        f"| cost | {_money(cost.total_usd, cost.known)} ({cost.tokens} tokens) |",
+        *_totals_table(report),
     ]
-    if cost.per_merged_pr_usd is not None:
-        lines.append(f"| cost per merged PR | {_money(cost.per_merged_pr_usd, cost.known)} |")
-    lines.append(
-        f"| spent on runs that delivered nothing | {_money(cost.wasted_usd, cost.known)} |"
-    )
     if report.stopped:
         lines += ["", f"The sweep stopped early: {report.stopped}."]
-    sections: list[tuple[str, list[TicketOutcome], str]] = [
-        ("Merged", report.merged, ""),
-        ("Pull requests open", report.pull_requests, ""),
-        ("Waiting for a human", report.waiting_for_human, "owners"),
-        ("Refused by a gate", report.refused, "reasons"),
-        ("Failed", report.failed, "error"),
-        ("No change needed", report.no_change, ""),
-        ("Stopped at a checkpoint (the next sweep resumes them)", report.interrupted, ""),
-    ]
-    for heading, items, extra in sections:
-        if not items:
-            continue
-        lines += ["", f"## {heading}", ""]
-        for outcome in items:
-            lines.append(_ticket_line(outcome))
-            if extra == "owners":
-                who = ", ".join(outcome.owners) or "no owner on record (CODEOWNERS)"
-                lines.append(f"  - who should look: {who}")
-                if outcome.tests:
-                    lines.append(f"  - tests: {outcome.tests}")
-                lines += [f"  - {reason}" for reason in outcome.reasons]
-            if extra == "reasons":
-                lines += [f"  - {reason}" for reason in outcome.reasons]
-            if extra == "error":
-                lines.append(f"  - {_failure_reason(outcome)}: {outcome.error or outcome.status}")
-    return "\n".join(lines + _skips_and_problems(report)) + "\n"
+    lines += _outcome_sections(report)
+    lines += _skipped_sections(report)
+    lines += _problems(report)
+    return "\n".join(lines) + "\n"
 
 
 def _plan_markdown(report: MorningReport) -> str:
@@ -232,22 +192,82 @@ def _plan_markdown(report: MorningReport) -> str:
         f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
         for p in report.planned
     ] or ["- nothing"]
-    return "\n".join(lines + _skips_and_problems(report)) + "\n"
+    lines += _skipped_sections(report)
+    lines += _problems(report)
+    return "\n".join(lines) + "\n"
 
 
-def _skips_and_problems(report: MorningReport) -> list[str]:
+def _problems(report: MorningReport) -> list[str]:
+    if not report.problems:
+        return []
+    return ["", "## Sources that could not be read", "", *(f"- {p}" for p in report.problems)]
+
+
+def _totals_table(report: MorningReport) -> list[str]:
+    cost = report.cost
+    lines = [
+        "| | |",
+        "| --- | --- |",
+        f"| tickets considered | {report.considered} |",
+        f"| started / resumed | {report.started} / {report.resumed} |",
+        f"| pull requests opened | {report.prs_opened} |",
+        f"| merged | {len(report.merged)} |",
+        f"| waiting for a human | {len(report.waiting_for_human)} |",
+        f"| refused by a gate | {len(report.refused)} |",
+        f"| failed | {len(report.failed)} |",
+        f"| no change needed | {len(report.no_change)} |",
+        f"| stopped at a checkpoint (resumable) | {len(report.interrupted)} |",
+        f"| skipped | {len(report.skipped)} |",
+        f"| cost | {_money(cost.total_usd, cost.known)} ({cost.tokens} tokens) |",
+    ]
+    if cost.per_merged_pr_usd is not None:
+        lines.append(f"| cost per merged PR | {_money(cost.per_merged_pr_usd, cost.known)} |")
+    lines.append(
+        f"| spent on runs that delivered nothing | {_money(cost.wasted_usd, cost.known)} |"
+    )
+    return lines
+
+
+def _outcome_sections(report: MorningReport) -> list[str]:
+    sections: list[tuple[str, list[TicketOutcome], str]] = [
+        ("Merged", report.merged, ""),
+        ("Pull requests open", report.pull_requests, ""),
+        ("Waiting for a human", report.waiting_for_human, "owners"),
+        ("Refused by a gate", report.refused, "reasons"),
+        ("Failed", report.failed, "error"),
+        ("No change needed", report.no_change, ""),
+        ("Stopped at a checkpoint (the next sweep resumes them)", report.interrupted, ""),
+    ]
     lines: list[str] = []
-    if report.skipped:
-        lines += ["", "## Skipped", ""]
-        for reason in SkipReason:
-            items_skipped = [s for s in report.skipped if s.reason == reason]
-            if not items_skipped:
-                continue
-            lines.append(f"### {SKIP_TITLES[reason]} ({len(items_skipped)})")
-            lines += [f"- **{s.identity}** {s.title}: {s.detail}" for s in items_skipped]
-    if report.problems:
-        lines += ["", "## Sources that could not be read", ""]
-        lines += [f"- {problem}" for problem in report.problems]
+    for heading, items, extra in sections:
+        if not items:
+            continue
+        lines += ["", f"## {heading}", ""]
+        for outcome in items:
+            lines.append(_ticket_line(outcome))
+            if extra == "owners":
+                who = ", ".join(outcome.owners) or "no owner on record (CODEOWNERS)"
+                lines.append(f"  - who should look: {who}")
+                if outcome.tests:
+                    lines.append(f"  - tests: {outcome.tests}")
+                lines += [f"  - {reason}" for reason in outcome.reasons]
+            if extra == "reasons":
+                lines += [f"  - {reason}" for reason in outcome.reasons]
+            if extra == "error":
+                lines.append(f"  - {_failure_reason(outcome)}: {outcome.error or outcome.status}")
+    return lines
+
+
+def _skipped_sections(report: MorningReport) -> list[str]:
+    if not report.skipped:
+        return []
+    lines = ["", "## Skipped", ""]
+    for reason in SkipReason:
+        items_skipped = [s for s in report.skipped if s.reason == reason]
+        if not items_skipped:
+            continue
+        lines.append(f"### {SKIP_TITLES[reason]} ({len(items_skipped)})")
+        lines += [f"- **{s.identity}** {s.title}: {s.detail}" for s in items_skipped]
     return lines
 
 

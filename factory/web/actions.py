@@ -34,7 +34,7 @@ class ActionRunner:
     def answer(self, run_id: str, answer: dict[str, Any]) -> None:
         from factory.run.runner import RunError, answer_approval
 
-        run = self.store.get_run(run_id)
+        run = self.store.runs.get(run_id)
         if run.status != "waiting_approval":
             raise RunError(f"{run_id} is {run.status}, not waiting for approval")
         with self._lock:

@@ -44,7 +44,7 @@ class Dashboard:
             csrf=session.csrf if session else None,
             csrf_field=CSRF_FIELD,
             read_only=self.sessions.read_only,
-            halts=self.store.active_halts(),
+            halts=self.store.halts.active(),
             run_link=lambda run_id: f"/runs/{quote(run_id)}",
             observed=observed_status,  # `running` only with a live driver, else `interrupted`
             **values,

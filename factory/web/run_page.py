@@ -49,7 +49,7 @@ class RunPage:
 
 def run_page(store: Store, run_id: str) -> RunPage:
     """The page of `run_id`; RunNotFoundError (a KeyError) when there is no such run."""
-    run = store.get_run(run_id)
+    run = store.runs.get(run_id)
     # Plain rows, not ORM objects: a run page reads every event of the run once.
     with store.engine.connect() as connection:
         events = connection.execute(

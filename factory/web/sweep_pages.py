@@ -72,12 +72,12 @@ def _row(sweep: Sweep) -> SweepRow:
 
 def list_sweep_rows(store: Store, limit: int = PAGE) -> list[SweepRow]:
     """Newest first."""
-    return [_row(sweep) for sweep in store.list_sweeps(limit=limit)]
+    return [_row(sweep) for sweep in store.sweeps.latest(limit=limit)]
 
 
 def sweep_page(store: Store, sweep_id: str) -> SweepPage:
     """One sweep's page; SweepNotFoundError when there is no such sweep."""
-    found = store.get_sweep(sweep_id)
+    found = store.sweeps.get(sweep_id)
     if found is None:
         raise SweepNotFoundError(sweep_id)
     row = _row(found)
@@ -86,5 +86,5 @@ def sweep_page(store: Store, sweep_id: str) -> SweepPage:
         sweep=row,
         params=json.loads(found.params or "{}"),
         report_html=html,
-        runs=store.sweep_runs(sweep_id),
+        runs=store.runs.of_sweep(sweep_id),
     )

@@ -113,7 +113,7 @@ def _assert_no_sandbox_outlives_its_process(ws: Workspace) -> None:
     if not (ws.config().factory.data_dir / "factory.db").exists():
         return
     with ws.store() as store:
-        run_ids = {run.id for run in store.list_runs(limit=10_000)}
+        run_ids = {run.id for run in store.runs.latest(limit=10_000)}
     client = docker.from_env()
     # One listing call (labels included): other sessions remove containers at any moment.
     leftovers = client.api.containers(all=True, filters={"label": labels.RUN})

@@ -72,7 +72,7 @@ def test_a_run_killed_at_any_point_resumes_to_one_branch_one_commit_per_step_one
     ).split()
     assert sorted(steps) == ["code-1", "test-1"]
     store = workspace.store()
-    pulls = store.list_pull_requests(repo="numerals")
+    pulls = store.pull_requests.all(repo="numerals")
     assert len(pulls) == 1 and pulls[0].head_branch == run["branch"]
     verified = workspace.cli("audit", "verify")
     assert verified.returncode == 0, verified.stdout
@@ -92,9 +92,9 @@ def test_resume_refuses_a_run_that_waits_for_approval(workspace: Workspace, tmp_
     (listed,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
     assert listed["status"] == "waiting_approval" and listed["driver"] is None
     with workspace.store() as store:
-        before = store.get_run(run_id).event_count
+        before = store.runs.get(run_id).event_count
     again = workspace.cli("resume", run_id)
     assert again.returncode == 2
     assert f"factory approve {run_id}" in again.stderr
     with workspace.store() as store:
-        assert store.get_run(run_id).event_count == before
+        assert store.runs.get(run_id).event_count == before

@@ -145,8 +145,8 @@ def test_the_dashboard_reviews_approves_rejects_and_halts(
         )
         assert forged.status == 403
         with workspace.store() as store:
-            assert store.get_run(first.run_id).status == "waiting_approval"
-            assert store.active_halts() == []
+            assert store.runs.get(first.run_id).status == "waiting_approval"
+            assert store.halts.active() == []
 
         # Approve the first: it moves on to merged while the page refreshes itself.
         page.goto(f"{base}/runs/{first.run_id}")
@@ -177,11 +177,15 @@ def test_the_dashboard_reviews_approves_rejects_and_halts(
         expect(page.locator("#halt-all")).to_have_count(0)
 
     with workspace.store() as store:
-        assert store.get_run(first.run_id).status == "merged"
-        assert store.get_run(second.run_id).status == "rejected"
-        assert [(a.decision, a.by) for a in store.approvals(first.run_id)] == [("approve", "ana")]
-        assert [(a.decision, a.by) for a in store.approvals(second.run_id)] == [("reject", "ana")]
-        approvals = [e for e in store.events(first.run_id) if e.kind == "approval.approve"]
+        assert store.runs.get(first.run_id).status == "merged"
+        assert store.runs.get(second.run_id).status == "rejected"
+        assert [(a.decision, a.by) for a in store.approvals.of_run(first.run_id)] == [
+            ("approve", "ana")
+        ]
+        assert [(a.decision, a.by) for a in store.approvals.of_run(second.run_id)] == [
+            ("reject", "ana")
+        ]
+        approvals = [e for e in store.events.read(first.run_id) if e.kind == "approval.approve"]
         assert approvals[0].actor == "human:ana"
         assert json.loads(approvals[0].payload)["comment"] == "looks right"
     assert "reversed(numeral.upper())" in workspace.git("show", "main:numerals/roman.py")

@@ -195,14 +195,14 @@ def _token_leaks(run: GitHubRun, run_id: str) -> list[str]:
     leaks: list[str] = []
     store = run.store()
     try:
-        events: list[Event] = store.events(run_id)
+        events: list[Event] = store.events.read(run_id)
         assert events, "the run recorded no events"
         leaks += [f"event {e.kind}" for e in events if token in e.payload]
         database = run.root / ".factory" / "factory.db"
         with sqlite3.connect(database) as connection:
             refs = [row[0] for row in connection.execute("SELECT ref FROM blobs")]
         assert refs, "the run stored no blobs (transcripts), so the scan proves nothing"
-        leaks += [f"blob {ref}" for ref in refs if token.encode() in store.get_blob(ref)]
+        leaks += [f"blob {ref}" for ref in refs if token.encode() in store.blobs.get(ref)]
     finally:
         store.close()
     for path in (run.root / ".factory").rglob("*"):
@@ -270,10 +270,10 @@ def test_a_github_issue_becomes_one_pull_request_even_when_delivery_runs_twice(
 
     store = github_run.store()
     try:
-        stored = store.get_run(run["id"])
+        stored = store.runs.get(run["id"])
         assert stored.status == "pr_open"
         assert stored.outcome == f"PR #{number}"
-        kinds = [event.kind for event in store.events(run["id"])]
+        kinds = [event.kind for event in store.events.read(run["id"])]
         assert kinds.count("pr.opened") == 1
         assert "pr.reused" in kinds
     finally:
@@ -331,8 +331,8 @@ def test_approving_a_draft_on_github_marks_it_ready_then_merges_it(
     assert "reversed(numeral.upper())" in github_run.bare_git("show", "main:numerals/roman.py")
     store = github_run.store()
     try:
-        assert store.get_run(run_id).status == "merged"
-        kinds = [event.kind for event in store.events(run_id)]
+        assert store.runs.get(run_id).status == "merged"
+        kinds = [event.kind for event in store.events.read(run_id)]
         assert "merge.done" in kinds and "merge.blocked" not in kinds
     finally:
         store.close()

@@ -48,7 +48,7 @@ def test_an_agent_raising_its_own_autonomy_is_gated_by_the_base_branch_config(
     assert governance and governance[0].outcome.value == "needs_human"
     assert any("factory.toml" in reason for reason in governance[0].reasons)
     assert 'max = "L3"' in workspace.git("show", f"{summary.state.branch}:factory.toml")
-    pull = workspace.store().get_pull_request("numerals", 1)
+    pull = workspace.store().pull_requests.get("numerals", 1)
     assert pull is not None and pull.draft
 
 
@@ -61,7 +61,7 @@ def test_a_halt_stops_a_run_at_the_next_node_and_it_resumes_after_unhalt(
 
     def halt_after_code(node: str, phase: str, state: RunState | None) -> None:
         if node == "code" and phase == "finished":
-            store.add_halt("numerals", "incident in progress", "human:ops")
+            store.halts.add("numerals", "incident in progress", "human:ops")
 
     halted = start_run(
         config,
@@ -72,15 +72,15 @@ def test_a_halt_stops_a_run_at_the_next_node_and_it_resumes_after_unhalt(
     )
     assert halted.status.value == "halted"
     assert halted.state.phase == "code"
-    assert store.list_pull_requests(repo="numerals") == []
-    events = [e.kind for e in store.events(halted.run_id)]
+    assert store.pull_requests.all(repo="numerals") == []
+    events = [e.kind for e in store.events.read(halted.run_id)]
     assert "run.halted" in events
     listed = json.loads(workspace.cli("runs", "list", "--json").stdout)
     assert listed[0]["status"] == "halted"
     refused = workspace.cli("resume", halted.run_id)
     assert refused.returncode == 2 and "halted" in refused.stderr
 
-    store.lift_halt("numerals", "human:ops")
+    store.halts.lift("numerals", "human:ops")
     resumed = resume_run(config, store, halted.run_id)
     assert resumed.status.value == "pr_open"
     steps = workspace.git(
@@ -91,9 +91,9 @@ def test_a_halt_stops_a_run_at_the_next_node_and_it_resumes_after_unhalt(
 
 def test_a_halted_repository_starts_no_new_run(workspace: Workspace, tmp_path: Path) -> None:
     store = workspace.store()
-    store.add_halt("all", "freeze", "human:ops")
+    store.halts.add("all", "freeze", "human:ops")
     cassette = script.write_cassette(tmp_path / "c.jsonl", script.demo_replies())
     result = workspace.cli("run", str(workspace.ticket), "--replay", str(cassette))
     assert result.returncode == 2
     assert "halted" in result.stderr
-    assert store.list_runs() == []
+    assert store.runs.latest() == []

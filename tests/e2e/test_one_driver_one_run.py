@@ -55,7 +55,7 @@ def _runs(workspace: Workspace) -> list[dict[str, object]]:
 
 def _event_count(workspace: Workspace, run_id: str) -> int:
     with workspace.store() as store:
-        return store.get_run(run_id).event_count
+        return store.runs.get(run_id).event_count
 
 
 def _containers_of(run_id: str) -> list[str]:
@@ -141,9 +141,9 @@ def test_a_driver_frozen_past_its_lease_is_taken_over_and_then_stands_down(
     assert code == 2, out + err
     assert f"stopped driving {run_id}" in json.loads(out)["error"]["message"]
     with workspace.store() as store:
-        run = store.get_run(run_id)
+        run = store.runs.get(run_id)
         assert run.status == "pr_open"
-        assert len(store.list_pull_requests(repo=REPO_NAME)) == 1
+        assert len(store.pull_requests.all(repo=REPO_NAME)) == 1
     steps = workspace.git(
         "log", "--format=%(trailers:key=Factory-Step,valueonly)", f"main..{run.branch}"
     ).split()
@@ -185,8 +185,8 @@ def test_a_second_run_of_an_open_ticket_is_refused_unless_forced_on_purpose(
     assert {run["status"] for run in runs} == {"pr_open"}
     assert len({run["branch"] for run in runs}) == 2
     with workspace.store() as store:
-        assert store.ticket_claim(f"{REPO_NAME}#{_ticket_key(workspace)}") is None  # released
-        kinds = [event.kind for event in store.events(result["run_id"])]
+        assert store.claims.of_ticket(f"{REPO_NAME}#{_ticket_key(workspace)}") is None  # released
+        kinds = [event.kind for event in store.events.read(result["run_id"])]
         assert "run.forced_new" in kinds
 
 
@@ -319,4 +319,4 @@ def test_setup_failures_leave_no_run_row_running(workspace: Workspace, tmp_path:
     assert "broken-setup" in str(run["outcome"])
     assert _containers_of(str(run["id"])) == []
     with Store.open(workspace.config()) as store:
-        assert store.ticket_claim(f"{REPO_NAME}#{_ticket_key(workspace)}") is None
+        assert store.claims.of_ticket(f"{REPO_NAME}#{_ticket_key(workspace)}") is None

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
 def _kinds(workspace: Workspace, run_id: str) -> list[str]:
     store = workspace.store()
     try:
-        return [event.kind for event in store.events(run_id)]
+        return [event.kind for event in store.events.read(run_id)]
     finally:
         store.close()
 
@@ -44,7 +44,7 @@ def test_provider_replay_in_factory_toml_plays_each_role_its_own_turns(
     assert summary.state.model_calls == len(script.demo_replies()) == 10
     store = workspace.store()
     try:
-        events = store.events(summary.run_id)
+        events = store.events.read(summary.run_id)
     finally:
         store.close()
     calls = [e for e in events if e.kind == "model.call"]
@@ -77,9 +77,9 @@ def test_an_empty_change_pushes_nothing_opens_nothing_and_is_not_a_merge(
     assert not {"gate.decision", "git.push", "pr.opened", "merge.done"} & set(kinds)
     store = workspace.store()
     try:
-        assert store.list_pull_requests(repo="numerals") == []
-        assert store.get_run(summary.run_id).status == "no_change"
-        record = gather_track_record(store, "numerals", _clone(workspace), "main")
+        assert store.pull_requests.all(repo="numerals") == []
+        assert store.runs.get(summary.run_id).status == "no_change"
+        record = gather_track_record(store.pull_requests, "numerals", _clone(workspace), "main")
     finally:
         store.close()
     assert record.merges == [] and record.rejections == []

@@ -96,7 +96,7 @@ def test_a_run_against_a_local_openai_compatible_server_is_recorded_and_replays(
     assert "<ticket>" in json.dumps(first.body["messages"])
     per_call = (PROMPT_TOKENS * 1.0 + COMPLETION_TOKENS * 2.0) / 1_000_000
     assert recorded.state.cost_usd == pytest.approx(10 * per_call)
-    assert workspace.store().get_run(recorded.run_id).cost_usd == pytest.approx(10 * per_call)
+    assert workspace.store().runs.get(recorded.run_id).cost_usd == pytest.approx(10 * per_call)
     lines = cassette.read_text().splitlines()
     assert len(lines) == 10 and all("request" in json.loads(line) for line in lines)
     change = workspace.git("diff", f"main..{recorded.state.branch}")
@@ -128,12 +128,14 @@ def test_a_model_without_a_price_leaves_the_cost_unknown_everywhere(
     assert "$5.00 limit could not be enforced: the cost is unknown" in budget.reasons[0]
     store = workspace.store()
     try:
-        run = store.get_run(summary.run_id)
+        run = store.runs.get(summary.run_id)
         assert not run.cost_known and run.unpriced_calls == 10
-        pull = store.get_pull_request("numerals", 1)
+        pull = store.pull_requests.get("numerals", 1)
         assert pull is not None
         calls = [
-            json.loads(e.payload) for e in store.events(summary.run_id) if e.kind == "model.call"
+            json.loads(e.payload)
+            for e in store.events.read(summary.run_id)
+            if e.kind == "model.call"
         ]
     finally:
         store.close()

@@ -34,7 +34,7 @@ def test_demo_ticket_becomes_a_pull_request_with_green_tests(
     fixed = workspace.git("show", f"{branch}:numerals/roman.py")
     assert "reversed(numeral.upper())" in fixed
     store = workspace.store()
-    pulls = store.list_pull_requests(repo="numerals")
+    pulls = store.pull_requests.all(repo="numerals")
     assert [(p.number, p.head_branch, p.status) for p in pulls] == [(1, branch, "open")]
     assert "## Gate: pull_request at L1" in pulls[0].body
 
@@ -87,7 +87,7 @@ def test_an_exhausted_budget_keeps_the_branch_and_opens_no_pull_request(
     assert summary.exit_code == 4
     assert summary.state.pr_number is None
     store = workspace.store()
-    assert store.list_pull_requests(repo="numerals") == []
+    assert store.pull_requests.all(repo="numerals") == []
     clone = next((workspace.root / ".factory" / "clones").glob("*.git"))
     log = workspace_git(
         clone, "log", "--format=%(trailers:key=Factory-Step,valueonly)", summary.state.branch
@@ -120,8 +120,8 @@ def test_a_needs_human_run_waits_and_approval_merges_it(
     assert "merged" in approved.stdout
     assert "reversed(numeral.upper())" in workspace.git("show", "main:numerals/roman.py")
     store = workspace.store()
-    assert store.get_run(summary.run_id).status == "merged"
-    assert [a.decision for a in store.approvals(summary.run_id)] == ["approve"]
+    assert store.runs.get(summary.run_id).status == "merged"
+    assert [a.decision for a in store.approvals.of_run(summary.run_id)] == ["approve"]
 
 
 def test_a_rejected_run_closes_its_pull_request_unmerged(
@@ -133,8 +133,8 @@ def test_a_rejected_run_closes_its_pull_request_unmerged(
     rejected = workspace.cli("reject", summary.run_id, "--reason", "not now", "--by", "bo")
     assert rejected.returncode == 3, rejected.stderr
     store = workspace.store()
-    assert store.get_run(summary.run_id).status == "rejected"
-    pull = store.get_pull_request("numerals", 1)
+    assert store.runs.get(summary.run_id).status == "rejected"
+    pull = store.pull_requests.get("numerals", 1)
     assert pull is not None and pull.status == "closed"
     assert workspace.git("rev-parse", "main") == main_before
 

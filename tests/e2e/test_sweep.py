@@ -77,13 +77,13 @@ def long_leases(workspace: Workspace) -> None:
 def leases_held(workspace: Workspace) -> list[str]:
     """Runs whose lease still counts as live (unexpired, owner not known to be dead)."""
     with workspace.store() as store:
-        runs = store.list_runs(limit=1000)
+        runs = store.runs.latest(limit=1000)
         return [run.id for run in runs if (lease := Lease.of_run(run)) and lease.is_live()]
 
 
 def runs_by_ticket(workspace: Workspace) -> Counter[str | None]:
     with workspace.store() as store:
-        return Counter(run.ticket_id for run in store.list_runs(limit=1000))
+        return Counter(run.ticket_id for run in store.runs.latest(limit=1000))
 
 
 def containers_of(run_ids: list[str]) -> list[str]:
@@ -99,12 +99,12 @@ def containers_of(run_ids: list[str]) -> list[str]:
 
 def all_run_ids(workspace: Workspace) -> list[str]:
     with workspace.store() as store:
-        return [run.id for run in store.list_runs(limit=1000)]
+        return [run.id for run in store.runs.latest(limit=1000)]
 
 
 def open_prs(workspace: Workspace) -> list[str]:
     with workspace.store() as store:
-        return [pr.head_branch for pr in store.list_pull_requests(repo="numerals")]
+        return [pr.head_branch for pr in store.pull_requests.all(repo="numerals")]
 
 
 def test_a_sweep_opens_one_pr_per_ticket_reports_it_and_a_rerun_starts_nothing(
@@ -133,7 +133,7 @@ def test_a_sweep_opens_one_pr_per_ticket_reports_it_and_a_rerun_starts_nothing(
     verified = workspace.cli("audit", "verify", "--json")
     assert verified.returncode == 0, verified.stdout
     with workspace.store() as store:
-        kinds = [event.kind for event in store.events(listed[0]["id"])]
+        kinds = [event.kind for event in store.events.read(listed[0]["id"])]
     assert kinds[0] == "sweep.started" and kinds[-1] == "sweep.finished"
     assert kinds.count("sweep.skipped") == 3
 
@@ -213,7 +213,7 @@ def test_sigint_mid_sweep_drains_then_a_rerun_finishes_every_ticket_once(tmp_pat
     # The drained run let go of its lease (no waiting for its expiry) and kept its claim.
     assert leases_held(workspace) == []
     with workspace.store() as store:
-        stopped = [run for run in store.list_runs(limit=1000) if run.status == "running"]
+        stopped = [run for run in store.runs.latest(limit=1000) if run.status == "running"]
         assert len(stopped) == 1 and stopped[0].lease_pid is None  # resumable, let go
     # ... and kept its ticket claim (so the next sweep resumes it rather than starting anew).
     with sqlite3.connect(workspace.root / ".factory" / "factory.db") as db:
@@ -235,8 +235,8 @@ def _node_started(workspace: Workspace, node: str) -> bool:
     if not (workspace.root / ".factory" / "factory.db").exists():
         return False
     with Store(f"sqlite:///{workspace.root / '.factory' / 'factory.db'}") as store:
-        for run in store.list_runs(limit=10):
-            for event in store.events(run.id):
+        for run in store.runs.latest(limit=10):
+            for event in store.events.read(run.id):
                 if event.kind == "node.started" and json.loads(event.payload)["node"] == node:
                     return True
     return False
@@ -246,8 +246,8 @@ def _first_node_done(workspace: Workspace) -> bool:
     if not (workspace.root / ".factory" / "factory.db").exists():
         return False
     with Store(f"sqlite:///{workspace.root / '.factory' / 'factory.db'}") as store:
-        for run in store.list_runs(limit=10):
-            if any(event.kind == "node.finished" for event in store.events(run.id)):
+        for run in store.runs.latest(limit=10):
+            if any(event.kind == "node.finished" for event in store.events.read(run.id)):
                 return True
     return False
 

@@ -117,4 +117,4 @@ def test_labelled_issues_are_swept_an_issue_with_a_pr_on_github_is_skipped_repor
     again = operator.cli("sweep", "--replay-dir", str(operator.root / "replay"), "--json")
     assert json.loads(again.stdout)["skipped_by_reason"] == {"open_pr": 2}
     with Store(f"sqlite:///{operator.root / '.factory' / 'factory.db'}") as store:
-        assert len(store.list_runs()) == 1
+        assert len(store.runs.latest()) == 1

@@ -37,10 +37,10 @@ def test_a_spent_wall_budget_stops_the_run_at_a_node_boundary(workspace: Workspa
     (run,) = json.loads(workspace.cli("runs", "list", "--json").stdout)
     assert run["status"] == "budget_exceeded" and run["driver"] is None
     with workspace.store() as store:
-        assert store.get_run(run["id"]).outcome == result["error"]
-        stopped = [e for e in store.events(run["id"]) if e.kind == "run.stopped"]
+        assert store.runs.get(run["id"]).outcome == result["error"]
+        stopped = [e for e in store.events.read(run["id"]) if e.kind == "run.stopped"]
         assert [json.loads(e.payload)["reason"] for e in stopped] == ["time_limit"]
-        assert store.list_pull_requests(repo="numerals") == []
+        assert store.pull_requests.all(repo="numerals") == []
     assert _containers_of(run["id"]) == []
 
 
@@ -73,8 +73,8 @@ def test_the_wall_budget_counts_the_time_of_earlier_stretches(workspace: Workspa
     assert result["wall_s"] >= spent_before
     assert result["review"] is None and result["pull_request"] is None
     with workspace.store() as store:
-        assert store.get_run(run["id"]).outcome == result["error"]
-        assert store.list_pull_requests(repo="numerals") == []
+        assert store.runs.get(run["id"]).outcome == result["error"]
+        assert store.pull_requests.all(repo="numerals") == []
     assert _containers_of(run["id"]) == []
 
 

@@ -89,7 +89,7 @@ def test_a_cassette_that_runs_out_mid_run_leaves_a_failed_run_not_a_running_one(
     assert outcome.exit_code == 2, outcome.output
     assert "all were played" in outcome.stdout
     with Store(world.db_url) as store:
-        runs = store.list_runs()
+        runs = store.runs.latest()
     assert [run.status for run in runs] == ["failed"]
     assert own_containers() <= world.containers_before
     assert world.branches() == world.branches_before

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from factory.config import FactoryConfig, parse_config
 from factory.config.errors import ConfigError
-from factory.config.settings import read_toml
+from factory.config.loading import read_toml
 
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

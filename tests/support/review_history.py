@@ -47,7 +47,7 @@ class History:
         self.store = store
 
     def ticket(self, ref: str, *, opened: datetime, labels: Sequence[str] = ()) -> None:
-        self.store.record_ticket(ref, ref, "body", labels=list(labels), source="file")
+        self.store.tickets.record(ref, ref, "body", labels=list(labels), source="file")
         with self.store.engine.begin() as connection:
             connection.execute(
                 update(TicketRecord)
@@ -66,7 +66,7 @@ class History:
         level: str = "L2",
         run_id: str | None = None,
     ) -> str:
-        run = self.store.create_run(ticket, repo, autonomy_level=level, run_id=run_id)
+        run = self.store.runs.create(ticket, repo, autonomy_level=level, run_id=run_id)
         for when, kind, actor, payload in steps:
             self._append(run.id, when, kind, actor, payload)
         last = max([at, *(step[0] for step in steps)])

@@ -32,7 +32,7 @@ def finished_sweep(
     store: Store, started: datetime, outcomes: list[TicketOutcome], *, stopped: str | None = None
 ) -> str:
     """A sweep that ended and wrote its morning report, begun at `started`."""
-    sweep = store.create_sweep({"repos": []})
+    sweep = store.sweeps.create({"repos": []})
     result = SweepResult(
         sweep_id=sweep.id,
         dry_run=False,
@@ -43,7 +43,7 @@ def finished_sweep(
         outcomes=outcomes,
         stopped=stopped,
     )
-    store.finish_sweep(
+    store.sweeps.finish(
         sweep.id, "stopped" if stopped else "finished", build_report(result).model_dump(mode="json")
     )
     _move(store, sweep.id, started, started + timedelta(hours=1))
@@ -52,7 +52,7 @@ def finished_sweep(
 
 def dead_sweep(store: Store, started: datetime) -> str:
     """A sweep whose process died mid-way: still `running` in the store, no report."""
-    sweep = store.create_sweep({"repos": []})
+    sweep = store.sweeps.create({"repos": []})
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a real process of this host that no longer exists
     with store.engine.begin() as connection:

@@ -32,7 +32,7 @@ def test_incident_issues_become_incidents_with_their_root_cause(
     with Store(f"sqlite:///{tmp_path / 'f.db'}") as store:
         first = sync_github_incidents(store, "app", f"{OWNER}/{NAME}", client)
         assert (len(first.created), first.updated) == (2, [])
-        by_title = {i.title: i for i in store.list_incidents("app")}
+        by_title = {i.title: i for i in store.incidents.all("app")}
         assert set(by_title) == {"checkout 500s", "pager noise"}
         named = by_title["checkout 500s"]
         assert named.root_cause == "3f9c2a1b7d" and named.source == "github"
@@ -42,4 +42,4 @@ def test_incident_issues_become_incidents_with_their_root_cause(
         assert by_title["pager noise"].resolved_at is None
         again = sync_github_incidents(store, "app", f"{OWNER}/{NAME}", client)
         assert again.created == [] and sorted(again.updated) == sorted(first.created)
-        assert len(store.list_incidents("app")) == 2
+        assert len(store.incidents.all("app")) == 2

@@ -59,14 +59,14 @@ def test_agent_raising_its_autonomy_gets_needs_human_under_the_base_config(
     governance = next(v for v in judgement.decision.verdicts if v.policy == "governance")
     assert "factory.toml" in governance.reasons[0]
 
-    run = store.create_run("demo#1", "demo")
-    store.append_event(
+    run = store.runs.create("demo#1", "demo")
+    store.events.append(
         run.id,
         GATE_DECISION_EVENT,
         "system",
         gate_decision_payload(judgement.context, judgement.decision),
     )
-    (event,) = store.events(run.id)
+    (event,) = store.events.read(run.id)
     assert '"decision":"needs_human"' in event.payload.replace(" ", "")
 
 

@@ -169,8 +169,8 @@ def test_halt_stops_merges_until_unhalt_and_is_audited(
 ) -> None:
     config = write_config()
     store = Store.open(load_config(config))
-    running = store.create_run("demo#1", "demo", status=RunStatus.RUNNING)
-    done = store.create_run("demo#2", "demo", status=RunStatus.MERGED)
+    running = store.runs.create("demo#1", "demo", status=RunStatus.RUNNING)
+    done = store.runs.create("demo#2", "demo", status=RunStatus.MERGED)
     patch = patch_from_branch(repo, tmp_path, {"src/app.py": "y = 2\n"}, "halted")
 
     code, _, err = run_cli(
@@ -180,15 +180,15 @@ def test_halt_stops_merges_until_unhalt_and_is_audited(
     result = check_json(config, patch, "--level", "L3")
     assert result["decision"] == "needs_human"
     assert "incident 42" in verdict(result, "halt")["reasons"][0]
-    events = [e for e in store.events(running.id) if e.kind == "factory.halted"]
+    events = [e for e in store.events.read(running.id) if e.kind == "factory.halted"]
     assert len(events) == 1 and events[0].actor == "human:alice"
     assert json.loads(events[0].payload)["reason"] == "incident 42"
-    assert store.events(done.id) == []
+    assert store.events.read(done.id) == []
 
     code, out, _ = run_cli(config, "unhalt", "--repo", "demo", "--by", "bob", "--json")
     assert code == 0 and json.loads(out)["halts"][0]["lifted_by"] == "bob"
     assert check_json(config, patch, "--level", "L3")["decision"] == "merge"
-    assert [e.kind for e in store.events(running.id)] == ["factory.halted", "factory.unhalted"]
+    assert [e.kind for e in store.events.read(running.id)] == ["factory.halted", "factory.unhalted"]
 
 
 @pytest.mark.parametrize(
@@ -273,10 +273,10 @@ def test_replay_lists_runs_whose_decision_a_proposed_config_changes(
     big = patch_from_branch(repo, tmp_path, {"src/b.py": "b = 1\n" * 50}, "r-big")
     runs = {}
     for name, patch in (("small", small), ("big", big)):
-        run = store.create_run(f"demo#{name}", "demo", status=RunStatus.MERGED)
+        run = store.runs.create(f"demo#{name}", "demo", status=RunStatus.MERGED)
         checked = check_patch(settings, store, "demo", patch.read_text(), level=AutonomyLevel.L3)
         assert checked.decision.decision.value == "merge"
-        store.append_event(
+        store.events.append(
             run.id,
             GATE_DECISION_EVENT,
             "system",

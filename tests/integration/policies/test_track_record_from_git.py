@@ -27,10 +27,10 @@ def merge_factory_changes(repo: Path, store: Store, count: int) -> list[str]:
     shas = []
     for i in range(count):
         sha = commit_file(repo, f"src/feature_{i}.py", f"x = {i}\n", f"factory: feature {i}")
-        pull = store.create_pull_request(
+        pull = store.pull_requests.create(
             repo="demo", title=f"feature {i}", head_branch=f"factory/f{i}", base_branch="main"
         )
-        store.update_pull_request("demo", pull.number, status="merged", merged_sha=sha)
+        store.pull_requests.update("demo", pull.number, status="merged", merged_sha=sha)
         shas.append(sha)
     return shas
 
@@ -46,12 +46,12 @@ def test_real_revert_commit_is_found_on_the_base_branch(repo: Path) -> None:
 def test_clean_merges_promote_and_a_real_revert_demotes(repo: Path, tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
     shas = merge_factory_changes(repo, store, 5)
-    record = gather_track_record(store, "demo", repo, "main")
+    record = gather_track_record(store.pull_requests, "demo", repo, "main")
     now = record.merges[-1].merged_at
     promoted = assess_autonomy(RANGE, record, EarnedAutonomyRule(), now)
     assert promoted.level is AutonomyLevel.L2
     git(repo, "revert", "--no-edit", shas[3])
-    record = gather_track_record(store, "demo", repo, "main")
+    record = gather_track_record(store.pull_requests, "demo", repo, "main")
     assert [r.reverted_sha for r in record.reverts] == [shas[3]]
     later = record.reverts[0].at
     demoted = assess_autonomy(RANGE, record, EarnedAutonomyRule(), later, previous=promoted.level)
@@ -64,10 +64,10 @@ def test_clean_merges_promote_and_a_real_revert_demotes(repo: Path, tmp_path: Pa
 def test_closed_prs_are_rejections_and_incidents_need_the_label(repo: Path, tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
     (sha,) = merge_factory_changes(repo, store, 1)
-    closed = store.create_pull_request(
+    closed = store.pull_requests.create(
         repo="demo", title="meh", head_branch="factory/meh", base_branch="main"
     )
-    store.update_pull_request("demo", closed.number, status="closed")
+    store.pull_requests.update("demo", closed.number, status="closed")
     issues = [
         IncidentIssue(
             ref="#9",
@@ -79,16 +79,16 @@ def test_closed_prs_are_rejections_and_incidents_need_the_label(repo: Path, tmp_
             ref="#10", body=f"root cause: {sha}", labels=["bug"], created_at=record_time(store)
         ),
     ]
-    record = gather_track_record(store, "demo", repo, "main", incidents=issues)
+    record = gather_track_record(store.pull_requests, "demo", repo, "main", incidents=issues)
     assert [r.pr for r in record.rejections] == [closed.number]
     assert [(i.ref, i.root_cause_sha) for i in record.incidents] == [("#9", sha[:8])]
     assert incident_records(issues[1:]) == []
 
 
 def record_time(store: Store) -> datetime:
-    return store.list_pull_requests("demo")[0].updated_at
+    return store.pull_requests.all("demo")[0].updated_at
 
 
 def test_without_a_clone_no_reverts_are_read(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
-    assert gather_track_record(store, "demo", None, "main") == TrackRecord()
+    assert gather_track_record(store.pull_requests, "demo", None, "main") == TrackRecord()

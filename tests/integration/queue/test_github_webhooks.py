@@ -204,13 +204,13 @@ def test_a_closed_pull_request_is_read_back_from_github_and_recorded_once(
             "state": "open",
             "merged": False,
         }
-        run = store.create_run("acme/app#7", "app", status=RunStatus.PR_OPEN, run_id="r-webhook01")
-        store.append_event(run.id, "pr.opened", "system", {"number": 100})
+        run = store.runs.create("acme/app#7", "app", status=RunStatus.PR_OPEN, run_id="r-webhook01")
+        store.events.append(run.id, "pr.opened", "system", {"number": 100})
 
         forged = deliver(server, "pull_request", closed(100, merged=True), delivery="d-forged")
         assert forged.status_code == 200, forged.text
         assert forged.json()["recorded"] is None
-        assert store.get_run(run.id).status == "pr_open"
+        assert store.runs.get(run.id).status == "pr_open"
 
         hub.merge_as_person(100, "ana")
         told = deliver(server, "pull_request", closed(100, merged=True), delivery="d-merged")
@@ -222,7 +222,7 @@ def test_a_closed_pull_request_is_read_back_from_github_and_recorded_once(
             "decision": "merged",
         }
         assert retold.json()["recorded"] is None
-        assert store.get_run(run.id).status == "merged"
-        merges = [e for e in store.events(run.id) if e.kind == "pr.merged"]
+        assert store.runs.get(run.id).status == "merged"
+        merges = [e for e in store.events.read(run.id) if e.kind == "pr.merged"]
         assert [e.actor for e in merges] == ["human:ana"]  # GitHub's word, not the payload's
     assert run_jobs(config) == []

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from factory.config import load_config
-from factory.queue.app import build_app
-from factory.queue.tasks import SWEEP_TASK, run_scheduled_sweep
+from factory.queue.task_names import SWEEP_TASK
+from factory.queue.tasks import run_scheduled_sweep
+from factory.queue.worker import worker_app
 from tests.integration.queue.backlog_home import TICKETS, factory, make_home
 from tests.support.databases import ScratchDatabase
 
@@ -91,7 +92,7 @@ def test_the_scheduled_sweep_is_a_periodic_task_that_queues_the_sweep(
     text = (home / "factory.toml").read_text()
     (home / "factory.toml").write_text(text + '\n[schedule]\nsweep = "30 2 * * *"\n')
     config = load_config(home / "factory.toml")
-    periodic = build_app(config).periodic_registry.periodic_tasks
+    periodic = worker_app(config).periodic_registry.periodic_tasks
     assert [entry.cron for entry in periodic.values() if entry.task.name == SWEEP_TASK] == [
         "30 2 * * *"
     ]

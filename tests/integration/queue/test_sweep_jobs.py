@@ -21,13 +21,14 @@ from typing import Any
 import pytest
 
 from factory.config import FactoryConfig, load_config
-from factory.queue.app import build_app
 from factory.queue.sweep_end import finish_idle_sweeps, finish_if_done
-from factory.queue.sweep_jobs import SweepTicket
-from factory.queue.tasks import RUN_TASK, _store_ticket
+from factory.queue.sweep_ticket import QueuedSweepTicket
+from factory.queue.task_names import RUN_TASK
+from factory.queue.tasks import _store_ticket
+from factory.queue.worker import worker_app
 from factory.run.runner import RunError
 from factory.store import Store
-from factory.store.models import utcnow
+from factory.support.utc import utcnow
 from factory.sweep.outcome import PickedTicket, TicketOutcome
 from tests.integration.queue.backlog_home import TICKETS, factory, make_home
 from tests.support.databases import ScratchDatabase
@@ -53,7 +54,7 @@ def enqueue(home: Path, url: str, *args: str) -> dict[str, Any]:
 
 def work_off_the_queue(config: FactoryConfig) -> None:
     """procrastinate's worker, in this process, until no run job is left waiting."""
-    build_app(config).run_worker(
+    worker_app(config).run_worker(
         queues=["runs"], wait=False, concurrency=1, install_signal_handlers=False
     )
 
@@ -188,13 +189,15 @@ def sweep_of_two(home: Path, postgres: ScratchDatabase) -> tuple[str, list[tuple
     return queued["sweep_id"], jobs
 
 
-def ending(config: FactoryConfig, store: Store, sweep_id: str, job: tuple[int, str]) -> SweepTicket:
+def ending(
+    config: FactoryConfig, store: Store, sweep_id: str, job: tuple[int, str]
+) -> QueuedSweepTicket:
     job_id, run_id = job
     pick = PickedTicket(identity=f"app:{run_id}", repo="app", title=f"ticket of {run_id}")
-    return SweepTicket(config, store, sweep_id, pick, run_id, job_id)
+    return QueuedSweepTicket(config, store, sweep_id, pick, run_id, job_id)
 
 
-def outcome(ticket: SweepTicket) -> TicketOutcome:
+def outcome(ticket: QueuedSweepTicket) -> TicketOutcome:
     return TicketOutcome(
         identity=ticket.pick.identity,
         repo="app",
@@ -208,7 +211,7 @@ def outcome(ticket: SweepTicket) -> TicketOutcome:
 
 
 def status_of(store: Store, sweep_id: str) -> str:
-    found = store.get_sweep(sweep_id)
+    found = store.sweeps.get(sweep_id)
     assert found is not None
     return found.status
 
@@ -268,7 +271,7 @@ def test_of_two_jobs_checking_at_once_whether_the_sweep_is_done_one_finishes_it(
     with Store.open(config) as store:
         for job in jobs:
             ticket = ending(config, store, sweep_id, job)
-            with store.sweep_transaction(sweep_id) as sweep:
+            with store.sweeps.transaction(sweep_id) as sweep:
                 payload = {"job": job[0], "outcome": outcome(ticket).model_dump(mode="json")}
                 sweep.append("sweep.ticket_finished", payload)
     barrier = threading.Barrier(2)
@@ -345,9 +348,9 @@ def test_a_job_whose_run_ended_elsewhere_skips_it_and_a_retried_one_records_its_
     config = load_config(home / "factory.toml")
     with Store.open(config) as store:
         for run_id, status in ((elsewhere, "pr_open"), (retried, "merged")):
-            store.create_run("t.md", "app", run_id=run_id)
-            store.update_run(run_id, status=status, finished_at=utcnow())
-        with store.sweep_transaction(sweep_id) as sweep:  # a first attempt began this one
+            store.runs.create("t.md", "app", run_id=run_id)
+            store.runs.update(run_id, status=status, finished_at=utcnow())
+        with store.sweeps.transaction(sweep_id) as sweep:  # a first attempt began this one
             sweep.append("sweep.ticket_started", {"run_id": retried, "job": 0, "reserved": {}})
 
     work_off_the_queue(config)

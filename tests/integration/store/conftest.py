@@ -25,9 +25,9 @@ def seed_runs(store: Store, runs: int = 2, events: int = 6) -> list[str]:
     """Runs with `events` events each, appended one at a time and in a batch."""
     ids = []
     for index in range(runs):
-        run = store.create_run(f"acme/app#{index + 1}", "app")
-        store.append_event(run.id, "run.started", "system", {"ticket": index + 1})
-        store.append_events(
+        run = store.runs.create(f"acme/app#{index + 1}", "app")
+        store.events.append(run.id, "run.started", "system", {"ticket": index + 1})
+        store.events.append_many(
             run.id,
             [NewEvent("tool.call", "coder", {"step": step}) for step in range(events - 1)],
         )

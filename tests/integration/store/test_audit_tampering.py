@@ -74,7 +74,7 @@ def test_edited_and_rehashed_event_is_still_named_edited(
     store: Store, database: ScratchDatabase
 ) -> None:
     first, _ = seed_runs(store)
-    row = store.events(first)[2]
+    row = store.events.read(first)[2]
     forged = event_hash(row.prev_hash, first, row.ts, row.kind, row.actor, '{"step":99}')
     database.raw_sql(
         f"""UPDATE events SET payload='{{"step":99}}', hash='{forged}'
@@ -93,7 +93,7 @@ def test_removed_event_is_named_removed(store: Store, database: ScratchDatabase)
 
 def test_inserted_event_is_named_inserted(store: Store, database: ScratchDatabase) -> None:
     first, _ = seed_runs(store)
-    before = store.events(first)[2]  # seq 3; the forgery goes in as seq 4
+    before = store.events.read(first)[2]  # seq 3; the forgery goes in as seq 4
     forged_hash = event_hash(
         before.hash, first, before.ts, "tool.call", "coder", '{"step":"forged"}'
     )
@@ -111,7 +111,7 @@ def test_event_appended_behind_the_stores_back_is_named_inserted(
     store: Store, database: ScratchDatabase
 ) -> None:
     first, _ = seed_runs(store)
-    last = store.events(first)[-1]
+    last = store.events.read(first)[-1]
     forged = event_hash(last.hash, first, last.ts, "merge", "system", "{}")
     database.raw_sql(
         f"""INSERT INTO events (run_id, seq, ts, kind, actor, payload, prev_hash, hash)
@@ -164,7 +164,7 @@ def test_truncation_hidden_by_patching_the_run_row_is_caught_by_the_digest_chain
     store: Store, database: ScratchDatabase
 ) -> None:
     first, _ = seed_runs(store)
-    new_head = store.events(first)[3].hash
+    new_head = store.events.read(first)[3].hash
     database.raw_sql(
         f"DELETE FROM events WHERE run_id='{first}' AND seq > 4",
         f"UPDATE runs SET event_count=4, head_hash='{new_head}' WHERE id='{first}'",
@@ -227,7 +227,7 @@ def test_log_that_grew_after_the_saved_digest_still_verifies_against_it(
     first, _ = seed_runs(store)
     saved = tmp_path / "head.json"
     saved.write_text(current_digest(store).model_dump_json())
-    store.append_event(first, "review.done", "reviewer", {"approve": True})
+    store.events.append(first, "review.done", "reviewer", {"approve": True})
     assert verify_cli(database, "--against", str(saved)) == (
         0,
         {

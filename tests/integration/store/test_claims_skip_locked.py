@@ -34,18 +34,18 @@ def test_a_claim_row_held_by_another_transaction_is_skipped_not_waited_for(
     postgres: ScratchDatabase,
 ) -> None:
     with Store(postgres.url) as store:
-        store.create_run("acme/app#3", "app", status=RunStatus.FAILED, ticket_key="app#3")
-        fresh = store.create_run("acme/app#3", "app", status=RunStatus.RUNNING)
+        store.runs.create("acme/app#3", "app", status=RunStatus.FAILED, ticket_key="app#3")
+        fresh = store.runs.create("acme/app#3", "app", status=RunStatus.RUNNING)
         with psycopg.connect(libpq_dsn(postgres.url)) as holder:
             holder.execute("SELECT * FROM ticket_claims WHERE ticket_key = 'app#3' FOR UPDATE")
             started = time.monotonic()
             with pytest.raises(ClaimBusy, match=r"changing ticket app#3's claim right now"):
-                store.claim_ticket("app#3", fresh.id)
+                store.claims.claim("app#3", fresh.id)
             # Refused without waiting for the holder (whose transaction is still open).
             assert holder.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
             assert time.monotonic() - started < 30
         # The holder's transaction is over: the stale claim of the failed run is taken over.
-        assert store.claim_ticket("app#3", fresh.id).run_id == fresh.id
+        assert store.claims.claim("app#3", fresh.id).run_id == fresh.id
 
 
 def test_of_concurrent_claimers_of_one_ticket_exactly_one_holds_it(
@@ -53,7 +53,8 @@ def test_of_concurrent_claimers_of_one_ticket_exactly_one_holds_it(
 ) -> None:
     with Store(postgres.url) as store:
         runs = [
-            store.create_run("acme/app#9", "app", status=RunStatus.RUNNING) for _ in range(CLAIMERS)
+            store.runs.create("acme/app#9", "app", status=RunStatus.RUNNING)
+            for _ in range(CLAIMERS)
         ]
         gate = threading.Barrier(CLAIMERS)
         won: list[str] = []
@@ -62,7 +63,7 @@ def test_of_concurrent_claimers_of_one_ticket_exactly_one_holds_it(
         def claim(run_id: str) -> None:
             gate.wait()
             try:
-                won.append(store.claim_ticket("app#9", run_id).run_id)
+                won.append(store.claims.claim("app#9", run_id).run_id)
             except TicketClaimed as claimed:
                 refused.append(claimed)
 
@@ -72,5 +73,5 @@ def test_of_concurrent_claimers_of_one_ticket_exactly_one_holds_it(
         for thread in threads:
             thread.join(timeout=60)
         assert len(won) == 1 and len(refused) == CLAIMERS - 1
-        claim_row = store.ticket_claim("app#9")
+        claim_row = store.claims.of_ticket("app#9")
         assert claim_row is not None and claim_row.run_id == won[0]

@@ -19,7 +19,7 @@ from factory.store import Store
 url, writer, count, *run_ids = sys.argv[1:]
 with Store(url) as store:
     for index in range(int(count)):
-        store.append_event(run_ids[index % len(run_ids)], "tool.call", "coder-" + writer,
+        store.events.append(run_ids[index % len(run_ids)], "tool.call", "coder-" + writer,
                            {"writer": int(writer), "i": index})
 """
 
@@ -29,7 +29,7 @@ def test_processes_appending_to_the_same_and_different_runs_keep_every_chain_int
 ) -> None:
     url = database.url
     with Store(url) as store:
-        run_ids = [store.create_run(f"t{i}", "app").id for i in range(2)]
+        run_ids = [store.runs.create(f"t{i}", "app").id for i in range(2)]
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER_SCRIPT, url, str(writer), str(APPENDS), *run_ids]
@@ -42,15 +42,15 @@ def test_processes_appending_to_the_same_and_different_runs_keep_every_chain_int
         assert report.ok, report.summary()
         assert report.events == WRITERS * APPENDS
         for run_id in run_ids:
-            count = store.get_run(run_id).event_count
-            assert [event.seq for event in store.events(run_id)] == list(range(1, count + 1))
+            count = store.runs.get(run_id).event_count
+            assert [event.seq for event in store.events.read(run_id)] == list(range(1, count + 1))
 
 
 OPENER_SCRIPT = """
 import sys
 from factory.store import Store
 with Store(sys.argv[1]) as store:
-    store.create_run("t", "app")
+    store.runs.create("t", "app")
 """
 
 
@@ -62,5 +62,5 @@ def test_processes_opening_a_new_database_at_once_all_find_it_migrated(
     ]
     assert [opener.wait(timeout=300) for opener in openers] == [0] * 4
     with Store(database.url) as store:
-        assert len(store.list_runs()) == 4
+        assert len(store.runs.latest()) == 4
         assert verify(store).ok

@@ -18,7 +18,7 @@ from factory.store import (
     Store,
     TicketClaimed,
 )
-from factory.store.models import utcnow
+from factory.support.utc import utcnow
 from tests.support.databases import ScratchDatabase
 
 pytestmark = pytest.mark.integration
@@ -35,62 +35,62 @@ def _dead_pid() -> int:
 
 
 def test_a_lease_held_by_a_live_process_is_refused_with_who_and_since(store: Store) -> None:
-    run = store.create_run("acme/app#1", "app")
+    run = store.runs.create("acme/app#1", "app")
     mine = LeaseOwner.this_process()
-    store.acquire_lease(run.id, mine, ttl_s=60)
+    store.leases.acquire(run.id, mine, ttl_s=60)
     # Another process on this host that is alive: the test runner's parent.
     import os
 
     other = LeaseOwner(socket.gethostname(), os.getppid())
     with pytest.raises(LeaseHeld) as held:
-        store.acquire_lease(run.id, other, ttl_s=60)
+        store.leases.acquire(run.id, other, ttl_s=60)
     message = str(held.value)
     assert message.startswith(f"run {run.id} is being driven by pid {os.getpid()} on host ")
     assert " since 20" in message and message.endswith(" UTC")
-    assert store.live_lease(run.id) is not None
+    assert store.leases.live(run.id) is not None
 
 
 def test_a_dead_owners_lease_is_taken_over_at_once(store: Store) -> None:
-    run = store.create_run("acme/app#1", "app")
+    run = store.runs.create("acme/app#1", "app")
     dead = LeaseOwner(socket.gethostname(), _dead_pid())
-    store.acquire_lease(run.id, dead, ttl_s=3600)
-    assert store.live_lease(run.id) is None
-    lease = store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+    store.leases.acquire(run.id, dead, ttl_s=3600)
+    assert store.leases.live(run.id) is None
+    lease = store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
     assert lease.previous is not None and lease.previous.owner == dead
 
 
 def test_another_hosts_lease_is_live_until_it_expires(store: Store) -> None:
-    run = store.create_run("acme/app#1", "app")
-    store.acquire_lease(run.id, ELSEWHERE, ttl_s=0.5)
+    run = store.runs.create("acme/app#1", "app")
+    store.leases.acquire(run.id, ELSEWHERE, ttl_s=0.5)
     with pytest.raises(LeaseHeld):
-        store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+        store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
     time.sleep(0.6)
-    assert store.live_lease(run.id) is None
-    taken = store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+    assert store.leases.live(run.id) is None
+    taken = store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
     assert taken.previous is not None and taken.previous.owner == ELSEWHERE
 
 
 def test_renewing_moves_the_expiry_and_fails_once_taken_over(store: Store) -> None:
-    run = store.create_run("acme/app#1", "app")
-    first = store.acquire_lease(run.id, ELSEWHERE, ttl_s=0.2)
-    renewed = store.renew_lease(run.id, ELSEWHERE, ttl_s=60)
+    run = store.runs.create("acme/app#1", "app")
+    first = store.leases.acquire(run.id, ELSEWHERE, ttl_s=0.2)
+    renewed = store.leases.renew(run.id, ELSEWHERE, ttl_s=60)
     assert renewed.expires_at > first.expires_at + timedelta(seconds=50)
     assert renewed.since == first.since
-    store.renew_lease(run.id, ELSEWHERE, ttl_s=0.01)
+    store.leases.renew(run.id, ELSEWHERE, ttl_s=0.01)
     time.sleep(0.05)
-    store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+    store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
     with pytest.raises(LeaseLost):
-        store.renew_lease(run.id, ELSEWHERE, ttl_s=60)
+        store.leases.renew(run.id, ELSEWHERE, ttl_s=60)
 
 
 def test_only_the_holder_releases_a_lease(store: Store) -> None:
-    run = store.create_run("acme/app#1", "app")
+    run = store.runs.create("acme/app#1", "app")
     mine = LeaseOwner.this_process()
-    store.acquire_lease(run.id, mine, ttl_s=60)
-    assert store.release_lease(run.id, ELSEWHERE) is False
-    assert store.lease_of(run.id) is not None
-    assert store.release_lease(run.id, mine) is True
-    assert store.lease_of(run.id) is None
+    store.leases.acquire(run.id, mine, ttl_s=60)
+    assert store.leases.release(run.id, ELSEWHERE) is False
+    assert store.leases.of_run(run.id) is not None
+    assert store.leases.release(run.id, mine) is True
+    assert store.leases.of_run(run.id) is None
 
 
 LEASE_RACER = """
@@ -101,7 +101,7 @@ with Store(url) as store:
     while time.time() < start:
         time.sleep(0.001)
     try:
-        store.acquire_lease(run_id, LeaseOwner.this_process(), ttl_s=600)
+        store.leases.acquire(run_id, LeaseOwner.this_process(), ttl_s=600)
         print("won")
     except LeaseHeld as held:
         print("lost", held)
@@ -117,7 +117,7 @@ with Store(url) as store:
     while time.time() < start:
         time.sleep(0.001)
     try:
-        run = store.create_run("acme/app#7", "app", status="running", ticket_key="app#7")
+        run = store.runs.create("acme/app#7", "app", status="running", ticket_key="app#7")
         print("won", run.id)
     except TicketClaimed as claimed:
         print("lost", claimed.run_id)
@@ -140,7 +140,7 @@ def _race(script: str, *args: str) -> list[str]:
 def test_of_processes_racing_for_one_lease_exactly_one_wins(database: ScratchDatabase) -> None:
     url = database.url
     with Store(url) as store:
-        run_id = store.create_run("acme/app#1", "app").id
+        run_id = store.runs.create("acme/app#1", "app").id
     outputs = _race(LEASE_RACER, url, run_id)
     assert sorted(line.split()[0] for line in outputs) == ["lost"] * (RACERS - 1) + ["won"]
     assert all("is being driven by pid" in line for line in outputs if line.startswith("lost"))
@@ -157,29 +157,29 @@ def test_of_processes_starting_runs_of_one_ticket_exactly_one_creates_a_run(
     assert len(winners) == 1
     assert {line.split()[1] for line in outputs if line.startswith("lost")} == set(winners)
     with Store(url) as store:
-        assert [run.id for run in store.list_runs()] == winners
-        claim = store.ticket_claim("app#7")
+        assert [run.id for run in store.runs.latest()] == winners
+        claim = store.claims.of_ticket("app#7")
         assert claim is not None and claim.run_id == winners[0]
 
 
 def test_a_claim_is_refused_while_its_run_is_open_and_free_once_released(store: Store) -> None:
-    first = store.create_run("acme/app#7", "app", status=RunStatus.RUNNING, ticket_key="app#7")
-    second = store.create_run("acme/app#7", "app")
+    first = store.runs.create("acme/app#7", "app", status=RunStatus.RUNNING, ticket_key="app#7")
+    second = store.runs.create("acme/app#7", "app")
     with pytest.raises(TicketClaimed) as claimed:
-        store.claim_ticket("app#7", second.id)
+        store.claims.claim("app#7", second.id)
     assert claimed.value.run_id == first.id
     assert f"already has an open run, {first.id}" in str(claimed.value)
-    assert store.claim_ticket("app#7", first.id).run_id == first.id  # idempotent
-    assert store.release_ticket_claim("app#7", second.id) is False
-    assert store.release_run_claims(first.id) == ["app#7"]
-    assert store.claim_ticket("app#7", second.id).run_id == second.id
+    assert store.claims.claim("app#7", first.id).run_id == first.id  # idempotent
+    assert store.claims.release("app#7", second.id) is False
+    assert store.claims.release_run(first.id) == ["app#7"]
+    assert store.claims.claim("app#7", second.id).run_id == second.id
 
 
 def test_a_claim_left_by_a_run_that_ended_is_taken_over(store: Store) -> None:
-    first = store.create_run("acme/app#7", "app", status=RunStatus.RUNNING, ticket_key="app#7")
-    store.update_run(first.id, status=RunStatus.MERGED, finished_at=utcnow())
-    second = store.create_run("acme/app#7", "app", ticket_key="app#7")
-    claim = store.ticket_claim("app#7")
+    first = store.runs.create("acme/app#7", "app", status=RunStatus.RUNNING, ticket_key="app#7")
+    store.runs.update(first.id, status=RunStatus.MERGED, finished_at=utcnow())
+    second = store.runs.create("acme/app#7", "app", ticket_key="app#7")
+    claim = store.claims.of_ticket("app#7")
     assert claim is not None and claim.run_id == second.id
 
 
@@ -191,7 +191,7 @@ with Store(url) as store:
     while time.time() < start:
         time.sleep(0.001)
     try:
-        store.add_halt("all", "incident", "ops")
+        store.halts.add("all", "incident", "ops")
         print("won")
     except AlreadyHalted as already:
         print("lost", already)
@@ -207,35 +207,35 @@ def test_of_processes_halting_one_scope_at_once_exactly_one_adds_a_halt(
     outputs = _race(HALT_RACER, url)
     assert sorted(line.split()[0] for line in outputs) == ["lost"] * (RACERS - 1) + ["won"]
     with Store(url) as store:
-        assert len(store.active_halts()) == 1
+        assert len(store.halts.active()) == 1
 
 
 def test_a_driver_lease_heartbeats_while_held_and_is_given_back_after(store: Store) -> None:
     from factory.governance.liveness import DriverLease
 
-    run = store.create_run("acme/app#1", "app", status=RunStatus.RUNNING)
+    run = store.runs.create("acme/app#1", "app", status=RunStatus.RUNNING)
     with DriverLease(store, run.id, ttl_s=0.6) as driver:
         assert driver.lease is not None
         first = driver.lease.expires_at
         time.sleep(1.5)  # longer than the time to live: only the heartbeat keeps it
-        live = store.live_lease(run.id)
+        live = store.leases.live(run.id)
         assert live is not None and live.expires_at > first
         assert live.heartbeat_at > driver.lease.heartbeat_at
         driver.check()  # still ours
-    assert store.lease_of(run.id) is None
+    assert store.leases.of_run(run.id) is None
 
 
 def test_a_driver_whose_lease_was_taken_over_finds_out_at_its_next_check(store: Store) -> None:
     from factory.governance.liveness import DriverLease
 
-    run = store.create_run("acme/app#1", "app", status=RunStatus.RUNNING)
+    run = store.runs.create("acme/app#1", "app", status=RunStatus.RUNNING)
     with DriverLease(store, run.id, ttl_s=60, owner=ELSEWHERE) as stalled:
-        store.renew_lease(run.id, ELSEWHERE, ttl_s=0.01)  # as if it had stopped renewing
+        store.leases.renew(run.id, ELSEWHERE, ttl_s=0.01)  # as if it had stopped renewing
         time.sleep(0.05)
-        store.acquire_lease(run.id, LeaseOwner.this_process(), ttl_s=60)
+        store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
         with pytest.raises(LeaseLost):
             stalled.check()
         assert stalled.still_held() is False
     # Standing down does not release the new driver's lease.
-    lease = store.lease_of(run.id)
+    lease = store.leases.of_run(run.id)
     assert lease is not None and lease.owner == LeaseOwner.this_process()

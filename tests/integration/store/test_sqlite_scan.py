@@ -30,20 +30,20 @@ def scanned(store: Store, run_id: str | None = None) -> dict[str, list[str] | No
 
 def test_intact_runs_come_back_with_every_stored_hash_in_order(store: Store) -> None:
     ids = seed_runs(store, runs=2, events=5)
-    assert scanned(store) == {rid: [e.hash for e in store.events(rid)] for rid in ids}
-    assert scanned(store, ids[1]) == {ids[1]: [e.hash for e in store.events(ids[1])]}
+    assert scanned(store) == {rid: [e.hash for e in store.events.read(rid)] for rid in ids}
+    assert scanned(store, ids[1]) == {ids[1]: [e.hash for e in store.events.read(ids[1])]}
 
 
 def test_unicode_and_escapes_hash_the_same_as_the_reference_encoding(store: Store) -> None:
-    run = store.create_run("t", "app")
-    store.append_events(
+    run = store.runs.create("t", "app")
+    store.events.append_many(
         run.id,
         [
             NewEvent("tool.call", "human:zoë", {"text": 'é "quoted" \\ \n\t\x00 \u2028 ☃'}),
             NewEvent("kind\u00e9", "coder", {"nested": {"b": [1, 2.5, None], "a": True}}),
         ],
     )
-    assert scanned(store) == {run.id: [e.hash for e in store.events(run.id)]}
+    assert scanned(store) == {run.id: [e.hash for e in store.events.read(run.id)]}
 
 
 def test_a_value_retyped_to_the_same_bytes_is_handed_over(
@@ -61,7 +61,7 @@ def test_a_tampered_run_is_handed_over_and_others_still_vouched_for(
     database.raw_sql(f"UPDATE events SET payload = '{{}}' WHERE run_id = '{first}' AND seq = 3")
     result = scanned(store)
     assert result[first] is None
-    assert result[second] == [e.hash for e in store.events(second)]
+    assert result[second] == [e.hash for e in store.events.read(second)]
 
 
 def test_events_whose_run_id_is_not_text_leave_the_whole_walk_to_the_neutral_path(

@@ -38,152 +38,152 @@ def test_migrations_produce_exactly_the_schema_the_models_declare(store: Store) 
 
 def test_reopening_an_existing_database_keeps_its_records(database: ScratchDatabase) -> None:
     with Store(database.url) as store:
-        run = store.create_run("acme/app#1", "app")
+        run = store.runs.create("acme/app#1", "app")
     with Store(database.url) as store:
-        assert store.get_run(run.id).ticket_ref == "acme/app#1"
+        assert store.runs.get(run.id).ticket_ref == "acme/app#1"
 
 
 def test_run_lifecycle_fields_round_trip(store: Store) -> None:
-    run = store.create_run("acme/app#7", "app", branch="factory/7", autonomy_level="L1")
+    run = store.runs.create("acme/app#7", "app", branch="factory/7", autonomy_level="L1")
     assert run.id.startswith("r-") and run.status == "queued" and run.head_hash == GENESIS
-    store.update_run(run.id, status=RunStatus.RUNNING, outcome=None)
-    store.add_usage(run.id, cost_usd=0.25, tokens_in=1000, tokens_out=200)
-    store.add_usage(run.id, cost_usd=0.5, tokens_in=10, tokens_out=5)
-    loaded = store.get_run(run.id)
+    store.runs.update(run.id, status=RunStatus.RUNNING, outcome=None)
+    store.runs.add_usage(run.id, cost_usd=0.25, tokens_in=1000, tokens_out=200)
+    store.runs.add_usage(run.id, cost_usd=0.5, tokens_in=10, tokens_out=5)
+    loaded = store.runs.get(run.id)
     assert (loaded.status, loaded.cost_usd, loaded.tokens) == ("running", 0.75, 1215)
     assert loaded.branch == "factory/7" and loaded.autonomy_level == "L1"
 
 
 def test_run_status_must_be_a_known_status(store: Store) -> None:
-    run = store.create_run("t", "app")
+    run = store.runs.create("t", "app")
     with pytest.raises(ValueError, match="'shipped' is not a valid RunStatus"):
-        store.update_run(run.id, status="shipped")
+        store.runs.update(run.id, status="shipped")
 
 
 def test_chain_fields_of_a_run_cannot_be_written(store: Store) -> None:
-    run = store.create_run("t", "app")
+    run = store.runs.create("t", "app")
     with pytest.raises(ValueError, match=r"\['head_hash'\] cannot be changed"):
-        store.update_run(run.id, head_hash="0" * 64)
+        store.runs.update(run.id, head_hash="0" * 64)
 
 
 def test_unknown_run_raises_an_error_that_says_what_to_do(store: Store) -> None:
     with pytest.raises(RunNotFoundError) as caught:
-        store.get_run("r-missing")
+        store.runs.get("r-missing")
     assert str(caught.value) == "no run 'r-missing'; `factory runs list` shows the runs there are"
     with pytest.raises(RunNotFoundError):
-        store.append_event("r-missing", "x", "system")
+        store.events.append("r-missing", "x", "system")
 
 
-def test_list_runs_filters_by_status_and_repo_newest_first(store: Store) -> None:
-    a = store.create_run("t1", "app")
-    b = store.create_run("t2", "web")
-    c = store.create_run("t3", "app")
-    store.update_run(c.id, status="failed")
-    assert [run.id for run in store.list_runs()] == [c.id, b.id, a.id]
-    assert [run.id for run in store.list_runs(repo="app")] == [c.id, a.id]
-    assert [run.id for run in store.list_runs(status="failed")] == [c.id]
-    assert len(store.list_runs(limit=1)) == 1
+def test_latest_runs_filter_by_status_and_repo_newest_first(store: Store) -> None:
+    a = store.runs.create("t1", "app")
+    b = store.runs.create("t2", "web")
+    c = store.runs.create("t3", "app")
+    store.runs.update(c.id, status="failed")
+    assert [run.id for run in store.runs.latest()] == [c.id, b.id, a.id]
+    assert [run.id for run in store.runs.latest(repo="app")] == [c.id, a.id]
+    assert [run.id for run in store.runs.latest(status="failed")] == [c.id]
+    assert len(store.runs.latest(limit=1)) == 1
 
 
 def test_events_chain_hashes_over_canonical_json(store: Store) -> None:
-    run = store.create_run("t", "app")
-    first = store.append_event(run.id, "plan.created", "planner", {"b": 1, "a": "é"})
-    second = store.append_event(run.id, "tool.call", "coder")
+    run = store.runs.create("t", "app")
+    first = store.events.append(run.id, "plan.created", "planner", {"b": 1, "a": "é"})
+    second = store.events.append(run.id, "tool.call", "coder")
     assert first.payload == '{"a":"é","b":1}'
     assert first.prev_hash == GENESIS and second.prev_hash == first.hash
     assert first.hash == event_hash(
         GENESIS, run.id, first.ts, "plan.created", "planner", first.payload
     )
-    stored = store.events(run.id)
+    stored = store.events.read(run.id)
     assert [(e.seq, e.hash) for e in stored] == [(1, first.hash), (2, second.hash)]
-    assert store.get_run(run.id).head_hash == second.hash
+    assert store.runs.get(run.id).head_hash == second.hash
 
 
 def test_batch_append_continues_the_same_chain(store: Store) -> None:
-    run = store.create_run("t", "app")
-    store.append_event(run.id, "run.started", "system")
-    head = store.append_events(
+    run = store.runs.create("t", "app")
+    store.events.append(run.id, "run.started", "system")
+    head = store.events.append_many(
         run.id, [NewEvent("tool.call", "coder", {"i": i}) for i in range(50)]
     )
     assert head.event_count == 51
-    assert store.get_run(run.id).head_hash == head.head_hash == store.events(run.id)[-1].hash
+    assert store.runs.get(run.id).head_hash == head.head_hash == store.events.read(run.id)[-1].hash
     assert verify(store).ok
 
 
 def test_payload_that_is_not_json_is_refused_and_nothing_is_written(store: Store) -> None:
-    run = store.create_run("t", "app")
+    run = store.runs.create("t", "app")
     with pytest.raises(TypeError):
-        store.append_event(run.id, "x", "system", {"when": object()})
-    assert store.events(run.id) == [] and store.get_run(run.id).event_count == 0
+        store.events.append(run.id, "x", "system", {"when": object()})
+    assert store.events.read(run.id) == [] and store.runs.get(run.id).event_count == 0
 
 
-def test_iter_events_streams_everything_in_order_and_filters(store: Store) -> None:
-    one = store.create_run("t1", "app")
-    two = store.create_run("t2", "app")
-    store.append_events(one.id, [NewEvent("a", "system", {"i": i}) for i in range(5)])
-    store.append_events(two.id, [NewEvent("b", "system", {"i": i}) for i in range(3)])
-    everything = list(store.iter_events(batch=2))
+def test_iterating_events_streams_everything_in_order_and_filters(store: Store) -> None:
+    one = store.runs.create("t1", "app")
+    two = store.runs.create("t2", "app")
+    store.events.append_many(one.id, [NewEvent("a", "system", {"i": i}) for i in range(5)])
+    store.events.append_many(two.id, [NewEvent("b", "system", {"i": i}) for i in range(3)])
+    everything = list(store.events.iterate(batch=2))
     assert [e.run_id for e in everything] == [one.id] * 5 + [two.id] * 3
-    assert [e.seq for e in store.iter_events(run_id=two.id)] == [1, 2, 3]
-    assert list(store.iter_events(since="2999-01-01")) == []
+    assert [e.seq for e in store.events.iterate(run_id=two.id)] == [1, 2, 3]
+    assert list(store.events.iterate(since="2999-01-01")) == []
 
 
 def test_blobs_are_content_addressed_compressed_and_stored_once(
     store: Store, database: ScratchDatabase
 ) -> None:
     transcript = json.dumps({"messages": ["hello"] * 500}).encode()
-    ref = store.put_blob(transcript)
-    assert store.put_blob(transcript) == ref
-    assert store.get_blob(ref) == transcript
+    ref = store.blobs.put(transcript)
+    assert store.blobs.put(transcript) == ref
+    assert store.blobs.get(ref) == transcript
     [(count, stored)] = database.query("SELECT count(*), max(length(data)) FROM blobs")
     assert count == 1 and stored < len(transcript) / 10
     with pytest.raises(KeyError):
-        store.get_blob("0" * 64)
+        store.blobs.get("0" * 64)
 
 
 def test_tickets_are_recorded_and_refreshed(store: Store) -> None:
-    store.record_ticket("acme/app#3", "Bug", "body", labels=["bug"], source="github")
-    store.record_ticket(
+    store.tickets.record("acme/app#3", "Bug", "body", labels=["bug"], source="github")
+    store.tickets.record(
         "acme/app#3", "Bug (edited)", "body 2", labels=["bug", "p1"], source="github"
     )
-    ticket = store.get_ticket("acme/app#3")
+    ticket = store.tickets.get("acme/app#3")
     assert ticket is not None
     assert (ticket.title, json.loads(ticket.labels)) == ("Bug (edited)", ["bug", "p1"])
 
 
 def test_pull_requests_number_sequentially_per_repo(store: Store) -> None:
     fields = {"title": "Fix", "head_branch": "factory/1", "base_branch": "main"}
-    first = store.create_pull_request(repo="app", **fields)
-    second = store.create_pull_request(repo="app", **fields | {"head_branch": "factory/2"})
-    other = store.create_pull_request(repo="web", draft=True, **fields)
+    first = store.pull_requests.create(repo="app", **fields)
+    second = store.pull_requests.create(repo="app", **fields | {"head_branch": "factory/2"})
+    other = store.pull_requests.create(repo="web", draft=True, **fields)
     assert (first.number, second.number, other.number) == (1, 2, 1)
     assert other.status == "draft" and first.forge == "local"
-    found = store.find_pull_request("app", "factory/2")
+    found = store.pull_requests.of_branch("app", "factory/2")
     assert found is not None and found.number == 2
-    store.update_pull_request("app", 1, status="merged", merged_sha="abc123")
-    merged = store.get_pull_request("app", 1)
+    store.pull_requests.update("app", 1, status="merged", merged_sha="abc123")
+    merged = store.pull_requests.get("app", 1)
     assert merged is not None and (merged.status, merged.merged_sha) == ("merged", "abc123")
-    assert [pr.number for pr in store.list_pull_requests(repo="app", status="open")] == [2]
-    assert store.find_pull_request("app", "nope") is None
+    assert [pr.number for pr in store.pull_requests.all(repo="app", status="open")] == [2]
+    assert store.pull_requests.of_branch("app", "nope") is None
 
 
 def test_approvals_are_listed_and_land_in_the_audit_chain(store: Store) -> None:
-    run = store.create_run("t", "app")
-    store.record_approval(run.id, "approve", "alice", "looks right")
-    assert [(a.decision, a.by) for a in store.approvals(run.id)] == [("approve", "alice")]
-    [event] = store.events(run.id)
+    run = store.runs.create("t", "app")
+    store.approvals.record(run.id, "approve", "alice", "looks right")
+    assert [(a.decision, a.by) for a in store.approvals.of_run(run.id)] == [("approve", "alice")]
+    [event] = store.events.read(run.id)
     assert (event.kind, event.actor) == ("approval.approve", "human:alice")
     with pytest.raises(ValueError):
-        store.record_approval(run.id, "maybe", "bob")
+        store.approvals.record(run.id, "maybe", "bob")
 
 
 def test_halts_stop_a_repo_or_everything_until_lifted(store: Store) -> None:
-    assert store.is_halted("app") is None
-    store.add_halt("web", "incident", "ops")
-    assert store.is_halted("app") is None
-    everything = store.add_halt("all", "freeze", "ops")
-    halt = store.is_halted("web")
+    assert store.halts.for_repo("app") is None
+    store.halts.add("web", "incident", "ops")
+    assert store.halts.for_repo("app") is None
+    everything = store.halts.add("all", "freeze", "ops")
+    halt = store.halts.for_repo("web")
     assert halt is not None and halt.id == everything.id  # the global halt names itself first
-    assert [h.scope for h in store.lift_halt("all", "ops")] == ["all"]
-    assert store.lift_halt("all", "ops") == []
-    assert [h.scope for h in store.active_halts()] == ["web"]
+    assert [h.scope for h in store.halts.lift("all", "ops")] == ["all"]
+    assert store.halts.lift("all", "ops") == []
+    assert [h.scope for h in store.halts.active()] == ["web"]

@@ -22,17 +22,17 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def test_a_sweeps_events_form_a_verified_chain_and_its_anchor_is_not_a_run(store: Store) -> None:
-    sweep = store.create_sweep({"concurrency": 2})
-    store.sweep_event(sweep.id, "sweep.started", {"considered": 3})
-    store.sweep_event(sweep.id, "sweep.skipped", {"identity": "app:x", "reason": "open_pr"})
-    assert store.finish_sweep(sweep.id, "finished", {"started": 2})
-    assert [e.kind for e in store.events(sweep.id)] == [
+    sweep = store.sweeps.create({"concurrency": 2})
+    store.sweeps.record_event(sweep.id, "sweep.started", {"considered": 3})
+    store.sweeps.record_event(sweep.id, "sweep.skipped", {"identity": "app:x", "reason": "open_pr"})
+    assert store.sweeps.finish(sweep.id, "finished", {"started": 2})
+    assert [e.kind for e in store.events.read(sweep.id)] == [
         "sweep.started",
         "sweep.skipped",
         "sweep.finished",
     ]
-    assert store.list_runs() == []
-    (listed,) = store.list_sweeps()
+    assert store.runs.latest() == []
+    (listed,) = store.sweeps.latest()
     assert listed.status == "finished" and listed.finished_at is not None
     assert verify(store).ok
 
@@ -40,16 +40,16 @@ def test_a_sweeps_events_form_a_verified_chain_and_its_anchor_is_not_a_run(store
 def test_a_new_run_is_refused_when_the_ticket_gained_a_run_since_the_sweep_looked(
     store: Store,
 ) -> None:
-    first = store.create_run("t.md", "app", ticket_key="app:fix-it")
-    store.update_run(first.id, status=RunStatus.PR_OPEN)
-    store.release_run_claims(first.id)
+    first = store.runs.create("t.md", "app", ticket_key="app:fix-it")
+    store.runs.update(first.id, status=RunStatus.PR_OPEN)
+    store.claims.release_run(first.id)
     with pytest.raises(TicketClaimed) as refused:
-        store.create_run("t.md", "app", ticket_key="app:fix-it", ticket_runs_seen=frozenset())
+        store.runs.create("t.md", "app", ticket_key="app:fix-it", ticket_runs_seen=frozenset())
     assert refused.value.run_id == first.id
-    again = store.create_run(
+    again = store.runs.create(
         "t.md", "app", ticket_key="app:fix-it", ticket_runs_seen=frozenset({first.id})
     )
-    assert [run.id for run in store.runs_for_ticket("app:fix-it")] == [again.id, first.id]
+    assert [run.id for run in store.runs.of_ticket("app:fix-it")] == [again.id, first.id]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -58,14 +58,14 @@ def test_a_sweep_finished_by_two_processes_at_once_is_finished_once(
 ) -> None:
     with scratch_database(backend, tmp_path) as database:
         with Store(database.url) as first:
-            sweep = first.create_sweep({}, owner="workers")
+            sweep = first.sweeps.create({}, owner="workers")
         barrier = threading.Barrier(2)
         results: list[bool] = []
 
         def finish(status: str) -> None:
             with Store(database.url) as store:
                 barrier.wait()
-                results.append(store.finish_sweep(sweep.id, status, {"by": status}))
+                results.append(store.sweeps.finish(sweep.id, status, {"by": status}))
 
         threads = [threading.Thread(target=finish, args=(s,)) for s in ("finished", "stopped")]
         for thread in threads:
@@ -74,10 +74,10 @@ def test_a_sweep_finished_by_two_processes_at_once_is_finished_once(
             thread.join(timeout=120)
         assert sorted(results) == [False, True]
         with Store(database.url) as store:
-            kinds = [event.kind for event in store.events(sweep.id)]
-            found = store.get_sweep(sweep.id)
+            kinds = [event.kind for event in store.events.read(sweep.id)]
+            found = store.sweeps.get(sweep.id)
             assert kinds == ["sweep.finished"]
             assert found is not None and found.owner == "workers"
             assert found.totals == f'{{"by": "{found.status}"}}'  # the winner's report only
-            assert not store.finish_sweep(sweep.id, "finished", {})  # already finished
+            assert not store.sweeps.finish(sweep.id, "finished", {})  # already finished
             assert verify(store).ok

@@ -73,29 +73,29 @@ def record_history(root: Path) -> None:
     """Runs, a lease, a PR and a halt, as earlier nights and other processes left them."""
     config = load_config(root / "factory.toml")
     with Store.open(config) as store:
-        store.add_halt("frozen", "release freeze", "ops")
-        live = store.create_run(
+        store.halts.add("frozen", "release freeze", "ops")
+        live = store.runs.create(
             "t0.md", "numerals", status=RunStatus.RUNNING, ticket_key="numerals:ticket-in-progress"
         )
-        store.acquire_lease(live.id, LeaseOwner.this_process(), 600)
-        store.create_pull_request(
+        store.leases.acquire(live.id, LeaseOwner.this_process(), 600)
+        store.pull_requests.create(
             repo="numerals",
             title="Ticket with an open PR",
             head_branch="factory/t1-ticket-with-an-open-pr",
             base_branch="main",
         )
-        store.create_run(
+        store.runs.create(
             "t2.md",
             "numerals",
             status=RunStatus.WAITING_APPROVAL,
             ticket_key="numerals:ticket-waiting-for-approval",
         )
         for _ in range(3):
-            failed = store.create_run(
+            failed = store.runs.create(
                 "t3.md", "numerals", ticket_key="numerals:ticket-that-keeps-failing"
             )
-            store.update_run(failed.id, status=RunStatus.FAILED)
-        store.create_run(
+            store.runs.update(failed.id, status=RunStatus.FAILED)
+        store.runs.create(
             "t4.md",
             "numerals",
             status=RunStatus.DONE,
@@ -131,8 +131,8 @@ def test_a_dry_run_names_every_skip_reason_and_starts_nothing(world: Path) -> No
     ] == "limit"
     config = load_config(world / "factory.toml")
     with Store.open(config) as store:
-        assert store.list_sweeps() == []
-        assert len(store.list_runs()) == 6  # only the history recorded above
+        assert store.sweeps.latest() == []
+        assert len(store.runs.latest()) == 6  # only the history recorded above
 
 
 def test_a_dry_run_reads_as_a_plan_not_a_morning_report_of_zeros(world: Path) -> None:

@@ -111,11 +111,11 @@ def test_a_form_with_a_nul_character_is_refused_and_changes_nothing(
     assert refused(
         web.post("/halt", data={"csrf_token": csrf, "scope": "\x00", "reason": "x"}), 400
     )
-    assert store.active_halts() == []
-    run = store.create_run("acme/svc#1", "svc", status=RunStatus.WAITING_APPROVAL)
+    assert store.halts.active() == []
+    run = store.runs.create("acme/svc#1", "svc", status=RunStatus.WAITING_APPROVAL)
     reject = web.post(f"/runs/{run.id}/reject", data={"csrf_token": csrf, "reason": "no\x00"})
     assert refused(reject, 400)
-    assert store.get_run(run.id).status == RunStatus.WAITING_APPROVAL
+    assert store.runs.get(run.id).status == RunStatus.WAITING_APPROVAL
     # The same forms without the NUL still act.
     done = web.post("/halt", data={"csrf_token": csrf, "scope": "svc", "reason": "freeze"})
-    assert done.status_code == 303 and [h.scope for h in store.active_halts()] == ["svc"]
+    assert done.status_code == 303 and [h.scope for h in store.halts.active()] == ["svc"]

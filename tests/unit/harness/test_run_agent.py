@@ -275,7 +275,7 @@ class CollectingSink:
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
 
-    def put_blob(self, data: bytes) -> str:
+    def put(self, data: bytes) -> str:
         ref = f"blob-{len(self.blobs)}"
         self.blobs[ref] = data
         return ref

@@ -21,10 +21,10 @@ def _exited_pid() -> int:
 def _seed(db_url: str) -> tuple[str, str]:
     """A run whose driver exited without a word, and one driven by a live process."""
     with Store(db_url) as store:
-        dead = store.create_run("acme/app#1", "app", status=RunStatus.RUNNING)
-        store.acquire_lease(dead.id, LeaseOwner(socket.gethostname(), _exited_pid()), 3600)
-        live = store.create_run("acme/app#2", "app", status=RunStatus.RUNNING)
-        store.acquire_lease(live.id, LeaseOwner(socket.gethostname(), os.getpid()), 3600)
+        dead = store.runs.create("acme/app#1", "app", status=RunStatus.RUNNING)
+        store.leases.acquire(dead.id, LeaseOwner(socket.gethostname(), _exited_pid()), 3600)
+        live = store.runs.create("acme/app#2", "app", status=RunStatus.RUNNING)
+        store.leases.acquire(live.id, LeaseOwner(socket.gethostname(), os.getpid()), 3600)
     return dead.id, live.id
 
 
@@ -62,4 +62,4 @@ def test_halting_a_halted_scope_says_by_whom_and_since_when_and_adds_nothing(
     people = invoke("halt", "--all", "--reason", "again", "--by", "dev")
     assert "already halted by ops since" in people.stdout
     with Store(db_url) as store:
-        assert [(halt.by, halt.reason) for halt in store.active_halts()] == [("ops", "incident")]
+        assert [(halt.by, halt.reason) for halt in store.halts.active()] == [("ops", "incident")]

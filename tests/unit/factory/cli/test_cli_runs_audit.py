@@ -10,14 +10,14 @@ from .conftest import Invoke
 
 def seed(db_url: str) -> tuple[str, str]:
     with Store(db_url) as store:
-        first = store.create_run("acme/app#1", "app", branch="factory/1")
-        store.append_events(
+        first = store.runs.create("acme/app#1", "app", branch="factory/1")
+        store.events.append_many(
             first.id,
             [NewEvent("plan.created", "planner", {"steps": 2}), NewEvent("pr.opened", "system")],
         )
-        store.update_run(first.id, status="pr_open", outcome="PR #1 opened")
-        second = store.create_run("acme/web#2", "web")
-        store.append_event(second.id, "run.started", "system")
+        store.runs.update(first.id, status="pr_open", outcome="PR #1 opened")
+        second = store.runs.create("acme/web#2", "web")
+        store.events.append(second.id, "run.started", "system")
     return first.id, second.id
 
 
@@ -64,9 +64,9 @@ def test_runs_list_fits_80_columns_with_whole_ids_and_ticket_names(
             ("acme/payments-service#1234", "payments-service", "waiting_approval"),
             ("-", "numerals", "pr_open"),
         ):
-            run = store.create_run(ref, repo)
+            run = store.runs.create(ref, repo)
             if status is not None:
-                store.update_run(run.id, status=status)
+                store.runs.update(run.id, status=status)
             ids.append(run.id)
     result = invoke("runs", "list", env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
@@ -113,8 +113,8 @@ def test_audit_verify_reports_counts(invoke: Invoke, db_url: str) -> None:
 def test_audit_verify_says_when_it_counts_a_sweeps_chain(invoke: Invoke, db_url: str) -> None:
     seed(db_url)
     with Store(db_url) as store:
-        sweep = store.create_sweep({"dry_run": False})
-        store.sweep_event(sweep.id, "sweep.started", {"considered": 0})
+        sweep = store.sweeps.create({"dry_run": False})
+        store.sweeps.record_event(sweep.id, "sweep.started", {"considered": 0})
     result = invoke("audit", "verify")
     assert result.exit_code == 0
     assert result.stdout.strip() == (

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.integration
 def setup(tmp_path: Path) -> tuple[Path, Path, git.Repo]:
     user, data, config, repo = user_repo_with_config(tmp_path)
     with Store(f"sqlite:///{data / 'factory.db'}") as store:
-        forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
+        forge = LocalForge(
+            store.pull_requests, repo_name="demo", repo_path=user, clone_cache=data / "clones"
+        )
         for number, draft in ((1, True), (2, False)):
             clone = ensure_clone(str(user), tmp_path / "run-clones")
             branch = f"factory/{number}-change"
@@ -123,5 +125,5 @@ def test_a_merged_pull_request_still_shows_its_change(setup: tuple[Path, Path, g
     code, out = invoke(config, "show", "1")
     assert "1 file changed, +1 -0" in out
     with Store(f"sqlite:///{config.parent / 'data' / 'factory.db'}") as store:
-        row = store.get_pull_request("demo", 1)
+        row = store.pull_requests.get("demo", 1)
         assert row is not None and row.base_sha == fork_point

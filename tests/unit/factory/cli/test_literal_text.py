@@ -84,7 +84,7 @@ def test_table_cells_show_titles_from_outside_as_written(
     with Store.open(
         load_config(tmp_path / "factory.toml", environ={"FACTORY_DATABASE_URL": db_url})
     ) as store:
-        store.create_run(title, "app")
+        store.runs.create(title, "app")
     result = invoke("runs", "list", env=WIDE)
     assert result.exit_code == 0, result.output
     assert title in result.stdout

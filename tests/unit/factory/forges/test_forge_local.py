@@ -46,7 +46,7 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def make_forge(store: Store, tmp_path: Path, repo_path: Path) -> LocalForge:
     return LocalForge(
-        store,
+        store.pull_requests,
         repo_name="demo",
         repo_path=repo_path,
         clone_cache=tmp_path / "forge-clones",
@@ -76,7 +76,7 @@ def test_push_then_open_records_pr_and_never_duplicates(store: Store, tmp_path: 
     again = forge.open_pull_request(request(worktree.branch))
     assert (first.number, first.status, first.draft, first.head_sha) == (1, "draft", True, sha)
     assert again == first
-    assert len(store.list_pull_requests(repo="demo")) == 1
+    assert len(store.pull_requests.all(repo="demo")) == 1
     assert forge.find_pull_request("factory/1-fix") == first
     assert forge.find_pull_request("factory/other") is None
 

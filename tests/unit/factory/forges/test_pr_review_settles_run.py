@@ -20,12 +20,14 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
     user, data, config, repo = user_repo_with_config(tmp_path)
     database = data / "factory.db"
     with Store(f"sqlite:///{database}") as store:
-        forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
+        forge = LocalForge(
+            store.pull_requests, repo_name="demo", repo_path=user, clone_cache=data / "clones"
+        )
         clone = ensure_clone(str(user), tmp_path / "run-clones")
         for number, run_id in ((1, "r-merged0001"), (2, "r-closed0002"), (3, None)):
             branch = f"factory/{number}-change"
             if run_id is not None:
-                store.create_run(
+                store.runs.create(
                     f"t{number}", "demo", branch=branch, status=RunStatus.PR_OPEN, run_id=run_id
                 )
             worktree = create_worktree(
@@ -63,14 +65,14 @@ def test_merging_marks_the_run_merged_and_closing_marks_it_rejected(
     assert invoke(config, "merge", "1")[0] == 0
     assert invoke(config, "close", "2", "--comment", "not needed")[0] == 0
     with Store(f"sqlite:///{database}") as store:
-        merged = store.get_run("r-merged0001")
+        merged = store.runs.get("r-merged0001")
         assert merged.status == RunStatus.MERGED.value
         assert merged.outcome is not None and merged.outcome.startswith("merged as ")
         assert merged.finished_at is not None
-        rejected = store.get_run("r-closed0002")
+        rejected = store.runs.get("r-closed0002")
         assert rejected.status == RunStatus.REJECTED.value
         assert rejected.outcome == "PR #2 closed: not needed"
-        kinds = [event.kind for event in store.events("r-closed0002")]
+        kinds = [event.kind for event in store.events.read("r-closed0002")]
         assert kinds == ["pr.closed"]
 
 
@@ -81,7 +83,7 @@ def test_a_pull_request_without_a_run_merges_and_touches_no_run(
     code, out = invoke(config, "merge", "3")
     assert code == 0, out
     with Store(f"sqlite:///{database}") as store:
-        statuses = {run.id: run.status for run in store.list_runs()}
+        statuses = {run.id: run.status for run in store.runs.latest()}
     assert statuses == {"r-merged0001": "pr_open", "r-closed0002": "pr_open"}
 
 
@@ -91,17 +93,17 @@ def test_a_checkout_run_by_path_has_its_pull_requests_under_factory_pr(tmp_path:
     user, data, config, _ = user_repo_with_config(tmp_path)
     config.write_text(f'[factory]\ndata_dir = "{data}"\n')  # no [repos]: the path was the name
     with Store(f"sqlite:///{data / 'factory.db'}") as store:
-        run = store.create_run(
+        run = store.runs.create(
             "t.md", "user", branch="factory/t-fix", status=RunStatus.PR_OPEN, repo_path=str(user)
         )
-        store.append_event(run.id, "pr.opened", "system", {"number": 1})
+        store.events.append(run.id, "pr.opened", "system", {"number": 1})
         clone = ensure_clone(str(user), tmp_path / "run-clones")
         worktree = create_worktree(
             clone, base_branch="main", branch="factory/t-fix", path=tmp_path / "wt"
         )
         (worktree.path / "fix.py").write_text("fixed = True\n")
         commit_step(worktree, message="fix", run_id=run.id, step="code-1", ticket_ref="t.md")
-        forge = LocalForge(store, repo_name="user", repo_path=user, clone_cache=data / "clones")
+        forge = LocalForge(store.pull_requests, repo_name="user", repo_path=user, clone_cache=data / "clones")
         forge.push_branch(worktree.path, "factory/t-fix")
         forge.open_pull_request(
             PullRequestRequest(
@@ -114,4 +116,4 @@ def test_a_checkout_run_by_path_has_its_pull_requests_under_factory_pr(tmp_path:
     assert code == 0, out
     assert invoke(config, "show", "1", "--repo", "nosuch")[0] == 2
     with Store(f"sqlite:///{data / 'factory.db'}") as store:
-        assert store.get_run(run.id).status == RunStatus.MERGED.value
+        assert store.runs.get(run.id).status == RunStatus.MERGED.value

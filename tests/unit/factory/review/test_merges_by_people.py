@@ -104,7 +104,7 @@ def test_a_pr_merged_by_a_person_on_the_local_forge_counts_once_with_its_lead_ti
         commit_step(
             worktree, message="Say goodbye", run_id=RUN_ID, step="code-1", ticket_ref=TICKET
         )
-        forge = LocalForge(store, repo_name="demo", repo_path=user, clone_cache=data / "clones")
+        forge = LocalForge(store.pull_requests, repo_name="demo", repo_path=user, clone_cache=data / "clones")
         forge.push_branch(worktree.path, branch)
         forge.open_pull_request(
             PullRequestRequest(
@@ -119,7 +119,7 @@ def test_a_pr_merged_by_a_person_on_the_local_forge_counts_once_with_its_lead_ti
     assert again.exit_code == 0, again.output  # merging a merged PR returns its merge commit
 
     with Store.open(config) as store:
-        assert [e.kind for e in store.events(RUN_ID)].count("pr.merged") == 1
+        assert [e.kind for e in store.events.read(RUN_ID)].count("pr.merged") == 1
         result = build_review(config, store, ReviewOptions(now=datetime.now(UTC)))
 
     # The merge commit on master carries the run's commits: the record and git agree on one

@@ -117,7 +117,7 @@ def test_incidents_fail_the_change_they_name_and_only_that(tmp_path: Path, store
             run_id=run_id,
             steps=merged_run_steps(days_ago(merged, 1), days_ago(merged), sha),
         )
-    store.create_pull_request(
+    store.pull_requests.create(
         repo="svc",
         run_id="r-b",
         title="b",
@@ -126,11 +126,11 @@ def test_incidents_fail_the_change_they_name_and_only_that(tmp_path: Path, store
         status="merged",
         merged_sha=second,
     )
-    named = store.open_incident(
+    named = store.incidents.open(
         "svc", "checkout down", by="ana", root_cause="#1", opened_at=days_ago(5)
     )
-    store.resolve_incident(named.id, by="ana", at=days_ago(5) + timedelta(hours=3))
-    store.open_incident("svc", "pager noise", by="bo", opened_at=days_ago(4))  # no root cause
+    store.incidents.resolve(named.id, by="ana", at=days_ago(5) + timedelta(hours=3))
+    store.incidents.open("svc", "pager noise", by="bo", opened_at=days_ago(4))  # no root cause
 
     result = review(config_for(tmp_path, {"svc": git.path}), store)
 

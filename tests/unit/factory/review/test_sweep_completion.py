@@ -62,7 +62,7 @@ def test_completion_is_the_share_of_selected_tickets_that_reached_an_ending(
     drive(store, history.run("svc", "T-5", at=days_ago(3), status="running"), dead)
     drive(store, history.run("svc", "T-6", at=days_ago(3), status="merged"), dead)
     # A sweep still running in this very process is not judged yet.
-    live = store.create_sweep({"repos": []})
+    live = store.sweeps.create({"repos": []})
     drive(store, history.run("svc", "T-7", at=days_ago(1), status="running"), live.id)
 
     result = review(tmp_path, store)

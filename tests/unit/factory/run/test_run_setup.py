@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from factory.config import FactoryConfig, RepoConfig
-from factory.run.setup import RunOptions, SetupError, check_model_configured, resolve_repo
+from factory.forges.local import LocalForge
+from factory.run.setup import (
+    RunOptions,
+    SetupError,
+    check_model_configured,
+    make_forge,
+    resolve_repo,
+)
+from factory.store import Store
 
 
 def config(**repos: RepoConfig) -> FactoryConfig:
@@ -35,6 +43,17 @@ def test_an_unconfigured_checkout_gets_a_detected_test_command(tmp_path: Path) -
     name, repo = resolve_repo(config(), str(tmp_path))
     assert name == tmp_path.name
     assert repo.test_command == "python3 -m pytest -q"
+
+
+def test_an_unconfigured_checkout_gets_a_local_forge_on_that_checkout(tmp_path: Path) -> None:
+    checkout = tmp_path / "numerals"
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    settings = FactoryConfig.model_validate({"factory": {"data_dir": str(tmp_path / "data")}})
+    name, repo = resolve_repo(settings, str(checkout))
+    with Store.open(settings) as store:
+        forge = make_forge(settings, store, name, repo)
+    assert isinstance(forge, LocalForge)
+    assert forge.repo_path == checkout.resolve()
 
 
 def test_an_unknown_repo_says_what_is_configured(tmp_path: Path) -> None:

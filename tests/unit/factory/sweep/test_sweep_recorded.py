@@ -123,9 +123,7 @@ def test_the_result_has_every_outcome_and_skip_and_the_most_tickets_driven_at_on
     ledger = read_ledger(events)
     request = SweepRequest(max_wall_s=3600)
     finished = START + timedelta(minutes=30)
-    result = recorded_result(
-        ledger, request, "s-1", START.replace(tzinfo=None), deadline_of(request, START), finished
-    )
+    result = recorded_result(ledger, request, "s-1", START, deadline_of(request, START), finished)
     assert result.concurrency == 2
     assert result.considered == 5 and len(result.problems) == 1
     assert result.stopped is None and result.wall_s == 1800

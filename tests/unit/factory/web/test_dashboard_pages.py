@@ -109,14 +109,14 @@ def test_actions_need_a_session_and_its_csrf_token(config: FactoryConfig, store:
     assert web.post("/halt", data={"scope": "all", "reason": "x"}).status_code == 403
     forged = web.post("/halt", data={"csrf_token": "x" + csrf, "scope": "all", "reason": "x"})
     assert forged.status_code == 403
-    assert store.active_halts() == []
+    assert store.halts.active() == []
     done = web.post("/halt", data={"csrf_token": csrf, "scope": "svc", "reason": "deploy freeze"})
     assert done.status_code == 303
-    (halt,) = store.active_halts()
+    (halt,) = store.halts.active()
     assert (halt.scope, halt.by, halt.reason) == ("svc", "ana", "deploy freeze")
     assert "HALTED svc: deploy freeze (ana)" in web.get("/review").text
     assert web.post("/unhalt", data={"csrf_token": csrf, "scope": "svc"}).status_code == 303
-    assert store.active_halts() == []
+    assert store.halts.active() == []
 
 
 def test_approving_a_run_that_does_not_wait_is_refused(config: FactoryConfig, store: Store) -> None:
@@ -146,8 +146,8 @@ def test_a_run_whose_driver_died_is_shown_interrupted_not_running(
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    run = store.create_run("acme/svc#9", "svc", status=RunStatus.RUNNING)
-    store.acquire_lease(run.id, LeaseOwner(socket.gethostname(), child.pid), 3600)
+    run = store.runs.create("acme/svc#9", "svc", status=RunStatus.RUNNING)
+    store.leases.acquire(run.id, LeaseOwner(socket.gethostname(), child.pid), 3600)
     web = client(config, store)
     listed = web.get("/runs").text
     assert f'{run.id}</a></td><td class="status">interrupted</td>' in listed

@@ -98,7 +98,7 @@ def test_a_sweep_whose_process_died_is_interrupted_with_its_runs(
 def test_a_running_sweep_refreshes_and_unknown_sweeps_are_404(
     store: Store, web: TestClient
 ) -> None:
-    live = store.create_sweep({"repos": []})  # driven by this very process
+    live = store.sweeps.create({"repos": []})  # driven by this very process
     page = web.get(f"/sweeps/{live.id}")
     assert 'id="sweep-status">running<' in page.text and 'http-equiv="refresh"' in page.text
     missing = web.get("/sweeps/s-nothing")
@@ -108,7 +108,7 @@ def test_a_running_sweep_refreshes_and_unknown_sweeps_are_404(
 def test_a_sweep_driven_by_workers_is_running_whatever_process_queued_it(
     store: Store, web: TestClient
 ) -> None:
-    queued = store.create_sweep({"repos": []}, owner="workers")  # `factory sweep --enqueue`
+    queued = store.sweeps.create({"repos": []}, owner="workers")  # `factory sweep --enqueue`
     run_id = History(store).run("svc", "T-6", at=days_ago(0, 1), status="running")
     drive(store, run_id, queued.id)
     page = web.get(f"/sweeps/{queued.id}")
@@ -122,5 +122,5 @@ def test_sweep_anchors_are_not_listed_as_runs_and_no_sweeps_says_so(
     store: Store, web: TestClient
 ) -> None:
     assert "no sweeps yet" in web.get("/sweeps").text
-    live = store.create_sweep({"repos": []})
+    live = store.sweeps.create({"repos": []})
     assert live.id not in web.get("/runs").text
