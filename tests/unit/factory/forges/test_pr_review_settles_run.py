@@ -103,7 +103,9 @@ def test_a_checkout_run_by_path_has_its_pull_requests_under_factory_pr(tmp_path:
         )
         (worktree.path / "fix.py").write_text("fixed = True\n")
         commit_step(worktree, message="fix", run_id=run.id, step="code-1", ticket_ref="t.md")
-        forge = LocalForge(store.pull_requests, repo_name="user", repo_path=user, clone_cache=data / "clones")
+        forge = LocalForge(
+            store.pull_requests, repo_name="user", repo_path=user, clone_cache=data / "clones"
+        )
         forge.push_branch(worktree.path, "factory/t-fix")
         forge.open_pull_request(
             PullRequestRequest(

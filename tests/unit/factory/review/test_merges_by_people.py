@@ -104,7 +104,9 @@ def test_a_pr_merged_by_a_person_on_the_local_forge_counts_once_with_its_lead_ti
         commit_step(
             worktree, message="Say goodbye", run_id=RUN_ID, step="code-1", ticket_ref=TICKET
         )
-        forge = LocalForge(store.pull_requests, repo_name="demo", repo_path=user, clone_cache=data / "clones")
+        forge = LocalForge(
+            store.pull_requests, repo_name="demo", repo_path=user, clone_cache=data / "clones"
+        )
         forge.push_branch(worktree.path, branch)
         forge.open_pull_request(
             PullRequestRequest(
