@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := factory agents harness policies sandboxes
 
-.PHONY: demo test lint typecheck unit bench image clean chromium-notice
+.PHONY: demo test check lint typecheck unit chaos bench image clean chromium-notice
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,13 +27,37 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy $(PACKAGES) tests bench
 
-unit: $(STAMP)
-	$(BIN)/pytest tests/unit -q
+# pytest-xdist workers per tier, measured on the 2-core machine (docs/performance.md): the unit
+# and reliability tiers spend their time on the CPU, so two workers are all that pay; the
+# integration tier mostly waits on Docker, PostgreSQL and child processes; the e2e tier's runs
+# are CPU-heavy too, and its lease and deadline scenarios want the machine less crowded.
+CPU_WORKERS ?= 2
+INTEGRATION_WORKERS ?= 4
+E2E_WORKERS ?= 3
+PYTEST := $(BIN)/pytest -q
 
-# The PostgreSQL tests use FACTORY_TEST_POSTGRES_URL, else the throwaway cluster .ci/postgres.sh
-# finds or starts (it prints a loud notice, and those tests skip, when PostgreSQL is absent).
+unit: $(STAMP)
+	$(PYTEST) -n $(CPU_WORKERS) tests/unit
+
+# What a developer runs between edits: lint, then the unit and reliability tiers without the
+# tests that need the Docker engine (neither Docker nor a database server is needed).
+check: lint
+	$(PYTEST) -n $(CPU_WORKERS) -m "not docker" tests/unit tests/reliability
+
+# Every tier, one pytest each so the log shows each tier's time. The PostgreSQL tests use
+# FACTORY_TEST_POSTGRES_URL, else the throwaway cluster .ci/postgres.sh finds or starts (it
+# prints a loud notice, and those tests skip, when PostgreSQL is absent).
 test: $(STAMP) lint image chromium-notice
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q
+	$(PYTEST) -n $(CPU_WORKERS) tests/unit tests/reliability
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(INTEGRATION_WORKERS) tests/integration
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 tests/e2e tests/faults tests/attacks
+
+# The fault and attack suites (tests marked `chaos`; `make test` runs them too), driven for
+# real: Docker, PostgreSQL, chromium. Restarting the Docker engine stops every container on the
+# machine, so that one case runs only where FACTORY_TEST_RESTART_ENGINE=1 says the engine is
+# this suite's alone (.ci/run sets it).
+chaos: $(STAMP) image chromium-notice
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q -m chaos
 
 # The dashboard's browser tests drive Debian's chromium (never a Playwright download);
 # .ci/run installs it, a developer machine may not have it.

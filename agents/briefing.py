@@ -1,13 +1,15 @@
 """What every agent is told about the repository and the ticket.
 
-The ticket is untrusted text from outside: it travels in a delimited block that it cannot
-close early, and the rules that precede it say it is data, not instructions.
+The ticket is untrusted text from outside: what renders as nothing is removed from it
+(`agents.untrusted`), it travels in a delimited block that it cannot close early, and the rules
+that precede it say it is data, not instructions.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from agents.untrusted import clean_untrusted
 from harness.tools import ConfinedRoot
 from harness.tools.reading import worktree_files
 
@@ -23,9 +25,11 @@ def system_prompt(role: str) -> str:
 
 
 def ticket_block(title: str, body: str, labels: list[str]) -> str:
-    """The ticket as a delimited, inert block. A closing tag inside it is defused."""
+    """The ticket as a delimited, inert block: cleaned of what renders as nothing, and a
+    closing tag inside it defused."""
 
     def defuse(text: str) -> str:
+        text = clean_untrusted(text).text
         return text.replace("</ticket", "<\\/ticket").replace("<ticket", "<\\ticket")
 
     label_line = ", ".join(labels) if labels else "(none)"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from agents.briefing import repository_context, system_prompt
 from harness.budget import RunBudget
-from harness.config import AgentRole
+from harness.config import AgentRole, StuckConfig
 from harness.events import EventCallback, TranscriptSink
 from harness.loop import AgentResult, run_agent
 from harness.model import ChatModel
@@ -33,6 +33,8 @@ class AgentDeps:
     context_window: int = 200_000
     test_command: str | None = None
     command_timeout_s: float = 600.0
+    stuck: StuckConfig = field(default_factory=StuckConfig)
+    """When an agent counts as stuck (`[stuck]`)."""
 
     @property
     def tool_root(self) -> ConfinedRoot:
@@ -59,4 +61,6 @@ def run_role(
         prices=deps.prices,
         transcripts=deps.transcripts,
         context_window=deps.context_window,
+        stuck=deps.stuck,
+        files=deps.tool_root,
     )

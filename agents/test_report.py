@@ -5,10 +5,13 @@ from the exit code otherwise. Comparing it with the baseline (the suite on the b
 cached per base sha) separates what the change broke from what was already broken.
 """
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import shlex
+import stat
 import tomllib
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -24,7 +27,8 @@ OUTPUT_CAP = 4_000
 MAX_JUNIT_BYTES = 20_000_000
 REPORT_DIR = ".factory-reports"
 """Inside the worktree, excluded from commits by the clone's info/exclude."""
-JUNIT_FILE = f"{REPORT_DIR}/junit.xml"
+JUNIT_NAME = "junit.xml"
+JUNIT_FILE = f"{REPORT_DIR}/{JUNIT_NAME}"
 
 
 class TestCase(BaseModel):
@@ -267,14 +271,11 @@ def run_test_suite(
     sandbox: Sandbox, worktree: Path, command: str, *, timeout: float | None = None
 ) -> TestReport:
     """Run `command` in the sandbox (worktree at /workspace) and report, per test when possible."""
-    report_file = worktree / JUNIT_FILE
-    report_file.unlink(missing_ok=True)
-    report_file.parent.mkdir(parents=True, exist_ok=True)
-    report_file.parent.chmod(0o777)  # the sandbox's non-root uid writes here
+    _prepare_report_dir(worktree)
     result = sandbox.exec(
         ["sh", "-c", with_junit_output(command, f"/workspace/{JUNIT_FILE}")], timeout=timeout
     )
-    junit = report_file.read_bytes() if report_file.is_file() else None
+    junit = _read_report(worktree)
     try:
         return build_report(
             command=command,
@@ -292,25 +293,73 @@ def run_test_suite(
         )
 
 
+_NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+def _prepare_report_dir(worktree: Path) -> None:
+    """An empty report folder the sandbox may write to.
+
+    Commands in the sandbox own the worktree: one may have put a symlink where the folder
+    goes, so that the host would chmod, empty or read a folder of its choosing. The folder
+    is never followed: a planted link or file is removed, and the folder is then used only
+    through a descriptor opened without following links."""
+    folder = worktree / REPORT_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()
+    folder.mkdir(exist_ok=True)
+    try:
+        descriptor = os.open(folder, _NOFOLLOW_DIR)
+    except OSError:
+        return  # replaced by a link meanwhile: `_read_report` will not follow it either
+    try:
+        os.fchmod(descriptor, 0o777)  # the sandbox's non-root uid writes here
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(JUNIT_NAME, dir_fd=descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _read_report(worktree: Path) -> bytes | None:
+    """The JUnit XML the run left, if it is a regular file in the real report folder (a link,
+    a FIFO or a device put there by the tests is not read)."""
+    try:
+        folder = os.open(worktree / REPORT_DIR, _NOFOLLOW_DIR)
+    except OSError:
+        return None
+    try:
+        descriptor = os.open(JUNIT_NAME, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    with os.fdopen(descriptor, "rb") as report:
+        if not stat.S_ISREG(os.fstat(report.fileno()).st_mode):
+            return None
+        return report.read(MAX_JUNIT_BYTES + 1)
+
+
 def detect_test_command(worktree: Path) -> str | None:
-    """The repository's test command by convention: pytest, npm test, go test, cargo test, make."""
+    """The repository's test command by convention: pytest, npm test, go test, cargo test, make.
+
+    Only the worktree's own files are read: a symlink (which a sandboxed command may have
+    pointed at any file of the host) is not followed."""
     if _uses_pytest(worktree):
         return "python3 -m pytest -q"
     package = worktree / "package.json"
-    if package.is_file():
+    if _own_file(package):
         try:
             script = json.loads(package.read_text()).get("scripts", {}).get("test", "")
         except (json.JSONDecodeError, AttributeError):
             script = ""
         if script and "no test specified" not in script:
             return "npm test"
-    if (worktree / "go.mod").is_file():
+    if _own_file(worktree / "go.mod"):
         return "go test ./..."
-    if (worktree / "Cargo.toml").is_file():
+    if _own_file(worktree / "Cargo.toml"):
         return "cargo test"
     for name in ("Makefile", "makefile", "GNUmakefile"):
         makefile = worktree / name
-        if makefile.is_file() and re.search(
+        if _own_file(makefile) and re.search(
             r"^test\s*:", makefile.read_text(errors="replace"), re.M
         ):
             return "make test"
@@ -318,10 +367,10 @@ def detect_test_command(worktree: Path) -> str | None:
 
 
 def _uses_pytest(worktree: Path) -> bool:
-    if (worktree / "pytest.ini").is_file() or (worktree / "conftest.py").is_file():
+    if _own_file(worktree / "pytest.ini") or _own_file(worktree / "conftest.py"):
         return True
     pyproject = worktree / "pyproject.toml"
-    if pyproject.is_file():
+    if _own_file(pyproject):
         try:
             data = tomllib.loads(pyproject.read_text())
         except tomllib.TOMLDecodeError:
@@ -330,12 +379,20 @@ def _uses_pytest(worktree: Path) -> bool:
             return True
     for config, section in (("setup.cfg", "[tool:pytest]"), ("tox.ini", "[pytest]")):
         path = worktree / config
-        if path.is_file() and section in path.read_text(errors="replace"):
+        if _own_file(path) and section in path.read_text(errors="replace"):
             return True
     tests = [worktree / "tests", worktree / "test"]
-    return any(folder.is_dir() and any(folder.rglob("test_*.py")) for folder in tests) or any(
+    return any(_own_dir(folder) and any(folder.rglob("test_*.py")) for folder in tests) or any(
         worktree.glob("test_*.py")
     )
+
+
+def _own_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _own_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def _cap(text: str) -> str:

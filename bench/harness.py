@@ -2,7 +2,7 @@
 
 Both loops drive the same replayed model (a cassette of no-op tool calls ending in `submit`)
 and the same no-op tool; the difference is what `run_agent` adds per step: budget checks,
-context estimation, pricing, events, argument validation. Goal: ratio <= 2x.
+context estimation, pricing, events, argument validation, the stuck detector. Goal: ratio <= 2x.
 
 Run: `.venv/bin/python -m bench.harness [--steps N] [--repeats R]`
 """
@@ -54,15 +54,18 @@ class BlobCounter:
 
 
 def write_cassette(path: Path, steps: int) -> None:
-    noop = {
-        "reply": {
-            "tool_calls": [{"name": "noop", "arguments": {"note": "step"}}],
-            "usage": {"input_tokens": 100, "output_tokens": 10},
-            "model": "claude-sonnet-4-6",
+    def noop(step: int) -> dict[str, object]:
+        # Each call its own: the same call over and over is what the stuck detector stops.
+        return {
+            "reply": {
+                "tool_calls": [{"name": "noop", "arguments": {"note": f"step {step}"}}],
+                "usage": {"input_tokens": 100, "output_tokens": 10},
+                "model": "claude-sonnet-4-6",
+            }
         }
-    }
+
     submit = {"reply": {"tool_calls": [{"name": "submit", "arguments": {"ok": True}}]}}
-    lines = [json.dumps(noop)] * (steps - 1) + [json.dumps(submit)]
+    lines = [json.dumps(noop(step)) for step in range(steps - 1)] + [json.dumps(submit)]
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -4,6 +4,7 @@ Nothing is re-exported here: the provider SDKs take seconds to import and `facto
 reads `harness.config` on every CLI start, so callers import each name from its module.
 
 - `loop`: `run_agent`, one agent's turns until it submits or a limit stops it (`StopReason`).
+- `stuck`: the stuck detector, the patterns of an agent going round in circles (`[stuck]`).
 - `model`, `messages`: the `ChatModel` protocol and the messages, tool calls and usage it trades.
 - `config`, `build`: the `[models.*]`, `[budgets]` and `[pricing]` tables as pure data, and
   `build_model`, which turns a provider's table into its model.

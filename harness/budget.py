@@ -10,7 +10,9 @@ from typing import Literal
 from harness.config import BudgetConfig
 from harness.messages import Usage
 
-LimitReason = Literal["step_limit", "token_limit", "cost_limit", "time_limit"]
+LimitReason = Literal["step_limit", "token_limit", "cost_limit", "time_limit", "halted"]
+Interrupt = Callable[[], "str | None"]
+"""Asked before every model call: a reason stops the agent (stop reason `halted`)."""
 
 
 class RunBudget:
@@ -19,7 +21,9 @@ class RunBudget:
     Calls whose price is unknown count toward tokens and steps but not dollars;
     `unpriced_calls` says how many, so a report can say the dollar figure is a lower bound.
     `spent_before_s` is the wall time earlier stretches of a resumed run already used: the
-    wall limit covers the run's whole life, not one process.
+    wall limit covers the run's whole life, not one process. `interrupt` is what the run's
+    owner adds (the factory: a spend limit that halted the run's scope); its reason is kept in
+    `interrupted`.
     """
 
     def __init__(
@@ -28,8 +32,11 @@ class RunBudget:
         *,
         clock: Callable[[], float] = time.monotonic,
         spent_before_s: float = 0.0,
+        interrupt: Interrupt | None = None,
     ) -> None:
         self.limits = limits
+        self.interrupt = interrupt
+        self.interrupted: str | None = None
         self._clock = clock
         self._started = clock() - spent_before_s
         self._lock = threading.Lock()
@@ -63,6 +70,10 @@ class RunBudget:
                 return "cost_limit"
         if self.wall_spent():
             return "time_limit"
+        if self.interrupt is not None:
+            self.interrupted = self.interrupt()
+            if self.interrupted is not None:
+                return "halted"
         return None
 
     def wall_spent(self) -> bool:

@@ -22,8 +22,8 @@ class _ModelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = "claude-sonnet-5-5"
-    max_tokens: int = Field(default=8192, gt=0)
-    context_window: int = Field(default=200_000, gt=0)
+    max_tokens: int = Field(default=8192, gt=0, le=1_000_000)
+    context_window: int = Field(default=200_000, gt=0, le=100_000_000)
     """Tokens the model accepts; older tool output is elided before history reaches it."""
 
 
@@ -102,15 +102,40 @@ class ModelsConfig(BaseModel):
         return chosen or self.default
 
 
+MAX_WALL_S = 365 * 86400
+MAX_PRICE = 100_000.0
+"""Dollars per million tokens: far above any model's price, far below what arithmetic breaks at."""
+
+
 class BudgetConfig(BaseModel):
     """Limits for one run, shared by all its agents. The loop stops cleanly when one is spent."""
 
     model_config = ConfigDict(extra="forbid")
 
-    max_steps: int = Field(default=200, gt=0)
-    max_tokens: int = Field(default=2_000_000, gt=0)
-    max_usd: float = Field(default=10.0, gt=0, allow_inf_nan=False)
-    max_wall_s: float = Field(default=3600.0, gt=0, allow_inf_nan=False)
+    max_steps: int = Field(default=200, gt=0, le=1_000_000)
+    max_tokens: int = Field(default=2_000_000, gt=0, le=10**12)
+    max_usd: float = Field(default=10.0, gt=0, le=1_000_000)
+    max_wall_s: float = Field(default=3600.0, gt=0, le=MAX_WALL_S)
+    """Seconds; at most a year (a run's deadline is computed from it)."""
+
+
+class StuckConfig(BaseModel):
+    """`[stuck]`: when an agent is going round in circles. Each threshold counts in a row;
+    0 turns that check off. The defaults sit well above what a working agent does (the demo
+    cassettes' longest streaks are far below them), so only a loop trips them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    same_call: int = Field(default=5, ge=0, le=1000)
+    """The same tool called with the same arguments this many times in a row."""
+    alternating: int = Field(default=4, ge=0, le=1000)
+    """Two calls taking turns (A, B, A, B, ...) for this many rounds of both."""
+    same_error: int = Field(default=5, ge=0, le=1000)
+    """The same error from the tools this many times in a row."""
+    no_tool_call: int = Field(default=3, ge=0, le=1000)
+    """Replies without any tool call this many times in a row (each is nudged to continue)."""
+    no_file_change: int = Field(default=30, ge=0, le=10_000)
+    """Turns of an agent that may change files (coder, tester) with no file changed."""
 
 
 class ModelPrice(BaseModel):
@@ -118,7 +143,7 @@ class ModelPrice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    input: float = Field(ge=0, allow_inf_nan=False)
-    output: float = Field(ge=0, allow_inf_nan=False)
-    cache_read: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    cache_write: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    input: float = Field(ge=0, le=MAX_PRICE)
+    output: float = Field(ge=0, le=MAX_PRICE)
+    cache_read: float = Field(default=0.0, ge=0, le=MAX_PRICE)
+    cache_write: float = Field(default=0.0, ge=0, le=MAX_PRICE)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from harness.budget import RunBudget
+from harness.config import StuckConfig
 from harness.context_window import ContextGuard
 from harness.errors import ModelError
 from harness.events import (
@@ -21,11 +22,14 @@ from harness.events import (
 from harness.messages import Message, ModelReply, ToolSchema, Usage
 from harness.model import ChatModel, RetryNotice
 from harness.pricing import PriceTable
-from harness.redact import redact_text, secret_env_values
+from harness.redact import redact, redact_text, secret_env_values
 from harness.replay import MessageDumps, request_record
-from harness.tools import Tool, toolbox_for
+from harness.stuck import StuckDetector, StuckPattern, StuckPatternName, call_key
+from harness.tools import ConfinedRoot, Tool, toolbox_for
 
-StopReason = Literal["done", "step_limit", "token_limit", "cost_limit", "time_limit", "error"]
+StopReason = Literal[
+    "done", "step_limit", "token_limit", "cost_limit", "time_limit", "halted", "stuck", "error"
+]
 
 NUDGE = "Continue with the tools. When the task is complete, call submit with your final answer."
 SUMMARY_PROMPT = (
@@ -49,6 +53,8 @@ class AgentResult(BaseModel):
     """None when a call's model had no known price (its tokens are still in `usage`)."""
     messages: list[Message]
     error: str | None = None
+    stuck_pattern: StuckPatternName | None = None
+    """Which pattern of `harness.stuck` fired, when `stop_reason` is `stuck`."""
 
 
 def run_agent(
@@ -65,12 +71,17 @@ def run_agent(
     transcripts: TranscriptSink | None = None,
     context_window: int = 200_000,
     summariser: ChatModel | None = None,
+    stuck: StuckConfig | None = None,
+    files: ConfinedRoot | None = None,
 ) -> AgentResult:
     """Run one agent until it submits a valid `output_model` or must stop.
 
     Every model call and tool call is reported through `on_event` (and, with `transcripts`,
     stored as a gzip transcript). The run's `budget` is shared with the other agents and is
-    checked before every model call. Stopping is data: the result's `stop_reason` says why.
+    checked before every model call. Every turn is also shown to the stuck detector
+    (`stuck`, the defaults of `StuckConfig` when None); `files` is the folder whose changes
+    count as progress for an agent with tools that write. Stopping is data: the result's
+    `stop_reason` says why.
     """
     loop = AgentLoop(
         model,
@@ -84,6 +95,8 @@ def run_agent(
         transcripts=transcripts,
         context_window=context_window,
         summariser=summariser,
+        stuck=stuck or StuckConfig(),
+        files=files,
     )
     return loop.run(task)
 
@@ -105,6 +118,8 @@ class AgentLoop:
         transcripts: TranscriptSink | None,
         context_window: int,
         summariser: ChatModel | None,
+        stuck: StuckConfig,
+        files: ConfinedRoot | None,
     ) -> None:
         self.model = model
         self.system = system
@@ -121,6 +136,12 @@ class AgentLoop:
         self.cost: float | None = 0.0
         self._dumps: MessageDumps = {}
         self._secrets = secret_env_values()  # once per agent: scanning per call is slow
+        writes = any(getattr(tool, "may_change_files", False) for tool in tools)
+        self.files = files if writes else None
+        self.stuck = StuckDetector(stuck, watches_files=self.files is not None)
+        self._files_seen = self.files.fingerprint() if self.files is not None else None
+        self._prompts: dict[str, str] = {}
+        """System prompts with secrets masked, by prompt (there are one or two per agent)."""
         self.context = ContextGuard(
             system,
             self.toolbox.schemas,
@@ -142,7 +163,7 @@ class AgentLoop:
         while True:
             limit = self.budget.spent()
             if limit is not None:
-                return self._finish(limit)
+                return self._finish(limit, error=self.budget.interrupted)
             self._fit_context()
             self.steps += 1
             try:
@@ -159,10 +180,15 @@ class AgentLoop:
             )
             if not reply.tool_calls:
                 self.messages.append(Message.user(NUDGE))
+                pattern = self.stuck.saw_reply_without_calls()
+                if pattern is not None:
+                    return self._stuck(pattern)
                 continue
-            final = self._run_tool_calls(reply)
+            final, pattern = self._run_tool_calls(reply)
             if final is not None:
                 return self._finish("done", output=final)
+            if pattern is not None:
+                return self._stuck(pattern)
 
     def _fit_context(self) -> None:
         elided = self.context.fit(self.messages)
@@ -198,11 +224,23 @@ class AgentLoop:
         if self.transcripts is not None:
             record = {"role": self.role, "step": self.steps, "model": chat.name}
             record["latency_s"] = latency
-            record["request"] = request_record(history, schemas, prompt, self._dumps)
-            record["reply"] = reply.model_dump(mode="json")
+            # Stored with secrets masked; each message is masked once, when first recorded.
+            record["request"] = request_record(
+                history, schemas, self._masked_prompt(prompt), self._dumps, scrub=self._mask
+            )
+            record["reply"] = self._mask(reply.model_dump(mode="json"))
             ref = self.transcripts.put(encode_transcript(record))
         self._charge(reply, chat.name, latency, ref)
         return reply
+
+    def _mask(self, value: Any) -> Any:
+        return redact(value, self._secrets)
+
+    def _masked_prompt(self, prompt: str) -> str:
+        masked = self._prompts.get(prompt)
+        if masked is None:
+            masked = self._prompts[prompt] = redact_text(prompt, self._secrets)
+        return masked
 
     def _charge(self, reply: ModelReply, model_name: str, latency: float, ref: str | None) -> None:
         call_cost = self.prices.cost_of(reply.model or model_name, reply.usage)
@@ -225,9 +263,12 @@ class AgentLoop:
             )
         )
 
-    def _run_tool_calls(self, reply: ModelReply) -> BaseModel | None:
-        """Run every tool the reply calls, in order; the validated submission if one came."""
+    def _run_tool_calls(self, reply: ModelReply) -> tuple[BaseModel | None, StuckPattern | None]:
+        """Run every tool the reply calls, in order: the validated submission if one came,
+        and the stuck pattern the calls completed, if any (the reply's calls all run first)."""
         final: BaseModel | None = None
+        pattern: StuckPattern | None = None
+        may_have_written = False
         for call in reply.tool_calls:
             started = time.perf_counter()
             result = self.toolbox.call(call)
@@ -245,7 +286,23 @@ class AgentLoop:
             )
             self.messages.append(Message.tool_result(call, result.text, is_error=result.is_error))
             final = result.final or final
-        return final
+            key = call_key(call.name, call.arguments, call.invalid_arguments)
+            seen = self.stuck.saw_call(key, is_error=result.is_error, result=result.text)
+            pattern = pattern or seen
+            tool = self.toolbox.tools.get(call.name)
+            may_have_written = may_have_written or getattr(tool, "may_change_files", False)
+        turn = self.stuck.saw_turn_end(self._files_changed(may_have_written))
+        return final, pattern or turn
+
+    def _files_changed(self, may_have_written: bool) -> bool:
+        """Whether the watched files changed this turn (only a tool that writes can)."""
+        if self.files is None or not may_have_written:
+            return False
+        seen, self._files_seen = self._files_seen, self.files.fingerprint()
+        return seen != self._files_seen
+
+    def _stuck(self, pattern: StuckPattern) -> AgentResult:
+        return self._finish("stuck", error=f"stuck: {pattern.describe()}", pattern=pattern)
 
     def _summarise(self, output: Message) -> str:
         assert self.summariser is not None
@@ -258,7 +315,11 @@ class AgentLoop:
         return reply.text.strip() or "(no summary)"
 
     def _finish(
-        self, reason: StopReason, output: BaseModel | None = None, error: str | None = None
+        self,
+        reason: StopReason,
+        output: BaseModel | None = None,
+        error: str | None = None,
+        pattern: StuckPattern | None = None,
     ) -> AgentResult:
         self._emit(
             HarnessEvent(
@@ -273,6 +334,7 @@ class AgentLoop:
             cost_usd=self.cost,
             messages=self.messages,
             error=error,
+            stuck_pattern=pattern.name if pattern is not None else None,
         )
 
     def _emit(self, event: HarnessEvent) -> None:

@@ -42,12 +42,31 @@ def secret_env_values() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def redact_text(text: str, env_values: list[str] | None = None) -> str:
-    for value in secret_env_values() if env_values is None else env_values:
+def mask_values(text: str, values: list[str]) -> str:
+    """`text` with each of `values` (secrets known by value) masked; the cheap half of
+    `redact_text`, for text whose token patterns were masked already."""
+    for value in values:
         text = text.replace(value, MASK)
-    text = _TOKENS.sub(MASK, text)
-    text = _ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)
-    return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+# What each pattern cannot match without (checked first: a plain substring test is far cheaper
+# than a scan with alternation, and most text holds none of them).
+_TOKEN_HINTS = ("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AKIA", "AIza")
+_KEY_HINT = "-----BEGIN"
+_ASSIGNMENT_HINTS = ("authorization", "api", "token", "secret", "passw")
+
+
+def redact_text(text: str, env_values: list[str] | None = None) -> str:
+    text = mask_values(text, secret_env_values() if env_values is None else env_values)
+    if _KEY_HINT in text or any(hint in text for hint in _TOKEN_HINTS):
+        text = _TOKENS.sub(MASK, text)
+    folded = text.casefold()  # as the patterns' (?i) matching folds case
+    if any(hint in folded for hint in _ASSIGNMENT_HINTS):
+        text = _ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)
+    if "bearer" in folded:
+        text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    return text
 
 
 def redact(value: Any, env_values: list[str] | None = None) -> Any:

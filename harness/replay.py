@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,25 +32,29 @@ def request_record(
     tools: Sequence[ToolSchema],
     system: str,
     dumps: MessageDumps | None = None,
+    scrub: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
     """The provider-neutral request as a cassette stores it (and strict mode compares it).
 
-    `dumps` lets a caller that records every step reuse the dumps of unchanged messages.
+    `dumps` lets a caller that records every step reuse the dumps of unchanged messages;
+    `scrub` (secret masking) is then applied once per message, when it is first dumped.
     """
     return {
         "system": system,
-        "messages": [_dump(m, dumps) for m in messages],
+        "messages": [_dump(m, dumps, scrub) for m in messages],
         "tools": [t.model_dump(mode="json") for t in tools],
     }
 
 
-def _dump(message: Message, dumps: MessageDumps | None) -> dict[str, Any]:
-    if dumps is None:
-        return message.model_dump(mode="json", exclude_defaults=True)
-    cached = dumps.get(id(message))
+def _dump(
+    message: Message, dumps: MessageDumps | None, scrub: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    cached = dumps.get(id(message)) if dumps is not None else None
     if cached is None or cached[0] is not message:  # ids of freed messages can be reused
-        cached = (message, message.model_dump(mode="json", exclude_defaults=True))
-        dumps[id(message)] = cached
+        dump = message.model_dump(mode="json", exclude_defaults=True)
+        cached = (message, scrub(dump) if scrub is not None else dump)
+        if dumps is not None:
+            dumps[id(message)] = cached
     return cached[1]
 
 

@@ -10,6 +10,11 @@ on the record (no stored counter can drift):
   one step at once (down to `min`) and restarts the streak;
 - a PR closed or rejected by a human restarts the streak (no demotion) when configured.
 Revert rate = (reverts + incidents) / merges, all within the window ending at that moment.
+
+With an evidence rule (`[repos.*.autonomy_evidence]`), a level above L1 also needs a passing
+eval under the current configuration (`evidence_passes`); without one the level is held at
+L1 (or the range's minimum, if that is higher), and the assessment says which figure fell
+short. The factory finds the evidence; this module only reads it.
 """
 
 from dataclasses import dataclass
@@ -18,8 +23,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policies.config import AutonomyLevel, AutonomyRange, EarnedAutonomyRule
-from policies.models import TrackRecord
+from policies.config import AutonomyLevel, AutonomyRange, EarnedAutonomyRule, EvidenceRule
+from policies.models import EvalEvidence, TrackRecord
 
 _LEVELS = list(AutonomyLevel)
 
@@ -42,6 +47,10 @@ class Assessment(BaseModel):
     revert_rate: float = 0.0
     evidence: list[str] = Field(default_factory=list)
     """Every level change, oldest first, then a summary of the window."""
+    held_by_eval: str | None = None
+    """Why an evidence rule holds the level where it is (None: no rule, or it passed)."""
+    config_hash: str | None = None
+    """The configuration the evidence was sought under, when a rule applies."""
 
     def level_change_event(self) -> dict[str, Any] | None:
         """The `autonomy.level_changed` audit payload, or None when the level did not change."""
@@ -113,8 +122,11 @@ def assess_autonomy(
     rule: EarnedAutonomyRule,
     now: datetime,
     previous: AutonomyLevel | None = None,
+    evidence_rule: EvidenceRule | None = None,
+    eval_evidence: EvalEvidence | None = None,
 ) -> Assessment:
-    """The effective level at `now` (events after `now` are ignored)."""
+    """The effective level at `now` (events after `now` are ignored), held at L1 when an
+    evidence rule is set and `eval_evidence` does not pass it."""
     events = [e for e in _factory_events(record) if e.at <= now]
     level, streak, evidence = bounds.min, 0, []
     for event in events:
@@ -153,8 +165,23 @@ def assess_autonomy(
         f"{rejections} rejected; revert rate {rate:.0%}; clean streak {streak}/"
         f"{rule.promote_after_clean_merges}"
     )
+    held: str | None = None
+    if evidence_rule is not None:
+        shortfall = evidence_shortfall(evidence_rule, eval_evidence)
+        ceiling = _LEVELS[max(AutonomyLevel.L1.rank, bounds.min.rank)]
+        if shortfall is not None:
+            held = shortfall
+            if level.rank > ceiling.rank:
+                evidence.append(f"held at {ceiling} (earned {level}): {shortfall}")
+                level = ceiling
+            else:
+                evidence.append(f"above L1 would need a passing eval: {shortfall}")
+        else:
+            evidence.append(f"eval {eval_evidence.eval_id if eval_evidence else '?'} passes")
     return Assessment(
         level=level,
+        held_by_eval=held,
+        config_hash=eval_evidence.config_hash if eval_evidence else None,
         range=bounds,
         changed_from=previous if previous is not None and previous is not level else None,
         streak=streak,
@@ -165,3 +192,20 @@ def assess_autonomy(
         revert_rate=rate,
         evidence=evidence,
     )
+
+
+def evidence_shortfall(rule: EvidenceRule, found: EvalEvidence | None) -> str | None:
+    """Why `found` does not pass `rule` (None when it passes)."""
+    if found is None or found.eval_id is None:
+        under = f" {found.config_hash[:12]}" if found is not None else ""
+        return f"no finished eval under the current configuration{under}"
+    name = f"eval {found.eval_id}"
+    if found.tasks < rule.min_tasks:
+        return f"{name} ran {found.tasks} tasks; at least {rule.min_tasks} are required"
+    if found.resolved_rate is None or found.resolved_rate < rule.min_resolved:
+        shown = "no judged task" if found.resolved_rate is None else f"{found.resolved_rate:.0%}"
+        return f"{name} resolved {shown}; at least {rule.min_resolved:.0%} is required"
+    if found.false_merge_rate is None or found.false_merge_rate > rule.max_false_merge:
+        shown = "unknown" if found.false_merge_rate is None else f"{found.false_merge_rate:.0%}"
+        return f"{name} false merge rate {shown}; at most {rule.max_false_merge:.0%} is allowed"
+    return None

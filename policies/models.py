@@ -56,7 +56,13 @@ class FileChange(BaseModel):
     removed: int = Field(default=0, ge=0)
     binary: bool = False
     added_lines: list[str] = Field(default_factory=list)
-    """Texts of added lines, for the secret scan. Never logged, only scanned in memory."""
+    """Texts of added lines, for the secret scan and the test and link checks (a symlink's
+    one added line is its target)."""
+    removed_lines: list[str] = Field(default_factory=list)
+    """Texts of removed lines, for the check that tests are kept."""
+    mode: str | None = None
+    """The file's git mode after the change when the diff states it (`100644`, `100755`,
+    `120000` a symlink, `160000` a submodule); None when unstated or deleted."""
 
 
 class DiffSummary(BaseModel):
@@ -179,6 +185,18 @@ class RejectionRecord(BaseModel):
     pr: int
     at: datetime
     reason: str = ""
+
+
+class EvalEvidence(BaseModel):
+    """The latest finished eval under the repository's current configuration, if any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config_hash: str
+    eval_id: str | None = None
+    tasks: int = 0
+    resolved_rate: float | None = None
+    false_merge_rate: float | None = None
 
 
 class TrackRecord(BaseModel):

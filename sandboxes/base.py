@@ -22,11 +22,19 @@ class ExecResult(BaseModel):
     """True when output was longer than the cap and its middle was dropped."""
     timed_out: bool = False
     oom_killed: bool = False
+    pids_exhausted: bool = False
+    """The command's processes filled the sandbox's process limit and stayed (a fork bomb):
+    the sandbox was restarted to stop them, which also emptied its /tmp and HOME."""
     duration_s: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out and not self.oom_killed
+        return (
+            self.exit_code == 0
+            and not self.timed_out
+            and not self.oom_killed
+            and not self.pids_exhausted
+        )
 
 
 @runtime_checkable

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -11,20 +10,30 @@ from typing import Self
 
 import docker
 import docker.errors
+import requests
 
 from sandboxes import cleanup, labels
 from sandboxes.base import ExecResult
 from sandboxes.config import DockerSandboxConfig
 from sandboxes.docker_engine import BUILD_HINT, connect, require_image
-from sandboxes.errors import ImageLacksTools, SandboxError
+from sandboxes.errors import EngineUnavailable, ImageLacksTools, SandboxError
 from sandboxes.execstream import run_exec
 from sandboxes.hardening import WORKSPACE, host_config_kwargs, sandbox_env
 from sandboxes.ownership import Loan, WorkspaceOwner, give_back, lend, sandbox_identity, sync
 
 KEEPALIVE = ["sleep", "infinity"]
 SIGKILL_EXIT = 137
+SETTLE_S = 2.0
+OCI_EXEC_FAILED = "OCI runtime exec failed"
 _MISSING_TOOL = re.compile(r"(executable file not found|not found|No such file)", re.I)
 _OOM_COUNTER = re.compile(r"^oom_kill (\d+)$", re.M)
+_PIDS_LIMIT_HITS = re.compile(r"^max (\d+)$", re.M)
+CGROUP_PIDS_DIRS = (
+    "/sys/fs/cgroup/pids/docker/{id}",  # v1, cgroupfs driver
+    "/sys/fs/cgroup/pids/system.slice/docker-{id}.scope",  # v1, systemd
+    "/sys/fs/cgroup/system.slice/docker-{id}.scope",  # v2, systemd
+    "/sys/fs/cgroup/docker/{id}",  # v2, cgroupfs driver
+)
 CGROUP_OOM_FILES = (
     "/sys/fs/cgroup/memory/docker/{id}/memory.oom_control",  # v1, cgroupfs driver
     "/sys/fs/cgroup/memory/system.slice/docker-{id}.scope/memory.oom_control",  # v1, systemd
@@ -63,6 +72,7 @@ class DockerSandbox:
         self._sandbox_owner = WorkspaceOwner(cfg.sandbox_uid, cfg.sandbox_uid)
         self._loan: Loan | None = None
         self._oom_kills_seen = 0
+        self._pids_hits_seen = 0
 
     @property
     def client(self) -> docker.DockerClient:
@@ -141,23 +151,32 @@ class DockerSandbox:
                 timeout=limit,
                 cap=self.cfg.output_cap_bytes,
             )
+            if outcome.exit_code in (126, 127) and "setsid" in outcome.stdout + outcome.stderr:
+                raise ImageLacksTools(
+                    f"image {self.image} lacks `setsid`/`sh` (util-linux): use the default "
+                    f"image ({BUILD_HINT})"
+                )
+            oom = self._oom_seen(outcome.exit_code, outcome.timed_out)
+            exhausted = self._pids_exhausted()
+            if not outcome.timed_out and _may_have_died_with_its_container(
+                outcome.exit_code, outcome.stdout, oom
+            ):
+                self._require_alive(argv)
         except docker.errors.APIError as exc:
             raise SandboxError(
                 f"sandbox container {self.container_id[:12]} stopped answering "
                 f"({exc.explanation}); start a new sandbox"
             ) from exc
-        if outcome.exit_code in (126, 127) and "setsid" in outcome.stdout + outcome.stderr:
-            raise ImageLacksTools(
-                f"image {self.image} lacks `setsid`/`sh` (util-linux): use the default image "
-                f"({BUILD_HINT})"
-            )
-        host_count = self._host_oom_kills()
-        if host_count is not None:  # local engine: the cgroup counter is one file read away
-            oom, self._oom_kills_seen = host_count > self._oom_kills_seen, host_count
-        else:
-            oom = (
-                outcome.exit_code == SIGKILL_EXIT and not outcome.timed_out and self._oom_happened()
-            )
+        except (
+            docker.errors.DockerException,
+            requests.exceptions.RequestException,
+            OSError,
+        ) as exc:
+            # A restarting engine resets the exec's socket or refuses the next request.
+            raise EngineUnavailable(
+                f"the Docker engine stopped answering while sandbox {self.container_id[:12]} "
+                f"ran a command ({type(exc).__name__}); once it is back, start a new sandbox"
+            ) from exc
         return ExecResult(
             exit_code=outcome.exit_code,
             stdout=outcome.stdout,
@@ -165,15 +184,77 @@ class DockerSandbox:
             truncated=outcome.truncated,
             timed_out=outcome.timed_out,
             oom_killed=oom,
+            pids_exhausted=exhausted,
             duration_s=outcome.duration_s,
+        )
+
+    def _oom_seen(self, exit_code: int, timed_out: bool) -> bool:
+        """Whether the kernel killed something in the sandbox for memory during the command."""
+        host_count = self._host_oom_kills()
+        if host_count is not None:  # local engine: the cgroup counter is one file read away
+            oom, self._oom_kills_seen = host_count > self._oom_kills_seen, host_count
+            return oom
+        return exit_code == SIGKILL_EXIT and not timed_out and self._oom_happened()
+
+    def _pids_exhausted(self) -> bool:
+        """Whether the command's processes hit the pids limit and still fill three quarters of
+        it (a fork bomb). Then the sandbox is restarted: nothing else could stop them, since
+        even the command that would kill them cannot start. Read from the host's cgroupfs,
+        when it is visible from here."""
+        assert self.container_id is not None
+        for template in CGROUP_PIDS_DIRS:
+            folder = Path(template.format(id=self.container_id))
+            try:
+                events = (folder / "pids.events").read_text()
+                current = int((folder / "pids.current").read_text())
+                ceiling = (folder / "pids.max").read_text().strip()
+            except (OSError, ValueError):
+                continue
+            hits = sum(int(n) for n in _PIDS_LIMIT_HITS.findall(events))
+            grew, self._pids_hits_seen = hits > self._pids_hits_seen, hits
+            # A bomb's processes come and go at the ceiling; a test runner that touched the
+            # limit and finished leaves the sandbox nearly empty.
+            if not grew or not ceiling.isdigit() or current * 4 < int(ceiling) * 3:
+                return False
+            self.client.api.restart(self.container_id, timeout=0)
+            # A restarted container's counters may start again from zero.
+            self._pids_hits_seen = 0
+            self._oom_kills_seen = self._host_oom_kills() or 0
+            return True
+        return False
+
+    def _require_alive(self, argv: Sequence[str]) -> None:
+        """Raise when the container itself died during the command (killed from outside, the
+        engine restarted): the command's exit status would otherwise read as its own. The
+        engine reports a killed container's exit a moment after its processes die, so this
+        waits up to `SETTLE_S` for it before taking the container for alive."""
+        assert self.container_id is not None
+        api = self.client.api
+        try:
+            api.wait(self.container_id, timeout=SETTLE_S)
+        except requests.exceptions.RequestException:
+            if api.inspect_container(self.container_id)["State"].get("Running"):
+                return
+        state = api.inspect_container(self.container_id)["State"]
+        shown = " ".join(argv[2:] if argv[:2] == ["sh", "-c"] else argv)[:80]
+        why = "out of memory" if state.get("OOMKilled") else "killed from outside"
+        raise SandboxError(
+            f"sandbox container {self.container_id[:12]} died while `{shown}` ran ({why}, "
+            f"exit {state.get('ExitCode')}); start a new sandbox"
         )
 
     def remove(self) -> None:
         """Remove the container (idempotent) and hand the worktree back to its owner."""
         container_id, self.container_id = self.container_id, None
         if container_id is not None:
-            with contextlib.suppress(docker.errors.NotFound):
+            try:
                 self.client.api.remove_container(container_id, force=True)
+            except docker.errors.NotFound:
+                pass
+            except (docker.errors.DockerException, requests.exceptions.RequestException):
+                # The engine is gone (restarting): the labelled container outlives this
+                # process, and the next run's start reaps it (factory/run/reaping.py).
+                pass
             cleanup.unregister(container_id)
         if self._loan is not None and self.worktree is not None:
             give_back(self.worktree, self._loan)
@@ -232,6 +313,14 @@ class DockerSandbox:
         tb: TracebackType | None,
     ) -> None:
         self.remove()
+
+
+def _may_have_died_with_its_container(exit_code: int, stdout: str, oom: bool) -> bool:
+    """A SIGKILL no OOM explains, a lost stream, or an exec the runtime refused: what a
+    command sees when its container dies under it."""
+    if exit_code in (SIGKILL_EXIT, -1):
+        return not oom
+    return exit_code == 126 and OCI_EXEC_FAILED in stdout
 
 
 def _in_workspace(cwd: str | None) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sandboxes.config import DockerSandboxConfig
+from sandboxes.config import DockerSandboxConfig, size_in_bytes
 
 WORKSPACE = "/workspace"
 HOME = "/home/agent"
@@ -19,13 +19,6 @@ def sandbox_env(cfg: DockerSandboxConfig, extra: Mapping[str, str] | None = None
     return {**BASE_ENV, **cfg.env, **(extra or {})}
 
 
-def memory_bytes(spec: str) -> int:
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-    if spec[-1] in units:
-        return int(spec[:-1]) * units[spec[-1]]
-    return int(spec)
-
-
 def host_config_kwargs(
     cfg: DockerSandboxConfig, worktree: Path | None, user: str = "10001:10001"
 ) -> dict[str, Any]:
@@ -34,7 +27,7 @@ def host_config_kwargs(
     `user` is the "uid:gid" commands run as; HOME's tmpfs is created owned by it.
     """
     uid, _, gid = user.partition(":")
-    memory = memory_bytes(cfg.memory)
+    memory = size_in_bytes(cfg.memory)
     binds = {str(worktree): {"bind": WORKSPACE, "mode": "rw"}} if worktree else None
     tmpfs_opts = "rw,exec,nosuid,nodev,mode=1777"
     return {

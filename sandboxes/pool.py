@@ -65,14 +65,18 @@ class WarmPool:
         self._thread = threading.Thread(target=self._refill, name="sandbox-pool", daemon=True)
         self._thread.start()
 
-    def acquire(self) -> DockerSandbox:
-        """A started sandbox whose `worktree` is an empty slot; cold-starts one if none is ready."""
+    def acquire(self, *, refill: bool = True) -> DockerSandbox:
+        """A started sandbox whose `worktree` is an empty slot; cold-starts one if none is ready.
+
+        `refill=False` when the caller knows nobody will ask again: a container started for
+        no one would only have to be waited for and removed at shutdown."""
         try:
             sandbox = self._ready.get_nowait()
         except queue.Empty:
             sandbox = self._new_sandbox()
             sandbox.start()
-        self._wanted.set()
+        if refill:
+            self._wanted.set()
         return sandbox
 
     def wait_until_full(self, timeout: float) -> bool:

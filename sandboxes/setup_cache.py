@@ -21,11 +21,11 @@ import docker
 import docker.errors
 
 from sandboxes import cleanup, labels
-from sandboxes.config import DockerSandboxConfig
+from sandboxes.config import DockerSandboxConfig, size_in_bytes
 from sandboxes.docker_engine import connect, require_image
 from sandboxes.errors import SetupFailed
 from sandboxes.execstream import run_exec
-from sandboxes.hardening import BASE_ENV, WORKSPACE, memory_bytes
+from sandboxes.hardening import BASE_ENV, WORKSPACE
 
 MANIFEST_PATTERNS = (
     "pyproject.toml",
@@ -106,7 +106,7 @@ def _run_setup(
     progress: Callable[[str], None],
 ) -> None:
     api = client.api
-    memory = memory_bytes(cfg.memory)
+    memory = size_in_bytes(cfg.memory)
     # The one phase with network (default bridge) and a writable root, as root: installing
     # system-wide is its job. The worktree is copied in, not mounted, so nothing it writes
     # lands in the host checkout; agent sandboxes later mount the real worktree over it.

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 from factory.checks.findings import CheckFinding
 from factory.config.errors import key_path
 from factory.config.settings import FactoryConfig
-from sandboxes.config import DockerSandboxConfig
+from sandboxes.config import DockerSandboxConfig, size_in_bytes
 from sandboxes.docker_engine import BUILD_HINT, connect, require_image
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.errors import SandboxError
-from sandboxes.hardening import memory_bytes
 
 if TYPE_CHECKING:
     import docker
@@ -96,7 +95,7 @@ def _smoke_test(cfg: DockerSandboxConfig, client: docker.DockerClient) -> list[C
     lines = result.stdout.splitlines() + ["", "", ""]
     uid, interfaces, root_probe = lines[0].strip(), lines[1].split(), lines[2].strip()
     limits_ok = (
-        host.get("Memory") == memory_bytes(cfg.memory)
+        host.get("Memory") == size_in_bytes(cfg.memory)
         and host.get("NanoCpus") == int(cfg.cpus * 1e9)
         and host.get("PidsLimit") == cfg.pids
     )

@@ -15,10 +15,11 @@ line or one JSON object and a documented exit code; a crash report for a bug.
 - `options`: the options several commands share, defined once (`--json`, `--repo`, `--since`,
   `--until`, `--output`, `--label`) with the parsers of times and dollars; `output`: the JSON
   printer and the Rich consoles, which print text as written (markup off).
-- One module per command group: `run` (run, resume, approve, reject), `runs`, `pr`, `audit`,
+- One module per command group: `run` (run, resume, approve, reject), `runs` (with
+  `trajectory`, `runs trajectory`), `pr`, `audit`,
   `config`, `doctor`, `init` (with `init_repo`, what it detects and writes), `demo`, `halt`,
   `autonomy`, `policy`, `sandbox`, `review`, `incident`, `serve`, `sweep` (sweep, sweeps),
-  `ticket`, `worker`, `jobs`.
+  `eval` (mine, tasks, export, import, run, list, report, compare), `ticket`, `worker`, `jobs`.
 - `live`, `sweep_view`, `activity`: the Rich live views of a run and a sweep, and the line
   that says what an agent is doing; `listing`: what a list says when it has nothing to show.
 """
@@ -28,6 +29,7 @@ from factory.cli import autonomy as _autonomy  # noqa: F401  (registers `factory
 from factory.cli import config as _config  # noqa: F401  (registers `factory config`)
 from factory.cli import demo as _demo  # noqa: F401  (registers `factory demo`)
 from factory.cli import doctor as _doctor  # noqa: F401  (registers `factory doctor`)
+from factory.cli import eval as _eval  # noqa: F401  (registers `factory eval`)
 from factory.cli import halt as _halt  # noqa: F401  (registers `factory halt`, `unhalt`)
 from factory.cli import incident as _incident  # noqa: F401  (registers `factory incident`)
 from factory.cli import init as _init  # noqa: F401  (registers `factory init`)
@@ -41,6 +43,7 @@ from factory.cli import sandbox as _sandbox  # noqa: F401  (registers `factory s
 from factory.cli import serve as _serve  # noqa: F401  (registers `factory serve`)
 from factory.cli import sweep as _sweep  # noqa: F401  (registers `factory sweep`, `sweeps`)
 from factory.cli import ticket as _ticket  # noqa: F401  (registers `factory ticket`)
+from factory.cli import trajectory as _trajectory  # noqa: F401  (registers `runs trajectory`)
 from factory.cli import worker as _worker  # noqa: F401  (registers `factory worker`)
 from factory.cli.app import app
 

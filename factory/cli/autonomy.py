@@ -66,5 +66,8 @@ def show_command(
         halt = halts[name]
         if halt is not None:
             console.print(Text.assemble("  ", ("halted", "red"), f" by {halt.by}: {halt.reason}"))
+        if a.config_hash is not None:
+            holds = a.held_by_eval or "a passing eval under this configuration"
+            console.print(f"  configuration {a.config_hash[:12]}; above L1 needs an eval: {holds}")
         for line in a.evidence:
             console.print(f"  - {line}")

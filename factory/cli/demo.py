@@ -86,8 +86,8 @@ def demo(
 def _sweep_demo(tickets: int, directory: Path | None, as_json: bool, console: Console) -> None:
     from factory.cli.sweep_view import SweepView
     from factory.demo.sweep_demo import MAX_TICKETS, run_sweep_demo
+    from factory.support.stopping import StopSignal
     from factory.sweep.report import build_report, to_markdown
-    from factory.sweep.stopping import StopSignal
 
     if tickets > MAX_TICKETS:
         raise fail(f"--tickets takes 1 to {MAX_TICKETS} (the bundled backlog)")

@@ -11,7 +11,7 @@ from rich.table import Table
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
-from factory.cli.options import JsonFlag, OptionalRepo, Repo
+from factory.cli.options import MAX_RECORD_ID, JsonFlag, OptionalRepo, Repo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.config.errors import ConfigError
@@ -58,28 +58,42 @@ def open_incident(
     """Open an incident, optionally naming the change that caused it.
 
     With --root-cause the change it names counts as failed in `factory review` (change
-    fail rate, recovery time)."""
+    fail rate, recovery time); it must name a commit of the repository, a pull request the
+    factory recorded there, or one of its runs."""
+    from factory.review.incident_causes import RootCauseError, check_root_cause
+
+    config = cli_config()
     try:
-        cli_config().repo(repo)
+        config.repo(repo)
     except ConfigError as error:
         raise fail(str(error)) from None
-    with cli_store() as store:
+    with cli_store(config) as store:
         try:
+            cause = check_root_cause(config, store, repo, root_cause) if root_cause else None
             incident = store.incidents.open(
-                repo, title, by=by or getpass.getuser(), root_cause=root_cause, severity=severity
+                repo,
+                title,
+                by=by or getpass.getuser(),
+                root_cause=cause.text if cause else None,
+                severity=severity,
             )
-        except ValueError as error:
+        except (ValueError, RootCauseError) as error:
             raise fail(str(error)) from None
     if as_json:
-        print_json(incident_record(incident))
+        checked = {"root_cause_checked": cause.checked} if cause else {}
+        print_json({**incident_record(incident), **checked})
         return
-    cause = f", root cause {incident.root_cause}" if incident.root_cause else ""
-    console.print(f"incident {incident.id} opened on {repo}{cause}")
+    shown = f", root cause {incident.root_cause} ({cause.kind})" if cause else ""
+    console.print(f"incident {incident.id} opened on {repo}{shown}")
+    if cause is not None and cause.note:
+        console.print(f"note: {cause.note}")
 
 
 @incident_app.command("resolve")
 def resolve_incident(
-    incident_id: int = typer.Argument(..., help="The incident's number."),
+    incident_id: int = typer.Argument(
+        ..., metavar="ID", min=1, max=MAX_RECORD_ID, help="The incident's number."
+    ),
     by: str | None = BY_OPTION,
     as_json: JsonFlag = False,
 ) -> None:
@@ -87,12 +101,20 @@ def resolve_incident(
     from factory.store import IncidentNotFoundError
 
     with cli_store() as store:
+        before = next((i for i in store.incidents.all() if i.id == incident_id), None)
         try:
             incident = store.incidents.resolve(incident_id, by=by or getpass.getuser())
         except IncidentNotFoundError as error:
             raise fail(str(error)) from None
+    already = before is not None and before.resolved_at is not None
     if as_json:
-        print_json(incident_record(incident))
+        print_json({**incident_record(incident), "already": already})
+        return
+    if already:
+        console.print(
+            f"incident {incident.id} was already resolved by {incident.resolved_by} "
+            f"at {incident.resolved_at:%Y-%m-%d %H:%M}; nothing changed"
+        )
         return
     console.print(f"incident {incident.id} resolved")
 
@@ -147,8 +169,13 @@ def list_incidents(
     as_json: JsonFlag = False,
 ) -> None:
     """List incidents, oldest first (of --repo NAME only, when given)."""
-    with cli_store() as store:
+    config = cli_config()
+    with cli_store(config) as store:
         incidents = store.incidents.all(repo, open_only=open_only)
+        # A repository no longer configured may still have incidents on record: list those.
+        if repo is not None and repo not in config.repos and not store.incidents.all(repo):
+            known = ", ".join(sorted(config.repos)) or "none configured"
+            raise fail(f"unknown repository {repo!r} (configured: {known})")
     if as_json:
         print_json([incident_record(incident) for incident in incidents])
         return

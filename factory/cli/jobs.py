@@ -11,7 +11,7 @@ from rich.table import Table
 from factory.cli.app import app
 from factory.cli.context import cli_config, database_unreachable, fail
 from factory.cli.listing import nothing_to_list
-from factory.cli.options import JsonFlag
+from factory.cli.options import MAX_RECORD_ID, JsonFlag
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.support.errors import error_text
@@ -114,7 +114,9 @@ def _render(job: JobView) -> None:
 
 @jobs_app.command("show")
 def show_command(
-    job_id: int = typer.Argument(..., help="The job id (see `factory jobs list`)."),
+    job_id: int = typer.Argument(
+        ..., metavar="ID", min=1, max=MAX_RECORD_ID, help="The job id (see `factory jobs list`)."
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """One job: its state, attempts, ticket and run."""
@@ -130,7 +132,9 @@ def show_command(
 
 @jobs_app.command("cancel")
 def cancel_command(
-    job_id: int = typer.Argument(..., help="The job id (see `factory jobs list`)."),
+    job_id: int = typer.Argument(
+        ..., metavar="ID", min=1, max=MAX_RECORD_ID, help="The job id (see `factory jobs list`)."
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """Cancel a waiting job, or stop a running one at its next node boundary.

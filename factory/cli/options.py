@@ -13,7 +13,11 @@ here) help text.
   any work.
 - `--output`/`-o FILE`: where a command that writes a document writes it (default stdout).
 - `--label`: a ticket label, as on GitHub.
-- `--budget-usd`: dollars, finite and more than 0.
+- `--budget-usd`: dollars, finite, more than 0 and at most a million.
+- every other number has a bound where a database, the engine or arithmetic would overflow:
+  a record's number (`incident resolve N`, `pr show N`, `jobs show N`) is at most
+  `MAX_RECORD_ID`, a listing's `--limit` at most `MAX_LISTED`, and seconds go through
+  `seconds` (tests/unit/factory/cli/test_numeric_options.py walks every command for it).
 
 Old spellings stay as hidden options (`hidden_alias`), so scripts keep working; a command
 takes the first of the new and the old spelling that was given (`either`).
@@ -63,6 +67,17 @@ def duration(text: str) -> timedelta:
         raise typer.BadParameter(str(error)) from None
 
 
+MAX_DOLLARS = 1_000_000.0
+"""A budget above a million dollars is a typo, not a limit."""
+MAX_RECORD_ID = 2**63 - 1
+"""The largest number a database row can carry (a signed 64-bit integer)."""
+MAX_LISTED = 100_000
+"""The most rows a listing prints at once."""
+MAX_COMMAND_SECONDS = 86_400.0
+MAX_TOKENS = 10**12
+"""A token budget past a trillion is a typo."""
+
+
 def dollars(text: str) -> float:
     """An amount of US dollars a budget can enforce: a finite number more than 0."""
     try:
@@ -71,7 +86,20 @@ def dollars(text: str) -> float:
         raise typer.BadParameter(f"{text!r} is not a number of dollars (e.g. 5 or 2.50)") from None
     if not math.isfinite(amount) or amount <= 0:
         raise typer.BadParameter(f"{text!r}: a budget is a finite amount of dollars, more than 0")
+    if amount > MAX_DOLLARS:
+        raise typer.BadParameter(f"{text!r}: a budget is at most {MAX_DOLLARS:,.0f} dollars")
     return amount
+
+
+def seconds(text: str) -> float:
+    """Seconds a command may take: a finite number more than 0, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a number of seconds (e.g. 60 or 2.5)") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_COMMAND_SECONDS:
+        raise typer.BadParameter(f"{text!r}: give seconds more than 0, at most a day (86400)")
+    return value
 
 
 def hidden_alias(*names: str) -> Any:

@@ -13,7 +13,7 @@ from rich.text import Text
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
-from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.options import MAX_RECORD_ID, JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.config.errors import ConfigError
@@ -74,7 +74,7 @@ def list_pull_requests(
 
 @pr_app.command("show")
 def show(
-    number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
+    number: int = typer.Argument(..., metavar="NUMBER", min=1, max=MAX_RECORD_ID, help=NUMBER_HELP),
     repo: OptionalRepo = None,
     diff: bool = typer.Option(False, "--diff", help="Also print the change as a unified diff."),
     as_json: JsonFlag = False,
@@ -109,7 +109,7 @@ def show(
 
 @pr_app.command("merge")
 def merge(
-    number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
+    number: int = typer.Argument(..., metavar="NUMBER", min=1, max=MAX_RECORD_ID, help=NUMBER_HELP),
     repo: OptionalRepo = None,
     ready: bool = typer.Option(
         False, "--ready", help="Merge a draft too: you reviewed what the factory flagged."
@@ -135,7 +135,7 @@ def merge(
 
 @pr_app.command("close")
 def close(
-    number: int = typer.Argument(..., metavar="NUMBER", help=NUMBER_HELP),
+    number: int = typer.Argument(..., metavar="NUMBER", min=1, max=MAX_RECORD_ID, help=NUMBER_HELP),
     repo: OptionalRepo = None,
     comment: str | None = typer.Option(
         None, "--comment", help="Why it is closed (kept on the pull request and in the audit log)."

@@ -179,6 +179,14 @@ def _run_options(**values: object) -> RunOptions:
         flag = "--" + field.replace("_", "-")
         message = first["msg"].removeprefix("Input ").removeprefix("Value error, ")
         raise fail(f"{flag} {values.get(field)}: {message}", kind="usage") from exc
+    if options.record is not None and options.replay is not None:
+        # Recording writes what a model provider answered; a replay asks none, so the file
+        # would silently stay empty.
+        raise fail(
+            "--record and --replay together: --record keeps a provider's answers and a replay "
+            "asks no provider; give one of them",
+            kind="usage",
+        )
     if options.record is not None and options.record.is_dir():
         raise fail(f"--record {options.record} is a directory; name a .jsonl file to write")
     if options.record is not None and not options.record.parent.is_dir():

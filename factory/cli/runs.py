@@ -14,7 +14,7 @@ from rich.text import Text
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
-from factory.cli.options import JsonFlag, OptionalRepo
+from factory.cli.options import MAX_LISTED, JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.store.statuses import RunStatus
@@ -56,7 +56,16 @@ def run_record(run: Run) -> dict[str, Any]:
         "finished_at": run.finished_at,
         "events": run.event_count,
         "head_hash": run.head_hash,
+        "config_hash": run.config_hash,
+        # An eval's run worked on a throwaway clone and delivered nothing (docs/eval.md).
+        "eval": run.eval_id,
     }
+
+
+def _spend(run: Run, seen: RunStatus) -> str:
+    """The cost column: a running run's spend so far moves with each model call."""
+    spent = f"${run.cost_usd:.2f}" if run.cost_known else "unknown"
+    return f"{spent} so far" if seen == RunStatus.RUNNING else spent
 
 
 TICKET_FILE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -106,7 +115,9 @@ def event_record(event: Event) -> dict[str, Any]:
 def list_runs(
     status: str | None = typer.Option(None, "--status", help=STATUS_HELP),
     repo: OptionalRepo = None,
-    limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many (newest first)."),
+    limit: int = typer.Option(
+        50, "--limit", min=1, max=MAX_LISTED, help="Show at most this many (newest first)."
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """List runs, newest first. A run whose driving process is gone shows as `interrupted`.
@@ -138,7 +149,7 @@ def list_runs(
             seen.value,
             run.repo,
             ticket_name(run.ticket_ref),
-            f"${run.cost_usd:.2f}" if run.cost_known else "unknown",
+            _spend(run, seen),
             _when(run.created_at, this_year),
         )
         for run, seen in observed

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, fail
-from factory.cli.options import JsonFlag
+from factory.cli.options import JsonFlag, seconds
 from factory.cli.output import console as make_console
 from factory.config import FactoryConfig
 from sandboxes.errors import SandboxError
@@ -138,7 +138,13 @@ def exec_command(
         help="Directory to mount at /workspace (default: none). Use a scratch copy or a git "
         "worktree, never a checkout you care about.",
     ),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds before the command is killed."),
+    timeout: float = typer.Option(
+        60.0,
+        "--timeout",
+        metavar="SECONDS",
+        parser=seconds,
+        help="Seconds before the command is killed (at most a day).",
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """Run one command in a hardened sandbox, as agents do (a manual check)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from factory.cli.app import app
@@ -19,12 +21,15 @@ def serve(
 
     Shows the review, runs and each run's trajectory, the approval queue and the halt
     switch. Approving, rejecting and halting need FACTORY_WEB_TOKEN set when starting (log
-    in with it); without it the dashboard is read-only.
+    in with it); without it the dashboard is read-only, and it refuses to listen on any
+    address but this machine's own (127.0.0.1, ::1, localhost).
 
     Example: FACTORY_WEB_TOKEN=$(openssl rand -hex 16) factory serve --port 8765
     """
+    from factory.web.server import TOKEN_ENV, check_exposure
     from factory.web.server import serve as run_server
 
     config = cli_config()
+    check_exposure(host, os.environ.get(TOKEN_ENV) or None)
     typer.echo(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     run_server(config, host=host, port=port)

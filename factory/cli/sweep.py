@@ -9,11 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
-from factory.cli.options import JsonFlag, OptionalLabel, Repos, dollars, duration
+from factory.cli.options import (
+    MAX_LISTED,
+    MAX_TOKENS,
+    JsonFlag,
+    OptionalLabel,
+    Repos,
+    dollars,
+    duration,
+)
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.support.wording import plural
@@ -22,7 +29,7 @@ if TYPE_CHECKING:
     from factory.cli.errors import CommandError
     from factory.config import FactoryConfig
     from factory.sweep.outcome import SweepRequest, SweepResult
-    from factory.sweep.report import MorningReport
+    from factory.sweep.report import MorningReport, ReportNotPosted
 
 sweeps_app = typer.Typer(help="List past sweeps and show one sweep's report.", no_args_is_help=True)
 app.add_typer(sweeps_app, name="sweeps")
@@ -47,7 +54,11 @@ def sweep(
     repo: Repos = [],  # noqa: B006 - Typer reads the default; it is never mutated
     label: OptionalLabel = None,
     limit: int | None = typer.Option(
-        None, "--limit", min=0, help="Start at most N tickets (with --enqueue: queue at most N)."
+        None,
+        "--limit",
+        min=0,
+        max=MAX_LISTED,
+        help="Start at most N tickets (with --enqueue: queue at most N).",
     ),
     concurrency: int | None = typer.Option(
         None,
@@ -69,6 +80,7 @@ def sweep(
         None,
         "--budget-tokens",
         min=1,
+        max=MAX_TOKENS,
         help="The same, in tokens (needed for unpriced models; also with --enqueue).",
     ),
     max_wall: timedelta | None = typer.Option(
@@ -120,16 +132,16 @@ def sweep(
     Every configured repository is swept unless --repo names some (repeat it for several).
     """  # noqa: E501 - one line per paragraph: --help wraps it to the terminal
     from factory.config.errors import ConfigError
+    from factory.support.stopping import StopSignal
     from factory.sweep.driver import SweepError, run_sweep
     from factory.sweep.outcome import SweepRequest
     from factory.sweep.report import ReportPostError, build_report, parse_post_target
-    from factory.sweep.stopping import StopSignal
     from factory.tickets.model import TicketError
 
     config = cli_config()
     wall = max_wall.total_seconds() if max_wall is not None else None
     try:
-        if post_report is not None:
+        if post_report is not None and not dry_run:
             parse_post_target(post_report)
     except (ValueError, ReportPostError) as error:
         raise _fail(str(error), as_json) from error
@@ -159,11 +171,17 @@ def sweep(
             raise _fail(str(error), as_json) from error
     report = build_report(result)
     files = _write_report(report, result, report_dir or config.factory.data_dir / "sweeps")
-    posted = _post(report, post_report, as_json) if post_report and not dry_run else None
+    posted, not_posted = _post(report, post_report) if post_report and not dry_run else (None, None)
     if as_json:
-        print_json({**report.model_dump(mode="json"), "files": files, "posted": posted})
+        extra = {"post_error": str(not_posted)} if not_posted else {}
+        print_json({**report.model_dump(mode="json"), "files": files, "posted": posted, **extra})
     else:
         _render(report, files, posted)
+    if not_posted is not None:
+        # The sweep is done and its report is on disk and above; the exit says the post failed.
+        if as_json:
+            raise typer.Exit(not_posted.exit_code)
+        raise not_posted
     if result.stopped and stop.requested:
         raise typer.Exit(STOPPED_EXIT)
 
@@ -222,15 +240,14 @@ def _write_report(report: MorningReport, result: SweepResult, directory: Path) -
     return {} if result.dry_run else write_report(report, directory)
 
 
-def _post(report: MorningReport, target: str, as_json: bool) -> str | None:
-    from factory.sweep.report import ReportPostError, post_report, to_markdown
+def _post(report: MorningReport, target: str) -> tuple[str | None, ReportNotPosted | None]:
+    """The comment's URL, or why the report could not be posted (the sweep is done either way)."""
+    from factory.sweep.report import ReportNotPosted, post_report, to_markdown
 
     try:
-        return post_report(target, to_markdown(report))
-    except ReportPostError as error:
-        # The sweep itself is done and recorded; say so rather than hide the report.
-        make_console(stderr=True).print(Text.assemble(("error:", "red"), " ", str(error)))
-        return None
+        return post_report(target, to_markdown(report)), None
+    except ReportNotPosted as error:
+        return None, error
 
 
 def _render(report: MorningReport, files: dict[str, str], posted: str | None) -> None:
@@ -246,7 +263,9 @@ def _render(report: MorningReport, files: dict[str, str], posted: str | None) ->
 
 @sweeps_app.command("list")
 def list_sweeps(
-    limit: int = typer.Option(20, "--limit", min=1, help="Show at most this many (newest first)."),
+    limit: int = typer.Option(
+        20, "--limit", min=1, max=MAX_LISTED, help="Show at most this many (newest first)."
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """List sweeps, newest first, with their headline numbers."""

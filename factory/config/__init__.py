@@ -9,6 +9,7 @@
 - `git`: `[git]`, the name and email on every factory commit.
 - `sweep`, `schedule`, `initiatives`: the `[sweep]`, `[schedule]` and `[initiatives.*]` sections.
 - `prices`: which configured models have no price; whether a dollar limit can be enforced.
+- `limits`: `[limits]`, daily and monthly spend limits of the factory and per repository.
 
 A feature's section lives here as a model, so this package imports only `factory.support` and
 the outer packages' own config models (`harness.config`, `policies.config`, `sandboxes.config`).

@@ -27,6 +27,8 @@ SECTIONS = (
     "factory",
     "models",
     "budgets",
+    "stuck",
+    "limits",
     "pricing",
     "sandbox",
     "git",
@@ -42,12 +44,13 @@ NOT_OVERRIDES = frozenset(
         "FACTORY_DEBUG",  # tracebacks on the terminal, see factory/cli/errors.py
         "FACTORY_GIT_TOKEN",  # handed to git's askpass helper, see factory/git/askpass.py
         "FACTORY_GIT_USERNAME",
-        "FACTORY_TEST_POSTGRES_URL",  # the tests' PostgreSQL server, see .ci/postgres.sh
         "FACTORY_GITHUB_WEBHOOK_SECRET",  # a secret, see factory/queue/webhooks.py
         "FACTORY_WEB_TOKEN",  # the dashboard's secret, read by factory/web/server.py
     }
 )
-"""FACTORY_* variables that are not configuration keys."""
+"""FACTORY_* variables that are not configuration keys (nor is any `FACTORY_TEST_*`: the tests'
+own settings, such as the PostgreSQL server of .ci/postgres.sh)."""
+TEST_PREFIX = "FACTORY_TEST_"
 
 
 def discover_config_path(
@@ -165,7 +168,7 @@ def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dic
     """
     merged = copy.deepcopy(data)  # TOML values include dates and times, which JSON has not
     for name in sorted(environ):
-        if not name.startswith(ENV_PREFIX) or name in NOT_OVERRIDES:
+        if not name.startswith(ENV_PREFIX) or name in NOT_OVERRIDES or name.startswith(TEST_PREFIX):
             continue
         parts = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
         if not parts:

@@ -22,7 +22,7 @@ class ScheduleConfig(BaseModel):
     night); unset means no scheduled sweep."""
     sweep_repos: list[str] = Field(default_factory=list)
     """Configured repository names the scheduled sweep covers; empty means all of them."""
-    sweep_limit: int | None = Field(default=None, ge=1)
+    sweep_limit: int | None = Field(default=None, ge=1, le=10_000)
     """Queue at most this many tickets per scheduled sweep."""
 
     @field_validator("sweep")

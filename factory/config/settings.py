@@ -32,10 +32,17 @@ from factory.config.forges import (
 )
 from factory.config.git import BotIdentity
 from factory.config.initiatives import InitiativeConfig
+from factory.config.limits import LimitsConfig
 from factory.config.schedule import ScheduleConfig
 from factory.config.sweep import SweepConfig
-from harness.config import BudgetConfig, ModelPrice, ModelsConfig
-from policies.config import AutonomyRange, EarnedAutonomyRule, PolicySpec, RiskRule
+from harness.config import BudgetConfig, ModelPrice, ModelsConfig, StuckConfig
+from policies.config import (
+    AutonomyRange,
+    EarnedAutonomyRule,
+    EvidenceRule,
+    PolicySpec,
+    RiskRule,
+)
 from policies.globs import Glob
 from sandboxes.config import SandboxConfig
 
@@ -115,6 +122,9 @@ class RepoConfig(BaseModel):
     autonomy: AutonomyRange = Field(default_factory=AutonomyRange)
     earned_autonomy: EarnedAutonomyRule = Field(default_factory=EarnedAutonomyRule)
     """How the effective level moves inside `autonomy` with the factory's track record here."""
+    autonomy_evidence: EvidenceRule | None = None
+    """When set, a level above L1 needs a passing eval under the current configuration, and
+    only merges made under it count toward promotion (docs/eval.md)."""
     risk: RiskRule = Field(default_factory=RiskRule)
     """The risk score that decides whether L2 may merge a change by itself."""
     policies: list[PolicySpec] = Field(default_factory=list)
@@ -154,6 +164,10 @@ class FactoryConfig(BaseModel):
     factory: CoreConfig = Field(default_factory=CoreConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     budgets: BudgetConfig = Field(default_factory=BudgetConfig)
+    stuck: StuckConfig = Field(default_factory=StuckConfig)
+    """`[stuck]`: when an agent going round in circles is stopped (see harness/stuck.py)."""
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    """`[limits]`: daily and monthly spend of the whole factory and of each repository."""
     pricing: dict[str, ModelPrice] = Field(default_factory=dict)
     """US dollars per million tokens, keyed by model name (`[pricing."claude-sonnet-4-5"]`)."""
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
@@ -193,6 +207,24 @@ class FactoryConfig(BaseModel):
             raise ValueError(
                 f"[schedule] sweep_repos names unknown repositories {', '.join(unknown)} "
                 f"(configured: {', '.join(sorted(self.repos)) or 'none'})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _limited_repos_exist(self) -> FactoryConfig:
+        known = ", ".join(sorted(self.repos)) or "none"
+        unknown = sorted(set(self.limits.repos) - set(self.repos))
+        if unknown:
+            raise ValueError(
+                f"[limits.repos] names unknown repositories {', '.join(unknown)} (configured: "
+                f"{known})"
+            )
+        issue = self.limits.alert_issue
+        on_github = issue is not None and bool(getattr(self.repos.get(issue.repo), "github", None))
+        if issue is not None and not on_github:
+            raise ValueError(
+                f"[limits] alert_issue.repo {issue.repo!r} must name a configured repository "
+                f'on GitHub (github = "owner/name"); configured: {known}'
             )
         return self
 

@@ -18,9 +18,9 @@ from factory.config import load_config
 from factory.demo.run_demo import REPO_NAME, prepare_demo
 from factory.store import Store
 from factory.store.statuses import RunStatus
+from factory.support.stopping import StopSignal
 from factory.sweep.driver import SweepObserver, run_sweep
 from factory.sweep.outcome import SweepRequest, SweepResult
-from factory.sweep.stopping import StopSignal
 
 BACKLOG = Path(__file__).parent / "backlog"
 OUTCOME_ORDER = (

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from factory.support.errors import FAILED, FactoryError
 
 PullRequestState = Literal["open", "draft", "merged", "closed"]
-ForgeKind = Literal["local", "github"]
+ForgeKind = Literal["local", "github", "eval"]
 
 
 class PullRequestRequest(BaseModel):

@@ -6,6 +6,7 @@ from factory.support.errors import FactoryError
 from policies.models import DiffSummary, FileChange
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_INDEX_MODE = re.compile(r"^index [0-9a-f]+\.\.[0-9a-f]+ (\d{6})$")
 _GIT_HEADER = re.compile(r'^diff --git ("?)a/(.+?)\1 ("?)b/(.+?)\3$')
 
 
@@ -38,6 +39,8 @@ class _FileBuilder:
         self.added = self.removed = 0
         self.binary = False
         self.lines: list[str] = []
+        self.removed_lines: list[str] = []
+        self.mode: str | None = None
 
     def build(self) -> FileChange | None:
         if self.old is None and self.new is None:
@@ -58,11 +61,13 @@ class _FileBuilder:
             removed=self.removed,
             binary=self.binary,
             added_lines=self.lines,
+            removed_lines=self.removed_lines,
+            mode=None if self.status == "deleted" else self.mode,
         )
 
 
 def parse_unified_diff(text: str) -> DiffSummary:
-    """Files, line counts, renames, deletions, binaries and added lines of a unified diff
+    """Files, line counts, renames, deletions, binaries, modes and lines of a unified diff
     (git format, or plain `diff -u`). Hunk lengths are followed exactly, so a removed line
     that starts with `--` is never mistaken for a file header."""
     files: list[FileChange] = []
@@ -89,6 +94,7 @@ def parse_unified_diff(text: str) -> DiffSummary:
             elif line.startswith("-"):
                 assert current is not None
                 current.removed += 1
+                current.removed_lines.append(line[1:])
                 old_left -= 1
             elif line.startswith("\\"):
                 pass  # "\ No newline at end of file"
@@ -111,8 +117,13 @@ def parse_unified_diff(text: str) -> DiffSummary:
             continue  # preamble (a mail header, a commit message) before the first file
         elif line.startswith("new file mode"):
             current.old = None
+            current.mode = line.rsplit(" ", 1)[-1]
         elif line.startswith("deleted file mode"):
             current.new = None
+        elif line.startswith("new mode "):
+            current.mode = line.rsplit(" ", 1)[-1]
+        elif (index := _INDEX_MODE.match(line)) is not None:
+            current.mode = index.group(1)
         elif line.startswith("rename from ") or line.startswith("copy from "):
             current.old = _unquote(line.split(" from ", 1)[1])
         elif line.startswith("rename to ") or line.startswith("copy to "):

@@ -132,3 +132,21 @@ def replay_decisions(
             )
         )
     return report
+
+
+def decisions_at_levels(
+    config: FactoryConfig, payload: dict[str, object], levels: list[AutonomyLevel]
+) -> dict[str, DecisionKind]:
+    """What the gate would have decided on one recorded `gate.decision` payload at each of
+    `levels`, under `config`, without clamping to the repository's range: an eval asks what
+    L2 or L3 would have done with a change it judged at L1. Raises ValidationError,
+    ConfigError or PolicyConfigError when the record or the configuration cannot be read."""
+    ctx = GateContext.model_validate(payload["context"])
+    settings = config.repo(ctx.repo)
+    gate = repo_policies(settings, open_base(settings, None))
+    return {
+        level.value: evaluate_gate(
+            ctx.model_copy(update={"level": level}), gate, settings.risk
+        ).decision
+        for level in levels
+    }

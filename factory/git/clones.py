@@ -80,8 +80,9 @@ def _clone_once(source: str, target: Path, cache_root: Path, env: Mapping[str, s
     partial.rename(target)
 
 
-# Scratch the factory writes inside worktrees (test reports); never part of a commit.
-FACTORY_SCRATCH = (".factory-reports/",)
+# Scratch the factory writes inside worktrees (test reports); never part of a commit, whatever
+# a sandboxed command puts under the name (a file, or a symlink leading out, as well as a folder).
+FACTORY_SCRATCH = ("/.factory-reports",)
 
 
 def _exclude_factory_files(clone: Path) -> None:

@@ -1,5 +1,6 @@
 """One git worktree per run, on its own branch, made from the cached clone's base branch."""
 
+import os
 import re
 import shutil
 import unicodedata
@@ -162,13 +163,47 @@ def worktree_git(worktree: RunWorktree) -> git.Git:
 
 
 def _admin_dir(worktree: RunWorktree) -> Path:
-    target = (worktree.path / ".git").resolve(strict=False)
+    # The worktree's own `.git` is never resolved: a sandboxed command may have made it a link.
+    home = worktree.path.resolve()
     for gitdir in sorted((worktree.clone / "worktrees").glob("*/gitdir")):
-        if Path(gitdir.read_text().strip()).resolve(strict=False) == target:
+        recorded = Path(gitdir.read_text().strip())
+        if recorded.name == ".git" and recorded.parent.resolve(strict=False) == home:
             return gitdir.parent
     raise GitError(
         f"{worktree.path} is not a worktree of {worktree.clone}; remove it and resume the run"
     )
+
+
+def restore_git_entry(worktree: RunWorktree) -> str | None:
+    """Put the worktree's `.git` file back if a sandboxed command changed it; say what was there.
+
+    Host-side git never reads it (`worktree_git`), so a hook, a config or a link planted there
+    never runs; putting the file back keeps the planted files from lying around the worktree,
+    and what was found goes on the run's record. None when the file is as git wrote it."""
+    entry = worktree.path / ".git"
+    if not worktree.path.is_dir():
+        return None
+    expected = f"gitdir: {_admin_dir(worktree)}\n"
+    if entry.is_symlink():
+        found = f"a symlink to {os.readlink(entry)}"
+    elif entry.is_dir():
+        planted = sorted(p.relative_to(entry).as_posix() for p in entry.rglob("*") if p.is_file())
+        found = "a directory holding " + (", ".join(planted[:20]) or "nothing")
+    elif not entry.exists():
+        found = "nothing (removed)"
+    elif not entry.is_file():
+        found = "a special file"
+    else:
+        with entry.open("rb") as current:
+            if current.read(len(expected) + 1) == expected.encode():
+                return None
+        found = "a file pointing elsewhere"
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    elif entry.exists() or entry.is_symlink():
+        entry.unlink()
+    entry.write_text(expected)
+    return found
 
 
 def head_sha(worktree: RunWorktree) -> str:
@@ -228,11 +263,17 @@ def tracked_paths(worktree: RunWorktree, paths: list[str]) -> set[str]:
 
 
 @contextmanager
-def detached_checkout(clone: Path, sha: str, path: Path) -> Iterator[Path]:
+def detached_checkout(
+    clone: Path, sha: str, path: Path, *, into_empty: bool = False
+) -> Iterator[Path]:
     """A throwaway checkout of commit `sha` at `path` (the base commit, for a baseline suite or
-    a test-command check), removed afterwards. GitError when it cannot be made."""
+    a test-command check), removed afterwards. GitError when it cannot be made.
+
+    `into_empty`: `path` is an empty directory that must stay the same directory (a warm
+    sandbox's slot, bind-mounted already), so it is filled rather than made anew."""
     runner = factory_git(clone, trusted=[path])
-    shutil.rmtree(path, ignore_errors=True)
+    if not into_empty:
+        shutil.rmtree(path, ignore_errors=True)
     # Under the clone's lock like every worktree change: a prune while another run's
     # `worktree add` is half done would delete that run's worktree entry.
     with clone_lock(clone):

@@ -4,7 +4,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from factory.config import FactoryConfig
+from factory.config.fingerprint import configuration_hash
 from factory.git.base_branch import base_branch_of
+from factory.governance.evidence import eval_evidence, under_configuration
 from factory.governance.track_record import IncidentIssue, gather_track_record
 from factory.store.store import Store
 from policies.autonomy import Assessment, assess_autonomy
@@ -39,10 +41,17 @@ def assess_repo(
     record = gather_track_record(
         store.pull_requests, repo, settings.path, base_branch_of(settings), incidents
     )
+    found = None
+    if settings.autonomy_evidence is not None:
+        config_hash = configuration_hash(config, settings)
+        record = under_configuration(store, repo, record, config_hash)
+        found = eval_evidence(store, repo, config_hash)
     return assess_autonomy(
         settings.autonomy,
         record,
         settings.earned_autonomy,
         now or datetime.now(UTC),
         previous=previous_level(store, repo),
+        evidence_rule=settings.autonomy_evidence,
+        eval_evidence=found,
     )

@@ -40,7 +40,8 @@ def unhalt_hint(halt: Halt) -> str:
     return "factory unhalt" if halt.scope == ALL else f"factory unhalt --repo {halt.scope}"
 
 
-def _runs_in_scope(store: Store, scope: str) -> list[str]:
+def runs_in_scope(store: Store, scope: str) -> list[str]:
+    """The runs in flight in `scope` ("all" or a repository), which a halt concerns."""
     repo = None if scope == ALL else scope
     return [
         run.id
@@ -60,7 +61,7 @@ def halt(store: Store, scope: str, reason: str, by: str) -> HaltResult:
         record = store.halts.add(scope, reason, by)
     except AlreadyHalted as already:
         return HaltResult(scope=scope, halts=[already.halt], already=str(already))
-    runs = _runs_in_scope(store, scope)
+    runs = runs_in_scope(store, scope)
     payload = {"scope": scope, "reason": reason, "by": by, "halt_id": record.id}
     for run_id in runs:
         store.events.append(run_id, HALTED_EVENT, f"human:{by}", payload)
@@ -75,7 +76,7 @@ def active_halts(store: Store) -> list[Halt]:
 def unhalt(store: Store, scope: str, by: str) -> HaltResult:
     """Lift the active halts on `scope`. Halts on other scopes stay."""
     lifted = store.halts.lift(scope, by)
-    runs = _runs_in_scope(store, scope) if lifted else []
+    runs = runs_in_scope(store, scope) if lifted else []
     payload = {"scope": scope, "by": by, "lifted": [h.id for h in lifted]}
     for run_id in runs:
         store.events.append(run_id, UNHALTED_EVENT, f"human:{by}", payload)

@@ -43,7 +43,7 @@ def finish_if_done(
 
     `abandoned_after_s` (the recovery task's) adopts the jobs of a sweep whose queueing
     process died before recording them."""
-    from factory.sweep.report import build_report
+    from factory.sweep.report import build_report, spend_alert_lines
 
     with store.sweeps.transaction(sweep_id) as sweep:
         if sweep.status != "running":
@@ -58,6 +58,7 @@ def finish_if_done(
             return False
         request, workers = read_params(sweep.params())
         result = recorded_result(ledger, request, sweep_id, sweep.row.started_at, workers.deadline)
+        result.spend_alerts = spend_alert_lines(store, result.started_at)
         report = build_report(result)
         status = "stopped" if result.stopped else "finished"
         sweep.finish(status, report.model_dump(mode="json"), report.totals())
@@ -98,7 +99,13 @@ def _open_jobs(config: FactoryConfig, sweep_id: str) -> set[int]:
 
 def _deliver_report(config: FactoryConfig, report: Any, workers: WorkersSweep) -> None:
     """The report files (and the tracking-issue comment) the in-process sweep's CLI writes."""
-    from factory.sweep.report import ReportPostError, post_report, to_markdown, write_report
+    from factory.sweep.report import (
+        ReportNotPosted,
+        ReportPostError,
+        post_report,
+        to_markdown,
+        write_report,
+    )
 
     directory = Path(workers.report_dir) if workers.report_dir else None
     try:
@@ -108,7 +115,7 @@ def _deliver_report(config: FactoryConfig, report: Any, workers: WorkersSweep) -
     if workers.post_report:
         try:
             post_report(workers.post_report, to_markdown(report))
-        except ReportPostError as error:
+        except (ReportPostError, ReportNotPosted) as error:
             log.warning("could not post the sweep's report", error=str(error))
 
 

@@ -21,11 +21,11 @@ import structlog
 
 from factory.config import FactoryConfig
 from factory.queue.sweep_end import finish_if_done
+from factory.run.batch_budget import per_run_limit
 from factory.run.hooks import RunHooks
 from factory.store import Store
 from factory.store.models import Run
 from factory.store.sweeps import SweepTransaction
-from factory.sweep.budget import per_run_limit
 from factory.sweep.outcome import PickedTicket, TicketOutcome
 from factory.sweep.recorded import (
     SKIPPED,

@@ -7,5 +7,7 @@ these names, so the modules that queue work need not import the tasks that do it
 RUN_TASK = "run_ticket"
 RECOVER_TASK = "recover_stalled_jobs"
 SWEEP_TASK = "scheduled_sweep"
+EVAL_TASK = "eval_attempt"
+"""One attempt of an eval (factory/queue/eval_jobs.py)."""
 RUNS_QUEUE = "runs"
 MAINTENANCE_QUEUE = "maintenance"

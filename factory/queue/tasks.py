@@ -24,6 +24,7 @@ from factory.queue.sweep_end import finish_idle_sweeps
 from factory.queue.sweep_jobs import enqueue_sweep
 from factory.queue.sweep_ticket import QueuedSweepTicket
 from factory.queue.task_names import (
+    EVAL_TASK,
     MAINTENANCE_QUEUE,
     RECOVER_TASK,
     RUN_TASK,
@@ -71,6 +72,19 @@ def register_tasks(app: procrastinate.App, config: FactoryConfig) -> None:
         sweep_pick: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         return drive_run_job(config, context, ticket, run_id, options, sweep_id, sweep_pick)
+
+    @app.task(
+        name=EVAL_TASK,
+        queue=RUNS_QUEUE,
+        pass_context=True,
+        retry=RetryStrategy(max_attempts=config.queue.max_attempts, retry_exceptions={JobAborted}),
+    )
+    def eval_attempt(
+        context: JobContext, eval_id: str, instance_id: str, attempt: int
+    ) -> dict[str, Any]:
+        from factory.queue.eval_jobs import drive_eval_job
+
+        return drive_eval_job(config, context, eval_id, instance_id, attempt)
 
     @app.periodic(cron=f"* * * * * */{config.queue.recover_every_seconds}")
     @app.task(name=RECOVER_TASK, queue=MAINTENANCE_QUEUE, queueing_lock=RECOVER_TASK)
@@ -186,8 +200,8 @@ def _start_or_resume(
         return start_run(config, store, ticket, chosen, observer, hooks, run_id=run_id)
     kind = "job.retried" if context.job.attempts else "job.resumed"
     store.events.append(run_id, kind, "system", {"job": int(context.job.id or 0)})
-    _remove_dead_sandboxes(run_id)
-    _wait_for_dead_lease(config, store, run_id, context)
+    remove_dead_sandboxes(run_id)
+    wait_for_dead_lease(config, store, run_id, context)
     return resume_run(config, store, run_id, observer=observer, hooks=hooks)
 
 
@@ -219,7 +233,7 @@ def _store_ticket(store: Store, reference: str) -> Ticket | None:
     return found.ticket
 
 
-def _wait_for_dead_lease(
+def wait_for_dead_lease(
     config: FactoryConfig, store: Store, run_id: str, context: JobContext
 ) -> None:
     """Wait out a run lease that a dead worker on another host may still hold.
@@ -239,7 +253,7 @@ def _wait_for_dead_lease(
         time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
 
 
-def _remove_dead_sandboxes(run_id: str) -> None:
+def remove_dead_sandboxes(run_id: str) -> None:
     """The sandbox a dead worker on this host left for this run (a live owner's is kept, and a
     dead worker's on another engine stays there for `factory sandbox prune` on that host)."""
     from docker.errors import DockerException
@@ -281,14 +295,20 @@ def _stop_when_asked(context: JobContext) -> Any:
 
 
 async def retry_stalled_jobs(app: procrastinate.App, stalled_after: float) -> list[int]:
-    """Put back on the queue every run job whose worker stopped sending heartbeats.
+    """Put back on the queue every run job (and eval attempt) whose worker stopped sending
+    heartbeats.
 
     procrastinate marks such jobs stalled but leaves what to do to the application: a run job
-    is safe to retry, since its next attempt resumes the run from its checkpoint.
+    is safe to retry, since its next attempt resumes the run from its checkpoint; so is an
+    eval attempt, which resumes the run its attempt recorded.
     """
-    stalled = await app.job_manager.get_stalled_jobs(
-        task_name=RUN_TASK, seconds_since_heartbeat=stalled_after
-    )
+    stalled = [
+        job
+        for task_name in (RUN_TASK, EVAL_TASK)
+        for job in await app.job_manager.get_stalled_jobs(
+            task_name=task_name, seconds_since_heartbeat=stalled_after
+        )
+    ]
     retried = []
     for job in stalled:
         await app.job_manager.retry_job(job)

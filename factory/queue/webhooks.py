@@ -16,10 +16,15 @@ Queued (202):
 Recorded (200):
 - `pull_request` / `closed` on a configured repository: the pull request is read back from
   GitHub (the payload's word is not taken for it) and, when a run of this store opened it,
-  its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge.
-Everything else is acknowledged and ignored (200). A redelivered or replayed delivery queues
-nothing new: the ticket's queueing lock returns the job it already has, and a pull request's
-fate is recorded once.
+  its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge;
+  recorded once, however often GitHub tells it.
+Other events are acknowledged and ignored (200). Refused, with nothing queued: a body over
+`MAX_BODY_BYTES` (413, never read whole), an unsigned or mis-signed one (401), one without a
+delivery id, event or JSON object (400), `/factory run` from anyone else (403), and a replay
+(409). Every delivery is remembered in the store (`webhook_deliveries`) by its delivery id and
+by the digest of its signed body: the signature covers the body alone, so a captured body sent
+again under a new delivery id is the same delivery, refused even after the job it queued was
+cancelled or finished. A delivery whose queueing failed (503) may be redelivered.
 """
 
 from __future__ import annotations
@@ -28,18 +33,28 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from factory.config import FactoryConfig
+from factory.store import Store
+
+log = structlog.get_logger()
 
 SECRET_ENV = "FACTORY_GITHUB_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+DELIVERY_HEADER = "X-GitHub-Delivery"
 COMMAND = "/factory run"
 TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+MAX_BODY_BYTES = 2 << 20
+"""An issue or comment event is far smaller (GitHub caps a body at 65,536 characters); a body
+larger than this is refused before it is read whole."""
+_DELIVERY_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 
 
 def signature_of(secret: str, body: bytes) -> str:
@@ -94,40 +109,122 @@ def closed_pull_request(
     return repo, number
 
 
-def github_webhook_router(config: FactoryConfig) -> APIRouter:
-    """POST /webhooks/github: verify, then queue one run per ticket."""
+def untrusted_command(event: str, payload: dict[str, Any]) -> str | None:
+    """Why a `/factory run` comment is refused: its author may not ask; None otherwise."""
+    comment = payload.get("comment") or {}
+    if event != "issue_comment" or payload.get("action") != "created":
+        return None
+    if not str(comment.get("body") or "").strip().startswith(COMMAND):
+        return None
+    association = str(comment.get("author_association") or "NONE")
+    if association in TRUSTED_ASSOCIATIONS:
+        return None
+    return (
+        f"{COMMAND} by a commenter who is not an owner, member or collaborator "
+        f"({association}): only they may ask for a run"
+    )
+
+
+def github_webhook_router(config: FactoryConfig, store: Store | None = None) -> APIRouter:
+    """POST /webhooks/github: verify, refuse replays, then queue one run per ticket.
+
+    `store` records the deliveries (the dashboard's own); without one the router opens the
+    configured store on its first delivery."""
     router = APIRouter()
+    opened: list[Store] = [store] if store is not None else []
+
+    def records() -> Store:
+        if not opened:
+            opened.append(Store.open(config))
+        return opened[0]
 
     @router.post("/webhooks/github")
     async def github_webhook(request: Request) -> JSONResponse:
-        body = await request.body()
+        body = await _capped_body(request)
+        if body is None:
+            return _refused(f"the body is larger than {MAX_BODY_BYTES} bytes", 413)
         refused = verify_signature(
             os.environ.get(SECRET_ENV), body, request.headers.get(SIGNATURE_HEADER)
         )
         if refused is not None:
             status = 503 if refused.startswith("webhooks are disabled") else 401
-            return JSONResponse({"error": refused}, status_code=status)
+            return _refused(refused, status)
         event = request.headers.get("X-GitHub-Event", "")
         if event == "ping":
             return JSONResponse({"ok": True, "pong": True})
+        delivery = request.headers.get(DELIVERY_HEADER, "")
+        if not event or not _DELIVERY_ID.match(delivery):
+            return _refused(f"a delivery needs X-GitHub-Event and a {DELIVERY_HEADER} id", 400)
         try:
             payload = json.loads(body)
         except ValueError:
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+            return _refused("the body is not JSON", 400)
         if not isinstance(payload, dict):
-            return JSONResponse({"ok": True, "queued": False})
-        closed = closed_pull_request(config, event, payload)
-        if closed is not None:
-            settled = await run_in_threadpool(_settle_pull, config, *closed)
-            return JSONResponse({"ok": True, "queued": False, "recorded": settled})
-        wanted = wanted_issue(config, event, payload)
-        if wanted is None:
-            return JSONResponse({"ok": True, "queued": False})
-        repo, number, full_name = wanted
-        queued = await run_in_threadpool(_queue_issue, config, repo, full_name, number)
-        return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
+            return _refused("the body is not a JSON object", 400)
+        digest = hashlib.sha256(body).hexdigest()
+        seen = await run_in_threadpool(records().webhook_deliveries.take, delivery, digest, event)
+        if seen is not None:
+            return _refused(
+                f"delivery {delivery} replays delivery {seen.delivery_id} received "
+                f"{seen.received_at:%Y-%m-%dT%H:%M:%SZ} ({seen.outcome}); nothing is queued",
+                409,
+            )
+        return await _act(config, records(), delivery, event, payload)
 
     return router
+
+
+async def _act(
+    config: FactoryConfig, store: Store, delivery: str, event: str, payload: dict[str, Any]
+) -> JSONResponse:
+    """What a new, authentic delivery asks for, done once and recorded as its outcome."""
+    closed = closed_pull_request(config, event, payload)
+    if closed is not None:
+        settled = await run_in_threadpool(_settle_pull, config, store, *closed)
+        outcome = (
+            f"recorded: run {settled['run_id']} {settled['decision']}"
+            if settled is not None
+            else "recorded nothing: no run of this store waits on that pull request's decision"
+        )
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, outcome)
+        return JSONResponse({"ok": True, "queued": False, "recorded": settled})
+    untrusted = untrusted_command(event, payload)
+    wanted = None if untrusted else wanted_issue(config, event, payload)
+    if untrusted is not None or wanted is None:
+        outcome = f"refused: {untrusted}" if untrusted else "ignored"
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, outcome)
+        if untrusted is not None:
+            return _refused(untrusted, 403)
+        return JSONResponse({"ok": True, "queued": False})
+    repo, number, full_name = wanted
+    try:
+        queued = await run_in_threadpool(_queue_issue, config, repo, full_name, number)
+    except Exception as error:
+        # Recorded as failed, so GitHub's "Redeliver" of this delivery may try again.
+        log.warning("a webhook delivery could not be queued", delivery=delivery, error=str(error))
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, f"failed: {error}")
+        return _refused(f"the run could not be queued: {type(error).__name__}", 503)
+    await run_in_threadpool(
+        store.webhook_deliveries.settle, delivery, f"queued job {queued['job_id']}"
+    )
+    return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
+
+
+async def _capped_body(request: Request) -> bytes | None:
+    """The request's body, or None once it passes MAX_BODY_BYTES (never read further)."""
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+def _refused(reason: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": reason, "queued": False}, status_code=status)
 
 
 def _queue_issue(config: FactoryConfig, repo: str, full_name: str, number: int) -> dict[str, Any]:
@@ -138,12 +235,12 @@ def _queue_issue(config: FactoryConfig, repo: str, full_name: str, number: int) 
     return queued.model_dump()
 
 
-def _settle_pull(config: FactoryConfig, repo: str, number: int) -> dict[str, Any] | None:
+def _settle_pull(
+    config: FactoryConfig, store: Store, repo: str, number: int
+) -> dict[str, Any] | None:
     from factory.run.pr_sync import sync_pull_request
-    from factory.store import Store
 
-    with Store.open(config) as store:
-        settled = sync_pull_request(config, store, repo, number)
+    settled = sync_pull_request(config, store, repo, number)
     if settled is None:
         return None
     return {"run_id": settled.run_id, "pull_request": number, "decision": settled.decision}

@@ -24,7 +24,14 @@ from factory.review.period import make_period
 from factory.review.pillars import build_pillars, select_group
 from factory.review.records import ReviewRecords, load_records
 from factory.review.risks import RiskInputs, find_risks
-from factory.review.schema import AuditStatus, OperationalReview, Pillars, RepoDora
+from factory.review.schema import (
+    AuditStatus,
+    OperationalReview,
+    OutcomeGroup,
+    Period,
+    Pillars,
+    RepoDora,
+)
 from factory.review.scorecards import scorecard
 from factory.store import Store
 from factory.support.errors import FactoryError
@@ -143,6 +150,7 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
         initiatives=initiatives,
         scorecards=scorecards,
         risks=find_risks(RiskInputs(repositories, dora, initiatives, scorecards, factory)),
+        outcome_groups=outcome_groups(agent, records, period),
         notes=notes,
     )
 
@@ -298,3 +306,35 @@ def _merge_audit(by_repo: dict[str, AuditStatus], repos: set[str], checked: bool
         for line in by_repo.get(repo, AuditStatus(checked=True, ok=True)).breaks
     ]
     return AuditStatus(checked=True, ok=not breaks, breaks=breaks)
+
+
+def outcome_groups(
+    agent: list[Change], records: ReviewRecords, period: Period
+) -> list[OutcomeGroup]:
+    """The factory's changes grouped by the configuration hash of their run, then by the
+    autonomy level it ran at: which configuration and which level fail, revert, rework."""
+    keys = {
+        "config_hash": lambda run: run.config_hash,
+        "autonomy_level": lambda run: run.level,
+    }
+    groups: list[OutcomeGroup] = []
+    for by, key in keys.items():
+        split: dict[str, list[Change]] = defaultdict(list)
+        for change in agent:
+            run = records.runs.get(change.run_id or "")
+            split[(key(run) if run is not None else None) or "unknown"].append(change)
+        for value, members in sorted(split.items()):
+            groups.append(
+                OutcomeGroup(
+                    by=by,
+                    value=value,
+                    changes=len(members),
+                    reverted=sum(
+                        1
+                        for c in members
+                        if any(e.startswith("reverted by") for e in c.failure_evidence)
+                    ),
+                    dora=dora_figures(members, period),
+                )
+            )
+    return groups

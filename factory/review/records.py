@@ -41,6 +41,8 @@ class RunRecord:
     finished_at: datetime | None
     updated_at: datetime
     facts: RunFacts = field(default_factory=RunFacts)
+    config_hash: str | None = None
+    """The configuration the run ran under (None: recorded before runs carried one)."""
 
 
 @dataclass
@@ -127,8 +129,10 @@ def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
         Run.created_at,
         Run.finished_at,
         Run.updated_at,
+        Run.config_hash,
     ).where(
         Run.id.not_like(f"{SWEEP_ID_PREFIX}%"),
+        Run.eval_id.is_(None),  # an eval's runs delivered nothing real (docs/eval.md)
         Run.created_at < period.until,
         or_(
             Run.created_at >= period.previous_since,
@@ -188,6 +192,7 @@ def _read_runs(connection: Connection, period: Period, repos: list[str]) -> dict
             created_at=row.created_at,
             finished_at=row.finished_at,
             updated_at=row.updated_at,
+            config_hash=row.config_hash,
         )
         for row in connection.execute(run_query(period, repos))
     }
@@ -276,7 +281,7 @@ def _read_initiative_runs(
     ticket_runs: dict[str, list[TicketRun]] = {}
     for start in range(0, len(refs), IN_CHUNK):
         query = select(Run.ticket_ref, Run.status, Run.created_at, Run.updated_at).where(
-            Run.ticket_ref.in_(refs[start : start + IN_CHUNK])
+            Run.ticket_ref.in_(refs[start : start + IN_CHUNK]), Run.eval_id.is_(None)
         )
         for row in connection.execute(query):
             ticket_runs.setdefault(row.ticket_ref, []).append(

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from factory.review.schema import Figure, OperationalReview
+from factory.support import markdown
 
 ARROWS = {"up": "↑", "down": "↓", "flat": "→", "new": "·", "unknown": ""}
 
@@ -85,6 +86,14 @@ def render_html(review: OperationalReview) -> str:
 
 
 def render_markdown(review: OperationalReview) -> str:
+    """The review as Markdown. Every value the template prints is made inert
+    (`factory.support.markdown.inline`): titles, names and evidence come from tickets, commits
+    and CODEOWNERS, and the report is posted where Markdown pings people and renders links."""
     env = environment()
     env.autoescape = False
+    env.finalize = _inert
     return env.get_template("review.md").render(review=review)
+
+
+def _inert(value: Any) -> str:
+    return markdown.inline(value)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Bump the minor for added fields, the major for renamed or removed ones."""
 
 Trend = Literal["up", "down", "flat", "new", "unknown"]
@@ -68,6 +68,19 @@ class RepoDora(ReviewModel):
     human: DoraFigures | None
     """None when the repository's git history could not be read (no local clone)."""
     history_note: str | None = None
+
+
+class OutcomeGroup(ReviewModel):
+    """The factory's merged changes of one configuration, or of one autonomy level: change
+    fail rate, reverts and rework of that group alone (schema 1.1)."""
+
+    by: Literal["config_hash", "autonomy_level"]
+    value: str
+    """The configuration hash, or the level (`L2`); `unknown` for runs that recorded none."""
+    changes: int
+    reverted: int
+    """Changes a revert commit on the base branch undid."""
+    dora: DoraFigures
 
 
 class WaitingRun(ReviewModel):
@@ -247,6 +260,8 @@ class OperationalReview(ReviewModel):
     initiatives: list[InitiativeStatus]
     scorecards: list[Scorecard]
     risks: list[Risk]
+    outcome_groups: list[OutcomeGroup] = Field(default_factory=list)
+    """The factory's outcomes split by configuration hash and by autonomy level (1.1)."""
     notes: list[str] = Field(default_factory=list)
     """What the review could not see (a repository without a clone, sweeps never recorded)."""
 

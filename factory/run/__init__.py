@@ -17,6 +17,7 @@
 - `pr_body`: the pull request's description.
 - `reaping`: removing this installation's sandboxes of dead processes whenever a run starts.
 - `pr_sync`: what people did to the factory's pull requests on the forge, recorded on the runs.
-- `hooks`: what a driver of many runs (the sweep) adds around one run.
+- `hooks`: what a driver of many runs (the sweep, an eval) adds around one run.
+- `batch_budget`: when a driver of many runs (the sweep, an eval) stops *starting* runs.
 - `checkpoints`: LangGraph's checkpointer for the store's database, and its retention.
 """

@@ -86,16 +86,27 @@ def open_checkpointer(config: FactoryConfig) -> Iterator[BaseCheckpointSaver[Any
 @contextmanager
 def _postgres_saver(dsn: str) -> Iterator[BaseCheckpointSaver[Any]]:
     from langgraph.checkpoint.postgres import PostgresSaver
-    from psycopg import Connection
     from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
 
-    connection = Connection.connect(dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    # A pool whose connections are checked before each use: a server restarted mid-run costs
+    # a reconnect, not the run (a bare connection would be dead for the rest of the drive).
+    # Two: the first setup holds its advisory lock on one while `setup()` takes the other.
+    pool: ConnectionPool[Any] = ConnectionPool(
+        dsn,
+        min_size=1,
+        max_size=2,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        check=ConnectionPool.check_connection,
+        open=True,
+    )
     try:
-        saver = PostgresSaver(connection, serde=_serde())
-        _set_up_once(dsn, connection, saver)
+        saver = PostgresSaver(pool, serde=_serde())
+        with pool.connection() as connection:
+            _set_up_once(dsn, connection, saver)
         yield saver
     finally:
-        connection.close()
+        pool.close()
 
 
 def _set_up_once(dsn: str, connection: Any, saver: Any) -> None:

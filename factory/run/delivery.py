@@ -16,6 +16,8 @@ from factory.run.pr_body import pull_request_body, pull_request_title
 from factory.run.run_context import RunContext
 from factory.run.state import RunState
 from factory.support import failpoints
+from factory.support.markdown import block, fenced, inline
+from harness.redact import redact_text
 from policies.models import DecisionKind
 
 
@@ -30,7 +32,7 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
         return _post_plan(ctx, state)
     if kind == DecisionKind.REFUSE:
         ctx.event("run.refused", {"reasons": decision.reasons})
-        reasons = "\n".join(f"- {reason}" for reason in decision.reasons)
+        reasons = "\n".join(f"- {inline(reason)}" for reason in decision.reasons)
         _tell_ticket(ctx, state, "refused", f"agent-factory will not change this: \n{reasons}")
         return {"ending": "refused", "error": "; ".join(decision.reasons)}
 
@@ -61,7 +63,7 @@ def report_no_change(ctx: RunContext, state: RunState) -> dict[str, Any]:
     note = (
         f"agent-factory made no change for this issue: the branch ended equal to "
         f"{state.base_branch}, so nothing was pushed and no pull request was opened.\n\n"
-        + explanation
+        + block(explanation)
     )
     _tell_ticket(ctx, state, "no_change", note)
     return {"ending": "no_change", "error": f"no change to deliver: {explanation}"[:500]}
@@ -87,7 +89,7 @@ def merge_approved(
     ready = ctx.forge.mark_ready(state.pr_number)
     ctx.event("pr.ready", {"pr": state.pr_number, "status": ready.status})
     if comment:
-        ctx.forge.comment(state.pr_number, f"Approved by {by}: {comment}")
+        ctx.forge.comment(state.pr_number, f"Approved by {inline(by)}: {block(comment)}")
     try:
         sha = ctx.forge.merge(state.pr_number)
     except MergeBlocked as blocked:
@@ -102,7 +104,8 @@ def close_rejected(ctx: RunContext, state: RunState, *, by: str, reason: str) ->
     """A person rejected the change: record who and why, say so on the PR, and close it."""
     assert state.pr_number is not None
     ctx.event("approval.rejected", {"pr": state.pr_number, "reason": reason}, actor=by)
-    ctx.forge.comment(state.pr_number, f"Rejected by {by}: {reason or '(no reason given)'}")
+    said = block(reason) if reason else "(no reason given)"
+    ctx.forge.comment(state.pr_number, f"Rejected by {inline(by)}: {said}")
     ctx.forge.close(state.pr_number)
     return {"ending": "rejected", "error": reason or None}
 
@@ -120,7 +123,8 @@ def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> Pull
             head_branch=state.branch,
             base_branch=state.base_branch,
             title=pull_request_title(state),
-            body=pull_request_body(state, ctx.run_id),
+            # Model output is quoted in the body: a secret it picked up is masked, not posted.
+            body=redact_text(pull_request_body(state, ctx.run_id)),
             draft=draft,
             run_id=ctx.run_id,
         )
@@ -133,7 +137,8 @@ def _open_pull_request(ctx: RunContext, state: RunState, *, draft: bool) -> Pull
 def _post_plan(ctx: RunContext, state: RunState) -> dict[str, Any]:
     """L0: nothing is pushed; the plan goes where the ticket came from."""
     assert state.plan is not None
-    text = "agent-factory plan (autonomy L0: plan only)\n\n" + state.plan.model_dump_json(indent=2)
+    plan = fenced(state.plan.model_dump_json(indent=2), "json")
+    text = "agent-factory plan (autonomy L0: plan only)\n\n" + plan
     _tell_ticket(ctx, state, "plan", text)
     return {"ending": "plan_only"}
 
@@ -146,6 +151,7 @@ def _tell_ticket(ctx: RunContext, state: RunState, purpose: str, text: str) -> N
     for event in ctx.store.events.read(ctx.run_id):
         if event.kind == "ticket.comment" and json.loads(event.payload).get("purpose") == purpose:
             return
+    text = redact_text(text)
     if (
         state.ticket.source == "github"
         and state.ticket.key.isascii()
@@ -164,9 +170,9 @@ def _delivery_note(state: RunState, pr: PullRequestInfo) -> str:
         f"agent-factory opened pull request #{pr.number} for this issue"
         + (f": {pr.url}" if pr.url else "."),
         "",
-        f"Plan: {plan}",
-        f"Tests: {report.summary_text() if report else 'not run'}",
+        f"Plan: {inline(plan)}",
+        f"Tests: {inline(report.summary_text()) if report else 'not run'}",
         f"Gate: {decision.decision.value} at {decision.level.value}",
-        *[f"- {reason}" for reason in decision.reasons],
+        *[f"- {inline(reason)}" for reason in decision.reasons],
     ]
     return "\n".join(lines)

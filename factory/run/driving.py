@@ -46,6 +46,10 @@ class RunError(FactoryError, RuntimeError):
     code = "bad_input"
 
 
+class ScopeHalted(RunError):
+    """The run's repository (or the whole factory) is halted: nothing may start there."""
+
+
 @contextlib.contextmanager
 def hold_lease(config: FactoryConfig, store: Store, run_id: str) -> Iterator[DriverLease]:
     """This process's lease on the run for the `with`; a live driver elsewhere refuses it."""
@@ -158,7 +162,9 @@ def _drive_graph(
     with open_checkpointer(config) as checkpointer:
         saved = checkpointer.get_tuple(cast(RunnableConfig, thread))
         values = saved.checkpoint["channel_values"] if saved is not None else {}
-        with equip_run(config, store, run_id, name, repo, options, values, hooks.pool) as ctx:
+        with equip_run(
+            config, store, run_id, name, repo, options, values, hooks.pool, hooks.forge
+        ) as ctx:
             ctx.observer = observer
             ctx.check_lease = lease.check
             ctx.hooks = hooks

@@ -8,6 +8,9 @@
   `sweep_id` is recorded on the run; `ticket_runs_seen` are the ticket's runs the sweep saw
   when it chose it: the run is created only if no other appeared since (atomically).
 - `on_run_created` learns the new run's id as soon as the run row exists.
+- `eval_id` marks the run as an eval's (recorded on the run: readers of runs leave it out),
+  and `forge` replaces the repository's forge (an eval's `EvalForge`, which reaches no real
+  forge: the run then pushes, opens and merges nothing outside its throwaway clone).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from factory.forges.base import Forge
     from factory.tickets.model import Ticket
     from harness.events import HarnessEvent
     from sandboxes.pool import WarmPool
@@ -38,3 +42,5 @@ class RunHooks:
     sweep_id: str | None = None
     ticket_runs_seen: frozenset[str] | None = None
     on_run_created: Callable[[str], None] | None = None
+    eval_id: str | None = None
+    forge: Forge | None = None

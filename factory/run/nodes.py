@@ -16,6 +16,7 @@ from agents import coder, planner, reviewer, tester
 from agents.briefing import ticket_block
 from agents.models import AddedTests, CodeChange, Plan, Review
 from agents.test_report import TestReport, fails_to_run
+from agents.untrusted import removal_record
 from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.gate.repo_policies import clamp_level
 from factory.git import commit_step, find_step_commit
@@ -26,8 +27,19 @@ from factory.run.judging import judge_run
 from factory.run.run_context import RunContext, RunHalted
 from factory.run.state import RunState
 from factory.support import failpoints
+from factory.support.errors import FAILED, FactoryError
 from harness.loop import AgentResult
 from policies.config import AutonomyLevel
+
+UNTRUSTED_CLEANED_EVENT = "untrusted.cleaned"
+
+
+class ModelFailed(FactoryError, RuntimeError):
+    """An agent's model gave no answer; the run stops resumably (`factory resume`)."""
+
+    code = "model"
+    exit_code = FAILED
+
 
 BUDGET_STOPS = {"step_limit", "token_limit", "cost_limit", "time_limit"}
 
@@ -40,11 +52,29 @@ def _stopped(ctx: RunContext, node: str, result: AgentResult) -> dict[str, Any] 
     """The run's ending when the agent did not finish, else None."""
     if result.stop_reason == "done":
         return None
+    if result.stop_reason == "error":
+        # The provider failed (an outage outlasting the retries, a rejected key): nothing about
+        # the work is wrong, so the run stops resumably, as a crash does, and the node runs
+        # again on `factory resume` once the model answers.
+        raise ModelFailed(f"the {node} agent's model failed: {result.error}")
+    if result.stop_reason == "halted":
+        # A spend limit halted the run's scope mid-node: stop resumably, as at a boundary.
+        reason = result.error or "halted"
+        ctx.event("run.halted", {"node": node, "reason": reason, "by": "limits"})
+        raise RunHalted(reason)
     ending = "budget_exceeded" if result.stop_reason in BUDGET_STOPS else "failed"
     error = result.error or f"the {node} agent stopped: {result.stop_reason}"
+    details: dict[str, Any] = {}
     if result.stop_reason == "time_limit":
         error = f"wall budget of {ctx.deps.budget.limits.max_wall_s:g} s spent in node {node}"
-    ctx.event("run.stopped", {"node": node, "reason": result.stop_reason, "error": error})
+    if result.stop_reason == "stuck":
+        # A loop is not a fault a retry fixes: a person reads the trajectory and decides.
+        ending = "needs_human"
+        error = f"the {node} agent was stopped as {result.error} ([stuck] in factory.toml)"
+        details["pattern"] = result.stuck_pattern
+    ctx.event(
+        "run.stopped", {"node": node, "reason": result.stop_reason, "error": error, **details}
+    )
     return {"ending": ending, "error": error}
 
 
@@ -112,6 +142,12 @@ def intake(ctx: RunContext, state: RunState) -> dict[str, Any]:
         labels=list(ticket.labels),
         source=ticket.source,
     )
+    # Every agent reads the ticket cleaned (agents.briefing); the chain says what they were spared.
+    removed = removal_record(
+        {"title": ticket.title, "body": ticket.body, "labels": "\n".join(ticket.labels)}
+    )
+    if removed is not None:
+        ctx.event(UNTRUSTED_CLEANED_EVENT, {"source": "ticket", "ref": ticket.ref, **removed})
     ctx.event(
         "ticket.intake",
         {

@@ -18,6 +18,8 @@ from agents.runtime import AgentDeps
 from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
 from factory.git import RunWorktree
+from factory.git.worktree import restore_git_entry
+from factory.governance.limits import SpendGuard
 from factory.run.hooks import RunHooks, RunStopped
 from factory.run.state import RunState
 from factory.store import RunStatus, Store
@@ -107,6 +109,8 @@ class RunContext:
     check_lease: Callable[[], None] | None = None
     """Raises LeaseLost when another process has taken the run over (see DriverLease)."""
     hooks: RunHooks = field(default_factory=RunHooks)
+    spend: SpendGuard | None = None
+    """Records each model call's spend against `[limits]` (None for a replayed run)."""
 
     @property
     def data_dir(self) -> Path:
@@ -122,14 +126,17 @@ class RunContext:
         if self.hooks.on_activity is not None:
             self.hooks.on_activity(event)
         if event.kind == "model.call":
-            self.store.runs.add_usage(
-                self.run_id,
-                cost_usd=event.cost_usd,
-                tokens_in=(event.input_tokens or 0)
+            tokens_in = (
+                (event.input_tokens or 0)
                 + (event.cache_read_tokens or 0)
-                + (event.cache_write_tokens or 0),
-                tokens_out=event.output_tokens or 0,
+                + (event.cache_write_tokens or 0)
             )
+            tokens_out = event.output_tokens or 0
+            self.store.runs.add_usage(
+                self.run_id, cost_usd=event.cost_usd, tokens_in=tokens_in, tokens_out=tokens_out
+            )
+            if self.spend is not None:
+                self.spend.record(event.cost_usd, tokens_in + tokens_out)
 
     def wrap(
         self, name: str, fn: Callable[[RunContext, RunState], dict[str, Any]]
@@ -159,6 +166,7 @@ class RunContext:
             started = time.perf_counter()
             sandbox_before = self.sandbox.seconds
             update = fn(self, state)
+            self._restore_git_entry(name)
             # Work done, checkpoint not yet written: the nastiest place to die.
             failpoints.hit(f"after:{name}")
             budget = self.deps.budget
@@ -188,6 +196,13 @@ class RunContext:
             return update
 
         return node
+
+    def _restore_git_entry(self, node: str) -> None:
+        """A `.git` a sandboxed command replaced (a hook, a config, a link) is put back and
+        recorded: the attempt is on the run's chain, and the planted files are gone."""
+        found = restore_git_entry(self.worktree)
+        if found is not None:
+            self.event("worktree.tampered", {"node": node, "path": ".git", "found": found})
 
     def _wall_spent(self, node: str, when: str) -> dict[str, Any] | None:
         """The run's ending when its wall budget is used up at this node boundary, else None."""

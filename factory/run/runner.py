@@ -19,6 +19,7 @@ from langgraph.types import Command
 
 from factory.checks.preflight import require_preflight
 from factory.config import FactoryConfig, RepoConfig
+from factory.config.fingerprint import configuration_hash
 from factory.config.prices import token_budget_note
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
@@ -29,10 +30,12 @@ from factory.governance.claims import (
     open_pull_refusal,
 )
 from factory.governance.halts import unhalt_hint
+from factory.governance.limits import check_before_start
 from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer
 from factory.run.driving import (
     RunError,
+    ScopeHalted,
     check_resumable,
     claim_again,
     drive,
@@ -67,6 +70,7 @@ __all__ = [
     "EXIT_CODES",
     "RunError",
     "RunSummary",
+    "ScopeHalted",
     "answer_approval",
     "resume_run",
     "start_run",
@@ -96,9 +100,10 @@ def start_run(
     ticket = hooks.ticket or resolve_ticket(ticket_ref)
     name, repo = resolve_repo(config, options.repo or ticket.repo)
     require_preflight(config, {name: repo}, replay=options.replay)
+    check_before_start(config, store, name, replay=options.replay is not None)
     halt = store.halts.for_repo(name)
     if halt is not None:
-        raise RunError(
+        raise ScopeHalted(
             f"{name} is halted by {halt.by} ({halt.reason}); `{unhalt_hint(halt)}` lifts it"
         )
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
@@ -109,7 +114,7 @@ def start_run(
     if budget_note is not None:
         notes.append(budget_note)
         log.warning("the run's budget is tokens", note=budget_note)
-    _create_claimed_run(config, store, start, hooks.ticket_runs_seen)
+    _create_claimed_run(config, store, start, hooks)
     new_id = start.state.run_id
     with hold_lease(config, store, new_id) as lease:
         store.runs.update(
@@ -140,13 +145,14 @@ def resume_run(
     check_resumable(store, run)
     options = options or _recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
+    check_before_start(config, store, run.repo, replay=options.replay is not None)
     reaped = len(reap_orphan_sandboxes(config))
     with hold_lease(config, store, run_id) as lease:
         run = store.runs.get(run_id)
         check_resumable(store, run)  # again: the previous driver may have finished meanwhile
         halt = store.halts.for_repo(run.repo)
         if halt is not None:
-            raise RunError(f"{run.repo} is halted ({halt.reason}); `{unhalt_hint(halt)}` first")
+            raise ScopeHalted(f"{run.repo} is halted ({halt.reason}); `{unhalt_hint(halt)}` first")
         claim_again(store, run)
         notes = takeover_notes(lease)
         hooks = hooks or RunHooks()
@@ -225,11 +231,12 @@ def _check_open_pull(
 
 
 def _create_claimed_run(
-    config: FactoryConfig, store: Store, start: _Start, runs_seen: frozenset[str] | None
+    config: FactoryConfig, store: Store, start: _Start, hooks: RunHooks
 ) -> None:
     """The run row, `queued`, with the ticket's claim taken in the same transaction (refused
-    while another open run holds it, or when a run not in `runs_seen` appeared). A
-    `--force-new` run takes the claim only if it is free."""
+    while another open run holds it, or when a run not in the hooks' `ticket_runs_seen`
+    appeared), its eval (if an eval drives it) and its configuration hash. A `--force-new`
+    run takes the claim only if it is free."""
     repo, state, force_new = start.repo, start.state, start.options.force_new
     try:
         store.runs.create(
@@ -241,7 +248,9 @@ def _create_claimed_run(
             run_id=state.run_id,
             repo_path=None if start.name in config.repos or repo.path is None else str(repo.path),
             ticket_key=None if force_new else start.key,
-            ticket_runs_seen=runs_seen,
+            ticket_runs_seen=hooks.ticket_runs_seen,
+            eval_id=hooks.eval_id,
+            config_hash=configuration_hash(config, repo, model_override=start.options.model),
         )
     except TicketClaimed as claimed:
         raise RunError(

@@ -22,6 +22,7 @@ from factory.git import branch_name, create_worktree, ensure_clone, read_from_ba
 from factory.git.base_branch import base_branch_of
 from factory.git.command import GitError
 from factory.governance.autonomy import assess_repo
+from factory.governance.limits import SpendGuard
 from factory.run.run_context import MeteredSandbox, RunContext
 from factory.run.state import RunState
 from factory.store import Run, Store
@@ -52,7 +53,7 @@ class RunOptions(BaseModel):
     repo: str | None = None
     model: str | None = None
     max_iterations: int | None = Field(default=None, ge=1, le=20)
-    budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    budget_usd: float | None = Field(default=None, gt=0, le=1_000_000)
     record: Path | None = None
     replay: Path | None = None
     keep_worktree: bool = False
@@ -199,9 +200,13 @@ def operator_budget(config: FactoryConfig, name: str, options: RunOptions) -> Bu
     return limits
 
 
-def _budget(limits: BudgetConfig, values: dict[str, Any]) -> RunBudget:
+def _budget(limits: BudgetConfig, values: dict[str, Any], spend: SpendGuard | None) -> RunBudget:
     # A resumed run keeps spending from where it stopped, not from zero.
-    budget = RunBudget(limits, spent_before_s=float(values.get("wall_s", 0.0)))
+    budget = RunBudget(
+        limits,
+        spent_before_s=float(values.get("wall_s", 0.0)),
+        interrupt=spend.stop_reason if spend is not None else None,
+    )
     budget.steps = int(values.get("model_calls", 0))
     budget.cost_usd = float(values.get("cost_usd", 0.0))
     budget.unpriced_calls = int(values.get("unpriced_calls", 0))
@@ -219,6 +224,7 @@ def equip_run(
     options: RunOptions,
     values: dict[str, Any],
     pool: WarmPool | None = None,
+    forge: Forge | None = None,
 ) -> Iterator[RunContext]:
     """Clone, worktree, sandbox, models and budget for one stretch of a run; all torn down after.
 
@@ -231,7 +237,7 @@ def equip_run(
     if operator_repo.base_branch is None and values.get("base_branch"):
         # Detected when the run started (see factory.checks.preflight) and checkpointed since.
         operator_repo = operator_repo.model_copy(update={"base_branch": values["base_branch"]})
-    forge = make_forge(config, store, name, operator_repo)
+    forge = forge or make_forge(config, store, name, operator_repo)
     source, env = forge.clone_source()
     try:
         clone = ensure_clone(source, data / "clones", env=env)
@@ -276,6 +282,8 @@ def equip_run(
         metered = MeteredSandbox(sandbox)
         models = _models(config, options)
         replay = next((m for m in models.values() if isinstance(m, ReplayModel)), None)
+        # A replayed cassette spends nothing; every real model call is held to [limits].
+        spend = None if options.replay is not None else SpendGuard(config, store, run_id, name)
 
         def on_event(event: HarnessEvent) -> None:
             ctx.record_harness_event(event)  # bound late: the context is built from these deps
@@ -284,13 +292,14 @@ def equip_run(
             worktree=worktree.path,
             sandbox=metered,
             model_for=models.__getitem__,
-            budget=_budget(repo.budget, values),
+            budget=_budget(repo.budget, values, spend),
             on_event=on_event,
             prices=PriceTable(config.pricing),
             transcripts=store.blobs,
             context_window=config.models.default.context_window,
             test_command=repo.test_command,
             command_timeout_s=config.sandbox.command_timeout_s,
+            stuck=config.stuck,
         )
 
         def baseline_sandbox(path: Path) -> DockerSandbox:
@@ -315,5 +324,6 @@ def equip_run(
             replay=replay,
             baseline_sandbox=baseline_sandbox,
             base_config_text=base_text,
+            spend=spend,
         )
         yield ctx

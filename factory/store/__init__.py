@@ -1,5 +1,5 @@
 """The record store: runs, hash-chained events, blobs, tickets, approvals, halts, leases, claims,
-sweeps, incidents and pull requests, one repository each behind one `Store`.
+sweeps, incidents, pull requests and evals, one repository each behind one `Store`.
 
     from factory.store import Store, RunStatus
     with Store.open(config) as store:         # or Store("sqlite:///path.db"); migrates on open
@@ -35,6 +35,12 @@ sweeps, incidents and pull requests, one repository each behind one `Store`.
   locked, so a sweep is finished once).
 - `incidents` (`store.incidents`): production incidents and the change each names as cause.
 - `pull_requests` (`store.pull_requests`): the local forge's pull request records.
+- `spend` (`store.spend`): every model call's spend and the `[limits]` judged with it in one
+  write transaction: the alerts at 80, 90 and 100% (once per window) and the halt by `limits`.
+- `webhook_deliveries` (`store.webhook_deliveries`): every webhook delivery received, by id and
+  body digest, so a replay is refused for good (`take`, `settle`).
+- `evals` (`store.evals`): mined tasks and dropped candidates, evals, each attempt's outcome,
+  `begin_attempt` (an attempt reserved under the eval's row lock, for workers).
 - `retrying`: the one retry loop, for writes that lost a race on a unique key and for
   writers waiting for SQLite's write lock; `busy`: the error naming the process that holds
   the lock too long.
@@ -58,6 +64,7 @@ if TYPE_CHECKING:
     from factory.store.appending import ChainHead, NewEvent, RunNotFoundError
     from factory.store.blobs import BlobNotFoundError
     from factory.store.claims import TicketClaimed
+    from factory.store.evals import EvalNotFound
     from factory.store.halts import AlreadyHalted
     from factory.store.incidents import IncidentNotFoundError
     from factory.store.leases import Lease, LeaseHeld, LeaseLost, LeaseOwner
@@ -84,6 +91,7 @@ _HOMES = {
     "factory.store.appending": ("ChainHead", "NewEvent", "RunNotFoundError"),
     "factory.store.blobs": ("BlobNotFoundError",),
     "factory.store.claims": ("TicketClaimed",),
+    "factory.store.evals": ("EvalNotFound",),
     "factory.store.halts": ("AlreadyHalted",),
     "factory.store.incidents": ("IncidentNotFoundError",),
     "factory.store.leases": ("Lease", "LeaseHeld", "LeaseLost", "LeaseOwner"),
@@ -114,6 +122,7 @@ __all__ = [
     "ApprovalDecision",
     "BlobNotFoundError",
     "ChainHead",
+    "EvalNotFound",
     "Event",
     "Halt",
     "Incident",

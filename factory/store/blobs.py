@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from factory.store.models import Blob
@@ -37,6 +39,14 @@ class BlobRepository:
         except IntegrityError:
             pass  # a concurrent writer stored the same bytes first
         return ref
+
+    def present(self, refs: Iterable[str]) -> set[str]:
+        """Those of `refs` the store holds (one query, no content read)."""
+        wanted = set(refs)
+        if not wanted:
+            return set()
+        with self._scopes.read() as session:
+            return set(session.scalars(select(Blob.ref).where(Blob.ref.in_(wanted))))
 
     def get(self, ref: str) -> bytes:
         with self._scopes.read() as session:

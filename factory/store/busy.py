@@ -83,4 +83,5 @@ def _command_line(process: Path) -> str:
     except OSError:
         return "?"
     words = [part.decode("utf-8", "backslashreplace") for part in raw.split(b"\0") if part]
-    return " ".join(words)[:200] or "?"
+    # One line: a command line may hold newlines (`python3 -c "..."`).
+    return " ".join(" ".join(words).split())[:200] or "?"

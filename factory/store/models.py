@@ -99,6 +99,12 @@ class Run(Base):
     """The ticket's stable identity (factory/tickets/identity.py): same ticket, same id."""
     sweep_id: Mapped[str | None] = mapped_column(String(32), index=True)
     """The sweep that started or resumed this run last, if one did."""
+    eval_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    """The eval this run belongs to: it worked on a throwaway clone, delivered nothing, and
+    counts in no track record, delivery figure or run listing (docs/eval.md)."""
+    config_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The configuration the run ran under (models, prompts, policies, version; see
+    factory/config/fingerprint.py); None for runs recorded before it existed."""
 
     @property
     def tokens(self) -> int:
@@ -287,6 +293,69 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(200))
 
 
+class SpendEntry(Base):
+    """One model call's spend, for the factory-wide limits (`[limits]`): when, where, how much."""
+
+    __tablename__ = "spend"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    repo: Mapped[str] = mapped_column(String(200))
+    usd: Mapped[float | None] = mapped_column(Float)
+    """None when the model had no price: the call counts in tokens, never as $0."""
+    tokens: Mapped[int] = mapped_column(Integer)
+
+
+Index("ix_spend_repo_at", SpendEntry.repo, SpendEntry.at)
+
+
+class LimitAlert(Base):
+    """A spend limit's threshold (80, 90 or 100%) reached in one window; recorded once."""
+
+    __tablename__ = "limit_alerts"
+    __table_args__ = (
+        UniqueConstraint("scope", "period", "unit", "percent", name="uq_limit_alerts_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(200))
+    """"all" (the whole factory) or a repository's name, as for halts."""
+    period: Mapped[str] = mapped_column(String(16))
+    """The window: `day:2026-11-03` or `month:2026-11` (UTC)."""
+    unit: Mapped[str] = mapped_column(String(8))
+    """`usd` or `tokens`."""
+    percent: Mapped[int] = mapped_column(Integer)
+    spent: Mapped[float] = mapped_column(Float)
+    limit_value: Mapped[float] = mapped_column(Float)
+    unpriced_calls: Mapped[int] = mapped_column(Integer, default=0)
+    """Model calls without a price in the window: dollars spent beyond `spent` are unknown."""
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    """The run whose model call reached the threshold (None when found before a run began)."""
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the comment on `[limits] alert_issue` was posted, if one is configured."""
+    post_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookDelivery(Base):
+    """A webhook delivery the factory received, kept so that a replay is refused for good.
+
+    Remembered by the sender's delivery id and by the digest of its signed body: a signature
+    covers the body only, so a captured body replayed under a fresh delivery id is the same
+    delivery. `outcome` says what came of it (`queued job N`, `ignored: ...`, `refused: ...`,
+    or `failed: ...`, which a redelivery may retry).
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    delivery_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    event: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(500), default="received")
+
+
 def _utc_on_assignment(_target: Base, value: Any, _old: Any, _initiator: Any) -> Any:
     return _in_utc(value) if isinstance(value, datetime) else value
 
@@ -302,3 +371,71 @@ def _assign_moments_in_utc() -> None:
 
 
 _assign_moments_in_utc()
+
+
+class EvalTaskRecord(Base):
+    """A task mined from a repository's history (or imported), SWE-bench's fields, or a
+    candidate mining dropped (`dropped` with its reason). Its texts are untrusted input."""
+
+    __tablename__ = "eval_tasks"
+    __table_args__ = (UniqueConstraint("repo", "instance_id", name="uq_eval_tasks_repo_instance"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repo: Mapped[str] = mapped_column(String(200), index=True)
+    instance_id: Mapped[str] = mapped_column(String(300))
+    base_commit: Mapped[str] = mapped_column(String(64))
+    source_commit: Mapped[str | None] = mapped_column(String(64))
+    """The commit the task was mined from (None for an imported task)."""
+    patch: Mapped[str] = mapped_column(Text, default="")
+    test_patch: Mapped[str] = mapped_column(Text, default="")
+    problem_statement: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(String(32), default="commit_message")
+    """Where the problem statement came from: `issue`, `pull_request`, `commit_message`
+    (weaker evidence) or `imported`."""
+    fail_to_pass: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of test ids."""
+    pass_to_pass: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of test ids."""
+    status: Mapped[str] = mapped_column(String(16), default="valid")
+    """`valid` (a task evals run) or `dropped` (a candidate mining rejected)."""
+    drop_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EvalRecord(Base):
+    """One `factory eval run`: what it was asked, under which configuration, and its figures."""
+
+    __tablename__ = "evals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    repo: Mapped[str] = mapped_column(String(200), index=True)
+    config_hash: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    """`running`, `finished`, or `stopped` (drained or over budget; `factory eval run
+    --resume ID` continues it)."""
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: the options and the task set it was started with."""
+    summary: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: its figures (factory.eval.figures.EvalFigures), written whenever it stops."""
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EvalResultRecord(Base):
+    """One attempt of one task in an eval: its run and what the hidden tests said."""
+
+    __tablename__ = "eval_results"
+    __table_args__ = (
+        UniqueConstraint("eval_id", "instance_id", "attempt", name="uq_eval_results_attempt"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    eval_id: Mapped[str] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str] = mapped_column(String(300))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="done")
+    """`done` (judged) or `error` (the harness could not judge it; the reason says why)."""
+    result: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: the judged outcome (factory.eval.results.TaskResult)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -42,6 +42,8 @@ class RunRepository:
         repo_path: str | None = None,
         ticket_key: str | None = None,
         ticket_runs_seen: frozenset[str] | None = None,
+        eval_id: str | None = None,
+        config_hash: str | None = None,
     ) -> Run:
         """A new run with an empty chain. Its id reads like `r-3f9c2a1b7d`.
 
@@ -69,6 +71,8 @@ class RunRepository:
                 event_count=0,
                 repo_path=repo_path,
                 ticket_id=ticket_key,
+                eval_id=eval_id,
+                config_hash=config_hash,
             )
             with self._scopes.write() as session:
                 if ticket_key is not None:
@@ -145,12 +149,19 @@ class RunRepository:
                 raise RunNotFoundError(run_id)
 
     def latest(
-        self, status: RunStatus | str | None = None, repo: str | None = None, limit: int = 50
+        self,
+        status: RunStatus | str | None = None,
+        repo: str | None = None,
+        limit: int = 50,
+        *,
+        eval_id: str | None = None,
     ) -> list[Run]:
-        """Newest first (sweeps' chain anchors are not runs and are left out)."""
+        """Newest first (sweeps' chain anchors are not runs and are left out). An eval's runs
+        are listed only when its `eval_id` is asked for: they delivered nothing."""
         query = (
             select(Run)
             .where(Run.id.not_like(f"{SWEEP_ID_PREFIX}%"))
+            .where(Run.eval_id.is_(None) if eval_id is None else Run.eval_id == eval_id)
             .order_by(Run.created_at.desc(), Run.id)
             .limit(limit)
         )

@@ -19,6 +19,7 @@ from factory.store.database import (
     make_engine,
     migrate,
 )
+from factory.store.evals import EvalRepository
 from factory.store.events import EventRepository
 from factory.store.halts import HaltRepository
 from factory.store.incidents import IncidentRepository
@@ -26,8 +27,10 @@ from factory.store.leases import LeaseRepository
 from factory.store.pull_requests import PullRequestRepository
 from factory.store.runs import RunRepository
 from factory.store.sessions import SessionScopes
+from factory.store.spend import SpendLedger
 from factory.store.sweeps import SweepRepository
 from factory.store.tickets import TicketRepository
+from factory.store.webhook_deliveries import WebhookDeliveryRepository
 
 
 class Store:
@@ -48,7 +51,13 @@ class Store:
     claims: ClaimRepository
     sweeps: SweepRepository
     incidents: IncidentRepository
+    spend: SpendLedger
+    """Every model call's spend and the alerts raised against `[limits]`."""
     pull_requests: PullRequestRepository
+    webhook_deliveries: WebhookDeliveryRepository
+    """Every webhook delivery received, so a replayed one is refused for good."""
+    evals: EvalRepository
+    """Mined tasks, evals and their attempts (docs/eval.md)."""
 
     def __init__(
         self,
@@ -78,7 +87,10 @@ class Store:
         self.claims = ClaimRepository(scopes)
         self.sweeps = SweepRepository(scopes, self.events)
         self.incidents = IncidentRepository(scopes)
+        self.spend = SpendLedger(scopes.read, scopes.write)
         self.pull_requests = PullRequestRepository(scopes)
+        self.webhook_deliveries = WebhookDeliveryRepository(scopes)
+        self.evals = EvalRepository(scopes)
 
     @classmethod
     def open(cls, config: FactoryConfig) -> Store:

@@ -8,7 +8,9 @@
   what `--dry-run`, the sweep and `--enqueue` all start from.
 - `validation`: the request checked before anything is recorded (`SweepError`).
 - `cassettes`: `--replay-dir`: each ticket's cassette and the model it is priced as.
-- `budget`: when the sweep stops *starting* tickets (USD, or tokens for unpriced models).
+- `budget`, `stopping`: moved down to `run/batch_budget.py` (when to stop *starting*
+  tickets) and `support/stopping.py` (Ctrl-C drains, a second stops at once), which the eval
+  shares; these names re-export them until every branch imports the new ones.
 - `admission`: before each start: the stop signal, `--max-wall`, `--limit`, the budget over
   spent and reserved; the dry run's plan under the same rules.
 - `execution`: the thread pool: K tickets at once through the runner, draining on a stop.
@@ -16,7 +18,6 @@
 - `run_outcomes`: a ticket's outcome told from its run; a race lost to another process as a skip.
 - `recording`: the in-process sweep's row, `sweep.started`, each `sweep.skipped`, and its end.
 - `outcome`: the request, each ticket's outcome, the sweep's result (what reports render).
-- `stopping`: Ctrl-C and SIGTERM: drain first, stop at once on the second.
 - `driver`: `run_sweep`, the sweep from request to report, in order.
 - `report`: the morning report (Markdown and JSON), its files, posting it on a tracking issue.
 - `recorded`: a sweep driven by workers told from its chain: budget, deadline, its result.

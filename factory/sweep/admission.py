@@ -13,11 +13,11 @@ import threading
 import time
 
 from factory.config import FactoryConfig
-from factory.sweep.budget import Spend, SweepBudget, over_budget, per_run_limit
+from factory.run.batch_budget import Spend, SweepBudget, over_budget, per_run_limit
+from factory.support.stopping import StopSignal
 from factory.sweep.outcome import SweepRequest
 from factory.sweep.recorded import MAX_WALL_PASSED
 from factory.sweep.selection import Pick, Skip, SkipReason, skip
-from factory.sweep.stopping import StopSignal
 
 Refusal = tuple[SkipReason, str]
 """Why a ticket is not started: the reason and the sentence the report prints."""

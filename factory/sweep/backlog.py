@@ -10,6 +10,7 @@ backlog is still swept.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -123,7 +124,11 @@ def labelled_issues(
 def backlog_dir_tickets(
     name: str, repo: RepoConfig
 ) -> tuple[list[BacklogTicket], list[BacklogProblem]]:
-    """Markdown tickets in the repository's `backlog_dir`; a file's age is its modification time."""
+    """Markdown tickets in the repository's `backlog_dir`; a file's age is its modification time.
+
+    Only files inside the folder are read: a symlink leading out of it (which would make any
+    file this user can read a ticket, sent to a model and quoted in a pull request) is refused,
+    and a dangling one is reported, each as a problem of the sweep, never dropped unsaid."""
     directory = repo.backlog_dir
     if directory is None:
         return [], []
@@ -134,8 +139,15 @@ def backlog_dir_tickets(
         return [], [problem]
     tickets: list[BacklogTicket] = []
     problems: list[BacklogProblem] = []
+    inside = directory.resolve()
     for path in sorted(directory.iterdir()):
-        if not path.is_file() or path.suffix.lower() not in MARKDOWN_SUFFIXES:
+        if path.suffix.lower() not in MARKDOWN_SUFFIXES:
+            continue
+        refused = _refused_entry(path, inside)
+        if refused is not None:
+            problems.append(BacklogProblem(repo=name, origin=str(path), message=refused))
+            continue
+        if path.is_dir():
             continue
         try:
             text = path.read_text(encoding="utf-8")
@@ -156,6 +168,19 @@ def backlog_dir_tickets(
             )
         )
     return tickets, problems
+
+
+def _refused_entry(path: Path, inside: Path) -> str | None:
+    """Why a `.md` entry of backlog_dir is not read as a ticket, or None when it is a file."""
+    if path.is_symlink():
+        target = os.readlink(path)
+        if not path.exists():
+            return f"dangling symlink to {target}: no ticket read"
+        if not path.resolve().is_relative_to(inside):
+            return f"symlink leading out of backlog_dir (to {target}): refused, not read"
+    if path.exists() and not path.is_file() and not path.is_dir():
+        return "not a regular file (a FIFO or a device): not read"
+    return None
 
 
 def store_backlog_tickets(store: Store, name: str) -> list[BacklogTicket]:

@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 
 from factory.config import FactoryConfig
 from factory.store import Store
+from factory.support.stopping import StopSignal
 from factory.sweep.activity import SweepObserver
 from factory.sweep.admission import SweepAdmission, plan_dry_run
 from factory.sweep.backlog_selection import select_backlog
 from factory.sweep.execution import SweepExecution
 from factory.sweep.outcome import SweepRequest, SweepResult
 from factory.sweep.recording import record_finished, record_started
-from factory.sweep.stopping import StopSignal
+from factory.sweep.report import spend_alert_lines
 from factory.sweep.validation import (
     SweepError,
     check_request,
@@ -85,6 +86,7 @@ def run_sweep(
         problems=problems,
         stopped=stopped,
         concurrency=concurrency,
+        spend_alerts=spend_alert_lines(store, started),
     )
     record_finished(store, sweep_id, result)
     return result

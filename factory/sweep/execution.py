@@ -17,6 +17,7 @@ from contextlib import ExitStack
 import structlog
 
 from factory.config import FactoryConfig
+from factory.run.batch_budget import Spend
 from factory.run.hooks import RunHooks
 from factory.run.run_context import NodeObserver
 from factory.run.runner import RunError, resume_run, start_run
@@ -25,7 +26,6 @@ from factory.store import Store
 from factory.store.database import installation_id
 from factory.sweep.activity import SweepObserver
 from factory.sweep.admission import Refusal, SweepAdmission
-from factory.sweep.budget import Spend
 from factory.sweep.cassettes import cassette_for
 from factory.sweep.outcome import SweepRequest, TicketOutcome
 from factory.sweep.recording import record_skip

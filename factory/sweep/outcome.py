@@ -92,6 +92,8 @@ class SweepResult(BaseModel):
     stopped: str | None = None
     """Why the sweep stopped early (a signal, --max-wall), if it did."""
     concurrency: int = 1
+    spend_alerts: list[str] = Field(default_factory=list)
+    """`[limits]` alerts raised while the sweep ran, and those still in force when it ended."""
 
     @property
     def wall_s(self) -> float:

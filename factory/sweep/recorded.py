@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from factory.run.batch_budget import Spend, SweepBudget, over_budget
 from factory.sweep.backlog import BacklogProblem
-from factory.sweep.budget import Spend, SweepBudget, over_budget
 from factory.sweep.outcome import SweepRequest, SweepResult, TicketOutcome
 from factory.sweep.selection import Skip
 

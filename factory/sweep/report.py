@@ -3,7 +3,8 @@
 `build_report` turns a `SweepResult` into a `MorningReport`; `to_markdown` renders it for a
 file (`write_report`) or a tracking issue (`post_report`), and its JSON is `model_dump`. Costs
 are only summed when every run's cost is known: an unpriced model makes a total unknown, never
-$0.
+$0. Ticket titles, identities, owners, gate reasons and errors come from outside: every one is
+made inert by `factory.support.markdown` (no markup, no heading, no link, no ping).
 """
 
 from __future__ import annotations
@@ -11,13 +12,19 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from factory.config.limits import HALT_PERCENT
 from factory.forges.github_client import DEFAULT_API_URL, github_client
+from factory.store import Store
+from factory.store.spend import describe_alert
+from factory.support import errors
 from factory.support.errors import FactoryError
+from factory.support.markdown import code, inline, link
 from factory.support.wording import plural
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
@@ -64,6 +71,8 @@ class MorningReport(BaseModel):
     problems: list[str] = Field(default_factory=list)
     stopped: str | None = None
     cost: CostSummary
+    spend_alerts: list[str] = Field(default_factory=list)
+    """`[limits]` alerts raised while the sweep ran, and those still in force at its end."""
 
     def totals(self) -> dict[str, Any]:
         """The headline numbers (the `sweep.finished` event)."""
@@ -133,7 +142,20 @@ def build_report(result: SweepResult) -> MorningReport:
         problems=[f"{p.repo}: {p.origin}: {p.message}" for p in result.problems],
         stopped=result.stopped,
         cost=cost,
+        spend_alerts=result.spend_alerts,
     )
+
+
+def spend_alert_lines(store: Store, since: datetime) -> list[str]:
+    """The `[limits]` alerts raised since `since` and those of today and this month, highest
+    first, each said once."""
+    alerts = {alert.id: alert for alert in store.spend.alerts(since=since)}
+    alerts.update({alert.id: alert for alert in store.spend.current_alerts()})
+    ordered = sorted(alerts.values(), key=lambda a: (-a.percent, a.raised_at, a.id))
+    return [
+        describe_alert(alert) + ("; halted" if alert.percent >= HALT_PERCENT else "")
+        for alert in ordered
+    ]
 
 
 def _failure_reason(outcome: TicketOutcome) -> str:
@@ -150,10 +172,9 @@ def _money(value: float, known: bool) -> str:
 
 
 def _ticket_line(outcome: TicketOutcome) -> str:
-    pr = f" PR #{outcome.pr_number}" if outcome.pr_number else ""
-    link = f" ({outcome.pr_url})" if outcome.pr_url else ""
-    run = f" run `{outcome.run_id}`" if outcome.run_id else ""
-    return f"- **{outcome.identity}** {outcome.title}:{pr}{link}{run}"
+    pr = f" {link(f'PR #{outcome.pr_number}', outcome.pr_url)}" if outcome.pr_number else ""
+    run = f" run {code(outcome.run_id)}" if outcome.run_id else ""
+    return f"- **{inline(outcome.identity)}** {inline(outcome.title)}:{pr}{run}"
 
 
 def to_markdown(report: MorningReport) -> str:
@@ -169,6 +190,9 @@ def to_markdown(report: MorningReport) -> str:
     ]
     if report.stopped:
         lines += ["", f"The sweep stopped early: {report.stopped}."]
+    if report.spend_alerts:
+        lines += ["", "## Spend limits", ""]
+        lines += [f"- {alert}" for alert in report.spend_alerts]
     lines += _outcome_sections(report)
     lines += _skipped_sections(report)
     lines += _problems(report)
@@ -189,7 +213,8 @@ def _plan_markdown(report: MorningReport) -> str:
         "",
     ]
     lines += [
-        f"- {p['action']} **{p['ticket']}**" + (f" (run `{p['run']}`)" if p["run"] else "")
+        f"- {p['action']} **{inline(p['ticket'])}**"
+        + (f" (run {code(p['run'])})" if p["run"] else "")
         for p in report.planned
     ] or ["- nothing"]
     lines += _skipped_sections(report)
@@ -200,7 +225,12 @@ def _plan_markdown(report: MorningReport) -> str:
 def _problems(report: MorningReport) -> list[str]:
     if not report.problems:
         return []
-    return ["", "## Sources that could not be read", "", *(f"- {p}" for p in report.problems)]
+    return [
+        "",
+        "## Sources that could not be read",
+        "",
+        *(f"- {inline(problem)}" for problem in report.problems),
+    ]
 
 
 def _totals_table(report: MorningReport) -> list[str]:
@@ -246,15 +276,17 @@ def _outcome_sections(report: MorningReport) -> list[str]:
         for outcome in items:
             lines.append(_ticket_line(outcome))
             if extra == "owners":
+                # Named, never pinged: the report is posted where `@owner` would notify them.
                 who = ", ".join(outcome.owners) or "no owner on record (CODEOWNERS)"
-                lines.append(f"  - who should look: {who}")
+                lines.append(f"  - who should look: {inline(who)}")
                 if outcome.tests:
-                    lines.append(f"  - tests: {outcome.tests}")
-                lines += [f"  - {reason}" for reason in outcome.reasons]
+                    lines.append(f"  - tests: {inline(outcome.tests)}")
+                lines += [f"  - {inline(reason)}" for reason in outcome.reasons]
             if extra == "reasons":
-                lines += [f"  - {reason}" for reason in outcome.reasons]
+                lines += [f"  - {inline(reason)}" for reason in outcome.reasons]
             if extra == "error":
-                lines.append(f"  - {_failure_reason(outcome)}: {outcome.error or outcome.status}")
+                said = inline(f"{_failure_reason(outcome)}: {outcome.error or outcome.status}")
+                lines.append(f"  - {said}")
     return lines
 
 
@@ -267,7 +299,10 @@ def _skipped_sections(report: MorningReport) -> list[str]:
         if not items_skipped:
             continue
         lines.append(f"### {SKIP_TITLES[reason]} ({len(items_skipped)})")
-        lines += [f"- **{s.identity}** {s.title}: {s.detail}" for s in items_skipped]
+        lines += [
+            f"- **{inline(s.identity)}** {inline(s.title)}: {inline(s.detail)}"
+            for s in items_skipped
+        ]
     return lines
 
 
@@ -287,26 +322,43 @@ class ReportPostError(FactoryError, ValueError):
     code = "bad_input"
 
 
+class ReportNotPosted(FactoryError, RuntimeError):
+    """The sweep ran and its report was written, but the forge could not take the comment."""
+
+    code = "report_not_posted"
+    exit_code = errors.FAILED
+
+
 def parse_post_target(target: str) -> tuple[str, int]:
+    """OWNER/REPO#N of `--post-report`, checked with the token it needs before any sweep runs
+    (a sweep is not the moment to learn that its report has nowhere to go)."""
     parsed = parse_issue_ref(target)
     if parsed is None:
         raise ReportPostError(f"--post-report {target!r}: write it as OWNER/REPO#N")
+    if not os.environ.get("GITHUB_TOKEN"):
+        raise ReportPostError("--post-report needs GITHUB_TOKEN (the comment is posted with it)")
     return parsed
 
 
 def post_report(target: str, markdown: str) -> str:
-    """Comment the report on the tracking issue OWNER/REPO#N; returns the comment's URL."""
+    """Comment the report on the tracking issue OWNER/REPO#N; returns the comment's URL.
+    ReportNotPosted when GitHub refuses it or cannot be reached."""
     from github import GithubException
+    from requests import RequestException
 
     repo, number = parse_post_target(target)
-    token = os.environ.get("GITHUB_TOKEN")
-    if not token:
-        raise ReportPostError("--post-report needs GITHUB_TOKEN")
-    client = github_client(token, os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    api = os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    client = github_client(os.environ["GITHUB_TOKEN"], api)
     try:
         comment = client.get_repo(repo).get_issue(number).create_comment(markdown)
     except GithubException as error:
-        raise ReportPostError(
-            f"GitHub answered {error.status} when commenting on {repo}#{number}"
+        raise ReportNotPosted(
+            f"the report was not posted: GitHub answered {error.status} when commenting on "
+            f"{repo}#{number}"
+        ) from error
+    except (RequestException, OSError) as error:
+        raise ReportNotPosted(
+            f"the report was not posted: GitHub could not be reached at {api} "
+            f"({type(error).__name__})"
         ) from error
     return str(comment.html_url)

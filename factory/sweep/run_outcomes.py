@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from factory.run.runner import RunError, RunSummary
+from factory.run.runner import RunError, RunSummary, ScopeHalted
 from factory.run.state import RunState
 from factory.store import LeaseHeld, Store, TicketClaimed
 from factory.sweep.outcome import PickedTicket, TicketOutcome
@@ -93,6 +93,8 @@ def lost_race(pick: PickedTicket, error: RunError) -> Skip | None:
             identity=pick.identity, repo=pick.repo, title=pick.title, reason=reason, detail=detail
         )
 
+    if isinstance(error, ScopeHalted):  # a spend limit may have halted it since selection
+        return skipped(SkipReason.HALTED, str(error))
     cause = error.__cause__
     if isinstance(cause, TicketClaimed):
         return skipped(
@@ -113,7 +115,9 @@ def lost_race(pick: PickedTicket, error: RunError) -> Skip | None:
 def _reasons(state: RunState) -> list[str]:
     decision = state.decision
     if decision is None:
-        return []
+        # No gate judged it: a run that needs a human before the gate (an agent stopped as
+        # stuck) says why in its error.
+        return [state.error] if state.ending == "needs_human" and state.error else []
     refusing = [
         f"{verdict.policy}: {'; '.join(verdict.reasons)}"
         for verdict in decision.verdicts

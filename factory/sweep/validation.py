@@ -8,9 +8,9 @@ Every refusal is a `SweepError` whose message says what to change; `factory swee
 from __future__ import annotations
 
 from factory.config import FactoryConfig
+from factory.run.batch_budget import SweepBudget, SweepBudgetError, require_enforceable
 from factory.run.setup import ROLES
 from factory.support.errors import FactoryError
-from factory.sweep.budget import SweepBudget, SweepBudgetError, require_enforceable
 from factory.sweep.cassettes import cassette_model
 from factory.sweep.outcome import SweepRequest
 from sandboxes.docker_engine import connect, require_image

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.support.errors import FactoryError
 
-TicketSourceKind = Literal["markdown", "stdin", "github"]
+TicketSourceKind = Literal["markdown", "stdin", "github", "eval"]
 MAX_TICKET_CHARS = 200_000
 """Tickets longer than this are refused: they are text for a model, not a data dump."""
 

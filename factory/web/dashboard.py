@@ -1,7 +1,8 @@
 """`Dashboard`: what every page family's routes share, and the one way a page is rendered.
 
 Every page gets the same frame: who is logged in and their CSRF token, whether the dashboard is
-read-only, and the halts in force (a banner on every page).
+read-only, the halts in force and the `[limits]` alerts of today and this month (banners on
+every page).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from factory.governance.liveness import observed_status
 from factory.store import Store
 from factory.web.actions import ActionRunner
 from factory.web.security import CSRF_FIELD, SESSION_COOKIE, Session, Sessions
+from factory.web.spend import limit_banner, run_spend
 
 REFRESH_SECONDS = 2
 """How often a page of something still moving (a live run, a running sweep) reloads itself."""
@@ -45,6 +47,8 @@ class Dashboard:
             csrf_field=CSRF_FIELD,
             read_only=self.sessions.read_only,
             halts=self.store.halts.active(),
+            spend_alerts=limit_banner(self.store),
+            spend_of=run_spend,
             run_link=lambda run_id: f"/runs/{quote(run_id)}",
             observed=observed_status,  # `running` only with a live driver, else `interrupted`
             **values,

@@ -1,6 +1,7 @@
 """One run's page as data, from its audit events in order (its trajectory) and a verification
 of its chain: the timeline of nodes, model calls with tokens and cost, sandbox commands with
-exit codes, gate verdicts with reasons, the diff the gate saw, test reports, the review.
+exit codes, gate verdicts with reasons, the diff the gate saw, test reports, the review, and
+every agent's turns read back from their transcripts (`factory.run.trajectory`).
 
 The chain status checks the run's own events, run row and digest rows; the global digest chain
 over every run is `factory audit verify`'s job (re-hashing it per page view would make a run's
@@ -14,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from factory.run.trajectory import AuditVerdict, Trajectory, trajectory_of
 from factory.store import Event, Run, Store
 from factory.store.audit import verify
 from factory.store.statuses import RunStatus
@@ -41,6 +43,8 @@ class RunPage:
     unpriced_calls: int = 0
     audit_ok: bool = True
     audit_detail: str = ""
+    trajectory: Trajectory | None = None
+    """Every agent's turns with their tool calls, outputs and edits (`factory.run.trajectory`)."""
 
     @property
     def live(self) -> bool:
@@ -105,4 +109,6 @@ def run_page(store: Store, run_id: str) -> RunPage:
             )
     if page.unpriced_calls:
         page.cost_usd = None  # an unknown price makes the total unknown, not smaller
+    audit = AuditVerdict(ok=report.ok, detail=report.summary())
+    page.trajectory = trajectory_of(store, run, events, audit)
     return page

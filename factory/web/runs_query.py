@@ -27,6 +27,7 @@ def list_runs(
     query = (
         select(Run)
         .where(Run.id.not_like(f"{SWEEP_ID_PREFIX}%"))
+        .where(Run.eval_id.is_(None))  # an eval's runs delivered nothing: the Eval page shows them
         .order_by(Run.created_at.desc(), Run.id)
         .limit(limit)
     )

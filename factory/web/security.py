@@ -5,15 +5,24 @@ cookie (HttpOnly, SameSite=Strict) whose server-side record holds that name (it 
 audit event they cause) and a CSRF token. Each form carries the CSRF token; a POST without a
 session, or whose token differs from the session's, is refused. Without a configured token the
 dashboard is read-only: there is nothing to log in with.
+
+Beside the CSRF token, every POST must say it comes from the dashboard's own pages: its
+`Origin` (or, where a browser sends none, its `Referer`) names the host the request was sent to.
+A form on another site, or a request that names neither, is refused before any route runs
+(defence in depth: a leaked or fixed CSRF token alone does not let another site act).
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 import secrets
 import threading
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import Request
 
 SESSION_COOKIE = "factory_session"
 CSRF_FIELD = "csrf_token"
@@ -26,6 +35,28 @@ class NotAllowed(Exception):
     def __init__(self, message: str, status: int = 403) -> None:
         super().__init__(message)
         self.status = status
+
+
+async def refuse_cross_origin(request: Request) -> None:
+    """A FastAPI dependency of every dashboard route: a POST must come from this dashboard."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    host = request.headers.get("host", "").lower()
+    sent_from = request.headers.get("origin") or request.headers.get("referer")
+    if not sent_from or sent_from == "null":
+        raise NotAllowed("the request does not say which page sent it (no Origin or Referer)")
+    if not host or urlsplit(sent_from).netloc.lower() != host:
+        raise NotAllowed("a form from another site may not act on this dashboard")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on `host` reaches this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name may resolve to any interface
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ def describe_result(result: ExecResult, limit: int = DEFAULT_LIMIT) -> str:
         status += " (timed out and was killed)"
     if result.oom_killed:
         status += " (killed: out of memory)"
+    if result.pids_exhausted:
+        status += (
+            " (its processes filled the sandbox's process limit and stayed, so the sandbox was "
+            "restarted: every process in it was stopped and /tmp and HOME were emptied)"
+        )
     if result.truncated:
         status += " (the sandbox kept only the head and tail of a very long output)"
     parts = [status]
@@ -45,6 +50,7 @@ class RunCommand:
         "Run a shell command in the sandbox (no network). The worktree is /workspace. "
         "Returns the exit code and output; long output is trimmed in the middle."
     )
+    may_change_files: ClassVar[bool] = True
     args_model = CommandArgs
 
     def __init__(

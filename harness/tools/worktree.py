@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path, PurePosixPath
 
@@ -36,6 +37,24 @@ class ConfinedRoot:
                 "only files inside the worktree can be used"
             )
         return real
+
+    def fingerprint(self) -> str:
+        """A digest of every file's path, size and modification time (`.git` left out).
+
+        Equal digests mean no file was added, removed or written in between: the stuck
+        detector's measure of whether a coding agent is getting anywhere."""
+        digest = hashlib.blake2b(digest_size=16)
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(name for name in dirs if name != ".git")
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                try:
+                    info = os.lstat(path)
+                except OSError:  # removed while we walked: the next look sees it gone
+                    continue
+                digest.update(os.fsencode(path))
+                digest.update(f"\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
 
     def display(self, real: Path) -> str:
         """How a resolved path is shown to the model: relative to the root, POSIX style."""

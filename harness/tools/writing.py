@@ -39,6 +39,7 @@ class EditFile:
         "Replace one exact, unique occurrence of old_string in a file with new_string. "
         "Copy old_string from view_file output (without the line numbers)."
     )
+    may_change_files: ClassVar[bool] = True
     args_model = EditArgs
 
     def __init__(self, worktree: ConfinedRoot) -> None:
@@ -94,6 +95,7 @@ class CreateFile:
         "Create a file with the given content (parent directories are created). "
         "Refuses to replace an existing file unless overwrite is true."
     )
+    may_change_files: ClassVar[bool] = True
     args_model = CreateArgs
 
     def __init__(self, worktree: ConfinedRoot) -> None:

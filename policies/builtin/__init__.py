@@ -19,11 +19,13 @@ from policies.builtin import (
     diff_size,
     governance,
     halt,
+    links,
     owners,
     protected_paths,
     reviewer_approval,
     secret_scan,
     tests_green,
+    tests_kept,
 )
 from policies.errors import PolicyConfigError
 from policies.models import GateContext, Verdict
@@ -43,6 +45,8 @@ BUILTIN_MODULES: dict[str, ModuleType] = {
         owners,
         halt,
         governance,
+        links,
+        tests_kept,
     )
 }
 
@@ -51,6 +55,7 @@ DEFAULT_POLICY_NAMES = [
     "diff_size",
     "tests_green",
     "reviewer_approval",
+    "tests_kept",
     "secret_scan",
     "ci_files",
     "dependency_manifests",
@@ -60,7 +65,7 @@ DEFAULT_POLICY_NAMES = [
 ]
 """Applied when a repository lists no policies: every built-in with its default parameters."""
 
-MANDATORY_POLICY_NAMES = ["secret_scan", "halt", "governance"]
+MANDATORY_POLICY_NAMES = ["secret_scan", "halt", "governance", "links"]
 """Applied to every repository whatever it lists; a listing may tune their parameters."""
 
 

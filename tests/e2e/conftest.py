@@ -20,6 +20,30 @@ from sandboxes import labels
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 
+LONGEST_FIRST = ("test_compose_stack.py", "test_workers.py", "test_sweep_workers.py")
+"""The files whose scenarios take minutes (docs/performance.md lists the slowest tests)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `make test` runs this tier under pytest-xdist's `--dist load --maxschedchunk 1`, which
+    # hands each worker two items to start with, then one at a time. Each of the longest
+    # scenarios goes first in one worker's pair, so they start at once, side by side, instead
+    # of one of them starting last and holding the whole tier up alone.
+    longest = sorted(
+        (item for item in items if item.path.name in LONGEST_FIRST),
+        key=lambda item: LONGEST_FIRST.index(item.path.name),
+    )
+    for item in longest:
+        # Minutes alone, and slower beside the other workers' tests on a loaded machine: the
+        # suite's 600 s per test is too tight for them (their own waits have deadlines).
+        item.add_marker(pytest.mark.timeout(1800))
+    rest = [item for item in items if item.path.name not in LONGEST_FIRST]
+    ordered: list[pytest.Item] = []
+    for item in longest:
+        ordered += [item, *rest[:1]]
+        rest = rest[1:]
+    items[:] = ordered + rest
+
 
 @dataclass
 class Workspace:

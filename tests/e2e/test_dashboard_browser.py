@@ -126,7 +126,9 @@ def test_the_dashboard_reviews_approves_rejects_and_halts(
         shot(page, "run-waiting")
 
         # Without a session, or with one but without the form's CSRF token: refused.
-        anonymous = page.request.post(f"{base}/runs/{first.run_id}/approve", form={})
+        # (A browser names the page a form came from; these requests say it is the dashboard.)
+        own = {"Origin": base}
+        anonymous = page.request.post(f"{base}/runs/{first.run_id}/approve", form={}, headers=own)
         assert anonymous.status == 401
         page.goto(f"{base}/login")
         page.fill("input[name=who]", "ana")
@@ -138,10 +140,12 @@ def test_the_dashboard_reviews_approves_rejects_and_halts(
         page.fill("input[name=token]", TOKEN)
         page.click("#login button")
         expect(page.locator("#who")).to_have_text("ana")
-        no_csrf = page.request.post(f"{base}/runs/{first.run_id}/approve", form={})
+        no_csrf = page.request.post(f"{base}/runs/{first.run_id}/approve", form={}, headers=own)
         assert no_csrf.status == 403 and "CSRF" in no_csrf.text()
         forged = page.request.post(
-            f"{base}/halt", form={"csrf_token": "forged", "scope": "all", "reason": "x"}
+            f"{base}/halt",
+            form={"csrf_token": "forged", "scope": "all", "reason": "x"},
+            headers=own,
         )
         assert forged.status == 403
         with workspace.store() as store:

@@ -22,6 +22,7 @@ import pytest
 from factory.demo.run_demo import CASSETTE, REPO_NAME
 from factory.store import Store
 from tests.e2e.conftest import Workspace
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
 
@@ -127,7 +128,9 @@ def test_a_driver_frozen_past_its_lease_is_taken_over_and_then_stands_down(
     workspace.config_path.write_text(text.replace("[factory]\n", "[factory]\nlease_ttl_s = 2\n"))
     driver, run_id = _frozen_run(workspace)
     try:
-        time.sleep(3)  # the frozen driver's heartbeat is silent: its lease expires
+        # The frozen driver's heartbeat is silent: its lease expires.
+        with workspace.store() as store:
+            wait_until(lambda: store.leases.live(run_id) is None, "the frozen driver's lease")
         (listed,) = _runs(workspace)
         assert listed["status"] == "interrupted"
         taken = workspace.cli("resume", run_id, "--json", env=_env())

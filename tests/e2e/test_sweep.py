@@ -263,9 +263,15 @@ def test_a_second_sigint_stops_at_once_and_the_next_sweep_resumes_everything(
     while time.monotonic() < deadline and not _node_started(workspace, "test"):
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    time.sleep(1.0)  # two signals before Python runs the handler would count as one
+    # Two signals before Python runs the handler would count as one: the second waits until
+    # the sweep has announced the first.
+    assert process.stderr is not None
+    announced = ""
+    while "SIGINT: starting nothing new" not in announced and process.poll() is None:
+        announced += process.stderr.readline()
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=120)
+    err = announced + err
     assert process.returncode == 130, err[-3000:]
     (cut,) = json.loads(workspace.cli("sweeps", "list", "--json").stdout)
     assert cut["status"] == "interrupted" and cut["report"] == {}  # its process is gone

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from factory.config import load_config
 from factory.demo.sweep_demo import MAX_TICKETS
+from factory.store import Store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
 
@@ -52,3 +54,16 @@ def test_the_sweep_demo_ends_with_a_report_of_every_kind_of_outcome(tmp_path: Pa
     if MAX_TICKETS == 6:
         (nothing,) = report["no_change"]
         assert nothing["pr_number"] is None
+    # The stuck detector's defaults never trip on a demo cassette: no agent stopped as stuck.
+    config = load_config(tmp_path / "demo" / "factory.toml")
+    with Store.open(config) as store:
+        runs = store.runs.latest(limit=100)
+        stopped = [
+            json.loads(event.payload)
+            for run in runs
+            for event in store.events.read(run.id)
+            if event.kind in ("run.stopped", "agent.stop")
+        ]
+    assert len(runs) == MAX_TICKETS
+    assert not [s for s in stopped if s.get("reason") == "stuck" or s.get("message") == "stuck"]
+    assert [s["reason"] for s in stopped if "reason" in s] == ["token_limit"]  # the budget case

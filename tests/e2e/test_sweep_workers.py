@@ -20,11 +20,14 @@ from typing import Any
 import pytest
 
 from factory.demo.run_demo import CASSETTE
+from factory.sweep.recorded import past_deadline, read_params
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_workers import configure_queue, sandboxes_of, start_worker
 from tests.support.databases import ScratchDatabase, scratch_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow, pytest.mark.integration]
+
+FREEZE = "after:plan=stop"
 
 
 @pytest.fixture
@@ -145,22 +148,45 @@ def test_a_sweep_on_workers_starts_what_its_budget_allows_and_reports_the_rest_s
     assert sandboxes_of({run["id"] for run in runs}) == []
 
 
+def wait_until_frozen(process: subprocess.Popen[bytes], timeout: float = 300) -> None:
+    """Until the process has stopped itself at a `=stop` failpoint (SIGSTOP)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"exited with {process.returncode}"
+        state = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("T", "t"):
+            return
+        assert time.monotonic() < deadline, "the worker never reached its failpoint"
+        time.sleep(0.1)
+
+
+def wait_past_the_deadline(database: ScratchDatabase, sweep_id: str) -> None:
+    """Until the sweep's recorded `--max-wall` deadline has passed on the wall clock."""
+    [(params,)] = database.query(f"SELECT params FROM sweeps WHERE id = '{sweep_id}'")
+    _request, workers = read_params(json.loads(params))
+    assert workers.deadline is not None
+    while past_deadline(workers.deadline) is None:
+        time.sleep(0.1)
+
+
 def test_a_sweep_on_workers_stops_at_its_max_wall_and_the_next_sweep_resumes_the_ticket(
     workspace: Workspace, postgres: ScratchDatabase, tmp_path: Path
 ) -> None:
     configure_queue(workspace)
-    # A run long enough that the deadline always falls inside the first ticket's run, however
-    # fast or loaded the machine: its test suite (baseline and test node) takes 15 s more.
-    text = workspace.config_path.read_text()
-    slow = 'test_command = "sleep 15 && python3 -m pytest -q"'
-    workspace.config_path.write_text(text.replace('test_command = "python3 -m pytest -q"', slow))
-    assert slow in workspace.config_path.read_text()
     replay = replay_dir(workspace)
     first_ticket, second_ticket = add_tickets(workspace, 2)
-    worker = start_worker(workspace, tmp_path / "worker.log")
+    # The deadline falls inside the first ticket's run however fast or loaded the machine:
+    # the worker freezes itself after the plan (SIGSTOP, `after:plan=stop`) and is let go
+    # once the deadline has passed. The first sweep's worker only; the second's runs freely.
+    worker = start_worker(workspace, tmp_path / "worker.log", FACTORY_FAILPOINTS=FREEZE)
     try:
         wait_for_a_worker(postgres)
-        queued = enqueue(workspace, replay, "--max-wall", "20s")
+        # Long enough for the job to begin its ticket before the deadline on a loaded machine
+        # (10 s was not, beside three other xdist workers); the wait costs no CPU.
+        queued = enqueue(workspace, replay, "--max-wall", "30s")
+        wait_until_frozen(worker)
+        wait_past_the_deadline(postgres, queued["sweep_id"])
+        worker.send_signal(signal.SIGCONT)
         record = wait_for_the_end(workspace, queued["sweep_id"], timeout=600)
         # As in one process: the running ticket stopped at a checkpoint, resumable; the
         # ticket that would have started after the deadline was not started.
@@ -178,7 +204,12 @@ def test_a_sweep_on_workers_stops_at_its_max_wall_and_the_next_sweep_resumes_the
         assert "the sweep's --max-wall passed" in reason
         runs = json.loads(workspace.cli("runs", "list", "--json").stdout)
         assert [run["status"] for run in runs] == ["interrupted"]
+    finally:
+        worker.send_signal(signal.SIGCONT)  # a frozen worker cannot heed SIGTERM
+        stop(worker)
 
+    worker = start_worker(workspace, tmp_path / "second-worker.log")
+    try:
         again = enqueue(workspace, replay)
         resumed = wait_for_the_end(workspace, again["sweep_id"], timeout=900)
     finally:

@@ -416,6 +416,8 @@ def test_an_omitted_base_branch_is_detected_not_assumed(world: World) -> None:
     world.check_nothing_started()
 
 
+@pytest.mark.docker  # the online check asks the engine too
+@pytest.mark.integration
 def test_a_github_repository_without_base_branch_uses_githubs_default(world: World) -> None:
     """Read from the repository's API record (a local fake speaking GitHub's REST API)."""
     from tests.support.fake_github import NAME, OWNER, serve_fake_github

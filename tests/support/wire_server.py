@@ -12,13 +12,16 @@ from typing import Any
 
 @dataclass
 class Answer:
-    """One scripted response. `drop` closes the connection without answering."""
+    """One scripted response. `drop` closes the connection without answering; `cut` sends
+    the headers (with the whole body's length) and only the first half of the body, then
+    closes: an answer cut off mid-stream."""
 
     status: int = 200
     body: Any = None
     raw: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    cut: bool = False
 
 
 @dataclass
@@ -62,6 +65,12 @@ class WireServer:
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
+                if answer.cut:
+                    self.wfile.write(payload[: len(payload) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
                 self.wfile.write(payload)
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -78,6 +87,9 @@ class WireServer:
 
     def drop_connection(self) -> None:
         self.answers.append(Answer(drop=True))
+
+    def answer(self, answer: Answer) -> None:
+        self.answers.append(answer)
 
     def serve(self) -> None:
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()

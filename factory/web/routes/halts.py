@@ -32,6 +32,9 @@ def router(dashboard: Dashboard) -> APIRouter:
         request: Request, csrf_token: str | None = Form(None), scope: str = Form("all")
     ) -> Response:
         session = dashboard.acting(request, csrf_token)
+        halted = {halt.scope for halt in dashboard.store.halts.active()}
+        if scope != "all" and scope not in dashboard.config.repos and scope not in halted:
+            return dashboard.refuse(request, f"unknown scope {scope!r}: nothing to lift", 400)
         dashboard.actions.unhalt(scope, session.who)
         return RedirectResponse("/approvals", status_code=303)
 

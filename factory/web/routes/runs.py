@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from factory.governance.liveness import observed_status
 from factory.store import RunNotFoundError
 from factory.store.statuses import RunStatus
 from factory.support.timespec import TimeSpecError, parse_moment
@@ -45,9 +46,12 @@ def router(dashboard: Dashboard) -> APIRouter:
             since=start,
             until=end,
         )
+        # A running run's spend moves with every model call: the list follows it while any is.
+        live = any(observed_status(r) == RunStatus.RUNNING for r in found)
         return dashboard.page(
             request,
             "runs.html",
+            refresh=REFRESH_SECONDS if live else None,
             runs=found,
             statuses=STATUSES,
             repos=dashboard.repos,

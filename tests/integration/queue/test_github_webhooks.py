@@ -1,5 +1,7 @@
 """GitHub webhooks against the real server (uvicorn on 127.0.0.1) and real PostgreSQL: signed
-deliveries queue one run per ticket; unsigned, forged and replayed ones queue nothing new."""
+deliveries queue one run per ticket; unsigned, forged, replayed, oversized and malformed ones,
+and `/factory run` from strangers, are refused and queue nothing (replays remembered in the
+store, so even after the first job was cancelled)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,8 @@ import pytest
 import uvicorn
 
 from factory.config import FactoryConfig, parse_config
-from factory.queue.jobs import list_jobs
-from factory.queue.webhooks import SECRET_ENV, signature_of, webhook_app
+from factory.queue.jobs import cancel_job, list_jobs
+from factory.queue.webhooks import MAX_BODY_BYTES, SECRET_ENV, signature_of, webhook_app
 from factory.store import RunStatus, Store
 from tests.support.databases import scratch_database
 from tests.support.fake_github import serve_fake_github
@@ -74,13 +77,16 @@ def labeled(number: int, label: str = "agent-ready", repo: str = "acme/app") -> 
 def deliver(
     server: str,
     event: str,
-    payload: dict[str, Any],
+    payload: Any,
     *,
     signature: str | None = "valid",
-    delivery: str = "d-1",
+    delivery: str | None = None,
+    raw: bytes | None = None,
 ) -> httpx.Response:
-    body = json.dumps(payload).encode()
-    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery}
+    body = raw if raw is not None else json.dumps(payload).encode()
+    headers = {"X-GitHub-Event": event}
+    if delivery != "":
+        headers["X-GitHub-Delivery"] = delivery or str(uuid.uuid4())
     headers["Content-Type"] = "application/json"
     if signature == "valid":
         headers["X-Hub-Signature-256"] = signature_of(SECRET, body)
@@ -105,16 +111,53 @@ def test_a_signed_label_event_queues_one_run_for_the_issue(
     assert job.args["options"]["repo"] == "app"
 
 
-def test_a_replayed_or_redelivered_event_queues_nothing_new(
+def test_a_replayed_delivery_is_refused_even_after_its_job_was_cancelled(
     server: str, config: FactoryConfig
 ) -> None:
     first = deliver(server, "issues", labeled(7), delivery="d-1")
+    assert first.status_code == 202
     replayed = deliver(server, "issues", labeled(7), delivery="d-1")
-    redelivered = deliver(server, "issues", labeled(7), delivery="d-2")
-    assert replayed.status_code == redelivered.status_code == 202
-    assert replayed.json()["already"] is True and redelivered.json()["already"] is True
-    assert replayed.json()["job_id"] == first.json()["job_id"]
-    assert run_jobs(config) == [("acme/app#7", "todo")]
+    # The signature covers the body only: the same body under a fresh delivery id is a replay.
+    renamed = deliver(server, "issues", labeled(7), delivery="d-2")
+    assert replayed.status_code == renamed.status_code == 409
+    assert "replays delivery d-1" in renamed.json()["error"]
+    cancel_job(config, first.json()["job_id"])
+    assert run_jobs(config) == [("acme/app#7", "cancelled")]
+    after_cancel = deliver(server, "issues", labeled(7), delivery="d-3")
+    assert after_cancel.status_code == 409 and after_cancel.json()["queued"] is False
+    assert run_jobs(config) == [("acme/app#7", "cancelled")]
+    # A new event about the same issue (a different body) is a new delivery.
+    again = {**labeled(7), "sender": {"login": "ops"}}
+    assert deliver(server, "issues", again, delivery="d-4").status_code == 202
+
+
+def test_oversized_malformed_and_incomplete_deliveries_are_refused(
+    server: str, config: FactoryConfig
+) -> None:
+    huge = json.dumps({**labeled(7), "padding": "x" * (MAX_BODY_BYTES + 1)}).encode()
+    assert deliver(server, "issues", None, raw=huge).status_code == 413
+    assert deliver(server, "issues", None, raw=b"{not json").status_code == 400
+    assert deliver(server, "issues", None, raw=b"[1, 2]").status_code == 400
+    assert deliver(server, "issues", labeled(7), delivery="").status_code == 400
+    assert deliver(server, "issues", labeled(7), delivery="../../etc").status_code == 400
+    assert deliver(server, "", labeled(7)).status_code == 400
+    assert run_jobs(config) == []
+
+
+def test_a_body_streamed_past_the_limit_without_a_length_is_refused(
+    server: str, config: FactoryConfig
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"padding": "'
+        for _ in range((MAX_BODY_BYTES // 65536) + 2):
+            yield b"x" * 65536
+        yield b'"}'
+
+    headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "d-s"}
+    headers["X-Hub-Signature-256"] = "sha256=" + "0" * 64
+    answer = httpx.post(f"{server}/webhooks/github", content=chunks(), headers=headers, timeout=60)
+    assert answer.status_code == 413
+    assert run_jobs(config) == []
 
 
 def test_unsigned_and_forged_deliveries_are_refused_and_queue_nothing(
@@ -151,7 +194,9 @@ def test_a_factory_run_comment_queues_only_from_a_trusted_commenter(
             "repository": {"full_name": "acme/app"},
         }
 
-    assert deliver(server, "issue_comment", comment("NONE")).json()["queued"] is False
+    for stranger in ("NONE", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "MANNEQUIN"):
+        refused = deliver(server, "issue_comment", comment(stranger))
+        assert refused.status_code == 403 and stranger in refused.json()["error"]
     assert deliver(server, "issue_comment", comment("MEMBER", "lgtm")).json()["queued"] is False
     answer = deliver(server, "issue_comment", comment("COLLABORATOR"))
     assert answer.status_code == 202
@@ -168,11 +213,12 @@ def test_other_labels_repositories_and_events_are_acknowledged_and_ignored(
     assert run_jobs(config) == []
 
 
-def closed(number: int, *, merged: bool) -> dict[str, Any]:
+def closed(number: int, *, merged: bool, at: str | None = None) -> dict[str, Any]:
+    pull = {"number": number, "merged": merged, "merged_at": at, "merged_by": {"login": "mallory"}}
     return {
         "action": "closed",
         "number": number,
-        "pull_request": {"number": number, "merged": merged, "merged_by": {"login": "mallory"}},
+        "pull_request": pull,
         "repository": {"full_name": "acme/app"},
     }
 
@@ -213,15 +259,19 @@ def test_a_closed_pull_request_is_read_back_from_github_and_recorded_once(
         assert store.runs.get(run.id).status == "pr_open"
 
         hub.merge_as_person(100, "ana")
-        told = deliver(server, "pull_request", closed(100, merged=True), delivery="d-merged")
-        retold = deliver(server, "pull_request", closed(100, merged=True), delivery="d-again")
+        real = closed(100, merged=True, at=hub.pulls[100]["merged_at"])
+        told = deliver(server, "pull_request", real, delivery="d-merged")
+        replayed = deliver(server, "pull_request", real, delivery="d-again")
+        edited = dict(real, sender={"login": "ana"})  # another delivery telling the same
+        retold = deliver(server, "pull_request", edited, delivery="d-retold")
 
         assert told.json()["recorded"] == {
             "run_id": "r-webhook01",
             "pull_request": 100,
             "decision": "merged",
         }
-        assert retold.json()["recorded"] is None
+        assert replayed.status_code == 409, replayed.text
+        assert retold.status_code == 200 and retold.json()["recorded"] is None
         assert store.runs.get(run.id).status == "merged"
         merges = [e for e in store.events.read(run.id) if e.kind == "pr.merged"]
         assert [e.actor for e in merges] == ["human:ana"]  # GitHub's word, not the payload's

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,10 @@ from factory.run.runner import RunError
 from factory.store import Store
 from factory.support.utc import utcnow
 from factory.sweep.outcome import PickedTicket, TicketOutcome
+from factory.sweep.recorded import past_deadline
 from tests.integration.queue.backlog_home import TICKETS, factory, make_home
 from tests.support.databases import ScratchDatabase
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -113,7 +115,8 @@ def test_jobs_starting_after_the_sweeps_max_wall_skip_their_tickets_as_stopped(
     queued = enqueue(home, postgres.url, "--max-wall", "1s")
     deadline = shown(home, postgres.url, queued["sweep_id"])["params"]["workers"]["deadline"]
     assert deadline is not None
-    time.sleep(1.2)
+    passed = datetime.fromisoformat(deadline)
+    wait_until(lambda: past_deadline(passed), "the sweep's deadline", every=0.05)
 
     work_off_the_queue(load_config(home / "factory.toml"))
 

@@ -20,6 +20,7 @@ from factory.store import (
 )
 from factory.support.utc import utcnow
 from tests.support.databases import ScratchDatabase
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -64,8 +65,7 @@ def test_another_hosts_lease_is_live_until_it_expires(store: Store) -> None:
     store.leases.acquire(run.id, ELSEWHERE, ttl_s=0.5)
     with pytest.raises(LeaseHeld):
         store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
-    time.sleep(0.6)
-    assert store.leases.live(run.id) is None
+    wait_until(lambda: store.leases.live(run.id) is None, "the lease expiring")
     taken = store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
     assert taken.previous is not None and taken.previous.owner == ELSEWHERE
 
@@ -77,7 +77,7 @@ def test_renewing_moves_the_expiry_and_fails_once_taken_over(store: Store) -> No
     assert renewed.expires_at > first.expires_at + timedelta(seconds=50)
     assert renewed.since == first.since
     store.leases.renew(run.id, ELSEWHERE, ttl_s=0.01)
-    time.sleep(0.05)
+    wait_until(lambda: store.leases.live(run.id) is None, "the lease expiring")
     store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
     with pytest.raises(LeaseLost):
         store.leases.renew(run.id, ELSEWHERE, ttl_s=60)
@@ -217,7 +217,8 @@ def test_a_driver_lease_heartbeats_while_held_and_is_given_back_after(store: Sto
     with DriverLease(store, run.id, ttl_s=0.6) as driver:
         assert driver.lease is not None
         first = driver.lease.expires_at
-        time.sleep(1.5)  # longer than the time to live: only the heartbeat keeps it
+        # Past the first expiry: only the heartbeat keeps the lease live.
+        wait_until(lambda: utcnow() > first + timedelta(seconds=0.2), "the first expiry")
         live = store.leases.live(run.id)
         assert live is not None and live.expires_at > first
         assert live.heartbeat_at > driver.lease.heartbeat_at
@@ -231,7 +232,7 @@ def test_a_driver_whose_lease_was_taken_over_finds_out_at_its_next_check(store: 
     run = store.runs.create("acme/app#1", "app", status=RunStatus.RUNNING)
     with DriverLease(store, run.id, ttl_s=60, owner=ELSEWHERE) as stalled:
         store.leases.renew(run.id, ELSEWHERE, ttl_s=0.01)  # as if it had stopped renewing
-        time.sleep(0.05)
+        wait_until(lambda: store.leases.live(run.id) is None, "the lease expiring")
         store.leases.acquire(run.id, LeaseOwner.this_process(), ttl_s=60)
         with pytest.raises(LeaseLost):
             stalled.check()

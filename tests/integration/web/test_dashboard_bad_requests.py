@@ -16,6 +16,7 @@ from factory.config import FactoryConfig, parse_config
 from factory.store import RunStatus, Store
 from factory.web.app import create_app
 from tests.support.databases import BACKENDS, scratch_database
+from tests.support.web import SAME_ORIGIN
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +41,7 @@ def store(config: FactoryConfig) -> Iterator[Store]:
 
 @pytest.fixture
 def web(config: FactoryConfig, store: Store) -> TestClient:
-    return TestClient(create_app(config, store, TOKEN), follow_redirects=False)
+    return TestClient(create_app(config, store, TOKEN), follow_redirects=False, headers=SAME_ORIGIN)
 
 
 class Answer(Protocol):

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from harness.budget import RunBudget
-from harness.config import BudgetConfig
+from harness.config import BudgetConfig, StuckConfig
 from harness.context_window import ELIDED_PREFIX, KEEP_LATEST_OUTPUTS, ContextGuard
 from harness.events import HarnessEvent
 from harness.loop import run_agent
@@ -87,6 +87,8 @@ def test_long_runs_continue_with_summaries_charged_to_the_budget(tmp_path: Path)
         events.append,
         context_window=30_000,
         summariser=summariser,
+        # The same view six times over fills the context on purpose: not a loop to stop.
+        stuck=StuckConfig(same_call=0),
     )
     assert result.stop_reason == "done"
     assert summariser.remaining < 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -309,3 +310,30 @@ def test_every_model_call_links_its_full_transcript(worktree: ConfinedRoot, tmp_
     assert "return a - b" in second["request"]["messages"][2]["text"]
     assert second["reply"]["tool_calls"][0]["name"] == "submit"
     assert {t["name"] for t in second["request"]["tools"]} >= {"view_file", "submit"}
+
+
+def test_transcripts_are_stored_with_secrets_masked(
+    worktree: ConfinedRoot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = "s3cr3t-value-" + "x" * 12
+    monkeypatch.setenv("DEPLOY_TOKEN", planted)
+    (Path(worktree.root) / "notes.txt").write_text(f"deploy with {planted}\n")
+    github_token = "ghp_" + "A1b2" * 9
+    model = ReplayModel(
+        cassette(
+            tmp_path / "run.jsonl",
+            {
+                "text": f"I found {github_token}",
+                "tool_calls": [call("view_file", path="notes.txt")],
+            },
+            {"tool_calls": [call("submit", summary=f"used {planted}", files=[])]},
+        )
+    )
+    sink = CollectingSink()
+    run_agent(model, "SYSTEM", "TASK", read_only_tools(worktree), AgentAnswer, budget(), None,
+              transcripts=sink)  # fmt: skip
+    stored = b"".join(gzip.decompress(blob) for blob in sink.blobs.values())
+    assert planted.encode() not in stored and github_token.encode() not in stored
+    assert b"[REDACTED]" in stored
+    second = decode_transcript(sink.blobs["blob-1"])
+    assert "deploy with [REDACTED]" in second["request"]["messages"][2]["text"]

@@ -360,6 +360,107 @@ CASES: list[tuple[str, str, dict[str, Any], GateContext, Outcome, str]] = [
         HUMAN,
         "policies/x.py",
     ),
+    # links
+    ("links-none", "links", {}, context(), ALLOW, "no link leads out"),
+    (
+        "links-inside",
+        "links",
+        {},
+        context(change("docs/latest", mode="120000", added_lines=["../README.md"])),
+        ALLOW,
+        "no link leads out",
+    ),
+    (
+        "links-absolute",
+        "links",
+        {},
+        context(change("key", mode="120000", added_lines=["/home/ci/.ssh/id_rsa"])),
+        REFUSE,
+        "key -> /home/ci/.ssh/id_rsa",
+    ),
+    (
+        "links-climbing",
+        "links",
+        {},
+        context(change("a/b", mode="120000", added_lines=["../../../etc"])),
+        REFUSE,
+        "a/b -> ../../../etc",
+    ),
+    (
+        "links-into-git",
+        "links",
+        {},
+        context(change("cfg", mode="120000", added_lines=[".git/config"])),
+        REFUSE,
+        "cfg -> .git/config",
+    ),
+    ("links-submodule", "links", {}, context(change("vendor/x", mode="160000")), HUMAN, "vendor/x"),
+    # tests_kept
+    ("kept-none", "tests_kept", {}, context(), ALLOW, "no test deleted"),
+    (
+        "kept-deleted",
+        "tests_kept",
+        {},
+        context(change("tests/test_a.py", 0, 9, status="deleted")),
+        HUMAN,
+        "deletes tests/test_a.py",
+    ),
+    (
+        "kept-assert-removed",
+        "tests_kept",
+        {},
+        context(
+            change(
+                "pkg/test_x.py",
+                1,
+                2,
+                removed_lines=["    assert f(1) == 2", "    assert f(2) == 3"],
+                added_lines=["    assert f(1)"],
+            )
+        ),
+        HUMAN,
+        "removes 1 assertion",
+    ),
+    (
+        "kept-assert-changed",
+        "tests_kept",
+        {},
+        context(
+            change(
+                "tests/test_x.py",
+                1,
+                1,
+                removed_lines=["    assert f(1) == 2"],
+                added_lines=["    assert f(1) == 3"],
+            )
+        ),
+        ALLOW,
+        "no test deleted",
+    ),
+    (
+        "kept-skip",
+        "tests_kept",
+        {},
+        context(change("src/a_test.go", added_lines=['\tt.Skip("flaky")'])),
+        HUMAN,
+        "adds 1 skip",
+    ),
+    (
+        "kept-moved-away",
+        "tests_kept",
+        {},
+        context(change("old/x.py", old_path="tests/test_x.py", status="renamed")),
+        HUMAN,
+        "moves tests/test_x.py out",
+    ),
+    (
+        "kept-extra",
+        "tests_kept",
+        {"extra_globs": ["checks/"]},
+        context(change("checks/run.sh", 0, 3, status="deleted")),
+        HUMAN,
+        "deletes checks/run.sh",
+    ),
 ]
 
 

@@ -66,7 +66,7 @@ def test_default_policy_set_applies_when_a_repo_lists_none() -> None:
 
 def test_mandatory_policies_cannot_be_configured_away() -> None:
     names = [spec.name for spec in effective_specs([PolicySpec(name="diff_size")])]
-    assert names == ["diff_size", "secret_scan", "halt", "governance"]
+    assert names == ["diff_size", "secret_scan", "halt", "governance", "links"]
 
 
 def test_repo_protected_paths_join_the_protected_paths_policy() -> None:

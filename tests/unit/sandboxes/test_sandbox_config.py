@@ -1,8 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from sandboxes.config import DockerSandboxConfig
-from sandboxes.hardening import BASE_ENV, host_config_kwargs, memory_bytes, sandbox_env
+from sandboxes.config import DockerSandboxConfig, size_in_bytes
+from sandboxes.hardening import BASE_ENV, host_config_kwargs, sandbox_env
 
 
 def test_env_names_that_look_like_secrets_are_refused_with_the_fix() -> None:
@@ -25,9 +25,9 @@ def test_sandbox_env_is_built_from_the_allowlist_not_the_host(
 
 
 def test_memory_notation_becomes_bytes() -> None:
-    assert memory_bytes("512m") == 512 * 2**20
-    assert memory_bytes("2g") == 2 * 2**30
-    assert memory_bytes("1000") == 1000
+    assert size_in_bytes("512m") == 512 * 2**20
+    assert size_in_bytes("2g") == 2 * 2**30
+    assert size_in_bytes("1000") == 1000
 
 
 def test_host_config_has_every_hardening_setting() -> None:

@@ -3,6 +3,9 @@
 import json
 from pathlib import Path
 
+from typer.testing import Result
+
+from factory.store import Store
 from tests.unit.factory.cli.conftest import Invoke
 
 
@@ -13,8 +16,14 @@ def write_config(tmp_path: Path) -> None:
     )
 
 
-def test_an_incident_is_opened_listed_and_resolved(invoke: Invoke, tmp_path: Path) -> None:
+def test_an_incident_is_opened_listed_and_resolved(
+    invoke: Invoke, tmp_path: Path, db_url: str
+) -> None:
     write_config(tmp_path)
+    with Store(db_url) as store:
+        store.pull_requests.create(
+            repo="svc", number=4, title="t", head_branch="factory/1-x", base_branch="main"
+        )
     opened = invoke(
         "incident",
         "open",
@@ -34,9 +43,46 @@ def test_an_incident_is_opened_listed_and_resolved(invoke: Invoke, tmp_path: Pat
     incident = json.loads(opened.output)
     assert (incident["root_cause"], incident["severity"]) == ("#4", "sev2")
     assert invoke("incident", "resolve", str(incident["id"]), "--by", "bo").exit_code == 0
+    again = invoke("incident", "resolve", str(incident["id"]), "--by", "cy")
+    assert again.exit_code == 0 and "already resolved by bo" in again.output
     listed = json.loads(invoke("incident", "list", "--json").output)
     assert listed[0]["resolved_by"] == "bo"
     assert json.loads(invoke("incident", "list", "--open", "--json").output) == []
+
+
+def test_a_root_cause_must_name_something_that_exists(
+    invoke: Invoke, tmp_path: Path, db_url: str
+) -> None:
+    write_config(tmp_path)
+    with Store(db_url) as store:
+        run = store.runs.create("acme/svc#1", "svc")
+        other = store.runs.create("acme/web#1", "web")
+
+    def open_with(cause: str) -> Result:
+        return invoke("incident", "open", "--repo", "svc", "--title", "down", "--root-cause", cause)
+
+    for cause, words in [
+        ("the deploy on friday", "is not a commit sha"),
+        ("#77", "no pull request #77 in svc"),
+        ("r-0000000000", "no such run"),
+        (other.id, "a run in web, not in svc"),
+    ]:
+        refused = open_with(cause)
+        assert refused.exit_code == 2 and words in refused.output, (cause, refused.output)
+    assert json.loads(invoke("incident", "list", "--json").output) == []
+    # A commit of a repository with no local copy is kept, and said to be unchecked.
+    unchecked = open_with("abc1234")
+    assert unchecked.exit_code == 0 and "was not checked" in unchecked.output
+    assert open_with(run.id).exit_code == 0
+
+
+def test_listing_incidents_of_an_unknown_repository_is_an_error(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    write_config(tmp_path)
+    unknown = invoke("incident", "list", "--repo", "nope")
+    assert unknown.exit_code == 2 and "unknown repository 'nope'" in unknown.output
+    assert invoke("incident", "list", "--repo", "svc").output.strip() == "no incidents recorded"
 
 
 def test_incident_input_mistakes_are_one_line_errors(invoke: Invoke, tmp_path: Path) -> None:
@@ -55,7 +101,7 @@ def test_review_prints_json_markdown_and_writes_html(invoke: Invoke, tmp_path: P
     as_json = invoke("review", "--since", "7d", "--format", "json", "--no-verify")
     assert as_json.exit_code == 0, as_json.output
     review = json.loads(as_json.output)
-    assert review["schema_version"] == "1.0"
+    assert review["schema_version"] == "1.1"
     assert review["period"]["days"] == 7.0
     assert review["initiatives"][0]["owner"] == "@acme/billing"
     markdown = invoke("review")

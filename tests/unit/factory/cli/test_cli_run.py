@@ -47,28 +47,6 @@ def test_an_unknown_ticket_file_says_what_to_pass(invoke: Invoke, checkout: Path
     assert "missing.md" in result.output and "Markdown file" in result.output
 
 
-LOCAL_MODEL = """\
-[models.default]
-provider = "openai"
-model = "qwen3-coder"
-base_url = "http://127.0.0.1:9/v1"
-"""
-
-
-def test_a_dollar_budget_over_a_model_without_a_price_is_refused_at_start(
-    invoke: Invoke, checkout: Path, tmp_path: Path
-) -> None:
-    (tmp_path / "factory.toml").write_text(LOCAL_MODEL + "\n[budgets]\nmax_usd = 5.0\n")
-    (tmp_path / "ticket.md").write_text("---\ntitle: Do a thing\n---\nPlease.\n")
-
-    result = invoke("run", "ticket.md", "--repo", str(checkout))
-
-    assert result.exit_code == 2, result.output
-    assert "'qwen3-coder' has no price" in result.output
-    assert '[pricing."qwen3-coder"]' in result.output and "max_tokens" in result.output
-    assert json.loads(invoke("runs", "list", "--json").output) == []
-
-
 def test_an_unpriced_model_runs_on_tokens_unless_a_dollar_limit_alone_was_chosen() -> None:
     from factory.config import parse_config
     from factory.config.prices import UnenforceableBudget, check_budget_enforceable

@@ -10,8 +10,6 @@ from factory.cli import app
 from factory.cli.init_repo import NO_TEST_COMMAND, InitError, detect_repo, init_repo
 from factory.config import load_config
 
-pytestmark = pytest.mark.integration
-
 ACTOR = git.Actor("User", "user@example.com")
 
 

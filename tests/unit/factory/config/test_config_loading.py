@@ -136,5 +136,11 @@ def test_an_unknown_factory_variable_is_named_as_an_unknown_key(tmp_path: Path) 
 
 def test_variables_that_are_not_config_keys_are_left_alone(tmp_path: Path) -> None:
     path = write(tmp_path, REPO)
-    env = {"FACTORY_FAILPOINTS": "deliver", "FACTORY_GIT_TOKEN": "t", "FACTORY_CONFIG": str(path)}
+    env = {
+        "FACTORY_FAILPOINTS": "deliver",
+        "FACTORY_GIT_TOKEN": "t",
+        "FACTORY_CONFIG": str(path),
+        "FACTORY_TEST_POSTGRES_URL": "postgresql+psycopg://x@127.0.0.1/y",
+        "FACTORY_TEST_RESTART_ENGINE": "1",  # any FACTORY_TEST_* is the tests' own setting
+    }
     assert load_config(None, environ=env).source == str(path)

@@ -29,8 +29,8 @@ CASES = [
     pytest.param(
         "[sandbx]\ncpus = 2\n",
         "{path}: sandbx: unknown key; allowed here: "
-        "budgets, factory, git, initiatives, models, pricing, queue, repos, sandbox, schedule, "
-        "sweep",
+        "budgets, factory, git, initiatives, limits, models, pricing, queue, repos, sandbox, "
+        "schedule, stuck, sweep",
         id="unknown-section",
     ),
     pytest.param(

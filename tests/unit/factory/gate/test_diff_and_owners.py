@@ -79,6 +79,39 @@ def test_git_diff_gives_files_counts_and_kinds() -> None:
     assert by_path["logo.png"].binary
     assert by_path["pure/renamed.txt"].old_path == "pure/rename.txt"
     assert "old/name.py" in summary.touched_paths
+    assert by_path["gone.txt"].removed_lines == ["one", "two"]
+    assert (app.mode, by_path["fresh.md"].mode, by_path["gone.txt"].mode) == (
+        "100644",
+        "100644",
+        None,
+    )
+
+
+def test_modes_name_symlinks_submodules_and_executables() -> None:
+    text = (
+        "diff --git a/key b/key\n"
+        "new file mode 120000\n"
+        "index 0000000..1111111\n"
+        "--- /dev/null\n"
+        "+++ b/key\n"
+        "@@ -0,0 +1 @@\n"
+        "+/home/ci/.ssh/id_rsa\n"
+        "\\ No newline at end of file\n"
+        "diff --git a/vendor/lib b/vendor/lib\n"
+        "new file mode 160000\n"
+        "index 0000000..2222222\n"
+        "--- /dev/null\n"
+        "+++ b/vendor/lib\n"
+        "@@ -0,0 +1 @@\n"
+        "+Subproject commit 2222222222222222222222222222222222222222\n"
+        "diff --git a/run.sh b/run.sh\n"
+        "old mode 100644\n"
+        "new mode 100755\n"
+    )
+    files = {f.path: f for f in parse_unified_diff(text).files}
+    assert files["key"].mode == "120000" and files["key"].added_lines == ["/home/ci/.ssh/id_rsa"]
+    assert files["vendor/lib"].mode == "160000"
+    assert files["run.sh"].mode == "100755"
 
 
 def test_plain_diff_u_output_is_understood() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from factory.config import parse_config
-from factory.sweep.budget import (
+from factory.run.batch_budget import (
     Spend,
     SweepBudget,
     SweepBudgetError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from factory.sweep.budget import Spend, SweepBudget
+from factory.run.batch_budget import Spend, SweepBudget
 from factory.sweep.outcome import SweepRequest, TicketOutcome
 from factory.sweep.recorded import (
     MAX_WALL_PASSED,

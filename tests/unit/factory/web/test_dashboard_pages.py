@@ -15,6 +15,7 @@ from factory.config import FactoryConfig, parse_config
 from factory.store import Store
 from factory.web.app import create_app
 from tests.support.review_history import History, days_ago, merged_run_steps
+from tests.support.web import SAME_ORIGIN
 
 TOKEN = "t0ken"
 
@@ -35,7 +36,7 @@ def store(config: FactoryConfig) -> Iterator[Store]:
 
 
 def client(config: FactoryConfig, store: Store, token: str | None = TOKEN) -> TestClient:
-    return TestClient(create_app(config, store, token), follow_redirects=False)
+    return TestClient(create_app(config, store, token), follow_redirects=False, headers=SAME_ORIGIN)
 
 
 def log_in(web: TestClient, who: str = "ana") -> str:

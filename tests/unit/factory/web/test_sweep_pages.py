@@ -14,6 +14,7 @@ from factory.store import Store
 from factory.web.app import create_app
 from tests.support.review_history import History, days_ago
 from tests.support.sweep_history import dead_sweep, drive, finished_sweep, outcome
+from tests.support.web import SAME_ORIGIN
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def store(config: FactoryConfig) -> Iterator[Store]:
 @pytest.fixture
 def web(config: FactoryConfig, store: Store) -> TestClient:
     # No token: every page here is read-only and must work without one.
-    return TestClient(create_app(config, store, None), follow_redirects=False)
+    return TestClient(create_app(config, store, None), follow_redirects=False, headers=SAME_ORIGIN)
 
 
 def test_a_finished_sweep_shows_its_morning_report_and_links_its_runs(
@@ -68,7 +69,7 @@ def test_a_finished_sweep_shows_its_morning_report_and_links_its_runs(
     report = page.text.split('id="morning-report"')[1].split("</section>")[0]
     assert f"Morning report: sweep {sweep_id}" in report
     assert "<table>" in report and "<h2>Merged</h2>" in report and "PR #7" in report
-    assert "who should look: @acme/svc" in report
+    assert "who should look: <code>@acme/svc</code>" in report  # named, not pinged
     assert "&lt;script&gt;" in report and "<script" not in page.text  # untrusted title
     assert f'href="/runs/{merged}"' in page.text and f'href="/runs/{failed}"' in page.text
     assert f'href="/runs?sweep={sweep_id}"' in page.text

@@ -212,3 +212,46 @@ def test_resumed_branch_keeps_its_fork_point_when_base_moves(tmp_path: Path) -> 
     ensure_clone(str(user), tmp_path / "clones")
     resumed = create_worktree(clone, base_branch="main", branch="factory/9-x", path=tmp_path / "w")
     assert resumed.reused and resumed.base_sha == fork
+
+
+@pytest.mark.parametrize("planted", ["directory", "symlink", "other file", "removed"])
+def test_a_git_entry_a_sandboxed_command_replaced_is_put_back_and_said(
+    tmp_path: Path, planted: str
+) -> None:
+    from factory.git.worktree import head_sha, restore_git_entry
+
+    user = tmp_path / "user"
+    make_user_repo(user)
+    clone = ensure_clone(str(user), tmp_path / "clones")
+    worktree = create_worktree(clone, base_branch="main", branch="factory/1-x", path=tmp_path / "w")
+    entry = worktree.path / ".git"
+    original = entry.read_text()
+    assert restore_git_entry(worktree) is None  # as git wrote it: nothing to say
+    marker = tmp_path / "host-ran-it"
+    entry.unlink()
+    if planted == "directory":
+        (entry / "hooks").mkdir(parents=True)
+        hook = entry / "hooks" / "post-checkout"
+        hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+        hook.chmod(0o755)
+        (entry / "config").write_text(f"[core]\n\tfsmonitor = touch {marker}\n")
+    elif planted == "symlink":
+        entry.symlink_to(tmp_path / "elsewhere")
+    elif planted == "other file":
+        entry.write_text("gitdir: /tmp/attacker\n")
+    # Host git never reads the planted entry, before or after it is put back.
+    assert head_sha(worktree) == git.Repo(user).head.commit.hexsha
+
+    found = restore_git_entry(worktree)
+
+    assert found is not None
+    expected = {
+        "directory": "a directory holding config, hooks/post-checkout",
+        "symlink": f"a symlink to {tmp_path / 'elsewhere'}",
+        "other file": "a file pointing elsewhere",
+        "removed": "nothing (removed)",
+    }[planted]
+    assert found == expected
+    assert entry.is_file() and not entry.is_symlink() and entry.read_text() == original
+    assert not marker.exists()
+    assert restore_git_entry(worktree) is None
