@@ -46,7 +46,7 @@ def spellings(text: str) -> list[list[str]]:
     synopsis's `[optional]` brackets dropped, each `a|b` alternative spelled out."""
     text = FIELD.sub("VALUE", text).split(" < ")[0].split(" > ")[0]
     text = text.replace("\\|", "|").replace("[", "").replace("]", "")
-    words = text.split()[1:]
+    words = [word for word in text.split()[1:] if word != "|"]  # `--a X | --b Y`: either
     choices = [
         word.split("|") if "|" in word and not word.startswith("-") else [word] for word in words
     ]
