@@ -75,7 +75,8 @@ class TestReport(BaseModel):
 
     @property
     def green(self) -> bool:
-        """Nothing the change broke: exit 0, or every failure was already failing at base."""
+        """No new failures (the gate's `tests_green` rule): exit 0, or every failure was
+        already failing on the base commit."""
         if self.newly_failing:
             return False
         if self.exit_code == 0:
@@ -90,17 +91,27 @@ class TestReport(BaseModel):
             if self.structured
             else f"exit code {self.exit_code} (no per-test report)"
         )
+        as_on_base = self.green and self.exit_code != 0
         delta = [
             f"{len(items)} {label}"
             for label, items in (
                 ("newly failing", self.newly_failing),
                 ("fixed", self.fixed),
-                ("still failing", self.still_failing),
+                ("still failing", [] if as_on_base else self.still_failing),
             )
             if items
         ]
-        verdict = "green" if self.green else "red"
-        return f"{verdict}: {counts}" + (f" ({', '.join(delta)})" if delta else "")
+        return f"{self.verdict()}: {counts}" + (f" ({', '.join(delta)})" if delta else "")
+
+    def verdict(self) -> str:
+        """One word for one meaning: `green` only when nothing fails; `no new failures (N
+        failing as on base)` when every failure was already there (green by the gate's rule,
+        said as what it is); `red` when the change broke something."""
+        if not self.green:
+            return "red"
+        if self.exit_code == 0:
+            return "green"
+        return f"no new failures ({len(set(self.failing_ids))} failing as on base)"
 
     def feedback(self) -> str:
         """What the coder needs to fix, most important first."""

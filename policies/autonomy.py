@@ -160,7 +160,8 @@ def assess_autonomy(
     rejections = _in_window(events, now, rule.window_days, "rejection")
     rate = _rate(events, now, rule.window_days)
     evidence.append(
-        f"last {rule.window_days}d: {merges} merged, {reverts} reverted, {incidents} incident(s), "
+        f"last {rule.window_days}d: {merges} merged, {reverts} reverted, {incidents} "
+        f"{'incident' if incidents == 1 else 'incidents'}, "
         f"{rejections} rejected; revert rate {rate:.0%}; clean streak {streak}/"
         f"{rule.promote_after_clean_merges}"
     )

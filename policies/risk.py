@@ -33,7 +33,11 @@ def score_risk(
     if diff.files:
         points = ceil(len(diff.files) / rule.files_per_point)
         factors.append(
-            RiskFactor(name="breadth", points=points, detail=f"{len(diff.files)} file(s)")
+            RiskFactor(
+                name="breadth",
+                points=points,
+                detail=f"{len(diff.files)} {'file' if len(diff.files) == 1 else 'files'}",
+            )
         )
     sensitive = matching_paths(diff.touched_paths, sensitive_globs)
     if sensitive and rule.sensitive_path_points:

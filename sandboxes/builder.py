@@ -90,7 +90,7 @@ def build_base(
         suite = suite or (source.suite if source else "")
     content = content_hash(mirror=mirror, suite=suite, pull=pull)
     if not force and _labelled(client, image) == content:
-        progress(f"{image} is up to date (content {content})")
+        # Said once, by the caller, from the outcome: a no-op has nothing to narrate.
         return BuildOutcome(image, content, True, time.monotonic() - started)
     if pull:
         _docker_build(client, image, content, base=None, progress=progress)
@@ -99,7 +99,6 @@ def build_base(
         if force or _labelled(client, rootfs_image) != content:
             _make_rootfs_image(client, rootfs_image, content, mirror, suite, progress)
         _docker_build(client, image, content, base=rootfs_image, progress=progress)
-    progress(f"built {image} (content {content})")
     return BuildOutcome(image, content, False, time.monotonic() - started)
 
 

@@ -57,11 +57,14 @@ class DockerSandbox:
         role: str = "agent",
         image: str | None = None,
         client: docker.DockerClient | None = None,
+        installation: str | None = None,
     ) -> None:
         self.cfg = cfg
         self.worktree = worktree.resolve() if worktree else None
         self.run_id = run_id
         self.role = role
+        self.installation = installation
+        """Labelled on the container, so only this installation's reaping removes it."""
         self.image = image or cfg.image
         self._client = client
         self.container_id: str | None = None
@@ -111,7 +114,7 @@ class DockerSandbox:
             user=self.user,
             working_dir=WORKSPACE,
             environment=sandbox_env(self.cfg),
-            labels=labels.container_labels(self.run_id, self.role),
+            labels=labels.container_labels(self.run_id, self.role, self.installation),
             host_config=api.create_host_config(
                 **host_config_kwargs(self.cfg, self.worktree, self.user)
             ),

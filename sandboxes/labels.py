@@ -8,6 +8,9 @@ import socket
 RUN = "agent-factory.run"
 ROLE = "agent-factory.role"
 OWNER = "agent-factory.owner"
+INSTALLATION = "agent-factory.installation"
+"""Which installation (one record store) a container works for: several may share an
+engine (two checkouts, two data directories), and each reaps only its own."""
 CONTENT = "agent-factory.content"
 SETUP_KEY = "agent-factory.setup-key"
 
@@ -25,8 +28,11 @@ def owner_label() -> str:
     return f"{host}:{pid}"
 
 
-def container_labels(run_id: str, role: str) -> dict[str, str]:
-    return {RUN: run_id, ROLE: role, OWNER: owner_label()}
+def container_labels(run_id: str, role: str, installation: str | None = None) -> dict[str, str]:
+    found = {RUN: run_id, ROLE: role, OWNER: owner_label()}
+    if installation:
+        found[INSTALLATION] = installation
+    return found
 
 
 def parse_owner(label: str) -> tuple[str, int] | None:

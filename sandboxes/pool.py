@@ -41,8 +41,10 @@ class WarmPool:
         slot_root: Path | None = None,
         run_id: str | None = None,
         client: docker.DockerClient | None = None,
+        installation: str | None = None,
     ) -> None:
         self.cfg = cfg
+        self.installation = installation
         self.size = cfg.warm_pool_size if size is None else size
         self.image = image or cfg.image
         self.run_id = run_id or f"pool-{uuid.uuid4().hex[:12]}"
@@ -133,6 +135,7 @@ class WarmPool:
             role="pool",
             image=self.image,
             client=self.client,
+            installation=self.installation,
         )
 
     def __enter__(self) -> Self:

@@ -31,8 +31,12 @@ def prune(
     run_prefix: str | None = None,
     dry_run: bool = False,
     client: docker.DockerClient | None = None,
+    installation: str | None = None,
+    unlabelled_too: bool = False,
 ) -> PruneReport:
-    """Remove stale factory containers (only runs starting with `run_prefix`, when given)."""
+    """Remove stale factory containers: only runs starting with `run_prefix`, when given;
+    only `installation`'s containers, when given (plus, with `unlabelled_too`, those made
+    before containers carried an installation, which no installation can claim)."""
     client = client or connect()
     report = PruneReport()
     for summary in client.api.containers(all=True, filters={"label": labels.RUN}):
@@ -40,6 +44,10 @@ def prune(
         run_id = container_labels.get(labels.RUN, "")
         if run_prefix is not None and not run_id.startswith(run_prefix):
             continue
+        if installation is not None:
+            theirs = container_labels.get(labels.INSTALLATION)
+            if theirs != installation and not (theirs is None and unlabelled_too):
+                continue
         name = f"{summary['Id'][:12]} (run {run_id or '?'})"
         if not _is_stale(container_labels.get(labels.OWNER, ""), run_id, is_active):
             report.kept.append(name)

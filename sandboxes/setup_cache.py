@@ -78,6 +78,7 @@ def prepare_setup_image(
     run_id: str,
     client: docker.DockerClient | None = None,
     progress: Callable[[str], None] = lambda line: None,
+    installation: str | None = None,
 ) -> SetupImage:
     """The image agent sandboxes of this repository start from (cfg.image when no setup)."""
     client = client or connect()
@@ -89,7 +90,8 @@ def prepare_setup_image(
     with contextlib.suppress(docker.errors.ImageNotFound):
         if (client.images.get(tag).labels or {}).get(labels.SETUP_KEY) == key:
             return SetupImage(tag, key, True)
-    _run_setup(client, cfg, worktree, commands, run_id, tag, key, progress)
+    marks = labels.container_labels(run_id, "setup", installation)
+    _run_setup(client, cfg, worktree, commands, marks, tag, key, progress)
     return SetupImage(tag, key, False)
 
 
@@ -98,7 +100,7 @@ def _run_setup(
     cfg: DockerSandboxConfig,
     worktree: Path,
     commands: Sequence[str],
-    run_id: str,
+    marks: dict[str, str],
     tag: str,
     key: str,
     progress: Callable[[str], None],
@@ -114,7 +116,7 @@ def _run_setup(
         user="0:0",
         working_dir=WORKSPACE,
         environment=BASE_ENV,
-        labels=labels.container_labels(run_id, "setup"),
+        labels=marks,
         host_config=api.create_host_config(
             security_opt=["no-new-privileges"],
             mem_limit=memory,

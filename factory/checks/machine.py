@@ -78,6 +78,17 @@ def database_findings(config: FactoryConfig) -> list[CheckFinding]:
                 fix="use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
             )
         ]
+    from factory.store.database import unsupported_backend
+
+    unsupported = unsupported_backend(url)
+    if unsupported is not None:
+        return [
+            CheckFinding(
+                key=key,
+                detail=unsupported,
+                fix="use sqlite:///PATH (the default) or postgresql+psycopg://USER@HOST/DB",
+            )
+        ]
     try:
         dialect.import_dbapi()
     except ImportError as exc:

@@ -4,6 +4,7 @@ cassette that parses), and what an unpriced model means for the run's cost and b
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from factory.checks.findings import CheckFinding
@@ -88,18 +89,35 @@ def _cassette(key: str, path: Path) -> list[CheckFinding]:
     return []
 
 
-def price_findings(config: FactoryConfig) -> list[CheckFinding]:
-    """A warning per configured model without a price: its runs' cost will be unknown."""
-    from factory.config.prices import unpriced_models
+def price_findings(config: FactoryConfig, repos: Iterable[str]) -> list[CheckFinding]:
+    """Per configured model without a price: its runs run on their token budget and cost an
+    unknown amount (a warning); a dollar limit set on purpose over it with no token limit
+    set cannot be enforced (an error, as `factory run` refuses it)."""
+    from factory.config.prices import unenforceable, unenforceable_message, unpriced_models
 
-    return [
+    missing = unpriced_models(config)
+    if not missing:
+        return []
+    findings: list[CheckFinding] = []
+    scopes = {
+        key_path(("repos", name, "budget", "max_usd"))
+        if config.repos.get(name) and config.repos[name].budget is not None
+        else "budgets.max_usd": config.budget_for(name)
+        for name in repos
+    } or {"budgets.max_usd": config.budgets}
+    for key, limits in scopes.items():
+        if unenforceable(limits):
+            findings.append(CheckFinding(key=key, detail=unenforceable_message(missing[0], limits)))
+    tokens = min(limits.max_tokens for limits in scopes.values())
+    findings += [
         CheckFinding(
             key=key_path(("pricing", name)),
             severity="warning",
-            detail=f"model {name!r} has no price: runs that use it have an unknown cost, and a "
-            "dollar budget cannot be enforced (such runs are refused unless a token limit is set)",
+            detail=f"model {name!r} has no price: runs that use it run on their token budget "
+            f"({tokens:,} tokens, [budgets] max_tokens) and their dollar cost is unknown",
             fix=f'add [pricing."{name}"] input = ..., output = ... (US dollars per million '
-            "tokens), or set [budgets] max_tokens",
+            "tokens) to know and limit what runs cost",
         )
-        for name in unpriced_models(config)
+        for name in missing
     ]
+    return findings

@@ -44,7 +44,7 @@ def preflight(
         findings += repository_findings(name, repo, offline=offline)
     findings += model_findings(config, replay)
     if replay is None:
-        findings += price_findings(config)
+        findings += price_findings(config, chosen)
     if not offline:
         findings += sandbox_findings(config)
     return findings

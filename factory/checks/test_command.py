@@ -22,6 +22,7 @@ from factory.git.base_branch import base_branch_of
 from factory.git.command import GitError, factory_git, run_git
 from factory.git.worktree import base_ref, detached_checkout
 from factory.store import Store
+from factory.store.database import installation_id
 from factory.support.errors import FAILED, FactoryError
 from sandboxes.docker_sandbox import DockerSandbox
 from sandboxes.setup_cache import prepare_setup_image
@@ -72,9 +73,17 @@ def check_test_command(config: FactoryConfig, name: str) -> TestCommandResult:
         ) from None
     check_id = f"doctor-{uuid.uuid4().hex[:10]}"
     with detached_checkout(clone, base_sha, data / "doctor-checkouts" / check_id) as path:
-        image = prepare_setup_image(config.sandbox, path, repo.setup, run_id=check_id).image
+        installation = installation_id(config.database_url)
+        image = prepare_setup_image(
+            config.sandbox, path, repo.setup, run_id=check_id, installation=installation
+        ).image
         with DockerSandbox(
-            config.sandbox, worktree=path, run_id=check_id, role="baseline", image=image
+            config.sandbox,
+            worktree=path,
+            run_id=check_id,
+            role="baseline",
+            image=image,
+            installation=installation,
         ) as sandbox:
             report = run_test_suite(
                 sandbox, path, repo.test_command, timeout=config.sandbox.command_timeout_s

@@ -21,7 +21,7 @@ line or one JSON object and a documented exit code; a crash report for a bug.
   `autonomy`, `policy`, `sandbox`, `review`, `incident`, `serve`, `sweep` (sweep, sweeps),
   `eval` (mine, tasks, export, import, run, list, report, compare), `ticket`, `worker`, `jobs`.
 - `live`, `sweep_view`, `activity`: the Rich live views of a run and a sweep, and the line
-  that says what an agent is doing.
+  that says what an agent is doing; `listing`: what a list says when it has nothing to show.
 """
 
 from factory.cli import audit as _audit  # noqa: F401  (registers `factory audit`)

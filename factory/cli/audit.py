@@ -16,6 +16,7 @@ from factory.cli.context import cli_store, fail
 from factory.cli.options import JsonFlag, OptionalSince, Output
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.store import Store
@@ -78,7 +79,8 @@ def digest_command(as_json: JsonFlag = False) -> None:
         return
     console.print(
         f"global head {digest.hash}\n"
-        f"digest row {digest.seq}: {digest.events} events in {digest.runs} runs, at {digest.ts}\n"
+        f"digest row {digest.seq}: {plural(digest.events, 'event')} in "
+        f"{plural(digest.runs, 'run')}, at {digest.ts}\n"
         "save `factory audit digest --json` output elsewhere; "
         "`factory audit verify --against FILE` proves the log still extends it"
     )
@@ -109,7 +111,7 @@ def export_command(
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_jsonl(store, out, run_id=run_id, since=start)
-    make_console(stderr=True).print(f"{count} events written to {output}")
+    make_console(stderr=True).print(f"{plural(count, 'event')} written to {output}")
 
 
 def _known_run(store: Store, run_id: str) -> None:
@@ -132,5 +134,5 @@ def _read_digest(path: Path) -> GlobalDigest:
     except ValidationError as exc:
         raise fail(
             f"{path} is not a digest saved by `factory audit digest --json` "
-            f"({exc.error_count()} problem(s), first: {exc.errors()[0]['msg']})"
+            f"({plural(exc.error_count(), 'problem')}, first: {exc.errors()[0]['msg']})"
         ) from exc

@@ -79,34 +79,70 @@ def show(
 
     As TOML, or as JSON with --json.
     """
-    data = cli_config().redacted()
+    config = cli_config()
+    data = config.redacted()
     if as_json:
         print_json(data)
         return
-    console.print(Syntax(render_toml(data), "toml", theme="ansi_dark", word_wrap=True))
+    unset = {**UNSET, ("factory", "database_url"): f'"{config.database_url}" (SQLite in data_dir)'}
+    console.print(Syntax(render_toml(data, unset), "toml", theme="ansi_dark", word_wrap=True))
 
 
-def render_toml(data: dict[str, object]) -> str:
-    """A readable TOML rendering of the resolved config (None values are left out)."""
+UNSET: dict[tuple[str, ...], str] = {
+    ("models", "*"): "[models.default] serves this role",
+    ("schedule", "sweep"): "the workers run no scheduled sweep",
+    ("schedule", "sweep_limit"): "a scheduled sweep takes every ticket it selects",
+    ("repos", "*", "base_branch"): "detected when a run starts: the remote's HEAD, else the "
+    "current branch (`factory config check` says which)",
+    ("repos", "*", "github"): "a local repository (`path`), on the local forge",
+    ("repos", "*", "path"): "a GitHub repository, read from its cached clone",
+    ("repos", "*", "budget"): "[budgets] applies",
+}
+"""What a key that is not set means, shown as a comment (TOML has no null): every default is
+on the screen, including the ones that are an absence."""
+
+
+def render_toml(data: dict[str, object], unset: dict[tuple[str, ...], str] | None = None) -> str:
+    """A readable TOML rendering of the resolved config; a key that is not set is a comment
+    saying what its absence means (`unset`, by key path; `*` matches any one name)."""
     lines: list[str] = [f"# source: {data.get('source')}"]
     scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and k != "source"}
     for key, value in scalars.items():
         lines.append(f"{key} = {_toml_value(value)}")
-    _render_tables(data, [], lines)
+    _render_tables(data, [], lines, unset or {})
     return "\n".join(lines) + "\n"
 
 
-def _render_tables(data: dict[str, object], path: list[str], lines: list[str]) -> None:
+def _render_tables(
+    data: dict[str, object],
+    path: list[str],
+    lines: list[str],
+    unset: dict[tuple[str, ...], str],
+) -> None:
     for key, value in data.items():
         if not isinstance(value, dict):
             continue
         here = [*path, key]
-        plain = {k: v for k, v in value.items() if not isinstance(v, dict) and v is not None}
+        plain = {k: v for k, v in value.items() if not isinstance(v, dict)}
         if plain or not value:
             lines.append("")
             lines.append("[" + ".".join(_toml_key(part) for part in here) + "]")
-            lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in plain.items())
-        _render_tables(value, here, lines)
+            for name, item in plain.items():
+                if item is None:
+                    meaning = _meaning(unset, (*here, name))
+                    note = f": {meaning}" if meaning else ""
+                    lines.append(f"# {_toml_key(name)}: not set{note}")
+                else:
+                    lines.append(f"{_toml_key(name)} = {_toml_value(item)}")
+        _render_tables(value, here, lines, unset)
+
+
+def _meaning(unset: dict[tuple[str, ...], str], path: tuple[str, ...]) -> str | None:
+    for pattern, meaning in unset.items():
+        fits = len(pattern) == len(path)
+        if fits and all(p in ("*", q) for p, q in zip(pattern, path, strict=True)):
+            return meaning
+    return None
 
 
 def _toml_key(key: str) -> str:

@@ -11,6 +11,7 @@ from factory.cli.global_options import options
 from factory.cli.options import JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
+from factory.support.wording import plural
 
 console = make_console()
 
@@ -50,7 +51,7 @@ def doctor(
             table.add_row(Text(check.key), marks[check.severity], detail)
         console.print(table)
         console.print(
-            Text(f"{len(failed)} check(s) failed", style="red")
+            Text(f"{plural(len(failed), 'check')} failed", style="red")
             if failed
             else Text("all checks passed", style="green")
         )

@@ -1,4 +1,8 @@
-"""`factory halt` / `factory unhalt`: the kill switch for one repository or the whole factory."""
+"""`factory halt` / `factory unhalt`: the kill switch for the whole factory or one repository.
+
+The andon cord is one short command: `factory halt` stops everything, `factory unhalt` lifts
+that; `--repo NAME` narrows either to one repository.
+"""
 
 from __future__ import annotations
 
@@ -14,26 +18,28 @@ from factory.cli.options import JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.config.errors import ConfigError
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.governance.halts import HaltResult
 
 console = make_console()
 
-ALL_OPTION = typer.Option(False, "--all", help="Act on the whole factory (every repository).")
+ALL_OPTION = typer.Option(
+    False, "--all", help="The whole factory (what no option means too; kept for scripts)."
+)
 BY_OPTION = typer.Option(
     None, "--by", help="Who is acting, for the audit log (default: your user name)."
 )
 
 
 def _scope(repo: str | None, everything: bool) -> str:
-    if bool(repo) == everything:
-        raise fail("choose exactly one of --repo NAME or --all")
-    if everything:
-        from factory.governance.halts import ALL
+    from factory.governance.halts import ALL
 
+    if repo is not None and everything:
+        raise fail("choose one of --repo NAME or --all (the whole factory), not both")
+    if repo is None:
         return ALL
-    assert repo is not None
     try:
         cli_config().repo(repo)  # a typo in a kill switch must not silently halt nothing
     except ConfigError as exc:
@@ -65,17 +71,16 @@ def _render(result: HaltResult, verb: str, as_json: bool) -> None:
     if verb == "unhalt" and not result.halts:
         console.print(f"{target} was not halted; nothing to lift.")
         return
-    console.print(
-        Text.assemble(
-            (f"{verb}ed", "bold"),
-            f" {target}; {len(result.runs_notified)} run(s) in flight noted it in their audit log.",
-        )
-    )
+    count = len(result.runs_notified)
+    noted = f"{plural(count, 'run')} in flight noted it in {'its' if count == 1 else 'their'}"
+    console.print(Text.assemble((f"{verb}ed", "bold"), f" {target}; {noted} audit log."))
 
 
 @app.command("halt")
 def halt_command(
-    reason: str = typer.Option(..., "--reason", help="Why work must stop (kept in the audit log)."),
+    reason: str = typer.Option(
+        "", "--reason", help="Why work must stop (kept in the audit log; optional)."
+    ),
     repo: OptionalRepo = None,
     everything: bool = ALL_OPTION,
     by: str | None = BY_OPTION,
@@ -83,7 +88,8 @@ def halt_command(
 ) -> None:
     """Stop work: no new runs start, running runs stop at the next step, nothing merges.
 
-    Halts one repository (--repo NAME) or the whole factory (--all).
+    With no option, halts the whole factory; --repo NAME halts one repository.
+    `factory unhalt` lifts it.
     """
     from factory.governance.halts import halt
 
@@ -99,16 +105,26 @@ def halt_command(
 def unhalt_command(
     repo: OptionalRepo = None,
     everything: bool = typer.Option(
-        False, "--all", help="Lift the factory-wide halt (halts on single repos stay)."
+        False, "--all", help="The factory-wide halt (what no option means too; kept for scripts)."
     ),
     by: str | None = BY_OPTION,
     as_json: JsonFlag = False,
 ) -> None:
     """Lift a halt; halted runs can then be resumed with `factory resume RUN`.
 
-    Lifts the halt of one repository (--repo NAME) or the factory-wide one (--all).
+    With no option, lifts the factory-wide halt; --repo NAME lifts that
+    repository's. A repository halted on its own stays halted, and is named
+    with the command that lifts it.
     """
-    from factory.governance.halts import unhalt
+    from factory.governance.halts import active_halts, unhalt, unhalt_hint
 
     scope = _scope(repo, everything)
-    _render(unhalt(cli_store(), scope, by or getpass.getuser()), "unhalt", as_json)
+    store = cli_store()
+    _render(unhalt(store, scope, by or getpass.getuser()), "unhalt", as_json)
+    if not as_json:
+        for still in active_halts(store):
+            console.print(
+                f"still halted: {still.scope} by {still.by} ({still.reason}); "
+                f"`{unhalt_hint(still)}` lifts it",
+                soft_wrap=True,  # a command to copy is never folded
+            )

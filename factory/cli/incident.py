@@ -10,6 +10,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.listing import nothing_to_list
 from factory.cli.options import MAX_RECORD_ID, JsonFlag, OptionalRepo, Repo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
@@ -155,7 +156,9 @@ def sync_incidents(
         print_json({"created": result.created, "updated": result.updated})
         return
     console.print(
-        f"{len(result.created)} new, {len(result.updated)} refreshed incident(s) from GitHub",
+        f"{len(result.created)} new, {len(result.updated)} refreshed "
+        f"{'incident' if len(result.created) + len(result.updated) == 1 else 'incidents'} "
+        "from GitHub",
     )
 
 
@@ -177,7 +180,11 @@ def list_incidents(
         print_json([incident_record(incident) for incident in incidents])
         return
     if not incidents:
-        console.print("no incidents recorded")
+        start = "`factory incident open --repo R --title T` records one"
+        console.print(
+            nothing_to_list("incidents", {"--repo": repo, "--open": open_only}, start),
+            soft_wrap=True,
+        )
         return
     table = Table("id", "repo", "severity", "title", "root cause", "opened", "resolved")
     for incident in incidents:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, database_unreachable, fail
+from factory.cli.listing import nothing_to_list
 from factory.cli.options import MAX_RECORD_ID, JsonFlag
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
@@ -83,6 +84,11 @@ def list_command(
     jobs = queue_call(lambda: list_jobs(config, status=status, queue=queue))
     if as_json:
         print_json([job.model_dump(mode="json") for job in jobs])
+        return
+    if not jobs:
+        start = "`factory run --enqueue TICKET` queues one"
+        filters = {"--status": status, "--queue": queue}
+        console.print(nothing_to_list("jobs", filters, start), soft_wrap=True)
         return
     table = Table("job", "status", "queue", "task", "attempts", "ticket", "run")
     for job in jobs:

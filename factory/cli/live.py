@@ -14,6 +14,7 @@ from rich.text import Text
 
 from factory.cli.activity import activity_line
 from factory.cli.output import console as make_console
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.run.hooks import RunHooks
@@ -158,7 +159,8 @@ def render_summary(summary: RunSummary) -> None:
     out.print(Text.assemble((f"run {summary.run_id}", "bold"), f": {summary.status.value}"))
     if summary.reaped_sandboxes:
         out.print(
-            f"  removed {summary.reaped_sandboxes} sandbox container(s) left by dead processes"
+            f"  removed {plural(summary.reaped_sandboxes, 'sandbox container')} left by dead "
+            "processes"
         )
     for note in summary.notes:
         out.print(f"  note     {note}")

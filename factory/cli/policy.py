@@ -25,6 +25,7 @@ from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.config import load_config
 from factory.config.errors import ConfigError
+from factory.support.wording import plural
 from policies.config import AutonomyLevel
 from policies.errors import PolicyConfigError
 
@@ -162,7 +163,7 @@ def check_command(
 def _render_replay(report: ReplayReport, source: str) -> None:
     console.print(
         Text.assemble(
-            f"replayed {report.evaluated} recorded decision(s) under {source}: ",
+            f"replayed {plural(report.evaluated, 'recorded decision')} under {source}: ",
             (str(len(report.changes)), "bold"),
             f" would change, {report.unchanged} unchanged.",
         ),

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.listing import nothing_to_list
 from factory.cli.options import MAX_RECORD_ID, JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     from factory.forges.local_review import PullRequestView
 
 pr_app = typer.Typer(
-    help="Review the factory's pull requests on the local forge: list, show, merge, close.",
+    help="Review the factory's pull requests on the local forge: list, show, merge, close; "
+    "sync what people did to them on GitHub.",
     no_args_is_help=True,
 )
 app.add_typer(pr_app, name="pr")
@@ -53,7 +55,14 @@ def list_pull_requests(
         print_json([{key: getattr(row, key) for key in _ROW_FIELDS} for row in rows])
         return
     if not rows:
-        console.print("no pull requests yet: `factory run TICKET` opens them")
+        filters = {"--repo": repo, "--status": status}
+        known = list(cli_config().repos)
+        console.print(
+            nothing_to_list(
+                "pull requests", filters, "`factory run TICKET` opens them", known_repos=known
+            ),
+            soft_wrap=True,
+        )
         return
     table = Table("repo", "#", "status", "title", "branch", "run")
     for row in rows:
@@ -93,7 +102,7 @@ def show(
             record["diff"] = patch
         print_json(record)
         return
-    _render(view)
+    _render(view, diff_shown=patch is not None)
     if patch is not None:
         console.print(patch)
 
@@ -149,6 +158,59 @@ def close(
     console.print(f"closed #{number} ({pull.head_branch} kept)")
 
 
+@pr_app.command("sync")
+def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
+    """Record what people did to the factory's open pull requests on the forge.
+
+    A pull request merged or closed with GitHub's buttons is read back from
+    GitHub and recorded on the run that opened it: the run then reads `merged`
+    or `rejected`, and the review counts the merge. Every sweep does this
+    first; the webhook does it at once. Every configured repository, or
+    --repo NAME only.
+    """
+    from factory.run.pr_sync import sync_repo
+    from factory.run.setup import SetupError
+
+    config = cli_config()
+    names = [repo] if repo is not None else sorted(config.repos)
+    try:
+        for name in names:
+            config.repo(name)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    settled = []
+    with cli_store(config) as store, _forge_errors():
+        for name in names:
+            try:
+                settled += sync_repo(config, store, name)
+            except SetupError as exc:
+                raise fail(str(exc), code=1) from exc
+    if as_json:
+        print_json(
+            {
+                "settled": [
+                    {
+                        "repo": item.repo,
+                        "run_id": item.run_id,
+                        "pull_request": item.number,
+                        "decision": item.decision,
+                        "by": item.by,
+                    }
+                    for item in settled
+                ]
+            }
+        )
+        return
+    if not settled:
+        console.print("nothing new: every factory pull request waiting for people is still open")
+        return
+    for item in settled:
+        by = f" by {item.by}" if item.by else ""
+        console.print(
+            f"{item.repo} #{item.number} {item.decision}{by}: recorded on run {item.run_id}"
+        )
+
+
 @contextmanager
 def _forge_errors() -> Iterator[None]:
     """A missing pull request or bad config is bad input (exit 2); the forge or git failing, 1."""
@@ -181,7 +243,7 @@ _ROW_FIELDS = (
 )
 
 
-def _render(view: PullRequestView) -> None:
+def _render(view: PullRequestView, *, diff_shown: bool = False) -> None:
     from rich.markdown import Markdown  # markdown-it is a noticeable share of start-up
 
     pull = view.pull
@@ -207,9 +269,10 @@ def _render(view: PullRequestView) -> None:
     console.print(Markdown(pull.body or "(no description)"))
     if pull.status in ("open", "draft"):
         ready = " --ready" if pull.status == "draft" else ""
+        steps = [] if diff_shown else [f"`factory pr show {pull.number} --diff`"]
+        steps.append(f"`factory pr merge {pull.number}{ready}`")
         console.print(
-            f"\nnext: `factory pr show {pull.number} --diff`, "
-            f"`factory pr merge {pull.number}{ready}` or `factory pr close {pull.number}`"
+            f"\nnext: {', '.join(steps)} or `factory pr close {pull.number}`", soft_wrap=True
         )
 
 

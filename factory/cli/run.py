@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from factory.run.setup import RunOptions
 
 EXIT_HELP = (
-    "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 2 bad input, 1 error."
+    "Exit codes: 0 PR delivered, 3 a human must act, 4 budget exhausted, 5 no change to "
+    "deliver (the branch ended equal to its base: nothing pushed, no PR), 2 bad input, 1 error."
 )
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from factory.cli.app import app
-from factory.cli.context import cli_store, fail
+from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.listing import nothing_to_list
 from factory.cli.options import MAX_LISTED, JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.store.statuses import RunStatus
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.store import Event, Run
@@ -64,11 +68,36 @@ def _spend(run: Run, seen: RunStatus) -> str:
     return f"{spent} so far" if seen == RunStatus.RUNNING else spent
 
 
+TICKET_FILE_SUFFIXES = (".md", ".markdown", ".txt")
+FLEXIBLE = ("repo", "ticket")
+"""The columns of `runs list` that give way (with an ellipsis) when the terminal is narrow."""
+
+
+def _when(moment: datetime, this_year: int) -> str:
+    """`12-06 02:36` this year, `2025-12-06` before: a listing's times, read at a glance."""
+    return f"{moment:%m-%d %H:%M}" if moment.year == this_year else f"{moment:%Y-%m-%d}"
+
+
+def ticket_name(ref: str) -> str:
+    """How a listing names a ticket: a GitHub issue by its reference, a file by its name
+    (never the temporary or absolute path it was read from), stdin as `stdin`."""
+    from pathlib import PurePath
+
+    if ref == "-":
+        return "stdin"
+    if "://" in ref:
+        return ref
+    path = PurePath(ref)
+    if path.is_absolute() or path.suffix.lower() in TICKET_FILE_SUFFIXES:
+        return path.name or ref
+    return ref
+
+
 def cost_label(run: Run) -> str:
     """Dollars when every model call was priced; otherwise says the cost is unknown."""
     if run.cost_known:
         return f"${run.cost_usd:.4f}"
-    return f"unknown ({run.unpriced_calls} calls without a price)"
+    return f"unknown ({plural(run.unpriced_calls, 'call')} without a price)"
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -106,23 +135,39 @@ def list_runs(
         print_json([run_record(run) for run in runs])
         return
     if not runs:
-        console.print("no runs yet: `factory run TICKET` starts one")
+        filters = {"--status": status, "--repo": repo}
+        start = "`factory run TICKET` starts one"
+        console.print(nothing_to_list("runs", filters, start, known_repos=_repos()), soft_wrap=True)
         return
-    table = Table()
-    for column in ("run", "status", "repo", "ticket", "cost", "tokens", "events", "created"):
-        # Ids and statuses get copied into other commands: never fold them across lines.
-        table.add_column(column, no_wrap=column in ("run", "status", "cost"))
-    for run, seen in observed:
-        table.add_row(
+    # Fits 80 columns: no vertical rules; ids, statuses and times are never folded or cut
+    # (they get copied into other commands), the repository and ticket give way instead.
+    # Tokens and event counts are in `runs show` and `--json`.
+    this_year = datetime.now(UTC).year
+    rows = [
+        (
             run.id,
             seen.value,
             run.repo,
-            run.ticket_ref,
+            ticket_name(run.ticket_ref),
             _spend(run, seen),
-            str(run.tokens),
-            str(run.event_count),
-            f"{run.created_at:%Y-%m-%d %H:%M}",
+            _when(run.created_at, this_year),
         )
+        for run, seen in observed
+    ]
+    columns = ("run", "status", "repo", "ticket", "cost", "created (UTC)")
+    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
+    fixed = sum(w for column, w in zip(columns, widths, strict=True) if column not in FLEXIBLE)
+    room = max(console.width - fixed - 2 * (len(columns) - 1), 2 * len("ticket"))
+    repo_room = min(widths[columns.index("repo")], max(len("repo"), room // 3))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for column, width in zip(columns, widths, strict=True):
+        if column in FLEXIBLE:
+            share = repo_room if column == "repo" else room - repo_room
+            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=share)
+        else:
+            table.add_column(column, no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
@@ -162,6 +207,10 @@ def show_run(
         for event in trail:
             table.add_row(str(event.seq), event.ts, event.actor, event.kind, _short(event.payload))
         console.print(table)
+
+
+def _repos() -> list[str]:
+    return list(cli_config().repos)
 
 
 def _short(text: str, limit: int = 120) -> str:

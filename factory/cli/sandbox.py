@@ -57,7 +57,11 @@ def build_base_command(
     if as_json:
         typer.echo(json.dumps(outcome.__dict__))
         return
-    verb = "already current" if outcome.skipped else f"built in {outcome.duration_s:.0f} s"
+    verb = (
+        "is already current; nothing to build"
+        if outcome.skipped
+        else f"built in {outcome.duration_s:.0f} s"
+    )
     console.print(Text.assemble((outcome.image, "green"), f" {verb} (content {outcome.content})"))
 
 
@@ -74,12 +78,20 @@ def prune_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would go, remove nothing."),
     as_json: JsonFlag = False,
 ) -> None:
-    """Remove sandbox containers whose owning process died or whose run is over. Safe any time."""
+    """Remove this installation's sandbox containers whose owning process died or whose run is
+    over (and unlabelled ones from older versions). Safe any time: other installations sharing
+    the Docker engine keep theirs."""
+    from factory.store.database import installation_id
     from sandboxes.prune import prune
 
     config = cli_config()
     try:
-        report = prune(_store_is_active(config), dry_run=dry_run)
+        report = prune(
+            _store_is_active(config),
+            dry_run=dry_run,
+            installation=installation_id(config.database_url),
+            unlabelled_too=True,
+        )
     except SandboxError as exc:
         raise fail(str(exc), code=1) from exc
     if as_json:
@@ -136,15 +148,22 @@ def exec_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Run one command in a hardened sandbox, as agents do (a manual check)."""
+    from factory.store.database import installation_id
     from sandboxes.docker_sandbox import DockerSandbox
 
-    cfg = cli_config().sandbox
+    config = cli_config()
+    cfg = config.sandbox
     if worktree is not None and not worktree.is_dir():
         raise fail(f"--worktree {worktree} is not a directory; pass one that is")
     run_id = f"manual-{uuid.uuid4().hex[:8]}"
     try:
         with DockerSandbox(
-            cfg, worktree=worktree, run_id=run_id, role="manual", image=image
+            cfg,
+            worktree=worktree,
+            run_id=run_id,
+            role="manual",
+            image=image,
+            installation=installation_id(config.database_url),
         ) as sandbox:
             result = sandbox.exec(cmd, timeout=timeout)
     except SandboxError as exc:

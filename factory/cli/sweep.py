@@ -23,6 +23,7 @@ from factory.cli.options import (
 )
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
+from factory.support.wording import plural
 
 if TYPE_CHECKING:
     from factory.cli.errors import CommandError
@@ -221,7 +222,8 @@ def _enqueue(
         else "workers drive them; `factory sweeps show {id}` gives the report once they are done"
     )
     console.print(
-        f"sweep {result.sweep_id}: {ours} job(s) for {result.considered} ticket(s) considered, "
+        f"sweep {result.sweep_id}: {plural(ours, 'job')} for "
+        f"{plural(result.considered, 'ticket')} considered, "
         f"{len(result.skips)} skipped; " + follow.format(id=result.sweep_id)
     )
 

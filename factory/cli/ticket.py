@@ -11,6 +11,7 @@ from rich.table import Table
 
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
+from factory.cli.listing import nothing_to_list
 from factory.cli.options import JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
@@ -97,7 +98,8 @@ def list_tickets(
         print_json(records)
         return
     if not records:
-        console.print("the backlog is empty: `factory ticket add FILE` adds a ticket")
+        start = "`factory ticket add FILE` adds one"
+        console.print(nothing_to_list("tickets", {"--repo": repo}, start), soft_wrap=True)
         return
     table = Table()
     for column in ("ticket", "repo", "priority", "title", "latest run"):

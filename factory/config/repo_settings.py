@@ -87,19 +87,23 @@ def narrowed_autonomy(operator: AutonomyRange, theirs: AutonomyRange) -> Autonom
 def narrowed_budget(
     operator: BudgetConfig | None, theirs: BudgetConfig | None
 ) -> BudgetConfig | None:
-    """Each limit the lower of the two; the operator's when the repo sets none."""
+    """Each limit the repo sets, the lower of the two; the operator's for the rest. A limit
+    neither side set stays unset (a default), so "was a dollar limit chosen" still reads true
+    (factory/config/prices.py)."""
     if theirs is None:
         return operator
     if operator is None:
         # Unreachable from a run (it passes the resolved budget); kept safe anyway: a repo
         # budget compared with nothing may only be as loose as the built-in defaults.
         operator = BudgetConfig()
-    return BudgetConfig(
-        **{
-            field: min(getattr(operator, field), getattr(theirs, field))
-            for field in BudgetConfig.model_fields
-        }
-    )
+    chosen: dict[str, Any] = {}
+    for field in BudgetConfig.model_fields:
+        mine = getattr(operator, field)
+        if field in theirs.model_fields_set:
+            chosen[field] = min(mine, getattr(theirs, field))
+        elif field in operator.model_fields_set:
+            chosen[field] = mine
+    return BudgetConfig(**chosen)
 
 
 def _policy_union(operator: list[PolicySpec], theirs: list[PolicySpec]) -> list[PolicySpec]:

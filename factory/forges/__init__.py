@@ -4,6 +4,7 @@
 - `build`: a repository's forge settings (`factory/config/forges.py`) in, a live forge out.
 - `local`, `local_merge`, `local_review`: the embedded forge, pull requests kept in the store.
 - `github`, `github_client`: GitHub through PyGithub, branches pushed with an askpass token.
+- `pull_outcomes`: a person's merge or close, recorded once on the run that opened the PR.
 
 Re-exports load on first use, so reading the configuration does not import PyGithub.
 """

@@ -4,6 +4,7 @@ Every operation is safe to repeat: opening a pull request for a branch that alre
 returns that one, merging a merged pull request returns its merge commit.
 """
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -48,6 +49,10 @@ class PullRequestInfo(BaseModel):
     base_sha: str | None = None
     """Where the head left its base when the pull request was opened (when recorded): the
     change is `base_sha..head_sha`, also after a merge moved the base branch."""
+    merged_at: datetime | None = None
+    """When the forge merged it (GitHub's `merged_at`); None when unmerged or not reported."""
+    merged_by: str | None = None
+    """Who pressed the button (a GitHub login), when the forge says."""
 
 
 class ForgeError(FactoryError, RuntimeError):

@@ -205,6 +205,8 @@ class GitHubForge:
             url=pull.html_url,
             forge="github",
             merged_sha=pull.merge_commit_sha if pull.merged else None,
+            merged_at=pull.merged_at if pull.merged else None,
+            merged_by=pull.merged_by.login if pull.merged and pull.merged_by else None,
         )
 
 

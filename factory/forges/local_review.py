@@ -2,20 +2,20 @@
 
 Merges and closes by a person are appended to the run's audit chain (actor `human:<name>`),
 and the run's status follows (`merged` / `rejected`), so the record of a pull request's fate
-lives with the run that opened it.
+lives with the run that opened it (`pull_outcomes.py`, shared with GitHub's merge button).
 """
 
 import getpass
-from typing import Any
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig
 from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
 from factory.forges.local import LocalForge
+from factory.forges.pull_outcomes import person, record_closed, record_merged
 from factory.git import DiffStats, GitError, diff_stats, factory_git, run_git
-from factory.store import RunStatus, Store
-from factory.support.utc import utcnow
+from factory.store import Store
 
 
 class PullRequestView(BaseModel):
@@ -30,9 +30,13 @@ class PullRequestView(BaseModel):
 
 
 def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
-    """The local forge of a configured repository."""
-    settings = config.repo(repo)
-    if settings.path is None:
+    """The local forge of a configured repository, or of a checkout a run was given by path
+    (`factory run --repo ./app`), which factory.toml does not name."""
+    settings = config.repos.get(repo)
+    path = settings.path if settings is not None else checkout_of(store, repo)
+    if settings is None and path is None:
+        config.repo(repo)  # unknown names fail with the list of known ones
+    if path is None:
         raise ForgeError(
             f"repository {repo!r} lives on GitHub; review its pull requests there, "
             "not with `factory pr`"
@@ -40,24 +44,39 @@ def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
     return LocalForge(
         store.pull_requests,
         repo_name=repo,
-        repo_path=settings.path,
+        repo_path=path,
         clone_cache=config.factory.data_dir / "clones",
         identity=config.git,
     )
 
 
+def checkout_of(store: Store, repo: str) -> Path | None:
+    """The checkout runs on the unconfigured repository `repo` worked in, if any did."""
+    for run in store.runs.latest(repo=repo, limit=100):
+        if run.repo_path:
+            return Path(run.repo_path)
+    return None
+
+
 def choose_repo(config: FactoryConfig, store: Store, number: int, repo: str | None) -> str:
-    """The repository a bare `#number` means: the named one, the only one, or the only match."""
+    """The repository a bare `#number` means: the named one, the only one with a local pull
+    request of that number, else the only local repository configured."""
     if repo is not None:
-        config.repo(repo)  # unknown names fail with the list of known ones
+        if repo not in config.repos and checkout_of(store, repo) is None:
+            config.repo(repo)  # unknown names fail with the list of known ones
         return repo
     local = [name for name, settings in config.repos.items() if settings.path is not None]
-    if len(local) == 1:
-        return local[0]
-    holders = sorted({row.repo for row in store.pull_requests.all() if row.number == number})
-    holders = [name for name in holders if name in local]
+    holders = sorted(
+        {
+            row.repo
+            for row in store.pull_requests.all()
+            if row.number == number and row.forge == "local"
+        }
+    )
     if len(holders) == 1:
         return holders[0]
+    if not holders and len(local) == 1:
+        return local[0]
     if not holders:
         raise PullRequestNotFound(f"no pull request #{number}; `factory pr list` shows them")
     raise ForgeError(f"#{number} exists in {', '.join(holders)}; pass --repo NAME")
@@ -105,10 +124,12 @@ def merge_pull_request(store: Store, forge: LocalForge, number: int, *, ready: b
             f"#{number} is a draft: the factory wants a person to review it first; "
             f"after reviewing, run `factory pr merge {number} --ready`"
         )
-    sha = forge.merge(number)
-    _record(store, pull, "pr.merged", {"merged_sha": sha})
-    _settle_run(store, pull, RunStatus.MERGED, f"merged as {sha[:12]}")
-    return sha
+    forge.merge(number)
+    merged = forge.get_pull_request(number)
+    record_merged(
+        store, merged.run_id, merged, by=person(getpass.getuser()), via="factory pr merge"
+    )
+    return str(merged.merged_sha)
 
 
 def close_pull_request(
@@ -117,23 +138,15 @@ def close_pull_request(
     if comment:
         forge.comment(number, comment)
     closed = forge.close(number)
-    _record(store, closed, "pr.closed", {"comment": comment or ""})
-    _settle_run(store, closed, RunStatus.REJECTED, f"PR #{number} closed: {comment or 'no reason'}")
+    record_closed(
+        store,
+        closed.run_id,
+        closed,
+        by=person(getpass.getuser()),
+        via="factory pr close",
+        comment=comment,
+    )
     return closed
-
-
-def _record(store: Store, pull: PullRequestInfo, kind: str, extra: dict[str, Any]) -> None:
-    if pull.run_id is None or store.runs.find(pull.run_id) is None:
-        return
-    payload = {"number": pull.number, "head_branch": pull.head_branch, **extra}
-    store.events.append(pull.run_id, kind, f"human:{getpass.getuser()}", payload)
-
-
-def _settle_run(store: Store, pull: PullRequestInfo, status: RunStatus, outcome: str) -> None:
-    """The run that opened the pull request ends the way the person decided."""
-    if pull.run_id is None or store.runs.find(pull.run_id) is None:
-        return
-    store.runs.update(pull.run_id, status=status, outcome=outcome[:500], finished_at=utcnow())
 
 
 __all__ = [

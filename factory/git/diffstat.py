@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from factory.git.command import factory_git, run_git
+from factory.support.wording import plural
 
 
 class DiffStats(BaseModel):
@@ -17,7 +18,7 @@ class DiffStats(BaseModel):
     deletions: int
 
     def summary(self) -> str:
-        return f"{len(self.files)} files changed, +{self.insertions} -{self.deletions}"
+        return f"{plural(len(self.files), 'file')} changed, +{self.insertions} -{self.deletions}"
 
 
 def diff_stats(repo: Path, base: str, head: str) -> DiffStats:

@@ -1,17 +1,20 @@
 """One open run per ticket: the claim in the store, and on the forge the open factory PR.
 
 The store's claim (`store.runs.create(..., ticket_key=...)`) stops a second run of a ticket
-this factory knows about. A GitHub ticket may also have been worked on from another machine
-or database: its open pull request from a `factory/<ticket>-...` branch is found on the forge
-before a run starts, so the ticket does not get a second branch and a second PR.
+while its run is open. Once that run has opened its pull request and ended (`pr_open`), the
+pull request itself is the ticket's open work: it is found on the forge (the local forge or
+GitHub) before a run starts, so the ticket does not get a second branch and a second PR. A
+ticket may also have been worked on from another machine or database: an open pull request
+from a `factory/<ticket-key>-...` branch no run of this store made, or (GitHub) one whose
+body closes the issue, counts too. The sweep asks the same question (`pull_request_of_ticket`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Collection, Iterable
 
-from factory.config import RepoConfig
 from factory.forges.base import Forge, PullRequestInfo
 from factory.git import branch_name
 from factory.store import OPEN_RUN_STATUSES, Store
@@ -28,33 +31,61 @@ def claim_key(repo: str, ticket: Ticket) -> str:
     return ticket_identity(repo, ticket)
 
 
-def open_factory_pull_request(forge: Forge, ticket: Ticket) -> PullRequestInfo | None:
-    """The open pull request from a factory branch of this ticket, if the forge has one."""
+def pull_request_of_ticket(
+    pulls: Iterable[PullRequestInfo],
+    ticket: Ticket,
+    mine: Collection[str],
+    others: Collection[str] = (),
+) -> PullRequestInfo | None:
+    """The pull request among `pulls` that is the ticket's: from a branch of one of its runs
+    (`mine`); else, when no other ticket's run made the branch (`others`), from the factory's
+    `factory/<ticket-key>-...` branch or, for a GitHub issue, closing it in its body."""
     prefix = branch_name(ticket.key, "")  # `factory/<key>`, the start of every run's branch
-    for pull in forge.open_pull_requests():
-        if pull.head_branch == prefix or pull.head_branch.startswith(prefix + "-"):
+    closing = closing_reference(ticket)
+    for pull in pulls:
+        head = pull.head_branch
+        if head in mine:
+            return pull
+        if head in others:
+            continue
+        if head == prefix or head.startswith(prefix + "-"):
+            return pull
+        if closing is not None and closing.search(pull.body or ""):
             return pull
     return None
 
 
-def open_pull_on_github(
-    repo: RepoConfig, ticket: Ticket, forge: Callable[[], Forge]
-) -> PullRequestInfo | None:
-    """A GitHub ticket's open PR from a factory branch, found on the forge itself. `forge`
-    builds the repository's forge, asked for only when the ticket and repository are GitHub's."""
-    if ticket.source != "github" or repo.github is None:
+def closing_reference(ticket: Ticket) -> re.Pattern[str] | None:
+    """`Closes #12` / `fixes owner/name#12` / the factory's own `Closes owner/name#12.`."""
+    if ticket.source != "github":
         return None
-    return open_factory_pull_request(forge(), ticket)
+    repo, _, number = ticket.ref.rpartition("#")
+    keywords = r"(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)"
+    return re.compile(
+        rf"\b{keywords}:?\s+(?:{re.escape(repo)})?#{re.escape(number)}\b", re.IGNORECASE
+    )
+
+
+def open_factory_pull_request(
+    forge: Forge, store: Store, repo: str, ticket: Ticket
+) -> PullRequestInfo | None:
+    """The ticket's open pull request on the forge, if it has one (see the module's doc)."""
+    mine = {run.branch for run in store.runs.of_ticket(claim_key(repo, ticket)) if run.branch}
+    others = {run.branch for run in store.runs.latest(repo=repo, limit=100_000) if run.branch}
+    return pull_request_of_ticket(forge.open_pull_requests(), ticket, mine, others - mine)
 
 
 def open_pull_refusal(store: Store, repo: str, ticket: Ticket, pull: PullRequestInfo) -> str:
-    """Why a run of the ticket does not start while its factory PR is open, and what to do."""
+    """Why a second plain run of the ticket is refused: the open pull request, its run, where
+    to see it, and what to do."""
     holder = run_of_branch(store, repo, pull.head_branch)
+    where = pull.url if pull.forge == "github" and pull.url else f"`factory pr show {pull.number}`"
     return (
         f"ticket {ticket.ref} already has an open pull request from the factory, "
         f"#{pull.number} (branch {pull.head_branch}"
-        + (f", run {holder})" if holder else ")")
-        + "; review or close it, or pass --force-new to start a second run on purpose"
+        + (f", run {holder}" if holder else "")
+        + f"; {where}): review, merge or close it, "
+        "or pass --force-new to start a second run on purpose"
     )
 
 

@@ -35,6 +35,11 @@ class HaltResult:
     """Set when the scope was halted already: "already halted by X since T"; nothing added."""
 
 
+def unhalt_hint(halt: Halt) -> str:
+    """The command that lifts `halt`, exactly as it must be typed."""
+    return "factory unhalt" if halt.scope == ALL else f"factory unhalt --repo {halt.scope}"
+
+
 def runs_in_scope(store: Store, scope: str) -> list[str]:
     """The runs in flight in `scope` ("all" or a repository), which a halt concerns."""
     repo = None if scope == ALL else scope
@@ -45,19 +50,27 @@ def runs_in_scope(store: Store, scope: str) -> list[str]:
     ]
 
 
+NO_REASON = "no reason given"
+
+
 def halt(store: Store, scope: str, reason: str, by: str) -> HaltResult:
-    """Halt `scope` ("all" or a repository name)."""
-    if not reason.strip():
-        raise ValueError("a halt needs a reason: pass --reason 'why work must stop'")
+    """Halt `scope` ("all" or a repository name). The andon cord needs no form filled in:
+    an empty reason is recorded as "no reason given"."""
+    reason = reason.strip() or NO_REASON
     try:
-        record = store.halts.add(scope, reason.strip(), by)
+        record = store.halts.add(scope, reason, by)
     except AlreadyHalted as already:
         return HaltResult(scope=scope, halts=[already.halt], already=str(already))
     runs = runs_in_scope(store, scope)
-    payload = {"scope": scope, "reason": reason.strip(), "by": by, "halt_id": record.id}
+    payload = {"scope": scope, "reason": reason, "by": by, "halt_id": record.id}
     for run_id in runs:
         store.events.append(run_id, HALTED_EVENT, f"human:{by}", payload)
     return HaltResult(scope=scope, halts=[record], runs_notified=runs)
+
+
+def active_halts(store: Store) -> list[Halt]:
+    """Every halt in force, the factory-wide one first."""
+    return sorted(store.halts.active(), key=lambda h: (h.scope != ALL, h.scope))
 
 
 def unhalt(store: Store, scope: str, by: str) -> HaltResult:

@@ -128,7 +128,8 @@ def _post(config: FactoryConfig, store: Store, alert: LimitAlert) -> None:
     text = f"**agent-factory spend alert**: {describe_alert(alert)}."
     if alert.percent >= HALT_PERCENT:
         target = "all work" if alert.scope == "all" else f"work on {alert.scope}"
-        text += f" {target.capitalize()} is halted until a person runs `factory unhalt`."
+        lift = "factory unhalt" if alert.scope == "all" else f"factory unhalt --repo {alert.scope}"
+        text += f" {target.capitalize()} is halted until a person runs `{lift}`."
     try:
         repo_forge(config, store.pull_requests, issue.repo).comment(issue.number, text)
     except (ForgeError, OSError) as error:

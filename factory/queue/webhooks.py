@@ -1,4 +1,5 @@
-"""GitHub webhooks that queue runs: an issue labelled for the factory, or `/factory run`.
+"""GitHub webhooks: queue runs (an issue labelled for the factory, or `/factory run`), and
+record what a person did to a factory pull request (merged or closed it on GitHub).
 
 `github_webhook_router(config)` is a FastAPI router (POST `/webhooks/github`) for `factory
 serve` to mount; `webhook_app(config)` serves it alone. Every delivery must carry GitHub's
@@ -12,6 +13,11 @@ Queued (202):
 - `issues` / `labeled` with `[queue] webhook_label`, on a repository configured by `github =`;
 - `issue_comment` / `created` whose body starts with `/factory run`, by an owner, member or
   collaborator of the repository (anyone may comment on a public issue).
+Recorded (200):
+- `pull_request` / `closed` on a configured repository: the pull request is read back from
+  GitHub (the payload's word is not taken for it) and, when a run of this store opened it,
+  its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge;
+  recorded once, however often GitHub tells it.
 Other events are acknowledged and ignored (200). Refused, with nothing queued: a body over
 `MAX_BODY_BYTES` (413, never read whole), an unsigned or mis-signed one (401), one without a
 delivery id, event or JSON object (400), `/factory run` from anyone else (403), and a replay
@@ -89,6 +95,20 @@ def wanted_issue(
     return None
 
 
+def closed_pull_request(
+    config: FactoryConfig, event: str, payload: dict[str, Any]
+) -> tuple[str, int] | None:
+    """(configured repository name, pull request number) when a pull request was closed."""
+    if event != "pull_request" or payload.get("action") != "closed":
+        return None
+    full_name = str((payload.get("repository") or {}).get("full_name") or "")
+    repo = next((name for name, r in config.repos.items() if r.github == full_name), None)
+    number = (payload.get("pull_request") or {}).get("number")
+    if repo is None or not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return repo, number
+
+
 def untrusted_command(event: str, payload: dict[str, Any]) -> str | None:
     """Why a `/factory run` comment is refused: its author may not ask; None otherwise."""
     comment = payload.get("comment") or {}
@@ -158,6 +178,16 @@ async def _act(
     config: FactoryConfig, store: Store, delivery: str, event: str, payload: dict[str, Any]
 ) -> JSONResponse:
     """What a new, authentic delivery asks for, done once and recorded as its outcome."""
+    closed = closed_pull_request(config, event, payload)
+    if closed is not None:
+        settled = await run_in_threadpool(_settle_pull, config, store, *closed)
+        outcome = (
+            f"recorded: run {settled['run_id']} {settled['decision']}"
+            if settled is not None
+            else "recorded nothing: no run of this store waits on that pull request's decision"
+        )
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, outcome)
+        return JSONResponse({"ok": True, "queued": False, "recorded": settled})
     untrusted = untrusted_command(event, payload)
     wanted = None if untrusted else wanted_issue(config, event, payload)
     if untrusted is not None or wanted is None:
@@ -203,6 +233,17 @@ def _queue_issue(config: FactoryConfig, repo: str, full_name: str, number: int) 
 
     queued = queue_ticket(config, f"{full_name}#{number}", RunOptions(repo=repo))
     return queued.model_dump()
+
+
+def _settle_pull(
+    config: FactoryConfig, store: Store, repo: str, number: int
+) -> dict[str, Any] | None:
+    from factory.run.pr_sync import sync_pull_request
+
+    settled = sync_pull_request(config, store, repo, number)
+    if settled is None:
+        return None
+    return {"run_id": settled.run_id, "pull_request": number, "decision": settled.decision}
 
 
 def webhook_app(config: FactoryConfig) -> FastAPI:

@@ -17,7 +17,7 @@ from factory.review.clones import HistorySource, history_source
 from factory.review.dora import REWORK_LABELS, Change, dora_figures
 from factory.review.dora_tiers import DORA_SOURCE
 from factory.review.failures import mark_failures
-from factory.review.git_history import GitHistory, read_history
+from factory.review.git_history import GitDeployment, GitHistory, read_history
 from factory.review.initiatives import initiative_statuses
 from factory.review.ownership import Ownership, read_ownership
 from factory.review.period import make_period
@@ -186,33 +186,63 @@ def _select_repos(
 
 
 def _agent_changes(records: ReviewRecords, histories: dict[str, GitHistory]) -> list[Change]:
+    """Each factory change once, whoever merged it: the merge the store recorded (the
+    factory's own, `factory pr merge`, GitHub's button seen through the forge or webhook),
+    else the first-parent commit on the base branch that brought the run's `Factory-Run`
+    commits (a merge no command recorded: by hand, or on GitHub before anyone asked it)."""
     pulls = {pull.run_id: pull for pull in records.pulls if pull.run_id and pull.status == "merged"}
-    by_run: dict[str, set[str]] = defaultdict(set)
-    for history in histories.values():
-        for deployment in history.deployments:
+    deployed: dict[str, tuple[str, GitDeployment]] = {}
+    shas_of_run: dict[str, set[str]] = defaultdict(set)
+    for repo, history in histories.items():
+        for deployment in history.deployments:  # oldest first: a run's first deployment wins
             if deployment.factory_run:
-                by_run[deployment.factory_run] |= deployment.shas
+                deployed.setdefault(deployment.factory_run, (repo, deployment))
+                shas_of_run[deployment.factory_run] |= deployment.shas
     changes = []
     for run in records.runs.values():
         facts = run.facts
-        if facts.merged_at is None:
+        found = deployed.pop(run.id, None)
+        in_git = found[1] if found is not None and found[0] == run.repo else None
+        if facts.merged_at is None and in_git is None:
             continue
         pull = pulls.get(run.id)
-        sha = facts.merge_sha or (pull.merged_sha if pull else None) or run.id
+        merged_at = facts.merged_at or (in_git.at if in_git else None)
+        assert merged_at is not None
+        sha = facts.merge_sha or (pull.merged_sha if pull else None)
+        sha = sha or (in_git.sha if in_git else None) or run.id
+        first_commit = facts.first_commit_at or (in_git.first_commit_at if in_git else None)
         ticket = records.tickets.get(run.ticket_ref)
         labels = {label.lower() for label in (ticket.labels if ticket else [])}
         changes.append(
             Change(
                 repo=run.repo,
                 sha=sha,
-                merged_at=facts.merged_at,
-                first_commit_at=facts.first_commit_at,
+                merged_at=merged_at,
+                first_commit_at=first_commit,
                 ticket_opened_at=ticket.created_at if ticket else None,
                 author="agent",
                 run_id=run.id,
                 pr=pull.number if pull else None,
                 rework=bool(labels & REWORK_LABELS),
-                shas={sha, *facts.commits, *by_run.get(run.id, set())},
+                shas={sha, *facts.commits, *shas_of_run.get(run.id, set())},
+                merged_by=facts.merged_by,
+            )
+        )
+    # Runs this store holds no record of in the window (older, or another factory's): git
+    # alone says the factory's commits reached the base branch.
+    for run_id, (repo, deployment) in deployed.items():
+        if run_id in records.runs:
+            continue
+        changes.append(
+            Change(
+                repo=repo,
+                sha=deployment.sha,
+                merged_at=deployment.at,
+                first_commit_at=deployment.first_commit_at,
+                ticket_opened_at=None,
+                author="agent",
+                run_id=run_id,
+                shas=set(deployment.shas),
             )
         )
     return changes

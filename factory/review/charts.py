@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from html import escape
 
 from factory.review.schema import OperationalReview
 
@@ -35,6 +36,12 @@ def _bars(
     series: Sequence[tuple[str, str, Sequence[float | None]]],
     unit: str,
 ) -> str:
+    empty = _nothing_to_draw(series)
+    if empty is not None:
+        return (
+            f'<p class="muted no-data"><strong>{escape(title)}</strong>: '
+            f"no data to draw ({empty}).</p>"
+        )
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(6.4, 0.5 + 0.45 * max(1, len(labels))), dpi=96)
@@ -59,8 +66,19 @@ def _bars(
     return _svg(figure)
 
 
+def _nothing_to_draw(series: Sequence[tuple[str, str, Sequence[float | None]]]) -> str | None:
+    """Why a chart would be bare axes (every value unknown, or zero), or None to draw it."""
+    values = [value for _name, _color, row in series for value in row]
+    if all(value is None for value in values):
+        return "every value is unknown in this period"
+    if all(not value for value in values):
+        return "every value is zero or unknown in this period"
+    return None
+
+
 def review_charts(review: OperationalReview) -> dict[str, str]:
-    """name -> SVG markup. Empty when there is nothing to draw."""
+    """name -> SVG markup, or a line saying there is no data for a chart whose every value is
+    unknown or zero (axes around nothing would say nothing)."""
     charts: dict[str, str] = {}
     if review.dora:
         repos = [entry.repo for entry in review.dora]

@@ -36,6 +36,9 @@ class Change:
     failure_evidence: list[str] = field(default_factory=list)
     recovery_hours: float | None = None
     shas: set[str] = field(default_factory=set)
+    merged_by: str | None = None
+    """`factory` when the factory merged by itself, a person's name when one merged or
+    approved the merge, None when only git saw it (no command recorded who)."""
 
 
 def _hours(start: datetime | None, end: datetime) -> float | None:

@@ -112,7 +112,7 @@ class _Period:
         self.pulls = [p for p in data.pulls if since <= p.created_at < until]
         self.dora = dora_values(self.changes, since, until)
         tickets: set[str] = set()
-        tested = green = rounds = rounded = unpriced = merged = alone = 0
+        tested = green = rounds = rounded = unpriced = 0
         secrets = protected = 0
         spend = wasted = tokens_in = tokens_out = cache = sandbox = 0.0
         spend_unknown = wasted_unknown = False
@@ -138,9 +138,6 @@ class _Period:
             sandbox += facts.sandbox_s
             if facts.decided_at and facts.waiting_since:
                 waits.append((facts.decided_at - facts.waiting_since).total_seconds() / 3600)
-            if facts.merged_at is not None:
-                merged += 1
-                alone += facts.approved_by is None
             secrets += facts.secret_caught
             protected += facts.touched_protected
         self.ticket_count = len(tickets)
@@ -155,7 +152,9 @@ class _Period:
         self.cache_share = _ratio(cache, cache + tokens_in)
         self.sandbox_minutes = round(sandbox / 60, 3)
         self.approval_wait = round(sum(waits), 3) if waits else None
-        self.unreviewed_share = _ratio(alone, merged)
+        # Merged with no person in the loop: the factory merged by itself (L2/L3), unapproved.
+        alone = sum(1 for change in self.changes if change.merged_by == "factory")
+        self.unreviewed_share = _ratio(alone, len(self.changes))
         self.secrets, self.protected = secrets, protected
 
     def per_week(self, count: float) -> float | None:

@@ -116,8 +116,9 @@ class ReviewRecords:
 
 
 def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
-    """Runs of the period and the one before, plus any still waiting for a person (a sweep's
-    audit-chain anchor, a row in `runs` with the sweep's id and repository `*`, is no run)."""
+    """Runs of the period and the one before, plus any still waiting for a person or settled
+    since (a pull request opened long ago and merged now is a change of now). A sweep's
+    audit-chain anchor, a row in `runs` with the sweep's id and repository `*`, is no run."""
     query = select(
         Run.id,
         Run.ticket_ref,
@@ -133,7 +134,11 @@ def run_query(period: Period, repos: Iterable[str] | None = None) -> Select:
         Run.id.not_like(f"{SWEEP_ID_PREFIX}%"),
         Run.eval_id.is_(None),  # an eval's runs delivered nothing real (docs/eval.md)
         Run.created_at < period.until,
-        or_(Run.created_at >= period.previous_since, Run.status.in_(WAITING)),
+        or_(
+            Run.created_at >= period.previous_since,
+            Run.updated_at >= period.previous_since,
+            Run.status.in_(WAITING),
+        ),
     )
     if repos:
         query = query.where(Run.repo.in_(list(repos)))

@@ -18,6 +18,7 @@ from factory.review.schema import (
     Risk,
     Scorecard,
 )
+from factory.support.wording import plural
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER: dict[Severity, int] = {"high": 0, "medium": 1, "low": 2}
@@ -112,7 +113,7 @@ def incidents_caused(inputs: RiskInputs) -> list[Risk]:
                 _risk(
                     "high",
                     pillars.name,
-                    f"{pillars.name}: {linked:.0f} incident(s) caused by factory changes",
+                    f"{pillars.name}: {plural(int(linked), 'incident')} caused by factory changes",
                     [f"{pillars.name}: see `factory incident list --repo {pillars.name}`"],
                     "review the root causes; lower the max level until the gates would catch them",
                 )
@@ -129,10 +130,11 @@ def runs_waiting_over_a_day(inputs: RiskInputs) -> list[Risk]:
                 _risk(
                     "medium",
                     pillars.name,
-                    f"{pillars.name}: {len(old)} run(s) waiting for a person over a day "
+                    f"{pillars.name}: {plural(len(old), 'run')} waiting for a person over a day "
                     f"(oldest {old[0].age_hours:.0f} h)",
                     [w.run_id for w in old[:5]],
-                    f"decide them: `factory approve {old[0].run_id}` or `factory reject`",
+                    f"decide them: `factory approve {old[0].run_id}` or "
+                    f"`factory reject {old[0].run_id} --reason ...`",
                 )
             )
     return found
@@ -151,9 +153,9 @@ def first_try_green_fell(inputs: RiskInputs) -> list[Risk]:
                 _risk(
                     "medium",
                     pillars.name,
-                    f"{pillars.name}: first-try green rate "
+                    f"{pillars.name}: runs with no new failures at the first try "
                     f"{_pct(green.previous)} → {_pct(green.value)}",
-                    [f"{pillars.runs} runs in the period"],
+                    [f"{plural(pillars.runs, 'run')} in the period"],
                     "look at the failing runs' test reports; check the base branch's tests",
                 )
             )
@@ -203,7 +205,7 @@ def initiatives_behind(inputs: RiskInputs) -> list[Risk]:
             continue
         why = []
         if initiative.stalled:
-            why.append(f"{initiative.stalled} stalled ticket(s)")
+            why.append(plural(initiative.stalled, "stalled ticket"))
         if late and initiative.due:
             projected = (
                 f"{initiative.projected_completion:%Y-%m-%d}"
@@ -232,7 +234,7 @@ def below_standard(inputs: RiskInputs) -> list[Risk]:
                 _risk(
                     "low",
                     card.repo,
-                    f"{card.repo}: below standard on {len(failing)} rule(s)",
+                    f"{card.repo}: below standard on {plural(len(failing), 'rule')}",
                     [f"{check.rule}: {check.evidence}" for check in failing],
                     failing[0].fix or "see its scorecard",
                 )

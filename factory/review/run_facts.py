@@ -18,6 +18,7 @@ EVENT_KINDS = (
     "tests.report",
     "gate.decision",
     "merge.done",
+    "pr.merged",
     "approval.approve",
     "approval.reject",
     "approval.approved",
@@ -76,6 +77,19 @@ class RunFacts:
         return None if self.unpriced_calls else self.cost_usd
 
 
+def no_new_failures(report: dict[str, Any]) -> bool:
+    """A `tests.report` by the run's own rule (`TestReport.green`): recorded since the event
+    carries it; for older events, the same rule from the counts the event kept."""
+    if "green" in report:
+        return bool(report["green"])
+    if report.get("newly_failing"):
+        return False
+    if report.get("exit_code") == 0:
+        return True
+    failing = int(report.get("failed") or 0) + int(report.get("errors") or 0)
+    return bool(report.get("structured")) and 0 < failing <= len(report.get("still_failing") or [])
+
+
 def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: str) -> None:
     """Add one event to a run's facts (events arrive in chain order)."""
     data = orjson.loads(payload_text)
@@ -105,8 +119,7 @@ def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: st
         facts._failing_since_commit = set()
     elif kind == "tests.report":
         failing = set(data.get("newly_failing") or [])
-        green = not failing and (data.get("exit_code") == 0 or not data.get("failed"))
-        facts.test_reports.append(green)
+        facts.test_reports.append(no_new_failures(data))
         # Failed, then passed with no commit in between: the same code, so the test is flaky.
         facts.flaky.extend(sorted(facts._failing_since_commit - failing))
         facts._failing_since_commit = failing
@@ -120,10 +133,17 @@ def fold_event(facts: RunFacts, kind: str, actor: str, ts: str, payload_text: st
                 facts.touched_protected = True
             if outcome != "allow" and policy == "secret_scan":
                 facts.secret_caught = True
-    elif kind == "merge.done":
-        facts.merged_at = parse_ts(ts)
-        facts.merged_by = str(data.get("by") or "factory")
-        facts.merge_sha = data.get("sha")
+    elif kind in ("merge.done", "pr.merged") and facts.merged_at is None:
+        # The factory merged (`merge.done`), or a person did (`pr.merged`: `factory pr merge`,
+        # or GitHub's button as the forge reported it, at the forge's time). The first counts.
+        if kind == "merge.done":
+            facts.merged_at = parse_ts(ts)
+            facts.merged_by = str(data.get("by") or "factory")
+            facts.merge_sha = data.get("sha")
+        else:
+            facts.merged_at = parse_ts(str(data.get("merged_at") or ts))
+            facts.merged_by = actor.removeprefix("human:")
+            facts.merge_sha = data.get("merged_sha")
     elif kind in ("approval.approve", "approval.approved"):
         facts.approved_by = actor.removeprefix("human:")
         facts.decided_at = facts.decided_at or parse_ts(ts)

@@ -107,6 +107,8 @@ class Delivery(ReviewModel):
 
 class Reliability(ReviewModel):
     first_try_green_rate: Figure
+    """Share of runs whose first test report had no new failures: "green" by the gate's
+    `tests_green` rule, where tests already failing on the base commit do not count."""
     iterations_per_run: Figure
     change_fail_rate: Figure
     reverts: Figure

@@ -13,6 +13,7 @@ from factory.review.ownership import AGENT_GUIDES, CATALOG_PATHS, Ownership
 from factory.review.records import RunRecord
 from factory.review.schema import AuditStatus, Scorecard
 from factory.review.schema import ScorecardCheck as Check
+from factory.support.wording import plural
 from policies.evaluation import effective_specs
 from policies.globs import matching_paths
 
@@ -153,7 +154,11 @@ def _audit(audit: AuditStatus) -> Check:
     if not audit.checked:
         return Check(rule=rule, passed=None, evidence="not checked (--no-verify)")
     if audit.ok:
-        counted = f" ({audit.events} events in {audit.runs} runs)" if audit.runs else ""
+        counted = (
+            f" ({plural(audit.events, 'event')} in {plural(audit.runs, 'run')})"
+            if audit.runs
+            else ""
+        )
         return Check(rule=rule, passed=True, evidence=f"no break in its runs' chains{counted}")
     return Check(
         rule=rule,

@@ -15,7 +15,8 @@
 - `delivery`: comment, refuse, push, open the pull request, request reviewers, merge.
 - `baseline`: the test suite's result on the base commit, cached per base sha and command.
 - `pr_body`: the pull request's description.
-- `reaping`: removing sandboxes of dead processes whenever a run starts or resumes.
+- `reaping`: removing this installation's sandboxes of dead processes whenever a run starts.
+- `pr_sync`: what people did to the factory's pull requests on the forge, recorded on the runs.
 - `hooks`: what a driver of many runs (the sweep, an eval) adds around one run.
 - `batch_budget`: when a driver of many runs (the sweep, an eval) stops *starting* runs.
 - `checkpoints`: LangGraph's checkpointer for the store's database, and its retention.

@@ -8,6 +8,7 @@ from factory.gate.request import GateRequest
 from factory.git.worktree import diff_against_base
 from factory.run.run_context import RunContext
 from factory.run.state import RunState
+from harness.config import BudgetConfig
 from policies.config import AutonomyLevel
 from policies.models import (
     BudgetLimits,
@@ -48,13 +49,22 @@ def judge_run(ctx: RunContext, state: RunState) -> tuple[GateContext, Decision]:
             wall_s=round(budget.elapsed_s, 3),
         ),
         budget=BudgetLimits(
-            max_usd=budget.limits.max_usd,
+            max_usd=_dollar_limit(budget.limits, budget.unpriced_calls),
             max_tokens=budget.limits.max_tokens,
             max_wall_s=budget.limits.max_wall_s,
         ),
     )
     judgement = judge_change(ctx.config, ctx.store, request)
     return judgement.context, judgement.decision
+
+
+def _dollar_limit(limits: BudgetConfig, unpriced_calls: int) -> float | None:
+    """The dollar limit the run had. A run over an unpriced model with no dollar limit chosen
+    ran on its token limit (factory/config/prices.py): the default dollar figure was never
+    its limit, so the `budget` policy must not report it as one it failed to enforce."""
+    if unpriced_calls and "max_usd" not in limits.model_fields_set:
+        return None
+    return limits.max_usd
 
 
 def _tests(state: RunState) -> TestSummary | None:

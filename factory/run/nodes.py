@@ -220,7 +220,9 @@ def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
         update["added_tests"] = added
     baseline = baseline_report(ctx, state.base_sha)
     report = tester.check(ctx.deps, baseline)
-    ctx.event("tests.report", report.model_dump(mode="json", exclude={"cases"}))
+    # `green` recorded as the run judged it, so the review reads the run the same way.
+    payload = {**report.model_dump(mode="json", exclude={"cases"}), "green": report.green}
+    ctx.event("tests.report", payload)
     update["test_reports"] = [*state.test_reports, report]
     if fails_to_run(report, baseline):
         # No coder round can fix a command that cannot run: stop before spending them.

@@ -14,19 +14,22 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+import structlog
 from langgraph.types import Command
 
 from factory.checks.preflight import require_preflight
 from factory.config import FactoryConfig, RepoConfig
 from factory.config.fingerprint import configuration_hash
+from factory.config.prices import token_budget_note
 from factory.governance.autonomy import LEVEL_CHANGED_EVENT
 from factory.governance.claims import (
     CLAIM_KEY_FIELD,
     claim_key,
     forced_new_note,
-    open_pull_on_github,
+    open_factory_pull_request,
     open_pull_refusal,
 )
+from factory.governance.halts import unhalt_hint
 from factory.governance.limits import check_before_start
 from factory.governance.liveness import DriverLease, driver_of, observed_status
 from factory.run.checkpoints import open_checkpointer
@@ -47,6 +50,7 @@ from factory.run.setup import (
     RunOptions,
     make_forge,
     new_run_state,
+    operator_budget,
     resolve_repo,
     run_repo,
 )
@@ -54,10 +58,13 @@ from factory.run.state import RunState
 from factory.run.summary import EXIT_CODES, RunSummary
 from factory.store import RunStatus, Store, TicketClaimed
 from factory.store.models import Run
+from factory.support import failpoints
 from factory.support.utc import utcnow
 from factory.tickets import resolve_ticket
 from factory.tickets.model import Ticket
 from policies.autonomy import Assessment
+
+log = structlog.get_logger()
 
 __all__ = [
     "EXIT_CODES",
@@ -86,7 +93,7 @@ def start_run(
 
     Everything that can be checked is checked before the run row exists: the ticket, the
     repository, halts, the model, Docker (sandboxes of dead processes are reaped first), and
-    whether the ticket already has an open run here or an open factory PR on GitHub.
+    whether the ticket already has an open run here or an open factory PR on its forge.
     `hooks` are what a sweep adds (its ticket as read, a stop check, the warm pool...).
     """
     hooks = hooks or RunHooks()
@@ -97,12 +104,16 @@ def start_run(
     halt = store.halts.for_repo(name)
     if halt is not None:
         raise ScopeHalted(
-            f"{name} is halted by {halt.by} ({halt.reason}); `factory unhalt` lifts it"
+            f"{name} is halted by {halt.by} ({halt.reason}); `{unhalt_hint(halt)}` lifts it"
         )
     state, assessment = new_run_state(config, store, name, repo, ticket, options, run_id)
-    reaped = len(reap_orphan_sandboxes())
+    reaped = len(reap_orphan_sandboxes(config))
     start = _Start(name, repo, ticket, options, claim_key(name, ticket), state)
+    budget_note = _budget_note(config, name, options)
     start, notes = _check_open_pull(config, store, start)
+    if budget_note is not None:
+        notes.append(budget_note)
+        log.warning("the run's budget is tokens", note=budget_note)
     _create_claimed_run(config, store, start, hooks)
     new_id = start.state.run_id
     with hold_lease(config, store, new_id) as lease:
@@ -111,7 +122,8 @@ def start_run(
         )
         if hooks.on_run_created is not None:
             hooks.on_run_created(new_id)
-        _record_start(store, start, lease, notes, assessment)
+        _record_start(store, start, lease, notes, assessment, budget_note)
+        failpoints.hit("run:started")  # every check a run makes before it starts is behind
         summary = drive(config, store, lease, options, start.state, observer, hooks)
         return _reported(summary, reaped, notes)
 
@@ -134,13 +146,13 @@ def resume_run(
     options = options or _recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
     check_before_start(config, store, run.repo, replay=options.replay is not None)
-    reaped = len(reap_orphan_sandboxes())
+    reaped = len(reap_orphan_sandboxes(config))
     with hold_lease(config, store, run_id) as lease:
         run = store.runs.get(run_id)
         check_resumable(store, run)  # again: the previous driver may have finished meanwhile
         halt = store.halts.for_repo(run.repo)
         if halt is not None:
-            raise ScopeHalted(f"{run.repo} is halted ({halt.reason}); `factory unhalt` first")
+            raise ScopeHalted(f"{run.repo} is halted ({halt.reason}); `{unhalt_hint(halt)}` first")
         claim_again(store, run)
         notes = takeover_notes(lease)
         hooks = hooks or RunHooks()
@@ -166,7 +178,7 @@ def answer_approval(
 ) -> RunSummary:
     """Resume a run waiting in `await_approval` with a person's approve or reject."""
     store.runs.get(run_id)
-    reaped = len(reap_orphan_sandboxes())
+    reaped = len(reap_orphan_sandboxes(config))
     with hold_lease(config, store, run_id) as lease:
         run = store.runs.get(run_id)
         if run.status != RunStatus.WAITING_APPROVAL.value:
@@ -201,12 +213,12 @@ class _Start:
 def _check_open_pull(
     config: FactoryConfig, store: Store, start: _Start
 ) -> tuple[_Start, list[str]]:
-    """Refuse a ticket whose factory PR is open on GitHub, unless `--force-new`: then the new
-    run says so in a note, and takes a branch of its own if the open PR holds the usual one."""
+    """Refuse a ticket whose factory PR is open on its forge (local or GitHub), unless
+    `--force-new`: then the new run says so in a note, and takes a branch of its own if the
+    open PR holds the usual one."""
     name, repo, state = start.name, start.repo, start.state
-    open_pull = open_pull_on_github(
-        repo, start.ticket, lambda: make_forge(config, store, name, repo)
-    )
+    forge = make_forge(config, store, name, repo)
+    open_pull = open_factory_pull_request(forge, store, name, start.ticket)
     if not start.options.force_new:
         if open_pull is not None:
             raise RunError(open_pull_refusal(store, name, start.ticket, open_pull))
@@ -248,6 +260,7 @@ def _create_claimed_run(
     if force_new:
         with contextlib.suppress(TicketClaimed):  # hold the claim if the other run ended
             store.claims.claim(start.key, state.run_id)
+        store.runs.update(state.run_id, ticket_id=start.key)  # still one of the ticket's runs
 
 
 def _record_start(
@@ -256,6 +269,7 @@ def _record_start(
     lease: DriverLease,
     notes: list[str],
     assessment: Assessment | None,
+    budget_note: str | None,
 ) -> None:
     """`run.started` (with all a restart needs), then `--force-new`'s note and the autonomy
     assessment, on the run's chain before its first node."""
@@ -270,13 +284,15 @@ def _record_start(
             "repo_path": str(repo.path) if repo.path is not None else None,
             CLAIM_KEY_FIELD: start.key,
             "options": start.options.model_dump(mode="json"),
+            "budget_note": budget_note,
             "driver": str(lease.owner),
             # Enough to start over should the process die before the first checkpoint.
             "state": start.state.model_dump(mode="json"),
         },
     )
     if start.options.force_new:
-        store.events.append(run_id, "run.forced_new", "system", {"note": notes[-1]})
+        forced = next(note for note in notes if note.startswith("--force-new"))
+        store.events.append(run_id, "run.forced_new", "system", {"note": forced})
     if assessment is not None:
         store.events.append(
             run_id, "autonomy.assessed", "system", assessment.model_dump(mode="json")
@@ -284,6 +300,13 @@ def _record_start(
         changed = assessment.level_change_event()
         if changed is not None:
             store.events.append(run_id, LEVEL_CHANGED_EVENT, "system", changed)
+
+
+def _budget_note(config: FactoryConfig, name: str, options: RunOptions) -> str | None:
+    """What the run's budget is when a model has no price (its token limit), else None."""
+    if options.replay is not None:
+        return None  # a cassette's turns are played back, not bought
+    return token_budget_note(config, operator_budget(config, name, options), options.model)
 
 
 def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) -> RunState | None:
@@ -319,7 +342,9 @@ def waiting_for(store: Store, run: Run) -> str | None:
             f"`factory approve {run.id}` or `factory reject {run.id} --reason ...`"
         )
     if status == RunStatus.HALTED:
-        return f"the halt to be lifted (`factory unhalt`), then `factory resume {run.id}`"
+        halt = store.halts.for_repo(run.repo)
+        lift = f"`{unhalt_hint(halt)}`" if halt is not None else "lifted"
+        return f"the halt to be lifted ({lift}), then `factory resume {run.id}`"
     if status == RunStatus.FAILED and not graph_ended(store, run.id):
         cause = run.outcome or "see its events"
         return f"the cause to be fixed ({cause}), then `factory resume {run.id}`"

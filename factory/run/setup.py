@@ -26,6 +26,7 @@ from factory.governance.limits import SpendGuard
 from factory.run.run_context import MeteredSandbox, RunContext
 from factory.run.state import RunState
 from factory.store import Run, Store
+from factory.store.database import installation_id
 from factory.support.errors import FactoryError
 from factory.tickets.model import Ticket
 from harness.budget import RunBudget
@@ -183,7 +184,8 @@ def _models(config: FactoryConfig, options: RunOptions) -> dict[AgentRole, ChatM
 
 
 def make_forge(config: FactoryConfig, store: Store, name: str, repo: RepoConfig) -> Forge:
-    """The forge the repository's branches and pull requests live on."""
+    """The forge the repository's branches and pull requests live on (also for a checkout
+    given by path, which factory.toml does not name)."""
     try:
         return repo_forge(config, store.pull_requests, name, repo)
     except MissingForgeToken as error:
@@ -262,10 +264,20 @@ def equip_run(
             sandbox = pooled
         else:
             image = prepare_setup_image(
-                config.sandbox, worktree.path, repo.setup, run_id=run_id
+                config.sandbox,
+                worktree.path,
+                repo.setup,
+                run_id=run_id,
+                installation=installation_id(config.database_url),
             ).image
             sandbox = stack.enter_context(
-                DockerSandbox(config.sandbox, worktree=worktree.path, run_id=run_id, image=image)
+                DockerSandbox(
+                    config.sandbox,
+                    worktree=worktree.path,
+                    run_id=run_id,
+                    image=image,
+                    installation=installation_id(config.database_url),
+                )
             )
         metered = MeteredSandbox(sandbox)
         models = _models(config, options)
@@ -292,7 +304,12 @@ def equip_run(
 
         def baseline_sandbox(path: Path) -> DockerSandbox:
             return DockerSandbox(
-                config.sandbox, worktree=path, run_id=run_id, role="baseline", image=image
+                config.sandbox,
+                worktree=path,
+                run_id=run_id,
+                role="baseline",
+                image=image,
+                installation=installation_id(config.database_url),
             )
 
         ctx = RunContext(

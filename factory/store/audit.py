@@ -30,6 +30,8 @@ from factory.store import sqlite_scan
 from factory.store.appending import DIGESTS, EVENTS, RUNS
 from factory.store.chain import GENESIS, digest_hash, event_bytes, timestamp
 from factory.store.store import Store
+from factory.store.sweeps import SWEEP_ID_PREFIX
+from factory.support.wording import plural
 
 HASH_OF = itemgetter(7)
 SQLITE_FAST_PATH = True
@@ -60,12 +62,18 @@ class VerifyReport(BaseModel):
     ok: bool
     events: int
     runs: int
+    """Chains checked that are runs."""
     breaks: list[Break]
+    sweeps: int = 0
+    """Chains checked that are sweeps' (`sweep.*` events, anchored by a `runs` row)."""
 
     def summary(self) -> str:
-        if self.ok:
-            return f"{self.events} events in {self.runs} runs, chain intact"
-        return f"chain broken at {self.breaks[0].describe()}"
+        if not self.ok:
+            return f"chain broken at {self.breaks[0].describe()}"
+        chains = plural(self.runs, "run")
+        if self.sweeps:
+            chains += f" and {plural(self.sweeps, 'sweep')} (a sweep's events are a chain too)"
+        return f"{plural(self.events, 'event')} in {chains}, chain intact"
 
 
 class GlobalDigest(BaseModel):
@@ -130,7 +138,10 @@ def verify(
     breaks.extend(_check_digests(digests, hashes, runs, run_id, breaks, linked=digest_chain))
     if against is not None:
         breaks.extend(_check_against(digests, against))
-    return VerifyReport(ok=not breaks, events=total, runs=len(runs), breaks=breaks)
+    sweeps = sum(1 for rid in runs if rid.startswith(SWEEP_ID_PREFIX))
+    return VerifyReport(
+        ok=not breaks, events=total, runs=len(runs) - sweeps, sweeps=sweeps, breaks=breaks
+    )
 
 
 def export_jsonl(

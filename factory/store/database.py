@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,48 @@ class StoreUnavailableError(FactoryError, RuntimeError):
     exit_code = FAILED
 
 
+SUPPORTED_BACKENDS = {
+    "sqlite": "sqlite:///PATH",
+    "postgresql": "postgresql+psycopg://USER@HOST/DB",
+}
+"""The databases the store runs on (its migrations, locks and chain queries are tested on
+these two), each with the URL shape to use."""
+
+
+class UnsupportedDatabase(FactoryError, ValueError):
+    """A database SQLAlchemy knows but the store does not run on (MySQL, Oracle...)."""
+
+    code = "config"
+
+
+def unsupported_backend(url: str) -> str | None:
+    """Why `url` names a database the store does not run on, or None when it is supported
+    (or not a URL at all, which is said elsewhere)."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        return None
+    if backend in SUPPORTED_BACKENDS:
+        return None
+    supported = " or ".join(f"{name} ({shape})" for name, shape in SUPPORTED_BACKENDS.items())
+    return f"{describe_url(url)}: {backend} is not supported; the store runs on {supported}"
+
+
+def installation_id(url: str) -> str:
+    """A stable id of the installation whose records live at `url`: twelve hex digits of the
+    database it names (a SQLite file by its absolute path; a server database without its
+    password). Sandboxes carry it, so each installation sharing a Docker engine reaps only
+    its own containers."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return hashlib.sha256(url.encode()).hexdigest()[:12]
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=str(Path(str(parsed.database)).expanduser().resolve()))
+    identity = parsed.set(password=None).render_as_string(hide_password=False)
+    return hashlib.sha256(identity.encode()).hexdigest()[:12]
+
+
 def describe_url(url: str) -> str:
     """The URL with any password hidden, for messages that get pasted into tickets."""
     try:
@@ -44,6 +87,9 @@ def describe_url(url: str) -> str:
 
 def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
     """`_make_engine`, with a missing driver or a malformed URL said in one line."""
+    unsupported = unsupported_backend(url)
+    if unsupported is not None:
+        raise UnsupportedDatabase(unsupported)
     try:
         return _make_engine(url, busy_timeout_s=busy_timeout_s)
     except (ArgumentError, ModuleNotFoundError) as exc:

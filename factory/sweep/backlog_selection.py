@@ -28,6 +28,9 @@ def select_backlog(
         config, store, repos, label=request.label, github=github_issue_source()
     )
     pulls = OpenPullRequests(config, store)
+    if not request.dry_run:  # a dry run writes nothing, not even what people decided
+        for name in repos:
+            pulls.record_decisions(name)
     facts = gather_facts(config, store, backlog, pulls)
     problems = [*problems, *pulls.problems]
     return backlog, problems, select_tickets(backlog, facts, config.sweep, problems)

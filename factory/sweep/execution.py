@@ -23,6 +23,7 @@ from factory.run.run_context import NodeObserver
 from factory.run.runner import RunError, resume_run, start_run
 from factory.run.setup import RunOptions
 from factory.store import Store
+from factory.store.database import installation_id
 from factory.sweep.activity import SweepObserver
 from factory.sweep.admission import Refusal, SweepAdmission
 from factory.sweep.cassettes import cassette_for
@@ -71,7 +72,10 @@ class SweepExecution:
         with ExitStack() as stack:
             if picks and self.config.sandbox.warm_pool_size > 0:
                 size = min(self.config.sandbox.warm_pool_size, self.concurrency)
-                self._pool = stack.enter_context(WarmPool(self.config.sandbox, size=size))
+                installation = installation_id(self.config.database_url)
+                self._pool = stack.enter_context(
+                    WarmPool(self.config.sandbox, size=size, installation=installation)
+                )
             workers = stack.enter_context(
                 ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="sweep")
             )

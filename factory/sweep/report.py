@@ -25,6 +25,7 @@ from factory.store.spend import describe_alert
 from factory.support import errors
 from factory.support.errors import FactoryError
 from factory.support.markdown import code, inline, link
+from factory.support.wording import plural
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
 from factory.tickets.github import parse_issue_ref
@@ -177,9 +178,10 @@ def _ticket_line(outcome: TicketOutcome) -> str:
 
 
 def to_markdown(report: MorningReport) -> str:
-    title = "Sweep plan (dry run)" if report.dry_run else f"Morning report: sweep {report.sweep_id}"
+    if report.dry_run:
+        return _plan_markdown(report)
     lines = [
-        f"# {title}",
+        f"# Morning report: sweep {report.sweep_id}",
         "",
         f"{report.started_at} to {report.finished_at}, {report.wall_s:.0f} s wall time, "
         f"{report.concurrency} at a time.",
@@ -191,19 +193,44 @@ def to_markdown(report: MorningReport) -> str:
     if report.spend_alerts:
         lines += ["", "## Spend limits", ""]
         lines += [f"- {alert}" for alert in report.spend_alerts]
-    if report.dry_run:
-        lines += ["", "## Would work on", ""]
-        lines += [
-            f"- {p['action']} **{inline(p['ticket'])}**"
-            + (f" (run {code(p['run'])})" if p["run"] else "")
-            for p in report.planned
-        ] or ["- nothing"]
     lines += _outcome_sections(report)
     lines += _skipped_sections(report)
-    if report.problems:
-        lines += ["", "## Sources that could not be read", ""]
-        lines += [f"- {inline(problem)}" for problem in report.problems]
+    lines += _problems(report)
     return "\n".join(lines) + "\n"
+
+
+def _plan_markdown(report: MorningReport) -> str:
+    """A dry run did nothing, so its plan says what a sweep would do, not a report of zeros."""
+    planned = len(report.planned)
+    lines = [
+        "# Sweep plan (dry run)",
+        "",
+        f"{plural(report.considered, 'ticket')} considered: {planned} would be started or "
+        f"resumed, {len(report.skipped)} skipped, {report.concurrency} at a time. Nothing was "
+        "started.",
+        "",
+        "## Would work on",
+        "",
+    ]
+    lines += [
+        f"- {p['action']} **{inline(p['ticket'])}**"
+        + (f" (run {code(p['run'])})" if p["run"] else "")
+        for p in report.planned
+    ] or ["- nothing"]
+    lines += _skipped_sections(report)
+    lines += _problems(report)
+    return "\n".join(lines) + "\n"
+
+
+def _problems(report: MorningReport) -> list[str]:
+    if not report.problems:
+        return []
+    return [
+        "",
+        "## Sources that could not be read",
+        "",
+        *(f"- {inline(problem)}" for problem in report.problems),
+    ]
 
 
 def _totals_table(report: MorningReport) -> list[str]:

@@ -143,6 +143,16 @@ def _decide(item: BacklogTicket, facts: TicketFacts, settings: SweepConfig) -> P
             return Pick(item=item, action="resume", run_id=run.run_id)
         if status in _WAITING:
             return skip(item, SkipReason.WAITING_FOR_HUMAN, f"run {run.run_id} is {status}")
+    merged = facts.merged_run
+    if merged is not None:
+        later = (
+            f"; the later run {run.run_id} is {run.status}"
+            if run is not None and run.run_id != merged.run_id
+            else ""
+        )
+        return skip(item, SkipReason.DELIVERED, f"run {merged.run_id} merged its change{later}")
+    if run is not None:
+        status = run.status
         if status == RunStatus.PR_OPEN.value:
             return skip(item, SkipReason.DELIVERED, f"run {run.run_id} opened a PR ({run.outcome})")
         if status == RunStatus.MERGED.value:

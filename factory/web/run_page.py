@@ -19,8 +19,12 @@ from factory.run.trajectory import AuditVerdict, Trajectory, trajectory_of
 from factory.store import Event, Run, Store
 from factory.store.audit import verify
 from factory.store.statuses import RunStatus
+from factory.support.wording import readable_time
 
 LIVE = frozenset({RunStatus.QUEUED.value, RunStatus.RUNNING.value})
+
+PEOPLE_AND_PULL_REQUESTS = ("merge.done", "pr.opened", "run.waiting", "pr.merged", "pr.closed")
+"""Events the page lists with approvals: who decided what about the pull request."""
 
 
 @dataclass
@@ -69,7 +73,7 @@ def run_page(store: Store, run_id: str) -> RunPage:
         data = orjson.loads(event.payload)
         kind = event.kind
         if kind == "node.started":
-            started[data.get("node", "?")] = event.ts
+            started[data.get("node", "?")] = readable_time(event.ts)
         elif kind == "node.finished":
             node = data.get("node", "?")
             page.timeline.append(
@@ -77,7 +81,7 @@ def run_page(store: Store, run_id: str) -> RunPage:
                     "node": node,
                     "iteration": data.get("iteration"),
                     "started": started.pop(node, None),
-                    "finished": event.ts,
+                    "finished": readable_time(event.ts),
                     "seconds": data.get("duration_s"),
                     "sandbox_s": data.get("sandbox_s"),
                 }
@@ -88,19 +92,21 @@ def run_page(store: Store, run_id: str) -> RunPage:
                 page.unpriced_calls += 1
             elif page.cost_usd is not None:
                 page.cost_usd += cost
-            page.model_calls.append({"role": event.actor, "ts": event.ts, **data})
+            page.model_calls.append({**data, "role": event.actor, "ts": readable_time(event.ts)})
         elif kind == "tool.call" and data.get("exit_code") is not None:
-            page.commands.append({"role": event.actor, "ts": event.ts, **data})
+            page.commands.append({**data, "role": event.actor, "ts": readable_time(event.ts)})
         elif kind == "gate.decision":
             decision = data.get("decision") or {}
             page.gate.append(decision)
             page.diff = ((data.get("context") or {}).get("diff") or {}).get("files") or []
         elif kind == "tests.report":
-            page.tests.append({"ts": event.ts, **data})
+            page.tests.append({**data, "ts": readable_time(event.ts)})
         elif kind == "agent.output" and data.get("node") == "review":
             page.reviews.append(data.get("output") or {})
-        elif kind.startswith("approval.") or kind in ("merge.done", "pr.opened", "run.waiting"):
-            page.approvals.append({"kind": kind, "actor": event.actor, "ts": event.ts, **data})
+        elif kind.startswith("approval.") or kind in PEOPLE_AND_PULL_REQUESTS:
+            page.approvals.append(
+                {**data, "kind": kind, "actor": event.actor, "ts": readable_time(event.ts)}
+            )
     if page.unpriced_calls:
         page.cost_usd = None  # an unknown price makes the total unknown, not smaller
     audit = AuditVerdict(ok=report.ok, detail=report.summary())

@@ -101,7 +101,7 @@ def evaluate(ctx: GateContext, params: ChangeFreezeParams) -> Verdict:
     if active:
         reasons = [f"in a change freeze ({w.reason}, {w.timezone})" for w in active]
         return Verdict(outcome=params.outcome, reasons=reasons)
-    return Verdict(outcome=Outcome.ALLOW, reasons=[f"no change freeze at {now.isoformat()}"])
+    return Verdict(outcome=Outcome.ALLOW, reasons=[f"no change freeze at {now:%Y-%m-%d %H:%M %Z}"])
 
 
 PARAMS = ChangeFreezeParams

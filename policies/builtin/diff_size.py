@@ -28,7 +28,8 @@ def evaluate(ctx: GateContext, params: DiffSizeParams) -> Verdict:
         problems.append(f"{files} files exceed the limit of {params.max_files}")
     if problems:
         return Verdict(outcome=params.outcome, reasons=problems)
-    return Verdict(outcome=Outcome.ALLOW, reasons=[f"{lines} lines in {files} file(s)"])
+    noun = "file" if files == 1 else "files"
+    return Verdict(outcome=Outcome.ALLOW, reasons=[f"{lines} lines in {files} {noun}"])
 
 
 PARAMS = DiffSizeParams

@@ -31,7 +31,9 @@ def evaluate(ctx: GateContext, params: TestsGreenParams) -> Verdict:
     if report.newly_failing:
         shown = ", ".join(report.newly_failing[:5])
         more = f" and {len(report.newly_failing) - 5} more" if len(report.newly_failing) > 5 else ""
-        problems.append(f"{len(report.newly_failing)} newly failing test(s): {shown}{more}")
+        count = len(report.newly_failing)
+        tests = "test" if count == 1 else "tests"
+        problems.append(f"{count} newly failing {tests}: {shown}{more}")
     elif not report.passed and not report.still_failing:
         problems.append("the test suite failed")
     if params.require_new_test_for_bugs and _is_bug(ctx, params) and report.new_tests_added == 0:
@@ -40,7 +42,9 @@ def evaluate(ctx: GateContext, params: TestsGreenParams) -> Verdict:
         return Verdict(outcome=params.outcome, reasons=problems)
     reasons = ["no newly failing tests"]
     if report.still_failing:
-        reasons.append(f"{len(report.still_failing)} test(s) were already failing before")
+        count = len(report.still_failing)
+        already = "test was" if count == 1 else "tests were"
+        reasons.append(f"{count} {already} already failing before")
     return Verdict(outcome=Outcome.ALLOW, reasons=reasons)
 
 

@@ -140,6 +140,50 @@ def test_a_github_ticket_with_an_open_factory_pull_request_is_not_started_again(
     assert result["branch"] != elsewhere
 
 
+def test_a_second_plain_run_of_an_issue_whose_pull_request_is_open_is_refused(
+    github_run: GitHubRun,
+) -> None:
+    """The first run's PR (opened by this factory) is still open: the second run is refused,
+    naming it and its run; --force-new starts one anyway and says so. Once a person merges
+    #1 on GitHub, `factory pr sync` records it and the run reads `merged`."""
+    hub = github_run.hub
+    first = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--json")
+    assert first.returncode == 0, first.stdout + first.stderr
+    opened = json.loads(first.stdout)
+    number = opened["pull_request"]["number"]
+
+    second = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--json")
+    assert second.returncode == 2, second.stdout + second.stderr
+    said = json.loads(second.stdout)["error"]["message"]
+    assert f"already has an open pull request from the factory, #{number}" in said
+    assert opened["run_id"] in said and opened["branch"] in said and "--force-new" in said
+    assert hub.pulls[number]["state"] == "open" and len(_pull_creations(hub)) == 1
+
+    forced = github_run.cli("run", ISSUE, "--replay", str(CASSETTE), "--force-new", "--json")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    notes = json.loads(forced.stdout)["notes"]
+    assert any(f"pull request #{number} is still open" in note for note in notes), notes
+    assert len(_pull_creations(hub)) == 2
+
+    hub.merge_as_person(number, "ana")
+    synced = github_run.cli("pr", "sync", "--json")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert json.loads(synced.stdout)["settled"] == [
+        {
+            "repo": "numerals",
+            "run_id": opened["run_id"],
+            "pull_request": number,
+            "decision": "merged",
+            "by": "ana",
+        }
+    ]
+    runs = {
+        run["id"]: run["status"]
+        for run in json.loads(github_run.cli("runs", "list", "--json").stdout)
+    }
+    assert runs[opened["run_id"]] == "merged"
+
+
 def _pull_creations(hub: FakeGitHub) -> list[tuple[str, str]]:
     return [(m, p) for m, p in hub.requests if m == "POST" and p.endswith(f"{NAME}/pulls")]
 

@@ -3,6 +3,7 @@ when only the machine is wrong), and `factory run` refuses the same config befor
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import git
@@ -257,6 +258,16 @@ CASES = [
         ("factory.database_url", "not installed", "pip install 'agent-factory[postgres]'"),
     ),
     ConfigCase(
+        "database-mysql",
+        whole(
+            '[factory]\ndata_dir = "{data}"\ndatabase_url = "mysql://u:pw@db/factory"\n'
+            + MODELS
+            + REPO
+        ),
+        2,
+        ("factory.database_url", "mysql is not supported", "sqlite:///path", "postgresql+psycopg"),
+    ),
+    ConfigCase(
         "database-is-a-folder",
         whole(
             '[factory]\ndata_dir = "{data}"\ndatabase_url = "sqlite:///{root}"\n' + MODELS + REPO
@@ -349,6 +360,18 @@ def test_config_check_names_the_key_and_the_fix(world: World, case: ConfigCase) 
     _apply(world, case)
     outcome = world.invoke("config", "check", "--offline", env=dict(case.env))
     assert_refused(outcome, case.exit_code, case.words, world)
+
+
+def test_a_store_on_an_unsupported_database_is_refused_not_sent_to_find_a_driver(
+    world: World,
+) -> None:
+    """Every command that opens the store answers the same way (here `runs list`)."""
+    env = {"FACTORY_DATABASE_URL": "mysql+pymysql://u:secret@db/factory"}
+    outcome = world.invoke("runs", "list", "--json", env=env)
+    assert outcome.exit_code == 2, outcome.output
+    message = json.loads(outcome.stdout)["error"]["message"]
+    assert "mysql is not supported" in message and "postgresql+psycopg" in message
+    assert "secret" not in outcome.output and "driver" not in message
 
 
 RUN_REFUSES = [

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -97,9 +98,31 @@ class FakeGitHub:
         except git.GitCommandError:
             return None
 
+    def merge_as_person(self, number: int, login: str, at: datetime | None = None) -> str:
+        """A person presses the merge button (at `at`, default now): GitHub's merge commit,
+        message and timestamps."""
+        pull = self.pulls[number]
+        message = f"Merge pull request #{number} from {OWNER}/{pull['head']}\n\n{pull['title']}"
+        sha = _merge_in_bare(self.bare, pull["base"], pull["head"], message, at)
+        stamp = github_time(at)
+        pull.update(
+            merged=True,
+            state="closed",
+            merge_commit_sha=sha,
+            merged_at=stamp,
+            closed_at=stamp,
+            merged_by=login,
+        )
+        return sha
+
+    def close_as_person(self, number: int) -> None:
+        """A person closes the pull request without merging."""
+        self.pulls[number].update(state="closed", closed_at=github_time())
+
     def pull_json(self, number: int) -> dict[str, Any]:
         pull = self.pulls[number]
         url = f"{self.api_url}/repos/{OWNER}/{NAME}/pulls/{number}"
+        merger = pull.get("merged_by")
         return {
             "id": 1000 + number,
             "node_id": pull_node_id(number),
@@ -110,6 +133,11 @@ class FakeGitHub:
             "draft": pull["draft"],
             "merged": pull["merged"],
             "merge_commit_sha": pull.get("merge_commit_sha"),
+            "created_at": pull.get("created_at", "2026-01-01T00:00:00Z"),
+            "updated_at": pull.get("closed_at") or pull.get("created_at", "2026-01-01T00:00:00Z"),
+            "closed_at": pull.get("closed_at"),
+            "merged_at": pull.get("merged_at"),
+            "merged_by": {"login": merger, "id": 11, "type": "User"} if merger else None,
             "url": url,
             "html_url": f"{self.base}/{OWNER}/{NAME}/pull/{number}",
             "head": {
@@ -128,6 +156,11 @@ class FakeGitHub:
         }
 
 
+def github_time(at: datetime | None = None) -> str:
+    """`at` (default now) as GitHub writes times: UTC, whole seconds, a `Z`."""
+    return (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def pull_node_id(number: int) -> str:
     """A GraphQL global id in GitHub's shape (`PR_` + an opaque base64 token)."""
     return "PR_" + base64.b64encode(f"fake-pull:{number}".encode()).decode().rstrip("=")
@@ -136,7 +169,9 @@ def pull_node_id(number: int) -> str:
 GRAPHQL_MUTATION = re.compile(r"mutation\s+\w*\s*\([^)]*\)\s*\{\s*(\w+)\s*\(")
 
 
-def _merge_in_bare(bare: Path, base: str, head: str, message: str) -> str:
+def _merge_in_bare(
+    bare: Path, base: str, head: str, message: str, at: datetime | None = None
+) -> str:
     repo = git.Repo(bare)
     tree = repo.git.merge_tree("--write-tree", base, head)
     env = {
@@ -145,6 +180,8 @@ def _merge_in_bare(bare: Path, base: str, head: str, message: str) -> str:
         "GIT_COMMITTER_NAME": "GitHub",
         "GIT_COMMITTER_EMAIL": "noreply@github.test",
     }
+    if at is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = at.isoformat()
     sha = repo.git.commit_tree(tree, "-p", base, "-p", head, "-m", message, env=env)
     repo.git.update_ref(f"refs/heads/{base}", sha)
     return str(sha)
@@ -258,6 +295,7 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     "draft": bool(body.get("draft")),
                     "state": "open",
                     "merged": False,
+                    "created_at": github_time(),
                 }
                 return self._send(201, hub.pull_json(number))
             if match := re.fullmatch(r"/pulls/(\d+)(/merge|/requested_reviewers)?", rest):
@@ -272,6 +310,8 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     pull.update(
                         {key: body[key] for key in ("title", "body", "state") if key in body}
                     )
+                    if body.get("state") == "closed" and not pull.get("closed_at"):
+                        pull["closed_at"] = github_time()
                     return self._send(200, hub.pull_json(number))
                 if action == "/requested_reviewers" and method == "POST":
                     hub.requested[number] = {
@@ -298,10 +338,19 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                                 "documentation_url": "https://docs.github.com/rest",
                             },
                         )
+                    message = f"Merge pull request #{number} from {OWNER}/{pull['head']}"
                     sha = _merge_in_bare(
-                        hub.bare, pull["base"], pull["head"], f"Merge pull request #{number}"
+                        hub.bare, pull["base"], pull["head"], f"{message}\n\n{pull['title']}"
                     )
-                    pull.update(merged=True, state="closed", merge_commit_sha=sha)
+                    stamp = github_time()
+                    pull.update(
+                        merged=True,
+                        state="closed",
+                        merge_commit_sha=sha,
+                        merged_at=stamp,
+                        closed_at=stamp,
+                        merged_by="factory-bot",  # the token's user
+                    )
                     return self._send(
                         200,
                         {"sha": sha, "merged": True, "message": "Pull Request successfully merged"},

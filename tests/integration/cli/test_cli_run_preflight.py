@@ -36,7 +36,7 @@ base_url = "http://127.0.0.1:9/v1"
 def test_a_dollar_budget_over_a_model_without_a_price_is_refused_at_start(
     invoke: Invoke, checkout: Path, tmp_path: Path
 ) -> None:
-    (tmp_path / "factory.toml").write_text(LOCAL_MODEL)
+    (tmp_path / "factory.toml").write_text(LOCAL_MODEL + "\n[budgets]\nmax_usd = 5.0\n")
     (tmp_path / "ticket.md").write_text("---\ntitle: Do a thing\n---\nPlease.\n")
 
     result = invoke("run", "ticket.md", "--repo", str(checkout))

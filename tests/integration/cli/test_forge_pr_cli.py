@@ -66,7 +66,12 @@ def test_list_and_show_render_the_pull_requests(setup: tuple[Path, Path, git.Rep
     assert shown["stats"] == {"files": ["file1.py"], "insertions": 1, "deletions": 0}
     assert "+n = 1" in shown["diff"]
     code, out = invoke(config, "show", "2")
-    assert code == 0 and "Change 2" in out and "1 files changed, +1 -0" in out
+    assert code == 0 and "Change 2" in out and "1 file changed, +1 -0" in out
+    assert "next: `factory pr show 2 --diff`, `factory pr merge 2`" in out
+    code, out = invoke(config, "show", "2", "--diff")
+    assert code == 0 and "+n = 2" in out
+    assert "--diff`" not in out  # the diff is on the screen: it does not suggest itself
+    assert "next: `factory pr merge 2` or `factory pr close 2`" in out
 
 
 def test_merge_refuses_a_draft_until_ready_then_merges_for_real(
@@ -118,7 +123,7 @@ def test_a_merged_pull_request_still_shows_its_change(setup: tuple[Path, Path, g
     assert shown["stats"] == {"files": ["file1.py"], "insertions": 1, "deletions": 0}
     assert "+n = 1" in shown["diff"]
     code, out = invoke(config, "show", "1")
-    assert "1 files changed, +1 -0" in out
+    assert "1 file changed, +1 -0" in out
     with Store(f"sqlite:///{config.parent / 'data' / 'factory.db'}") as store:
         row = store.pull_requests.get("demo", 1)
         assert row is not None and row.base_sha == fork_point

@@ -85,3 +85,37 @@ def test_a_pull_request_without_a_run_merges_and_touches_no_run(
     with Store(f"sqlite:///{database}") as store:
         statuses = {run.id: run.status for run in store.runs.latest()}
     assert statuses == {"r-merged0001": "pr_open", "r-closed0002": "pr_open"}
+
+
+def test_a_checkout_run_by_path_has_its_pull_requests_under_factory_pr(tmp_path: Path) -> None:
+    """`factory run --repo ./app` works on a checkout factory.toml does not name: its pull
+    request is shown and merged with `factory pr` like any other, and the merge recorded."""
+    user, data, config, _ = user_repo_with_config(tmp_path)
+    config.write_text(f'[factory]\ndata_dir = "{data}"\n')  # no [repos]: the path was the name
+    with Store(f"sqlite:///{data / 'factory.db'}") as store:
+        run = store.runs.create(
+            "t.md", "user", branch="factory/t-fix", status=RunStatus.PR_OPEN, repo_path=str(user)
+        )
+        store.events.append(run.id, "pr.opened", "system", {"number": 1})
+        clone = ensure_clone(str(user), tmp_path / "run-clones")
+        worktree = create_worktree(
+            clone, base_branch="main", branch="factory/t-fix", path=tmp_path / "wt"
+        )
+        (worktree.path / "fix.py").write_text("fixed = True\n")
+        commit_step(worktree, message="fix", run_id=run.id, step="code-1", ticket_ref="t.md")
+        forge = LocalForge(
+            store.pull_requests, repo_name="user", repo_path=user, clone_cache=data / "clones"
+        )
+        forge.push_branch(worktree.path, "factory/t-fix")
+        forge.open_pull_request(
+            PullRequestRequest(
+                head_branch="factory/t-fix", base_branch="main", title="Fix", run_id=run.id
+            )
+        )
+    code, out = invoke(config, "show", "1")
+    assert code == 0 and "Fix" in out and "1 file changed" in out, out
+    code, out = invoke(config, "merge", "1")
+    assert code == 0, out
+    assert invoke(config, "show", "1", "--repo", "nosuch")[0] == 2
+    with Store(f"sqlite:///{data / 'factory.db'}") as store:
+        assert store.runs.get(run.id).status == RunStatus.MERGED.value

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from policy_git_helpers import commit_file, git
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from factory.cli import app
@@ -15,6 +16,7 @@ from factory.config import load_config
 from factory.gate.check import check_patch
 from factory.gate.replay import GATE_DECISION_EVENT, gate_decision_payload
 from factory.store import RunStatus, Store
+from factory.store.models import Halt
 from policies.config import AutonomyLevel
 
 pytestmark = pytest.mark.integration
@@ -192,10 +194,9 @@ def test_halt_stops_merges_until_unhalt_and_is_audited(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["halt", "--reason", "x"], "exactly one of --repo NAME or --all"),
-        (["halt", "--all", "--repo", "demo", "--reason", "x"], "exactly one of"),
+        (["halt", "--all", "--repo", "demo", "--reason", "x"], "choose one of --repo NAME"),
         (["halt", "--repo", "demp", "--reason", "x"], "unknown repository 'demp'"),
-        (["halt", "--all", "--reason", "  "], "needs a reason"),
+        (["unhalt", "--repo", "demp"], "unknown repository 'demp'"),
     ],
 )
 def test_halt_bad_input_exits_2(
@@ -215,6 +216,38 @@ def test_global_halt_applies_to_every_repo(
     assert check_json(config, patch, "--level", "L3")["decision"] == "needs_human"
     assert run_cli(config, "unhalt", "--all")[0] == 0
     assert check_json(config, patch, "--level", "L3")["decision"] == "merge"
+
+
+def test_the_andon_cord_is_one_short_command_each_way(
+    repo: Path, tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    """`factory halt` stops everything and `factory unhalt` lifts it, as README and every
+    hint print them; a repository halted on its own is named, with the command that lifts it."""
+    config = write_config()
+    patch = patch_from_branch(repo, tmp_path, {"src/app.py": "w = 4\n"}, "andon")
+    code, out, err = run_cli(config, "halt")
+    assert code == 0, err
+    assert "halted the whole factory" in out
+    assert check_json(config, patch, "--level", "L3")["decision"] == "needs_human"
+    code, out, _ = run_cli(config, "halt", "--json")
+    assert code == 0 and json.loads(out)["already"].startswith("the whole factory is already")
+    assert run_cli(config, "halt", "--repo", "demo")[0] == 0
+
+    code, out, err = run_cli(config, "unhalt")
+    assert code == 0, err
+    assert "unhalted the whole factory" in out
+    assert "still halted: demo" in out and "`factory unhalt --repo demo` lifts it" in out
+    assert check_json(config, patch, "--level", "L3")["decision"] == "needs_human"
+    assert run_cli(config, "unhalt", "--repo", "demo")[0] == 0
+    assert check_json(config, patch, "--level", "L3")["decision"] == "merge"
+    store = Store.open(load_config(config))
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(Halt.scope, Halt.reason, Halt.lifted_at)).all()
+    assert sorted((scope, reason) for scope, reason, _ in rows) == [
+        ("all", "no reason given"),
+        ("demo", "no reason given"),
+    ]
+    assert all(lifted is not None for _, _, lifted in rows)
 
 
 def test_autonomy_show_reports_range_level_and_evidence(write_config: Callable[..., Path]) -> None:

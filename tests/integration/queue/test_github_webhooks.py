@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import git
 import httpx
 import pytest
 import uvicorn
@@ -21,7 +22,9 @@ import uvicorn
 from factory.config import FactoryConfig, parse_config
 from factory.queue.jobs import cancel_job, list_jobs
 from factory.queue.webhooks import MAX_BODY_BYTES, SECRET_ENV, signature_of, webhook_app
+from factory.store import RunStatus, Store
 from tests.support.databases import scratch_database
+from tests.support.fake_github import serve_fake_github
 
 pytestmark = pytest.mark.integration
 
@@ -207,4 +210,69 @@ def test_other_labels_repositories_and_events_are_acknowledged_and_ignored(
     assert deliver(server, "issues", labeled(7, repo="evil/app")).json()["queued"] is False
     assert deliver(server, "ping", {"zen": "hi"}).json()["pong"] is True
     assert deliver(server, "push", {"ref": "refs/heads/main"}).json()["queued"] is False
+    assert run_jobs(config) == []
+
+
+def closed(number: int, *, merged: bool, at: str | None = None) -> dict[str, Any]:
+    pull = {"number": number, "merged": merged, "merged_at": at, "merged_by": {"login": "mallory"}}
+    return {
+        "action": "closed",
+        "number": number,
+        "pull_request": pull,
+        "repository": {"full_name": "acme/app"},
+    }
+
+
+def test_a_closed_pull_request_is_read_back_from_github_and_recorded_once(
+    server: str, config: FactoryConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The payload's word is not taken: a delivery claiming a merge GitHub does not show
+    records nothing; once a person did merge, the run says so, once, however often told."""
+    seed = tmp_path / "seed"
+    repo = git.Repo.init(seed, initial_branch="main")
+    (seed / "app.py").write_text("print('hello')\n")
+    repo.index.add(["app.py"])
+    repo.index.commit("initial")
+    repo.git.checkout("-b", "factory/7-greet")
+    (seed / "app.py").write_text("print('hello, world')\n")
+    repo.index.add(["app.py"])
+    repo.index.commit("Greet the world\n\nFactory-Run: r-webhook01")
+    repo.git.checkout("main")
+    with serve_fake_github(tmp_path / "github", seed) as hub, Store.open(config) as store:
+        monkeypatch.setenv("GITHUB_TOKEN", hub.token)
+        monkeypatch.setenv("GITHUB_API_URL", hub.api_url)
+        hub.pulls[100] = {
+            "title": "Greet the world",
+            "body": "",
+            "head": "factory/7-greet",
+            "base": "main",
+            "draft": False,
+            "state": "open",
+            "merged": False,
+        }
+        run = store.runs.create("acme/app#7", "app", status=RunStatus.PR_OPEN, run_id="r-webhook01")
+        store.events.append(run.id, "pr.opened", "system", {"number": 100})
+
+        forged = deliver(server, "pull_request", closed(100, merged=True), delivery="d-forged")
+        assert forged.status_code == 200, forged.text
+        assert forged.json()["recorded"] is None
+        assert store.runs.get(run.id).status == "pr_open"
+
+        hub.merge_as_person(100, "ana")
+        real = closed(100, merged=True, at=hub.pulls[100]["merged_at"])
+        told = deliver(server, "pull_request", real, delivery="d-merged")
+        replayed = deliver(server, "pull_request", real, delivery="d-again")
+        edited = dict(real, sender={"login": "ana"})  # another delivery telling the same
+        retold = deliver(server, "pull_request", edited, delivery="d-retold")
+
+        assert told.json()["recorded"] == {
+            "run_id": "r-webhook01",
+            "pull_request": 100,
+            "decision": "merged",
+        }
+        assert replayed.status_code == 409, replayed.text
+        assert retold.status_code == 200 and retold.json()["recorded"] is None
+        assert store.runs.get(run.id).status == "merged"
+        merges = [e for e in store.events.read(run.id) if e.kind == "pr.merged"]
+        assert [e.actor for e in merges] == ["human:ana"]  # GitHub's word, not the payload's
     assert run_jobs(config) == []

@@ -71,6 +71,11 @@ def test_cli_build_base_reports_an_up_to_date_image(docker_client: docker.Docker
     result = runner.invoke(app, ["sandbox", "build-base", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["skipped"] is True
+    said = runner.invoke(app, ["sandbox", "build-base"])
+    assert said.exit_code == 0, said.output
+    # One message for one no-op (it used to say "up to date", then "already current").
+    assert said.output.count("current") == 1 and "up to date" not in said.output
+    assert "nothing to build" in said.output
 
 
 def test_cli_prune_dry_run_lists_and_keeps(

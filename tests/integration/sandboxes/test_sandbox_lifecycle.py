@@ -27,16 +27,19 @@ OWNER_SCRIPT = textwrap.dedent(
     from sandboxes.config import DockerSandboxConfig
     from sandboxes.docker_sandbox import DockerSandbox
 
-    with DockerSandbox(DockerSandboxConfig(), worktree=None, run_id=sys.argv[1]) as sandbox:
+    installation = sys.argv[2] if len(sys.argv) > 2 else None
+    with DockerSandbox(
+        DockerSandboxConfig(), worktree=None, run_id=sys.argv[1], installation=installation
+    ) as sandbox:
         print(sandbox.container_id, flush=True)
         time.sleep(600)
     """
 )
 
 
-def _start_owner(run_id: str) -> tuple[subprocess.Popen[str], str]:
+def _start_owner(run_id: str, installation: str | None = None) -> tuple[subprocess.Popen[str], str]:
     owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER_SCRIPT, run_id],
+        [sys.executable, "-c", OWNER_SCRIPT, run_id, *([installation] if installation else [])],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[3],
@@ -96,12 +99,18 @@ def test_prune_removes_containers_of_a_killed_owner_and_only_those(
 
 
 def test_every_run_start_reaps_a_killed_owners_sandbox_and_says_so(
-    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str
+    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str, tmp_path: Path
 ) -> None:
+    from factory.config import parse_config
     from factory.run.reaping import reap_orphan_sandboxes
+    from factory.store.database import installation_id
 
+    config = parse_config(
+        {"factory": {"data_dir": str(tmp_path)}}, source="test", base_dir=tmp_path, environ={}
+    )
+    installation = installation_id(config.database_url)
     dead_run = f"{run_id}-dead"
-    owner, container_id = _start_owner(dead_run)
+    owner, container_id = _start_owner(dead_run, installation)
     owner.kill()
     owner.wait(timeout=30)
     elsewhere = f"{run_id}-elsewhere"  # owned by another host: never reaped from here
@@ -111,8 +120,14 @@ def test_every_run_start_reaps_a_killed_owners_sandbox_and_says_so(
         labels={labels.RUN: elsewhere, labels.ROLE: "agent", labels.OWNER: "other-host:1"},
         host_config=docker_client.api.create_host_config(network_mode="none"),
     )
-    with DockerSandbox(cfg, worktree=None, run_id=f"{run_id}-alive", client=docker_client):
-        removed = reap_orphan_sandboxes()
+    with DockerSandbox(
+        cfg,
+        worktree=None,
+        run_id=f"{run_id}-alive",
+        client=docker_client,
+        installation=installation,
+    ):
+        removed = reap_orphan_sandboxes(config)
         assert f"{container_id[:12]} (run {dead_run})" in removed
         assert len(containers_of(docker_client, f"{run_id}-alive")) == 1
     assert containers_of(docker_client, dead_run) == []

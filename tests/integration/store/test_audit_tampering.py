@@ -234,6 +234,7 @@ def test_log_that_grew_after_the_saved_digest_still_verifies_against_it(
             "ok": True,
             "events": 13,
             "runs": 2,
+            "sweeps": 0,
             "breaks": [],
             "summary": "13 events in 2 runs, chain intact",
         },

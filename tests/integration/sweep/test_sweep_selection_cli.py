@@ -135,6 +135,16 @@ def test_a_dry_run_names_every_skip_reason_and_starts_nothing(world: Path) -> No
         assert len(store.runs.latest()) == 6  # only the history recorded above
 
 
+def test_a_dry_run_reads_as_a_plan_not_a_morning_report_of_zeros(world: Path) -> None:
+    record_history(world)
+    code, out = invoke(world, "sweep", "--dry-run", "--budget-tokens", "2500")
+    assert code == 0, out
+    assert out.startswith("# Sweep plan (dry run)\n\n10 tickets considered: 2 would be started")
+    assert "Nothing was started." in out
+    assert "| merged |" not in out and "| cost |" not in out and "wall time" not in out
+    assert "## Would work on\n\n- start **numerals:first-fresh-ticket**" in out
+
+
 def test_a_usd_budget_with_an_unpriced_model_is_refused_before_anything_starts(
     world: Path,
 ) -> None:

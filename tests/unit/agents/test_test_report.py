@@ -96,7 +96,7 @@ def test_comparison_separates_newly_failing_fixed_and_still_failing() -> None:
     assert "### t::a" in result.feedback() and "boom" in result.feedback()
 
 
-def test_only_preexisting_failures_is_green_but_says_so() -> None:
+def test_only_preexisting_failures_pass_the_gate_and_say_no_new_failures() -> None:
     base = build_report(
         command="pytest",
         exit_code=1,
@@ -111,9 +111,10 @@ def test_only_preexisting_failures_is_green_but_says_so() -> None:
     )
     result = compare(after, base)
     assert result.green and result.still_failing == ["t::c"]
-    assert (
-        result.summary_text() == "green: 1 passed, 1 failed, 0 errors, 0 skipped (1 still failing)"
+    assert result.summary_text() == (
+        "no new failures (1 failing as on base): 1 passed, 1 failed, 0 errors, 0 skipped"
     )
+    assert "green" not in result.summary_text()
 
 
 def test_without_a_baseline_every_failure_counts_as_new() -> None:

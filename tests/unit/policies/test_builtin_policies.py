@@ -87,7 +87,7 @@ CASES: list[tuple[str, str, dict[str, Any], GateContext, Outcome, str]] = [
         {},
         context(tests=TestSummary(passed=False, newly_failing=["t::a", "t::b"])),
         HUMAN,
-        "2 newly failing test(s): t::a, t::b",
+        "2 newly failing tests: t::a, t::b",
     ),
     (
         "tests-old-failures-ok",

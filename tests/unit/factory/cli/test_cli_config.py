@@ -59,6 +59,36 @@ def test_config_show_renders_toml_for_people(invoke: Invoke, tmp_path: Path) -> 
     assert "[repos.demo]" in result.stdout and 'test_command = "pytest -q"' in result.stdout
 
 
+def test_config_show_shows_every_default_even_the_ones_that_are_absent(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    """Every key of the resolved config appears: a value, or (TOML has no null) a comment
+    saying what leaving it unset means."""
+    from factory.config import load_config
+
+    (tmp_path / "factory.toml").write_text(GOOD)
+    shown = invoke("config", "show", env={"COLUMNS": "300"}).stdout
+    data = load_config(tmp_path / "factory.toml").redacted()
+
+    def keys(table: dict[str, object], path: str = "") -> list[str]:
+        found = []
+        for key, value in table.items():
+            if isinstance(value, dict) and value:
+                found += keys(value, f"{path}{key}.")
+            elif isinstance(value, dict):
+                found.append(f"[{path}{key}]")  # an empty table: its header
+            elif path:
+                found.append(f"\n{key} = ")
+        return found
+
+    for key in keys(data):
+        unset = key.replace(" = ", ": not set").replace("\n", "\n# ")
+        assert key in shown or unset in shown, key
+    assert "stop_grace_s = 120.0" in shown
+    assert "# budget: not set: [budgets] applies" in shown
+    assert "# planner: not set: [models.default] serves this role" in shown
+
+
 def test_every_command_explains_itself_in_help(invoke: Invoke) -> None:
     for command in (
         [],

@@ -82,7 +82,9 @@ def test_listing_incidents_of_an_unknown_repository_is_an_error(
     write_config(tmp_path)
     unknown = invoke("incident", "list", "--repo", "nope")
     assert unknown.exit_code == 2 and "unknown repository 'nope'" in unknown.output
-    assert invoke("incident", "list", "--repo", "svc").output.strip() == "no incidents recorded"
+    assert invoke("incident", "list", "--repo", "svc").output.strip() == (
+        "no incidents match --repo svc"
+    )
 
 
 def test_incident_input_mistakes_are_one_line_errors(invoke: Invoke, tmp_path: Path) -> None:

@@ -47,9 +47,9 @@ def test_an_unknown_ticket_file_says_what_to_pass(invoke: Invoke, checkout: Path
     assert "missing.md" in result.output and "Markdown file" in result.output
 
 
-def test_a_token_budget_makes_an_unpriced_model_acceptable() -> None:
+def test_an_unpriced_model_runs_on_tokens_unless_a_dollar_limit_alone_was_chosen() -> None:
     from factory.config import parse_config
-    from factory.config.prices import check_budget_enforceable
+    from factory.config.prices import UnenforceableBudget, check_budget_enforceable
     from harness.config import BudgetConfig
 
     config = parse_config(
@@ -58,6 +58,10 @@ def test_a_token_budget_makes_an_unpriced_model_acceptable() -> None:
         base_dir=Path("."),
         environ={},
     )
+    check_budget_enforceable(config, BudgetConfig())  # the default dollar limit: on tokens
     check_budget_enforceable(config, BudgetConfig(max_tokens=300_000))  # no error
+    check_budget_enforceable(config, BudgetConfig(max_usd=5, max_tokens=300_000))  # no error
+    with pytest.raises(UnenforceableBudget, match="5.00 dollar limit cannot be enforced"):
+        check_budget_enforceable(config, BudgetConfig(max_usd=5))
     priced = config.model_copy(update={"pricing": {"qwen3-coder": {"input": 1, "output": 2}}})
     check_budget_enforceable(priced, BudgetConfig())  # no error

@@ -37,6 +37,48 @@ def test_runs_list_table_for_people(invoke: Invoke, db_url: str) -> None:
     assert result.exit_code == 0 and first in result.stdout and "pr_open" in result.stdout
 
 
+def test_an_empty_listing_says_nothing_matched_and_names_the_filter(
+    invoke: Invoke, db_url: str
+) -> None:
+    assert invoke("runs", "list").stdout.startswith("no runs yet: `factory run TICKET`")
+    seed(db_url)
+    failed = invoke("runs", "list", "--status", "failed")
+    assert failed.exit_code == 0 and failed.stdout.strip() == "no runs match --status failed"
+    nosuch = invoke("runs", "list", "--repo", "nosuch", "--status", "pr_open").stdout.strip()
+    assert nosuch == (
+        "no runs match --status pr_open --repo nosuch "
+        "(factory.toml names no repository 'nosuch'; configured: none)"
+    )
+    prs = invoke("pr", "list", "--status", "merged").stdout.strip()
+    assert prs == "no pull requests match --status merged"
+    assert "yet" not in invoke("incident", "list", "--open").stdout
+
+
+def test_runs_list_fits_80_columns_with_whole_ids_and_ticket_names(
+    invoke: Invoke, db_url: str, tmp_path: Path
+) -> None:
+    ids = []
+    with Store(db_url) as store:
+        for ref, repo, status in (
+            (str(tmp_path / "factory-demo-x1y2z3" / "ticket.md"), "numerals", None),
+            ("acme/payments-service#1234", "payments-service", "waiting_approval"),
+            ("-", "numerals", "pr_open"),
+        ):
+            run = store.runs.create(ref, repo)
+            if status is not None:
+                store.runs.update(run.id, status=status)
+            ids.append(run.id)
+    result = invoke("runs", "list", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    for run_id in ids:
+        assert sum(run_id in line for line in lines) == 1  # whole, on one line
+    assert "ticket.md" in result.stdout and "factory-demo" not in result.stdout
+    assert "waiting_approval" in result.stdout and "acme/paym" in result.stdout  # cut, not lost
+    assert "stdin" in result.stdout
+
+
 def test_runs_list_rejects_an_unknown_status_with_the_allowed_ones(invoke: Invoke) -> None:
     result = invoke("runs", "list", "--status", "finished")
     assert result.exit_code == 2
@@ -66,6 +108,19 @@ def test_audit_verify_reports_counts(invoke: Invoke, db_url: str) -> None:
     result = invoke("audit", "verify")
     assert result.exit_code == 0
     assert result.stdout.strip() == "3 events in 2 runs, chain intact"
+
+
+def test_audit_verify_says_when_it_counts_a_sweeps_chain(invoke: Invoke, db_url: str) -> None:
+    seed(db_url)
+    with Store(db_url) as store:
+        sweep = store.sweeps.create({"dry_run": False})
+        store.sweeps.record_event(sweep.id, "sweep.started", {"considered": 0})
+    result = invoke("audit", "verify")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == (
+        "4 events in 2 runs and 1 sweep (a sweep's events are a chain too), chain intact"
+    )
+    assert invoke("runs", "list", "--json").stdout.count('"id"') == 2  # a sweep is no run
 
 
 def test_audit_digest_json_round_trips_into_verify_against(

@@ -73,7 +73,7 @@ def test_doctor_pricing_hint_keeps_its_table_names(invoke: Invoke, tmp_path: Pat
     result = invoke("doctor", "--skip-sandbox", env=WIDE)
     assert result.exit_code == 0, result.output
     assert '[pricing."qwen3-coder"] input = ..., output = ...' in result.stdout
-    assert "or set [budgets] max_tokens" in result.stdout
+    assert "tokens, [budgets] max_tokens)" in result.stdout
 
 
 def test_table_cells_show_titles_from_outside_as_written(

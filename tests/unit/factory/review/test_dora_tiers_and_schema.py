@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from factory.review.build import ReviewOptions, build_review
+from factory.review.charts import review_charts
 from factory.review.dora_tiers import tier_for
 from factory.review.run_facts import RunFacts, fold_event
 from factory.review.schema import review_json_schema
 from factory.review.trends import trend_of
+from factory.store import Store
+from tests.support.review_history import NOW, History, config_for, days_ago, merged_run_steps
 
 DOCS = Path(__file__).parents[4] / "docs"
 
@@ -81,3 +85,19 @@ def test_trends_compare_with_the_previous_period() -> None:
 def test_the_published_json_schema_is_the_models_schema() -> None:
     published = json.loads((DOCS / "review.schema.json").read_text())
     assert published == review_json_schema(), "regenerate: factory review --schema"
+
+
+def test_a_chart_with_nothing_to_draw_says_so_instead_of_drawing_axes(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
+    config = config_for(tmp_path, {"svc": None})
+    empty = review_charts(build_review(config, store, ReviewOptions(now=NOW)))
+    assert set(empty) == {"deployments", "change_fail_rate", "spend"}
+    for chart in empty.values():
+        assert "<svg" not in chart and "no data to draw" in chart
+    assert "every value is unknown" in empty["change_fail_rate"]
+    assert "zero or unknown" in empty["deployments"]  # no deployment at all: zero, not a bar
+
+    steps = merged_run_steps(days_ago(2), days_ago(1), "abc1234", cost=1.5)
+    History(store).run("svc", "T-1", at=days_ago(2), status="merged", steps=steps)
+    drawn = review_charts(build_review(config, store, ReviewOptions(now=NOW)))
+    assert drawn["deployments"].startswith("<svg") and drawn["spend"].startswith("<svg")

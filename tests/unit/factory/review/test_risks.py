@@ -195,15 +195,15 @@ def test_risks_rank_by_severity_then_repository_by_repository() -> None:
     assert ranked == [
         (1, "high", None, "the audit log does not verify"),
         (2, "high", "pay", "pay: change fail rate 10% → 30%"),
-        (3, "high", "web", "web: 2 incident(s) caused by factory changes"),
+        (3, "high", "web", "web: 2 incidents caused by factory changes"),
         (4, "medium", "web", "web: change fail rate 17%"),
-        (5, "medium", "pay", "pay: 1 run(s) waiting for a person over a day (oldest 30 h)"),
-        (6, "medium", "pay", "pay: first-try green rate 90% → 40%"),
-        (7, "medium", "web", "web: 1 run(s) waiting for a person over a day (oldest 50 h)"),
+        (5, "medium", "pay", "pay: 1 run waiting for a person over a day (oldest 30 h)"),
+        (6, "medium", "pay", "pay: runs with no new failures at the first try 90% → 40%"),
+        (7, "medium", "web", "web: 1 run waiting for a person over a day (oldest 50 h)"),
         (8, "medium", "web", "web: 80% of spend delivered nothing"),
         (9, "low", "pay", "pay: cost unknown for 3 model calls"),
-        (10, "low", None, "initiative ledger: 2 stalled ticket(s)"),
-        (11, "low", "pay", "pay: below standard on 2 rule(s)"),
+        (10, "low", None, "initiative ledger: 2 stalled tickets"),
+        (11, "low", "pay", "pay: below standard on 2 rules"),
     ]
 
 

@@ -100,6 +100,19 @@ def test_each_fact_that_rules_a_ticket_out_is_its_skip_reason(
     assert skipped.identity == ticket.identity and skipped.detail
 
 
+def test_a_merged_fix_reads_as_delivered_whatever_became_of_a_later_duplicate() -> None:
+    """#1 merged, then a second run's #2 was closed: the ticket is delivered, not refused."""
+    ticket = item("Fix it")
+    merged = RunBrief(run_id="r-1", status="merged", autonomy_level="L1", live=False)
+    for later in ("rejected", "refused", "failed", "pr_open"):
+        duplicate = RunBrief(run_id="r-2", status=later, autonomy_level="L1", live=False)
+        facts = TicketFacts(latest_run=duplicate, merged_run=merged, recent_failures=5)
+        selection = select_tickets([ticket], {ticket.identity: facts}, SweepConfig())
+        (skipped,) = selection.skips
+        assert skipped.reason == SkipReason.DELIVERED, later
+        assert skipped.detail == f"run r-1 merged its change; the later run r-2 is {later}"
+
+
 def test_an_interrupted_run_is_resumed_not_started_again() -> None:
     ticket = item("Fix it")
     for status in ("running", "halted"):

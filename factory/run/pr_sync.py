@@ -1,0 +1,102 @@
+"""What people did to the factory's pull requests, asked of the forge and recorded on the runs.
+
+A run that ended with its pull request open (`pr_open`, `needs_human`) or that waits for an
+approval leaves the decision to people, who may take it on the forge itself: GitHub's merge
+or close button. Every sweep (before it selects), `factory pr sync` and the GitHub webhook
+ask the forge about those pull requests and record what it says (`forges/pull_outcomes.py`),
+so `runs list`, the sweep's skip reasons and the operational review tell the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from factory.config import FactoryConfig
+from factory.forges.base import Forge, PullRequestInfo, PullRequestNotFound
+from factory.forges.pull_outcomes import person, record_closed, record_merged, run_pull_request
+from factory.run.setup import make_forge
+from factory.store import RunStatus, Store
+
+AWAITING_PEOPLE = (RunStatus.PR_OPEN, RunStatus.NEEDS_HUMAN, RunStatus.WAITING_APPROVAL)
+"""Statuses in which a run's pull request is in people's hands."""
+
+
+@dataclass(frozen=True)
+class SettledPull:
+    """A pull request the forge says was merged or closed, now recorded on its run."""
+
+    repo: str
+    run_id: str
+    number: int
+    decision: str
+    """`merged` or `closed`."""
+    by: str | None
+
+
+def awaiting_runs(store: Store, repo: str) -> list[tuple[str, int]]:
+    """(run id, pull request number) of the repository's runs whose PR people decide."""
+    found: list[tuple[str, int]] = []
+    for status in AWAITING_PEOPLE:
+        for run in store.runs.latest(status=status, repo=repo, limit=100_000):
+            number = run_pull_request(store, run.id)
+            if number is not None:
+                found.append((run.id, number))
+    return found
+
+
+def sync_repo(
+    config: FactoryConfig,
+    store: Store,
+    name: str,
+    *,
+    forge: Forge | None = None,
+    still_open: Iterable[PullRequestInfo] | None = None,
+) -> list[SettledPull]:
+    """Ask the forge about each pull request of `name` that waits for people; record what
+    was merged or closed. `still_open` (the forge's open pull requests, when the caller has
+    just read them) spares one request per pull request that is still open."""
+    waiting = awaiting_runs(store, name)
+    if not waiting:
+        return []
+    forge = forge or make_forge(config, store, name, config.repo(name))
+    open_numbers = {pull.number for pull in still_open} if still_open is not None else set()
+    settled: list[SettledPull] = []
+    for run_id, number in waiting:
+        if number in open_numbers:
+            continue
+        found = _settle(store, forge, name, run_id, number)
+        if found is not None:
+            settled.append(found)
+    return settled
+
+
+def sync_pull_request(
+    config: FactoryConfig, store: Store, name: str, number: int
+) -> SettledPull | None:
+    """One pull request (a webhook said it closed): what the forge says, on the run that
+    opened it. None when no run of this store opened it, or it is still open."""
+    for run_id, waiting_number in awaiting_runs(store, name):
+        if waiting_number == number:
+            forge = make_forge(config, store, name, config.repo(name))
+            return _settle(store, forge, name, run_id, number)
+    return None
+
+
+def _settle(store: Store, forge: Forge, repo: str, run_id: str, number: int) -> SettledPull | None:
+    try:
+        pull = forge.get_pull_request(number)
+    except PullRequestNotFound:
+        return None
+    via = f"{forge.kind} forge"
+    # GitHub names who merged; who closed a pull request it does not say, so the forge is
+    # the actor then, never a person the record cannot name.
+    if pull.status == "merged":
+        actor = person(pull.merged_by) if pull.merged_by else f"forge:{forge.kind}"
+        if record_merged(store, run_id, pull, by=actor, via=via):
+            return SettledPull(repo, run_id, number, "merged", pull.merged_by)
+    elif pull.status == "closed" and record_closed(
+        store, run_id, pull, by=f"forge:{forge.kind}", via=via
+    ):
+        return SettledPull(repo, run_id, number, "closed", None)
+    return None
