@@ -50,12 +50,13 @@ check: lint
 test: $(STAMP) lint image chromium-notice
 	$(PYTEST) -n $(CPU_WORKERS) tests/unit tests/reliability
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(INTEGRATION_WORKERS) tests/integration
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 tests/e2e tests/faults tests/attacks
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 -m "not engine_restart" tests/e2e tests/faults tests/attacks
+	$(PYTEST) -m engine_restart tests/faults
 
 # The fault and attack suites (tests marked `chaos`; `make test` runs them too), driven for
 # real: Docker, PostgreSQL, chromium. Restarting the Docker engine stops every container on the
 # machine, so that one case runs only where FACTORY_TEST_RESTART_ENGINE=1 says the engine is
-# this suite's alone (.ci/run sets it).
+# this suite's alone (.ci/run sets it), and `make test` runs it last, alone.
 chaos: $(STAMP) image chromium-notice
 	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(BIN)/pytest -q -m chaos
 

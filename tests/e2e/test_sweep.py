@@ -91,9 +91,9 @@ def containers_of(run_ids: list[str]) -> list[str]:
     found = []
     for run_id in run_ids:
         labelled = client.containers.list(
-            all=True, filters={"label": f"agent-factory.run={run_id}"}
+            all=True, sparse=True, filters={"label": f"agent-factory.run={run_id}"}
         )
-        found += [container.name for container in labelled]
+        found += [container.id for container in labelled]
     return found
 
 

@@ -123,14 +123,23 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(
     verified = workspace.cli("audit", "verify")
     assert verified.returncode == 0, verified.stdout
     ours = {run["id"] for run in runs}
-    containers = docker.from_env().containers.list(all=True, filters={"label": "agent-factory.run"})
-    assert [c.name for c in containers if c.labels.get("agent-factory.run") in ours] == []
+    assert sandboxes_of(ours) == []
 
 
 def sandboxes_of(run_ids: set[str]) -> list[str]:
-    """Containers still there for these runs (only ours: other suites run beside this one)."""
-    containers = docker.from_env().containers.list(all=True, filters={"label": "agent-factory.run"})
-    return [c.name for c in containers if c.labels.get("agent-factory.run") in run_ids]
+    """Containers still there for these runs (only ours: other suites run beside this one).
+
+    Listed sparse: a full listing inspects each container, and another suite's container
+    removed between the list and the inspect would fail this test with a 404."""
+    client = docker.from_env()
+    containers = client.containers.list(
+        all=True, sparse=True, filters={"label": "agent-factory.run"}
+    )
+    return [
+        c.attrs["Names"][0].lstrip("/")
+        for c in containers
+        if (c.attrs.get("Labels") or {}).get("agent-factory.run") in run_ids
+    ]
 
 
 def wait_for_event(database: ScratchDatabase, kind: str, node: str, timeout: float) -> None:

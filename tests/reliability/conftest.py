@@ -164,7 +164,9 @@ def own_containers() -> set[str]:
     """Containers this test process's factory made (filtered by our owner label, never all)."""
     try:
         client = docker.from_env(timeout=10)
-        found = client.containers.list(all=True, filters={"label": f"{OWNER}={owner_label()}"})
+        found = client.containers.list(
+            all=True, sparse=True, filters={"label": f"{OWNER}={owner_label()}"}
+        )
         client.close()
     except docker.errors.DockerException:
         return set()
