@@ -35,6 +35,8 @@ CPU_WORKERS ?= 2
 INTEGRATION_WORKERS ?= 4
 E2E_WORKERS ?= 3
 PYTEST := $(BIN)/pytest -q
+# The slowest tests of each tier, in the log, so a tier that grows slow says which tests did it.
+DURATIONS := --durations=15
 
 unit: $(STAMP)
 	$(PYTEST) -n $(CPU_WORKERS) tests/unit
@@ -48,9 +50,9 @@ check: lint
 # FACTORY_TEST_POSTGRES_URL, else the throwaway cluster .ci/postgres.sh finds or starts (it
 # prints a loud notice, and those tests skip, when PostgreSQL is absent).
 test: $(STAMP) lint image chromium-notice
-	$(PYTEST) -n $(CPU_WORKERS) tests/unit tests/reliability
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(INTEGRATION_WORKERS) tests/integration
-	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) --dist load --maxschedchunk 1 -m "not engine_restart" tests/e2e tests/faults tests/attacks
+	$(PYTEST) -n $(CPU_WORKERS) $(DURATIONS) tests/unit tests/reliability
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(INTEGRATION_WORKERS) $(DURATIONS) tests/integration
+	FACTORY_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PYTEST) -n $(E2E_WORKERS) $(DURATIONS) --dist load --maxschedchunk 1 -m "not engine_restart" tests/e2e tests/faults tests/attacks
 	$(PYTEST) -m engine_restart tests/faults
 
 # The fault and attack suites (tests marked `chaos`; `make test` runs them too), driven for
