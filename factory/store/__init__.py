@@ -35,6 +35,9 @@ sweeps, incidents, pull requests and evals, one repository each behind one `Stor
   locked, so a sweep is finished once).
 - `incidents` (`store.incidents`): production incidents and the change each names as cause.
 - `pull_requests` (`store.pull_requests`): the local forge's pull request records.
+- `pull_request_life` (`store.pull_request_life`): a factory pull request's life after it
+  opened (review and CI rounds, requested changes, rebases, waits for a person, follow-up
+  cost), folded from its run's `round.*`, `feedback.*`, `pull.*` and `ci.*` events.
 - `spend` (`store.spend`): every model call's spend and the `[limits]` judged with it in one
   write transaction: the alerts at 80, 90 and 100% (once per window) and the halt by `limits`.
 - `webhook_deliveries` (`store.webhook_deliveries`): every webhook delivery received, by id and

@@ -24,6 +24,7 @@ from factory.store.events import EventRepository
 from factory.store.halts import HaltRepository
 from factory.store.incidents import IncidentRepository
 from factory.store.leases import LeaseRepository
+from factory.store.pull_request_life import PullRequestLifeReader
 from factory.store.pull_requests import PullRequestRepository
 from factory.store.runs import RunRepository
 from factory.store.sessions import SessionScopes
@@ -54,6 +55,8 @@ class Store:
     spend: SpendLedger
     """Every model call's spend and the alerts raised against `[limits]`."""
     pull_requests: PullRequestRepository
+    pull_request_life: PullRequestLifeReader
+    """A pull request's rounds, base updates, CI and waits, read from its run's audit chain."""
     webhook_deliveries: WebhookDeliveryRepository
     """Every webhook delivery received, so a replayed one is refused for good."""
     evals: EvalRepository
@@ -89,6 +92,7 @@ class Store:
         self.incidents = IncidentRepository(scopes)
         self.spend = SpendLedger(scopes.read, scopes.write)
         self.pull_requests = PullRequestRepository(scopes)
+        self.pull_request_life = PullRequestLifeReader(scopes)
         self.webhook_deliveries = WebhookDeliveryRepository(scopes)
         self.evals = EvalRepository(scopes)
 
