@@ -1,7 +1,9 @@
 """One run's page as data, from its audit events in order (its trajectory) and a verification
 of its chain: the timeline of nodes, model calls with tokens and cost, sandbox commands with
 exit codes, gate verdicts with reasons, the diff the gate saw, test reports, the review, and
-every agent's turns read back from their transcripts (`factory.run.trajectory`).
+every agent's turns read back from their transcripts (`factory.run.trajectory`), and the life
+of its pull request after it opened: the follow-up rounds and what they cost
+(`factory.store.pull_request_life`).
 
 The chain status checks the run's own events, run row and digest rows; the global digest chain
 over every run is `factory audit verify`'s job (re-hashing it per page view would make a run's
@@ -18,7 +20,9 @@ from sqlalchemy import select
 from factory.run.trajectory import AuditVerdict, Trajectory, trajectory_of
 from factory.store import Event, Run, Store
 from factory.store.audit import verify
+from factory.store.pull_request_life import PullRequestLife, fold_life_event
 from factory.store.statuses import RunStatus
+from factory.support.utc import utcnow
 from factory.support.wording import readable_time
 
 LIVE = frozenset({RunStatus.QUEUED.value, RunStatus.RUNNING.value})
@@ -45,6 +49,13 @@ class RunPage:
     audit_detail: str = ""
     trajectory: Trajectory | None = None
     """Every agent's turns with their tool calls, outputs and edits (`factory.run.trajectory`)."""
+    pull: PullRequestLife | None = None
+    """Its pull request's rounds, rebases, CI reads and waits, folded from the same events."""
+
+    @property
+    def pull_waiting_hours(self) -> float | None:
+        """Hours its pull request waited for a person, the wait still open counted up to now."""
+        return None if self.pull is None else self.pull.waiting_hours(utcnow())
 
     @property
     def live(self) -> bool:
@@ -62,16 +73,19 @@ def run_page(store: Store, run_id: str) -> RunPage:
             .order_by(Event.seq)
         ).all()
     report = verify(store, run_id=run_id, digest_chain=False)
+    pull = PullRequestLife(run_id=run_id)
     page = RunPage(
         run=run,
         events=len(events),
         audit_ok=report.ok,
         audit_detail=report.summary(),
+        pull=pull,
     )
     started: dict[str, str] = {}
     for event in events:
         data = orjson.loads(event.payload)
         kind = event.kind
+        fold_life_event(pull, kind, event.actor, event.ts, event.payload)
         if kind == "node.started":
             started[data.get("node", "?")] = readable_time(event.ts)
         elif kind == "node.finished":
