@@ -15,6 +15,8 @@ pillars.py           delivery, reliability, vigilance, efficiency for a group of
 sweep_records.py     sweep completion: tickets sweeps selected, and which reached an ending
 initiatives.py       done/open/in flight/stalled and projected completion per initiative
 ownership.py         owners and domains from CODEOWNERS and catalog-info.yaml on the base branch
+followups.py         factory PRs after they opened: rounds, first time right, follow-up cost,
+                     reviewer burden (comments, hours waiting per merged PR) beside humans'
 scorecards.py        the standards scorecard of each repository, with evidence
 risks.py             the top risks: one rule per kind of risk, ranked, each with an action
 build.py             `build_review`: all of the above into one `OperationalReview`

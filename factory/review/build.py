@@ -17,6 +17,7 @@ from factory.review.clones import HistorySource, history_source
 from factory.review.dora import REWORK_LABELS, Change, dora_figures
 from factory.review.dora_tiers import DORA_SOURCE
 from factory.review.failures import mark_failures
+from factory.review.followups import human_pull_requests, pull_request_figures
 from factory.review.git_history import GitDeployment, GitHistory, read_history
 from factory.review.initiatives import initiative_statuses
 from factory.review.ownership import Ownership, read_ownership
@@ -136,6 +137,26 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
         for name in names
         if name in config.repos
     ]
+    human_pulls = {repo: human_pull_requests(h.deployments) for repo, h in histories.items()}
+    pull_requests = [
+        pull_request_figures(
+            "factory",
+            "factory",
+            list(records.runs.values()),
+            [pull for pulls in human_pulls.values() for pull in pulls] if human_pulls else None,
+            period,
+        ),
+        *(
+            pull_request_figures(
+                "repository",
+                name,
+                [run for run in records.runs.values() if run.repo == name],
+                human_pulls.get(name),
+                period,
+            )
+            for name in names
+        ),
+    ]
     return OperationalReview(
         generated_at=options.now or datetime.now(UTC),
         period=period,
@@ -151,6 +172,7 @@ def build_review(config: FactoryConfig, store: Store, options: ReviewOptions) ->
         scorecards=scorecards,
         risks=find_risks(RiskInputs(repositories, dora, initiatives, scorecards, factory)),
         outcome_groups=outcome_groups(agent, records, period),
+        pull_requests=pull_requests,
         notes=notes,
     )
 

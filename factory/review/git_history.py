@@ -8,6 +8,7 @@ docs/review.md). A deployment is the factory's when it, or a commit it merged, c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,9 @@ from factory.support.utc import as_utc
 from policies.models import RevertRecord
 
 FIELD, RECORD = "\x1f", "\x1e"
+PULL_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$")
+"""What a forge writes in a merged pull request's subject: GitHub's merge commit, or its
+squash-and-merge `(#N)` suffix."""
 FORMAT = FIELD.join(
     ["%H", "%P", "%aI", "%cI", "%(trailers:key=Factory-Run,valueonly,separator=%x2C)", "%s"]
 )
@@ -43,6 +47,15 @@ class GitDeployment:
     subject: str
     shas: set[str] = field(default_factory=set)
     """The deployment itself and every commit it brought (a merge's branch)."""
+    last_branch_commit_at: datetime | None = None
+    """A merge's newest brought commit (commit time): when its branch was last pushed to."""
+    pull_number: int | None = None
+    """The pull request its subject names (`Merge pull request #N`, `... (#N)`)."""
+
+    @property
+    def is_pull_request(self) -> bool:
+        """A merge of a branch, or a forge's squash of a pull request; not a direct commit."""
+        return self.last_branch_commit_at is not None or self.pull_number is not None
 
 
 @dataclass
@@ -78,8 +91,10 @@ def read_history(repo: Path, base: str, since: datetime) -> GitHistory:
         commit = commits[sha]
         if commit.committed < since:
             break
-        brought = [commit, *_branch_commits(commit, commits, on_mainline)]
+        branch = _branch_commits(commit, commits, on_mainline)
+        brought = [commit, *branch]
         run = next((c.factory_run for c in brought if c.factory_run), None)
+        named = PULL_SUBJECT.search(commit.subject)
         deployments.append(
             GitDeployment(
                 sha=sha,
@@ -88,6 +103,8 @@ def read_history(repo: Path, base: str, since: datetime) -> GitHistory:
                 factory_run=run,
                 subject=commit.subject,
                 shas={c.sha for c in brought},
+                last_branch_commit_at=max((c.committed for c in branch), default=None),
+                pull_number=int(named.group(1) or named.group(2)) if named else None,
             )
         )
     deployments.reverse()

@@ -21,10 +21,14 @@ from factory.review.schema import Period
 from factory.review.sweep_records import SweepCompletionTicket, load_sweep_tickets
 from factory.store import Store
 from factory.store.models import Event, Halt, Incident, PullRequest, Run, TicketRecord
+from factory.store.pull_request_life import LIFE_EVENT_KINDS, PullRequestLife, fold_life_event
 from factory.store.statuses import RunStatus
 from factory.store.sweeps import SWEEP_ID_PREFIX
 
+LIFE_KINDS = frozenset(LIFE_EVENT_KINDS)
 WAITING = (RunStatus.WAITING_APPROVAL.value, RunStatus.NEEDS_HUMAN.value)
+REVIEW_EVENT_KINDS = tuple(sorted({*EVENT_KINDS, *LIFE_EVENT_KINDS}))
+"""The run facts' kinds and a pull request's life's (rounds, base updates, CI, waits)."""
 IN_CHUNK = 500
 """Refs per `IN (...)` list, under the 999 bound parameters older SQLite builds allow."""
 
@@ -43,6 +47,13 @@ class RunRecord:
     facts: RunFacts = field(default_factory=RunFacts)
     config_hash: str | None = None
     """The configuration the run ran under (None: recorded before runs carried one)."""
+    life: PullRequestLife | None = None
+    """Its pull request's life after it opened (`store.pull_request_life`), once folded."""
+
+    def pull_life(self) -> PullRequestLife:
+        if self.life is None:
+            self.life = PullRequestLife(run_id=self.id)
+        return self.life
 
 
 @dataclass
@@ -150,7 +161,7 @@ def event_query(period: Period, repos: Iterable[str] | None = None) -> Select:
     runs = run_query(period, repos).with_only_columns(Run.id).scalar_subquery()
     return (
         select(Event.run_id, Event.kind, Event.actor, Event.ts, Event.payload)
-        .where(Event.run_id.in_(runs), Event.kind.in_(EVENT_KINDS))
+        .where(Event.run_id.in_(runs), Event.kind.in_(REVIEW_EVENT_KINDS))
         .order_by(Event.run_id, Event.seq)
     )
 
@@ -220,6 +231,8 @@ def _fold_events(
                 current = runs.get(run_id)
             if current is not None:
                 fold_event(current.facts, kind, actor, ts, payload)
+                if kind in LIFE_KINDS:
+                    fold_life_event(current.pull_life(), kind, actor, ts, payload)
     finally:
         cursor.close()
 

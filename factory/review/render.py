@@ -31,6 +31,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:.1f}/week"
     if unit in ("count", "tokens"):
         return f"{value:,.0f}"
+    if unit == "per_pr":
+        return f"{value:,.2f}"
     if unit == "minutes":
         return f"{value:,.1f} min"
     return f"{value:g}"

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """Bump the minor for added fields, the major for renamed or removed ones."""
 
 Trend = Literal["up", "down", "flat", "new", "unknown"]
@@ -30,7 +30,8 @@ class Figure(ReviewModel):
     """None: unknown or not applicable (no changes to rate, a cost with unpriced calls)."""
     previous: float | None = None
     unit: str = ""
-    """`count`, `ratio` (0..1), `hours`, `per_week`, `per_day`, `usd`, `minutes`, `tokens`."""
+    """`count`, `ratio` (0..1), `hours`, `per_week`, `per_day`, `usd`, `minutes`, `tokens`,
+    `per_pr` (a mean per pull request)."""
     trend: Trend = "unknown"
     better: Better = "neither"
     note: str | None = None
@@ -238,6 +239,43 @@ class Risk(ReviewModel):
     action: str
 
 
+class ReviewerBurden(ReviewModel):
+    """What the merged pull requests of one population asked of their reviewers (1.2)."""
+
+    who: Literal["factory", "human"]
+    merged_prs: int
+    comments_per_merged_pr: Figure
+    """Factory: people's comments its rounds addressed. Human: unknown (git does not keep
+    comments; the forge's are not read)."""
+    waiting_hours_per_merged_pr: Figure
+    """Factory: hours a PR waited for a person (from opening, and from each round's end, to
+    the next person's feedback or the merge). Human: hours from the PR's last commit to its
+    merge, read from git (merge commits only)."""
+
+
+class PullRequestFigures(ReviewModel):
+    """The factory's pull requests after they opened, for the whole factory or one repository:
+    follow-up rounds, what people asked, what it cost (1.2; docs/review.md)."""
+
+    group: Literal["factory", "repository"]
+    name: str
+    prs_opened: int
+    prs_merged: int
+    review_rounds_per_pr: Figure
+    """Review rounds over the PRs opened in the period."""
+    ci_fix_rounds_per_pr: Figure
+    rebases_per_pr: Figure
+    requested_changes: Figure
+    """Reviews requesting changes the factory addressed (rounds finished in the period)."""
+    first_time_right_rate: Figure
+    """Merged PRs no person asked a change of, over the PRs merged in the period."""
+    followup_cost_usd: Figure
+    """Dollars of the rounds finished in the period; unknown when one had no known price."""
+    factory_burden: ReviewerBurden
+    human_burden: ReviewerBurden | None = None
+    """None when no repository's git history was read."""
+
+
 class Period(ReviewModel):
     since: datetime
     until: datetime
@@ -262,6 +300,9 @@ class OperationalReview(ReviewModel):
     risks: list[Risk]
     outcome_groups: list[OutcomeGroup] = Field(default_factory=list)
     """The factory's outcomes split by configuration hash and by autonomy level (1.1)."""
+    pull_requests: list[PullRequestFigures] = Field(default_factory=list)
+    """The factory's pull requests after they opened: the whole factory first, then each
+    repository (1.2)."""
     notes: list[str] = Field(default_factory=list)
     """What the review could not see (a repository without a clone, sweeps never recorded)."""
 

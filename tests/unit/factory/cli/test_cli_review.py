@@ -103,7 +103,7 @@ def test_review_prints_json_markdown_and_writes_html(invoke: Invoke, tmp_path: P
     as_json = invoke("review", "--since", "7d", "--format", "json", "--no-verify")
     assert as_json.exit_code == 0, as_json.output
     review = json.loads(as_json.output)
-    assert review["schema_version"] == "1.1"
+    assert review["schema_version"] == "1.2"
     assert review["period"]["days"] == 7.0
     assert review["initiatives"][0]["owner"] == "@acme/billing"
     markdown = invoke("review")
