@@ -8,7 +8,10 @@ on the record (no stored counter can drift):
   `max`) and the streak restarts;
 - a revert of a factory merge, or an incident whose root cause is a factory merge, demotes
   one step at once (down to `min`) and restarts the streak;
-- a PR closed or rejected by a human restarts the streak (no demotion) when configured.
+- a PR closed or rejected by a human restarts the streak (no demotion) when configured;
+- a merge after a person asked for changes is not clean: by `merge_after_changes` it holds
+  the streak (`hold`, the default: neither extends nor restarts it), counts as clean
+  (`count`), or restarts it (`reset`, never a demotion).
 Revert rate = (reverts + incidents) / merges, all within the window ending at that moment.
 
 With an evidence rule (`[repos.*.autonomy_evidence]`), a level above L1 also needs a passing
@@ -41,6 +44,8 @@ class Assessment(BaseModel):
     streak: int = 0
     """Clean merges since the last level change, revert, incident or rejection."""
     window_merges: int = 0
+    window_merges_after_changes: int = 0
+    """Of `window_merges`, those merged after a person asked for changes (not clean)."""
     window_reverts: int = 0
     window_incidents: int = 0
     window_rejections: int = 0
@@ -71,6 +76,7 @@ class _Event:
     at: datetime
     kind: Literal["merge", "revert", "incident", "rejection"]
     ref: str
+    after_changes: bool = False
 
 
 def _matches(short: str, full: str) -> bool:
@@ -82,7 +88,12 @@ def _factory_events(record: TrackRecord) -> list[_Event]:
     """Reverts and incidents count only when they name a commit the factory merged."""
     shas = [m.sha for m in record.merges]
     events = [
-        _Event(m.merged_at, "merge", f"{m.sha[:10]}" + (f" (#{m.pr})" if m.pr else ""))
+        _Event(
+            m.merged_at,
+            "merge",
+            f"{m.sha[:10]}" + (f" (#{m.pr})" if m.pr else ""),
+            after_changes=m.after_changes,
+        )
         for m in record.merges
     ]
     events += [
@@ -103,6 +114,11 @@ def _factory_events(record: TrackRecord) -> list[_Event]:
 def _in_window(events: list[_Event], end: datetime, days: int, kind: str) -> int:
     start = end - timedelta(days=days)
     return sum(1 for e in events if e.kind == kind and start < e.at <= end)
+
+
+def _after_changes_in_window(events: list[_Event], end: datetime, days: int) -> int:
+    start = end - timedelta(days=days)
+    return sum(1 for e in events if e.kind == "merge" and e.after_changes and start < e.at <= end)
 
 
 def _rate(events: list[_Event], end: datetime, days: int) -> float:
@@ -131,6 +147,14 @@ def assess_autonomy(
     level, streak, evidence = bounds.min, 0, []
     for event in events:
         day = event.at.date().isoformat()
+        if event.kind == "merge" and event.after_changes and rule.merge_after_changes != "count":
+            if rule.merge_after_changes == "reset":
+                if streak:
+                    evidence.append(
+                        f"{day}: {event.ref} merged after requested changes; streak restarts"
+                    )
+                streak = 0
+            continue  # `hold`: not clean, not a failure; the streak stays where it was
         if event.kind == "merge":
             streak += 1
             rate = _rate(events, event.at, rule.window_days)
@@ -155,12 +179,15 @@ def assess_autonomy(
                 evidence.append(f"{day}: PR {event.ref} rejected by a human; streak restarts")
             streak = 0
     merges = _in_window(events, now, rule.window_days, "merge")
+    after_changes = _after_changes_in_window(events, now, rule.window_days)
     reverts = _in_window(events, now, rule.window_days, "revert")
     incidents = _in_window(events, now, rule.window_days, "incident")
     rejections = _in_window(events, now, rule.window_days, "rejection")
     rate = _rate(events, now, rule.window_days)
     evidence.append(
-        f"last {rule.window_days}d: {merges} merged, {reverts} reverted, {incidents} "
+        f"last {rule.window_days}d: {merges} merged ({merges - after_changes} clean, "
+        f"{after_changes} after requested changes: {rule.merge_after_changes}), "
+        f"{reverts} reverted, {incidents} "
         f"{'incident' if incidents == 1 else 'incidents'}, "
         f"{rejections} rejected; revert rate {rate:.0%}; clean streak {streak}/"
         f"{rule.promote_after_clean_merges}"
@@ -186,6 +213,7 @@ def assess_autonomy(
         changed_from=previous if previous is not None and previous is not level else None,
         streak=streak,
         window_merges=merges,
+        window_merges_after_changes=after_changes,
         window_reverts=reverts,
         window_incidents=incidents,
         window_rejections=rejections,

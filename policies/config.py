@@ -1,7 +1,7 @@
 """Typed configuration of autonomy and gate policies, per repository."""
 
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -56,6 +56,9 @@ class EarnedAutonomyRule(BaseModel):
     """The trailing window the revert rate is measured over."""
     rejection_resets_streak: bool = True
     """A PR closed or rejected by a human starts the clean streak over (it never demotes)."""
+    merge_after_changes: Literal["hold", "count", "reset"] = "hold"
+    """A merge after a person asked for changes: `hold` neither extends nor restarts the clean
+    streak, `count` counts it as a clean merge, `reset` restarts the streak (never demotes)."""
 
 
 MAX_POINTS = 1000

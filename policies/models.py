@@ -155,6 +155,9 @@ class MergedChange(BaseModel):
     sha: str
     merged_at: datetime
     pr: int | None = None
+    after_changes: bool = False
+    """A person asked for a change before it merged (a review round, run or refused, or a
+    review requesting changes): not a clean merge (`EarnedAutonomyRule.merge_after_changes`)."""
 
 
 class RevertRecord(BaseModel):

@@ -24,7 +24,9 @@ def show_command(
 ) -> None:
     """The configured range, the effective level earned from the track record, and evidence.
 
-    For every configured repository, or only --repo NAME.
+    For every configured repository, or only --repo NAME. Merges are split into clean ones
+    and those after a person asked for changes, which count as
+    `[repos.NAME.earned_autonomy] merge_after_changes` says (docs/policies.md).
     """
     from factory.governance.autonomy import assess_repo
 
@@ -66,6 +68,13 @@ def show_command(
         halt = halts[name]
         if halt is not None:
             console.print(Text.assemble("  ", ("halted", "red"), f" by {halt.by}: {halt.reason}"))
+        rule = config.repo(name).earned_autonomy
+        clean = a.window_merges - a.window_merges_after_changes
+        console.print(
+            f"  merged in the last {rule.window_days}d: {clean} clean, "
+            f"{a.window_merges_after_changes} after requested changes "
+            f"(merge_after_changes = {rule.merge_after_changes})"
+        )
         if a.config_hash is not None:
             holds = a.held_by_eval or "a passing eval under this configuration"
             console.print(f"  configuration {a.config_hash[:12]}; above L1 needs an eval: {holds}")

@@ -1,7 +1,8 @@
 """A repository's track record: what the factory merged there and what went wrong later.
 
 Sources, each real:
-- merged PRs and PRs closed by humans: the store's pull_requests table;
+- merged PRs and PRs closed by humans: the store's pull_requests table; whether a person asked
+  for changes before a merge: the run's pull request life (`store.pull_request_life`);
 - reverts: commits on the base branch whose message says "This reverts commit <sha>"
   (what `git revert` writes), read with the git CLI under the factory's git rules;
 - incidents: issues labelled `incident` whose body says `root cause: <sha>` (as DORA's
@@ -10,7 +11,7 @@ Sources, each real:
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.git.base_reader import resolve_base
 from factory.git.command import factory_git, run_git
+from factory.store.store import Store
 from factory.support.utc import as_utc
 from policies.models import (
     IncidentRecord,
@@ -48,6 +50,7 @@ class PullRequestRow(Protocol):
     """What this module reads of a store pull request (factory.store.models.PullRequest)."""
 
     number: int
+    run_id: str | None
     status: str
     merged_sha: str | None
     updated_at: datetime
@@ -104,18 +107,29 @@ def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:
 
 
 def store_history(
-    pull_requests: PullRequestSource, repo: str
+    pull_requests: PullRequestSource, repo: str, changes_asked: Collection[str] = ()
 ) -> tuple[list[MergedChange], list[RejectionRecord]]:
-    """Merged factory PRs (with their merge commit) and PRs humans closed without merging."""
+    """Merged factory PRs (with their merge commit; `after_changes` when their run is in
+    `changes_asked`) and PRs humans closed without merging."""
     merges: list[MergedChange] = []
     rejections: list[RejectionRecord] = []
     for pull in pull_requests.all(repo=repo):
         at = pull.updated_at
         if pull.status == "merged" and pull.merged_sha:
-            merges.append(MergedChange(sha=pull.merged_sha, merged_at=at, pr=pull.number))
+            after = pull.run_id is not None and pull.run_id in changes_asked
+            merges.append(
+                MergedChange(sha=pull.merged_sha, merged_at=at, pr=pull.number, after_changes=after)
+            )
         elif pull.status == "closed":
             rejections.append(RejectionRecord(pr=pull.number, at=at, reason="closed by a human"))
     return merges, rejections
+
+
+def changes_asked(store: Store, repo: str) -> set[str]:
+    """The runs of `repo`'s merged pull requests that a person asked for changes before."""
+    merged = [p.run_id for p in store.pull_requests.all(repo=repo, status="merged") if p.run_id]
+    lives = store.pull_request_life.of_runs(merged)
+    return {run_id for run_id, life in lives.items() if life.changes_asked}
 
 
 def gather_track_record(
@@ -125,9 +139,11 @@ def gather_track_record(
     base: str,
     incidents: Iterable[IncidentIssue] = (),
     since: datetime | None = None,
+    changes_asked: Collection[str] = (),
 ) -> TrackRecord:
-    """The whole record for `repo`. Without a local clone (`repo_path` None) no reverts are seen."""
-    merges, rejections = store_history(pull_requests, repo)
+    """The whole record for `repo`. Without a local clone (`repo_path` None) no reverts are seen.
+    `changes_asked`: the runs whose pull request a person asked changes of (`changes_asked`)."""
+    merges, rejections = store_history(pull_requests, repo, changes_asked)
     reverts = revert_records(repo_path, base, since) if repo_path is not None else []
     return TrackRecord(
         merges=merges,
