@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from factory.store import Store
+from tests.support.cli import Invoke
 from tests.support.pull_request_history import merged_by_person, opened, review_round
 from tests.support.review_history import History, days_ago
-from tests.support.cli import Invoke
 
 
 def write_config(tmp_path: Path, mode: str | None) -> None:
