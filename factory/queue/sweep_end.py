@@ -43,6 +43,7 @@ def finish_if_done(
 
     `abandoned_after_s` (the recovery task's) adopts the jobs of a sweep whose queueing
     process died before recording them."""
+    from factory.sweep.maintained import pulls_maintained
     from factory.sweep.report import build_report, spend_alert_lines
 
     with store.sweeps.transaction(sweep_id) as sweep:
@@ -59,6 +60,7 @@ def finish_if_done(
         request, workers = read_params(sweep.params())
         result = recorded_result(ledger, request, sweep_id, sweep.row.started_at, workers.deadline)
         result.spend_alerts = spend_alert_lines(store, result.started_at)
+        result.pulls_maintained = pulls_maintained(store, result.started_at)
         report = build_report(result)
         status = "stopped" if result.stopped else "finished"
         sweep.finish(status, report.model_dump(mode="json"), report.totals())

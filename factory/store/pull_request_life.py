@@ -24,7 +24,8 @@ from datetime import datetime
 import orjson
 from sqlalchemy import select
 
-from factory.store.models import Event
+from factory.store.chain import timestamp
+from factory.store.models import Event, Run
 from factory.store.sessions import SessionScopes
 from factory.support.utc import as_utc
 
@@ -105,6 +106,8 @@ class PullRequestLife:
     base_merges: int = 0
     conflicts: int = 0
     ci_reads: int = 0
+    ci_state: str | None = None
+    """The state of the last `ci.read` (`success`, `failure`, `pending`...)."""
     ci_reruns: int = 0
     ci_infrastructure: int = 0
     reconciled: dict[str, str | None] | None = None
@@ -218,6 +221,7 @@ def fold_life_event(life: PullRequestLife, kind: str, actor: str, ts: str, paylo
         _end(life, at)
     elif kind == "ci.read":
         life.ci_reads += 1
+        life.ci_state = _text(data.get("state"))
     elif kind == "ci.rerun":
         life.ci_reruns += 1
     elif kind == "ci.infrastructure":
@@ -301,6 +305,21 @@ def _text(value: object) -> str | None:
 
 _KINDS = frozenset(LIFE_EVENT_KINDS)
 
+MAINTENANCE_KINDS = tuple(
+    kind for kind in LIFE_EVENT_KINDS if kind.split(".")[0] in ("round", "pull", "ci", "feedback")
+)
+"""What the maintenance of an open pull request records: rounds, base updates, CI, replies,
+reconciliation (not its opening, merge or close by a run's own course)."""
+
+
+@dataclass
+class MaintainedLife:
+    """What was done to one run's pull request in a window of time, and where it lives."""
+
+    repo: str
+    life: PullRequestLife
+    """Folded from the window's maintenance events alone; `number` from the whole chain."""
+
 
 def life_of_events(run_id: str, events: Iterable[Sequence]) -> PullRequestLife:
     """The life folded from `(kind, actor, ts, payload)` rows of one run, in chain order."""
@@ -336,3 +355,34 @@ class PullRequestLifeReader:
                 for run_id, kind, actor, ts, payload in rows:
                     fold_life_event(lives[run_id], kind, actor, ts, payload)
         return lives
+
+    def maintained_between(
+        self, since: datetime, until: datetime | None = None
+    ) -> list[MaintainedLife]:
+        """The pull requests maintained from `since` (to `until`): each run with a round, a base
+        update, a CI read or rerun, a reply or a reconciliation in the window, oldest first."""
+        # Every append moves its run's `updated_at`: the runs touched since `since` are the
+        # only ones whose events can be in the window, and `events.run_id` is indexed.
+        touched = select(Run.id).where(Run.updated_at >= since).scalar_subquery()
+        query = (
+            select(Event.run_id, Run.repo, Event.kind, Event.actor, Event.ts, Event.payload)
+            .join(Run, Run.id == Event.run_id)
+            .where(
+                Event.run_id.in_(touched),
+                Event.kind.in_(MAINTENANCE_KINDS),
+                Event.ts >= timestamp(since),
+            )
+            .order_by(Event.id)
+        )
+        if until is not None:
+            query = query.where(Event.ts < timestamp(until))
+        found: dict[str, MaintainedLife] = {}
+        with self._scopes.read() as session:
+            for run_id, repo, kind, actor, ts, payload in session.execute(query):
+                entry = found.get(run_id)
+                if entry is None:
+                    entry = found[run_id] = MaintainedLife(repo, PullRequestLife(run_id=run_id))
+                fold_life_event(entry.life, kind, actor, ts, payload)
+        for run_id, whole in self.of_runs(found).items():
+            found[run_id].life.number = whole.number
+        return list(found.values())

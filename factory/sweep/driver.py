@@ -23,6 +23,7 @@ from factory.sweep.activity import SweepObserver
 from factory.sweep.admission import SweepAdmission, plan_dry_run
 from factory.sweep.backlog_selection import select_backlog
 from factory.sweep.execution import SweepExecution
+from factory.sweep.maintained import pulls_maintained
 from factory.sweep.outcome import SweepRequest, SweepResult
 from factory.sweep.recording import record_finished, record_started
 from factory.sweep.report import spend_alert_lines
@@ -87,6 +88,7 @@ def run_sweep(
         stopped=stopped,
         concurrency=concurrency,
         spend_alerts=spend_alert_lines(store, started),
+        pulls_maintained=pulls_maintained(store, started),
     )
     record_finished(store, sweep_id, result)
     return result

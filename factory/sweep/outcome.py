@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from factory.sweep.backlog import BacklogProblem
+from factory.sweep.maintained import PullsMaintained
 from factory.sweep.selection import Pick, Skip
 
 
@@ -94,6 +95,8 @@ class SweepResult(BaseModel):
     concurrency: int = 1
     spend_alerts: list[str] = Field(default_factory=list)
     """`[limits]` alerts raised while the sweep ran, and those still in force when it ended."""
+    pulls_maintained: PullsMaintained = Field(default_factory=PullsMaintained)
+    """What was done to the factory's open pull requests while the sweep ran (maintained.py)."""
 
     @property
     def wall_s(self) -> float:

@@ -26,6 +26,7 @@ from factory.support import errors
 from factory.support.errors import FactoryError
 from factory.support.markdown import code, inline, link
 from factory.support.wording import plural
+from factory.sweep.maintained import MaintainedPull, PullsMaintained
 from factory.sweep.outcome import SweepResult, TicketOutcome
 from factory.sweep.selection import SKIP_TITLES, Skip, SkipReason
 from factory.tickets.github import parse_issue_ref
@@ -73,6 +74,8 @@ class MorningReport(BaseModel):
     cost: CostSummary
     spend_alerts: list[str] = Field(default_factory=list)
     """`[limits]` alerts raised while the sweep ran, and those still in force at its end."""
+    pulls_maintained: PullsMaintained = Field(default_factory=PullsMaintained)
+    """The factory's open pull requests it rebased, followed up, fixed CI on or reconciled."""
 
     def totals(self) -> dict[str, Any]:
         """The headline numbers (the `sweep.finished` event)."""
@@ -94,6 +97,13 @@ class MorningReport(BaseModel):
             "tokens": self.cost.tokens,
             "wall_s": round(self.wall_s, 3),
             "stopped": self.stopped,
+            "pulls_maintained": {
+                "pull_requests": len(self.pulls_maintained.pulls),
+                "rebased": self.pulls_maintained.rebased,
+                "followups": self.pulls_maintained.followups,
+                "ci_fixed": self.pulls_maintained.ci_fixed,
+                "reconciled": self.pulls_maintained.reconciled,
+            },
         }
 
 
@@ -143,6 +153,7 @@ def build_report(result: SweepResult) -> MorningReport:
         stopped=result.stopped,
         cost=cost,
         spend_alerts=result.spend_alerts,
+        pulls_maintained=result.pulls_maintained,
     )
 
 
@@ -194,9 +205,59 @@ def to_markdown(report: MorningReport) -> str:
         lines += ["", "## Spend limits", ""]
         lines += [f"- {alert}" for alert in report.spend_alerts]
     lines += _outcome_sections(report)
+    lines += _maintained_section(report.pulls_maintained)
     lines += _skipped_sections(report)
     lines += _problems(report)
     return "\n".join(lines) + "\n"
+
+
+def _maintained_section(maintained: PullsMaintained) -> list[str]:
+    """What was done to the factory's open pull requests; every recorded text made inert."""
+    if not maintained.pulls:
+        return []
+    lines = [
+        "",
+        "## Pull requests maintained",
+        "",
+        f"{plural(len(maintained.pulls), 'pull request')}: {maintained.rebased} rebased, "
+        f"{plural(maintained.followups, 'follow-up round')}, CI fixed "
+        f"{plural(maintained.ci_fixed, 'time')}, {maintained.reconciled} reconciled.",
+        "",
+    ]
+    for pull in maintained.pulls:
+        lines.append(f"- {_pull_name(pull)} run {code(pull.run_id)}")
+        lines += [f"  - {inline(said)}" for said in _pull_lines(pull)]
+    return lines
+
+
+def _pull_name(pull: MaintainedPull) -> str:
+    number = f"#{pull.number}" if pull.number is not None else "(no PR number recorded)"
+    return f"**{inline(pull.repo)}** {inline(number)}"
+
+
+def _pull_lines(pull: MaintainedPull) -> list[str]:
+    said: list[str] = []
+    if pull.rebased:
+        said.append(f"rebased on its base {plural(pull.rebased, 'time')}")
+    if pull.base_merged:
+        said.append(f"base merged in {plural(pull.base_merged, 'time')} (not the factory's alone)")
+    if pull.conflicts:
+        said.append(f"{plural(pull.conflicts, 'conflict')} with the base")
+    said += [f"follow-up {entry}" for entry in pull.followups]
+    said += pull.fix_rounds
+    if pull.ci_fixed:
+        state = f", checks now {pull.ci_state}" if pull.ci_state else ""
+        said.append(f"CI fixed {plural(pull.ci_fixed, 'time')}{state}")
+    if pull.ci_reruns:
+        said.append(f"flaky check rerun {plural(pull.ci_reruns, 'time')}")
+    if pull.ci_infrastructure:
+        said.append(f"{plural(pull.ci_infrastructure, 'CI infrastructure failure')}, no agent")
+    if pull.replies:
+        said.append(f"{plural(pull.replies, 'reply', 'replies')} to reviewers")
+    said += [f"round refused: {reason}" for reason in pull.refused]
+    if pull.reconciled:
+        said.append(f"reconciled: {pull.reconciled}")
+    return said
 
 
 def _plan_markdown(report: MorningReport) -> str:
@@ -250,6 +311,8 @@ def _totals_table(report: MorningReport) -> list[str]:
         f"| skipped | {len(report.skipped)} |",
         f"| cost | {_money(cost.total_usd, cost.known)} ({cost.tokens} tokens) |",
     ]
+    if report.pulls_maintained.pulls:
+        lines.append(f"| pull requests maintained | {len(report.pulls_maintained.pulls)} |")
     if cost.per_merged_pr_usd is not None:
         lines.append(f"| cost per merged PR | {_money(cost.per_merged_pr_usd, cost.known)} |")
     lines.append(
