@@ -29,7 +29,7 @@ def record(pattern: str) -> TrackRecord:
 
 
 def rule(mode: str) -> EarnedAutonomyRule:
-    return EarnedAutonomyRule(promote_after_clean_merges=3, merge_after_changes=mode)  # type: ignore[arg-type]
+    return EarnedAutonomyRule(promote_after_clean_merges=3, merge_after_changes=mode)
 
 
 @pytest.mark.parametrize(
