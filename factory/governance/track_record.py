@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.git.base_reader import resolve_base
 from factory.git.command import factory_git, run_git
+from factory.store.pull_request_life import ASKED_KINDS
 from factory.store.store import Store
 from factory.support.utc import as_utc
 from policies.models import (
@@ -128,7 +129,7 @@ def store_history(
 def changes_asked(store: Store, repo: str) -> set[str]:
     """The runs of `repo`'s merged pull requests that a person asked for changes before."""
     merged = [p.run_id for p in store.pull_requests.all(repo=repo, status="merged") if p.run_id]
-    lives = store.pull_request_life.of_runs(merged)
+    lives = store.pull_request_life.of_runs(merged, ASKED_KINDS)
     return {run_id for run_id, life in lives.items() if life.changes_asked}
 
 

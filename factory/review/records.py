@@ -231,7 +231,8 @@ def _fold_events(
                 current = runs.get(run_id)
             if current is not None:
                 fold_event(current.facts, kind, actor, ts, payload)
-                if kind in LIFE_KINDS:
+                # A model call matters to a life only inside a round, after the PR opened.
+                if kind in LIFE_KINDS and (kind != "model.call" or current.life is not None):
                     fold_life_event(current.pull_life(), kind, actor, ts, payload)
     finally:
         cursor.close()

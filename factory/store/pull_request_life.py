@@ -56,8 +56,10 @@ LIFE_EVENT_KINDS = (
     "ci.read",
     "ci.rerun",
     "ci.infrastructure",
+    "model.call",
 )
-"""Every kind of event a pull request's life is folded from."""
+"""Every kind of event a pull request's life is folded from (a model call only to see whether
+a round made one with no known price)."""
 
 
 def parse_event_time(text: str) -> datetime:
@@ -86,6 +88,8 @@ class PullRound:
     """Feedback items (comments, reviews, failures) the round was asked to address."""
     comments: int = 0
     requested_changes: int = 0
+    unpriced_calls: int = 0
+    """Model calls between its start and its end with no known price: its cost is unknown."""
 
 
 @dataclass
@@ -140,8 +144,9 @@ class PullRequestLife:
 
     @property
     def comments(self) -> int:
-        """People's comments the factory addressed, over the rounds that finished."""
-        return sum(r.comments for r in self.rounds)
+        """People's comments and reviews the factory addressed, over the review rounds that
+        finished (a CI round's items are failures, not comments)."""
+        return sum(r.comments for r in self.rounds if r.kind == REVIEW)
 
     @property
     def changes_asked(self) -> bool:
@@ -190,6 +195,12 @@ class PullRequestLife:
 def fold_life_event(life: PullRequestLife, kind: str, actor: str, ts: str, payload: str) -> None:
     """Add one event (in chain order) to a pull request's life; other kinds are ignored."""
     if kind not in _KINDS:
+        return
+    if kind == "model.call":  # most rows of a run: read only while a round is under way
+        under_way = [r for r in life.rounds if r.started_at is not None and r.finished_at is None]
+        if under_way and orjson.loads(payload).get("cost_usd") is None:
+            for found in under_way:
+                found.unpriced_calls += 1
         return
     data = orjson.loads(payload)
     at = parse_event_time(ts)
@@ -262,7 +273,10 @@ def _fold_round(life: PullRequestLife, kind: str, at: datetime, data: dict) -> N
         found.outcome = _text(data.get("outcome"))
         found.head_sha = data.get("head_sha") or found.head_sha
         cost = data.get("cost_usd")
-        found.cost_usd = float(cost) if cost is not None else None
+        # The round driver sums the dollars it knows; a call with no price in the round
+        # makes the round's cost unknown, not smaller.
+        priced = cost is not None and not found.unpriced_calls
+        found.cost_usd = float(cost) if priced else None
         found.model_calls = int(data.get("model_calls") or 0)
         found.comments = int(data.get("comments") or 0)
         found.requested_changes = int(data.get("requested_changes") or 0)
@@ -305,6 +319,9 @@ def _text(value: object) -> str | None:
 
 _KINDS = frozenset(LIFE_EVENT_KINDS)
 
+ASKED_KINDS = ("round.requested", "round.refused", "round.finished")
+"""Enough to tell whether a person asked a pull request for changes (`changes_asked`)."""
+
 MAINTENANCE_KINDS = tuple(
     kind for kind in LIFE_EVENT_KINDS if kind.split(".")[0] in ("round", "pull", "ci", "feedback")
 )
@@ -338,8 +355,11 @@ class PullRequestLifeReader:
     def of_run(self, run_id: str) -> PullRequestLife:
         return self.of_runs([run_id])[run_id]
 
-    def of_runs(self, run_ids: Iterable[str]) -> dict[str, PullRequestLife]:
-        """Each run's life (an empty one for a run with no such events), one query per chunk."""
+    def of_runs(
+        self, run_ids: Iterable[str], kinds: Sequence[str] = LIFE_EVENT_KINDS
+    ) -> dict[str, PullRequestLife]:
+        """Each run's life (an empty one for a run with no such events), one query per chunk;
+        `kinds` narrows the events read when only some figures are wanted (`ASKED_KINDS`)."""
         ids = list(dict.fromkeys(run_ids))
         lives = {run_id: PullRequestLife(run_id=run_id) for run_id in ids}
         with self._scopes.read() as session:
@@ -348,7 +368,7 @@ class PullRequestLifeReader:
                     select(Event.run_id, Event.kind, Event.actor, Event.ts, Event.payload)
                     .where(
                         Event.run_id.in_(ids[start : start + IN_CHUNK]),
-                        Event.kind.in_(LIFE_EVENT_KINDS),
+                        Event.kind.in_(list(kinds)),
                     )
                     .order_by(Event.run_id, Event.seq)
                 )
@@ -383,6 +403,6 @@ class PullRequestLifeReader:
                 if entry is None:
                     entry = found[run_id] = MaintainedLife(repo, PullRequestLife(run_id=run_id))
                 fold_life_event(entry.life, kind, actor, ts, payload)
-        for run_id, whole in self.of_runs(found).items():
+        for run_id, whole in self.of_runs(found, sorted(OPENED_KINDS)).items():
             found[run_id].life.number = whole.number
         return list(found.values())

@@ -63,15 +63,9 @@ def review_round(
 
 
 def ci_round(requested: datetime, number: int, **options: Any) -> list[Step]:
-    return review_round(
-        requested,
-        number,
-        kind="ci",
-        comments=0,
-        requested_changes=0,
-        items=("ci:sig",),
-        **options,
-    )
+    """A CI fix round; the round driver counts its one item (the failure) in `comments`."""
+    options = {"comments": 1, "requested_changes": 0, "items": ("ci:sig",), **options}
+    return review_round(requested, number, kind="ci", **options)
 
 
 def refused(at: datetime, reason: str, *, kind: str = "review") -> Step:

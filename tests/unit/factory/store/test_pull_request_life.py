@@ -128,3 +128,22 @@ def test_a_resumed_round_is_one_round_with_its_first_start(store: Store) -> None
     run_id = History(store).run("app", "T-8", at=start, status="pr_open", steps=steps)
     life = store.pull_request_life.of_run(run_id)
     assert len(life.rounds) == 1 and life.rounds[0].started_at == began[0]
+
+
+def test_a_model_call_with_no_price_inside_a_round_makes_its_cost_unknown(store: Store) -> None:
+    start = days_ago(1)
+    requested, began, finished = review_round(start + timedelta(hours=1), 1, cost=0.4)
+    unpriced = (began[0] + timedelta(minutes=1), "model.call", "coder", {"model": "local"})
+    priced = (start, "model.call", "planner", {"model": "m", "cost_usd": None})
+    steps = [priced, opened(start, 9), requested, began, unpriced, finished]
+    run_id = History(store).run("app", "T-9", at=start, status="pr_open", steps=steps)
+    life = store.pull_request_life.of_run(run_id)
+    assert life.rounds[0].unpriced_calls == 1 and life.rounds[0].cost_usd is None
+    assert life.followup_cost_usd is None
+
+
+def test_a_ci_rounds_items_are_not_peoples_comments(store: Store) -> None:
+    start = days_ago(1)
+    steps = [opened(start, 10), *ci_round(start + timedelta(hours=1), 1, comments=1)]
+    run_id = History(store).run("app", "T-10", at=start, status="pr_open", steps=steps)
+    assert store.pull_request_life.of_run(run_id).comments == 0
