@@ -275,8 +275,7 @@ def _fold_round(life: PullRequestLife, kind: str, at: datetime, data: dict) -> N
         cost = data.get("cost_usd")
         # The round driver sums the dollars it knows; a call with no price in the round
         # makes the round's cost unknown, not smaller.
-        priced = cost is not None and not found.unpriced_calls
-        found.cost_usd = float(cost) if priced else None
+        found.cost_usd = None if cost is None or found.unpriced_calls else float(cost)
         found.model_calls = int(data.get("model_calls") or 0)
         found.comments = int(data.get("comments") or 0)
         found.requested_changes = int(data.get("requested_changes") or 0)
