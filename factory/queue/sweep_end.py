@@ -60,7 +60,7 @@ def finish_if_done(
         request, workers = read_params(sweep.params())
         result = recorded_result(ledger, request, sweep_id, sweep.row.started_at, workers.deadline)
         result.spend_alerts = spend_alert_lines(store, result.started_at)
-        result.pulls_maintained = pulls_maintained(store, result.started_at)
+        result.pulls_maintained = pulls_maintained(store, workers.began or result.started_at)
         report = build_report(result)
         status = "stopped" if result.stopped else "finished"
         sweep.finish(status, report.model_dump(mode="json"), report.totals())

@@ -68,8 +68,10 @@ def enqueue_sweep(
     """Select the backlog like `factory sweep`, record the sweep and queue one job per pick."""
     build_app(config)  # the queue is usable (PostgreSQL, procrastinate) before any record
     repos = _check_request(config, request)
+    began = datetime.now(UTC)
     backlog, problems, selection = select_backlog(config, store, repos, request)
     workers = WorkersSweep(
+        began=began,
         deadline=deadline_of(request, datetime.now(UTC)),
         report_dir=str(report_dir.resolve()) if report_dir is not None else None,
         post_report=post_report,

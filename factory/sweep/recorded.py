@@ -42,6 +42,9 @@ class WorkersSweep(BaseModel):
     deadline: datetime | None = None
     report_dir: str | None = None
     post_report: str | None = None
+    began: datetime | None = None
+    """When `sweep --enqueue` began, before it selected (and maintained the open pull
+    requests): the morning report's "pull requests maintained" counts from here."""
 
 
 def sweep_params(request: SweepRequest, workers: WorkersSweep) -> dict[str, Any]:
