@@ -20,7 +20,7 @@ from factory.gate.owners import read_owners
 from factory.gate.repo_policies import open_base, repo_policies
 from factory.gate.request import GateRequest
 from factory.governance.autonomy import assess_repo
-from factory.governance.track_record import changes_asked, gather_track_record
+from factory.governance.track_record import gather_track_record, pull_lives
 from factory.store.store import Store
 from policies.autonomy import Assessment
 from policies.evaluation import evaluate_gate, repo_policy_paths
@@ -54,7 +54,7 @@ def judge_change(config: FactoryConfig, store: Store, request: GateRequest) -> J
             request.repo,
             base.repo,
             base.sha,
-            changes_asked=changes_asked(store, request.repo),
+            lives=pull_lives(store, request.repo),
         )
     halt = store.halts.for_repo(request.repo)
     ctx = build_gate_context(

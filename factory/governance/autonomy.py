@@ -7,7 +7,7 @@ from factory.config import FactoryConfig
 from factory.config.fingerprint import configuration_hash
 from factory.git.base_branch import base_branch_of
 from factory.governance.evidence import eval_evidence, under_configuration
-from factory.governance.track_record import IncidentIssue, changes_asked, gather_track_record
+from factory.governance.track_record import IncidentIssue, gather_track_record, pull_lives
 from factory.store.store import Store
 from policies.autonomy import Assessment, assess_autonomy
 from policies.config import AutonomyLevel
@@ -44,7 +44,7 @@ def assess_repo(
         settings.path,
         base_branch_of(settings),
         incidents,
-        changes_asked=changes_asked(store, repo),
+        lives=pull_lives(store, repo),
     )
     found = None
     if settings.autonomy_evidence is not None:

@@ -11,7 +11,8 @@ Sources, each real:
 """
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +35,8 @@ from policies.models import (
 _REVERTS = re.compile(r"This reverts commit ([0-9a-fA-F]{7,40})")
 _ROOT_CAUSE = re.compile(r"root[ _-]cause:\s*`?([0-9a-fA-F]{7,40})\b", re.IGNORECASE)
 INCIDENT_LABEL = "incident"
+TICKET_CLOSED = "ticket_closed"
+"""The reconciliation ending of a PR the factory closed because its ticket was closed."""
 
 
 class IncidentIssue(BaseModel):
@@ -107,30 +110,50 @@ def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:
     return records
 
 
+@dataclass(frozen=True)
+class PullLives:
+    """What the runs' audit chains say about a repository's pull requests, for its record."""
+
+    changes_asked: frozenset[str] = frozenset()
+    """Runs whose pull request a person asked for changes before it merged."""
+    closed_by_factory: frozenset[str] = frozenset()
+    """Runs whose pull request the factory closed because its ticket was closed or lost its
+    label (`pull.reconciled` ending `ticket_closed`): nobody rejected the change."""
+
+
 def store_history(
-    pull_requests: PullRequestSource, repo: str, changes_asked: Collection[str] = ()
+    pull_requests: PullRequestSource, repo: str, lives: PullLives = PullLives()
 ) -> tuple[list[MergedChange], list[RejectionRecord]]:
-    """Merged factory PRs (with their merge commit; `after_changes` when their run is in
-    `changes_asked`) and PRs humans closed without merging."""
+    """Merged factory PRs (with their merge commit; `after_changes` when a person asked for
+    changes first) and PRs humans closed without merging."""
     merges: list[MergedChange] = []
     rejections: list[RejectionRecord] = []
     for pull in pull_requests.all(repo=repo):
         at = pull.updated_at
         if pull.status == "merged" and pull.merged_sha:
-            after = pull.run_id is not None and pull.run_id in changes_asked
+            after = pull.run_id in lives.changes_asked
             merges.append(
                 MergedChange(sha=pull.merged_sha, merged_at=at, pr=pull.number, after_changes=after)
             )
-        elif pull.status == "closed":
+        elif pull.status == "closed" and pull.run_id not in lives.closed_by_factory:
             rejections.append(RejectionRecord(pr=pull.number, at=at, reason="closed by a human"))
     return merges, rejections
 
 
-def changes_asked(store: Store, repo: str) -> set[str]:
-    """The runs of `repo`'s merged pull requests that a person asked for changes before."""
-    merged = [p.run_id for p in store.pull_requests.all(repo=repo, status="merged") if p.run_id]
-    lives = store.pull_request_life.of_runs(merged, ASKED_KINDS)
-    return {run_id for run_id, life in lives.items() if life.changes_asked}
+def pull_lives(store: Store, repo: str) -> PullLives:
+    """Read from the runs' chains: which merges came after requested changes, which closes
+    were the factory's own (`store.pull_request_life`)."""
+    pulls = [p for p in store.pull_requests.all(repo=repo) if p.run_id is not None]
+    runs = [p.run_id for p in pulls if p.status in ("merged", "closed") and p.run_id]
+    lives = store.pull_request_life.of_runs(runs, ASKED_KINDS).values()
+    return PullLives(
+        changes_asked=frozenset(life.run_id for life in lives if life.changes_asked),
+        closed_by_factory=frozenset(
+            life.run_id
+            for life in lives
+            if life.reconciled is not None and life.reconciled.get("ending") == TICKET_CLOSED
+        ),
+    )
 
 
 def gather_track_record(
@@ -140,11 +163,11 @@ def gather_track_record(
     base: str,
     incidents: Iterable[IncidentIssue] = (),
     since: datetime | None = None,
-    changes_asked: Collection[str] = (),
+    lives: PullLives = PullLives(),
 ) -> TrackRecord:
     """The whole record for `repo`. Without a local clone (`repo_path` None) no reverts are seen.
-    `changes_asked`: the runs whose pull request a person asked changes of (`changes_asked`)."""
-    merges, rejections = store_history(pull_requests, repo, changes_asked)
+    `lives`: what the runs' chains say of their pull requests (`pull_lives`)."""
+    merges, rejections = store_history(pull_requests, repo, lives)
     reverts = revert_records(repo_path, base, since) if repo_path is not None else []
     return TrackRecord(
         merges=merges,

@@ -318,8 +318,9 @@ def _text(value: object) -> str | None:
 
 _KINDS = frozenset(LIFE_EVENT_KINDS)
 
-ASKED_KINDS = ("round.requested", "round.refused", "round.finished")
-"""Enough to tell whether a person asked a pull request for changes (`changes_asked`)."""
+ASKED_KINDS = ("round.requested", "round.refused", "round.finished", "pull.reconciled")
+"""Enough to tell whether a person asked a pull request for changes (`changes_asked`), and
+how reconciliation ended it: what earned autonomy reads."""
 
 MAINTENANCE_KINDS = tuple(
     kind for kind in LIFE_EVENT_KINDS if kind.split(".")[0] in ("round", "pull", "ci", "feedback")

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from factory.store import Store
 from tests.support.cli import Invoke
-from tests.support.pull_request_history import merged_by_person, opened, review_round
+from tests.support.pull_request_history import (
+    merged_by_person,
+    opened,
+    reconciled,
+    review_round,
+)
 from tests.support.review_history import History, days_ago
 
 
@@ -23,23 +28,33 @@ def write_config(tmp_path: Path, mode: str | None) -> None:
 
 
 def merged_pulls(store: Store, pattern: str) -> None:
-    """One merged factory PR per letter: `c` clean, `a` merged after a review round."""
+    """One factory PR per letter: `c` merged clean, `a` merged after a review round, `t`
+    closed by the factory because its ticket was closed, `x` closed by a person."""
     history = History(store)
     for n, kind in enumerate(pattern, start=1):
         start = days_ago(3, -n)
+        end = start + timedelta(minutes=30)
         steps = [opened(start, n)]
         if kind == "a":
             steps += review_round(start + timedelta(minutes=10), 1)
-        steps.append(merged_by_person(start + timedelta(minutes=30), n))
-        run_id = history.run("svc", f"T-{n}", at=start, status="merged", steps=steps)
+        if kind == "t":
+            steps.append(reconciled(end, "ticket_closed", "the ticket was closed", "factory"))
+        elif kind == "x":
+            steps.append(reconciled(end, "closed", "a person closed the PR", "alice"))
+        else:
+            steps.append(merged_by_person(end, n))
+        merged = kind in "ca"
+        run_id = history.run(
+            "svc", f"T-{n}", at=start, status="merged" if merged else "closed", steps=steps
+        )
         store.pull_requests.create(
             repo="svc",
             number=n,
             title="t",
             head_branch=f"factory/{n}",
             base_branch="main",
-            status="merged",
-            merged_sha=f"{n:040x}",
+            status="merged" if merged else "closed",
+            merged_sha=f"{n:040x}" if merged else None,
             run_id=run_id,
         )
 
@@ -81,3 +96,23 @@ def test_a_refused_setting_is_named(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke("autonomy", "show")
     assert result.exit_code != 0
     assert "merge_after_changes" in result.output and "Traceback" not in result.output
+
+
+def test_a_pr_the_factory_closed_for_a_closed_ticket_is_no_rejection(
+    invoke: Invoke, tmp_path: Path, db_url: str
+) -> None:
+    write_config(tmp_path, None)
+    with Store(db_url) as store:
+        merged_pulls(store, "ctc")
+    shown = show(invoke)
+    assert (shown["level"], shown["window_rejections"]) == ("L2", 0)
+
+
+def test_a_pr_a_person_closed_restarts_the_streak(
+    invoke: Invoke, tmp_path: Path, db_url: str
+) -> None:
+    write_config(tmp_path, None)
+    with Store(db_url) as store:
+        merged_pulls(store, "cxc")
+    shown = show(invoke)
+    assert (shown["level"], shown["streak"], shown["window_rejections"]) == ("L1", 1, 1)
