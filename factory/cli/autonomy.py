@@ -25,8 +25,9 @@ def show_command(
     """The configured range, the effective level earned from the track record, and evidence.
 
     For every configured repository, or only --repo NAME. Merges are split into clean ones
-    and those after a person asked for changes, which count as
-    `[repos.NAME.earned_autonomy] merge_after_changes` says (docs/policies.md).
+    and those after a person asked for changes, which count as the repository's
+    earned_autonomy setting merge_after_changes says: hold, count or reset
+    (docs/policies.md).
     """
     from factory.governance.autonomy import assess_repo
 
