@@ -13,7 +13,7 @@ from rich.text import Text
 from factory.cli.app import app
 from factory.cli.context import cli_config, cli_store, fail
 from factory.cli.listing import nothing_to_list
-from factory.cli.options import MAX_RECORD_ID, JsonFlag, OptionalRepo
+from factory.cli.options import MAX_FILE_LINE, MAX_RECORD_ID, JsonFlag, OptionalRepo
 from factory.cli.output import console as make_console
 from factory.cli.output import print_json
 from factory.config.errors import ConfigError
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from factory.forges.local_review import PullRequestView
 
 pr_app = typer.Typer(
-    help="Review the factory's pull requests on the local forge: list, show, merge, close; "
-    "sync what people did to them on GitHub.",
+    help="Review the factory's pull requests on the local forge: list, show, comment, review, "
+    "merge, close; sync runs the maintenance pass (feedback becomes follow-up commits, and "
+    "what people did on GitHub is recorded).",
     no_args_is_help=True,
 )
 app.add_typer(pr_app, name="pr")
@@ -158,6 +159,92 @@ def close(
     console.print(f"closed #{number} ({pull.head_branch} kept)")
 
 
+@pr_app.command("comment")
+def comment(
+    number: int = typer.Argument(..., metavar="NUMBER", min=1, max=MAX_RECORD_ID, help=NUMBER_HELP),
+    text: str = typer.Argument(..., metavar="TEXT", help="What you want changed, in words."),
+    file: str | None = typer.Option(
+        None,
+        "--file",
+        help="Comment inline on this file (a path in the repository, as `pr show --diff` "
+        "prints it): the factory's coder sees the diff around the line.",
+    ),
+    line: int | None = typer.Option(
+        None, "--line", min=1, max=MAX_FILE_LINE, help="The line of --file the comment is on."
+    ),
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Comment on a pull request as its reviewer, like a GitHub PR or inline comment.
+
+    An inline comment (--file, --line) always asks for a change; a plain comment does when it
+    contains the repository's `feedback_mention` (default `/factory`). The next `factory pr
+    sync` (or sweep) turns it into a follow-up commit on the same branch, and replies.
+    """
+    from factory.forges.local_review import choose_repo, comment_on_pull_request, local_forge
+
+    if not text.strip():
+        raise fail("the comment is empty; say what should change")
+    config = cli_config()
+    with cli_store(config) as store, _forge_errors():
+        forge = local_forge(config, store, choose_repo(config, store, number, repo))
+        item = comment_on_pull_request(store, forge, number, text, path=file, line=line)
+    if as_json:
+        print_json(
+            {"repo": forge.repo_name, "pull_request": number, **item.model_dump(mode="json")}
+        )
+        return
+    where = f" on {item.path}:{item.line or 1}" if item.path else ""
+    console.print(
+        f"commented on #{number}{where} ({item.id}); `factory pr sync` acts on it", soft_wrap=True
+    )
+
+
+@pr_app.command("review")
+def review(
+    number: int = typer.Argument(..., metavar="NUMBER", min=1, max=MAX_RECORD_ID, help=NUMBER_HELP),
+    request_changes: bool = typer.Option(
+        False, "--request-changes", help="Ask for changes: the factory makes a follow-up round."
+    ),
+    approve: bool = typer.Option(
+        False,
+        "--approve",
+        help="Approve: a run waiting for approval merges, as with `factory approve`.",
+    ),
+    body: str = typer.Option("", "--body", help="What you ask for (or why you approve)."),
+    repo: OptionalRepo = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Review a pull request as GitHub's "Request changes" or "Approve" does.
+
+    Exactly one of --request-changes or --approve. The next `factory pr sync` (or sweep)
+    acts on it: requested changes become a follow-up round on the same branch.
+    """
+    from factory.forges.local_review import choose_repo, local_forge, review_pull_request
+
+    if request_changes == approve:
+        raise fail("pass exactly one of --request-changes or --approve")
+    if request_changes and not body.strip():
+        raise fail("--request-changes needs --body: say what should change")
+    config = cli_config()
+    with cli_store(config) as store, _forge_errors():
+        forge = local_forge(config, store, choose_repo(config, store, number, repo))
+        item = review_pull_request(
+            store,
+            forge,
+            number,
+            state="CHANGES_REQUESTED" if request_changes else "APPROVED",
+            text=body,
+        )
+    if as_json:
+        print_json(
+            {"repo": forge.repo_name, "pull_request": number, **item.model_dump(mode="json")}
+        )
+        return
+    said = "requested changes on" if request_changes else "approved"
+    console.print(f"{said} #{number} ({item.id}); `factory pr sync` acts on it", soft_wrap=True)
+
+
 @pr_app.command("sync")
 def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
     """Record what people did to the factory's open pull requests on the forge.
@@ -209,6 +296,10 @@ def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
         console.print(
             f"{item.repo} #{item.number} {item.decision}{by}: recorded on run {item.run_id}"
         )
+
+
+def _dumped(item: Any) -> dict[str, Any]:
+    return dict(item.model_dump(mode="json"))
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from factory.forges.base import Forge
@@ -44,3 +44,4 @@ class RunHooks:
     on_run_created: Callable[[str], None] | None = None
     eval_id: str | None = None
     forge: Forge | None = None
+    prepare_thread: Callable[[Any, dict[str, Any]], None] | None = None
