@@ -247,14 +247,15 @@ def review(
 
 @pr_app.command("sync")
 def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
-    """Record what people did to the factory's open pull requests on the forge.
+    """The maintenance pass over the factory's open pull requests, now.
 
-    A pull request merged or closed with GitHub's buttons is read back from
-    GitHub and recorded on the run that opened it: the run then reads `merged`
-    or `rejected`, and the review counts the merge. Every sweep does this
-    first; the webhook does it at once. Every configured repository, or
-    --repo NAME only.
+    Records what people did on the forge (a pull request merged or closed with GitHub's
+    buttons lands on the run that opened it), then visits every open factory pull request:
+    new reviews and comments from people with write access become a follow-up round on the
+    same branch (its commits, a reply to each comment, the gate again). Every sweep does this
+    first; the webhook does it at once. Every configured repository, or --repo NAME only.
     """
+    from factory.pulls.maintain import maintain_repo, maintenance_record
     from factory.run.pr_sync import sync_repo
     from factory.run.setup import SetupError
 
@@ -266,10 +267,12 @@ def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
     except ConfigError as exc:
         raise fail(str(exc)) from exc
     settled = []
+    maintained = []
     with cli_store(config) as store, _forge_errors():
         for name in names:
             try:
                 settled += sync_repo(config, store, name)
+                maintained += maintain_repo(config, store, name)
             except SetupError as exc:
                 raise fail(str(exc), code=1) from exc
     if as_json:
@@ -284,33 +287,41 @@ def sync(repo: OptionalRepo = None, as_json: JsonFlag = False) -> None:
                         "by": item.by,
                     }
                     for item in settled
-                ]
+                ],
+                "maintained": maintenance_record(maintained),
             }
         )
         return
-    if not settled:
-        console.print("nothing new: every factory pull request waiting for people is still open")
+    acted = [item for item in maintained if item.actions]
+    if not settled and not acted:
+        console.print(
+            "nothing new: every factory pull request waiting for people is still open, "
+            "with no new feedback to act on"
+        )
         return
     for item in settled:
         by = f" by {item.by}" if item.by else ""
         console.print(
             f"{item.repo} #{item.number} {item.decision}{by}: recorded on run {item.run_id}"
         )
-
-
-def _dumped(item: Any) -> dict[str, Any]:
-    return dict(item.model_dump(mode="json"))
+    for pull in acted:
+        for action in pull.actions:
+            console.print(
+                Text(f"{pull.repo} #{pull.number} {action.step}: {action.detail or action.action}"),
+                soft_wrap=True,
+            )
 
 
 @contextmanager
 def _forge_errors() -> Iterator[None]:
     """A missing pull request or bad config is bad input (exit 2); the forge or git failing, 1."""
     from factory.forges.base import ForgeError, PullRequestNotFound
+    from factory.forges.local_feedback import BadComment
     from factory.git import GitError
 
     try:
         yield
-    except (PullRequestNotFound, ConfigError) as exc:
+    except (PullRequestNotFound, BadComment, ConfigError) as exc:
         raise fail(str(exc)) from exc
     except (ForgeError, GitError) as exc:
         raise fail(str(exc), code=1) from exc

@@ -25,6 +25,7 @@ from factory.config import FactoryConfig
 from factory.forges.base import Forge
 from factory.governance.halts import unhalt_hint
 from factory.governance.limits import check_before_start
+from factory.run.checkpoints import open_checkpointer
 from factory.run.driving import RunError, ScopeHalted, claim_again, drive, hold_lease
 from factory.run.hooks import RunHooks
 from factory.run.round_records import ROUND_REQUESTED, ROUND_STARTED
@@ -43,6 +44,7 @@ from factory.store import RunStatus, Store
 
 __all__ = [
     "ROUND_STATUSES",
+    "checkpointed_state",
     "RoundLogEntry",
     "RoundRequest",
     "RoundResult",
@@ -150,6 +152,17 @@ def start_round(
         reason=state.error,
         pushed_sha=pushed,
     )
+
+
+def checkpointed_state(config: FactoryConfig, run_id: str) -> RunState | None:
+    """The run's state as its last checkpoint holds it (None before its first node)."""
+    with open_checkpointer(config) as checkpointer:
+        saved = checkpointer.get_tuple(
+            cast(RunnableConfig, {"configurable": {"thread_id": run_id}})
+        )
+    if saved is None:
+        return None
+    return RunState.model_validate(saved.checkpoint["channel_values"])
 
 
 def _check_takes_round(run_id: str, status: str) -> None:

@@ -98,3 +98,19 @@ class FeedbackSeenRepository:
                 continue
             taken.append(item_id)
         return taken
+
+    def release(self, repo: str, number: int, item_ids: Iterable[str]) -> None:
+        """Forget items taken for a round that never started, so a later pass takes them."""
+        wanted = list(item_ids)
+        if not wanted:
+            return
+        with self._scopes.write() as session:
+            rows = session.scalars(
+                select(PullRequestFeedbackSeen).where(
+                    PullRequestFeedbackSeen.repo == repo,
+                    PullRequestFeedbackSeen.number == number,
+                    PullRequestFeedbackSeen.item_id.in_(wanted),
+                )
+            )
+            for row in rows:
+                session.delete(row)
