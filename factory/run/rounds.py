@@ -162,7 +162,9 @@ def checkpointed_state(config: FactoryConfig, run_id: str) -> RunState | None:
         )
     if saved is None:
         return None
-    return RunState.model_validate(saved.checkpoint["channel_values"])
+    values = saved.checkpoint["channel_values"]
+    # The channels also hold LangGraph's own (`branch:to:...`): only the state's fields.
+    return RunState.model_validate({k: v for k, v in values.items() if k in RunState.model_fields})
 
 
 def _check_takes_round(run_id: str, status: str) -> None:
