@@ -150,10 +150,12 @@ def maintain_pull(
         try:
             outcome = step(ctx)
         except Exception as error:  # one pull request's trouble never ends the whole pass
-            outcome = StepOutcome(
-                step=step.__name__, action="error", detail=error_text(error), stop=True
+            detail = error_text(error) or repr(error)
+            name = step.__name__.removesuffix("_step")
+            outcome = StepOutcome(step=name, action="error", detail=detail, stop=True)
+            log.warning(
+                "a maintenance step failed", repo=repo, pr=number, error=detail, exc_info=True
             )
-            log.warning("a maintenance step failed", repo=repo, pr=number, error=outcome.detail)
         if outcome is None:
             continue
         result.actions.append(outcome)

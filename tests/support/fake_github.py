@@ -283,6 +283,10 @@ class FakeGitHub:
             "merged_by": {"login": merger, "id": 11, "type": "User"} if merger else None,
             "url": url,
             "html_url": f"{self.base}/{OWNER}/{NAME}/pull/{number}",
+            "issue_url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}",
+            "comments_url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}/comments",
+            "review_comments_url": f"{url}/comments",
+            "commits_url": f"{url}/commits",
             "head": {
                 "ref": pull["head"],
                 "sha": self.sha_of(pull["head"]),
@@ -425,6 +429,13 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 if number not in hub.issues and number not in hub.pulls:
                     return self._send(404, {"message": "Not Found"})
                 return self._send(200, _by_number(hub.issue_comments, number))
+            if (match := re.fullmatch(r"/(pulls|issues)/comments/(\d+)", rest)) and method == "GET":
+                kept = hub.review_comments if match.group(1) == "pulls" else hub.issue_comments
+                wanted_id = int(match.group(2))
+                found = next((c for c in kept if c["id"] == wanted_id), None)
+                if found is None:
+                    return self._send(404, {"message": "Not Found"})
+                return self._send(200, {k: v for k, v in found.items() if k != "number"})
             if match := re.fullmatch(r"/pulls/(\d+)/(reviews|comments)", rest):
                 number = int(match.group(1))
                 if number not in hub.pulls:
