@@ -6,5 +6,4 @@
 - `feedback`: reviews and comments become follow-up rounds (`feedback_step`).
 - `guards`: who and what may start a round (write access, own and bot comments, dedupe, the
   round cap, the per-PR budget, repeated feedback).
-- `local_comments`: `factory pr comment` and `factory pr review` on the local forge.
 """
