@@ -99,6 +99,7 @@ def show(
     if as_json:
         record = pull_record(view.pull, view.repo)
         record["stats"] = view.stats.model_dump() if view.stats else None
+        record["feedback"] = [item.model_dump(mode="json") for item in view.feedback]
         if patch is not None:
             record["diff"] = patch
         print_json(record)
@@ -369,6 +370,13 @@ def _render(view: PullRequestView, *, diff_shown: bool = False) -> None:
         console.print(Text.assemble((f"{'files':>10}", "bold"), "  " + ", ".join(view.stats.files)))
     console.print()
     console.print(Markdown(pull.body or "(no description)"))
+    if view.feedback:
+        console.print(Text("\nReviews and comments", style="bold"))
+    for item in view.feedback:
+        where = f" on {item.path}:{item.line}" if item.path else ""
+        state = f" {item.review_state.lower().replace('_', ' ')}" if item.review_state else ""
+        console.print(Text(f"  {item.author}{state}{where} ({item.id})", style="dim"))
+        console.print(Text("    " + item.body.strip().replace("\n", "\n    ")))
     if pull.status in ("open", "draft"):
         ready = " --ready" if pull.status == "draft" else ""
         steps = [] if diff_shown else [f"`factory pr show {pull.number} --diff`"]

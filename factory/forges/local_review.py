@@ -29,6 +29,8 @@ class PullRequestView(BaseModel):
     pull: PullRequestInfo
     stats: DiffStats | None
     """None when the branch or base is gone from the repository."""
+    feedback: list[FeedbackItem] = []
+    """Its reviews and comments, oldest first (the factory's replies among them)."""
 
 
 def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
@@ -91,7 +93,9 @@ def show_pull_request(forge: LocalForge, number: int) -> PullRequestView:
         stats = diff_stats(forge.target, base, head)
     except GitError:
         stats = None
-    return PullRequestView(repo=forge.repo_name, pull=pull, stats=stats)
+    return PullRequestView(
+        repo=forge.repo_name, pull=pull, stats=stats, feedback=forge.feedback(number)
+    )
 
 
 def pull_request_diff(forge: LocalForge, number: int) -> str:

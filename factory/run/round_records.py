@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from factory.forges.feedback import feedback_forge
+from factory.run.pr_body import with_footer
 from factory.run.round_state import RoundLogEntry, RoundOutcome, with_rounds_log
 from factory.run.run_context import RunContext
 from factory.run.state import RunState
@@ -85,7 +86,7 @@ def delivered_round(
     entry = log_entry(ctx.store, ctx.run_id, state, outcome, head_sha)
     rounds = [*state.rounds, entry]
     pull = ctx.forge.get_pull_request(pr_number)
-    body = with_rounds_log(pull.body, rounds)
+    body = with_footer(with_rounds_log(pull.body, rounds), state, ctx.run_id)
     if body != pull.body:
         ctx.forge.update_body(pr_number, redact_text(body))
     reply_to_items(ctx, state, pr_number, entry)

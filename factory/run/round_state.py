@@ -134,7 +134,7 @@ def with_rounds_log(body: str, rounds: list[RoundLogEntry]) -> str:
     start, end = body.find(ROUNDS_START), body.find(ROUNDS_END)
     if start != -1 and end > start:
         return body[:start] + section + body[end + len(ROUNDS_END) :]
-    footer = body.rfind("\n---\nMade by agent-factory run")
+    footer = body.rfind("\n---\nMade by agent-factory run ")
     if footer != -1:
         return body[:footer] + "\n\n" + section + "\n" + body[footer:]
     return body.rstrip() + "\n\n" + section + "\n"
