@@ -68,6 +68,8 @@ class RoundResult(BaseModel):
     """The run's ending after the round (None while it waits for an approval)."""
     reason: str | None = None
     pushed_sha: str | None = None
+    sandbox_seconds: float = 0.0
+    """Time spent inside sandbox commands during the round (the rest is orchestration)."""
 
 
 def start_round(
@@ -151,6 +153,7 @@ def start_round(
         ending=state.ending,
         reason=state.error,
         pushed_sha=pushed,
+        sandbox_seconds=summary.sandbox_seconds,
     )
 
 
