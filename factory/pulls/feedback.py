@@ -49,6 +49,12 @@ def feedback_step(ctx: PullContext) -> StepOutcome | None:
     )
     ignored = _ignore(ctx, sorted_.ignored)
     if sorted_.actionable:
+        # An approval given alongside requested changes approved what is about to change:
+        # it merges nothing; the reviewer approves the round's result if they want it.
+        superseded = [item.id for item in sorted_.approvals]
+        ctx.store.feedback_seen.take(
+            ctx.repo, number, superseded, action="superseded by requested changes", run_id=run.id
+        )
         return _round(ctx, sorted_.actionable)
     if sorted_.approvals:
         return _approve(ctx, sorted_.approvals)
