@@ -195,7 +195,7 @@ def comment(
             {"repo": forge.repo_name, "pull_request": number, **item.model_dump(mode="json")}
         )
         return
-    where = f" on {item.path}:{item.line or 1}" if item.path else ""
+    where = f" on {item.path}:{item.line}" if item.path else ""
     console.print(
         f"commented on #{number}{where} ({item.id}); `factory pr sync` acts on it", soft_wrap=True
     )

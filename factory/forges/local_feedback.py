@@ -46,8 +46,10 @@ def add_comment(
 ) -> FeedbackItem:
     """A PR comment, or an inline one on `path` (at `line`) with its diff hunk."""
     fields: dict[str, Any] = {"kind": "issue_comment"}
-    if path is not None:
-        hunk = _hunk(target, pull, path, line or 1)
+    if path is not None and line is None:
+        raise BadComment("--file needs --line: which line of the file is the comment on?")
+    if path is not None and line is not None:
+        hunk = _hunk(target, pull, path, line)
         fields = {"kind": "review_comment", "path": path, "line": line, "diff_hunk": hunk}
     elif line is not None:
         raise BadComment("--line needs --file: a line of which file?")

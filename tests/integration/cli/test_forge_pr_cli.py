@@ -151,6 +151,7 @@ def test_comments_and_reviews_are_stored_as_github_keeps_them_and_bad_ones_refus
         (["comment", "2", "x", "--file", "nope.py", "--line", "1"], "neither changed by #2"),
         (["comment", "2", "x", "--file", "file2.py", "--line", "9"], "has 1 lines"),
         (["comment", "2", "x", "--line", "3"], "--line needs --file"),
+        (["comment", "2", "x", "--file", "file2.py"], "--file needs --line"),
         (["comment", "2", "x", "--file", "file2.py", "--line", "0"], "--line"),
         (["comment", "2", "   "], "empty"),
         (["review", "2", "--approve", "--request-changes"], "exactly one"),
@@ -159,5 +160,5 @@ def test_comments_and_reviews_are_stored_as_github_keeps_them_and_bad_ones_refus
     ]:
         code, out = invoke(config, *args)
         assert code == 2 and said in out, (args, out)
-    code, out = invoke(config, "comment", "2", "x", "--file", "nope.py", "--json")
+    code, out = invoke(config, "comment", "2", "x", "--file", "nope.py", "--line", "1", "--json")
     assert code == 2 and json.loads(out)["error"]["code"] == "bad_input"
