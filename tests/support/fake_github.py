@@ -432,10 +432,10 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if (match := re.fullmatch(r"/(pulls|issues)/comments/(\d+)", rest)) and method == "GET":
                 kept = hub.review_comments if match.group(1) == "pulls" else hub.issue_comments
                 wanted_id = int(match.group(2))
-                found = next((c for c in kept if c["id"] == wanted_id), None)
-                if found is None:
+                record = next((c for c in kept if c["id"] == wanted_id), None)
+                if record is None:
                     return self._send(404, {"message": "Not Found"})
-                return self._send(200, {k: v for k, v in found.items() if k != "number"})
+                return self._send(200, {k: v for k, v in record.items() if k != "number"})
             if match := re.fullmatch(r"/pulls/(\d+)/(reviews|comments)", rest):
                 number = int(match.group(1))
                 if number not in hub.pulls:
@@ -475,18 +475,10 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 if number not in hub.issues and number not in hub.pulls:
                     return self._send(404, {"message": "Not Found"})
                 hub.comments.append((number, body["body"]))
-                hub.add_issue_comment(number, hub.login, body["body"], association="COLLABORATOR")
-                return self._send(
-                    201,
-                    {
-                        "id": len(hub.comments),
-                        "body": body["body"],
-                        "user": {"login": "factory-bot", "id": 9},
-                        "url": f"{hub.api_url}{prefix}/issues/comments/1",
-                        "html_url": f"{hub.base}/c",
-                        "created_at": "2026-01-01T00:00:00Z",
-                    },
+                made = hub.add_issue_comment(
+                    number, hub.login, body["body"], association="COLLABORATOR"
                 )
+                return self._send(201, {k: v for k, v in made.items() if k != "number"})
             if rest == "/pulls" and method == "GET":
                 head = query.get("head", [""])[0].split(":", 1)[-1]
                 state = query.get("state", ["open"])[0]
