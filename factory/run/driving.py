@@ -171,7 +171,7 @@ def _drive_graph(
             ctx.hooks = hooks
             graph = build_graph(ctx, checkpointer)
             if hooks.prepare_thread is not None:
-                hooks.prepare_thread(graph, thread)
+                hooks.prepare_thread(graph, thread, ctx)
             progress.stage = "graph"
             try:
                 graph.invoke(graph_input, cast(RunnableConfig, thread))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from factory.forges.base import Forge
+    from factory.run.run_context import RunContext
     from factory.tickets.model import Ticket
     from harness.events import HarnessEvent
     from sandboxes.pool import WarmPool
@@ -44,4 +45,4 @@ class RunHooks:
     on_run_created: Callable[[str], None] | None = None
     eval_id: str | None = None
     forge: Forge | None = None
-    prepare_thread: Callable[[Any, dict[str, Any]], None] | None = None
+    prepare_thread: Callable[[Any, dict[str, Any], RunContext], None] | None = None

@@ -16,6 +16,7 @@ from factory.run.state import RunState
 from factory.store import Store
 from factory.support.markdown import code, inline
 from factory.support.utc import as_utc, utcnow
+from harness.config import BudgetConfig
 from harness.redact import redact_text
 
 ROUND_REQUESTED = "round.requested"
@@ -51,6 +52,41 @@ def started_payload(store: Store, run_id: str, number: int) -> tuple[dict[str, A
             if payload.get("round") == number:
                 return payload, as_utc(datetime.fromisoformat(event.ts.replace("Z", "+00:00")))
     return {}, utcnow()
+
+
+def round_limits(
+    store: Store, run_id: str, limits: BudgetConfig, values: dict[str, Any], followup_usd: float
+) -> BudgetConfig:
+    """The budget of a stretch of driving: the run's own limits, and during a round the same
+    limits again counted from what the run had spent when the round started, its dollars also
+    held to what is left of the pull request's follow-up budget."""
+    number = int(values.get("round") or 0)
+    rounds = list(values.get("rounds") or [])
+    if not number or values.get("round_request") is None:
+        return limits
+    if any(_entry_number(entry) == number for entry in rounds):
+        return limits
+    before, _ = started_payload(store, run_id, number)
+    if not before:
+        return limits
+    spent_on_rounds = sum(_entry_cost(entry) for entry in rounds)
+    left = max(followup_usd - spent_on_rounds, 0.0)
+    return limits.model_copy(
+        update={
+            "max_steps": limits.max_steps + int(before.get("model_calls_before", 0)),
+            "max_tokens": limits.max_tokens + int(before.get("tokens_before", 0)),
+            "max_usd": float(before.get("cost_usd_before", 0.0)) + min(limits.max_usd, left),
+            "max_wall_s": limits.max_wall_s + float(before.get("wall_s_before", 0.0)),
+        }
+    )
+
+
+def _entry_number(entry: Any) -> int:
+    return int(entry.number if isinstance(entry, RoundLogEntry) else entry["number"])
+
+
+def _entry_cost(entry: Any) -> float:
+    return float(entry.cost_usd if isinstance(entry, RoundLogEntry) else entry["cost_usd"])
 
 
 def log_entry(

@@ -28,7 +28,7 @@ from factory.governance.limits import check_before_start
 from factory.run.checkpoints import open_checkpointer
 from factory.run.driving import RunError, ScopeHalted, claim_again, drive, hold_lease
 from factory.run.hooks import RunHooks
-from factory.run.round_records import ROUND_REQUESTED, ROUND_STARTED
+from factory.run.round_records import ROUND_REQUESTED, ROUND_STARTED, round_limits
 from factory.run.round_state import (
     RoundLogEntry,
     RoundOutcome,
@@ -36,7 +36,7 @@ from factory.run.round_state import (
     round_request,
     round_signature,
 )
-from factory.run.run_context import NodeObserver
+from factory.run.run_context import NodeObserver, RunContext
 from factory.run.runner import recorded_options
 from factory.run.setup import run_repo
 from factory.run.state import RunState
@@ -96,7 +96,7 @@ def start_round(
             raise ScopeHalted(f"{run.repo} is halted ({halt.reason}); `{unhalt_hint(halt)}` first")
         claim_again(store, run)
 
-        def rewind(graph: Any, thread: dict[str, Any]) -> None:
+        def rewind(graph: Any, thread: dict[str, Any], ctx: RunContext) -> None:
             state = RunState.model_validate(graph.get_state(cast(RunnableConfig, thread)).values)
             if state.pr_number is None:
                 raise RunError(f"{run_id} has no pull request to follow up")
@@ -138,7 +138,15 @@ def start_round(
                     "cost_usd_before": state.cost_usd,
                     "model_calls_before": state.model_calls,
                     "changes_before": len(state.changes),
+                    "tokens_before": state.tokens,
+                    "wall_s_before": state.wall_s,
                 },
+            )
+            # The equipment was built before the round existed: its budget now counts the
+            # round's spend from here (`round_limits`), as a resumed round's will.
+            values = graph.get_state(cast(RunnableConfig, thread)).values
+            ctx.deps.budget.limits = round_limits(
+                store, run_id, ctx.deps.budget.limits, values, ctx.repo.followup_budget_usd
             )
 
         hooks = RunHooks(forge=forge, prepare_thread=rewind)
