@@ -24,6 +24,7 @@ from factory.store.events import EventRepository
 from factory.store.halts import HaltRepository
 from factory.store.incidents import IncidentRepository
 from factory.store.leases import LeaseRepository
+from factory.store.pull_feedback import FeedbackSeenRepository, PullRequestCommentRepository
 from factory.store.pull_request_life import PullRequestLifeReader
 from factory.store.pull_requests import PullRequestRepository
 from factory.store.runs import RunRepository
@@ -57,6 +58,10 @@ class Store:
     pull_requests: PullRequestRepository
     pull_request_life: PullRequestLifeReader
     """A pull request's rounds, base updates, CI and waits, read from its run's audit chain."""
+    pull_request_comments: PullRequestCommentRepository
+    """Comments and reviews people made on the local forge's pull requests."""
+    feedback_seen: FeedbackSeenRepository
+    """Feedback items seen on pull requests, each acted on once."""
     webhook_deliveries: WebhookDeliveryRepository
     """Every webhook delivery received, so a replayed one is refused for good."""
     evals: EvalRepository
@@ -93,6 +98,8 @@ class Store:
         self.spend = SpendLedger(scopes.read, scopes.write)
         self.pull_requests = PullRequestRepository(scopes)
         self.pull_request_life = PullRequestLifeReader(scopes)
+        self.pull_request_comments = self.pull_requests.comments
+        self.feedback_seen = FeedbackSeenRepository(scopes)
         self.webhook_deliveries = WebhookDeliveryRepository(scopes)
         self.evals = EvalRepository(scopes)
 
