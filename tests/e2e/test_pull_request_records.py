@@ -1,10 +1,12 @@
 """A real run's pull request, followed up, on the dashboard and in the operational review.
 
-The run is whole (real git, the Docker sandbox, the demo's replayed model turns) and opens a
-pull request on the local forge; the follow-up rounds' events are appended to its audit chain
-exactly as the round driver writes them (/work/notes/i21_contract.md), a person merges it with
-`factory pr merge`; then the dashboard's run page (a real uvicorn server, over HTTP) lists the
-rounds and `factory review --json` counts them.
+Each run is whole (real git, the Docker sandbox, the demo's replayed model turns) and opens a
+pull request on the local forge. In the first test a reviewer requests a change and
+`factory pr sync` runs a real follow-up round; in the second, rounds of every kind (a CI fix,
+a refused round with hostile text) are appended to the chain exactly as the round driver and
+the maintenance pass write them. A person merges with `factory pr merge`; then the dashboard's
+run page (a real uvicorn server, over HTTP) lists the rounds, and `factory review --json`
+counts them.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import json
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from factory.demo.run_demo import CASSETTE
 from factory.support.utc import utcnow
+from tests.e2e import script
 from tests.e2e.conftest import Workspace
 from tests.e2e.dashboard_server import dashboard
 
@@ -110,3 +114,45 @@ def test_a_followed_up_pull_request_shows_its_rounds_on_the_run_page_and_in_the_
     assert factory["followup_cost_usd"]["value"] == 0.2
     assert factory["factory_burden"]["comments_per_merged_pr"]["value"] == 2.0
     assert factory["factory_burden"]["waiting_hours_per_merged_pr"]["value"] is not None
+
+
+def test_a_real_review_round_is_on_the_run_page_and_in_the_review(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """The round driver's own events: a requested change, `factory pr sync` runs the round,
+    a person merges; the page and the review say one review round, one requested change."""
+    replies = [*script.demo_replies(), *script.address_review(), *script.reviewer()]
+    ran = workspace.cli(
+        "run",
+        str(workspace.ticket),
+        "--replay",
+        str(script.write_cassette(tmp_path / "c.jsonl", replies)),
+        "--json",
+    )
+    assert ran.returncode in (0, 3), ran.stderr[-2000:]
+    run_id = json.loads(ran.stdout)["run_id"]
+    asked = workspace.cli(
+        "pr", "review", "1", "--request-changes", "--body", f"Name the pairs {HOSTILE}"
+    )
+    assert asked.returncode == 0, asked.stderr
+    synced = workspace.cli("pr", "sync", "--json")
+    assert synced.returncode == 0, synced.stderr[-2000:]
+    merged = workspace.cli("pr", "merge", "1")
+    assert merged.returncode == 0, merged.stderr
+
+    with workspace.store() as store:
+        life = store.pull_request_life.of_run(run_id)
+    (first,) = life.rounds
+    assert (first.number, first.kind, first.outcome) == (1, "review", "pushed")
+    assert life.requested_changes == 1 and life.merged_after_changes
+    with dashboard(workspace.config(), None) as url:
+        page = urllib.request.urlopen(f"{url}/runs/{run_id}", timeout=30).read().decode()
+    assert '<tr data-round="1"><td class="num">1</td><td>review</td><td>pushed</td>' in page
+    assert f"<code>{(first.head_sha or '')[:12]}</code>" in page
+    assert "1 review round · 1 requested change · 0 CI fix rounds" in page
+    since = (utcnow() - timedelta(days=1)).isoformat()
+    review = json.loads(workspace.cli("review", "--since", since, "--json", "--no-verify").stdout)
+    factory = review["pull_requests"][0]
+    assert factory["review_rounds_per_pr"]["value"] == 1.0
+    assert factory["first_time_right_rate"]["value"] == 0.0
+    assert factory["followup_cost_usd"]["value"] == first.cost_usd
