@@ -20,7 +20,7 @@ from factory.gate.owners import read_owners
 from factory.gate.repo_policies import open_base, repo_policies
 from factory.gate.request import GateRequest
 from factory.governance.autonomy import assess_repo
-from factory.governance.track_record import gather_track_record
+from factory.governance.track_record import gather_track_record, withdrawn_runs
 from factory.store.store import Store
 from policies.autonomy import Assessment
 from policies.evaluation import evaluate_gate, repo_policy_paths
@@ -49,7 +49,13 @@ def judge_change(config: FactoryConfig, store: Store, request: GateRequest) -> J
     level = request.level or (assessment.level if assessment else settings.autonomy.min)
     track_record = request.track_record
     if track_record is None and base is not None:
-        track_record = gather_track_record(store.pull_requests, request.repo, base.repo, base.sha)
+        track_record = gather_track_record(
+            store.pull_requests,
+            request.repo,
+            base.repo,
+            base.sha,
+            withdrawn=withdrawn_runs(store.runs, request.repo),
+        )
     halt = store.halts.for_repo(request.repo)
     ctx = build_gate_context(
         request,

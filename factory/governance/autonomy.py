@@ -7,7 +7,7 @@ from factory.config import FactoryConfig
 from factory.config.fingerprint import configuration_hash
 from factory.git.base_branch import base_branch_of
 from factory.governance.evidence import eval_evidence, under_configuration
-from factory.governance.track_record import IncidentIssue, gather_track_record
+from factory.governance.track_record import IncidentIssue, gather_track_record, withdrawn_runs
 from factory.store.store import Store
 from policies.autonomy import Assessment, assess_autonomy
 from policies.config import AutonomyLevel
@@ -39,7 +39,12 @@ def assess_repo(
     """
     settings = config.repo(repo)
     record = gather_track_record(
-        store.pull_requests, repo, settings.path, base_branch_of(settings), incidents
+        store.pull_requests,
+        repo,
+        settings.path,
+        base_branch_of(settings),
+        incidents,
+        withdrawn=withdrawn_runs(store.runs, repo),
     )
     found = None
     if settings.autonomy_evidence is not None:

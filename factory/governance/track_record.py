@@ -1,7 +1,8 @@
 """A repository's track record: what the factory merged there and what went wrong later.
 
 Sources, each real:
-- merged PRs and PRs closed by humans: the store's pull_requests table;
+- merged PRs and PRs closed by humans: the store's pull_requests table (a PR the factory
+  withdrew because its ticket was closed, a run ended `ticket_closed`, is no one's rejection);
 - reverts: commits on the base branch whose message says "This reverts commit <sha>"
   (what `git revert` writes), read with the git CLI under the factory's git rules;
 - incidents: issues labelled `incident` whose body says `root cause: <sha>` (as DORA's
@@ -10,7 +11,7 @@ Sources, each real:
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -51,12 +52,32 @@ class PullRequestRow(Protocol):
     status: str
     merged_sha: str | None
     updated_at: datetime
+    run_id: str | None
 
 
 class PullRequestSource(Protocol):
     """The store's pull requests (`Store.pull_requests`)."""
 
     def all(self, repo: str | None = None) -> Sequence[PullRequestRow]: ...
+
+
+class RunRow(Protocol):
+    id: str
+
+
+class RunSource(Protocol):
+    """The store's runs (`Store.runs`)."""
+
+    def latest(
+        self, status: str | None = None, repo: str | None = None, limit: int = 50
+    ) -> Sequence[RunRow]: ...
+
+
+def withdrawn_runs(runs: RunSource, repo: str) -> frozenset[str]:
+    """Runs whose pull request the factory closed because the ticket was closed or lost its
+    label (`ticket_closed`): not a person's verdict on the change."""
+    ended = runs.latest(status="ticket_closed", repo=repo, limit=100_000)
+    return frozenset(run.id for run in ended)
 
 
 def revert_records(
@@ -104,16 +125,17 @@ def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:
 
 
 def store_history(
-    pull_requests: PullRequestSource, repo: str
+    pull_requests: PullRequestSource, repo: str, withdrawn: Collection[str] = ()
 ) -> tuple[list[MergedChange], list[RejectionRecord]]:
-    """Merged factory PRs (with their merge commit) and PRs humans closed without merging."""
+    """Merged factory PRs (with their merge commit) and PRs humans closed without merging
+    (not those of the `withdrawn` runs, which the factory closed itself)."""
     merges: list[MergedChange] = []
     rejections: list[RejectionRecord] = []
     for pull in pull_requests.all(repo=repo):
         at = pull.updated_at
         if pull.status == "merged" and pull.merged_sha:
             merges.append(MergedChange(sha=pull.merged_sha, merged_at=at, pr=pull.number))
-        elif pull.status == "closed":
+        elif pull.status == "closed" and pull.run_id not in withdrawn:
             rejections.append(RejectionRecord(pr=pull.number, at=at, reason="closed by a human"))
     return merges, rejections
 
@@ -125,9 +147,11 @@ def gather_track_record(
     base: str,
     incidents: Iterable[IncidentIssue] = (),
     since: datetime | None = None,
+    withdrawn: Collection[str] = (),
 ) -> TrackRecord:
-    """The whole record for `repo`. Without a local clone (`repo_path` None) no reverts are seen."""
-    merges, rejections = store_history(pull_requests, repo)
+    """The whole record for `repo`. Without a local clone (`repo_path` None) no reverts are seen.
+    `withdrawn`: runs whose PR the factory closed itself (`withdrawn_runs`)."""
+    merges, rejections = store_history(pull_requests, repo, withdrawn)
     reverts = revert_records(repo_path, base, since) if repo_path is not None else []
     return TrackRecord(
         merges=merges,
