@@ -5,6 +5,8 @@
 - `local`, `local_merge`, `local_review`: the embedded forge, pull requests kept in the store.
 - `github`, `github_client`: GitHub through PyGithub, branches pushed with an askpass token.
 - `pull_outcomes`: a person's merge or close, recorded once on the run that opened the PR.
+- `branches`: a PR branch's head, its commits and their authors, whether it was deleted, and
+  the one rule for pushing it back (a lease only over the factory's own rebased commits).
 
 Re-exports load on first use, so reading the configuration does not import PyGithub.
 """

@@ -169,6 +169,9 @@ def _drive_graph(
             ctx.check_lease = lease.check
             ctx.hooks = hooks
             graph = build_graph(ctx, checkpointer)
+            if hooks.resume_from is not None:
+                node, update = hooks.resume_from
+                graph.update_state(cast(RunnableConfig, thread), update, as_node=node)
             progress.stage = "graph"
             try:
                 graph.invoke(graph_input, cast(RunnableConfig, thread))

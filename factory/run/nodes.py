@@ -193,7 +193,12 @@ def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
         change = result.output
         _record_output(ctx, "code", iteration, change, ctx.deps.budget.steps)
         _commit(ctx, state, "code", iteration, change.summary)
-    return {"iteration": iteration, "changes": [*state.changes, change], "feedback": None}
+    return {
+        "iteration": iteration,
+        "changes": [*state.changes, change],
+        "feedback": None,
+        "recheck_only": False,
+    }
 
 
 def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
@@ -299,7 +304,7 @@ def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
         return delivery.report_no_change(ctx, state)
     context, decision = judge_run(ctx, state)
     ctx.event(GATE_DECISION_EVENT, gate_decision_payload(context, decision))
-    return {"decision": decision}
+    return {"decision": decision, "recheck_only": False}
 
 
 def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
