@@ -223,7 +223,9 @@ def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
             _commit(ctx, state, "test", state.iteration, added.summary)
         added = _committed_tests(ctx, added)
         update["added_tests"] = added
-    baseline = baseline_report(ctx, state.base_sha)
+    # Where the branch leaves its base now: after a base update (a rebase, or the base merged
+    # in for a conflict round) that is the new base, which the change is tested against.
+    baseline = baseline_report(ctx, ctx.worktree.base_sha)
     report = tester.check(ctx.deps, baseline)
     # `green` recorded as the run judged it, so the review reads the run the same way.
     payload = {**report.model_dump(mode="json", exclude={"cases"}), "green": report.green}
