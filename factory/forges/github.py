@@ -146,6 +146,11 @@ class GitHubForge:
                     f"GitHub refused to merge #{number}: {reason}; mark it ready for review "
                     "first (`factory approve` does)"
                 ) from None
+            if error.status == 405 and "not mergeable" in reason.lower():
+                raise MergeConflict(
+                    f"GitHub refused to merge #{number}: {reason}; the branch conflicts with "
+                    "its base (the next maintenance pass updates it)"
+                ) from None
             if error.status == 405:
                 raise MergeBlocked(
                     f"GitHub refused to merge #{number}: {reason}; a person must satisfy the "

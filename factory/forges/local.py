@@ -209,7 +209,7 @@ class LocalForge:
                     "git",
                     "merge-tree",
                     "--write-tree",
-                    "--quiet",
+                    "--name-only",
                     f"refs/heads/{base_branch}",
                     f"refs/heads/{head_branch}",
                 ]
