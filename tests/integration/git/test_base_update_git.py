@@ -21,7 +21,13 @@ from factory.forges.branches import (
     push_rebased,
 )
 from factory.forges.local import LocalForge, PullRequestStore
-from factory.git.rebase import contains, merge_base_in, rebase_onto, set_local_branch
+from factory.git.rebase import (
+    conflict_regions,
+    contains,
+    merge_base_in,
+    rebase_onto,
+    set_local_branch,
+)
 from factory.store import Store
 
 pytestmark = pytest.mark.integration
@@ -154,8 +160,8 @@ def test_a_persons_commit_on_the_branch_is_seen_and_a_lease_refuses_to_overwrite
     assert merged.clean and merged.head_after is not None
     set_local_branch(clone, "factory/1-fix", merged.head_after)
     assert push_forward(forge, clone, "factory/1-fix") == merged.head_after
-    assert repo.is_ancestor(mine, "factory/1-fix")
-    assert repo.is_ancestor("main", "factory/1-fix")
+    repo.git.merge_base("--is-ancestor", mine, "factory/1-fix")  # raises when it is not
+    repo.git.merge_base("--is-ancestor", "main", "factory/1-fix")
 
 
 def test_a_lease_on_the_head_still_there_replaces_the_factorys_own_branch(
@@ -194,3 +200,30 @@ def _forge_for_clone(tmp_path: Path, repo: git.Repo) -> LocalForge:
         clone_cache=tmp_path / "clones",
         identity=BOT,
     )
+
+
+def test_each_conflict_region_is_cut_out_with_its_context_and_line() -> None:
+    text = "\n".join(
+        [
+            "a",
+            "b",
+            "c",
+            "d",
+            "<<<<<<< HEAD",
+            "ours",
+            "=======",
+            "theirs",
+            ">>>>>>> main",
+            "e",
+            "f",
+            "<<<<<<< HEAD",
+            "x",
+            "=======",
+            ">>>>>>> main",
+        ]
+    )
+    first, second = conflict_regions("app.py", text)
+    assert (first.path, first.line) == ("app.py", 5)
+    region = ["<<<<<<< HEAD", "ours", "=======", "theirs", ">>>>>>> main"]
+    assert first.text.splitlines() == ["b", "c", "d", *region, "e", "f", "<<<<<<< HEAD"]
+    assert second.line == 12 and second.text.endswith(">>>>>>> main")
