@@ -329,3 +329,50 @@ def test_a_pr_closed_by_a_person_a_ticket_closed_and_a_pr_merged_by_hand_end_tru
         f"{OWNER}/{NAME}#1": "refused",
         f"{OWNER}/{NAME}#3": "delivered",
     }, planned
+
+
+def test_on_github_a_persons_push_to_the_branch_survives_the_base_update(
+    github_world: GitHubWorld, tmp_path: Path
+) -> None:
+    hub = github_world.hub
+    cassette = script.write_cassette(tmp_path / "c.jsonl", script.demo_replies())
+    ran = github_world.cli("run", f"{OWNER}/{NAME}#1", "--replay", str(cassette), "--json")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    run = json.loads(ran.stdout)
+    branch = run["branch"]
+    # A person clones from GitHub, pushes a commit to the factory's branch, and moves main.
+    person = tmp_path / "person"
+    subprocess.run(["git", "clone", "-q", str(hub.bare), str(person)], check=True)
+
+    def in_clone(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(person), *PERSON, *args], check=True, capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    in_clone("checkout", "-q", branch)
+    (person / "NOTES.md").write_text("checked by Pat\n")
+    in_clone("add", "NOTES.md")
+    in_clone("commit", "-q", "-m", "a person's note")
+    theirs = in_clone("rev-parse", "HEAD")
+    in_clone("push", "-q", "origin", branch)
+    in_clone("checkout", "-q", "main")
+    (person / "CHANGES.md").write_text("- numerals\n")
+    in_clone("add", "CHANGES.md")
+    in_clone("commit", "-q", "-m", "main moves on")
+    in_clone("push", "-q", "origin", "main")
+
+    config = github_world.config()
+    with github_world.store() as store:
+        context = pull_context(config, store, REPO_NAME, run["run_id"])
+        assert (context.pull.mergeable, context.pull.mergeable_state) == (True, "clean")
+        outcome = update_pull(context)
+        assert outcome is not None and outcome.action == "merge", outcome
+        (updated,) = _payloads(store, run["run_id"], "pull.base_updated")
+        assert updated["method"] == "merge" and updated["head_before"] == theirs
+        assert store.runs.get(run["run_id"]).status == "pr_open"
+    head = hub.sha_of(branch)
+    assert head == updated["head_after"]
+    bare = ["git", "-C", str(hub.bare), "merge-base", "--is-ancestor"]
+    subprocess.run([*bare, theirs, branch], check=True)  # the person's commit is kept
+    subprocess.run([*bare, "main", branch], check=True)  # and main is in the branch
