@@ -86,9 +86,12 @@ def rebase_onto(clone: Path, *, head_sha: str, base_sha: str, identity: BotIdent
             if not conflicts:
                 raise
             return BaseUpdate(
-                method="rebase", base_sha=base_sha, head_before=head_sha, head_after=None,
+                method="rebase",
+                base_sha=base_sha,
+                head_before=head_sha,
+                head_after=None,
                 conflicts=conflicts,
-            )  # fmt: skip
+            )
         after = run_git(runner, "rev-parse", "HEAD", action="read the rebased head")
     return BaseUpdate(method="rebase", base_sha=base_sha, head_before=head_sha, head_after=after)
 
@@ -110,9 +113,15 @@ def merge_base_in(
     with _scratch_checkout(clone, head_sha, identity) as (path, runner):
         try:
             run_git(
-                runner, "merge", "--no-ff", "--no-verify", "-m", message, base_sha,
+                runner,
+                "merge",
+                "--no-ff",
+                "--no-verify",
+                "-m",
+                message,
+                base_sha,
                 action="merge the base in",
-            )  # fmt: skip
+            )
         except GitError:
             conflicts = _conflict_hunks(path, runner)
             if not conflicts:
@@ -124,16 +133,24 @@ def merge_base_in(
                 run_git(runner, "add", "--", *files, action="stage the conflicted files")
                 note = "Conflicts left for the coder in: " + ", ".join(files)
                 run_git(
-                    runner, "commit", "--no-verify", "--quiet", "-m", f"{message}\n\n{note}",
+                    runner,
+                    "commit",
+                    "--no-verify",
+                    "--quiet",
+                    "-m",
+                    f"{message}\n\n{note}",
                     action="record the conflicted merge",
-                )  # fmt: skip
+                )
                 after = run_git(runner, "rev-parse", "HEAD", action="read the merge")
             else:
                 _quietly(runner, "merge", "--abort")
             return BaseUpdate(
-                method="merge", base_sha=base_sha, head_before=head_sha, head_after=after,
+                method="merge",
+                base_sha=base_sha,
+                head_before=head_sha,
+                head_after=after,
                 conflicts=conflicts,
-            )  # fmt: skip
+            )
         after = run_git(runner, "rev-parse", "HEAD", action="read the merge")
     return BaseUpdate(method="merge", base_sha=base_sha, head_before=head_sha, head_after=after)
 
@@ -155,9 +172,15 @@ def _scratch_checkout(
         path = Path(scratch) / "update"
         with clone_lock(clone):
             run_git(
-                clone_git, "worktree", "add", "--quiet", "--detach", str(path), head_sha,
+                clone_git,
+                "worktree",
+                "add",
+                "--quiet",
+                "--detach",
+                str(path),
+                head_sha,
                 action="check the branch out",
-            )  # fmt: skip
+            )
         runner = factory_git(path, trusted=[clone])
         runner.update_environment(
             GIT_AUTHOR_NAME=identity.name,

@@ -23,7 +23,7 @@ from factory.pulls.maintain import PullContext, StepOutcome
 from factory.run.pr_sync import RECONCILED_EVENT, record_reconciled, settle_pull
 from factory.store import RunStatus
 from factory.support.markdown import code, inline
-from factory.tickets.github import IssueStatus, parse_issue_ref
+from factory.tickets.github import GitHubIssueSource, IssueStatus, parse_issue_ref
 from factory.tickets.model import TicketError
 from factory.tickets.resolve import default_ticket_sources
 
@@ -99,14 +99,13 @@ def _ticket_gone(ctx: PullContext) -> str | None:
 
 
 def _issue_status(ref: str) -> IssueStatus | None:
+    """The issue as GitHub has it now (GITHUB_TOKEN, GITHUB_API_URL); None when unreadable."""
     for source in default_ticket_sources():
-        issue_status = getattr(source, "issue_status", None)
-        if issue_status is not None and source.handles(ref):
+        if isinstance(source, GitHubIssueSource) and source.handles(ref):
             try:
-                status: IssueStatus = issue_status(ref)
+                return source.issue_status(ref)
             except TicketError:
                 return None
-            return status
     return None
 
 
