@@ -155,11 +155,31 @@ def merge_base_in(
     return BaseUpdate(method="merge", base_sha=base_sha, head_before=head_sha, head_after=after)
 
 
-def set_local_branch(clone: Path, branch: str, sha: str) -> None:
-    """Point the clone's own branch (the one runs' worktrees check out) at `sha`."""
+def local_branch(clone: Path, branch: str) -> str | None:
+    """Where the clone's own `branch` points (None when the clone has no such branch)."""
+    try:
+        return run_git(
+            factory_git(clone),
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            f"refs/heads/{branch}",
+            action=f"find {branch}",
+        )
+    except GitError:
+        return None
+
+
+def set_local_branch(clone: Path, branch: str, sha: str | None) -> None:
+    """Point the clone's own branch (the one runs' worktrees check out) at `sha`; None
+    deletes it (it did not exist before)."""
     runner = factory_git(clone)
+    ref = f"refs/heads/{branch}"
     with clone_lock(clone):
-        run_git(runner, "update-ref", f"refs/heads/{branch}", sha, action=f"move {branch}")
+        if sha is None:
+            run_git(runner, "update-ref", "-d", ref, action=f"drop {branch}")
+        else:
+            run_git(runner, "update-ref", ref, sha, action=f"move {branch}")
 
 
 @contextmanager

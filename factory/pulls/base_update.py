@@ -34,14 +34,22 @@ from factory.forges.branches import (
 )
 from factory.forges.feedback import FeedbackItem
 from factory.git.command import GitError
-from factory.git.rebase import BaseUpdate, contains, merge_base_in, rebase_onto, set_local_branch
+from factory.git.rebase import (
+    BaseUpdate,
+    contains,
+    local_branch,
+    merge_base_in,
+    rebase_onto,
+    set_local_branch,
+)
 from factory.pulls.maintain import PullContext, StepOutcome
-from factory.run.driving import RunError, claim_again, drive, hold_lease
+from factory.run.driving import claim_again, drive, hold_lease
 from factory.run.hooks import RunHooks
 from factory.run.pr_sync import AWAITING_PEOPLE
 from factory.run.rounds import RoundRequest, start_round
 from factory.run.runner import recorded_options
 from factory.store import Store
+from factory.support.errors import FactoryError, error_text
 
 STEP = "base_update"
 BASE_UPDATED_EVENT = "pull.base_updated"
@@ -64,11 +72,14 @@ def update_pull(ctx: PullContext) -> StepOutcome | None:
     if base_sha is None or head_sha is None or contains(clone, base_sha, head_sha):
         return None
     others = others_commits(branch_commits(clone, base_sha, head_sha), ctx.config.git)
+    local_before = local_branch(clone, pull.head_branch)
     try:
         update = _bring_up_to_date(ctx, clone, base_sha, head_sha, rebase=not others)
     except (ForgeError, GitError) as error:
         # The branch moved under us (the lease refused) or the forge would not take it:
-        # nothing was overwritten; the next pass reads the branch again.
+        # nothing was overwritten; the clone's branch goes back to what it was, and the next
+        # pass reads the branch again.
+        set_local_branch(clone, pull.head_branch, local_before)
         return StepOutcome(step=STEP, action="deferred", detail=str(error)[:300], stop=True)
     if not update.clean and _conflict_sent(ctx.store, run.id, base_sha):
         files = ", ".join(update.conflicted_files)
@@ -86,14 +97,14 @@ def update_pull(ctx: PullContext) -> StepOutcome | None:
                 "head_after": update.head_after,
             },
         )
-        status = _recheck(ctx, base_sha)
+        status = _recheck(ctx, base_sha)  # the branch is updated on the forge whatever it says
         detail = (
             f"{update.method}d onto {pull.base_branch} {base_sha[:12]}"
             + (f" (commits by {_names(others)} kept)" if others else "")
             + f"; tests and gate again: {status}"
         )
         return StepOutcome(step=STEP, action=update.method, detail=detail, stop=True)
-    return _conflict_round(ctx, clone, update, head_sha)
+    return _conflict_round(ctx, clone, update, head_sha, local_before)
 
 
 def _bring_up_to_date(
@@ -139,13 +150,15 @@ def _recheck(ctx: PullContext, base_sha: str) -> str:
         with hold_lease(ctx.config, ctx.store, ctx.run.id) as lease:
             claim_again(ctx.store, ctx.store.runs.get(ctx.run.id))
             summary = drive(ctx.config, ctx.store, lease, options, None, hooks=hooks)
-    except RunError as error:
-        return f"not run ({error})"
+    except Exception as error:
+        # `drive` recorded the failure on the run (resumable, `factory resume`); a lease held
+        # elsewhere wrote nothing. Either way the pass goes on with the next pull request.
+        return f"not finished ({error_text(error) or type(error).__name__})"
     return summary.status.value
 
 
 def _conflict_round(
-    ctx: PullContext, clone: Path, update: BaseUpdate, head_sha: str
+    ctx: PullContext, clone: Path, update: BaseUpdate, head_sha: str, local_before: str | None
 ) -> StepOutcome:
     """Leave the conflicted merge on the run's branch (local only) and ask the coder."""
     run, pull = ctx.run, ctx.pull
@@ -190,7 +203,16 @@ def _conflict_round(
         signature=_signature(items),
         head_sha=head_sha,
     )
-    result = start_round(ctx.config, ctx.store, run.id, request, forge=ctx.forge)
+    try:
+        result = start_round(ctx.config, ctx.store, run.id, request, forge=ctx.forge)
+    except FactoryError as refused:
+        # No round ran (halted, a live driver...): git's markers must not stay on the branch
+        # another round would push.
+        set_local_branch(clone, pull.head_branch, local_before)
+        detail = f"conflicts in {', '.join(files)}; no coder round: {refused}"
+        return StepOutcome(step=STEP, action="conflict", detail=detail[:500], stop=True)
+    if result.outcome not in ("pushed", "merged"):
+        set_local_branch(clone, pull.head_branch, local_before)
     detail = f"conflicts in {', '.join(files)}; coder round {result.round}: {result.outcome}"
     return StepOutcome(step=STEP, action="conflict", detail=detail, stop=True)
 

@@ -19,6 +19,7 @@ import json
 from factory.forges.base import ForgeError, PullRequestInfo
 from factory.forges.branches import branch_deleted, fresh_clone
 from factory.forges.pull_outcomes import record_closed
+from factory.governance.liveness import observed_status
 from factory.pulls.maintain import PullContext, StepOutcome
 from factory.run.pr_sync import RECONCILED_EVENT, record_reconciled, settle_pull
 from factory.store import RunStatus
@@ -43,7 +44,8 @@ def reconcile_pull(ctx: PullContext) -> StepOutcome | None:
     """End the run when its pull request, branch or ticket says the work is over; None while
     the pull request is open and wanted (the next steps go on)."""
     run = ctx.run
-    if run is None:
+    if run is None or observed_status(run) in (RunStatus.RUNNING, RunStatus.QUEUED):
+        # A live driver's ending would write over ours: the next pass reconciles.
         return None
     pull = ctx.pull
     if pull.status in ("merged", "closed"):
