@@ -376,3 +376,40 @@ def test_on_github_a_persons_push_to_the_branch_survives_the_base_update(
     bare = ["git", "-C", str(hub.bare), "merge-base", "--is-ancestor"]
     subprocess.run([*bare, theirs, branch], check=True)  # the person's commit is kept
     subprocess.run([*bare, "main", branch], check=True)  # and main is in the branch
+
+
+def test_a_change_tested_on_a_stale_base_is_not_merged_until_updated_and_tested_again(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """At L3 the gate would merge; the base moved while the run worked, so the merge waits
+    (`merge.deferred`); the maintenance pass rebases, tests and judges again, then merges."""
+    workspace.configure('autonomy = { min = "L3", max = "L3" }')
+    cassette = script.write_cassette(tmp_path / "c.jsonl", script.demo_replies())
+    env = {**os.environ, "FACTORY_FAILPOINTS": "after:test"}
+    ticket = str(workspace.ticket)
+    killed = workspace.cli("run", ticket, "--replay", str(cassette), "--json", env=env)
+    assert killed.returncode != 0
+    moved = _commit_as_person(workspace, "CHANGES.md", "- numerals\n", "main moves on")
+    with workspace.store() as store:
+        (run,) = store.runs.latest(limit=1)
+        run_id = run.id
+    workspace.cli("sandbox", "prune", "--json")  # the killed run's sandbox
+    resumed = workspace.cli("resume", run_id, "--json")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert json.loads(resumed.stdout)["status"] == "pr_open"
+    config = workspace.config()
+    with workspace.store() as store:
+        (deferred,) = _payloads(store, run_id, "merge.deferred")
+        assert moved[:12] in str(deferred["reason"])
+        assert "merge.done" not in _kinds(store, run_id)
+        assert workspace.git("rev-parse", "main").strip() == moved
+
+        outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
+
+        assert outcome is not None and outcome.action == "rebase", outcome
+        assert store.runs.get(run_id).status == "merged"
+        (done,) = _payloads(store, run_id, "merge.done")
+    main = workspace.git("rev-parse", "main").strip()
+    assert done["sha"] == main
+    workspace.git("merge-base", "--is-ancestor", moved, main)
+    assert "reversed(numeral.upper())" in workspace.git("show", "main:numerals/roman.py")
