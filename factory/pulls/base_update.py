@@ -98,12 +98,14 @@ def update_pull(ctx: PullContext) -> StepOutcome | None:
             },
         )
         status = _recheck(ctx, base_sha)  # the branch is updated on the forge whatever it says
+        done = "rebased onto" if update.method == "rebase" else "merged in"
         detail = (
-            f"{update.method}d onto {pull.base_branch} {base_sha[:12]}"
+            f"{done} {pull.base_branch} {base_sha[:12]}"
             + (f" (commits by {_names(others)} kept)" if others else "")
             + f"; tests and gate again: {status}"
         )
-        return StepOutcome(step=STEP, action=update.method, detail=detail, stop=True)
+        action = "rebased" if update.method == "rebase" else "base_merged"
+        return StepOutcome(step=STEP, action=action, detail=detail, stop=True)
     return _conflict_round(ctx, clone, update, head_sha, local_before)
 
 

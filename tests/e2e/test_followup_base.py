@@ -77,7 +77,7 @@ def test_a_base_moved_without_conflict_is_rebased_with_no_model_call_and_tested_
 
         outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
 
-        assert outcome is not None and outcome.action == "rebase", outcome
+        assert outcome is not None and outcome.action == "rebased", outcome
         kinds = _kinds(store, run_id)
         assert kinds.count("model.call") == calls_before  # no agent for a clean rebase
         assert kinds.count("tests.report") == reports_before + 1  # the suite ran again
@@ -119,7 +119,7 @@ def test_a_persons_commit_on_the_branch_is_never_force_pushed_over(
 
     with workspace.store() as store:
         outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
-        assert outcome is not None and outcome.action == "merge", outcome
+        assert outcome is not None and outcome.action == "base_merged", outcome
         (updated,) = _payloads(store, run_id, "pull.base_updated")
         assert updated["method"] == "merge" and updated["head_before"] == theirs
     # The person's commit is still there, under the merge of main; nothing was rewritten.
@@ -367,7 +367,7 @@ def test_on_github_a_persons_push_to_the_branch_survives_the_base_update(
         context = pull_context(config, store, REPO_NAME, run["run_id"])
         assert (context.pull.mergeable, context.pull.mergeable_state) == (True, "clean")
         outcome = update_pull(context)
-        assert outcome is not None and outcome.action == "merge", outcome
+        assert outcome is not None and outcome.action == "base_merged", outcome
         (updated,) = _payloads(store, run["run_id"], "pull.base_updated")
         assert updated["method"] == "merge" and updated["head_before"] == theirs
         assert store.runs.get(run["run_id"]).status == "pr_open"
@@ -406,7 +406,7 @@ def test_a_change_tested_on_a_stale_base_is_not_merged_until_updated_and_tested_
 
         outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
 
-        assert outcome is not None and outcome.action == "rebase", outcome
+        assert outcome is not None and outcome.action == "rebased", outcome
         assert store.runs.get(run_id).status == "merged"
         (done,) = _payloads(store, run_id, "merge.done")
     main = workspace.git("rev-parse", "main").strip()
