@@ -117,6 +117,17 @@ def merge_approved(
     ctx.event("pr.ready", {"pr": state.pr_number, "status": ready.status})
     if comment:
         ctx.forge.comment(state.pr_number, f"Approved by {inline(by)}: {block(comment)}")
+    moved = base_moved(ctx, state)
+    if moved is not None:
+        # What was approved was tested on a base that is no longer the base: the maintenance
+        # pass updates the branch and tests it again, and the gate asks again if it must.
+        ctx.event("merge.deferred", {"pr": state.pr_number, "reason": moved})
+        ctx.forge.comment(
+            state.pr_number,
+            f"Approved by {inline(by)}, but not merged yet: {inline(moved)}. agent-factory "
+            "brings the branch up to date and runs the tests and the gate again first.",
+        )
+        return {"ending": "pr_open"}
     try:
         sha = ctx.forge.merge(state.pr_number)
     except MergeBlocked as blocked:
