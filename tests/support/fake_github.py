@@ -37,6 +37,10 @@ class FakeGitHub:
     comments: list[tuple[int, str]] = field(default_factory=list)
     requested: dict[int, dict[str, list[str]]] = field(default_factory=dict)
     protected: bool = False
+    computing_mergeability: bool = False
+    """As GitHub does: the first read of a pull request after its head or base moved says
+    `mergeable: null` (`unknown`) while a background job computes it; later reads have it."""
+    computed: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     graphql: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 100
@@ -147,6 +151,9 @@ class FakeGitHub:
         pull = self.pulls[number]
         head, base = self.sha_of(pull["head"]), self.sha_of(pull["base"])
         if pull["state"] != "open" or head is None or base is None:
+            return None, "unknown"
+        if self.computing_mergeability and self.computed.get(number) != (base, head):
+            self.computed[number] = (base, head)
             return None, "unknown"
         try:
             git.Repo(self.bare).git.merge_tree("--write-tree", "--name-only", base, head)

@@ -124,3 +124,20 @@ def test_the_local_forge_says_whether_an_open_pull_request_merges_cleanly(
 
         forge.close(pull.number)
         assert forge.get_pull_request(pull.number).mergeable is None
+
+
+def test_github_says_null_while_it_computes_mergeability_and_the_forge_passes_it_on(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    fake_github.computing_mergeability = True
+    forge = _github(fake_github, tmp_path)
+    _push_change(forge, tmp_path, "print('hello, world')\n")
+    pull = forge.open_pull_request(
+        PullRequestRequest(head_branch=BRANCH, base_branch="main", title="Fix greeting")
+    )
+    first = forge.get_pull_request(pull.number)
+    assert (first.mergeable, first.mergeable_state) == (None, "unknown")  # not "no conflict"
+    second = forge.get_pull_request(pull.number)
+    assert (second.mergeable, second.mergeable_state) == (True, "clean")
+    _move_main_on_github(fake_github, tmp_path, "x = 1\n", name="other.py")
+    assert forge.get_pull_request(pull.number).mergeable is None  # the base moved: again
