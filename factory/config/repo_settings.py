@@ -8,6 +8,9 @@ the run. And even that may only narrow what the operator allows, key by key:
 | `autonomy` | each end of the band is the lower of the two (a lower level is stricter) |
 | `budget` | each limit (`max_steps`, `max_tokens`, `max_usd`, `max_wall_s`) the lower |
 | `max_iterations` | the lower of the two |
+| `max_followup_rounds`, `followup_budget_usd` | the lower of the two |
+| `feedback_bots` | the bots both lists name (the repo's list can only drop bots) |
+| `feedback_mention` | the operator's |
 | `policies` | the union: the operator's (the default set when it lists none) plus the repo's |
 | `protected_paths` | the union |
 | `path`, `github`, `base_branch`, `setup`, `test_command` | the operator's; the repo's ignored |
@@ -60,8 +63,18 @@ def governing_repo_config(operator: RepoConfig, base_text: str | None, name: str
             "protected_paths": sorted({*operator.protected_paths, *theirs.protected_paths}),
             "budget": narrowed_budget(operator.budget, theirs.budget),
             "max_iterations": min(operator.max_iterations, theirs.max_iterations),
+            "max_followup_rounds": min(operator.max_followup_rounds, theirs.max_followup_rounds),
+            "followup_budget_usd": min(operator.followup_budget_usd, theirs.followup_budget_usd),
+            "feedback_bots": _narrowed_bots(operator.feedback_bots, theirs),
         }
     )
+
+
+def _narrowed_bots(operator: list[str], theirs: RepoConfig) -> list[str]:
+    """The operator's trusted bots, less those a repository's own list leaves out."""
+    if "feedback_bots" not in theirs.model_fields_set:
+        return operator
+    return [bot for bot in operator if bot in theirs.feedback_bots]
 
 
 def _repo_section(base_text: str | None, name: str) -> dict[str, Any] | None:

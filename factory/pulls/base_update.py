@@ -18,10 +18,11 @@ branch no longer contains its base branch's head:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+from langchain_core.runnables import RunnableConfig
 
 from factory.forges.base import ForgeError
 from factory.forges.branches import (
@@ -42,14 +43,18 @@ from factory.git.rebase import (
     rebase_onto,
     set_local_branch,
 )
-from factory.pulls.maintain import PullContext, StepOutcome
 from factory.run.driving import claim_again, drive, hold_lease
 from factory.run.hooks import RunHooks
 from factory.run.pr_sync import AWAITING_PEOPLE
-from factory.run.rounds import RoundRequest, start_round
+from factory.run.round_state import RoundRequest, round_signature
+from factory.run.rounds import start_round
 from factory.run.runner import recorded_options
 from factory.store import Store
 from factory.support.errors import FactoryError, error_text
+
+if TYPE_CHECKING:
+    from factory.pulls.maintain import PullContext, StepOutcome
+    from factory.store.models import Run
 
 STEP = "base_update"
 BASE_UPDATED_EVENT = "pull.base_updated"
@@ -80,11 +85,11 @@ def update_pull(ctx: PullContext) -> StepOutcome | None:
         # nothing was overwritten; the clone's branch goes back to what it was, and the next
         # pass reads the branch again.
         set_local_branch(clone, pull.head_branch, local_before)
-        return StepOutcome(step=STEP, action="deferred", detail=str(error)[:300], stop=True)
+        return _outcome(action="deferred", detail=str(error)[:300], stop=True)
     if not update.clean and _conflict_sent(ctx.store, run.id, base_sha):
         files = ", ".join(update.conflicted_files)
         detail = f"conflicts in {files} with {base_sha[:12]} went to the coder before"
-        return StepOutcome(step=STEP, action="conflict_pending", detail=detail, stop=True)
+        return _outcome(action="conflict_pending", detail=detail, stop=True)
     if update.clean:
         ctx.store.events.append(
             run.id,
@@ -97,7 +102,7 @@ def update_pull(ctx: PullContext) -> StepOutcome | None:
                 "head_after": update.head_after,
             },
         )
-        status = _recheck(ctx, base_sha)  # the branch is updated on the forge whatever it says
+        status = _recheck(ctx, run, base_sha)  # the branch is updated on the forge whatever it says
         done = "rebased onto" if update.method == "rebase" else "merged in"
         detail = (
             f"{done} {pull.base_branch} {base_sha[:12]}"
@@ -105,8 +110,8 @@ def update_pull(ctx: PullContext) -> StepOutcome | None:
             + f"; tests and gate again: {status}"
         )
         action = "rebased" if update.method == "rebase" else "base_merged"
-        return StepOutcome(step=STEP, action=action, detail=detail, stop=True)
-    return _conflict_round(ctx, clone, update, head_sha, local_before)
+        return _outcome(action=action, detail=detail, stop=True)
+    return _conflict_round(ctx, run, clone, update, head_sha, local_before)
 
 
 def _bring_up_to_date(
@@ -135,7 +140,7 @@ def _bring_up_to_date(
     return merged
 
 
-def _recheck(ctx: PullContext, base_sha: str) -> str:
+def _recheck(ctx: PullContext, run: Run, base_sha: str) -> str:
     """Drive the run again from its test node against the new base: the suite in the sandbox,
     then the gate and delivery at the run's level, no agent. Returns the run's status after."""
     resume: dict[str, Any] = {
@@ -146,11 +151,16 @@ def _recheck(ctx: PullContext, base_sha: str) -> str:
         "feedback": None,
         "decision": None,
     }
-    options = recorded_options(ctx.store, ctx.run.id)
-    hooks = RunHooks(forge=ctx.forge, resume_from=("code", resume))
+    options = recorded_options(ctx.store, run.id)
+
+    def from_the_tests(graph: Any, thread: dict[str, Any], _run: Any) -> None:
+        # As if the coder had just finished: the next node is `test`.
+        graph.update_state(cast(RunnableConfig, thread), resume, as_node="code")
+
+    hooks = RunHooks(forge=ctx.forge, prepare_thread=from_the_tests)
     try:
-        with hold_lease(ctx.config, ctx.store, ctx.run.id) as lease:
-            claim_again(ctx.store, ctx.store.runs.get(ctx.run.id))
+        with hold_lease(ctx.config, ctx.store, run.id) as lease:
+            claim_again(ctx.store, ctx.store.runs.get(run.id))
             summary = drive(ctx.config, ctx.store, lease, options, None, hooks=hooks)
     except Exception as error:
         # `drive` recorded the failure on the run (resumable, `factory resume`); a lease held
@@ -160,10 +170,15 @@ def _recheck(ctx: PullContext, base_sha: str) -> str:
 
 
 def _conflict_round(
-    ctx: PullContext, clone: Path, update: BaseUpdate, head_sha: str, local_before: str | None
+    ctx: PullContext,
+    run: Run,
+    clone: Path,
+    update: BaseUpdate,
+    head_sha: str,
+    local_before: str | None,
 ) -> StepOutcome:
     """Leave the conflicted merge on the run's branch (local only) and ask the coder."""
-    run, pull = ctx.run, ctx.pull
+    pull = ctx.pull
     files = update.conflicted_files
     ctx.store.events.append(
         run.id, CONFLICT_EVENT, "system", {"files": files, "base_sha": update.base_sha}
@@ -177,8 +192,8 @@ def _conflict_round(
         keep_conflicts=True,
     )
     if marked.head_after is None:
-        return StepOutcome(
-            step=STEP, action="conflict", detail="the conflicted merge could not be kept", stop=True
+        return _outcome(
+            action="conflict", detail="the conflicted merge could not be kept", stop=True
         )
     # The round's worktree checks this out; its fork point is now the new base, which the
     # round's baseline and diff read.
@@ -202,7 +217,7 @@ def _conflict_round(
     request = RoundRequest(
         kind="conflict",
         items=items,
-        signature=_signature(items),
+        signature=round_signature(items),
         head_sha=head_sha,
     )
     try:
@@ -212,11 +227,11 @@ def _conflict_round(
         # another round would push.
         set_local_branch(clone, pull.head_branch, local_before)
         detail = f"conflicts in {', '.join(files)}; no coder round: {refused}"
-        return StepOutcome(step=STEP, action="conflict", detail=detail[:500], stop=True)
+        return _outcome(action="conflict", detail=detail[:500], stop=True)
     if result.outcome not in ("pushed", "merged"):
         set_local_branch(clone, pull.head_branch, local_before)
     detail = f"conflicts in {', '.join(files)}; coder round {result.round}: {result.outcome}"
-    return StepOutcome(step=STEP, action="conflict", detail=detail, stop=True)
+    return _outcome(action="conflict", detail=detail, stop=True)
 
 
 def _conflict_sent(store: Store, run_id: str, base_sha: str) -> bool:
@@ -228,10 +243,12 @@ def _conflict_sent(store: Store, run_id: str, base_sha: str) -> bool:
     )
 
 
-def _signature(items: list[FeedbackItem]) -> str:
-    normal = [{"path": item.path, "hunk": item.diff_hunk} for item in items]
-    return hashlib.sha256(json.dumps(normal, sort_keys=True).encode()).hexdigest()
-
-
 def _names(commits: list[Any]) -> str:
     return ", ".join(sorted({commit.author_name for commit in commits}))
+
+
+def _outcome(*, action: str, detail: str = "", stop: bool = False) -> StepOutcome:
+    # Imported here: `maintain` imports this step, so its models load after this module.
+    from factory.pulls.maintain import StepOutcome
+
+    return StepOutcome(step=STEP, action=action, detail=detail, stop=stop)

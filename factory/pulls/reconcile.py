@@ -15,18 +15,22 @@ released, so the sweep never starts the ticket again (`sweep/selection.py` skips
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from factory.forges.base import ForgeError, PullRequestInfo
 from factory.forges.branches import branch_deleted, fresh_clone
 from factory.forges.pull_outcomes import record_closed
 from factory.governance.liveness import observed_status
-from factory.pulls.maintain import PullContext, StepOutcome
 from factory.run.pr_sync import RECONCILED_EVENT, record_reconciled, settle_pull
 from factory.store import RunStatus
 from factory.support.markdown import code, inline
 from factory.tickets.github import GitHubIssueSource, IssueStatus, parse_issue_ref
 from factory.tickets.model import TicketError
 from factory.tickets.resolve import default_ticket_sources
+
+if TYPE_CHECKING:
+    from factory.pulls.maintain import PullContext, StepOutcome
+    from factory.store.models import Run
 
 STEP = "reconcile"
 
@@ -55,22 +59,20 @@ def reconcile_pull(ctx: PullContext) -> StepOutcome | None:
             if settled is not None
             else f"PR #{pull.number} is {pull.status}, as recorded"
         )
-        return StepOutcome(step=STEP, action=pull.status, detail=detail, stop=True)
+        return _outcome(action=pull.status, detail=detail, stop=True)
     if run.status in _ENDED:
-        return StepOutcome(
-            step=STEP, action="ended", detail=f"run {run.id} is {run.status}", stop=True
-        )
+        return _outcome(action="ended", detail=f"run {run.id} is {run.status}", stop=True)
     clone = fresh_clone(ctx.forge, ctx.config.factory.data_dir / "clones")
     if branch_deleted(clone, pull.head_branch):
-        return _branch_deleted(ctx)
-    gone = _ticket_gone(ctx)
+        return _branch_deleted(ctx, run)
+    gone = _ticket_gone(ctx, run)
     if gone is not None:
-        return _withdraw(ctx, gone)
+        return _withdraw(ctx, run, gone)
     return None
 
 
-def _branch_deleted(ctx: PullContext) -> StepOutcome:
-    pull, run = ctx.pull, ctx.run
+def _branch_deleted(ctx: PullContext, run: Run) -> StepOutcome:
+    pull = ctx.pull
     reason = f"branch {pull.head_branch} was deleted from the {ctx.forge.kind} forge"
     by = f"forge:{ctx.forge.kind}"
     closed = _close(ctx, f"Closing: {code(pull.head_branch)} was deleted, so this cannot merge.")
@@ -79,13 +81,13 @@ def _branch_deleted(ctx: PullContext) -> StepOutcome:
         ctx.store.events.append(
             run.id, RECONCILED_EVENT, by, {"ending": "closed", "reason": reason, "by": by}
         )
-    return StepOutcome(step=STEP, action="closed", detail=reason, stop=True)
+    return _outcome(action="closed", detail=reason, stop=True)
 
 
-def _ticket_gone(ctx: PullContext) -> str | None:
+def _ticket_gone(ctx: PullContext, run: Run) -> str | None:
     """Why the ticket no longer asks for this work (closed, or its label removed); None when
     it still does or cannot be read (a ticket that cannot be read is no reason to close)."""
-    ticket_ref = ctx.state.ticket.ref if ctx.state is not None else ctx.run.ticket_ref
+    ticket_ref = ctx.state.ticket.ref if ctx.state is not None else run.ticket_ref
     if parse_issue_ref(ticket_ref) is None and not ticket_ref.startswith("http"):
         return None  # Markdown and stdin tickets have no state to follow
     status = _issue_status(ticket_ref)
@@ -95,7 +97,7 @@ def _ticket_gone(ctx: PullContext) -> str | None:
         who = f" by {status.closed_by}" if status.closed_by else ""
         return f"the ticket {ticket_ref} was closed{who}"
     label = ctx.repo_config.backlog_label
-    if label in _labels_at_start(ctx) and label not in status.labels:
+    if label in _labels_at_start(ctx, run) and label not in status.labels:
         return f"the ticket {ticket_ref} lost its {label!r} label"
     return None
 
@@ -111,18 +113,18 @@ def _issue_status(ref: str) -> IssueStatus | None:
     return None
 
 
-def _labels_at_start(ctx: PullContext) -> list[str]:
+def _labels_at_start(ctx: PullContext, run: Run) -> list[str]:
     if ctx.state is not None:
         return list(ctx.state.ticket.labels)
-    record = ctx.store.tickets.get(ctx.run.ticket_ref)
+    record = ctx.store.tickets.get(run.ticket_ref)
     if record is None or not record.labels:
         return []
     labels = json.loads(record.labels)
     return [str(label) for label in labels] if isinstance(labels, list) else []
 
 
-def _withdraw(ctx: PullContext, reason: str) -> StepOutcome:
-    pull, run = ctx.pull, ctx.run
+def _withdraw(ctx: PullContext, run: Run, reason: str) -> StepOutcome:
+    pull = ctx.pull
     _close(
         ctx,
         f"agent-factory is closing this pull request: {inline(reason)}. The branch "
@@ -131,7 +133,7 @@ def _withdraw(ctx: PullContext, reason: str) -> StepOutcome:
     record_reconciled(
         ctx.store, run.id, RunStatus.TICKET_CLOSED, reason=reason, by=f"forge:{ctx.forge.kind}"
     )
-    return StepOutcome(step=STEP, action="ticket_closed", detail=reason, stop=True)
+    return _outcome(action="ticket_closed", detail=reason, stop=True)
 
 
 def _close(ctx: PullContext, comment: str) -> PullRequestInfo:
@@ -147,3 +149,10 @@ def _close(ctx: PullContext, comment: str) -> PullRequestInfo:
 
 def _reconciled(ctx: PullContext, run_id: str) -> bool:
     return any(event.kind == RECONCILED_EVENT for event in ctx.store.events.read(run_id))
+
+
+def _outcome(*, action: str, detail: str = "", stop: bool = False) -> StepOutcome:
+    # Imported here: `maintain` imports this step, so its models load after this module.
+    from factory.pulls.maintain import StepOutcome
+
+    return StepOutcome(step=STEP, action=action, detail=detail, stop=stop)

@@ -18,6 +18,11 @@ Recorded (200):
   GitHub (the payload's word is not taken for it) and, when a run of this store opened it,
   its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge;
   recorded once, however often GitHub tells it.
+Queued (202), one maintenance job per pull request (`queue/pull_jobs.py`):
+- `pull_request_review` / `submitted`, `pull_request_review_comment` / `created`, and
+  `issue_comment` / `created` on a pull request of a configured repository: the job reads the
+  pull request's feedback from GitHub (never the payload's) and the guards decide whether it
+  starts a follow-up round (`factory/pulls/`); a comment seen before starts nothing again.
 Other events are acknowledged and ignored (200). Refused, with nothing queued: a body over
 `MAX_BODY_BYTES` (413, never read whole), an unsigned or mis-signed one (401), one without a
 delivery id, event or JSON object (400), `/factory run` from anyone else (403), and a replay
@@ -109,6 +114,31 @@ def closed_pull_request(
     return repo, number
 
 
+FEEDBACK_ACTIONS = {
+    "pull_request_review": "submitted",
+    "pull_request_review_comment": "created",
+    "issue_comment": "created",
+}
+
+
+def pull_feedback(
+    config: FactoryConfig, event: str, payload: dict[str, Any]
+) -> tuple[str, int] | None:
+    """(configured repository name, pull request number) when feedback arrived on a PR."""
+    if FEEDBACK_ACTIONS.get(event) != payload.get("action"):
+        return None
+    full_name = str((payload.get("repository") or {}).get("full_name") or "")
+    repo = next((name for name, r in config.repos.items() if r.github == full_name), None)
+    if event == "issue_comment":
+        issue = payload.get("issue") or {}
+        number = issue.get("number") if issue.get("pull_request") else None
+    else:
+        number = (payload.get("pull_request") or {}).get("number")
+    if repo is None or not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return repo, number
+
+
 def untrusted_command(event: str, payload: dict[str, Any]) -> str | None:
     """Why a `/factory run` comment is refused: its author may not ask; None otherwise."""
     comment = payload.get("comment") or {}
@@ -188,6 +218,9 @@ async def _act(
         )
         await run_in_threadpool(store.webhook_deliveries.settle, delivery, outcome)
         return JSONResponse({"ok": True, "queued": False, "recorded": settled})
+    feedback = pull_feedback(config, event, payload)
+    if feedback is not None:
+        return await _queue(delivery, store, _queue_maintenance, config, *feedback)
     untrusted = untrusted_command(event, payload)
     wanted = None if untrusted else wanted_issue(config, event, payload)
     if untrusted is not None or wanted is None:
@@ -208,6 +241,26 @@ async def _act(
         store.webhook_deliveries.settle, delivery, f"queued job {queued['job_id']}"
     )
     return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
+
+
+async def _queue(delivery: str, store: Store, queue: Any, *args: Any) -> JSONResponse:
+    """Queue a job for the delivery; a failure is recorded so a redelivery may try again."""
+    try:
+        queued = await run_in_threadpool(queue, *args)
+    except Exception as error:
+        log.warning("a webhook delivery could not be queued", delivery=delivery, error=str(error))
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, f"failed: {error}")
+        return _refused(f"the job could not be queued: {type(error).__name__}", 503)
+    await run_in_threadpool(
+        store.webhook_deliveries.settle, delivery, f"queued job {queued['job_id']}"
+    )
+    return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
+
+
+def _queue_maintenance(config: FactoryConfig, repo: str, number: int) -> dict[str, Any]:
+    from factory.queue.pull_jobs import queue_pull_maintenance
+
+    return {"pull_request": number, **queue_pull_maintenance(config, repo, number)}
 
 
 async def _capped_body(request: Request) -> bytes | None:

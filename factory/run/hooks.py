@@ -8,8 +8,6 @@
   `sweep_id` is recorded on the run; `ticket_runs_seen` are the ticket's runs the sweep saw
   when it chose it: the run is created only if no other appeared since (atomically).
 - `on_run_created` learns the new run's id as soon as the run row exists.
-- `resume_from` (node, values): before driving, the checkpoint is updated as if `node` had just
-  returned `values`, so the graph continues from the node after it (a base update's recheck).
 - `eval_id` marks the run as an eval's (recorded on the run: readers of runs leave it out),
   and `forge` replaces the repository's forge (an eval's `EvalForge`, which reaches no real
   forge: the run then pushes, opens and merges nothing outside its throwaway clone).
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from factory.forges.base import Forge
+    from factory.run.run_context import RunContext
     from factory.tickets.model import Ticket
     from harness.events import HarnessEvent
     from sandboxes.pool import WarmPool
@@ -46,4 +45,4 @@ class RunHooks:
     on_run_created: Callable[[str], None] | None = None
     eval_id: str | None = None
     forge: Forge | None = None
-    resume_from: tuple[str, dict[str, Any]] | None = None
+    prepare_thread: Callable[[Any, dict[str, Any], RunContext], None] | None = None

@@ -24,14 +24,14 @@ import pytest
 
 from factory.config import FactoryConfig, load_config
 from factory.demo.run_demo import REPO_NAME, TICKET, prepare_demo
-from factory.pulls.base_update import update_pull
-from factory.pulls.reconcile import reconcile_pull
+from factory.forges.pull_outcomes import run_pull_request
+from factory.pulls.maintain import StepOutcome, maintain_pull
+from factory.run.setup import make_forge
 from factory.store import Store
 from factory.tickets.markdown import MarkdownTicketSource
 from tests.e2e import script
 from tests.e2e.conftest import Workspace
 from tests.support.fake_github import NAME, OWNER, FakeGitHub, serve_fake_github
-from tests.support.pull_context import pull_context
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
 
@@ -44,6 +44,17 @@ def _kinds(store: Store, run_id: str) -> list[str]:
 
 def _payloads(store: Store, run_id: str, kind: str) -> list[dict[str, object]]:
     return [json.loads(e.payload) for e in store.events.read(run_id) if e.kind == kind]
+
+
+def _pass(config: FactoryConfig, store: Store, run_id: str, step: str) -> StepOutcome | None:
+    """The maintenance pass over the run's pull request (every step, in order, as a sweep makes
+    it); what `step` did, or None when it had nothing to do."""
+    number = run_pull_request(store, run_id)
+    assert number is not None, f"{run_id} opened no pull request"
+    passed = maintain_pull(config, store, REPO_NAME, number, run_id=run_id)
+    errors = [action for action in passed.actions if action.action == "error"]
+    assert not errors, errors
+    return next((action for action in passed.actions if action.step == step), None)
 
 
 def _commit_as_person(ws: Workspace, path: str, text: str, message: str) -> str:
@@ -75,7 +86,7 @@ def test_a_base_moved_without_conflict_is_rebased_with_no_model_call_and_tested_
         events_before = len(store.events.read(run_id))
         moved = _commit_as_person(workspace, "CHANGES.md", "- numerals\n", "main moves on")
 
-        outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
+        outcome = _pass(config, store, run_id, "base_update")
 
         assert outcome is not None and outcome.action == "rebased", outcome
         kinds = _kinds(store, run_id)
@@ -101,7 +112,7 @@ def test_a_base_moved_without_conflict_is_rebased_with_no_model_call_and_tested_
 
     # Up to date now: the next pass does nothing.
     with workspace.store() as store:
-        assert update_pull(pull_context(config, store, REPO_NAME, run_id)) is None
+        assert _pass(config, store, run_id, "base_update") is None
 
 
 def test_a_persons_commit_on_the_branch_is_never_force_pushed_over(
@@ -118,7 +129,7 @@ def test_a_persons_commit_on_the_branch_is_never_force_pushed_over(
     moved = _commit_as_person(workspace, "CHANGES.md", "- numerals\n", "main moves on")
 
     with workspace.store() as store:
-        outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
+        outcome = _pass(config, store, run_id, "base_update")
         assert outcome is not None and outcome.action == "base_merged", outcome
         (updated,) = _payloads(store, run_id, "pull.base_updated")
         assert updated["method"] == "merge" and updated["head_before"] == theirs
@@ -158,11 +169,6 @@ def _resolve_conflict() -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the conflict round needs CORE's factory/run/rounds.py:start_round (issue-21-core); "
-    "this branch holds a placeholder that raises NotImplementedError",
-)
 def test_a_real_conflict_is_resolved_by_the_coder_and_the_tests_run_again(
     workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -182,7 +188,7 @@ def test_a_real_conflict_is_resolved_by_the_coder_and_the_tests_run_again(
         assert branch is not None
         reports_before = _kinds(store, run_id).count("tests.report")
 
-        outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
+        outcome = _pass(config, store, run_id, "base_update")
 
         assert outcome is not None and outcome.action == "conflict", outcome
         (conflict,) = _payloads(store, run_id, "pull.conflict")
@@ -290,9 +296,7 @@ def test_a_pr_closed_by_a_person_a_ticket_closed_and_a_pr_merged_by_hand_end_tru
     config = github_world.config()
     with github_world.store() as store:
         outcomes = {
-            number: reconcile_pull(
-                pull_context(config, store, REPO_NAME, str(runs[number]["run_id"]))
-            )
+            number: _pass(config, store, str(runs[number]["run_id"]), "reconcile")
             for number in (1, 2, 3)
         }
         assert {n: o.action if o else None for n, o in outcomes.items()} == {
@@ -312,8 +316,7 @@ def test_a_pr_closed_by_a_person_a_ticket_closed_and_a_pr_merged_by_hand_end_tru
         for number in (1, 2, 3):
             assert store.claims.release_run(str(runs[number]["run_id"])) == []  # none held
         # A second pass records nothing twice.
-        again = reconcile_pull(pull_context(config, store, REPO_NAME, str(runs[1]["run_id"])))
-        assert again is not None and again.stop
+        assert _pass(config, store, str(runs[1]["run_id"]), "reconcile") is not None
         assert len(_payloads(store, str(runs[1]["run_id"]), "pull.reconciled")) == 1
     # The factory closed the withdrawn ticket's PR, saying why; the person's PRs it left as
     # they were.
@@ -364,9 +367,10 @@ def test_on_github_a_persons_push_to_the_branch_survives_the_base_update(
 
     config = github_world.config()
     with github_world.store() as store:
-        context = pull_context(config, store, REPO_NAME, run["run_id"])
-        assert (context.pull.mergeable, context.pull.mergeable_state) == (True, "clean")
-        outcome = update_pull(context)
+        forge = make_forge(config, store, REPO_NAME, config.repo(REPO_NAME))
+        pull = forge.get_pull_request(run["pull_request"]["number"])
+        assert (pull.mergeable, pull.mergeable_state) == (True, "clean")
+        outcome = _pass(config, store, run["run_id"], "base_update")
         assert outcome is not None and outcome.action == "base_merged", outcome
         (updated,) = _payloads(store, run["run_id"], "pull.base_updated")
         assert updated["method"] == "merge" and updated["head_before"] == theirs
@@ -404,7 +408,7 @@ def test_a_change_tested_on_a_stale_base_is_not_merged_until_updated_and_tested_
         assert "merge.done" not in _kinds(store, run_id)
         assert workspace.git("rev-parse", "main").strip() == moved
 
-        outcome = update_pull(pull_context(config, store, REPO_NAME, run_id))
+        outcome = _pass(config, store, run_id, "base_update")
 
         assert outcome is not None and outcome.action == "rebased", outcome
         assert store.runs.get(run_id).status == "merged"

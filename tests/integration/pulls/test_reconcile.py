@@ -47,10 +47,11 @@ def _open_pull(forge: Forge, tmp_path: Path) -> int:
 
 def _context(
     config: FactoryConfig, store: Store, forge: Forge, number: int, ticket_ref: str
-) -> PullContext:
+) -> tuple[PullContext, str]:
+    """The pass's context for a pull request a fresh `pr_open` run opened, and the run's id."""
     run = store.runs.create(ticket_ref, "app", branch=BRANCH, status=RunStatus.PR_OPEN)
     store.events.append(run.id, "pr.opened", "system", {"number": number})
-    return PullContext(
+    context = PullContext(
         config=config,
         store=store,
         repo="app",
@@ -60,6 +61,7 @@ def _context(
         run=store.runs.get(run.id),
         state=None,
     )
+    return context, run.id
 
 
 def test_a_branch_deleted_by_a_person_closes_the_pr_and_ends_the_run_closed(
@@ -75,14 +77,14 @@ def test_a_branch_deleted_by_a_person_closes_the_pr_and_ends_the_run_closed(
         store.pull_requests, repo_name="app", repo_path=user, clone_cache=tmp_path / "clones"
     )
     number = _open_pull(forge, tmp_path)
-    context = _context(config, store, forge, number, "notes/bug.md")
+    context, run_id = _context(config, store, forge, number, "notes/bug.md")
     assert reconcile_pull(context) is None  # open, wanted: the next steps go on
 
     repo.git.branch("-D", BRANCH)
     outcome = reconcile_pull(context)
 
     assert outcome is not None and (outcome.action, outcome.stop) == ("closed", True)
-    run = store.runs.get(context.run.id)
+    run = store.runs.get(run_id)
     assert run.status == "closed" and "was deleted" in (run.outcome or "")
     kinds = [event.kind for event in store.events.read(run.id)]
     assert kinds.count("pull.reconciled") == 1 and kinds.count("pr.closed") == 1
@@ -108,14 +110,14 @@ def test_a_ticket_that_lost_its_label_withdraws_the_pr_with_a_comment(
     ref = f"{OWNER}/{NAME}#3"
     labels = ["bug", "agent-ready"]
     store.tickets.record(ref, "Fix", "It is broken.", labels=labels, source="github")
-    context = _context(config, store, forge, number, ref)
+    context, run_id = _context(config, store, forge, number, ref)
     assert reconcile_pull(context) is None
 
     fake_github.unlabel_issue(3, "agent-ready")
     outcome = reconcile_pull(context)
 
     assert outcome is not None and outcome.action == "ticket_closed"
-    run = store.runs.get(context.run.id)
+    run = store.runs.get(run_id)
     assert run.status == "ticket_closed"
     assert "lost its 'agent-ready' label" in (run.outcome or "")
     assert fake_github.pulls[number]["state"] == "closed"
