@@ -8,6 +8,8 @@
   `github_feedback`: reviews, inline comments and PR comments read, replies posted.
 - `feedback`: `FeedbackItem` and the `FeedbackForge` protocol (feedback to act on, replies).
 - `pull_outcomes`: a person's merge or close, recorded once on the run that opened the PR.
+- `branches`: a PR branch's head, its commits and their authors, whether it was deleted, and
+  the one rule for pushing it back (a lease only over the factory's own rebased commits).
 
 Re-exports load on first use, so reading the configuration does not import PyGithub.
 """

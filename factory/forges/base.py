@@ -53,6 +53,12 @@ class PullRequestInfo(BaseModel):
     """When the forge merged it (GitHub's `merged_at`); None when unmerged or not reported."""
     merged_by: str | None = None
     """Who pressed the button (a GitHub login), when the forge says."""
+    mergeable: bool | None = None
+    """Whether the head merges into the base without conflict (GitHub's `mergeable`); None
+    while the forge is still computing it, for a closed pull request, or when not read."""
+    mergeable_state: str | None = None
+    """GitHub's `mergeable_state` (`clean`, `dirty`, `behind`, `blocked`, `draft`,
+    `unknown`...); the local forge says `clean`, `dirty` or `draft`."""
 
 
 class ForgeError(FactoryError, RuntimeError):
@@ -87,8 +93,11 @@ class Forge(Protocol):
         """Where the factory clones the repository from, and the environment git needs there."""
         ...
 
-    def push_branch(self, repo: Path, branch: str) -> str:
-        """Push `branch` from `repo` (worktree or clone); never forced. Returns the pushed sha."""
+    def push_branch(self, repo: Path, branch: str, *, expected_sha: str | None = None) -> str:
+        """Push `branch` from `repo` (worktree or clone); never forced. Returns the pushed sha.
+
+        `expected_sha` (a rebase of the factory's own commits only, `forges/branches.py`):
+        replace the remote branch, but only while it still points there (force-with-lease)."""
         ...
 
     def find_pull_request(self, head_branch: str) -> PullRequestInfo | None:

@@ -43,7 +43,7 @@ class EvalForge:
     def clone_source(self) -> tuple[str, dict[str, str] | None]:
         return str(self.source), None
 
-    def push_branch(self, repo: Path, branch: str) -> str:
+    def push_branch(self, repo: Path, branch: str, *, expected_sha: str | None = None) -> str:
         """Nothing is pushed: the sha the branch would have pushed is read and recorded."""
         sha = run_git(
             factory_git(repo), "rev-parse", f"refs/heads/{branch}", action="read the branch"

@@ -64,9 +64,16 @@ class GitHubForge:
         """Environment for one git call against this forge (askpass, token)."""
         return askpass_env(self._token, self._helper)
 
-    def push_branch(self, repo: Path, branch: str) -> str:
+    def push_branch(self, repo: Path, branch: str, *, expected_sha: str | None = None) -> str:
         try:
-            return push_branch(repo, self.clone_url, branch, env=self.git_env(), secret=self._token)
+            return push_branch(
+                repo,
+                self.clone_url,
+                branch,
+                env=self.git_env(),
+                secret=self._token,
+                expected_sha=expected_sha,
+            )
         except GitError as error:
             raise ForgeError(scrub(str(error), self._token)) from None
 
@@ -98,7 +105,15 @@ class GitHubForge:
         return self._info(pull)
 
     def get_pull_request(self, number: int) -> PullRequestInfo:
-        return self._info(self._pull(number))
+        """One pull request, with GitHub's `mergeable` and `mergeable_state` (only the single
+        pull request's payload carries them; lists do not)."""
+        pull = self._pull(number)
+        info = self._info(pull)
+        if info.status not in ("open", "draft"):
+            return info
+        return info.model_copy(
+            update={"mergeable": pull.mergeable, "mergeable_state": pull.mergeable_state}
+        )
 
     def update_body(self, number: int, body: str) -> PullRequestInfo:
         pull = self._pull(number)
@@ -133,6 +148,11 @@ class GitHubForge:
                 raise MergeBlocked(
                     f"GitHub refused to merge #{number}: {reason}; mark it ready for review "
                     "first (`factory approve` does)"
+                ) from None
+            if error.status == 405 and "not mergeable" in reason.lower():
+                raise MergeConflict(
+                    f"GitHub refused to merge #{number}: {reason}; the branch conflicts with "
+                    "its base (the next maintenance pass updates it)"
                 ) from None
             if error.status == 405:
                 raise MergeBlocked(

@@ -7,6 +7,8 @@ A person acts as reviewer with `factory pr list|show|merge|close`.
 from pathlib import Path
 from typing import Any, Protocol
 
+from git import GitCommandError
+
 from factory.forges.base import (
     ForgeError,
     ForgeKind,
@@ -75,9 +77,9 @@ class LocalForge:
     def clone_source(self) -> tuple[str, dict[str, str] | None]:
         return str(self.repo_path), None
 
-    def push_branch(self, repo: Path, branch: str) -> str:
+    def push_branch(self, repo: Path, branch: str, *, expected_sha: str | None = None) -> str:
         try:
-            sha = push_branch(repo, str(self.target), branch)
+            sha = push_branch(repo, str(self.target), branch, expected_sha=expected_sha)
         except GitError as error:
             raise ForgeError(str(error)) from None
         # As on GitHub, a push moves the head of the branch's open pull request.
@@ -137,7 +139,15 @@ class LocalForge:
         return _info(row)
 
     def get_pull_request(self, number: int) -> PullRequestInfo:
-        return _info(self._row(number))
+        """One pull request; an open one says whether its branch merges into its base
+        cleanly now (`mergeable`, GitHub's `mergeable_state` words)."""
+        info = _info(self._row(number))
+        if info.status not in ("open", "draft"):
+            return info
+        mergeable = self._merges_cleanly(info.base_branch, info.head_branch)
+        words = {True: "clean", False: "dirty", None: "unknown"}
+        state = "draft" if info.draft else words[mergeable]
+        return info.model_copy(update={"mergeable": mergeable, "mergeable_state": state})
 
     def update_body(self, number: int, body: str) -> PullRequestInfo:
         self._row(number)
@@ -219,6 +229,25 @@ class LocalForge:
             )
         except GitError:
             return None
+
+    def _merges_cleanly(self, base_branch: str, head_branch: str) -> bool | None:
+        """`git merge-tree` of the two branch tips: exit 0 clean, 1 conflicts; None when
+        either branch is gone."""
+        runner = factory_git(self.target)
+        try:
+            runner.execute(
+                [
+                    "git",
+                    "merge-tree",
+                    "--write-tree",
+                    "--name-only",
+                    f"refs/heads/{base_branch}",
+                    f"refs/heads/{head_branch}",
+                ]
+            )
+        except GitCommandError as error:
+            return False if error.status == 1 else None
+        return True
 
     def _branch_sha(self, branch: str) -> str | None:
         try:

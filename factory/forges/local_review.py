@@ -1,7 +1,7 @@
 """A person acting as reviewer on the local forge: what `factory pr` calls.
 
 Merges and closes by a person are appended to the run's audit chain (actor `human:<name>`),
-and the run's status follows (`merged` / `rejected`), so the record of a pull request's fate
+and the run's status follows (`merged` / `closed`), so the record of a pull request's fate
 lives with the run that opened it (`pull_outcomes.py`, shared with GitHub's merge button).
 """
 

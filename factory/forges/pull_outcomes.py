@@ -4,8 +4,9 @@ At L1 the factory opens a pull request and a person decides: `factory pr merge|c
 local forge, or the buttons on GitHub (seen through the forge by every sweep and by
 `factory pr sync`, or delivered by the webhook). Whichever way it arrives, the run gets one
 `pr.merged` or `pr.closed` event (actor `human:<who>`) and its status follows: `merged` or
-`rejected`. The operational review counts a `pr.merged` as the factory change's deployment,
-at the forge's merge time. Recording the same decision again changes nothing.
+`closed` (`factory reject`, the factory's own approval step, is `rejected`). The operational
+review counts a `pr.merged` as the factory change's deployment, at the forge's merge time.
+Recording the same decision again changes nothing.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def record_closed(
         "via": via,
     }
     outcome = f"PR #{pull.number} closed: {comment or 'no reason'}"
-    return _record(store, run_id, "closed", by, payload, RunStatus.REJECTED, outcome)
+    return _record(store, run_id, "closed", by, payload, RunStatus.CLOSED, outcome)
 
 
 def recorded_decision(store: Store, run_id: str) -> Decision | None:

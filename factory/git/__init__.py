@@ -9,6 +9,8 @@
 - `tool_output`: build and cache output that step commits leave out.
 - `push`, `askpass`: pushes that are never forced, with a token only in git's environment.
 - `diffstat`: a branch's diff size.
+- `rebase`: a branch brought up to date with its moved base (rebase, or the base merged in),
+  in a scratch worktree; the conflicting hunks when it conflicts.
 
 Re-exports load on first use (PEP 562 `__getattr__`) so that importing `factory.git`
 comes without GitPython. The `TYPE_CHECKING` imports

@@ -22,7 +22,9 @@ from factory.config.repo_settings import governing_repo_config
 from factory.forges.base import Forge, PullRequestInfo
 from factory.git import ensure_clone, read_from_base
 from factory.git.base_branch import base_branch_of
+from factory.pulls.base_update import update_pull
 from factory.pulls.feedback import feedback_step
+from factory.pulls.reconcile import reconcile_pull
 from factory.run.pr_sync import awaiting_runs
 from factory.run.rounds import checkpointed_state
 from factory.run.setup import make_forge
@@ -82,16 +84,6 @@ class PullContext:
 
 
 PullStep = Callable[[PullContext], "StepOutcome | None"]
-
-
-def reconcile_pull(ctx: PullContext) -> StepOutcome | None:
-    """Placeholder until `factory/pulls/reconcile.py` (the world changed under the run)."""
-    return None
-
-
-def update_pull(ctx: PullContext) -> StepOutcome | None:
-    """Placeholder until `factory/pulls/base_update.py` (a moved base branch)."""
-    return None
 
 
 def check_pull(ctx: PullContext) -> StepOutcome | None:

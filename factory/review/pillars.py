@@ -38,6 +38,8 @@ NOTHING_DELIVERED = frozenset(
         RunStatus.REFUSED.value,
         RunStatus.BUDGET_EXCEEDED.value,
         RunStatus.REJECTED.value,
+        RunStatus.CLOSED.value,
+        RunStatus.TICKET_CLOSED.value,
     }
 )
 ENDED_BADLY = NOTHING_DELIVERED | {RunStatus.HALTED.value}

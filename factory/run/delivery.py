@@ -11,7 +11,10 @@ import json
 from typing import Any
 
 from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestRequest
+from factory.forges.branches import branch_head
 from factory.gate.owners import reviewer_names
+from factory.git import GitError, ensure_clone
+from factory.git.rebase import contains
 from factory.run.pr_body import pull_request_body, pull_request_title
 from factory.run.round_records import delivered_round, round_open
 from factory.run.run_context import RunContext
@@ -60,6 +63,12 @@ def _act_on_decision(
     if kind == DecisionKind.NEEDS_HUMAN:
         ctx.event("run.waiting", {"for": "approval", "pr": pr.number})
         return update  # the graph goes on to await_approval
+    moved = base_moved(ctx, state)
+    if moved is not None:
+        # Tested and judged against a base that is no longer the base: never merged as is.
+        # The maintenance pass brings it up to date, tests and judges it again, then merges.
+        ctx.event("merge.deferred", {"pr": pr.number, "reason": moved})
+        return {**update, "ending": "pr_open"}
     try:
         sha = ctx.forge.merge(pr.number)
     except MergeBlocked as blocked:
@@ -68,6 +77,24 @@ def _act_on_decision(
     ctx.event("merge.done", {"pr": pr.number, "sha": sha, "by": "factory"})
     ctx.store.runs.update(ctx.run_id, outcome=f"merged as {sha[:12]}")
     return {**update, "merged_sha": sha, "ending": "merged"}
+
+
+def base_moved(ctx: RunContext, state: RunState) -> str | None:
+    """Why the branch is behind its base on the forge now (None when it is not, or when the
+    forge cannot be read: then the forge's own merge rules decide)."""
+    source, env = ctx.forge.clone_source()
+    clone = ctx.worktree.clone
+    try:
+        ensure_clone(source, clone.parent, env=env)
+        base_head = branch_head(clone, state.base_branch)
+        if base_head is None or contains(clone, base_head, f"refs/heads/{state.branch}"):
+            return None
+    except GitError:
+        return None
+    return (
+        f"{state.base_branch} moved to {base_head[:12]} since the change was tested on "
+        f"{state.base_sha[:12]}"
+    )
 
 
 def report_no_change(ctx: RunContext, state: RunState) -> dict[str, Any]:
@@ -104,6 +131,17 @@ def merge_approved(
     ctx.event("pr.ready", {"pr": state.pr_number, "status": ready.status})
     if comment:
         ctx.forge.comment(state.pr_number, f"Approved by {inline(by)}: {block(comment)}")
+    moved = base_moved(ctx, state)
+    if moved is not None:
+        # What was approved was tested on a base that is no longer the base: the maintenance
+        # pass updates the branch and tests it again, and the gate asks again if it must.
+        ctx.event("merge.deferred", {"pr": state.pr_number, "reason": moved})
+        ctx.forge.comment(
+            state.pr_number,
+            f"Approved by {inline(by)}, but not merged yet: {inline(moved)}. agent-factory "
+            "brings the branch up to date and runs the tests and the gate again first.",
+        )
+        return {"ending": "pr_open"}
     try:
         sha = ctx.forge.merge(state.pr_number)
     except MergeBlocked as blocked:

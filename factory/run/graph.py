@@ -68,6 +68,9 @@ def after_test(state: RunState) -> str:
     """Back to the coder while tests fail and rounds remain; out of rounds, a human decides."""
     if state.ending:
         return END
+    if state.recheck_only:
+        # A base update: no agent, whatever the tests say; the gate judges the result.
+        return "gate"
     report = state.last_test_report
     if report is not None and not report.green:
         return "code" if _iterations_left(state) else "gate"

@@ -197,7 +197,12 @@ def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
         change = result.output
         _record_output(ctx, "code", iteration, change, ctx.deps.budget.steps)
         _commit(ctx, state, "code", iteration, change.summary)
-    return {"iteration": iteration, "changes": [*state.changes, change], "feedback": None}
+    return {
+        "iteration": iteration,
+        "changes": [*state.changes, change],
+        "feedback": None,
+        "recheck_only": False,
+    }
 
 
 def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
@@ -222,7 +227,9 @@ def test(ctx: RunContext, state: RunState) -> dict[str, Any]:
             _commit(ctx, state, "test", state.iteration, added.summary)
         added = _committed_tests(ctx, added)
         update["added_tests"] = added
-    baseline = baseline_report(ctx, state.base_sha)
+    # Where the branch leaves its base now: after a base update (a rebase, or the base merged
+    # in for a conflict round) that is the new base, which the change is tested against.
+    baseline = baseline_report(ctx, ctx.worktree.base_sha)
     report = tester.check(ctx.deps, baseline)
     # `green` recorded as the run judged it, so the review reads the run the same way.
     payload = {**report.model_dump(mode="json", exclude={"cases"}), "green": report.green}
@@ -303,7 +310,7 @@ def gate(ctx: RunContext, state: RunState) -> dict[str, Any]:
         return delivery.report_no_change(ctx, state)
     context, decision = judge_run(ctx, state)
     ctx.event(GATE_DECISION_EVENT, gate_decision_payload(context, decision))
-    return {"decision": decision}
+    return {"decision": decision, "recheck_only": False}
 
 
 def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:

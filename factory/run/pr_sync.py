@@ -5,6 +5,10 @@ approval leaves the decision to people, who may take it on the forge itself: Git
 or close button. Every sweep (before it selects), `factory pr sync` and the GitHub webhook
 ask the forge about those pull requests and record what it says (`forges/pull_outcomes.py`),
 so `runs list`, the sweep's skip reasons and the operational review tell the truth.
+
+Whatever the forge shows that ends a run (a person's merge or close here; a deleted branch or
+a closed ticket in `factory/pulls/reconcile.py`) is also said once as `pull.reconciled`
+{ending, reason, by}, through `record_reconciled`, the one writer of such endings.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from factory.forges.base import Forge, PullRequestInfo, PullRequestNotFound
 from factory.forges.pull_outcomes import person, record_closed, record_merged, run_pull_request
 from factory.run.setup import make_forge
 from factory.store import RunStatus, Store
+from factory.support.utc import utcnow
+
+RECONCILED_EVENT = "pull.reconciled"
 
 AWAITING_PEOPLE = (RunStatus.PR_OPEN, RunStatus.NEEDS_HUMAN, RunStatus.WAITING_APPROVAL)
 """Statuses in which a run's pull request is in people's hands."""
@@ -88,15 +95,49 @@ def _settle(store: Store, forge: Forge, repo: str, run_id: str, number: int) -> 
         pull = forge.get_pull_request(number)
     except PullRequestNotFound:
         return None
+    return settle_pull(store, forge, repo, run_id, pull)
+
+
+def settle_pull(
+    store: Store, forge: Forge, repo: str, run_id: str, pull: PullRequestInfo
+) -> SettledPull | None:
+    """Record what the forge says became of `pull` (just read) on the run that opened it:
+    merged or closed by a person, with `pull.reconciled`. None when it is still open or
+    this was recorded before."""
     via = f"{forge.kind} forge"
     # GitHub names who merged; who closed a pull request it does not say, so the forge is
     # the actor then, never a person the record cannot name.
     if pull.status == "merged":
         actor = person(pull.merged_by) if pull.merged_by else f"forge:{forge.kind}"
         if record_merged(store, run_id, pull, by=actor, via=via):
-            return SettledPull(repo, run_id, number, "merged", pull.merged_by)
-    elif pull.status == "closed" and record_closed(
-        store, run_id, pull, by=f"forge:{forge.kind}", via=via
-    ):
-        return SettledPull(repo, run_id, number, "closed", None)
+            reason = f"PR #{pull.number} was merged on the {via}"
+            _append_reconciled(store, run_id, "merged", reason, actor)
+            return SettledPull(repo, run_id, pull.number, "merged", pull.merged_by)
+    elif pull.status == "closed":
+        actor = f"forge:{forge.kind}"
+        if record_closed(store, run_id, pull, by=actor, via=via):
+            reason = f"PR #{pull.number} was closed unmerged on the {via}"
+            _append_reconciled(store, run_id, "closed", reason, actor)
+            return SettledPull(repo, run_id, pull.number, "closed", None)
     return None
+
+
+def record_reconciled(
+    store: Store, run_id: str, status: RunStatus, *, reason: str, by: str
+) -> bool:
+    """End the run with `status` because the world changed under it (a deleted branch, a
+    closed ticket): `pull.reconciled`, the row, the ticket's claim released. False when the
+    run already ended that way."""
+    run = store.runs.find(run_id)
+    if run is None or run.status == status.value:
+        return False
+    _append_reconciled(store, run_id, status.value, reason, by)
+    store.runs.update(run_id, status=status, outcome=reason[:500], finished_at=utcnow())
+    store.claims.release_run(run_id)
+    return True
+
+
+def _append_reconciled(store: Store, run_id: str, ending: str, reason: str, by: str) -> None:
+    store.events.append(
+        run_id, RECONCILED_EVENT, by, {"ending": ending, "reason": reason, "by": by}
+    )

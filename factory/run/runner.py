@@ -321,6 +321,7 @@ def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) ->
 
 
 def recorded_options(store: Store, run_id: str) -> RunOptions:
+    """The options the run was started with (a resume, approval or recheck drives with them)."""
     for event in store.events.read(run_id):
         if event.kind == "run.started":
             return RunOptions.model_validate(json.loads(event.payload).get("options", {}))

@@ -71,6 +71,10 @@ class RunState(BaseModel):
     wall_s: float = 0.0
     """Seconds drivers have spent on the run, summed over its stretches (the wall budget's
     meter); time the run lay stopped or waited for a human does not count."""
+    recheck_only: bool = False
+    """The branch was only brought up to date with its moved base (factory/pulls/base_update):
+    tests and the gate run again with no agent; the reviewer's verdict on the unchanged change
+    stands. The gate (or the next coder round) clears it."""
     phase: Phase = "intake"
     ending: Ending | None = None
     error: str | None = None

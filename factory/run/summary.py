@@ -38,6 +38,8 @@ EXIT_CODES = {
     RunStatus.REFUSED: 3,
     RunStatus.HALTED: 3,
     RunStatus.REJECTED: 3,
+    RunStatus.CLOSED: 3,
+    RunStatus.TICKET_CLOSED: 3,
     RunStatus.BUDGET_EXCEEDED: 4,
     RunStatus.NO_CHANGE: 5,
     RunStatus.FAILED: 1,
@@ -55,6 +57,8 @@ FINISHED_STATUSES = frozenset(
         RunStatus.DONE,
         RunStatus.REFUSED,
         RunStatus.REJECTED,
+        RunStatus.CLOSED,
+        RunStatus.TICKET_CLOSED,
         RunStatus.BUDGET_EXCEEDED,
     }
 )

@@ -23,6 +23,12 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     HALTED = "halted"
     REJECTED = "rejected"
+    """A person rejected the run's change through the factory (`factory reject`)."""
+    CLOSED = "closed"
+    """A person closed the run's pull request unmerged on the forge, or deleted its branch."""
+    TICKET_CLOSED = "ticket_closed"
+    """The ticket was closed or lost its backlog label while the pull request was open: the
+    factory closed its pull request, saying why in a comment."""
     DONE = "done"
     INTERRUPTED = "interrupted"
     """Shown, never stored: the record says running but no live process drives the run."""

@@ -34,7 +34,7 @@ from factory.tickets.github import parse_issue_ref
 DELIVERED = {"pr_open", "merged", "waiting_approval", "needs_human", "done"}
 WAITING = {"waiting_approval", "needs_human"}
 FAILED = {"failed", "budget_exceeded"}
-REFUSED = {"refused", "rejected"}
+REFUSED = {"refused", "rejected", "closed"}
 
 
 class CostSummary(BaseModel):

@@ -31,6 +31,7 @@ class SkipReason(StrEnum):
     DELIVERED = "delivered"
     PLAN_COMMENTED = "plan_commented"
     REFUSED = "refused"
+    TICKET_CLOSED = "ticket_closed"
     BACKOFF = "backoff"
     HALTED = "halted"
     OVER_BUDGET = "over_budget"
@@ -45,7 +46,8 @@ SKIP_TITLES = {
     SkipReason.WAITING_FOR_HUMAN: "waiting for a human",
     SkipReason.DELIVERED: "already delivered",
     SkipReason.PLAN_COMMENTED: "L0 plan already commented",
-    SkipReason.REFUSED: "refused or rejected before",
+    SkipReason.REFUSED: "refused, rejected or closed before",
+    SkipReason.TICKET_CLOSED: "ticket closed while its PR was open",
     SkipReason.BACKOFF: "backing off after failures",
     SkipReason.HALTED: "repository halted",
     SkipReason.OVER_BUDGET: "over the sweep budget",
@@ -57,7 +59,7 @@ SKIP_TITLES = {
 NO_CHANGE = "no_change"
 """A run whose branch ended equal to its base (the outcomes work names it `no_change`)."""
 _WAITING = {RunStatus.WAITING_APPROVAL.value, RunStatus.NEEDS_HUMAN.value}
-_REFUSED = {RunStatus.REFUSED.value, RunStatus.REJECTED.value}
+_REFUSED = {RunStatus.REFUSED.value, RunStatus.REJECTED.value, RunStatus.CLOSED.value}
 _RESUMABLE = {RunStatus.RUNNING.value, RunStatus.QUEUED.value, RunStatus.HALTED.value}
 
 
@@ -166,6 +168,13 @@ def _decide(item: BacklogTicket, facts: TicketFacts, settings: SweepConfig) -> P
             if run.autonomy_level == "L0":
                 return skip(item, SkipReason.PLAN_COMMENTED, f"run {run.run_id} commented its plan")
             return skip(item, SkipReason.DELIVERED, f"run {run.run_id} finished: {run.outcome}")
+        if status == RunStatus.TICKET_CLOSED.value:
+            return skip(
+                item,
+                SkipReason.TICKET_CLOSED,
+                f"run {run.run_id} ended when its ticket was closed or lost its label "
+                f"({run.outcome}); `factory run` it to start over on purpose",
+            )
         if status in _REFUSED:
             return skip(
                 item,

@@ -2,9 +2,11 @@
 
 import re
 from datetime import datetime
+from typing import Literal
 
 from github import GithubException
 from github.Issue import Issue
+from pydantic import BaseModel, ConfigDict
 from requests import RequestException
 
 from factory.forges.github_client import DEFAULT_API_URL, github_client
@@ -25,6 +27,16 @@ def parse_issue_ref(ref: str, web_host: str = "github.com") -> tuple[str, int] |
     if url and url.group("host").lower() == web_host.lower():
         return url.group("repo"), int(url.group("number"))
     return None
+
+
+class IssueStatus(BaseModel):
+    """An issue as it is now: open or closed, its labels, who closed it (when GitHub says)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: Literal["open", "closed"]
+    labels: list[str]
+    closed_by: str | None = None
 
 
 class GitHubIssueSource:
@@ -91,6 +103,28 @@ class GitHubIssueSource:
                 continue
             found.append((_ticket_from_issue(repo_name, issue), issue.created_at))
         return found
+
+    def issue_status(self, ref: str) -> IssueStatus:
+        """Whether the issue `ref` is still open, its labels now, and who closed it."""
+        parsed = parse_issue_ref(ref, self._web_host)
+        if parsed is None:
+            raise TicketError(f"{ref!r} is not a GitHub issue; use owner/repo#123 or the issue URL")
+        repo_name, number = parsed
+        try:
+            issue = self._client.withLazy(True).get_repo(repo_name).get_issue(number)
+            state = issue.state
+        except GithubException as error:
+            raise TicketError(f"GitHub answered {error.status} for {repo_name}#{number}") from error
+        except RequestException as error:
+            raise TicketError(
+                f"cannot reach GitHub to read {repo_name}#{number} ({type(error).__name__})"
+            ) from error
+        closer = issue.closed_by.login if state == "closed" and issue.closed_by else None
+        return IssueStatus(
+            state="closed" if state == "closed" else "open",
+            labels=[label.name for label in issue.labels],
+            closed_by=closer,
+        )
 
 
 def _ticket_from_issue(repo_name: str, issue: Issue) -> Ticket:

@@ -52,5 +52,5 @@ def test_a_second_plain_run_is_refused_while_the_pr_is_open(workspace: Workspace
     (skipped,) = json.loads(plan.stdout)["skipped"]
     assert skipped["reason"] == "delivered", skipped
     assert skipped["detail"] == (
-        f"run {opened['run_id']} merged its change; the later run {duplicate['run_id']} is rejected"
+        f"run {opened['run_id']} merged its change; the later run {duplicate['run_id']} is closed"
     )

@@ -37,6 +37,10 @@ class FakeGitHub:
     comments: list[tuple[int, str]] = field(default_factory=list)
     requested: dict[int, dict[str, list[str]]] = field(default_factory=dict)
     protected: bool = False
+    computing_mergeability: bool = False
+    """As GitHub does: the first read of a pull request after its head or base moved says
+    `mergeable: null` (`unknown`) while a background job computes it; later reads have it."""
+    computed: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     graphql: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 100
@@ -262,6 +266,46 @@ class FakeGitHub:
         """A person closes the pull request without merging."""
         self.pulls[number].update(state="closed", closed_at=github_time())
 
+    def delete_branch_as_person(self, number: int) -> None:
+        """A person deletes the pull request's head branch: GitHub closes the pull request."""
+        pull = self.pulls[number]
+        # GitHub keeps the last head sha on a pull request whose branch is gone.
+        pull["last_head_sha"] = self.sha_of(pull["head"])
+        git.Repo(self.bare).git.update_ref("-d", f"refs/heads/{pull['head']}")
+        self.close_as_person(number)
+
+    def close_issue_as_person(self, number: int, login: str) -> None:
+        """A person closes an issue (GitHub records who in `closed_by`)."""
+        stamp = github_time()
+        self.issues[number].update(
+            state="closed",
+            closed_at=stamp,
+            closed_by={"login": login, "id": 12, "type": "User"},
+        )
+
+    def unlabel_issue(self, number: int, name: str) -> None:
+        """A person removes a label from an issue."""
+        issue = self.issues[number]
+        issue["labels"] = [label for label in issue["labels"] if label["name"] != name]
+
+    def mergeability(self, number: int) -> tuple[bool | None, str]:
+        """GitHub's `mergeable` and `mergeable_state` of one pull request: computed from a
+        real `git merge-tree` of base and head; null and `unknown` once it is closed."""
+        pull = self.pulls[number]
+        head, base = self.sha_of(pull["head"]), self.sha_of(pull["base"])
+        if pull["state"] != "open" or head is None or base is None:
+            return None, "unknown"
+        if self.computing_mergeability and self.computed.get(number) != (base, head):
+            self.computed[number] = (base, head)
+            return None, "unknown"
+        try:
+            git.Repo(self.bare).git.merge_tree("--write-tree", "--name-only", base, head)
+        except git.GitCommandError:
+            return False, "dirty"
+        if pull["draft"]:
+            return True, "draft"
+        return True, "blocked" if self.protected else "clean"
+
     def pull_json(self, number: int) -> dict[str, Any]:
         pull = self.pulls[number]
         url = f"{self.api_url}/repos/{OWNER}/{NAME}/pulls/{number}"
@@ -289,7 +333,7 @@ class FakeGitHub:
             "commits_url": f"{url}/commits",
             "head": {
                 "ref": pull["head"],
-                "sha": self.sha_of(pull["head"]),
+                "sha": self.sha_of(pull["head"]) or pull.get("last_head_sha"),
                 "label": f"{OWNER}:{pull['head']}",
                 "repo": self.repo_json(),
             },
@@ -517,7 +561,11 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 pull = hub.pulls[number]
                 action = match.group(2)
                 if action is None and method == "GET":
-                    return self._send(200, hub.pull_json(number))
+                    # Only the single pull request's payload carries mergeability, as on
+                    # GitHub; lists leave it out.
+                    mergeable, state = hub.mergeability(number)
+                    detail = dict(hub.pull_json(number), mergeable=mergeable, mergeable_state=state)
+                    return self._send(200, detail)
                 if action is None and method == "PATCH":
                     pull.update(
                         {key: body[key] for key in ("title", "body", "state") if key in body}
@@ -537,6 +585,15 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                             405,
                             {
                                 "message": "Pull Request is still a draft",
+                                "documentation_url": "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request",
+                                "status": "405",
+                            },
+                        )
+                    if hub.mergeability(number)[0] is False:
+                        return self._send(
+                            405,
+                            {
+                                "message": "Pull Request is not mergeable",
                                 "documentation_url": "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request",
                                 "status": "405",
                             },

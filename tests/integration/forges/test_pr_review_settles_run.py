@@ -58,7 +58,7 @@ def invoke(config: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_merging_marks_the_run_merged_and_closing_marks_it_rejected(
+def test_merging_marks_the_run_merged_and_closing_marks_it_closed(
     setup: tuple[Path, Path],
 ) -> None:
     config, database = setup
@@ -70,7 +70,7 @@ def test_merging_marks_the_run_merged_and_closing_marks_it_rejected(
         assert merged.outcome is not None and merged.outcome.startswith("merged as ")
         assert merged.finished_at is not None
         rejected = store.runs.get("r-closed0002")
-        assert rejected.status == RunStatus.REJECTED.value
+        assert rejected.status == RunStatus.CLOSED.value
         assert rejected.outcome == "PR #2 closed: not needed"
         kinds = [event.kind for event in store.events.read("r-closed0002")]
         assert kinds == ["pr.closed"]

@@ -10,9 +10,10 @@ from factory.governance.track_record import (
     IncidentIssue,
     gather_track_record,
     incident_records,
+    pull_lives,
     revert_records,
 )
-from factory.store import Store
+from factory.store import RunStatus, Store
 from policies.autonomy import assess_autonomy
 from policies.config import AutonomyLevel, AutonomyRange, EarnedAutonomyRule
 from policies.models import TrackRecord
@@ -92,3 +93,30 @@ def record_time(store: Store) -> datetime:
 def test_without_a_clone_no_reverts_are_read(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
     assert gather_track_record(store.pull_requests, "demo", None, "main") == TrackRecord()
+
+
+def test_a_pr_the_factory_withdrew_with_its_ticket_is_no_ones_rejection(
+    repo: Path, tmp_path: Path
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
+    run = store.runs.create(
+        "acme/app#3", "demo", branch="factory/3-x", status=RunStatus.TICKET_CLOSED
+    )
+    withdrawn = store.pull_requests.create(
+        repo="demo", title="w", head_branch="factory/3-x", base_branch="main", run_id=run.id
+    )
+    store.pull_requests.update("demo", withdrawn.number, status="closed")
+    # What reconciliation records when it closes a PR because its ticket closed.
+    store.events.append(
+        run.id, "pull.reconciled", "system", {"ending": "ticket_closed", "reason": "x", "by": None}
+    )
+    rejected = store.pull_requests.create(
+        repo="demo", title="r", head_branch="factory/4-y", base_branch="main"
+    )
+    store.pull_requests.update("demo", rejected.number, status="closed")
+
+    record = gather_track_record(
+        store.pull_requests, "demo", repo, "main", lives=pull_lives(store, "demo")
+    )
+
+    assert [r.pr for r in record.rejections] == [rejected.number]

@@ -44,3 +44,13 @@ def test_requested_changes_go_back_to_the_coder_then_to_the_gate() -> None:
     assert after_review(state(iteration=1, max_iterations=2, review=changes)) == "code"
     assert after_review(state(iteration=2, max_iterations=2, review=changes)) == "gate"
     assert after_review(state(iteration=1, review=Review(verdict="approve"))) == "gate"
+
+
+def test_a_base_update_recheck_goes_from_the_tests_to_the_gate_with_no_agent() -> None:
+    """The reviewer's verdict on the unchanged change stands; red tests are the gate's to
+    judge, not a coder round's (no agent runs for a base update)."""
+    for code in (0, 1):
+        reports = [report(code)]
+        recheck = state(iteration=1, max_iterations=3, recheck_only=True, test_reports=reports)
+        assert after_test(recheck) == "gate"
+    assert after_test(state(recheck_only=True, ending="failed")) == END

@@ -141,3 +141,16 @@ def test_an_unreadable_source_is_listed_as_a_skip() -> None:
 )
 def test_priority_words_and_numbers_rank_as_people_mean_them(text: str | None, rank: int) -> None:
     assert priority_rank(text) == rank
+
+
+def test_a_run_closed_by_a_person_or_withdrawn_with_its_ticket_is_never_started_again() -> None:
+    ticket = item("Fix it")
+    closed = TicketFacts(latest_run=brief("closed"), recent_failures=0)
+    (skipped,) = select_tickets([ticket], {ticket.identity: closed}, SweepConfig()).skips
+    assert skipped.reason == SkipReason.REFUSED
+    withdrawn = TicketFacts(latest_run=brief("ticket_closed"))
+    selection = select_tickets([ticket], {ticket.identity: withdrawn}, SweepConfig())
+    assert selection.picks == []
+    (skipped,) = selection.skips
+    assert skipped.reason == SkipReason.TICKET_CLOSED
+    assert "closed or lost its label" in skipped.detail
