@@ -12,7 +12,7 @@ the run. And even that may only narrow what the operator allows, key by key:
 | `protected_paths` | the union |
 | `flaky_reruns`, `max_ci_fix_rounds` | the lower of the two |
 | `required_checks` | the union |
-| `path`, `github`, `base_branch`, `setup`, `test_command`, `ci_command` | the operator's; the repo's ignored |
+| `path`, `github`, `base_branch`, `setup`, `test_command`, `ci_command` | the operator's |
 
 `setup` runs with network access and `test_command` says what "green" means, so neither may
 come from a branch an agent could have shaped; `base_branch` says where this file is read from.

@@ -55,7 +55,9 @@ def evaluate(ctx: GateContext, params: TestsGreenParams) -> Verdict:
 def _sandbox_verdict(ctx: GateContext, params: TestsGreenParams) -> Verdict:
     report = ctx.tests
     if report is None:
-        return Verdict(outcome=params.outcome, reasons=["sandbox suite: no test report, the suite did not run"])
+        return Verdict(
+            outcome=params.outcome, reasons=["sandbox suite: no test report, the suite did not run"]
+        )
     problems = []
     if report.newly_failing:
         shown = ", ".join(report.newly_failing[:5])
