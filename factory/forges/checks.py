@@ -65,7 +65,8 @@ class ChecksForge(Protocol):
     """A forge whose CI the factory reads: GitHub, or the local forge's sandbox suites."""
 
     def checks(self, sha: str) -> list[CheckRun]:
-        """Every check of commit `sha` (the latest attempt of each), required ones marked."""
+        """Every check of commit `sha`, the latest attempt of each (`read_checks` marks the
+        required ones)."""
         ...
 
     def check_log(self, check: CheckRun) -> str:
@@ -126,3 +127,12 @@ def summarize_checks(sha: str, checks: Sequence[CheckRun]) -> ChecksSummary:
         failing=[check.name for check in counted if check.failed],
         pending=[check.name for check in counted if not check.completed],
     )
+
+
+def read_checks(
+    forge: ChecksForge, sha: str, base_branch: str, also_required: Sequence[str] | None = None
+) -> list[CheckRun]:
+    """The checks of `sha`, with those a merge into `base_branch` needs marked required:
+    branch protection's, plus `[repos] required_checks`."""
+    required = [*forge.required_checks(base_branch), *(also_required or [])]
+    return mark_required(forge.checks(sha), sorted(set(required)), sha)

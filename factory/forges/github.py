@@ -20,14 +20,15 @@ from factory.forges.base import (
     PullRequestNotFound,
     PullRequestRequest,
 )
+from factory.forges.github_checks import GitHubChecks
 from factory.forges.github_client import DEFAULT_API_URL, github_client
 from factory.git import GitError, askpass_env, install_askpass_helper, push_branch, scrub
 
 T = TypeVar("T")
 
 
-class GitHubForge:
-    """Pull requests in one GitHub repository (`owner/name`)."""
+class GitHubForge(GitHubChecks):
+    """Pull requests in one GitHub repository (`owner/name`); its CI through `GitHubChecks`."""
 
     kind: ForgeKind = "github"
 
