@@ -12,6 +12,7 @@ from typing import Any
 
 from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestRequest
 from factory.gate.owners import reviewer_names
+from factory.run.checks_wait import checks_before_merge
 from factory.run.pr_body import pull_request_body, pull_request_title
 from factory.run.run_context import RunContext
 from factory.run.state import RunState
@@ -46,6 +47,11 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
     if kind == DecisionKind.NEEDS_HUMAN:
         ctx.event("run.waiting", {"for": "approval", "pr": pr.number})
         return update  # the graph goes on to await_approval
+    waiting = checks_before_merge(
+        ctx, state, pr, ctx.forge.get_pull_request(pr.number).head_sha or ""
+    )
+    if waiting is not None:
+        return {**update, **waiting}
     try:
         sha = ctx.forge.merge(pr.number)
     except MergeBlocked as blocked:
