@@ -1,0 +1,284 @@
+"""The maintenance pass's CI step: the forge's checks on a factory pull request's head.
+
+`check_pull` reads the head's checks (`ci.read`, recorded when what it reads changes), then:
+- pending: nothing to do yet ("waiting for checks");
+- green: a run that waits for its checks before merging (`factory/run/checks_wait.py`) is
+  judged again with them and merged when the gate still says merge;
+- failing: each failed check is classified (`ci_classify.py`). An infrastructure failure is
+  said on the pull request and recorded (`ci.infrastructure`), once per check and commit,
+  and starts no agent. A failure not yet confirmed is rerun (`ci.rerun`), at most
+  `flaky_reruns` times per check and head commit, with no agent; one that then passes was
+  flaky. A deterministic failure starts a fix round with the failing log excerpts as the
+  coder's feedback, at most `max_ci_fix_rounds` per pull request, and never twice on the
+  same failure signature while the head has not changed since.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from factory.forges.base import ForgeError, MergeBlocked
+from factory.forges.build import forge_checks
+from factory.forges.checks import CheckRun, ChecksForge, read_checks, summarize_checks
+from factory.forges.feedback import FeedbackItem
+from factory.gate.checks_rejudge import rejudge_with_checks
+from factory.pulls.ci_classify import classify_failure, failure_signature, log_excerpt
+from factory.pulls.maintain import PullContext, StepOutcome
+from factory.run.checks_wait import ci_read_payload
+from factory.run.rounds import RoundRequest, start_round
+from factory.store import RunStatus
+from factory.store.models import Event
+from factory.support.markdown import inline
+from factory.support.utc import utcnow
+from policies.models import DecisionKind
+
+STEP = "ci"
+ACTOR = "system"
+
+
+def check_pull(ctx: PullContext) -> StepOutcome | None:
+    """Read the head's checks and act on them; None when there is nothing to read."""
+    pull = ctx.pull
+    if ctx.run is None or pull.status not in ("open", "draft") or not pull.head_sha:
+        return None
+    source = forge_checks(ctx.config, ctx.repo, ctx.repo_config, ctx.forge)
+    if source is None:
+        return None
+    sha = pull.head_sha
+    try:
+        checks = read_checks(source, sha, pull.base_branch, ctx.repo_config.required_checks)
+    except ForgeError as error:
+        return StepOutcome(step=STEP, action="unreadable", detail=str(error)[:300])
+    run_id = ctx.run.id
+    events = ctx.store.events.read(run_id)
+    summary = summarize_checks(sha, checks)
+    _record_read(ctx, events, sha, summary.state, checks)
+    if summary.state == "none":
+        return None
+    if summary.state == "pending":
+        detail = f"waiting for checks: {', '.join(summary.pending)}"
+        return StepOutcome(step=STEP, action="waiting", detail=detail)
+    if summary.state == "green":
+        return _merge_when_waiting(ctx, events, summary)
+    counted = [check for check in checks if check.required] or checks
+    return _act_on_failures(ctx, source, events, sha, [c for c in counted if c.failed])
+
+
+def _act_on_failures(
+    ctx: PullContext,
+    source: ChecksForge,
+    events: Sequence[Event],
+    sha: str,
+    failed: list[CheckRun],
+) -> StepOutcome:
+    assert ctx.run is not None
+    rerun: list[str] = []
+    infrastructure: list[str] = []
+    deterministic: list[tuple[CheckRun, str]] = []
+    for check in failed:
+        try:
+            log = source.check_log(check)
+        except ForgeError as error:
+            log = ""
+            reason = f"its log could not be read ({error})"
+            _say_infrastructure(ctx, events, sha, check, reason)
+            infrastructure.append(check.name)
+            continue
+        done = _reruns(events, sha, check.name)
+        kind, why = classify_failure(
+            check, log, reruns_done=done, flaky_reruns=ctx.repo_config.flaky_reruns
+        )
+        if kind == "infrastructure":
+            _say_infrastructure(ctx, events, sha, check, why)
+            infrastructure.append(check.name)
+        elif kind == "rerun" and _rerun(ctx, source, sha, check):
+            rerun.append(check.name)
+        else:
+            deterministic.append((check, log))
+    if rerun:
+        detail = f"reran {', '.join(rerun)} (a flaky check passes on a rerun)"
+        return StepOutcome(step=STEP, action="rerun", detail=detail, stop=True)
+    if deterministic:
+        return _fix_round(ctx, events, sha, deterministic)
+    detail = f"infrastructure failure of {', '.join(infrastructure)}: no agent started"
+    return StepOutcome(step=STEP, action="infrastructure", detail=detail, stop=True)
+
+
+def _fix_round(
+    ctx: PullContext, events: Sequence[Event], sha: str, failures: list[tuple[CheckRun, str]]
+) -> StepOutcome:
+    """A deterministic failure: a fix round, within the cap and never on a repeat."""
+    assert ctx.run is not None
+    signature = failure_signature((check.name, log) for check, log in failures)
+    asked = [_payload(e) for e in events if e.kind == "round.requested"]
+    ci_rounds = [p for p in asked if p.get("kind") == "ci"]
+    names = ", ".join(check.name for check, _log in failures)
+    if any(p.get("signature") == signature and p.get("head_sha") == sha for p in ci_rounds):
+        reason = (
+            f"CI still fails the same way ({names}) and the branch has not changed since the "
+            "fix round that addressed it"
+        )
+        return _refuse(ctx, events, reason)
+    cap = ctx.repo_config.max_ci_fix_rounds
+    if len(ci_rounds) >= cap:
+        reason = (
+            f"CI fails ({names}) after {len(ci_rounds)} fix round(s), the cap "
+            f"(max_ci_fix_rounds = {cap})"
+        )
+        return _refuse(ctx, events, reason)
+    items = [
+        FeedbackItem(
+            id=f"ci:{signature[:16]}:{check.name}",
+            kind="ci_failure",
+            author=f"ci:{check.name}",
+            body=_feedback_body(check, log),
+        )
+        for check, log in failures
+    ]
+    request = RoundRequest(kind="ci", items=items, signature=signature, head_sha=sha)
+    result = start_round(ctx.config, ctx.store, ctx.run.id, request, forge=ctx.forge)
+    detail = f"fix round {result.round} for {names}: {result.outcome}"
+    if result.reason:
+        detail += f" ({result.reason})"
+    return StepOutcome(step=STEP, action="fix_round", detail=detail, stop=True)
+
+
+def _feedback_body(check: CheckRun, log: str) -> str:
+    """What the coder reads of a failed check: its name, conclusion and log excerpt. The
+    text is untrusted; the round fences it as such."""
+    excerpt = log_excerpt(log) or check.details or "(the check left no log)"
+    return (
+        f"The CI check `{check.name}` failed ({check.conclusion}) on the pull request's head. "
+        f"Its log ends:\n{excerpt}"
+    )
+
+
+def _refuse(ctx: PullContext, events: Sequence[Event], reason: str) -> StepOutcome:
+    """No fix round: the run needs a human, said once (not on every pass)."""
+    assert ctx.run is not None
+    already = any(e.kind == "round.refused" and _payload(e).get("reason") == reason for e in events)
+    if not already:
+        ctx.store.events.append(
+            ctx.run.id, "round.refused", ACTOR, {"kind": "ci", "reason": reason}
+        )
+        ctx.store.runs.update(ctx.run.id, status=RunStatus.NEEDS_HUMAN, outcome=reason[:500])
+        ctx.forge.comment(
+            ctx.pull.number, f"agent-factory will not start another CI fix round: {inline(reason)}"
+        )
+    return StepOutcome(step=STEP, action="needs_human", detail=reason, stop=True)
+
+
+def _rerun(ctx: PullContext, source: ChecksForge, sha: str, check: CheckRun) -> bool:
+    assert ctx.run is not None
+    try:
+        asked = source.rerun(check)
+    except ForgeError:
+        return False
+    if asked:
+        ctx.store.events.append(ctx.run.id, "ci.rerun", ACTOR, {"sha": sha, "check": check.name})
+    return asked
+
+
+def _say_infrastructure(
+    ctx: PullContext, events: Sequence[Event], sha: str, check: CheckRun, reason: str
+) -> None:
+    """Once per check and commit: on the record and on the pull request."""
+    assert ctx.run is not None
+    for event in events:
+        payload = _payload(event)
+        if event.kind == "ci.infrastructure" and (payload.get("sha"), payload.get("check")) == (
+            sha,
+            check.name,
+        ):
+            return
+    ctx.store.events.append(
+        ctx.run.id,
+        "ci.infrastructure",
+        ACTOR,
+        {"sha": sha, "check": check.name, "reason": reason[:500]},
+    )
+    ctx.forge.comment(
+        ctx.pull.number,
+        f"agent-factory: the CI check {inline(check.name)} failed on {sha[:12]} for a reason "
+        f"of the runner, not of the change: {inline(reason)}. No agent was started; rerun the "
+        "check on the forge once the runner is fixed.",
+    )
+
+
+def _merge_when_waiting(
+    ctx: PullContext, events: Sequence[Event], summary: Any
+) -> StepOutcome | None:
+    """Green checks: a run that waits for them before its merge is judged again and merged."""
+    assert ctx.run is not None
+    if not _waits_for_checks(events):
+        return None
+    judged = rejudge_with_checks(ctx.store, ctx.run.id, ctx.repo_config, summary)
+    if judged is None:
+        return None
+    decision = judged[1]
+    if decision.decision != DecisionKind.MERGE:
+        reason = "; ".join(decision.reasons)
+        ctx.store.runs.update(ctx.run.id, status=RunStatus.NEEDS_HUMAN, outcome=reason[:500])
+        return StepOutcome(step=STEP, action="needs_human", detail=reason, stop=True)
+    number = ctx.pull.number
+    try:
+        sha = ctx.forge.merge(number)
+    except MergeBlocked as blocked:
+        ctx.store.events.append(
+            ctx.run.id, "merge.blocked", ACTOR, {"pr": number, "reason": str(blocked)}
+        )
+        return StepOutcome(step=STEP, action="merge_blocked", detail=str(blocked), stop=True)
+    ctx.store.events.append(
+        ctx.run.id, "merge.done", ACTOR, {"pr": number, "sha": sha, "by": "factory"}
+    )
+    ctx.store.runs.update(
+        ctx.run.id, status=RunStatus.MERGED, outcome=f"merged as {sha[:12]}", finished_at=utcnow()
+    )
+    ctx.store.claims.release_run(ctx.run.id)
+    return StepOutcome(
+        step=STEP, action="merged", detail=f"checks green: merged as {sha[:12]}", stop=True
+    )
+
+
+def _waits_for_checks(events: Sequence[Event]) -> bool:
+    """The run's last word is "waiting for checks" (no merge, no later decision since)."""
+    for event in reversed(events):
+        if event.kind in ("merge.done", "pr.merged", "pr.closed", "approval.rejected"):
+            return False
+        if event.kind == "run.waiting":
+            return _payload(event).get("for") == "checks"
+    return False
+
+
+def _record_read(
+    ctx: PullContext, events: Sequence[Event], sha: str, state: str, checks: Sequence[CheckRun]
+) -> None:
+    """`ci.read`, when it says something the last read of this head did not."""
+    assert ctx.run is not None
+    payload = ci_read_payload(sha, state, checks)
+    flaky = sorted(
+        check.name for check in checks if check.passed and _reruns(events, sha, check.name)
+    )
+    if flaky:
+        payload["flaky"] = flaky
+    for event in reversed(events):
+        if event.kind == "ci.read" and _payload(event).get("sha") == sha:
+            if _payload(event) == payload:
+                return
+            break
+    ctx.store.events.append(ctx.run.id, "ci.read", ACTOR, payload)
+
+
+def _reruns(events: Sequence[Event], sha: str, name: str) -> int:
+    return sum(
+        1
+        for event in events
+        if event.kind == "ci.rerun" and _payload(event) == {"sha": sha, "check": name}
+    )
+
+
+def _payload(event: Event) -> dict[str, Any]:
+    value = json.loads(event.payload) if event.payload else {}
+    return value if isinstance(value, dict) else {}
