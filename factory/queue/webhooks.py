@@ -18,6 +18,9 @@ Recorded (200):
   GitHub (the payload's word is not taken for it) and, when a run of this store opened it,
   its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge;
   recorded once, however often GitHub tells it.
+Queued (202), CI: `check_run` / `check_suite` completed and `status` settled, on a configured
+repository: a maintenance pass (`maintain_pull` job) of the pull requests of that head commit
+(`ci_webhooks.py`); it reads the checks from GitHub, not from the payload.
 Other events are acknowledged and ignored (200). Refused, with nothing queued: a body over
 `MAX_BODY_BYTES` (413, never read whole), an unsigned or mis-signed one (401), one without a
 delivery id, event or JSON object (400), `/factory run` from anyone else (403), and a replay
@@ -42,6 +45,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from factory.config import FactoryConfig
+from factory.queue.ci_webhooks import ci_pull_requests, queue_pull_maintenance
 from factory.store import Store
 
 log = structlog.get_logger()
@@ -188,6 +192,9 @@ async def _act(
         )
         await run_in_threadpool(store.webhook_deliveries.settle, delivery, outcome)
         return JSONResponse({"ok": True, "queued": False, "recorded": settled})
+    ci = await run_in_threadpool(ci_pull_requests, config, store, event, payload)
+    if ci is not None:
+        return await _queue_ci(config, store, delivery, *ci)
     untrusted = untrusted_command(event, payload)
     wanted = None if untrusted else wanted_issue(config, event, payload)
     if untrusted is not None or wanted is None:
@@ -208,6 +215,24 @@ async def _act(
         store.webhook_deliveries.settle, delivery, f"queued job {queued['job_id']}"
     )
     return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
+
+
+async def _queue_ci(
+    config: FactoryConfig, store: Store, delivery: str, repo: str, numbers: list[int]
+) -> JSONResponse:
+    try:
+        jobs = await run_in_threadpool(queue_pull_maintenance, config, repo, numbers)
+    except Exception as error:
+        log.warning("a CI delivery could not be queued", delivery=delivery, error=str(error))
+        await run_in_threadpool(store.webhook_deliveries.settle, delivery, f"failed: {error}")
+        return _refused(f"the maintenance pass could not be queued: {type(error).__name__}", 503)
+    said = (
+        f"queued maintenance of #{', #'.join(map(str, numbers))} (jobs {jobs or 'already waiting'})"
+    )
+    await run_in_threadpool(store.webhook_deliveries.settle, delivery, said)
+    return JSONResponse(
+        {"ok": True, "queued": True, "pull_requests": numbers, "jobs": jobs}, status_code=202
+    )
 
 
 async def _capped_body(request: Request) -> bytes | None:
