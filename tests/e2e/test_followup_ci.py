@@ -25,6 +25,7 @@ from factory.run.setup import RunOptions, make_forge
 from factory.store import Store
 from factory.tickets.markdown import MarkdownTicketSource
 from tests.e2e import script
+from tests.e2e.conftest import Workspace
 from tests.support.fake_github import NAME, OWNER, FakeGitHub, serve_fake_github
 from tests.support.fake_github_checks import FakeJob
 
@@ -227,3 +228,46 @@ def hub_file(hub: FakeGitHub, ref: str, path: str) -> str:
         return str(git.Repo(hub.bare).git.show(f"{ref}:{path}"))
     except git.GitCommandError:
         return ""
+
+
+def test_on_the_local_forge_ci_command_is_a_second_suite_whose_failure_holds_the_merge(
+    workspace: Workspace,
+) -> None:
+    """The run's own suite is the `test` check; `ci_command` runs in the sandbox on the PR's
+    head. Red, it holds the L3 merge; rerun once and red again, it is a real failure, and
+    with no fix round allowed the run needs a human, said once."""
+    workspace.configure(
+        'autonomy = { min = "L3", max = "L3" }\n'
+        'ci_command = "python3 -c \'import sys; print(\\"lint: E501 line too long\\"); '
+        "sys.exit(1)'\"\n"
+        "max_ci_fix_rounds = 0"
+    )
+    summary = workspace.run(CASSETTE)
+    with workspace.store() as store:
+        assert store.runs.get(summary.run_id).status == "pr_open"
+        (pull,) = store.pull_requests.all("numerals")
+        number = pull.number
+
+    def maintain() -> PullMaintenance:
+        config = workspace.config()
+        with Store.open(config) as store:
+            forge = make_forge(config, store, "numerals", config.repo("numerals"))
+            return maintain_pull(config, store, "numerals", number, forge=forge)
+
+    assert [a.action for a in maintain().actions] == ["rerun"]
+    refused = maintain()
+    assert [a.action for a in refused.actions] == ["needs_human"]
+    assert "max_ci_fix_rounds = 0" in refused.actions[0].detail
+    maintain()  # a later pass says nothing new
+    with workspace.store() as store:
+        run = store.runs.get(summary.run_id)
+        events = [(e.kind, json.loads(e.payload)) for e in store.events.read(summary.run_id)]
+        assert store.pull_requests.get("numerals", number).status == "open"
+    assert run.status == "needs_human" and "fix round" in (run.outcome or "")
+    reads = [p for k, p in events if k == "ci.read"]
+    assert {(c["name"], c["conclusion"]) for c in reads[0]["checks"]} == {
+        ("test", "success"),
+        ("ci", "failure"),
+    }
+    assert len([k for k, _ in events if k == "round.refused"]) == 1
+    assert not [k for k, _ in events if k == "round.requested"]
