@@ -262,7 +262,8 @@ def test_on_the_local_forge_ci_command_is_a_second_suite_whose_failure_holds_the
     with workspace.store() as store:
         run = store.runs.get(summary.run_id)
         events = [(e.kind, json.loads(e.payload)) for e in store.events.read(summary.run_id)]
-        assert store.pull_requests.get("numerals", number).status == "open"
+        row = store.pull_requests.get("numerals", number)
+        assert row is not None and row.status == "open"
     assert run.status == "needs_human" and "fix round" in (run.outcome or "")
     reads = [p for k, p in events if k == "ci.read"]
     assert {(c["name"], c["conclusion"]) for c in reads[0]["checks"]} == {

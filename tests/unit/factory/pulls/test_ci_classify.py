@@ -21,7 +21,7 @@ LOG = """2026-01-01T00:00:01.0000000Z ##[group]Run python -m pytest -q
 
 
 def failed(name: str = "test", conclusion: str = "failure", **extra: object) -> CheckRun:
-    return CheckRun(name=name, status="completed", conclusion=conclusion, **extra)  # type: ignore[arg-type]
+    return CheckRun(name=name, status="completed", conclusion=conclusion, **extra)
 
 
 def test_excerpt_drops_timestamps_and_keeps_the_error_lines() -> None:
