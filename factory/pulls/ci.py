@@ -24,6 +24,7 @@ from factory.forges.build import forge_checks
 from factory.forges.checks import CheckRun, ChecksForge, read_checks, summarize_checks
 from factory.forges.feedback import FeedbackItem
 from factory.gate.checks_rejudge import rejudge_with_checks
+from factory.gate.replay import GATE_DECISION_EVENT
 from factory.pulls.ci_classify import classify_failure, failure_signature, log_excerpt
 from factory.pulls.maintain import PullContext, StepOutcome
 from factory.run.checks_wait import ci_read_payload
@@ -32,7 +33,7 @@ from factory.store import RunStatus
 from factory.store.models import Event
 from factory.support.markdown import inline
 from factory.support.utc import utcnow
-from policies.models import DecisionKind
+from policies.models import ChecksSummary, DecisionKind
 
 STEP = "ci"
 ACTOR = "system"
@@ -62,6 +63,14 @@ def check_pull(ctx: PullContext) -> StepOutcome | None:
         return StepOutcome(step=STEP, action="waiting", detail=detail)
     if summary.state == "green":
         return _merge_when_waiting(ctx, events, summary)
+    if summary.pending:
+        # GitHub reruns an Actions job only once its whole workflow run has finished, and
+        # the failure's kind is clearer with every check in: wait for the rest.
+        detail = (
+            f"waiting for checks: {', '.join(summary.pending)} (failing so far: "
+            f"{', '.join(summary.failing)})"
+        )
+        return StepOutcome(step=STEP, action="waiting", detail=detail)
     counted = [check for check in checks if check.required] or checks
     return _act_on_failures(ctx, source, events, sha, [c for c in counted if c.failed])
 
@@ -208,11 +217,13 @@ def _say_infrastructure(
 
 
 def _merge_when_waiting(
-    ctx: PullContext, events: Sequence[Event], summary: Any
+    ctx: PullContext, events: Sequence[Event], summary: ChecksSummary
 ) -> StepOutcome | None:
     """Green checks: a run that waits for them before its merge is judged again and merged."""
     assert ctx.run is not None
-    if not _waits_for_checks(events):
+    if _waits_for_checks(events) != summary.sha:
+        # Only the head the gate judged is merged: commits pushed since (a person's) were
+        # never judged, and a round judges its own.
         return None
     judged = rejudge_with_checks(ctx.store, ctx.run.id, ctx.repo_config, summary)
     if judged is None:
@@ -242,14 +253,18 @@ def _merge_when_waiting(
     )
 
 
-def _waits_for_checks(events: Sequence[Event]) -> bool:
-    """The run's last word is "waiting for checks" (no merge, no later decision since)."""
+def _waits_for_checks(events: Sequence[Event]) -> str | None:
+    """The head whose checks the run waits for before merging, when its last word is
+    "waiting for checks" (no merge, no later decision since)."""
     for event in reversed(events):
         if event.kind in ("merge.done", "pr.merged", "pr.closed", "approval.rejected"):
-            return False
+            return None
+        if event.kind == GATE_DECISION_EVENT:
+            return None  # judged again since (a round): that judgement's delivery decides
         if event.kind == "run.waiting":
-            return _payload(event).get("for") == "checks"
-    return False
+            payload = _payload(event)
+            return str(payload.get("sha")) if payload.get("for") == "checks" else None
+    return None
 
 
 def _record_read(

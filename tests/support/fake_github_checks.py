@@ -191,8 +191,26 @@ def check_run_json(hub: FakeGitHub, run: FakeCheckRun) -> dict[str, Any]:
             "name": "GitHub Actions" if run.app == "github-actions" else run.app,
             "owner": {"login": "github", "id": 9919, "type": "Organization"},
         },
-        "pull_requests": [],
+        "pull_requests": pulls_of(hub, run.sha),
     }
+
+
+def pulls_of(hub: FakeGitHub, sha: str) -> list[dict[str, Any]]:
+    """The open pull requests whose head is `sha`, in a check run's minimal shape."""
+    found = []
+    for number, pull in sorted(hub.pulls.items()):
+        if pull["state"] == "open" and hub.sha_of(pull["head"]) == sha:
+            repo = {"id": 1, "url": f"{hub.api_url}/repos/{hub_owner(hub)}", "name": "app"}
+            found.append(
+                {
+                    "id": 1000 + number,
+                    "number": number,
+                    "url": f"{hub.api_url}/repos/{hub_owner(hub)}/pulls/{number}",
+                    "head": {"ref": pull["head"], "sha": sha, "repo": repo},
+                    "base": {"ref": pull["base"], "sha": hub.sha_of(pull["base"]), "repo": repo},
+                }
+            )
+    return found
 
 
 def job_json(hub: FakeGitHub, run: FakeCheckRun) -> dict[str, Any]:
