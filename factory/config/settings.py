@@ -158,6 +158,11 @@ class RepoConfig(BaseModel):
             raise ValueError(
                 "set exactly one of `path` (a local repository) or `github` (owner/name)"
             )
+        if self.ci_command is not None and self.github is not None:
+            raise ValueError(
+                "`ci_command` is the local forge's second suite; on GitHub the repository's "
+                "own CI runs it (list its check in `required_checks` to require it)"
+            )
         return self
 
     def forge_settings(self, name: str) -> ForgeSettings:
