@@ -25,6 +25,7 @@ from factory.forges.checks import CheckRun, ChecksForge, read_checks, summarize_
 from factory.forges.feedback import FeedbackItem
 from factory.gate.checks_rejudge import rejudge_with_checks
 from factory.gate.replay import GATE_DECISION_EVENT
+from factory.git import ensure_clone
 from factory.pulls.ci_classify import classify_failure, failure_signature, log_excerpt
 from factory.pulls.maintain import PullContext, StepOutcome
 from factory.run.checks_wait import ci_read_payload
@@ -44,12 +45,13 @@ def check_pull(ctx: PullContext) -> StepOutcome | None:
     pull = ctx.pull
     if ctx.run is None or pull.status not in ("open", "draft") or not pull.head_sha:
         return None
-    source = forge_checks(ctx.config, ctx.repo, ctx.repo_config, ctx.forge)
+    settings = ctx.governing()  # the operator's, narrowed by the repository's own file
+    source = forge_checks(ctx.config, ctx.repo, settings, ctx.forge)
     if source is None:
         return None
     sha = pull.head_sha
     try:
-        checks = read_checks(source, sha, pull.base_branch, ctx.repo_config.required_checks)
+        checks = read_checks(source, sha, pull.base_branch, settings.required_checks)
     except ForgeError as error:
         return StepOutcome(step=STEP, action="unreadable", detail=str(error)[:300])
     run_id = ctx.run.id
@@ -97,7 +99,7 @@ def _act_on_failures(
             continue
         done = _reruns(events, sha, check.name)
         kind, why = classify_failure(
-            check, log, reruns_done=done, flaky_reruns=ctx.repo_config.flaky_reruns
+            check, log, reruns_done=done, flaky_reruns=ctx.governing().flaky_reruns
         )
         if kind == "infrastructure":
             _say_infrastructure(ctx, events, sha, check, why)
@@ -130,7 +132,7 @@ def _fix_round(
             "fix round that addressed it"
         )
         return _refuse(ctx, events, reason)
-    cap = ctx.repo_config.max_ci_fix_rounds
+    cap = ctx.governing().max_ci_fix_rounds
     if len(ci_rounds) >= cap:
         reason = (
             f"CI fails ({names}) after {len(ci_rounds)} fix round(s), the cap "
@@ -225,7 +227,9 @@ def _merge_when_waiting(
         # Only the head the gate judged is merged: commits pushed since (a person's) were
         # never judged, and a round judges its own.
         return None
-    judged = rejudge_with_checks(ctx.store, ctx.run.id, ctx.repo_config, summary)
+    source, env = ctx.forge.clone_source()  # the base branch's policies and owners
+    clone = ensure_clone(source, ctx.config.factory.data_dir / "clones", env=env)
+    judged = rejudge_with_checks(ctx.store, ctx.run.id, ctx.governing(), summary, clone=clone)
     if judged is None:
         return None
     decision = judged[1]

@@ -31,6 +31,9 @@ class PullContext:
     run: Run | None
     state: Any = None
 
+    def governing(self) -> RepoConfig:
+        return self.repo_config
+
 
 class StepOutcome(BaseModel):
     step: str
