@@ -353,6 +353,15 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                                 "documentation_url": "https://docs.github.com/rest",
                             },
                         )
+                    refusal = hub.checks.merge_refusal(pull["base"], hub.sha_of(pull["head"]))
+                    if refusal is not None:
+                        return self._send(
+                            405,
+                            {
+                                "message": refusal,
+                                "documentation_url": "https://docs.github.com/rest",
+                            },
+                        )
                     message = f"Merge pull request #{number} from {OWNER}/{pull['head']}"
                     sha = _merge_in_bare(
                         hub.bare, pull["base"], pull["head"], f"{message}\n\n{pull['title']}"

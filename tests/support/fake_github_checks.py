@@ -133,6 +133,19 @@ class FakeChecks:
                 newest[run.name] = run
         return list(newest.values())
 
+    def merge_refusal(self, base: str, sha: str | None) -> str | None:
+        """GitHub's 405 message when branch protection's required checks are not all green
+        on the head (a required check that never reported is "expected")."""
+        runs = {run.name: run.conclusion for run in self.latest(sha or "")}
+        states = {status["context"]: status["state"] for status in self.statuses.get(sha or "", [])}
+        for name in self.required.get(base, []):
+            outcome = runs.get(name, states.get(name))
+            if outcome in (None, "pending"):
+                return f'Required status check "{name}" is expected.'
+            if outcome not in _PASSING:
+                return f'Required status check "{name}" is failing.'
+        return None
+
     def rerun_failed(self, run_id: int) -> bool:
         """`POST /actions/runs/{id}/rerun-failed-jobs`: False while the run is in progress."""
         jobs = [run for run in self.runs.values() if run.run_id == run_id]

@@ -77,3 +77,30 @@ def test_a_commit_status_cannot_be_rerun(fake_github: FakeGitHub, tmp_path: Path
     assert status.failed and not forge.rerun(status)
     assert forge.check_log(status) == "red"
     assert forge.required_checks("main") == []  # not protected
+
+
+def test_branch_protection_refuses_a_merge_until_the_required_check_is_green(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    import git
+
+    from factory.forges import MergeBlocked
+
+    git.Repo(fake_github.bare).git.branch("feature", "main")
+    fake_github.pulls[1] = {
+        "title": "t",
+        "body": "",
+        "head": "feature",
+        "base": "main",
+        "draft": False,
+        "state": "open",
+        "merged": False,
+    }
+    fake_github.checks.protect("main", ["test"])
+    forge = forge_for(fake_github, tmp_path)
+    with pytest.raises(MergeBlocked, match='Required status check "test" is expected'):
+        forge.merge(1)
+    sha = fake_github.sha_of("feature")
+    assert sha is not None
+    fake_github.checks.add_status(sha, "test", "success")
+    assert forge.merge(1)
