@@ -11,6 +11,9 @@
   flaky. A deterministic failure starts a fix round with the failing log excerpts as the
   coder's feedback, at most `max_ci_fix_rounds` per pull request, and never twice on the
   same failure signature while the head has not changed since.
+
+Only a fix round or a merge ends the pass for the pull request (`stop`): a rerun, an
+infrastructure failure or a refused fix round leaves a reviewer's feedback to the next step.
 """
 
 from __future__ import annotations
@@ -110,11 +113,11 @@ def _act_on_failures(
             deterministic.append((check, log))
     if rerun:
         detail = f"reran {', '.join(rerun)} (a flaky check passes on a rerun)"
-        return StepOutcome(step=STEP, action="rerun", detail=detail, stop=True)
+        return StepOutcome(step=STEP, action="rerun", detail=detail)
     if deterministic:
         return _fix_round(ctx, events, sha, deterministic)
     detail = f"infrastructure failure of {', '.join(infrastructure)}: no agent started"
-    return StepOutcome(step=STEP, action="infrastructure", detail=detail, stop=True)
+    return StepOutcome(step=STEP, action="infrastructure", detail=detail)
 
 
 def _fix_round(
@@ -178,7 +181,7 @@ def _refuse(ctx: PullContext, events: Sequence[Event], reason: str) -> StepOutco
         ctx.forge.comment(
             ctx.pull.number, f"agent-factory will not start another CI fix round: {inline(reason)}"
         )
-    return StepOutcome(step=STEP, action="needs_human", detail=reason, stop=True)
+    return StepOutcome(step=STEP, action="needs_human", detail=reason)
 
 
 def _rerun(ctx: PullContext, source: ChecksForge, sha: str, check: CheckRun) -> bool:
