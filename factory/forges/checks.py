@@ -95,9 +95,7 @@ def checks_state(checks: Sequence[CheckRun]) -> Literal["green", "pending", "fai
     return "green"
 
 
-def mark_required(
-    checks: Sequence[CheckRun], required: Sequence[str], sha: str | None = None
-) -> list[CheckRun]:
+def mark_required(checks: Sequence[CheckRun], required: Sequence[str]) -> list[CheckRun]:
     """`checks` with `required` marked; a required name no check reported yet is added as a
     queued check, since GitHub counts a required check that never reported as pending."""
     wanted = set(required)
@@ -135,4 +133,4 @@ def read_checks(
     """The checks of `sha`, with those a merge into `base_branch` needs marked required:
     branch protection's, plus `[repos] required_checks`."""
     required = [*forge.required_checks(base_branch), *(also_required or [])]
-    return mark_required(forge.checks(sha), sorted(set(required)), sha)
+    return mark_required(forge.checks(sha), sorted(set(required)))
