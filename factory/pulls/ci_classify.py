@@ -141,6 +141,7 @@ def failure_signature(failures: Iterable[tuple[str, str]]) -> str:
     errors: list[str] = []
     for name, log in sorted(failures, key=lambda item: normalised_name(item[0])):
         names.append(normalised_name(name))
-        errors.extend(_normalised_error(line) for line in error_lines(clean_log(log)))
+        excerpt = log_excerpt(log).split("\n")
+        errors.extend(_normalised_error(line) for line in error_lines(excerpt))
     error_hash = hashlib.sha256("\n".join(errors).encode()).hexdigest()
     return hashlib.sha256(f"ci\n{','.join(names)}\n{error_hash}".encode()).hexdigest()
