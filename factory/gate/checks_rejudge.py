@@ -33,10 +33,17 @@ def rejudge_with_checks(
     recorded = None
     for event in reversed(store.events.read(run_id)):
         if event.kind == GATE_DECISION_EVENT:
-            recorded = json.loads(event.payload)["context"]
+            recorded = json.loads(event.payload)
             break
     if recorded is None:
         return None
+    if recorded["context"].get("checks") == checks.model_dump(mode="json"):
+        # Judged with these very checks already (a delivery resumed after a crash).
+        return (
+            GateContext.model_validate(recorded["context"]),
+            Decision.model_validate(recorded["decision"]),
+        )
+    recorded = recorded["context"]
     halt = store.halts.for_repo(str(recorded["repo"]))
     context = GateContext.model_validate(recorded).model_copy(
         update={

@@ -31,7 +31,7 @@ from factory.gate.replay import GATE_DECISION_EVENT
 from factory.git import ensure_clone
 from factory.pulls.ci_classify import classify_failure, failure_signature, log_excerpt
 from factory.pulls.maintain import PullContext, StepOutcome
-from factory.run.checks_wait import ci_read_payload
+from factory.run.checks_wait import ci_read_payload, record_ci_read
 from factory.run.rounds import RoundRequest, start_round
 from factory.store import RunStatus
 from factory.store.models import Event
@@ -277,7 +277,7 @@ def _waits_for_checks(events: Sequence[Event]) -> str | None:
 def _record_read(
     ctx: PullContext, events: Sequence[Event], sha: str, state: str, checks: Sequence[CheckRun]
 ) -> None:
-    """`ci.read`, when it says something the last read of this head did not."""
+    """`ci.read`, with the checks that passed only on a rerun listed as flaky."""
     assert ctx.run is not None
     payload = ci_read_payload(sha, state, checks)
     flaky = sorted(
@@ -285,12 +285,7 @@ def _record_read(
     )
     if flaky:
         payload["flaky"] = flaky
-    for event in reversed(events):
-        if event.kind == "ci.read" and _payload(event).get("sha") == sha:
-            if _payload(event) == payload:
-                return
-            break
-    ctx.store.events.append(ctx.run.id, "ci.read", ACTOR, payload)
+    record_ci_read(ctx.store, ctx.run.id, payload)
 
 
 def _reruns(events: Sequence[Event], sha: str, name: str) -> int:

@@ -10,6 +10,7 @@ The sandbox suite said green; the forge's CI must say so too. Read on the pushed
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from factory.forges.local_checks import LocalChecks
 from factory.gate.checks_rejudge import rejudge_with_checks
 from factory.run.run_context import RunContext
 from factory.run.state import RunState
+from factory.store import Store
 from policies.models import DecisionKind
 
 WAITING_FOR_CHECKS = "waiting for checks"
@@ -35,6 +37,19 @@ def ci_read_payload(sha: str, state: str, checks: Sequence[CheckRun]) -> dict[st
             for check in checks
         ],
     }
+
+
+def record_ci_read(store: Store, run_id: str, payload: dict[str, Any]) -> None:
+    """`ci.read`, unless the last read of the same head said exactly this (a resumed delivery,
+    a maintenance pass on an unchanged head)."""
+    for event in reversed(store.events.read(run_id)):
+        if event.kind == "ci.read":
+            before = json.loads(event.payload)
+            if before.get("sha") == payload["sha"]:
+                if before == payload:
+                    return
+                break
+    store.events.append(run_id, "ci.read", "system", payload)
 
 
 def checks_before_merge(
@@ -55,7 +70,7 @@ def checks_before_merge(
         ctx.event("ci.unreadable", {"sha": sha, "reason": str(error)[:500]})
         return _waiting(ctx, pr, sha, "pending", f"the checks could not be read ({error})")
     summary = summarize_checks(sha, checks)
-    ctx.event("ci.read", ci_read_payload(sha, summary.state, checks))
+    record_ci_read(ctx.store, ctx.run_id, ci_read_payload(sha, summary.state, checks))
     if summary.state == "pending":
         return _waiting(ctx, pr, sha, "pending", ", ".join(summary.pending) + " pending")
     if summary.state == "failing":

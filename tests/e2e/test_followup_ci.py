@@ -181,6 +181,30 @@ def test_an_infrastructure_failure_starts_no_agent_and_is_said_on_the_pr_once(
     assert on_github.status(run_id)[0] == "pr_open"
 
 
+def test_pending_checks_leave_the_run_waiting_not_needing_a_human_until_they_pass(
+    on_github: OnGitHub,
+) -> None:
+    hub = on_github.hub
+    hub.checks.workflow = lambda _sha, _attempt: [FakeJob("test", None)]  # still running
+    summary = on_github.run()
+    ((number, pull),) = hub.pulls.items()
+    status, outcome = on_github.status(summary.run_id)
+    assert (status, outcome) == ("pr_open", "waiting for checks: test pending")
+    assert pull["merged"] is False
+
+    waiting = on_github.maintain(number)
+    assert [(a.action, a.detail) for a in waiting.actions] == [
+        ("waiting", "waiting for checks: test")
+    ]
+    for job in hub.checks.runs.values():
+        job.conclusion = "success"  # the workflow finished
+    merged = on_github.maintain(number)
+
+    assert [a.action for a in merged.actions] == ["merged"]
+    assert pull["merged"] is True and on_github.status(summary.run_id)[0] == "merged"
+    assert hub.checks.reruns == []
+
+
 CORE_ROUNDS_MISSING = getattr(rounds, "RoundsUnavailable", None) is not None
 
 
