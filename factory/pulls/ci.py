@@ -37,6 +37,7 @@ from factory.store import RunStatus
 from factory.store.models import Event
 from factory.support.markdown import inline
 from factory.support.utc import utcnow
+from harness.redact import redact_text
 from policies.models import ChecksSummary, DecisionKind
 
 STEP = "ci"
@@ -162,7 +163,9 @@ def _fix_round(
 def _feedback_body(check: CheckRun, log: str) -> str:
     """What the coder reads of a failed check: its name, conclusion and log excerpt. The
     text is untrusted; the round fences it as such."""
-    excerpt = log_excerpt(log) or check.details or "(the check left no log)"
+    # A CI log can print what the forge failed to mask: secrets are masked before a model
+    # (and the run's transcripts) see it.
+    excerpt = redact_text(log_excerpt(log) or check.details or "(the check left no log)")
     return (
         f"The CI check `{check.name}` failed ({check.conclusion}) on the pull request's head. "
         f"Its log ends:\n{excerpt}"
