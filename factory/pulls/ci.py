@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from factory.forges.base import ForgeError, MergeBlocked
 from factory.forges.build import forge_checks
@@ -30,7 +30,6 @@ from factory.gate.checks_rejudge import rejudge_with_checks
 from factory.gate.replay import GATE_DECISION_EVENT
 from factory.git import ensure_clone
 from factory.pulls.ci_classify import classify_failure, failure_signature, log_excerpt
-from factory.pulls.maintain import PullContext, StepOutcome
 from factory.run.checks_wait import ci_read_payload, record_ci_read
 from factory.run.rounds import RoundRequest, start_round
 from factory.store import RunStatus
@@ -40,8 +39,17 @@ from factory.support.utc import utcnow
 from harness.redact import redact_text
 from policies.models import ChecksSummary, DecisionKind
 
+if TYPE_CHECKING:  # maintain.py imports this step: its types are read lazily
+    from factory.pulls.maintain import PullContext, StepOutcome
+
 STEP = "ci"
 ACTOR = "system"
+
+
+def _outcome(action: str, detail: str = "", *, stop: bool = False) -> StepOutcome:
+    from factory.pulls.maintain import StepOutcome
+
+    return StepOutcome(step=STEP, action=action, detail=detail, stop=stop)
 
 
 def check_pull(ctx: PullContext) -> StepOutcome | None:
@@ -57,7 +65,7 @@ def check_pull(ctx: PullContext) -> StepOutcome | None:
     try:
         checks = read_checks(source, sha, pull.base_branch, settings.required_checks)
     except ForgeError as error:
-        return StepOutcome(step=STEP, action="unreadable", detail=str(error)[:300])
+        return _outcome("unreadable", str(error)[:300])
     run_id = ctx.run.id
     events = ctx.store.events.read(run_id)
     summary = summarize_checks(sha, checks)
@@ -66,7 +74,7 @@ def check_pull(ctx: PullContext) -> StepOutcome | None:
         return None
     if summary.state == "pending":
         detail = f"waiting for checks: {', '.join(summary.pending)}"
-        return StepOutcome(step=STEP, action="waiting", detail=detail)
+        return _outcome("waiting", detail)
     if summary.state == "green":
         return _merge_when_waiting(ctx, events, summary)
     if summary.pending:
@@ -76,7 +84,7 @@ def check_pull(ctx: PullContext) -> StepOutcome | None:
             f"waiting for checks: {', '.join(summary.pending)} (failing so far: "
             f"{', '.join(summary.failing)})"
         )
-        return StepOutcome(step=STEP, action="waiting", detail=detail)
+        return _outcome("waiting", detail)
     counted = [check for check in checks if check.required] or checks
     return _act_on_failures(ctx, source, events, sha, [c for c in counted if c.failed])
 
@@ -114,11 +122,11 @@ def _act_on_failures(
             deterministic.append((check, log))
     if rerun:
         detail = f"reran {', '.join(rerun)} (a flaky check passes on a rerun)"
-        return StepOutcome(step=STEP, action="rerun", detail=detail)
+        return _outcome("rerun", detail)
     if deterministic:
         return _fix_round(ctx, events, sha, deterministic)
     detail = f"infrastructure failure of {', '.join(infrastructure)}: no agent started"
-    return StepOutcome(step=STEP, action="infrastructure", detail=detail)
+    return _outcome("infrastructure", detail)
 
 
 def _fix_round(
@@ -157,7 +165,7 @@ def _fix_round(
     detail = f"fix round {result.round} for {names}: {result.outcome}"
     if result.reason:
         detail += f" ({result.reason})"
-    return StepOutcome(step=STEP, action="fix_round", detail=detail, stop=True)
+    return _outcome("fix_round", detail, stop=True)
 
 
 def _feedback_body(check: CheckRun, log: str) -> str:
@@ -184,7 +192,7 @@ def _refuse(ctx: PullContext, events: Sequence[Event], reason: str) -> StepOutco
         ctx.forge.comment(
             ctx.pull.number, f"agent-factory will not start another CI fix round: {inline(reason)}"
         )
-    return StepOutcome(step=STEP, action="needs_human", detail=reason)
+    return _outcome("needs_human", reason)
 
 
 def _rerun(ctx: PullContext, source: ChecksForge, sha: str, check: CheckRun) -> bool:
@@ -242,7 +250,7 @@ def _merge_when_waiting(
     if decision.decision != DecisionKind.MERGE:
         reason = "; ".join(decision.reasons)
         ctx.store.runs.update(ctx.run.id, status=RunStatus.NEEDS_HUMAN, outcome=reason[:500])
-        return StepOutcome(step=STEP, action="needs_human", detail=reason, stop=True)
+        return _outcome("needs_human", reason, stop=True)
     number = ctx.pull.number
     try:
         sha = ctx.forge.merge(number)
@@ -250,7 +258,7 @@ def _merge_when_waiting(
         ctx.store.events.append(
             ctx.run.id, "merge.blocked", ACTOR, {"pr": number, "reason": str(blocked)}
         )
-        return StepOutcome(step=STEP, action="merge_blocked", detail=str(blocked), stop=True)
+        return _outcome("merge_blocked", str(blocked), stop=True)
     ctx.store.events.append(
         ctx.run.id, "merge.done", ACTOR, {"pr": number, "sha": sha, "by": "factory"}
     )
@@ -258,9 +266,7 @@ def _merge_when_waiting(
         ctx.run.id, status=RunStatus.MERGED, outcome=f"merged as {sha[:12]}", finished_at=utcnow()
     )
     ctx.store.claims.release_run(ctx.run.id)
-    return StepOutcome(
-        step=STEP, action="merged", detail=f"checks green: merged as {sha[:12]}", stop=True
-    )
+    return _outcome("merged", f"checks green: merged as {sha[:12]}", stop=True)
 
 
 def _waits_for_checks(events: Sequence[Event]) -> str | None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge, PullRequestInfo
+from factory.pulls.ci import check_pull
 from factory.run.pr_sync import awaiting_runs
 from factory.store import Store
 from factory.store.models import Run
@@ -50,8 +51,6 @@ class PullMaintenance(BaseModel):
 
 
 def _steps() -> list[Callable[[PullContext], StepOutcome | None]]:
-    from factory.pulls.ci import check_pull
-
     return [check_pull]
 
 
