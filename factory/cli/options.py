@@ -71,6 +71,8 @@ MAX_DOLLARS = 1_000_000.0
 """A budget above a million dollars is a typo, not a limit."""
 MAX_RECORD_ID = 2**63 - 1
 """The largest number a database row can carry (a signed 64-bit integer)."""
+MAX_FILE_LINE = 2**31 - 1
+"""The largest line number a comment can point at (a 32-bit integer column)."""
 MAX_LISTED = 100_000
 """The most rows a listing prints at once."""
 MAX_COMMAND_SECONDS = 86_400.0

@@ -8,6 +8,9 @@ the run. And even that may only narrow what the operator allows, key by key:
 | `autonomy` | each end of the band is the lower of the two (a lower level is stricter) |
 | `budget` | each limit (`max_steps`, `max_tokens`, `max_usd`, `max_wall_s`) the lower |
 | `max_iterations` | the lower of the two |
+| `max_followup_rounds`, `followup_budget_usd` | the lower of the two |
+| `feedback_bots` | the bots both lists name (the repo's list can only drop bots) |
+| `feedback_mention` | the operator's |
 | `policies` | the union: the operator's (the default set when it lists none) plus the repo's |
 | `protected_paths` | the union |
 | `flaky_reruns`, `max_ci_fix_rounds` | the lower of the two |
@@ -65,6 +68,9 @@ def governing_repo_config(operator: RepoConfig, base_text: str | None, name: str
             "flaky_reruns": min(operator.flaky_reruns, theirs.flaky_reruns),
             "max_ci_fix_rounds": min(operator.max_ci_fix_rounds, theirs.max_ci_fix_rounds),
             "required_checks": _union_or_none(operator.required_checks, theirs.required_checks),
+            "max_followup_rounds": min(operator.max_followup_rounds, theirs.max_followup_rounds),
+            "followup_budget_usd": min(operator.followup_budget_usd, theirs.followup_budget_usd),
+            "feedback_bots": _narrowed_bots(operator.feedback_bots, theirs),
         }
     )
 
@@ -74,6 +80,13 @@ def _union_or_none(operator: list[str] | None, theirs: list[str] | None) -> list
     if operator is None and theirs is None:
         return None
     return sorted({*(operator or []), *(theirs or [])})
+
+
+def _narrowed_bots(operator: list[str], theirs: RepoConfig) -> list[str]:
+    """The operator's trusted bots, less those a repository's own list leaves out."""
+    if "feedback_bots" not in theirs.model_fields_set:
+        return operator
+    return [bot for bot in operator if bot in theirs.feedback_bots]
 
 
 def _repo_section(base_text: str | None, name: str) -> dict[str, Any] | None:

@@ -134,6 +134,17 @@ class RepoConfig(BaseModel):
     """Overrides `[budgets]` for runs in this repository."""
     max_iterations: int = Field(default=3, ge=1, le=20)
     """Rounds of code -> test -> review before the run stops and asks a human."""
+    max_followup_rounds: int = Field(default=3, ge=0, le=50)
+    """Follow-up rounds (review feedback, CI fixes, conflicts together) one pull request may
+    get; past it the run waits for a person (docs/pull-requests.md)."""
+    followup_budget_usd: float = Field(default=2.0, ge=0, le=1_000_000)
+    """Dollars the follow-up rounds of one pull request may spend, all rounds together."""
+    feedback_bots: list[str] = Field(default_factory=list)
+    """Bot logins (e.g. `linter-bot[bot]`) whose comments may start a round; other bots'
+    comments are ignored, as are the factory's own."""
+    feedback_mention: str = Field(default="/factory", min_length=1, max_length=100)
+    """A PR comment starts a round only when it contains this (reviews and inline comments
+    always do)."""
     backlog_label: str = Field(default="agent-ready", min_length=1)
     """`factory sweep` takes this repository's open GitHub issues carrying this label."""
     flaky_reruns: int = Field(default=1, ge=0, le=5)

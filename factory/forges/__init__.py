@@ -2,8 +2,11 @@
 
 - `base`: the `Forge` protocol, pull request data and the errors a forge raises.
 - `build`: a repository's forge settings (`factory/config/forges.py`) in, a live forge out.
-- `local`, `local_merge`, `local_review`: the embedded forge, pull requests kept in the store.
-- `github`, `github_client`: GitHub through PyGithub, branches pushed with an askpass token.
+- `local`, `local_merge`, `local_review`: the embedded forge, pull requests kept in the store;
+  `local_feedback`: its comments and reviews, kept as GitHub keeps them.
+- `github`, `github_client`: GitHub through PyGithub, branches pushed with an askpass token;
+  `github_feedback`: reviews, inline comments and PR comments read, replies posted.
+- `feedback`: `FeedbackItem` and the `FeedbackForge` protocol (feedback to act on, replies).
 - `pull_outcomes`: a person's merge or close, recorded once on the run that opened the PR.
 
 Re-exports load on first use, so reading the configuration does not import PyGithub.

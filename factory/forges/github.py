@@ -20,8 +20,10 @@ from factory.forges.base import (
     PullRequestNotFound,
     PullRequestRequest,
 )
+from factory.forges.feedback import FeedbackItem
 from factory.forges.github_checks import GitHubChecks
 from factory.forges.github_client import DEFAULT_API_URL, github_client
+from factory.forges.github_feedback import pull_feedback, reply_on_pull
 from factory.git import GitError, askpass_env, install_askpass_helper, push_branch, scrub
 
 T = TypeVar("T")
@@ -49,6 +51,7 @@ class GitHubForge(GitHubChecks):
         self._helper = install_askpass_helper(helper_dir)
         self._merge_method = merge_method
         self._repo = self._client.withLazy(True).get_repo(repo)
+        self._login: str | None = None
 
     @property
     def clone_url(self) -> str:
@@ -162,6 +165,25 @@ class GitHubForge(GitHubChecks):
             "list open pull requests",
         )
         return [self._info(pull) for pull in pulls]
+
+    def feedback_login(self) -> str:
+        """The token's user: the author of the factory's own comments."""
+        if self._login is None:
+            try:
+                self._login = str(self._client.get_user().login)
+            except GithubException:
+                # A GitHub App's installation token may not read `/user`; its comments come
+                # from `<app>[bot]`, which the guards ignore as a bot anyway.
+                self._login = ""
+        return self._login
+
+    def feedback(self, number: int) -> list[FeedbackItem]:
+        pull = self._pull(number)
+        return self._call(lambda: pull_feedback(pull), f"read the reviews of #{number}")
+
+    def reply(self, number: int, item: FeedbackItem, text: str) -> None:
+        pull = self._pull(number)
+        self._call(lambda: reply_on_pull(pull, item, text), f"reply on #{number}")
 
     def _pull(self, number: int) -> PullRequest:
         try:

@@ -14,6 +14,8 @@ from factory.forges.base import (
     PullRequestNotFound,
     PullRequestRequest,
 )
+from factory.forges.feedback import FeedbackItem
+from factory.forges.local_feedback import CommentStore, add_reply, comment_item
 from factory.forges.local_merge import merge_locally
 from factory.git import BotIdentity, GitError, factory_git, push_branch, run_git
 from factory.store.models import PullRequest
@@ -27,6 +29,9 @@ class PullRequestStore(Protocol):
     def of_branch(self, repo: str, head_branch: str) -> PullRequest | None: ...
     def update(self, repo: str, number: int, **fields: Any) -> PullRequest: ...
     def all(self, repo: str | None = None) -> list[PullRequest]: ...
+
+    @property
+    def comments(self) -> CommentStore: ...
 
 
 def push_target(repo_path: Path) -> Path:
@@ -72,9 +77,35 @@ class LocalForge:
 
     def push_branch(self, repo: Path, branch: str) -> str:
         try:
-            return push_branch(repo, str(self.target), branch)
+            sha = push_branch(repo, str(self.target), branch)
         except GitError as error:
             raise ForgeError(str(error)) from None
+        # As on GitHub, a push moves the head of the branch's open pull request.
+        row = self._pull_requests.of_branch(self.repo_name, branch)
+        if row is not None and row.status in ("open", "draft") and row.head_sha != sha:
+            self._pull_requests.update(self.repo_name, row.number, head_sha=sha)
+        return sha
+
+    def feedback_login(self) -> str:
+        return self._identity.name
+
+    def feedback(self, number: int) -> list[FeedbackItem]:
+        self._row(number)
+        return [
+            comment_item(row)
+            for row in self._pull_requests.comments.of_pull(self.repo_name, number)
+        ]
+
+    def reply(self, number: int, item: FeedbackItem, text: str) -> None:
+        self._row(number)
+        add_reply(
+            self._pull_requests.comments,
+            self.repo_name,
+            number,
+            item,
+            author=self._identity.name,
+            text=text,
+        )
 
     def find_pull_request(self, head_branch: str) -> PullRequestInfo | None:
         row = self._pull_requests.of_branch(self.repo_name, head_branch)

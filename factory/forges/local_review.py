@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from factory.config import FactoryConfig
 from factory.forges.base import ForgeError, PullRequestInfo, PullRequestNotFound
+from factory.forges.feedback import FeedbackItem, ReviewState
 from factory.forges.local import LocalForge
+from factory.forges.local_feedback import add_comment, add_review
 from factory.forges.pull_outcomes import person, record_closed, record_merged
 from factory.git import DiffStats, GitError, diff_stats, factory_git, run_git
 from factory.store import Store
@@ -27,6 +29,8 @@ class PullRequestView(BaseModel):
     pull: PullRequestInfo
     stats: DiffStats | None
     """None when the branch or base is gone from the repository."""
+    feedback: list[FeedbackItem] = []
+    """Its reviews and comments, oldest first (the factory's replies among them)."""
 
 
 def local_forge(config: FactoryConfig, store: Store, repo: str) -> LocalForge:
@@ -89,7 +93,9 @@ def show_pull_request(forge: LocalForge, number: int) -> PullRequestView:
         stats = diff_stats(forge.target, base, head)
     except GitError:
         stats = None
-    return PullRequestView(repo=forge.repo_name, pull=pull, stats=stats)
+    return PullRequestView(
+        repo=forge.repo_name, pull=pull, stats=stats, feedback=forge.feedback(number)
+    )
 
 
 def pull_request_diff(forge: LocalForge, number: int) -> str:
@@ -149,12 +155,59 @@ def close_pull_request(
     return closed
 
 
+def comment_on_pull_request(
+    store: Store,
+    forge: LocalForge,
+    number: int,
+    text: str,
+    *,
+    path: str | None = None,
+    line: int | None = None,
+) -> FeedbackItem:
+    """A comment as the operator: on the pull request, or inline on `path` at `line`."""
+    pull = _open_pull(forge, number)
+    return add_comment(
+        store.pull_request_comments,
+        forge.target,
+        forge.repo_name,
+        pull,
+        author=getpass.getuser(),
+        body=text,
+        path=path,
+        line=line,
+    )
+
+
+def review_pull_request(
+    store: Store, forge: LocalForge, number: int, *, state: ReviewState, text: str
+) -> FeedbackItem:
+    """A review as the operator: changes requested, or approved."""
+    pull = _open_pull(forge, number)
+    return add_review(
+        store.pull_request_comments,
+        forge.repo_name,
+        pull,
+        author=getpass.getuser(),
+        state=state,
+        body=text,
+    )
+
+
+def _open_pull(forge: LocalForge, number: int) -> PullRequestInfo:
+    pull = forge.get_pull_request(number)
+    if pull.status not in ("open", "draft"):
+        raise ForgeError(f"#{number} is {pull.status}; only an open pull request takes feedback")
+    return pull
+
+
 __all__ = [
     "PullRequestView",
     "choose_repo",
     "close_pull_request",
+    "comment_on_pull_request",
     "local_forge",
     "merge_pull_request",
     "pull_request_diff",
+    "review_pull_request",
     "show_pull_request",
 ]

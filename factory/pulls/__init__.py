@@ -1,8 +1,14 @@
-"""The pull request's life after it opens: feedback, base updates, CI, reconciliation.
+"""The pull request's life after it opens: feedback, base updates, CI and reconciliation.
 
-- `ci`: the maintenance pass's CI step: read the head's checks, rerun flaky ones, say
-  infrastructure failures, start a fix round for a deterministic one, merge once green.
+- `maintain`: the maintenance pass over a repository's open factory pull requests
+  (`PULL_STEPS`, `maintain_pull`, `maintain_repo`), run by every sweep, `factory pr sync`
+  and the GitHub webhook.
+- `feedback`: reviews and comments become follow-up rounds (`feedback_step`).
+- `guards`: who and what may start a round (write access, own and bot comments, dedupe, the
+  round cap, the per-PR budget, repeated feedback).
+- `ci`: the forge's CI on the head (`check_pull`): read the checks, rerun flaky ones with no
+  agent, say infrastructure failures, start a capped fix round for a deterministic failure,
+  merge a run that waits for green checks.
 - `ci_classify`: what a failed check is (infrastructure, flaky, deterministic), its log
   excerpt and its failure signature; pure functions.
-- `maintain`: the maintenance pass over one pull request (`PULL_STEPS`).
 """

@@ -15,8 +15,6 @@ from factory.config import FactoryConfig
 from factory.store import Store
 
 CI_EVENTS = frozenset({"check_run", "check_suite", "status"})
-MAINTAIN_PULL_TASK = "maintain_pull"
-"""The maintenance pass's job (issue 21 contract); its worker task is CORE's."""
 
 
 def ci_pull_requests(
@@ -65,24 +63,14 @@ def _runs_on_branches(store: Store, repo: str, branches: set[str]) -> list[int]:
     return sorted(set(numbers))
 
 
-def queue_pull_maintenance(config: FactoryConfig, repo: str, numbers: list[int]) -> list[int]:
-    """One `maintain_pull` job per pull request (one waiting job each, however many
-    deliveries arrive); the ids of the jobs queued now."""
-    from procrastinate.exceptions import AlreadyEnqueued
+def queue_ci_maintenance(config: FactoryConfig, repo: str, numbers: list[int]) -> dict[str, Any]:
+    """One maintenance job per pull request (`queue/pull_jobs.py`: one waiting job each,
+    however many deliveries arrive)."""
+    from factory.queue.pull_jobs import queue_pull_maintenance
 
-    from factory.queue.app import open_queue
-    from factory.queue.task_names import MAINTENANCE_QUEUE
-
-    queued = []
-    with open_queue(config) as app:
-        for number in numbers:
-            lock = f"maintain:{repo}#{number}"
-            try:
-                queued.append(
-                    app.configure_task(
-                        MAINTAIN_PULL_TASK, queue=MAINTENANCE_QUEUE, queueing_lock=lock
-                    ).defer(repo=repo, number=number)
-                )
-            except AlreadyEnqueued:
-                continue  # a pass for this pull request is already waiting: it reads all
-    return queued
+    jobs = [{"pull_request": n, **queue_pull_maintenance(config, repo, n)} for n in numbers]
+    return {
+        "job_id": ", ".join(str(job["job_id"]) for job in jobs),
+        "pull_requests": numbers,
+        "jobs": jobs,
+    }

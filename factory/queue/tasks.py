@@ -25,6 +25,7 @@ from factory.queue.sweep_jobs import enqueue_sweep
 from factory.queue.sweep_ticket import QueuedSweepTicket
 from factory.queue.task_names import (
     EVAL_TASK,
+    MAINTAIN_TASK,
     MAINTENANCE_QUEUE,
     RECOVER_TASK,
     RUN_TASK,
@@ -85,6 +86,12 @@ def register_tasks(app: procrastinate.App, config: FactoryConfig) -> None:
         from factory.queue.eval_jobs import drive_eval_job
 
         return drive_eval_job(config, context, eval_id, instance_id, attempt)
+
+    @app.task(name=MAINTAIN_TASK, queue=MAINTENANCE_QUEUE)
+    def maintain_pull(repo: str, number: int) -> dict[str, Any]:
+        from factory.queue.pull_jobs import maintain_pull_job
+
+        return maintain_pull_job(config, repo, number)
 
     @app.periodic(cron=f"* * * * * */{config.queue.recover_every_seconds}")
     @app.task(name=RECOVER_TASK, queue=MAINTENANCE_QUEUE, queueing_lock=RECOVER_TASK)

@@ -18,9 +18,14 @@ Recorded (200):
   GitHub (the payload's word is not taken for it) and, when a run of this store opened it,
   its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge;
   recorded once, however often GitHub tells it.
-Queued (202), CI: `check_run` / `check_suite` completed and `status` settled, on a configured
-repository: a maintenance pass (`maintain_pull` job) of the pull requests of that head commit
-(`ci_webhooks.py`); it reads the checks from GitHub, not from the payload.
+Queued (202), one maintenance job per pull request (`queue/pull_jobs.py`):
+- `check_run` / `check_suite` completed and `status` settled on a configured repository:
+  for the pull requests of that head commit (`queue/ci_webhooks.py`); the job reads the
+  checks from GitHub, not from the payload;
+- `pull_request_review` / `submitted`, `pull_request_review_comment` / `created`, and
+  `issue_comment` / `created` on a pull request of a configured repository: the job reads the
+  pull request's feedback from GitHub (never the payload's) and the guards decide whether it
+  starts a follow-up round (`factory/pulls/`); a comment seen before starts nothing again.
 Other events are acknowledged and ignored (200). Refused, with nothing queued: a body over
 `MAX_BODY_BYTES` (413, never read whole), an unsigned or mis-signed one (401), one without a
 delivery id, event or JSON object (400), `/factory run` from anyone else (403), and a replay
@@ -45,7 +50,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from factory.config import FactoryConfig
-from factory.queue.ci_webhooks import ci_pull_requests, queue_pull_maintenance
+from factory.queue.ci_webhooks import ci_pull_requests, queue_ci_maintenance
 from factory.store import Store
 
 log = structlog.get_logger()
@@ -108,6 +113,31 @@ def closed_pull_request(
     full_name = str((payload.get("repository") or {}).get("full_name") or "")
     repo = next((name for name, r in config.repos.items() if r.github == full_name), None)
     number = (payload.get("pull_request") or {}).get("number")
+    if repo is None or not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return repo, number
+
+
+FEEDBACK_ACTIONS = {
+    "pull_request_review": "submitted",
+    "pull_request_review_comment": "created",
+    "issue_comment": "created",
+}
+
+
+def pull_feedback(
+    config: FactoryConfig, event: str, payload: dict[str, Any]
+) -> tuple[str, int] | None:
+    """(configured repository name, pull request number) when feedback arrived on a PR."""
+    if FEEDBACK_ACTIONS.get(event) != payload.get("action"):
+        return None
+    full_name = str((payload.get("repository") or {}).get("full_name") or "")
+    repo = next((name for name, r in config.repos.items() if r.github == full_name), None)
+    if event == "issue_comment":
+        issue = payload.get("issue") or {}
+        number = issue.get("number") if issue.get("pull_request") else None
+    else:
+        number = (payload.get("pull_request") or {}).get("number")
     if repo is None or not isinstance(number, int) or isinstance(number, bool):
         return None
     return repo, number
@@ -194,7 +224,10 @@ async def _act(
         return JSONResponse({"ok": True, "queued": False, "recorded": settled})
     ci = await run_in_threadpool(ci_pull_requests, config, store, event, payload)
     if ci is not None:
-        return await _queue_ci(config, store, delivery, *ci)
+        return await _queue(delivery, store, queue_ci_maintenance, config, *ci)
+    feedback = pull_feedback(config, event, payload)
+    if feedback is not None:
+        return await _queue(delivery, store, _queue_maintenance, config, *feedback)
     untrusted = untrusted_command(event, payload)
     wanted = None if untrusted else wanted_issue(config, event, payload)
     if untrusted is not None or wanted is None:
@@ -217,22 +250,24 @@ async def _act(
     return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
 
 
-async def _queue_ci(
-    config: FactoryConfig, store: Store, delivery: str, repo: str, numbers: list[int]
-) -> JSONResponse:
+async def _queue(delivery: str, store: Store, queue: Any, *args: Any) -> JSONResponse:
+    """Queue a job for the delivery; a failure is recorded so a redelivery may try again."""
     try:
-        jobs = await run_in_threadpool(queue_pull_maintenance, config, repo, numbers)
+        queued = await run_in_threadpool(queue, *args)
     except Exception as error:
-        log.warning("a CI delivery could not be queued", delivery=delivery, error=str(error))
+        log.warning("a webhook delivery could not be queued", delivery=delivery, error=str(error))
         await run_in_threadpool(store.webhook_deliveries.settle, delivery, f"failed: {error}")
-        return _refused(f"the maintenance pass could not be queued: {type(error).__name__}", 503)
-    said = (
-        f"queued maintenance of #{', #'.join(map(str, numbers))} (jobs {jobs or 'already waiting'})"
+        return _refused(f"the job could not be queued: {type(error).__name__}", 503)
+    await run_in_threadpool(
+        store.webhook_deliveries.settle, delivery, f"queued job {queued['job_id']}"
     )
-    await run_in_threadpool(store.webhook_deliveries.settle, delivery, said)
-    return JSONResponse(
-        {"ok": True, "queued": True, "pull_requests": numbers, "jobs": jobs}, status_code=202
-    )
+    return JSONResponse({"ok": True, "queued": True, **queued}, status_code=202)
+
+
+def _queue_maintenance(config: FactoryConfig, repo: str, number: int) -> dict[str, Any]:
+    from factory.queue.pull_jobs import queue_pull_maintenance
+
+    return {"pull_request": number, **queue_pull_maintenance(config, repo, number)}
 
 
 async def _capped_body(request: Request) -> bytes | None:

@@ -17,7 +17,10 @@
 - `pr_body`: the pull request's description.
 - `reaping`: removing this installation's sandboxes of dead processes whenever a run starts.
 - `pr_sync`: what people did to the factory's pull requests on the forge, recorded on the runs.
-- `hooks`: what a driver of many runs (the sweep, an eval) adds around one run.
+- `hooks`: what a driver of many runs (the sweep, an eval) or a round adds around one run.
+- `rounds`: `start_round`, a follow-up round of a run on its open pull request.
+- `round_state`: `RoundRequest`, `RoundLogEntry`, the coder's fenced feedback, the Rounds log.
+- `round_records`: a round's log entry, replies and `round.finished`, each written once.
 - `batch_budget`: when a driver of many runs (the sweep, an eval) stops *starting* runs.
 - `checkpoints`: LangGraph's checkpointer for the store's database, and its retention.
 """

@@ -53,6 +53,9 @@ CHECKPOINT_TYPES = [
     ("policies.models", "Outcome"),
     ("policies.models", "DecisionKind"),
     ("policies.config", "AutonomyLevel"),
+    ("factory.run.round_state", "RoundRequest"),
+    ("factory.run.round_state", "RoundLogEntry"),
+    ("factory.forges.feedback", "FeedbackItem"),
 ]
 """Types the checkpoint may hold; anything else is refused when a checkpoint is read back."""
 

@@ -14,6 +14,7 @@ from factory.forges.base import MergeBlocked, PullRequestInfo, PullRequestReques
 from factory.gate.owners import reviewer_names
 from factory.run.checks_wait import checks_before_merge
 from factory.run.pr_body import pull_request_body, pull_request_title
+from factory.run.round_records import delivered_round, round_open
 from factory.run.run_context import RunContext
 from factory.run.state import RunState
 from factory.support import failpoints
@@ -38,10 +39,23 @@ def deliver(ctx: RunContext, state: RunState) -> dict[str, Any]:
         return {"ending": "refused", "error": "; ".join(decision.reasons)}
 
     pr = _open_pull_request(ctx, state, draft=decision.draft or kind == DecisionKind.NEEDS_HUMAN)
-    update: dict[str, Any] = {"pr_number": pr.number, "pr_url": pr.url}
+    if round_open(state):
+        # A follow-up round: new commits on the same branch and pull request, then its log
+        # entry and replies. Reviewers were asked when the pull request opened.
+        result = _act_on_decision(ctx, state, pr, kind)
+        head = ctx.forge.get_pull_request(pr.number).head_sha
+        return {**result, **delivered_round(ctx, state, pr.number, head, result)}
     if decision.request_reviews_from:
         ctx.forge.request_reviewers(pr.number, reviewer_names(decision.request_reviews_from))
     _tell_ticket(ctx, state, "delivered", _delivery_note(state, pr))
+    return _act_on_decision(ctx, state, pr, kind)
+
+
+def _act_on_decision(
+    ctx: RunContext, state: RunState, pr: PullRequestInfo, kind: DecisionKind
+) -> dict[str, Any]:
+    """Leave the pull request open, wait for a person, or merge, as the gate decided."""
+    update: dict[str, Any] = {"pr_number": pr.number, "pr_url": pr.url}
     if kind == DecisionKind.PULL_REQUEST:
         return {**update, "ending": "pr_open"}
     if kind == DecisionKind.NEEDS_HUMAN:

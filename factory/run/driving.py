@@ -29,6 +29,7 @@ from factory.governance.liveness import DriverLease
 from factory.run.checkpoints import open_checkpointer, prune_finished
 from factory.run.graph import build_graph
 from factory.run.hooks import RunHooks, RunStopped
+from factory.run.round_records import ROUND_STARTED, close_round
 from factory.run.run_context import NodeObserver, RunInterrupted
 from factory.run.setup import RunOptions, equip_run, run_repo
 from factory.run.state import RunState
@@ -85,7 +86,7 @@ def check_resumable(store: Store, run: Run) -> None:
 def graph_ended(store: Store, run_id: str) -> bool:
     """Whether the graph itself ended the run (as opposed to an error stopping it)."""
     for event in reversed(store.events.read(run_id)):
-        if event.kind in ("run.finished", "run.error", "run.resumed", "run.started"):
+        if event.kind in ("run.finished", "run.error", "run.resumed", "run.started", ROUND_STARTED):
             return event.kind == "run.finished"
     return False
 
@@ -169,6 +170,8 @@ def _drive_graph(
             ctx.check_lease = lease.check
             ctx.hooks = hooks
             graph = build_graph(ctx, checkpointer)
+            if hooks.prepare_thread is not None:
+                hooks.prepare_thread(graph, thread, ctx)
             progress.stage = "graph"
             try:
                 graph.invoke(graph_input, cast(RunnableConfig, thread))
@@ -182,6 +185,7 @@ def _drive_graph(
             else:
                 lease.check()  # a driver frozen past its lease must not record the ending
                 progress.summary = settle_ending(store, run_id, graph, thread, ctx)
+                close_round(store, run_id, graph, thread)
                 if progress.summary.status is not RunStatus.WAITING_APPROVAL:
                     prune_finished(checkpointer, run_id, config.factory.checkpoint_retention)
     return progress.summary

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from factory.forges.base import Forge
+    from factory.run.run_context import RunContext
     from factory.tickets.model import Ticket
     from harness.events import HarnessEvent
     from sandboxes.pool import WarmPool
@@ -44,3 +45,4 @@ class RunHooks:
     on_run_created: Callable[[str], None] | None = None
     eval_id: str | None = None
     forge: Forge | None = None
+    prepare_thread: Callable[[Any, dict[str, Any], RunContext], None] | None = None

@@ -24,6 +24,7 @@ from factory.git.worktree import diff_against_base, reset_to_head, tracked_paths
 from factory.run import delivery
 from factory.run.baseline import baseline_report
 from factory.run.judging import judge_run
+from factory.run.round_state import coder_brief
 from factory.run.run_context import RunContext, RunHalted
 from factory.run.state import RunState
 from factory.support import failpoints
@@ -183,7 +184,10 @@ def code(ctx: RunContext, state: RunState) -> dict[str, Any]:
         change = CodeChange.model_validate(recorded["output"])
     else:
         reset_to_head(ctx.worktree)
-        result = coder.code(ctx.deps, _ticket(state), state.plan, state.feedback)
+        brief = None
+        if state.round_request is not None:
+            brief = coder_brief(state.round_request, state.round)
+        result = coder.code(ctx.deps, _ticket(state), state.plan, state.feedback, brief)
         stopped = _stopped(ctx, "code", result)
         if stopped:
             # Keep what the coder got done on the branch, so a person can pick it up.

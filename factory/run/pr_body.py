@@ -8,6 +8,7 @@ the body renders as the text it quotes and pings nobody.
 from __future__ import annotations
 
 from agents.models import Finding
+from factory.run.round_state import rounds_log
 from factory.run.state import RunState
 from factory.support.markdown import block, cell, code, inline
 
@@ -56,14 +57,33 @@ def pull_request_body(state: RunState, run_id: str) -> str:
             f"Risk score {decision.risk.score} ({'low' if decision.risk.low else 'high'})",
         ]
         lines.append("")
-    lines += [
-        "---",
-        f"Made by agent-factory run {code(run_id)} "
+    if state.rounds:
+        lines += [rounds_log(state.rounds), ""]
+    lines.append(pull_request_footer(state, run_id))
+    return "\n".join(lines)
+
+
+FOOTER_START = "---\nMade by agent-factory run "
+
+
+def pull_request_footer(state: RunState, run_id: str) -> str:
+    """The body's last paragraph: the run, what it cost so far, how to inspect it."""
+    return (
+        f"{FOOTER_START}{code(run_id)} "
         f"({state.cost_text()}, {state.tokens} tokens, {state.model_calls} model calls). "
         f"Inspect it with `factory runs show {run_id} --events`; "
-        f"verify its record with `factory audit verify --run {run_id}`.",
-    ]
-    return "\n".join(lines)
+        f"verify its record with `factory audit verify --run {run_id}`."
+    )
+
+
+def with_footer(body: str, state: RunState, run_id: str) -> str:
+    """`body` with its footer brought up to date (a round adds cost and model calls)."""
+    at = body.rfind(FOOTER_START)
+    if at == -1:
+        return body
+    end = body.find("\n\n", at + len(FOOTER_START))
+    rest = body[end:] if end != -1 else ""
+    return body[:at] + pull_request_footer(state, run_id) + rest
 
 
 def _finding(finding: Finding) -> str:

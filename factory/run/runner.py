@@ -143,7 +143,7 @@ def resume_run(
     """
     run = store.runs.get(run_id)
     check_resumable(store, run)
-    options = options or _recorded_options(store, run_id)
+    options = options or recorded_options(store, run_id)
     require_preflight(config, dict([run_repo(config, run)]), replay=options.replay)
     check_before_start(config, store, run.repo, replay=options.replay is not None)
     reaped = len(reap_orphan_sandboxes(config))
@@ -186,7 +186,7 @@ def answer_approval(
         store.approvals.record(
             run_id, answer["action"], answer["by"], answer.get("comment") or answer.get("reason")
         )
-        options = _recorded_options(store, run_id)
+        options = recorded_options(store, run_id)
         notes = takeover_notes(lease)
         summary = drive(config, store, lease, options, Command(resume=answer), observer)
         return _reported(summary, reaped, notes)
@@ -320,7 +320,7 @@ def _first_state_if_unsaved(config: FactoryConfig, store: Store, run_id: str) ->
     raise RunError(f"{run_id} has no checkpoint and no recorded start; it cannot be resumed")
 
 
-def _recorded_options(store: Store, run_id: str) -> RunOptions:
+def recorded_options(store: Store, run_id: str) -> RunOptions:
     for event in store.events.read(run_id):
         if event.kind == "run.started":
             return RunOptions.model_validate(json.loads(event.payload).get("options", {}))

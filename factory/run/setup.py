@@ -23,6 +23,7 @@ from factory.git.base_branch import base_branch_of
 from factory.git.command import GitError
 from factory.governance.autonomy import assess_repo
 from factory.governance.limits import SpendGuard
+from factory.run.round_records import round_limits
 from factory.run.run_context import MeteredSandbox, RunContext
 from factory.run.state import RunState
 from factory.store import Run, Store
@@ -292,7 +293,11 @@ def equip_run(
             worktree=worktree.path,
             sandbox=metered,
             model_for=models.__getitem__,
-            budget=_budget(repo.budget, values, spend),
+            budget=_budget(
+                round_limits(store, run_id, repo.budget, values, repo.followup_budget_usd),
+                values,
+                spend,
+            ),
             on_event=on_event,
             prices=PriceTable(config.pricing),
             transcripts=store.blobs,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.models import AddedTests, CodeChange, Plan, Review
 from agents.test_report import TestReport
+from factory.run.round_state import RoundLogEntry, RoundRequest
 from factory.tickets.model import Ticket
 from policies.models import Decision
 
@@ -73,6 +74,12 @@ class RunState(BaseModel):
     phase: Phase = "intake"
     ending: Ending | None = None
     error: str | None = None
+    round: int = 0
+    """Follow-up rounds started on the pull request (review feedback, CI fixes, conflicts)."""
+    rounds: list[RoundLogEntry] = Field(default_factory=list)
+    """The finished rounds, as the PR body's log shows them."""
+    round_request: RoundRequest | None = None
+    """What the current (or last) round was asked to address."""
 
     @property
     def cost_known(self) -> bool:

@@ -356,6 +356,53 @@ class WebhookDelivery(Base):
     outcome: Mapped[str] = mapped_column(String(500), default="received")
 
 
+class PullRequestFeedbackSeen(Base):
+    """A feedback item (review, comment, CI failure...) the factory has seen on a pull request,
+    and what it did with it: the unique key makes an item start at most one round."""
+
+    __tablename__ = "pull_request_feedback"
+    __table_args__ = (
+        UniqueConstraint("repo", "number", "item_id", name="uq_pull_request_feedback_item"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repo: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    round: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(200))
+    """`round` (it went into round `round`), `ignored: <why>`, `refused: <why>`, `approved`."""
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PullRequestComment(Base):
+    """A comment or review on a local forge pull request, kept the way GitHub keeps them:
+    `kind` is `review` (with `review_state`), `review_comment` (inline, with path, line and
+    diff hunk; `in_reply_to` for a reply) or `issue_comment`."""
+
+    __tablename__ = "pull_request_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repo: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    author: Mapped[str] = mapped_column(String(200))
+    author_association: Mapped[str] = mapped_column(String(30))
+    author_is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(String(1000))
+    line: Mapped[int | None] = mapped_column(Integer)
+    diff_hunk: Mapped[str | None] = mapped_column(Text)
+    review_state: Mapped[str | None] = mapped_column(String(30))
+    in_reply_to: Mapped[int | None] = mapped_column(Integer)
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_pull_request_comments_repo_number", PullRequestComment.repo, PullRequestComment.number)
+
+
 def _utc_on_assignment(_target: Base, value: Any, _old: Any, _initiator: Any) -> Any:
     return _in_utc(value) if isinstance(value, datetime) else value
 

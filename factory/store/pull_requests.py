@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from factory.store.models import PullRequest, PullRequestStatus
+from factory.store.pull_feedback import PullRequestCommentRepository
 from factory.store.retrying import retry_on_conflict
 from factory.store.sessions import SessionScopes
 from factory.support.utc import utcnow
@@ -20,6 +21,8 @@ class PullRequestRepository:
 
     def __init__(self, scopes: SessionScopes) -> None:
         self._scopes = scopes
+        self.comments = PullRequestCommentRepository(scopes)
+        """The comments and reviews on the local forge's pull requests."""
 
     def create(self, **fields: Any) -> PullRequest:
         """Needs repo, title, head_branch, base_branch; `number` is the repo's next if omitted."""

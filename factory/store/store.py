@@ -24,6 +24,7 @@ from factory.store.events import EventRepository
 from factory.store.halts import HaltRepository
 from factory.store.incidents import IncidentRepository
 from factory.store.leases import LeaseRepository
+from factory.store.pull_feedback import FeedbackSeenRepository, PullRequestCommentRepository
 from factory.store.pull_requests import PullRequestRepository
 from factory.store.runs import RunRepository
 from factory.store.sessions import SessionScopes
@@ -54,6 +55,10 @@ class Store:
     spend: SpendLedger
     """Every model call's spend and the alerts raised against `[limits]`."""
     pull_requests: PullRequestRepository
+    pull_request_comments: PullRequestCommentRepository
+    """Comments and reviews people made on the local forge's pull requests."""
+    feedback_seen: FeedbackSeenRepository
+    """Feedback items seen on pull requests, each acted on once."""
     webhook_deliveries: WebhookDeliveryRepository
     """Every webhook delivery received, so a replayed one is refused for good."""
     evals: EvalRepository
@@ -89,6 +94,8 @@ class Store:
         self.incidents = IncidentRepository(scopes)
         self.spend = SpendLedger(scopes.read, scopes.write)
         self.pull_requests = PullRequestRepository(scopes)
+        self.pull_request_comments = self.pull_requests.comments
+        self.feedback_seen = FeedbackSeenRepository(scopes)
         self.webhook_deliveries = WebhookDeliveryRepository(scopes)
         self.evals = EvalRepository(scopes)
 

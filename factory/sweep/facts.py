@@ -88,7 +88,7 @@ class OpenPullRequests:
         try:
             return sync_repo(self._config, self._store, name, still_open=still_open)
         except (SetupError, ForgeError) as error:
-            self._problem(name, f"merged or closed pull requests cannot be read: {error}")
+            self.problem(name, f"merged or closed pull requests cannot be read: {error}")
             return []
 
     def _read(self, name: str) -> list[PullRequestInfo]:
@@ -98,10 +98,10 @@ class OpenPullRequests:
             return forge.open_pull_requests()
         except (SetupError, ForgeError) as error:
             self._unreadable.add(name)
-            self._problem(name, f"open pull requests cannot be checked: {error}")
+            self.problem(name, f"open pull requests cannot be checked: {error}")
             return []
 
-    def _problem(self, name: str, message: str) -> None:
+    def problem(self, name: str, message: str) -> None:
         repo = self._config.repo(name)
         self.problems.append(
             BacklogProblem(repo=name, origin=repo.github or str(repo.path), message=message)

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from factory.config.sweep import SweepConfig
+from factory.pulls.maintain import PullMaintenance
 from factory.store.statuses import RunStatus
 from factory.sweep.backlog import BacklogProblem, BacklogTicket
 from factory.sweep.facts import TicketFacts
@@ -86,6 +87,8 @@ class Pick(BaseModel):
 class Selection(BaseModel):
     picks: list[Pick]
     skips: list[Skip]
+    maintained: list[PullMaintenance] = Field(default_factory=list)
+    """The maintenance pass over the open factory pull requests made before choosing."""
 
 
 def skip(item: BacklogTicket, reason: SkipReason, detail: str) -> Skip:

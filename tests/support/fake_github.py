@@ -45,6 +45,13 @@ class FakeGitHub:
     token: str = TOKEN
     checks: FakeChecks = field(default_factory=FakeChecks)
     """CI: check runs, commit statuses, job logs, branch protection (fake_github_checks.py)."""
+    login: str = "factory-bot"
+    """The token's user: the author of everything the factory posts."""
+    issue_comments: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    review_comments: list[dict[str, Any]] = field(default_factory=list)
+    next_id: int = 5000
+    """GitHub's ids are global across comments and reviews; so are these."""
 
     @property
     def base(self) -> str:
@@ -128,6 +135,142 @@ class FakeGitHub:
         )
         return sha
 
+    def user_json(self, login: str, *, bot: bool = False) -> dict[str, Any]:
+        return {
+            "login": login,
+            "id": 10_000 + sum(login.encode()),
+            "type": "Bot" if bot else "User",
+            "url": f"{self.api_url}/users/{login}",
+            "html_url": f"{self.base}/{login}",
+        }
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def add_issue_comment(
+        self, number: int, login: str, body: str, *, association: str = "OWNER", bot: bool = False
+    ) -> dict[str, Any]:
+        """A comment on the issue or pull request `number` (GitHub's "issue comment")."""
+        comment_id = self._new_id()
+        stamp = github_time()
+        comment = {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "number": number,
+            "body": body,
+            "user": self.user_json(login, bot=bot),
+            "author_association": association,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/comments/{comment_id}",
+            "html_url": f"{self.base}/{OWNER}/{NAME}/pull/{number}#issuecomment-{comment_id}",
+            "issue_url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}",
+        }
+        self.issue_comments.append(comment)
+        return comment
+
+    def add_review(
+        self,
+        number: int,
+        login: str,
+        state: str,
+        body: str = "",
+        *,
+        association: str = "OWNER",
+        bot: bool = False,
+    ) -> dict[str, Any]:
+        """A submitted review: state APPROVED, CHANGES_REQUESTED or COMMENTED."""
+        review_id = self._new_id()
+        review = {
+            "id": review_id,
+            "node_id": f"PRR_{review_id}",
+            "number": number,
+            "user": self.user_json(login, bot=bot),
+            "body": body,
+            "state": state,
+            "author_association": association,
+            "submitted_at": github_time(),
+            "commit_id": self.sha_of(self.pulls[number]["head"]),
+            "html_url": f"{self.base}/{OWNER}/{NAME}/pull/{number}#pullrequestreview-{review_id}",
+            "pull_request_url": f"{self.api_url}/repos/{OWNER}/{NAME}/pulls/{number}",
+        }
+        self.reviews.append(review)
+        return review
+
+    def add_review_comment(
+        self,
+        number: int,
+        login: str,
+        path: str,
+        line: int,
+        body: str,
+        *,
+        association: str = "OWNER",
+        bot: bool = False,
+        in_reply_to: int | None = None,
+        diff_hunk: str | None = None,
+    ) -> dict[str, Any]:
+        """An inline comment on `path` at `line` of the head (right side), with the diff hunk
+        GitHub cuts for it; 422 (ValueError) when the line is not in the diff, as GitHub."""
+        pull = self.pulls[number]
+        hunk = diff_hunk or _diff_hunk(self.bare, pull["base"], pull["head"], path, line)
+        if hunk is None:
+            raise ValueError("pull_request_review_thread.line must be part of the diff")
+        comment_id = self._new_id()
+        stamp = github_time()
+        comment: dict[str, Any] = {
+            "id": comment_id,
+            "node_id": f"PRRC_{comment_id}",
+            "number": number,
+            "pull_request_review_id": None,
+            "diff_hunk": hunk,
+            "path": path,
+            "line": line,
+            "original_line": line,
+            "side": "RIGHT",
+            "start_line": None,
+            "position": None,
+            "commit_id": self.sha_of(pull["head"]),
+            "original_commit_id": self.sha_of(pull["head"]),
+            "user": self.user_json(login, bot=bot),
+            "body": body,
+            "author_association": association,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "url": f"{self.api_url}/repos/{OWNER}/{NAME}/pulls/comments/{comment_id}",
+            "html_url": f"{self.base}/{OWNER}/{NAME}/pull/{number}#discussion_r{comment_id}",
+            "pull_request_url": f"{self.api_url}/repos/{OWNER}/{NAME}/pulls/{number}",
+        }
+        if in_reply_to is not None:
+            comment["in_reply_to_id"] = in_reply_to
+        self.review_comments.append(comment)
+        return comment
+
+    def webhook_payload(self, event: str, number: int, record: dict[str, Any]) -> dict[str, Any]:
+        """The body GitHub posts for `event` about `record` (a review, review comment or
+        issue comment of pull request `number`), trimmed to the fields GitHub always sends."""
+        payload: dict[str, Any] = {
+            "repository": self.repo_json(),
+            "sender": record["user"],
+        }
+        if event == "pull_request_review":
+            return {
+                **payload,
+                "action": "submitted",
+                "review": record,
+                "pull_request": self.pull_json(number),
+            }
+        if event == "pull_request_review_comment":
+            return {
+                **payload,
+                "action": "created",
+                "comment": record,
+                "pull_request": self.pull_json(number),
+            }
+        issue = dict(self.pull_json(number), labels=[], pull_request={"url": "x"})
+        return {**payload, "action": "created", "comment": record, "issue": issue}
+
     def close_as_person(self, number: int) -> None:
         """A person closes the pull request without merging."""
         self.pulls[number].update(state="closed", closed_at=github_time())
@@ -153,6 +296,10 @@ class FakeGitHub:
             "merged_by": {"login": merger, "id": 11, "type": "User"} if merger else None,
             "url": url,
             "html_url": f"{self.base}/{OWNER}/{NAME}/pull/{number}",
+            "issue_url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}",
+            "comments_url": f"{self.api_url}/repos/{OWNER}/{NAME}/issues/{number}/comments",
+            "review_comments_url": f"{url}/comments",
+            "commits_url": f"{url}/commits",
             "head": {
                 "ref": pull["head"],
                 "sha": self.sha_of(pull["head"]),
@@ -200,6 +347,30 @@ def _merge_in_bare(
     return str(sha)
 
 
+def _diff_hunk(bare: Path, base: str, head: str, path: str, line: int) -> str | None:
+    """GitHub's `diff_hunk`: the hunk's header and lines down to the commented one."""
+    diff = git.Repo(bare).git.diff(f"{base}...{head}", "--", path)
+    kept: list[str] = []
+    new_line = 0
+    for text in diff.splitlines():
+        match = re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", text)
+        if match:
+            kept, new_line = [text], int(match.group(1)) - 1
+            continue
+        if not kept or text.startswith("\\"):
+            continue
+        kept.append(text)
+        if not text.startswith("-"):
+            new_line += 1
+            if new_line == line:
+                return "\n".join(kept)
+    return None
+
+
+def _by_number(records: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "number"} for r in records if r["number"] == number]
+
+
 def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_args: Any) -> None:
@@ -236,6 +407,8 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             path = parts.path.removeprefix("/api/v3")
             query = parse_qs(parts.query)
             body = json.loads(self._body() or b"{}") if method in ("POST", "PATCH", "PUT") else {}
+            if path == "/user" and method == "GET":
+                return self._send(200, hub.user_json(hub.login))
             prefix = f"/repos/{OWNER}/{NAME}"
             if not path.startswith(prefix):
                 return self._send(404, {"message": "Not Found"})
@@ -266,22 +439,61 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     issue = dict(hub.pull_json(number), labels=[], pull_request={"url": "x"})
                     return self._send(200, issue)
                 return self._send(404, {"message": "Not Found"})
+            if (match := re.fullmatch(r"/issues/(\d+)/comments", rest)) and method == "GET":
+                number = int(match.group(1))
+                if number not in hub.issues and number not in hub.pulls:
+                    return self._send(404, {"message": "Not Found"})
+                return self._send(200, _by_number(hub.issue_comments, number))
+            if (match := re.fullmatch(r"/(pulls|issues)/comments/(\d+)", rest)) and method == "GET":
+                kept = hub.review_comments if match.group(1) == "pulls" else hub.issue_comments
+                wanted_id = int(match.group(2))
+                record = next((c for c in kept if c["id"] == wanted_id), None)
+                if record is None:
+                    return self._send(404, {"message": "Not Found"})
+                return self._send(200, {k: v for k, v in record.items() if k != "number"})
+            if match := re.fullmatch(r"/pulls/(\d+)/(reviews|comments)", rest):
+                number = int(match.group(1))
+                if number not in hub.pulls:
+                    return self._send(404, {"message": "Not Found"})
+                if method == "GET":
+                    kept = hub.reviews if match.group(2) == "reviews" else hub.review_comments
+                    return self._send(200, _by_number(kept, number))
+            if (
+                match := re.fullmatch(r"/pulls/(\d+)/comments/(\d+)/replies", rest)
+            ) and method == "POST":
+                number, parent_id = int(match.group(1)), int(match.group(2))
+                parent = next(
+                    (
+                        c
+                        for c in hub.review_comments
+                        if c["id"] == parent_id and c["number"] == number
+                    ),
+                    None,
+                )
+                if parent is None:
+                    return self._send(404, {"message": "Not Found"})
+                if not str(body.get("body") or "").strip():
+                    return self._send(422, {"message": "Validation Failed"})
+                reply = hub.add_review_comment(
+                    number,
+                    hub.login,
+                    parent["path"],
+                    parent["line"],
+                    body["body"],
+                    association="COLLABORATOR",
+                    in_reply_to=parent.get("in_reply_to_id") or parent_id,
+                    diff_hunk=parent["diff_hunk"],
+                )
+                return self._send(201, {k: v for k, v in reply.items() if k != "number"})
             if (match := re.fullmatch(r"/issues/(\d+)/comments", rest)) and method == "POST":
                 number = int(match.group(1))
                 if number not in hub.issues and number not in hub.pulls:
                     return self._send(404, {"message": "Not Found"})
                 hub.comments.append((number, body["body"]))
-                return self._send(
-                    201,
-                    {
-                        "id": len(hub.comments),
-                        "body": body["body"],
-                        "user": {"login": "factory-bot", "id": 9},
-                        "url": f"{hub.api_url}{prefix}/issues/comments/1",
-                        "html_url": f"{hub.base}/c",
-                        "created_at": "2026-01-01T00:00:00Z",
-                    },
+                made = hub.add_issue_comment(
+                    number, hub.login, body["body"], association="COLLABORATOR"
                 )
+                return self._send(201, {k: v for k, v in made.items() if k != "number"})
             if rest == "/pulls" and method == "GET":
                 head = query.get("head", [""])[0].split(":", 1)[-1]
                 state = query.get("state", ["open"])[0]

@@ -127,3 +127,38 @@ def test_a_merged_pull_request_still_shows_its_change(setup: tuple[Path, Path, g
     with Store(f"sqlite:///{config.parent / 'data' / 'factory.db'}") as store:
         row = store.pull_requests.get("demo", 1)
         assert row is not None and row.base_sha == fork_point
+
+
+def test_comments_and_reviews_are_stored_as_github_keeps_them_and_bad_ones_refused(
+    setup: tuple[Path, Path, git.Repo],
+) -> None:
+    config, _, _ = setup
+    code, out = invoke(config, "comment", "2", "Call it m.", "--file", "file2.py", "--line", "1")
+    assert code == 0, out
+    code, out = invoke(config, "review", "2", "--request-changes", "--body", "Rename.", "--json")
+    assert code == 0, out
+    review = json.loads(out)
+    assert (review["id"], review["review_state"], review["author_association"]) == (
+        "review:2",
+        "CHANGES_REQUESTED",
+        "OWNER",
+    )
+    code, out = invoke(config, "show", "2", "--json")
+    (inline, _) = json.loads(out)["feedback"]
+    assert inline["id"] == "review_comment:1" and inline["path"] == "file2.py"
+    assert inline["diff_hunk"].splitlines()[-1] == "+n = 2"
+    for args, said in [
+        (["comment", "2", "x", "--file", "nope.py", "--line", "1"], "neither changed by #2"),
+        (["comment", "2", "x", "--file", "file2.py", "--line", "9"], "has 1 lines"),
+        (["comment", "2", "x", "--line", "3"], "--line needs --file"),
+        (["comment", "2", "x", "--file", "file2.py"], "--file needs --line"),
+        (["comment", "2", "x", "--file", "file2.py", "--line", "0"], "--line"),
+        (["comment", "2", "   "], "empty"),
+        (["review", "2", "--approve", "--request-changes"], "exactly one"),
+        (["review", "2", "--request-changes"], "needs --body"),
+        (["comment", "9", "x"], "no pull request #9"),
+    ]:
+        code, out = invoke(config, *args)
+        assert code == 2 and said in out, (args, out)
+    code, out = invoke(config, "comment", "2", "x", "--file", "nope.py", "--line", "1", "--json")
+    assert code == 2 and json.loads(out)["error"]["code"] == "bad_input"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from factory.config import FactoryConfig
-from factory.queue.ci_webhooks import MAINTAIN_PULL_TASK
 from factory.queue.jobs import list_jobs
+from factory.queue.task_names import MAINTAIN_TASK
 from tests.integration.queue.test_github_webhooks import config, deliver, server
 
 pytestmark = pytest.mark.integration
@@ -33,9 +33,7 @@ def check_run(action: str, numbers: list[int], repo: str = "acme/app") -> dict[s
 
 
 def maintenance_jobs(config: FactoryConfig) -> list[dict[str, Any]]:
-    return [
-        job.args for job in list_jobs(config, queue="maintenance") if job.task == MAINTAIN_PULL_TASK
-    ]
+    return [job.args for job in list_jobs(config, queue="maintenance") if job.task == MAINTAIN_TASK]
 
 
 def test_a_finished_check_run_queues_one_pass_per_pull_request(

@@ -276,3 +276,49 @@ def test_a_closed_pull_request_is_read_back_from_github_and_recorded_once(
         merges = [e for e in store.events.read(run.id) if e.kind == "pr.merged"]
         assert [e.actor for e in merges] == ["human:ana"]  # GitHub's word, not the payload's
     assert run_jobs(config) == []
+
+
+def test_reviews_and_pull_request_comments_queue_one_maintenance_job_per_pull_request(
+    server: str, config: FactoryConfig, tmp_path: Path
+) -> None:
+    """Payloads as GitHub sends them; what the job does with them the guards decide (it reads
+    the feedback from GitHub, never the payload), so anyone's comment queues the pass."""
+    seed = tmp_path / "seed"
+    repo = git.Repo.init(seed, initial_branch="main")
+    (seed / "app.py").write_text("print('hello')\n")
+    repo.index.add(["app.py"])
+    repo.index.commit("initial")
+    with serve_fake_github(tmp_path / "github", seed) as hub:
+        hub.pulls[100] = {
+            "title": "Greet",
+            "body": "",
+            "head": "main",
+            "base": "main",
+            "draft": False,
+            "state": "open",
+            "merged": False,
+        }
+        review = hub.add_review(100, "maintainer", "CHANGES_REQUESTED", "Rename it.")
+        note = hub.add_issue_comment(100, "passer-by", "/factory hi", association="NONE")
+        first = deliver(
+            server,
+            "pull_request_review",
+            hub.webhook_payload("pull_request_review", 100, review),
+            delivery="d-review",
+        )
+        assert first.status_code == 202, first.text
+        assert (first.json()["pull_request"], first.json()["already"]) == (100, False)
+        # A second event while the job waits is read by that same job.
+        second = deliver(server, "issue_comment", hub.webhook_payload("issue_comment", 100, note))
+        assert second.status_code == 202 and second.json()["already"] is True
+        replayed = deliver(
+            server,
+            "pull_request_review",
+            hub.webhook_payload("pull_request_review", 100, review),
+            delivery="d-review",
+        )
+        assert replayed.status_code == 409
+    jobs = list_jobs(config, queue="maintenance")
+    assert [(job.task, job.args, job.status) for job in jobs] == [
+        ("maintain_pull", {"repo": "app", "number": 100}, "todo")
+    ]

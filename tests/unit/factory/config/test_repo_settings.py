@@ -105,3 +105,21 @@ def test_listing_one_policy_keeps_the_operators_default_set() -> None:
     text = '[repos.app]\npolicies = [{ name = "tests_green" }]\n'
     merged = governing_repo_config(mine, text, "app")
     assert {spec.name for spec in merged.policies} >= set(DEFAULT_POLICY_NAMES)
+
+
+def test_the_repo_may_lower_follow_up_limits_and_drop_trusted_bots_but_not_add_them() -> None:
+    mine = operator().model_copy(
+        update={"max_followup_rounds": 3, "followup_budget_usd": 2.0, "feedback_bots": ["a[bot]"]}
+    )
+    text = """
+[repos.app]
+max_followup_rounds = 9
+followup_budget_usd = 0.5
+feedback_bots = ["b[bot]"]
+feedback_mention = "@anyone"
+"""
+    governed = governing_repo_config(mine, text, "app")
+    assert governed.max_followup_rounds == 3
+    assert governed.followup_budget_usd == 0.5
+    assert governed.feedback_bots == []
+    assert governed.feedback_mention == "/factory"
