@@ -19,11 +19,11 @@ from factory.config import FactoryConfig, load_config
 from factory.demo.run_demo import CASSETTE, REPO_NAME, TICKET, prepare_demo
 from factory.forges.base import Forge
 from factory.pulls.maintain import PullMaintenance, maintain_pull
-from factory.run import rounds
 from factory.run.runner import RunSummary, start_run
 from factory.run.setup import RunOptions, make_forge
 from factory.store import Store
 from factory.tickets.markdown import MarkdownTicketSource
+from harness.events import decode_transcript
 from tests.e2e import script
 from tests.e2e.conftest import Workspace
 from tests.support.fake_github import NAME, OWNER, FakeGitHub, serve_fake_github
@@ -82,6 +82,19 @@ class OnGitHub:
     def events(self, run_id: str) -> list[tuple[str, dict[str, Any]]]:
         with Store.open(self.config()) as store:
             return [(e.kind, json.loads(e.payload)) for e in store.events.read(run_id)]
+
+    def coder_requests(self, run_id: str) -> list[str]:
+        """What the coder's model received, call by call (its recorded transcripts)."""
+        received = []
+        with Store.open(self.config()) as store:
+            for event in store.events.read(run_id):
+                ref = json.loads(event.payload).get("transcript_ref")
+                if event.kind != "model.call" or not ref:
+                    continue
+                record = decode_transcript(store.blobs.get(ref))
+                if record.get("role") == "coder":
+                    received.append(json.dumps(record["request"]["messages"]))
+        return received
 
     def status(self, run_id: str) -> tuple[str, str | None]:
         with Store.open(self.config()) as store:
@@ -205,14 +218,6 @@ def test_pending_checks_leave_the_run_waiting_not_needing_a_human_until_they_pas
     assert hub.checks.reruns == []
 
 
-CORE_ROUNDS_MISSING = getattr(rounds, "RoundsUnavailable", None) is not None
-
-
-@pytest.mark.xfail(
-    CORE_ROUNDS_MISSING,
-    reason="the round driver (issue-21-core's start_round) is not merged into this branch",
-    strict=True,
-)
 def test_a_failing_required_check_leads_to_a_fix_then_green_and_l3_merges(
     on_github: OnGitHub, tmp_path: Path
 ) -> None:
@@ -238,7 +243,13 @@ def test_a_failing_required_check_leads_to_a_fix_then_green_and_l3_merges(
     assert [a.action for a in fixed.actions] == ["fix_round"]
     events = on_github.events(run_id)
     (asked,) = [p for k, p in events if k == "round.requested"]
-    assert asked["kind"] == "ci"
+    assert asked["kind"] == "ci" and asked["items"] == [f"ci:{asked['signature'][:16]}:test"]
+    (finished,) = [p for k, p in events if k == "round.finished"]
+    assert finished["outcome"] == "merged", finished
+    assert asked["head_sha"] != hub.pulls[number]["merge_commit_sha"]
+    briefs = [text for text in on_github.coder_requests(run_id) if "follow-up round" in text]
+    assert briefs and "from_roman's docstring must name the subtractive pairs" in briefs[0]
+    assert "2026-01-01T" not in briefs[0]  # the excerpt, not GitHub's raw timestamped log
     assert model_calls(events) > calls
     assert "Subtractive pairs" in hub_file(hub, "main", "numerals/roman.py")
     assert hub.pulls[number]["merged"] is True
