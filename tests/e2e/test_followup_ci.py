@@ -307,3 +307,37 @@ def test_on_the_local_forge_ci_command_is_a_second_suite_whose_failure_holds_the
     }
     assert len([k for k, _ in events if k == "round.refused"]) == 1
     assert not [k for k, _ in events if k == "round.requested"]
+
+
+def test_on_the_local_forge_a_red_ci_command_is_fixed_by_a_round_and_l3_merges(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    workspace.configure(
+        'autonomy = { min = "L3", max = "L3" }\n'
+        "ci_command = \"grep -q 'Subtractive pairs' numerals/roman.py || "
+        "(echo 'docs: from_roman must name the subtractive pairs'; exit 1)\"\n"
+        "flaky_reruns = 0"
+    )
+    replies = script.demo_replies() + script.address_review() + script.reviewer()
+    summary = workspace.run(script.write_cassette(tmp_path / "ci-fix.jsonl", replies))
+    with workspace.store() as store:
+        assert store.runs.get(summary.run_id).status == "pr_open"
+        (pull,) = store.pull_requests.all("numerals")
+        number = pull.number
+
+    config = workspace.config()
+    with Store.open(config) as store:
+        forge = make_forge(config, store, "numerals", config.repo("numerals"))
+        fixed = maintain_pull(config, store, "numerals", number, forge=forge)
+
+    assert [(a.step, a.action) for a in fixed.actions] == [("ci", "fix_round")]
+    with workspace.store() as store:
+        assert store.runs.get(summary.run_id).status == "merged"
+        row = store.pull_requests.get("numerals", number)
+        assert row is not None and row.status == "merged"
+        events = [(e.kind, json.loads(e.payload)) for e in store.events.read(summary.run_id)]
+    (asked,) = [p for k, p in events if k == "round.requested"]
+    assert asked["kind"] == "ci"
+    last_read = [p for k, p in events if k == "ci.read"][-1]
+    assert last_read["state"] == "green"
+    assert "Subtractive pairs" in workspace.git("show", "main:numerals/roman.py")
