@@ -105,6 +105,20 @@ class TestSummary(BaseModel):
     new_tests_added: int = Field(default=0, ge=0)
 
 
+class ChecksSummary(BaseModel):
+    """The forge's CI on the head being judged: its required checks (every check when the
+    repository requires none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha: str = ""
+    state: Literal["green", "pending", "failing", "none"]
+    """`none`: the forge reported no check at all for the head."""
+    required: list[str] = Field(default_factory=list)
+    failing: list[str] = Field(default_factory=list)
+    pending: list[str] = Field(default_factory=list)
+
+
 class ReviewSummary(BaseModel):
     """The reviewer agent's conclusion."""
 
@@ -224,6 +238,10 @@ class GateContext(BaseModel):
     diff: DiffSummary = Field(default_factory=DiffSummary)
     tests: TestSummary | None = None
     """None when no test run happened: tests_green then asks for a human."""
+    checks: ChecksSummary | None = None
+    """The forge's checks on the pushed head; None when they were not read (the head is not
+    on the forge yet, or the forge has no CI). At L2 and L3 delivery merges only when they
+    are green (`factory/pulls/ci.py`)."""
     review: ReviewSummary | None = None
     cost: RunCost = Field(default_factory=RunCost)
     budget: BudgetLimits = Field(default_factory=BudgetLimits)

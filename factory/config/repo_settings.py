@@ -13,7 +13,9 @@ the run. And even that may only narrow what the operator allows, key by key:
 | `feedback_mention` | the operator's |
 | `policies` | the union: the operator's (the default set when it lists none) plus the repo's |
 | `protected_paths` | the union |
-| `path`, `github`, `base_branch`, `setup`, `test_command` | the operator's; the repo's ignored |
+| `flaky_reruns`, `max_ci_fix_rounds` | the lower of the two |
+| `required_checks` | the union |
+| `path`, `github`, `base_branch`, `setup`, `test_command`, `ci_command` | the operator's |
 
 `setup` runs with network access and `test_command` says what "green" means, so neither may
 come from a branch an agent could have shaped; `base_branch` says where this file is read from.
@@ -33,7 +35,7 @@ from harness.config import BudgetConfig
 from policies.builtin import DEFAULT_POLICY_NAMES
 from policies.config import AutonomyLevel, AutonomyRange, PolicySpec
 
-OPERATOR_ONLY_KEYS = ("path", "github", "base_branch", "setup", "test_command")
+OPERATOR_ONLY_KEYS = ("path", "github", "base_branch", "setup", "test_command", "ci_command")
 """Keys a repository's own factory.toml may write but never changes: the operator's stand."""
 
 
@@ -63,11 +65,21 @@ def governing_repo_config(operator: RepoConfig, base_text: str | None, name: str
             "protected_paths": sorted({*operator.protected_paths, *theirs.protected_paths}),
             "budget": narrowed_budget(operator.budget, theirs.budget),
             "max_iterations": min(operator.max_iterations, theirs.max_iterations),
+            "flaky_reruns": min(operator.flaky_reruns, theirs.flaky_reruns),
+            "max_ci_fix_rounds": min(operator.max_ci_fix_rounds, theirs.max_ci_fix_rounds),
+            "required_checks": _union_or_none(operator.required_checks, theirs.required_checks),
             "max_followup_rounds": min(operator.max_followup_rounds, theirs.max_followup_rounds),
             "followup_budget_usd": min(operator.followup_budget_usd, theirs.followup_budget_usd),
             "feedback_bots": _narrowed_bots(operator.feedback_bots, theirs),
         }
     )
+
+
+def _union_or_none(operator: list[str] | None, theirs: list[str] | None) -> list[str] | None:
+    """More required checks is stricter: the union, None only when neither side lists any."""
+    if operator is None and theirs is None:
+        return None
+    return sorted({*(operator or []), *(theirs or [])})
 
 
 def _narrowed_bots(operator: list[str], theirs: RepoConfig) -> list[str]:

@@ -147,6 +147,18 @@ class RepoConfig(BaseModel):
     always do)."""
     backlog_label: str = Field(default="agent-ready", min_length=1)
     """`factory sweep` takes this repository's open GitHub issues carrying this label."""
+    flaky_reruns: int = Field(default=1, ge=0, le=5)
+    """A failed forge check is rerun this many times per head commit, with no agent, before
+    it counts as a real (deterministic) failure; one that passes on a rerun was flaky."""
+    max_ci_fix_rounds: int = Field(default=2, ge=0, le=10)
+    """Fix rounds a pull request's failing CI may start (a coder round with the failing log
+    as feedback); past it the run needs a human."""
+    ci_command: str | None = Field(default=None, min_length=1)
+    """Local forge only: a second suite, run in the sandbox on the pull request's head beside
+    `test_command` (which is the local forge's CI)."""
+    required_checks: list[str] | None = None
+    """Forge check names a merge needs besides those branch protection requires (None: branch
+    protection's alone; on the local forge, every suite is required)."""
     backlog_dir: Path | None = None
     """A directory of Markdown tickets `factory sweep` takes for this repository (relative
     paths start at the config file); a file's front matter may set `priority`."""
@@ -156,6 +168,11 @@ class RepoConfig(BaseModel):
         if (self.path is None) == (self.github is None):
             raise ValueError(
                 "set exactly one of `path` (a local repository) or `github` (owner/name)"
+            )
+        if self.ci_command is not None and self.github is not None:
+            raise ValueError(
+                "`ci_command` is the local forge's second suite; on GitHub the repository's "
+                "own CI runs it (list its check in `required_checks` to require it)"
             )
         return self
 

@@ -13,6 +13,7 @@ from factory.config.forges import (
 from factory.config.git import BotIdentity
 from factory.config.settings import FactoryConfig, RepoConfig, Secrets
 from factory.forges.base import Forge, ForgeError
+from factory.forges.checks import ChecksForge
 from factory.forges.local import PullRequestStore
 
 
@@ -69,3 +70,18 @@ def repo_forge(
         identity=config.git,
         github_token=token.get_secret_value() if token else None,
     )
+
+
+def forge_checks(
+    config: FactoryConfig, name: str, repo: RepoConfig, forge: Forge
+) -> ChecksForge | None:
+    """Where the CI of repository `name` is read: GitHub's checks, or on the local forge its
+    test command (and `ci_command`) run in the sandbox. None for a forge without CI."""
+    if isinstance(forge, ChecksForge):
+        return forge
+    target = getattr(forge, "target", None)
+    if forge.kind == "local" and isinstance(target, Path):
+        from factory.forges.local_checks import LocalChecks
+
+        return LocalChecks(config, name, repo, target)
+    return None

@@ -21,6 +21,7 @@ from factory.forges.base import (
     PullRequestRequest,
 )
 from factory.forges.feedback import FeedbackItem
+from factory.forges.github_checks import GitHubChecks
 from factory.forges.github_client import DEFAULT_API_URL, github_client
 from factory.forges.github_feedback import pull_feedback, reply_on_pull
 from factory.git import GitError, askpass_env, install_askpass_helper, push_branch, scrub
@@ -28,8 +29,8 @@ from factory.git import GitError, askpass_env, install_askpass_helper, push_bran
 T = TypeVar("T")
 
 
-class GitHubForge:
-    """Pull requests in one GitHub repository (`owner/name`)."""
+class GitHubForge(GitHubChecks):
+    """Pull requests in one GitHub repository (`owner/name`); its CI through `GitHubChecks`."""
 
     kind: ForgeKind = "github"
 

@@ -10,4 +10,9 @@
 - `feedback`: reviews and comments become follow-up rounds (`feedback_step`).
 - `guards`: who and what may start a round (write access, own and bot comments, dedupe, the
   round cap, the per-PR budget, repeated feedback).
+- `ci`: the forge's CI on the head (`check_pull`): read the checks, rerun flaky ones with no
+  agent, say infrastructure failures, start a capped fix round for a deterministic failure,
+  merge a run that waits for green checks.
+- `ci_classify`: what a failed check is (infrastructure, flaky, deterministic), its log
+  excerpt and its failure signature; pure functions.
 """

@@ -23,6 +23,7 @@ from factory.forges.base import Forge, PullRequestInfo
 from factory.git import ensure_clone, read_from_base
 from factory.git.base_branch import base_branch_of
 from factory.pulls.base_update import update_pull
+from factory.pulls.ci import check_pull
 from factory.pulls.feedback import feedback_step
 from factory.pulls.reconcile import reconcile_pull
 from factory.run.pr_sync import awaiting_runs
@@ -84,11 +85,6 @@ class PullContext:
 
 
 PullStep = Callable[[PullContext], "StepOutcome | None"]
-
-
-def check_pull(ctx: PullContext) -> StepOutcome | None:
-    """Placeholder until `factory/pulls/ci.py` (the forge's CI)."""
-    return None
 
 
 PULL_STEPS: list[PullStep] = [reconcile_pull, update_pull, check_pull, feedback_step]

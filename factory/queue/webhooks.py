@@ -19,6 +19,9 @@ Recorded (200):
   its merge or close lands on that run (`run/pr_sync.py`), so the review counts the merge;
   recorded once, however often GitHub tells it.
 Queued (202), one maintenance job per pull request (`queue/pull_jobs.py`):
+- `check_run` / `check_suite` completed and `status` settled on a configured repository:
+  for the pull requests of that head commit (`queue/ci_webhooks.py`); the job reads the
+  checks from GitHub, not from the payload;
 - `pull_request_review` / `submitted`, `pull_request_review_comment` / `created`, and
   `issue_comment` / `created` on a pull request of a configured repository: the job reads the
   pull request's feedback from GitHub (never the payload's) and the guards decide whether it
@@ -47,6 +50,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from factory.config import FactoryConfig
+from factory.queue.ci_webhooks import ci_pull_requests, queue_ci_maintenance
 from factory.store import Store
 
 log = structlog.get_logger()
@@ -218,6 +222,9 @@ async def _act(
         )
         await run_in_threadpool(store.webhook_deliveries.settle, delivery, outcome)
         return JSONResponse({"ok": True, "queued": False, "recorded": settled})
+    ci = await run_in_threadpool(ci_pull_requests, config, store, event, payload)
+    if ci is not None:
+        return await _queue(delivery, store, queue_ci_maintenance, config, *ci)
     feedback = pull_feedback(config, event, payload)
     if feedback is not None:
         return await _queue(delivery, store, _queue_maintenance, config, *feedback)

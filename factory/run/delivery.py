@@ -15,6 +15,7 @@ from factory.forges.branches import branch_head
 from factory.gate.owners import reviewer_names
 from factory.git import GitError, ensure_clone
 from factory.git.rebase import contains
+from factory.run.checks_wait import checks_before_merge
 from factory.run.pr_body import pull_request_body, pull_request_title
 from factory.run.round_records import delivered_round, round_open
 from factory.run.run_context import RunContext
@@ -69,6 +70,11 @@ def _act_on_decision(
         # The maintenance pass brings it up to date, tests and judges it again, then merges.
         ctx.event("merge.deferred", {"pr": pr.number, "reason": moved})
         return {**update, "ending": "pr_open"}
+    waiting = checks_before_merge(
+        ctx, state, pr, ctx.forge.get_pull_request(pr.number).head_sha or ""
+    )
+    if waiting is not None:
+        return {**update, **waiting}
     try:
         sha = ctx.forge.merge(pr.number)
     except MergeBlocked as blocked:

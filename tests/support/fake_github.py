@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import git
 
+from tests.support.fake_github_checks import LOG_PATH, FakeChecks, route_checks, serve_log
+
 TOKEN = "ghp_fakeTokenForTests0123456789abcdefXYZ"
 OWNER, NAME = "acme", "app"
 
@@ -45,6 +47,8 @@ class FakeGitHub:
     graphql: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 100
     token: str = TOKEN
+    checks: FakeChecks = field(default_factory=FakeChecks)
+    """CI: check runs, commit statuses, job logs, branch protection (fake_github_checks.py)."""
     login: str = "factory-bot"
     """The token's user: the author of everything the factory posts."""
     issue_comments: list[dict[str, Any]] = field(default_factory=list)
@@ -106,6 +110,15 @@ class FakeGitHub:
     def sha_of(self, ref: str) -> str | None:
         try:
             return git.Repo(self.bare).git.rev_parse("--verify", "--quiet", f"refs/heads/{ref}")
+        except git.GitCommandError:
+            return None
+
+    def resolve(self, ref: str) -> str | None:
+        """The commit a sha, branch or tag names, as GitHub resolves `{ref}` in a URL."""
+        try:
+            return str(
+                git.Repo(self.bare).git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+            )
         except git.GitCommandError:
             return None
 
@@ -408,7 +421,7 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             return
 
         def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
+            data = b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
@@ -428,6 +441,8 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             hub.requests.append((method, self.path))
             if self.path.startswith("/git/"):
                 return self._git(method)
+            if self.path.startswith(LOG_PATH) and method == "GET":
+                return self._log()
             if not self._authorized_api():
                 return self._send(401, {"message": "Bad credentials"})
             parts = urlsplit(self.path)
@@ -607,6 +622,15 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                                 "documentation_url": "https://docs.github.com/rest",
                             },
                         )
+                    refusal = hub.checks.merge_refusal(pull["base"], hub.sha_of(pull["head"]))
+                    if refusal is not None:
+                        return self._send(
+                            405,
+                            {
+                                "message": refusal,
+                                "documentation_url": "https://docs.github.com/rest",
+                            },
+                        )
                     message = f"Merge pull request #{number} from {OWNER}/{pull['head']}"
                     sha = _merge_in_bare(
                         hub.bare, pull["base"], pull["head"], f"{message}\n\n{pull['title']}"
@@ -624,7 +648,21 @@ def make_handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                         200,
                         {"sha": sha, "merged": True, "message": "Pull Request successfully merged"},
                     )
+            answered = route_checks(hub, method, rest, query)
+            if answered is not None:
+                return self._send(*answered)
             return self._send(404, {"message": f"Not Found: {method} {path}"})
+
+        def _log(self) -> None:
+            """A job log's signed download URL (another host on GitHub): plain text."""
+            hub.checks.log_downloads.append(dict(self.headers.items()))
+            parts = urlsplit(self.path)
+            status, data = serve_log(hub, parts.path, parse_qs(parts.query))
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _graphql(self, request: dict[str, Any]) -> None:
             """The one GraphQL mutation the factory sends, answered as GitHub answers it

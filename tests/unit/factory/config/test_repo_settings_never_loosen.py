@@ -54,6 +54,10 @@ def operators(draw: st.DrawFn) -> RepoConfig:
         protected_paths=draw(st.lists(st.sampled_from(GLOBS), max_size=3, unique=True)),
         budget=draw(budgets),
         max_iterations=draw(st.integers(1, 20)),
+        flaky_reruns=draw(st.integers(0, 5)),
+        max_ci_fix_rounds=draw(st.integers(0, 10)),
+        ci_command=draw(st.sampled_from([None, "make lint"])),
+        required_checks=draw(st.sampled_from([None, [], ["test"], ["test", "lint"]])),
     )
 
 
@@ -71,6 +75,10 @@ def repo_sections(draw: st.DrawFn) -> dict[str, Any]:
         "protected_paths": draw(st.lists(st.sampled_from(GLOBS), max_size=3)),
         "budget": draw(budgets).model_dump(),
         "max_iterations": draw(st.integers(1, 20)),
+        "flaky_reruns": draw(st.integers(0, 5)),
+        "max_ci_fix_rounds": draw(st.integers(0, 10)),
+        "ci_command": draw(st.sampled_from(["true", "exit 0"])),
+        "required_checks": draw(st.sampled_from([[], ["lint"], ["test", "deploy"]])),
     }
     keys = draw(st.lists(st.sampled_from(sorted(candidates)), unique=True))
     section = {key: candidates[key] for key in keys}
@@ -116,9 +124,12 @@ def test_effective_settings_are_never_looser_than_the_operators(
     for field in BudgetConfig.model_fields:
         assert getattr(effective.budget, field) <= getattr(operator.budget, field)
     assert effective.max_iterations <= operator.max_iterations
+    assert effective.flaky_reruns <= operator.flaky_reruns
+    assert effective.max_ci_fix_rounds <= operator.max_ci_fix_rounds
+    assert set(operator.required_checks or []) <= set(effective.required_checks or [])
     # Every policy and protected path of the operator's still applies.
     assert policy_keys(operator.policies) <= policy_keys(effective.policies)
     assert set(operator.protected_paths) <= set(effective.protected_paths)
     # What the repository may not set at all is the operator's.
-    for key in ("path", "github", "base_branch", "setup", "test_command"):
+    for key in ("path", "github", "base_branch", "setup", "test_command", "ci_command"):
         assert getattr(effective, key) == getattr(operator, key)
