@@ -4,6 +4,11 @@ A started container cannot gain a bind mount, so each pooled sandbox mounts its 
 host *slot* directory at /workspace. Whoever acquires one fills the slot (typically
 `git worktree add <slot>`); the files appear in the sandbox at once. After acquire, the
 slot directory belongs to the caller; the sandbox removes only its container on exit.
+
+A pool made with `refill=False` starts its `size` sandboxes once, in the background, and no
+more: for a caller that knows how many it will take (a follow-up round takes one, started
+while the round sets itself up). Its `acquire` waits for a sandbox still starting rather
+than cold-starting a second one.
 """
 
 from __future__ import annotations
@@ -42,8 +47,11 @@ class WarmPool:
         run_id: str | None = None,
         client: docker.DockerClient | None = None,
         installation: str | None = None,
+        refill: bool = True,
     ) -> None:
         self.cfg = cfg
+        self._refills = refill
+        self._started = 0
         self.installation = installation
         self.size = cfg.warm_pool_size if size is None else size
         self.image = image or cfg.image
@@ -70,14 +78,30 @@ class WarmPool:
 
         `refill=False` when the caller knows nobody will ask again: a container started for
         no one would only have to be waited for and removed at shutdown."""
-        try:
-            sandbox = self._ready.get_nowait()
-        except queue.Empty:
+        sandbox = self._take_ready()
+        if sandbox is None:
             sandbox = self._new_sandbox()
             sandbox.start()
-        if refill:
+        if refill and self._refills:
             self._wanted.set()
         return sandbox
+
+    def _take_ready(self) -> DockerSandbox | None:
+        """A ready sandbox; for a pool that starts its sandboxes once, also one still starting
+        (None when its start failed: the caller cold-starts one and sees the real error)."""
+        waits = not self._refills
+        while True:
+            starting = waits and self._thread is not None and self._thread.is_alive()
+            try:
+                return self._ready.get(timeout=0.05) if starting else self._ready.get_nowait()
+            except queue.Empty:
+                if not starting:
+                    return None
+
+    def release(self, sandbox: DockerSandbox) -> None:
+        """Remove a sandbox taken from this pool in the background (`cleanup.remove_later`):
+        its caller is done with it and need not wait for the engine."""
+        cleanup.remove_later(sandbox.remove)
 
     def wait_until_full(self, timeout: float) -> bool:
         """Block until `size` sandboxes are ready (or `timeout` passes); True when full."""
@@ -109,15 +133,20 @@ class WarmPool:
             self._wanted.wait()
             if self._stopped.is_set():
                 return
+            if not self._refills and self._started >= self.size:
+                return  # started once, as many as asked for
             if self._ready.qsize() >= self.size:
                 self._wanted.clear()
                 continue
             sandbox = self._new_sandbox()
+            self._started += 1
             try:
                 sandbox.start()
             except Exception as exc:  # the pool degrades to cold starts; report, retry later
                 self.last_error = exc
                 sandbox.remove()
+                if not self._refills:
+                    return  # `acquire` cold-starts one, which reports the error itself
                 self._stopped.wait(REFILL_RETRY_S)
                 continue
             if self._stopped.is_set():
