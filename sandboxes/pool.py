@@ -8,7 +8,8 @@ slot directory belongs to the caller; the sandbox removes only its container on 
 A pool made with `refill=False` starts its `size` sandboxes once, in the background, and no
 more: for a caller that knows how many it will take (a follow-up round takes one, started
 while the round sets itself up). Its `acquire` waits for a sandbox still starting rather
-than cold-starting a second one.
+than cold-starting a second one. Such a pool of one may name its slot (`slot_name`): the
+folder where the caller's worktree must be, whether or not it is there already.
 """
 
 from __future__ import annotations
@@ -48,8 +49,12 @@ class WarmPool:
         client: docker.DockerClient | None = None,
         installation: str | None = None,
         refill: bool = True,
+        slot_name: str | None = None,
     ) -> None:
+        if slot_name is not None and (refill or (size or 0) != 1):
+            raise ValueError("only a pool of one that does not refill may name its slot")
         self.cfg = cfg
+        self._slot_name = slot_name
         self._refills = refill
         self._started = 0
         self.installation = installation
@@ -123,10 +128,17 @@ class WarmPool:
                 break
             sandbox.remove()
             if sandbox.worktree is not None:
-                shutil.rmtree(sandbox.worktree, ignore_errors=True)
+                self._discard_slot(sandbox.worktree)
         if self._own_slot_root:
             with contextlib.suppress(OSError):
                 self.slot_root.rmdir()  # only when every acquired slot was cleaned up too
+
+    def _discard_slot(self, slot: Path) -> None:
+        if self._slot_name is None:
+            shutil.rmtree(slot, ignore_errors=True)
+        else:  # the caller's folder: only as this pool made it (empty), never its worktree
+            with contextlib.suppress(OSError):
+                slot.rmdir()
 
     def _refill(self) -> None:
         while not self._stopped.is_set():
@@ -155,8 +167,8 @@ class WarmPool:
             self._ready.put(sandbox)
 
     def _new_sandbox(self) -> DockerSandbox:
-        slot = self.slot_root / uuid.uuid4().hex[:16]
-        slot.mkdir(parents=True)
+        slot = self.slot_root / (self._slot_name or uuid.uuid4().hex[:16])
+        slot.mkdir(parents=True, exist_ok=self._slot_name is not None)
         return DockerSandbox(
             self.cfg,
             worktree=slot,

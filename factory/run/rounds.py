@@ -10,7 +10,7 @@ A round is cheap: the clone, the sandbox image and the base commit's test baseli
 reused, and the preflight a new run makes (models, Docker, orphan sandboxes) is not repeated:
 the run passed it, and a round that cannot reach them stops resumably like any run. Its
 sandbox container starts in the background as soon as the round is known to go ahead, while
-the round takes the lease, fetches the clone and builds its graph (`_warm_sandbox`).
+the round fetches the clone and sets its run up (`_warm_sandbox`).
 A process killed mid-round leaves the round in the checkpoint: `factory resume RUN` finishes
 it once (steps already committed are reused, replies and `round.finished` are written once).
 """
@@ -96,9 +96,8 @@ def start_round(
     _check_takes_round(run.id, run.status)
     options = recorded_options(store, run_id)
     _, repo = run_repo(config, run)  # the checkout a path-given run works in must still be there
-    with _warm_sandbox(config, repo, run_id) as pool:
-        check_before_start(config, store, run.repo, replay=options.replay is not None)
-        summary = _drive_round(config, store, run_id, request, forge, observer, options, pool)
+    check_before_start(config, store, run.repo, replay=options.replay is not None)
+    summary = _drive_round(config, store, run_id, request, forge, observer, options, repo)
     state = summary.state
     entry = next((e for e in state.rounds if e.number == state.round), None)
     outcome: RoundOutcome = cast(RoundOutcome, entry.outcome) if entry else "failed"
@@ -121,7 +120,7 @@ def _drive_round(
     forge: Forge,
     observer: NodeObserver | None,
     options: RunOptions,
-    pool: WarmPool | None,
+    repo: RepoConfig,
 ) -> RunSummary:
     with hold_lease(config, store, run_id) as lease:
         run = store.runs.get(run_id)
@@ -184,8 +183,9 @@ def _drive_round(
                 store, run_id, ctx.deps.budget.limits, values, ctx.repo.followup_budget_usd
             )
 
-        hooks = RunHooks(forge=forge, prepare_thread=rewind, pool=pool)
-        return drive(config, store, lease, options, None, observer, hooks)
+        with _warm_sandbox(config, repo, run_id) as pool:  # ours to start: we hold the lease
+            hooks = RunHooks(forge=forge, prepare_thread=rewind, pool=pool)
+            return drive(config, store, lease, options, None, observer, hooks)
 
 
 @contextmanager
@@ -215,6 +215,9 @@ def _started_pool(config: FactoryConfig, run_id: str) -> WarmPool | None:
             refill=False,
             run_id=run_id,
             installation=installation_id(config.database_url),
+            # Where the run's worktree is (or is made): a resume after a crash finds it there.
+            slot_root=config.factory.data_dir / "worktrees",
+            slot_name=run_id,
         )
     except (SandboxError, docker.errors.DockerException):
         return None
