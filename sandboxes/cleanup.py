@@ -70,7 +70,6 @@ def wait_for_removals(timeout: float = 60.0) -> None:
 
 
 def remove_all() -> None:
-    wait_for_removals()
     with _lock:
         removers = list(_live.values())
         _live.clear()
