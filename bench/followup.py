@@ -13,7 +13,10 @@ base commit's baseline suite), as the run and the round count them (`RunSummary`
 `RoundResult.sandbox_seconds`); model time is the model calls' recorded latency (near zero with
 a replayed cassette). What is left is the factory's own cost: git, the store, the graph and its
 checkpoints, sandbox start and removal, the gate, the forge. A round reuses the clone, the
-sandbox image and the baseline, so its overhead should be at most half a fresh run's.
+sandbox image and the baseline, so its overhead should be at most half a fresh run's. Its
+sandbox starts while it sets up and is removed in the background after its work is recorded
+(`factory.run.rounds`); the bench waits for that removal after timing the round, so it never
+overlaps the next sample's fresh run.
 
 Goal: median round overhead / median fresh overhead <= 0.5.
 Run: `.venv/bin/python -m bench.followup [--runs N]` (or `make bench`)
@@ -38,6 +41,7 @@ from factory.run.runner import start_run
 from factory.run.setup import RunOptions
 from factory.store import Store
 from factory.support.logs import configure_logging
+from sandboxes import cleanup
 
 GOAL = 0.5
 REQUEST = "Document the subtractive rule in the docstring."
@@ -134,6 +138,9 @@ def one_sample(root: Path) -> tuple[Timing, Timing]:
         started = time.perf_counter()
         result = start_round(config, store, summary.run_id, request, forge=forge)
         wall = time.perf_counter() - started
+        # The round's sandbox is removed in the background once its work is recorded: off
+        # the round's path, but done before the next sample, which it would otherwise slow.
+        cleanup.wait_for_removals()
         if result.outcome != "pushed":
             raise RuntimeError(f"the round ended {result.outcome}: {result.reason}")
         _, model, nodes = _window(store, summary.run_id, "round.started")

@@ -4,6 +4,10 @@ Context managers cover exceptions and KeyboardInterrupt. SIGTERM would kill Pyth
 unwinding, so while any sandbox is alive a handler turns it into SystemExit (143) and the
 same `__exit__` paths run; an atexit hook removes anything still registered after that.
 With no sandbox alive, SIGTERM behaves exactly as it did before the handler was installed.
+
+`remove_later` removes a container off the caller's path, once its work is recorded: in a
+non-daemon thread, which the interpreter waits for before it exits (and before the atexit
+hook, which would still remove the container if the thread could not).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ _lock = threading.Lock()
 _live: dict[str, Callable[[], None]] = {}
 _previous_handler: Any = None
 _installed = False
+_removing: set[threading.Thread] = set()
 
 
 def register(container_id: str, remove: Callable[[], None]) -> None:
@@ -37,6 +42,31 @@ def unregister(container_id: str) -> None:
 def live_containers() -> list[str]:
     with _lock:
         return list(_live)
+
+
+def remove_later(remove: Callable[[], None]) -> None:
+    """Run `remove` (a sandbox's idempotent removal) in the background; see the module doc."""
+
+    def run() -> None:
+        try:
+            with contextlib.suppress(Exception):  # it stays registered: the atexit hook retries
+                remove()
+        finally:
+            with _lock:
+                _removing.discard(thread)
+
+    thread = threading.Thread(target=run, name="sandbox-removal", daemon=False)
+    with _lock:
+        _removing.add(thread)
+    thread.start()
+
+
+def wait_for_removals(timeout: float = 60.0) -> None:
+    """Block until the background removals started so far are done (or `timeout` passes)."""
+    with _lock:
+        pending = list(_removing)
+    for thread in pending:
+        thread.join(timeout)
 
 
 def remove_all() -> None:

@@ -257,7 +257,8 @@ class DockerSandbox:
                 pass
             cleanup.unregister(container_id)
         if self._loan is not None and self.worktree is not None:
-            give_back(self.worktree, self._loan)
+            if self.worktree.is_dir():  # a pooled sandbox's slot may be gone already
+                give_back(self.worktree, self._loan)
             self._loan = None
 
     def _host_oom_kills(self) -> int | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from sandboxes import labels
+from sandboxes import cleanup, labels
 
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if XDIST_WORKER:
@@ -159,6 +159,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    cleanup.wait_for_removals()  # sandboxes removed in the background, off a run's path
     if XDIST_WORKER:
         return  # the controlling process checks the engine once, over every worker's session
     before = session.config.stash.get(_BEFORE, None)

@@ -8,7 +8,9 @@ request), logs the round in the PR body and replies to each item (`round_records
 
 A round is cheap: the clone, the sandbox image and the base commit's test baseline are
 reused, and the preflight a new run makes (models, Docker, orphan sandboxes) is not repeated:
-the run passed it, and a round that cannot reach them stops resumably like any run.
+the run passed it, and a round that cannot reach them stops resumably like any run. Its
+sandbox container starts in the background as soon as the round is known to go ahead, while
+the round fetches the clone and sets its run up (`_warm_sandbox`).
 A process killed mid-round leaves the round in the checkpoint: `factory resume RUN` finishes
 it once (steps already committed are reused, replies and `round.finished` are written once).
 """
@@ -16,12 +18,15 @@ it once (steps already committed are reused, replies and `round.finished` are wr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
+import docker
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict
 
-from factory.config import FactoryConfig
+from factory.config import FactoryConfig, RepoConfig
 from factory.forges.base import Forge
 from factory.governance.halts import unhalt_hint
 from factory.governance.limits import check_before_start
@@ -38,9 +43,13 @@ from factory.run.round_state import (
 )
 from factory.run.run_context import NodeObserver, RunContext
 from factory.run.runner import recorded_options
-from factory.run.setup import run_repo
+from factory.run.setup import RunOptions, run_repo
 from factory.run.state import RunState
+from factory.run.summary import RunSummary
 from factory.store import RunStatus, Store
+from factory.store.database import installation_id
+from sandboxes.errors import SandboxError
+from sandboxes.pool import WarmPool
 
 __all__ = [
     "ROUND_STATUSES",
@@ -86,8 +95,33 @@ def start_round(
     run = store.runs.get(run_id)
     _check_takes_round(run.id, run.status)
     options = recorded_options(store, run_id)
-    run_repo(config, run)  # the checkout a path-given run works in must still be there
+    _, repo = run_repo(config, run)  # the checkout a path-given run works in must still be there
     check_before_start(config, store, run.repo, replay=options.replay is not None)
+    summary = _drive_round(config, store, run_id, request, forge, observer, options, repo)
+    state = summary.state
+    entry = next((e for e in state.rounds if e.number == state.round), None)
+    outcome: RoundOutcome = cast(RoundOutcome, entry.outcome) if entry else "failed"
+    pushed = entry.head_sha if entry and entry.outcome in ("pushed", "merged") else None
+    return RoundResult(
+        round=state.round,
+        outcome=outcome,
+        ending=state.ending,
+        reason=state.error,
+        pushed_sha=pushed,
+        sandbox_seconds=summary.sandbox_seconds,
+    )
+
+
+def _drive_round(
+    config: FactoryConfig,
+    store: Store,
+    run_id: str,
+    request: RoundRequest,
+    forge: Forge,
+    observer: NodeObserver | None,
+    options: RunOptions,
+    repo: RepoConfig,
+) -> RunSummary:
     with hold_lease(config, store, run_id) as lease:
         run = store.runs.get(run_id)
         _check_takes_round(run.id, run.status)
@@ -149,20 +183,50 @@ def start_round(
                 store, run_id, ctx.deps.budget.limits, values, ctx.repo.followup_budget_usd
             )
 
-        hooks = RunHooks(forge=forge, prepare_thread=rewind)
-        summary = drive(config, store, lease, options, None, observer, hooks)
-    state = summary.state
-    entry = next((e for e in state.rounds if e.number == state.round), None)
-    outcome: RoundOutcome = cast(RoundOutcome, entry.outcome) if entry else "failed"
-    pushed = entry.head_sha if entry and entry.outcome in ("pushed", "merged") else None
-    return RoundResult(
-        round=state.round,
-        outcome=outcome,
-        ending=state.ending,
-        reason=state.error,
-        pushed_sha=pushed,
-        sandbox_seconds=summary.sandbox_seconds,
-    )
+        with _warm_sandbox(config, repo, run_id) as pool:  # ours to start: we hold the lease
+            hooks = RunHooks(forge=forge, prepare_thread=rewind, pool=pool)
+            return drive(config, store, lease, options, None, observer, hooks)
+
+
+@contextmanager
+def _warm_sandbox(
+    config: FactoryConfig, repo: RepoConfig, run_id: str
+) -> Iterator[WarmPool | None]:
+    """The round's sandbox, started in the background now, so that its container's start
+    (most of a round's own cost) overlaps the round's setup; `equip_run` takes it and checks
+    the round's worktree out into it. Removed with the pool if the round stops before taking
+    it. None for a repository with setup commands: its sandbox runs the image built for them.
+    """
+    pool = None if repo.setup else _started_pool(config, run_id)
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _started_pool(config: FactoryConfig, run_id: str) -> WarmPool | None:
+    """A pool starting one sandbox for the run; None without an engine or the image: the
+    round's own setup then meets the same and records it as a run's does (resumably)."""
+    try:
+        pool = WarmPool(
+            config.sandbox,
+            size=1,
+            refill=False,
+            run_id=run_id,
+            installation=installation_id(config.database_url),
+            # Where the run's worktree is (or is made): a resume after a crash finds it there.
+            slot_root=config.factory.data_dir / "worktrees",
+            slot_name=run_id,
+        )
+    except (SandboxError, docker.errors.DockerException):
+        return None
+    try:
+        pool.start()
+    except (SandboxError, docker.errors.DockerException):
+        pool.shutdown()  # its empty slot folder
+        return None
+    return pool
 
 
 def checkpointed_state(config: FactoryConfig, run_id: str) -> RunState | None:

@@ -250,8 +250,10 @@ def equip_run(
     assert repo.budget is not None
     with ExitStack() as stack:
         pooled = pool.acquire() if pool is not None and not repo.setup else None
-        if pooled is not None:
-            stack.callback(pooled.remove)  # runs last: after the worktree is gone
+        if pooled is not None and pool is not None:
+            # Runs last, after the worktree is gone and the stretch's work is recorded: the
+            # container is removed in the background (the process still waits for it).
+            stack.callback(pool.release, pooled)
         path = pooled.worktree if pooled is not None and pooled.worktree else None
         worktree = create_worktree(
             clone,

@@ -8,6 +8,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from sandboxes import cleanup
 from sandboxes.config import DockerSandboxConfig
 from sandboxes.pool import WarmPool
 
@@ -51,3 +52,21 @@ def test_empty_pool_still_hands_out_a_sandbox(
     ):
         assert sandbox.exec("echo cold").stdout == "cold\n"
     assert containers_of(docker_client, run_id) == []
+
+
+def test_a_pool_without_refill_starts_its_sandboxes_once_and_releases_in_the_background(
+    docker_client: docker.DockerClient, cfg: DockerSandboxConfig, run_id: str, tmp_path: Path
+) -> None:
+    with WarmPool(
+        cfg, size=1, run_id=run_id, slot_root=tmp_path, client=docker_client, refill=False
+    ) as pool:
+        sandbox = pool.acquire()  # waits for the one still starting: no second container
+        assert sandbox.exec("echo warm").stdout == "warm\n"
+        assert pool.wait_until_full(timeout=1) is False  # nothing was started to replace it
+        container = sandbox.container_id
+        assert [c["Id"] for c in containers_of(docker_client, run_id)] == [container]
+        pool.release(sandbox)
+        cleanup.wait_for_removals()
+        assert containers_of(docker_client, run_id) == []
+        assert container not in cleanup.live_containers()
+    assert pool.last_error is None
