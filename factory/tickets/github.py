@@ -52,28 +52,8 @@ class GitHubIssueSource:
         return parse_issue_ref(ref, self._web_host) is not None
 
     def fetch(self, ref: str) -> Ticket:
-        parsed = parse_issue_ref(ref, self._web_host)
-        if parsed is None:
-            raise TicketError(f"{ref!r} is not a GitHub issue; use owner/repo#123 or the issue URL")
-        repo_name, number = parsed
-        try:
-            issue = self._client.withLazy(True).get_repo(repo_name).get_issue(number)
-            is_pull_request = issue.pull_request is not None
-        except GithubException as error:
-            if error.status == 404:
-                raise TicketNotFound(
-                    f"issue {repo_name}#{number} not found (or the token cannot see it); "
-                    "check the number and that GITHUB_TOKEN has access"
-                ) from error
-            if error.status == 401:
-                raise TicketError("GitHub rejected the token; set a valid GITHUB_TOKEN") from error
-            raise TicketError(f"GitHub answered {error.status} for {repo_name}#{number}") from error
-        except RequestException as error:
-            raise TicketError(
-                f"cannot reach GitHub to read {repo_name}#{number} ({type(error).__name__}); "
-                "check the network and GITHUB_API_URL"
-            ) from error
-        if is_pull_request:
+        repo_name, number, issue = self._read_issue(ref)
+        if issue.pull_request is not None:
             raise TicketError(
                 f"{repo_name}#{number} is a pull request, not an issue; pass an issue"
             )
@@ -106,25 +86,39 @@ class GitHubIssueSource:
 
     def issue_status(self, ref: str) -> IssueStatus:
         """Whether the issue `ref` is still open, its labels now, and who closed it."""
-        parsed = parse_issue_ref(ref, self._web_host)
-        if parsed is None:
-            raise TicketError(f"{ref!r} is not a GitHub issue; use owner/repo#123 or the issue URL")
-        repo_name, number = parsed
-        try:
-            issue = self._client.withLazy(True).get_repo(repo_name).get_issue(number)
-            state = issue.state
-        except GithubException as error:
-            raise TicketError(f"GitHub answered {error.status} for {repo_name}#{number}") from error
-        except RequestException as error:
-            raise TicketError(
-                f"cannot reach GitHub to read {repo_name}#{number} ({type(error).__name__})"
-            ) from error
+        _repo_name, _number, issue = self._read_issue(ref)
+        state = issue.state
         closer = issue.closed_by.login if state == "closed" and issue.closed_by else None
         return IssueStatus(
             state="closed" if state == "closed" else "open",
             labels=[label.name for label in issue.labels],
             closed_by=closer,
         )
+
+    def _read_issue(self, ref: str) -> tuple[str, int, Issue]:
+        """The issue `ref` names, read from GitHub; a TicketError that says what to do."""
+        parsed = parse_issue_ref(ref, self._web_host)
+        if parsed is None:
+            raise TicketError(f"{ref!r} is not a GitHub issue; use owner/repo#123 or the issue URL")
+        repo_name, number = parsed
+        try:
+            issue = self._client.withLazy(True).get_repo(repo_name).get_issue(number)
+            issue.state  # noqa: B018  (a lazy issue is read here, so its errors surface here)
+        except GithubException as error:
+            if error.status == 404:
+                raise TicketNotFound(
+                    f"issue {repo_name}#{number} not found (or the token cannot see it); "
+                    "check the number and that GITHUB_TOKEN has access"
+                ) from error
+            if error.status == 401:
+                raise TicketError("GitHub rejected the token; set a valid GITHUB_TOKEN") from error
+            raise TicketError(f"GitHub answered {error.status} for {repo_name}#{number}") from error
+        except RequestException as error:
+            raise TicketError(
+                f"cannot reach GitHub to read {repo_name}#{number} ({type(error).__name__}); "
+                "check the network and GITHUB_API_URL"
+            ) from error
+        return repo_name, number, issue
 
 
 def _ticket_from_issue(repo_name: str, issue: Issue) -> Ticket:
