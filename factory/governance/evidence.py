@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from factory.store.pull_request_life import MERGED_KINDS, OPENED_KINDS
 from factory.store.store import Store
 from policies.models import EvalEvidence, TrackRecord
 
@@ -35,8 +36,16 @@ def under_configuration(
     store: Store, repo: str, record: TrackRecord, config_hash: str
 ) -> TrackRecord:
     """`record` with only the merges of runs made under `config_hash`; reverts, incidents
-    and rejections stay whatever configuration made the change they name."""
-    current: set[int] = set()
+    and rejections stay whatever configuration made the change they name. A run's pull
+    request is known by the number its events recorded (every forge), or by the store's pull
+    requests table (the local forge's)."""
+    made_here = [
+        run.id
+        for run in store.runs.latest(repo=repo, limit=100_000)
+        if run.config_hash == config_hash
+    ]
+    lives = store.pull_request_life.of_runs(made_here, sorted(OPENED_KINDS | MERGED_KINDS))
+    current = {life.number for life in lives.values() if life.number is not None}
     for pull in store.pull_requests.all(repo=repo):
         if pull.run_id is None:
             continue

@@ -1,8 +1,11 @@
 """A repository's track record: what the factory merged there and what went wrong later.
 
 Sources, each real:
-- merged PRs and PRs closed by humans: the store's pull_requests table; whether a person asked
-  for changes before a merge: the run's pull request life (`store.pull_request_life`);
+- merged PRs and PRs closed by people: the runs' audit chains (`merge.done`, `pr.merged`,
+  `pr.closed`, `approval.rejected`, `pull.reconciled`, folded by `store.pull_request_life`),
+  which every forge's outcomes reach, then the store's pull_requests table (the local forge's
+  own pull requests) for any PR no run recorded the end of; each PR counted once. Whether a
+  person asked for changes before a merge: the same life;
 - reverts: commits on the base branch whose message says "This reverts commit <sha>"
   (what `git revert` writes), read with the git CLI under the factory's git rules;
 - incidents: issues labelled `incident` whose body says `root cause: <sha>` (as DORA's
@@ -11,8 +14,8 @@ Sources, each real:
 """
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factory.git.base_reader import resolve_base
 from factory.git.command import factory_git, run_git
-from factory.store.pull_request_life import ASKED_KINDS
+from factory.store import RunStatus
+from factory.store.pull_request_life import (
+    ASKED_KINDS,
+    CLOSED_KINDS,
+    MERGED_KINDS,
+    OPENED_KINDS,
+    PullRequestLife,
+)
 from factory.store.store import Store
 from factory.support.utc import as_utc
 from policies.models import (
@@ -37,6 +47,7 @@ _ROOT_CAUSE = re.compile(r"root[ _-]cause:\s*`?([0-9a-fA-F]{7,40})\b", re.IGNORE
 INCIDENT_LABEL = "incident"
 TICKET_CLOSED = "ticket_closed"
 """The reconciliation ending of a PR the factory closed because its ticket was closed."""
+HUMAN_CLOSE = "closed by a human"
 
 
 class IncidentIssue(BaseModel):
@@ -111,48 +122,119 @@ def incident_records(issues: Iterable[IncidentIssue]) -> list[IncidentRecord]:
 
 
 @dataclass(frozen=True)
+class PullEnding:
+    """How one run's pull request ended, as the run's audit chain recorded it."""
+
+    run_id: str
+    number: int | None
+    merged_sha: str | None = None
+    merged_at: datetime | None = None
+    """`merge.done` (the factory merged) or `pr.merged` (a person did, at the forge's time)."""
+    closed_at: datetime | None = None
+    """`pr.closed` (a person closed it, or deleted its branch) or `approval.rejected`."""
+    changes_asked: bool = False
+    """A person asked for changes before it merged (`PullRequestLife.changes_asked`)."""
+    withdrawn: bool = False
+    """The factory closed it because its ticket was closed or lost its label
+    (`pull.reconciled` ending `ticket_closed`): nobody rejected the change."""
+
+
+@dataclass(frozen=True)
 class PullLives:
     """What the runs' audit chains say about a repository's pull requests, for its record."""
 
-    changes_asked: frozenset[str] = frozenset()
-    """Runs whose pull request a person asked for changes before it merged."""
-    closed_by_factory: frozenset[str] = frozenset()
-    """Runs whose pull request the factory closed because its ticket was closed or lost its
-    label (`pull.reconciled` ending `ticket_closed`): nobody rejected the change."""
+    endings: Mapping[str, PullEnding] = field(default_factory=dict)
+    """By run id: every run of the repository whose pull request ended."""
+
+
+ENDED_STATUSES = (
+    RunStatus.MERGED,
+    RunStatus.CLOSED,
+    RunStatus.REJECTED,
+    RunStatus.TICKET_CLOSED,
+)
+"""Statuses of runs whose pull request ended: merged, closed or rejected by a person,
+withdrawn by the factory."""
+
+ENDING_KINDS = tuple(sorted({*OPENED_KINDS, *MERGED_KINDS, *CLOSED_KINDS, *ASKED_KINDS}))
+"""The events that tell how a pull request ended and whether a person asked changes of it."""
 
 
 def store_history(
     pull_requests: PullRequestSource, repo: str, lives: PullLives = PullLives()
 ) -> tuple[list[MergedChange], list[RejectionRecord]]:
     """Merged factory PRs (with their merge commit; `after_changes` when a person asked for
-    changes first) and PRs humans closed without merging."""
+    changes first) and PRs people closed without merging, each PR once.
+
+    The runs' events come first: they are the record on every forge (GitHub's merges and
+    closes reach the store only there). The store's pull requests table, which holds the
+    local forge's pull requests, adds those no run recorded the end of. A merge with no known
+    merge commit is left out: no revert or incident could ever be traced to it."""
     merges: list[MergedChange] = []
     rejections: list[RejectionRecord] = []
+    counted: set[int] = set()
+    for ending in lives.endings.values():
+        if ending.number is None or ending.number in counted:
+            continue
+        if ending.merged_at is not None and ending.merged_sha:
+            merges.append(
+                MergedChange(
+                    sha=ending.merged_sha,
+                    merged_at=ending.merged_at,
+                    pr=ending.number,
+                    after_changes=ending.changes_asked,
+                )
+            )
+        elif ending.closed_at is not None and ending.merged_at is None and not ending.withdrawn:
+            rejections.append(
+                RejectionRecord(pr=ending.number, at=ending.closed_at, reason=HUMAN_CLOSE)
+            )
+        else:
+            continue
+        counted.add(ending.number)
     for pull in pull_requests.all(repo=repo):
+        known = lives.endings.get(pull.run_id) if pull.run_id else None
         at = pull.updated_at
+        if pull.number in counted or (known is not None and known.withdrawn):
+            continue
         if pull.status == "merged" and pull.merged_sha:
-            after = pull.run_id in lives.changes_asked
+            after = known is not None and known.changes_asked
             merges.append(
                 MergedChange(sha=pull.merged_sha, merged_at=at, pr=pull.number, after_changes=after)
             )
-        elif pull.status == "closed" and pull.run_id not in lives.closed_by_factory:
-            rejections.append(RejectionRecord(pr=pull.number, at=at, reason="closed by a human"))
+        elif pull.status == "closed":
+            rejections.append(RejectionRecord(pr=pull.number, at=at, reason=HUMAN_CLOSE))
     return merges, rejections
 
 
 def pull_lives(store: Store, repo: str) -> PullLives:
-    """Read from the runs' chains: which merges came after requested changes, which closes
-    were the factory's own (`store.pull_request_life`)."""
-    pulls = [p for p in store.pull_requests.all(repo=repo) if p.run_id is not None]
-    runs = [p.run_id for p in pulls if p.status in ("merged", "closed") and p.run_id]
-    lives = store.pull_request_life.of_runs(runs, ASKED_KINDS).values()
-    return PullLives(
-        changes_asked=frozenset(life.run_id for life in lives if life.changes_asked),
-        closed_by_factory=frozenset(
-            life.run_id
-            for life in lives
-            if life.reconciled is not None and life.reconciled.get("ending") == TICKET_CLOSED
-        ),
+    """How each of the repository's ended runs saw its pull request end, read from the runs'
+    chains (`store.pull_request_life`): the runs whose status says it ended, and the runs of
+    the pull requests table's merged and closed rows."""
+    runs = [
+        run.id
+        for status in ENDED_STATUSES
+        for run in store.runs.latest(status=status, repo=repo, limit=100_000)
+    ]
+    runs += [
+        pull.run_id
+        for pull in store.pull_requests.all(repo=repo)
+        if pull.run_id is not None and pull.status in ("merged", "closed")
+    ]
+    lives = store.pull_request_life.of_runs(runs, ENDING_KINDS)
+    return PullLives(endings={run_id: _ending(life) for run_id, life in lives.items()})
+
+
+def _ending(life: PullRequestLife) -> PullEnding:
+    reconciled = life.reconciled or {}
+    return PullEnding(
+        run_id=life.run_id,
+        number=life.number,
+        merged_sha=life.merged_sha,
+        merged_at=life.merged_at,
+        closed_at=life.closed_at,
+        changes_asked=life.changes_asked,
+        withdrawn=reconciled.get("ending") == TICKET_CLOSED,
     )
 
 

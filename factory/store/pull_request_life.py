@@ -119,6 +119,9 @@ class PullRequestLife:
     approved_at: datetime | None = None
     merged_at: datetime | None = None
     merged_by: str | None = None
+    merged_sha: str | None = None
+    """The merge commit: `merge.done`'s `sha` (the factory merged) or `pr.merged`'s
+    `merged_sha` (a person did, as the forge reported it)."""
     closed_at: datetime | None = None
     waited_hours: float = 0.0
     """Hours of waits that ended; `waiting_since` is the one still open, if any."""
@@ -242,9 +245,13 @@ def fold_life_event(life: PullRequestLife, kind: str, actor: str, ts: str, paylo
             # `pr.merged` carries the forge's own merge time; a person's merge is theirs.
             life.merged_at = parse_event_time(str(data.get("merged_at") or ts))
             life.merged_by = _text(data.get("by")) or actor.removeprefix("human:")
+            life.merged_sha = _text(data.get("sha") or data.get("merged_sha"))
+            _number_from(life, data)
         _end(life, at)
     elif kind in CLOSED_KINDS:
-        life.closed_at = life.closed_at or at
+        if life.closed_at is None:
+            life.closed_at = at
+            _number_from(life, data)
         _end(life, at)
     elif kind in APPROVED_KINDS:
         life.approved_at = life.approved_at or at
@@ -310,6 +317,14 @@ def _person_acted(life: PullRequestLife, at: datetime) -> None:
 def _end(life: PullRequestLife, at: datetime) -> None:
     """Merged or closed: the last wait ends here, and no other begins."""
     _person_acted(life, at)
+
+
+def _number_from(life: PullRequestLife, data: dict) -> None:
+    """The pull request's number from a merge or close (`pr` or `number`), when no opening
+    event named it."""
+    number = data.get("number", data.get("pr"))
+    if life.number is None and number is not None:
+        life.number = int(number)
 
 
 def _text(value: object) -> str | None:
