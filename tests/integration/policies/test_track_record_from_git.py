@@ -6,6 +6,10 @@ from pathlib import Path
 import pytest
 from policy_git_helpers import commit_file, git
 
+from factory.forges import LocalForge, PullRequestRequest
+from factory.forges.branches import fresh_clone
+from factory.forges.local_review import close_pull_request, merge_pull_request
+from factory.git import commit_step, create_worktree
 from factory.governance.track_record import (
     IncidentIssue,
     gather_track_record,
@@ -13,10 +17,13 @@ from factory.governance.track_record import (
     pull_lives,
     revert_records,
 )
+from factory.run.pr_sync import record_reconciled
 from factory.store import RunStatus, Store
 from policies.autonomy import assess_autonomy
 from policies.config import AutonomyLevel, AutonomyRange, EarnedAutonomyRule
 from policies.models import TrackRecord
+from tests.support.pull_request_history import review_round
+from tests.support.review_history import History, Step, days_ago
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +127,72 @@ def test_a_pr_the_factory_withdrew_with_its_ticket_is_no_ones_rejection(
     )
 
     assert [r.pr for r in record.rejections] == [rejected.number]
+
+
+def test_a_local_forge_pr_in_the_table_and_in_its_runs_events_counts_once(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The local forge's PRs are in the store's table and on their runs' chains: each ending is
+    counted once, whichever source says it; a PR no run opened is read from the table alone."""
+    store = Store(f"sqlite:///{tmp_path / 'factory.db'}")
+    forge = LocalForge(
+        store.pull_requests, repo_name="demo", repo_path=repo, clone_cache=tmp_path / "clones"
+    )
+    clone = fresh_clone(forge, tmp_path / "data" / "clones")
+
+    def open_pull(run_id: str, later: list[Step] | None = None) -> int:
+        branch = f"factory/{run_id}"
+        worktree = create_worktree(
+            clone, base_branch="main", branch=branch, path=tmp_path / "wt" / run_id
+        )
+        (worktree.path / f"{run_id}.py").write_text("x = 1\n")
+        commit_step(worktree, message=run_id, run_id=run_id, step="code-1", ticket_ref="t")
+        forge.push_branch(clone, branch)
+        request = PullRequestRequest(
+            head_branch=branch, base_branch="main", title=run_id, run_id=run_id
+        )
+        number = forge.open_pull_request(request).number
+        opened: Step = (days_ago(1, 2), "pr.opened", "system", {"number": number})
+        History(store).run(
+            "demo",
+            f"t-{run_id}",
+            at=days_ago(1, 3),
+            status="pr_open",
+            run_id=run_id,
+            steps=[opened, *(later or [])],
+        )
+        return number
+
+    by_factory = open_pull("r-factory01")
+    after_review = open_pull("r-review01", review_round(days_ago(1, 1), 1))
+    closed = open_pull("r-closed01")
+    withdrawn = open_pull("r-withdrawn1")
+    by_hand = commit_file(repo, "src/by_hand.py", "y = 2\n", "a PR no run opened")
+    no_run = store.pull_requests.create(
+        repo="demo", title="by hand", head_branch="by-hand", base_branch="main"
+    )
+    store.pull_requests.update("demo", no_run.number, status="merged", merged_sha=by_hand)
+
+    factory_sha = forge.merge(by_factory)  # delivery's merge at L2, and its event
+    merged = {"pr": by_factory, "sha": factory_sha}
+    store.events.append("r-factory01", "merge.done", "system", merged)
+    store.runs.update("r-factory01", status=RunStatus.MERGED)
+    person_sha = merge_pull_request(store, forge, after_review, ready=True)  # factory pr merge
+    close_pull_request(store, forge, closed, "not this way")  # factory pr close
+    forge.close(withdrawn)  # the ticket closed: reconciliation withdraws the PR
+    record_reconciled(
+        store, "r-withdrawn1", RunStatus.TICKET_CLOSED, reason="ticket closed", by="forge:local"
+    )
+
+    record = gather_track_record(
+        store.pull_requests, "demo", repo, "main", lives=pull_lives(store, "demo")
+    )
+
+    assert sorted((m.pr, m.sha, m.after_changes) for m in record.merges) == sorted(
+        [
+            (by_factory, factory_sha, False),
+            (after_review, person_sha, True),
+            (no_run.number, by_hand, False),
+        ]
+    )
+    assert [r.pr for r in record.rejections] == [closed]
