@@ -39,7 +39,9 @@ def merged_pulls(store: Store, pattern: str) -> None:
             steps += review_round(start + timedelta(minutes=10), 1)
         if kind == "t":
             steps.append(reconciled(end, "ticket_closed", "the ticket was closed", "factory"))
-        elif kind == "x":
+        elif kind == "x":  # what `record_closed` and the reconciliation write
+            closed = {"number": n, "head_branch": f"factory/{n}", "comment": "", "via": "local"}
+            steps.append((end, "pr.closed", "human:alice", closed))
             steps.append(reconciled(end, "closed", "a person closed the PR", "alice"))
         else:
             steps.append(merged_by_person(end, n))
