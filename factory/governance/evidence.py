@@ -46,11 +46,7 @@ def under_configuration(
     ]
     lives = store.pull_request_life.of_runs(made_here, sorted(OPENED_KINDS | MERGED_KINDS))
     current = {life.number for life in lives.values() if life.number is not None}
-    for pull in store.pull_requests.all(repo=repo):
-        if pull.run_id is None:
-            continue
-        run = store.runs.find(pull.run_id)
-        if run is not None and run.config_hash == config_hash:
-            current.add(pull.number)
+    runs = set(made_here)
+    current |= {pull.number for pull in store.pull_requests.all(repo=repo) if pull.run_id in runs}
     merges = [merge for merge in record.merges if merge.pr in current]
     return record.model_copy(update={"merges": merges})
