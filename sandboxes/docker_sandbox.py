@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -163,6 +164,10 @@ class DockerSandbox:
             ):
                 self._require_alive(argv)
         except docker.errors.APIError as exc:
+            # A container killed mid-command also refuses the exec calls that follow it (the
+            # process group's cleanup, the exit code): say it died, with its exit status.
+            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+                self._require_alive(argv)
             raise SandboxError(
                 f"sandbox container {self.container_id[:12]} stopped answering "
                 f"({exc.explanation}); start a new sandbox"
