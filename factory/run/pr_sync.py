@@ -27,6 +27,10 @@ RECONCILED_EVENT = "pull.reconciled"
 
 AWAITING_PEOPLE = (RunStatus.PR_OPEN, RunStatus.NEEDS_HUMAN, RunStatus.WAITING_APPROVAL)
 """Statuses in which a run's pull request is in people's hands."""
+SETTLED_BY_PEOPLE = (*AWAITING_PEOPLE, RunStatus.FAILED)
+"""Statuses whose pull request a person may still merge or close: a run that failed after
+its PR opened (a follow-up round's model error, say) leaves the PR open to people, and their
+merge is still the factory's change delivered."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +45,13 @@ class SettledPull:
     by: str | None
 
 
-def awaiting_runs(store: Store, repo: str) -> list[tuple[str, int]]:
-    """(run id, pull request number) of the repository's runs whose PR people decide."""
+def awaiting_runs(
+    store: Store, repo: str, statuses: tuple[RunStatus, ...] = AWAITING_PEOPLE
+) -> list[tuple[str, int]]:
+    """(run id, pull request number) of the repository's runs in `statuses` that opened a
+    pull request: by default those whose PR people decide."""
     found: list[tuple[str, int]] = []
-    for status in AWAITING_PEOPLE:
+    for status in statuses:
         for run in store.runs.latest(status=status, repo=repo, limit=100_000):
             number = run_pull_request(store, run.id)
             if number is not None:
@@ -63,7 +70,7 @@ def sync_repo(
     """Ask the forge about each pull request of `name` that waits for people; record what
     was merged or closed. `still_open` (the forge's open pull requests, when the caller has
     just read them) spares one request per pull request that is still open."""
-    waiting = awaiting_runs(store, name)
+    waiting = awaiting_runs(store, name, SETTLED_BY_PEOPLE)
     if not waiting:
         return []
     forge = forge or make_forge(config, store, name, config.repo(name))
@@ -83,7 +90,7 @@ def sync_pull_request(
 ) -> SettledPull | None:
     """One pull request (a webhook said it closed): what the forge says, on the run that
     opened it. None when no run of this store opened it, or it is still open."""
-    for run_id, waiting_number in awaiting_runs(store, name):
+    for run_id, waiting_number in awaiting_runs(store, name, SETTLED_BY_PEOPLE):
         if waiting_number == number:
             forge = make_forge(config, store, name, config.repo(name))
             return _settle(store, forge, name, run_id, number)

@@ -116,3 +116,21 @@ def test_a_merge_on_github_seen_through_the_forge_counts_once_with_lead_times(
     entry = next(entry for entry in refetched.dora if entry.repo == "app")
     assert entry.human is not None
     assert entry.agent.deployments == 1
+
+
+def test_a_pr_whose_run_failed_after_it_opened_is_still_settled_by_a_persons_merge(
+    fake_github: FakeGitHub, config: FactoryConfig
+) -> None:
+    # A follow-up round that failed (a model error) leaves its run `failed` and the PR open;
+    # a person may still merge it, and that merge is the factory's change delivered.
+    with Store.open(config) as store:
+        History(store).ticket("acme/app#9", opened=days_ago(3, 10))
+        number = open_factory_pr(fake_github, config, store, "r-ghfailed1", "acme/app#9")
+        store.runs.update("r-ghfailed1", status="failed", outcome="round 1: the model failed")
+        fake_github.merge_as_person(number, "ana", at=days_ago(1))
+
+        settled = sync_repo(config, store, "app")
+
+        assert [(s.run_id, s.decision, s.by) for s in settled] == [("r-ghfailed1", "merged", "ana")]
+        assert store.runs.get("r-ghfailed1").status == "merged"
+        assert sync_repo(config, store, "app") == []  # recorded once
