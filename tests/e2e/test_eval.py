@@ -304,6 +304,8 @@ def test_on_github_the_problem_statement_is_the_linked_issue_read_through_the_ap
     statements = {
         subject: by_sha[sha[:12]] for subject, sha in history.fixes.items() if sha[:12] in by_sha
     }
+    dropped = {c.instance_id: c.dropped for c in report.candidates if c.dropped}
+    assert "Fix add: it subtracted" in statements, f"dropped: {dropped}"
     add = statements["Fix add: it subtracted"]
     assert add.evidence == "issue" and add.problem_statement.startswith("add() gives 2 - 3")
     title = statements["Fix title: capitalise each word"]
