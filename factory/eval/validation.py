@@ -10,6 +10,7 @@ ids are the ids a run's reports carry (JUnit XML `classname::name`).
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from pathlib import Path
 
@@ -128,6 +129,7 @@ def validate_candidate(
                     apply_patch(path, patch, trusted=[clone])
                 except GitError as error:
                     return ValidationResult(dropped=f"patch does not apply: {error}")
+                _forget_bytecode(path)
                 after = [
                     run_test_suite(sandbox, path, repo.test_command, timeout=timeout)
                     for _ in range(repeats)
@@ -135,3 +137,11 @@ def validate_candidate(
     except GitError as error:
         return ValidationResult(dropped=f"base commit cannot be checked out: {error}")
     return judge_states(before, after)
+
+
+def _forget_bytecode(path: Path) -> None:
+    """Remove the bytecode the first state's runs compiled. Python trusts a `.pyc` whose
+    source has the same size and modification second, so a fix of the same size applied
+    within that second (`a - b` to `a + b`) would run as the old code and the task be dropped."""
+    for cache in list(path.rglob("__pycache__")):
+        shutil.rmtree(cache, ignore_errors=True)
