@@ -1,4 +1,4 @@
-"""The forge tests' fake GitHub (see tests/support/fake_github.py), seeded with a tiny app."""
+"""The integration tests' fake GitHub (see tests/support/fake_github.py), seeded with a tiny app."""
 
 from collections.abc import Iterator
 from pathlib import Path
